@@ -1,0 +1,38 @@
+"""Errors of the accounts domain."""
+
+from huzhu.errors import Conflict, Forbidden, NotFound, Unauthenticated
+
+
+class InvalidCredentials(Unauthenticated):
+    code = "invalid_credentials"
+    title = "Email or password is wrong"
+
+
+class InvalidToken(Unauthenticated):
+    code = "invalid_token"
+    title = "The bearer token is not valid"
+
+
+class PermissionDenied(Forbidden):
+    code = "permission_denied"
+    title = "Your role does not allow this"
+
+
+class ShopNotFound(NotFound):
+    code = "shop_not_found"
+    title = "No such shop"
+
+
+class OperatorExists(Conflict):
+    code = "operator_exists"
+    title = "An operator with this email exists"
+
+
+class TokenNotFound(NotFound):
+    code = "token_not_found"
+    title = "No such token"
+
+
+class AccountRestricted(Forbidden):
+    code = "account_restricted"
+    title = "This account may not take part right now"

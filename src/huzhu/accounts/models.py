@@ -1,0 +1,72 @@
+"""Tables of the accounts domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huzhu.db import Base, IdType, UTCDateTime
+
+
+class Shop(Base):
+    __tablename__ = "shop"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class Operator(Base):
+    """A person who runs campaigns for a shop, with one role."""
+
+    __tablename__ = "operator"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    role: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class ApiToken(Base):
+    """A bearer secret, stored only as its SHA-256: operator sessions and integrator keys."""
+
+    __tablename__ = "api_token"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
+    operator_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("operator.id"), nullable=True, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(20))  # session | integrator
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class Account(Base):
+    """A participant or helper: pseudonymous, one per (shop, provider, subject)."""
+
+    __tablename__ = "account"
+    __table_args__ = (UniqueConstraint("shop_id", "provider", "subject_hash"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
+    provider: Mapped[str] = mapped_column(String(20))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A helper's name is shown to an initiator only with this consent (DESIGN: privacy).
+    share_name_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # active | restricted | banned — the enforcement ladder (a later issue) writes these.
+    status: Mapped[str] = mapped_column(String(20), default="active")
+    restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

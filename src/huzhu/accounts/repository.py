@@ -1,0 +1,55 @@
+"""Queries of the accounts domain, named by intent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huzhu.accounts.models import Account, ApiToken, Operator, Shop
+
+
+def shop_by_slug(session: Session, slug: str) -> Shop | None:
+    return session.scalars(select(Shop).where(Shop.slug == slug)).one_or_none()
+
+
+def operator_by_email(session: Session, email: str) -> Operator | None:
+    return session.scalars(select(Operator).where(Operator.email == email.lower())).one_or_none()
+
+
+def live_token_by_hash(session: Session, token_hash: str, now: datetime) -> ApiToken | None:
+    token = session.scalars(select(ApiToken).where(ApiToken.token_hash == token_hash)).one_or_none()
+    if token is None or token.revoked_at is not None:
+        return None
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    return token
+
+
+def account_by_subject(
+    session: Session, *, shop_id: int, provider: str, subject_hash: str
+) -> Account | None:
+    return session.scalars(
+        select(Account).where(
+            Account.shop_id == shop_id,
+            Account.provider == provider,
+            Account.subject_hash == subject_hash,
+        )
+    ).one_or_none()
+
+
+def operators_of_shop(session: Session, shop_id: int) -> list[Operator]:
+    return list(
+        session.scalars(select(Operator).where(Operator.shop_id == shop_id).order_by(Operator.id))
+    )
+
+
+def integrator_tokens_of_shop(session: Session, shop_id: int) -> list[ApiToken]:
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .where(ApiToken.shop_id == shop_id, ApiToken.kind == "integrator")
+            .order_by(ApiToken.id)
+        )
+    )

@@ -1,0 +1,111 @@
+"""Who may do what: the one role → permission table.
+
+Every API route names exactly one Permission (or is public); tests walk all routes with
+every role and check this table is what the server enforces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    OPERATOR = "operator"
+    ANALYST = "analyst"
+    SUPPORT = "support"
+    INTEGRATOR = "integrator"
+    PARTICIPANT = "participant"
+
+
+OPERATOR_ROLES = (Role.OWNER, Role.OPERATOR, Role.ANALYST, Role.SUPPORT)
+
+
+class Permission(StrEnum):
+    SHOP_READ = "shop.read"
+    OPERATOR_MANAGE = "operator.manage"
+    TOKEN_MANAGE = "token.manage"
+    PARTICIPANT_ISSUE = "participant.issue"
+    CAMPAIGN_READ = "campaign.read"
+    CAMPAIGN_WRITE = "campaign.write"
+    INSTANCE_READ_ANY = "instance.read_any"
+    ASSIST_VOID = "assist.void"
+    EVENT_READ = "event.read"
+    WEBHOOK_MANAGE = "webhook.manage"
+    JOB_READ = "job.read"
+    # Participant acts: on their own instances, as themselves.
+    INSTANCE_START = "instance.start"
+    INSTANCE_READ_OWN = "instance.read_own"
+    ASSIST_GIVE = "assist.give"
+    PURCHASE_MAKE = "purchase.make"
+    INBOX_READ = "inbox.read"
+
+
+P = Permission
+
+_OPERATOR_BASE = {P.SHOP_READ, P.CAMPAIGN_READ, P.INSTANCE_READ_ANY}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.OWNER: frozenset(
+        _OPERATOR_BASE
+        | {
+            P.OPERATOR_MANAGE,
+            P.TOKEN_MANAGE,
+            P.PARTICIPANT_ISSUE,
+            P.CAMPAIGN_WRITE,
+            P.ASSIST_VOID,
+            P.EVENT_READ,
+            P.WEBHOOK_MANAGE,
+            P.JOB_READ,
+        }
+    ),
+    Role.OPERATOR: frozenset(
+        _OPERATOR_BASE | {P.CAMPAIGN_WRITE, P.EVENT_READ, P.WEBHOOK_MANAGE, P.JOB_READ}
+    ),
+    Role.ANALYST: frozenset(_OPERATOR_BASE | {P.ASSIST_VOID, P.EVENT_READ}),
+    Role.SUPPORT: frozenset(_OPERATOR_BASE),
+    Role.INTEGRATOR: frozenset(
+        _OPERATOR_BASE | {P.PARTICIPANT_ISSUE, P.CAMPAIGN_WRITE, P.EVENT_READ, P.WEBHOOK_MANAGE}
+    ),
+    Role.PARTICIPANT: frozenset(
+        {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
+    ),
+}
+
+
+def allows(role: Role, permission: Permission) -> bool:
+    return permission in ROLE_PERMISSIONS[role]
+
+
+@dataclass(frozen=True, slots=True)
+class Principal:
+    """Who is calling. `subject_id` is the operator, token or account id by `kind`."""
+
+    kind: str  # operator | integrator | participant
+    role: Role
+    shop_id: int
+    subject_id: int
+
+    @property
+    def key(self) -> str:
+        """A stable name for this caller, e.g. for idempotency records."""
+        return f"{self.kind}:{self.subject_id}"
+
+
+def participant_token_payload(*, shop_id: int, account_id: int, expires_epoch: int) -> str:
+    return f"p|{shop_id}|{account_id}|{expires_epoch}"
+
+
+def parse_participant_payload(payload: str, *, now_epoch: int) -> tuple[int, int] | None:
+    """(shop_id, account_id) of a genuine, unexpired participant token payload."""
+    parts = payload.split("|")
+    if len(parts) != 4 or parts[0] != "p":
+        return None
+    try:
+        shop_id, account_id, expires = int(parts[1]), int(parts[2]), int(parts[3])
+    except ValueError:
+        return None
+    if expires <= now_epoch:
+        return None
+    return shop_id, account_id

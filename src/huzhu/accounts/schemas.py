@@ -1,0 +1,77 @@
+"""Request and response models of the accounts domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from huzhu.accounts.rules import Role
+
+
+class LoginIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254)
+    password: str = Field(min_length=1, max_length=200)
+
+
+class TokenOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    expires_at: datetime | None
+    role: Role
+
+
+class ParticipantLoginIn(BaseModel):
+    """Local identity provider: the shop's own user id (or any stable subject)."""
+
+    shop: str = Field(min_length=1, max_length=64, description="shop slug")
+    subject: str = Field(min_length=1, max_length=200, description="stable user id at the shop")
+    display_name: str | None = Field(default=None, max_length=100)
+
+
+class ParticipantTokenOut(BaseModel):
+    token: str
+    token_type: str = "bearer"
+    account_id: int
+    expires_at: datetime
+
+
+class OperatorIn(BaseModel):
+    email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
+    display_name: str = Field(min_length=1, max_length=100)
+    password: str = Field(min_length=10, max_length=200)
+    role: Role = Role.OPERATOR
+
+
+class OperatorOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    created_at: datetime
+
+
+class IntegratorTokenIn(BaseModel):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class IntegratorTokenOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
+class IntegratorTokenCreated(IntegratorTokenOut):
+    token: str = Field(description="shown once; store it now")
+
+
+class MeOut(BaseModel):
+    kind: str
+    role: Role
+    shop_id: int
+    subject_id: int

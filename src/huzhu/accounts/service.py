@@ -1,0 +1,262 @@
+"""Use cases of the accounts domain: sign-in, tokens, operators and participants."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import repository as repo
+from huzhu.accounts.errors import (
+    InvalidCredentials,
+    InvalidToken,
+    OperatorExists,
+    ShopNotFound,
+    TokenNotFound,
+)
+from huzhu.accounts.models import Account, ApiToken, Operator, Shop
+from huzhu.accounts.rules import (
+    Principal,
+    Role,
+    parse_participant_payload,
+    participant_token_payload,
+)
+from huzhu.config import Settings
+from huzhu.kit import clock, ids, signing
+
+_hasher = PasswordHasher()
+PARTICIPANT_PREFIX = "hzp."
+
+
+def _key(settings: Settings) -> bytes:
+    return settings.security.secret_key.get_secret_value().encode()
+
+
+def subject_hash(settings: Settings, *, provider: str, subject: str) -> str:
+    """The only form in which an identity provider's user id is stored."""
+    return signing.keyed_hash(_key(settings), subject, purpose=f"subject:{provider}")
+
+
+def create_shop(session: Session, *, slug: str, name: str) -> Shop:
+    shop = Shop(slug=slug, name=name, created_at=clock.utcnow())
+    session.add(shop)
+    session.flush()
+    return shop
+
+
+def get_shop_by_slug(session: Session, slug: str) -> Shop:
+    shop = repo.shop_by_slug(session, slug)
+    if shop is None:
+        raise ShopNotFound(f"no shop with slug {slug!r}")
+    return shop
+
+
+def get_shop(session: Session, shop_id: int) -> Shop:
+    shop = session.get(Shop, shop_id)
+    if shop is None:
+        raise ShopNotFound(f"no shop {shop_id}")
+    return shop
+
+
+def create_operator(
+    session: Session, *, shop_id: int, email: str, display_name: str, password: str, role: Role
+) -> Operator:
+    if role in (Role.PARTICIPANT, Role.INTEGRATOR):
+        raise ValueError("operators hold operator roles only")
+    if repo.operator_by_email(session, email) is not None:
+        raise OperatorExists(f"{email} is already an operator")
+    op = Operator(
+        shop_id=shop_id,
+        email=email.lower(),
+        display_name=display_name,
+        password_hash=_hasher.hash(password),
+        role=role.value,
+        created_at=clock.utcnow(),
+    )
+    session.add(op)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError as exc:
+        raise OperatorExists(f"{email} is already an operator") from exc
+    return op
+
+
+def list_operators(session: Session, shop_id: int) -> list[Operator]:
+    return repo.operators_of_shop(session, shop_id)
+
+
+def login(
+    session: Session, settings: Settings, *, email: str, password: str
+) -> tuple[str, ApiToken]:
+    op = repo.operator_by_email(session, email)
+    # Hash even when the email is unknown so timing does not reveal which emails exist.
+    stored = op.password_hash if op is not None else _hasher.hash("not-a-real-password")
+    try:
+        _hasher.verify(stored, password)
+    except (VerificationError, InvalidHashError) as exc:
+        raise InvalidCredentials() from exc
+    if op is None or op.disabled_at is not None:
+        raise InvalidCredentials()
+    now = clock.utcnow()
+    secret = ids.token("hzs")
+    token = ApiToken(
+        shop_id=op.shop_id,
+        operator_id=op.id,
+        kind="session",
+        name=f"session for operator {op.id}",
+        role=op.role,
+        token_hash=ids.sha256_hex(secret),
+        created_at=now,
+        expires_at=now + timedelta(seconds=settings.security.operator_session_ttl_seconds),
+    )
+    session.add(token)
+    session.flush()
+    return secret, token
+
+
+def logout(session: Session, principal: Principal) -> None:
+    if principal.kind != "operator":
+        return
+    token = session.get(ApiToken, principal.subject_id)
+    if token is not None and token.revoked_at is None:
+        token.revoked_at = clock.utcnow()
+        session.flush()
+
+
+def create_integrator_token(session: Session, *, shop_id: int, name: str) -> tuple[str, ApiToken]:
+    secret = ids.token("hzi", 32)
+    token = ApiToken(
+        shop_id=shop_id,
+        kind="integrator",
+        name=name,
+        role=Role.INTEGRATOR.value,
+        token_hash=ids.sha256_hex(secret),
+        created_at=clock.utcnow(),
+    )
+    session.add(token)
+    session.flush()
+    return secret, token
+
+
+def list_integrator_tokens(session: Session, shop_id: int) -> list[ApiToken]:
+    return repo.integrator_tokens_of_shop(session, shop_id)
+
+
+def revoke_integrator_token(session: Session, *, shop_id: int, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None or token.shop_id != shop_id or token.kind != "integrator":
+        raise TokenNotFound(f"no integrator token {token_id}")
+    if token.revoked_at is None:
+        token.revoked_at = clock.utcnow()
+        session.flush()
+    return token
+
+
+def issue_participant_token(
+    settings: Settings, *, shop_id: int, account_id: int
+) -> tuple[str, datetime]:
+    expires = clock.utcnow() + timedelta(seconds=settings.security.participant_token_ttl_seconds)
+    payload = participant_token_payload(
+        shop_id=shop_id, account_id=account_id, expires_epoch=int(expires.timestamp())
+    )
+    return PARTICIPANT_PREFIX + signing.sign(_key(settings), payload), expires
+
+
+def verify_participant_token(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(shop_id, account_id) without touching the database: the assist hot path uses this."""
+    if not token.startswith(PARTICIPANT_PREFIX):
+        return None
+    payload = signing.verify(_key(settings), token[len(PARTICIPANT_PREFIX) :])
+    if payload is None:
+        return None
+    return parse_participant_payload(payload, now_epoch=int(clock.utcnow().timestamp()))
+
+
+def get_or_create_account(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    provider: str,
+    subject: str,
+    display_name: str | None = None,
+) -> Account:
+    hashed = subject_hash(settings, provider=provider, subject=subject)
+    account = repo.account_by_subject(
+        session, shop_id=shop_id, provider=provider, subject_hash=hashed
+    )
+    if account is not None:
+        return account
+    account = Account(
+        shop_id=shop_id,
+        provider=provider,
+        subject_hash=hashed,
+        display_name=display_name,
+        share_name_consent=False,
+        status="active",
+        created_at=clock.utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(account)
+            session.flush()
+    except IntegrityError:
+        # Two first logins raced; the other one created it.
+        existing = repo.account_by_subject(
+            session, shop_id=shop_id, provider=provider, subject_hash=hashed
+        )
+        assert existing is not None
+        return existing
+    return account
+
+
+def participant_login(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_slug: str,
+    subject: str,
+    display_name: str | None,
+    provider: str = "local",
+) -> tuple[str, datetime, Account]:
+    shop = get_shop_by_slug(session, shop_slug)
+    account = get_or_create_account(
+        session,
+        settings,
+        shop_id=shop.id,
+        provider=provider,
+        subject=subject,
+        display_name=display_name,
+    )
+    token, expires = issue_participant_token(settings, shop_id=shop.id, account_id=account.id)
+    return token, expires, account
+
+
+def authenticate(session: Session, settings: Settings, bearer: str) -> Principal:
+    """Resolve a bearer token to a Principal or raise InvalidToken."""
+    if bearer.startswith(PARTICIPANT_PREFIX):
+        found = verify_participant_token(settings, bearer)
+        if found is None:
+            raise InvalidToken("participant token is invalid or expired")
+        shop_id, account_id = found
+        return Principal(
+            kind="participant", role=Role.PARTICIPANT, shop_id=shop_id, subject_id=account_id
+        )
+    token = repo.live_token_by_hash(session, ids.sha256_hex(bearer), clock.utcnow())
+    if token is None:
+        raise InvalidToken("token is unknown, expired or revoked")
+    if token.kind == "integrator":
+        return Principal(
+            kind="integrator", role=Role.INTEGRATOR, shop_id=token.shop_id, subject_id=token.id
+        )
+    return Principal(
+        kind="operator", role=Role(token.role), shop_id=token.shop_id, subject_id=token.id
+    )
+
+
+def get_account(session: Session, account_id: int) -> Account | None:
+    return session.get(Account, account_id)

@@ -1,0 +1,19 @@
+"""Imports every domain's models so Base.metadata knows all tables (Alembic, tests)."""
+
+from huzhu.accounts import models as accounts_models
+from huzhu.assists import models as assists_models
+from huzhu.campaigns import models as campaigns_models
+from huzhu.idempotency import models as idempotency_models
+from huzhu.jobs import models as jobs_models
+from huzhu.notify import models as notify_models
+from huzhu.payments import models as payments_models
+
+__all__ = [
+    "accounts_models",
+    "assists_models",
+    "campaigns_models",
+    "idempotency_models",
+    "jobs_models",
+    "notify_models",
+    "payments_models",
+]

@@ -1,0 +1,89 @@
+"""create_app(settings): wiring only — routers, the error handler, the lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI, Request
+from sqlalchemy import text
+from starlette.responses import JSONResponse
+
+import huzhu
+from huzhu.accounts.api import router as accounts_router
+from huzhu.config import Settings, load_settings
+from huzhu.db import Database
+from huzhu.errors import install_error_handlers, problem_response
+
+API_PREFIX = "/api/v1"
+
+
+def _health_router() -> APIRouter:
+    router = APIRouter(tags=["health"])
+
+    @router.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers. Also the trivial baseline of bench/assist.py."""
+        return {"status": "ok"}
+
+    @router.get("/readyz")
+    def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database (and Redis, when configured) answer."""
+        checks: dict[str, str] = {}
+        db: Database = request.app.state.db
+        try:
+            with db.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+            checks["database"] = "ok"
+        except Exception:
+            checks["database"] = "unavailable"
+        settings: Settings = request.app.state.settings
+        if settings.redis.url:
+            try:
+                import redis
+
+                redis.Redis.from_url(settings.redis.url, socket_timeout=1).ping()
+                checks["redis"] = "ok"
+            except Exception:
+                checks["redis"] = "unavailable"
+        if all(v == "ok" for v in checks.values()):
+            return JSONResponse({"status": "ok", "checks": checks})
+        return problem_response(
+            {
+                "type": "https://huzhu.dev/problems/not_ready",
+                "title": "Not ready",
+                "status": 503,
+                "detail": "a dependency is unavailable",
+                "code": "not_ready",
+                "checks": checks,
+            },
+            status=503,
+        )
+
+    return router
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or load_settings()
+    db = Database(settings.db)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        db.dispose()
+
+    app = FastAPI(
+        title="Huzhu",
+        version=huzhu.__version__,
+        description="Social assist campaigns — bargains, group buys, assist lotteries and "
+        "unlocks — with fraud, spam and over-spending answered in the engine.",
+        lifespan=lifespan,
+        docs_url="/docs",
+        openapi_url="/openapi.json",
+    )
+    app.state.settings = settings
+    app.state.db = db
+    install_error_handlers(app)
+    app.include_router(_health_router())
+    app.include_router(accounts_router, prefix=API_PREFIX)
+    return app

@@ -1,0 +1,136 @@
+"""Tables of the assists domain: instances, their slots, assists and daily counters.
+
+A slot is one unit of progress an instance can still hand out (a bargain's cut, a
+lottery entry, one of an unlock's N assists, one of a team's K places). Slots are written
+when the instance starts, so "never more than N" is a property of the rows themselves:
+a counted assist claims a free slot, a voided one gives it back.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huzhu.db import Base, IdType, JSONType, UTCDateTime
+
+
+class Instance(Base):
+    __tablename__ = "instance"
+    __table_args__ = (
+        CheckConstraint("slots_used >= 0 AND slots_used <= slots_total", name="slots_in_range"),
+        Index("ix_instance_campaign_initiator", "campaign_id", "initiator_id"),
+        Index("ix_instance_status_expires", "status", "expires_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
+    campaign_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("campaign.id"))
+    campaign_version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("campaign_version.id"))
+    kind: Mapped[str] = mapped_column(String(20))
+    initiator_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"), index=True)
+    # active | succeeded | purchased | completed | expired | cancelled
+    status: Mapped[str] = mapped_column(String(20))
+    seed_hex: Mapped[str] = mapped_column(String(64))
+    slots_total: Mapped[int] = mapped_column(Integer)
+    slots_used: Mapped[int] = mapped_column(Integer, default=0)
+    progress_value: Mapped[int] = mapped_column(BigInteger, default=0)
+    target_value: Mapped[int] = mapped_column(BigInteger)
+    reserved_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved_units: Mapped[int] = mapped_column(Integer, default=0)
+    held_count: Mapped[int] = mapped_column(Integer, default=0)
+    voided_count: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    succeeded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    purchase_deadline_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InstanceSlot(Base):
+    __tablename__ = "instance_slot"
+    __table_args__ = (Index("ix_instance_slot_assist", "assist_id"),)
+
+    instance_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("instance.id"), primary_key=True
+    )
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+    assist_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class Assist(Base):
+    __tablename__ = "assist"
+    __table_args__ = (
+        # Once per helper per instance, enforced by the database.
+        UniqueConstraint("instance_id", "helper_id"),
+        Index("ix_assist_campaign_created", "campaign_id", "created_at"),
+        Index("ix_assist_helper", "helper_id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("instance.id"))
+    campaign_id: Mapped[int] = mapped_column(BigInteger)
+    helper_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"))
+    # counted | held | voided
+    status: Mapped[str] = mapped_column(String(20))
+    slot: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
+    channel: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    risk_decision: Mapped[str] = mapped_column(String(10), default="count")
+    risk_score: Mapped[float] = mapped_column(Float, default=0.0)
+    risk_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    void_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+
+
+class HelperDay(Base):
+    """Assists one helper gave in one campaign on one UTC day, capped by a conditional
+    UPDATE so concurrent requests cannot pass the daily limit."""
+
+    __tablename__ = "helper_day"
+
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    helper_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Purchase(Base):
+    """An order tied to an instance: a bargain bought at the floor, a team member's
+    order, or an unlock reward payout. Money moves only through the payment provider."""
+
+    __tablename__ = "purchase"
+    __table_args__ = (
+        UniqueConstraint("instance_id", "account_id"),
+        Index("ix_purchase_campaign", "campaign_id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
+    campaign_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("campaign.id"))
+    instance_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("instance.id"))
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"))
+    # bargain | groupbuy | reward
+    kind: Mapped[str] = mapped_column(String(20))
+    amount_cents: Mapped[int] = mapped_column(BigInteger)
+    subsidy_cents: Mapped[int] = mapped_column(BigInteger)
+    # authorized | captured | refunded | paid
+    status: Mapped[str] = mapped_column(String(20))
+    payment_ref: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -1,0 +1,21 @@
+"""`huzhu` — serve, migrate, demo, verify-draw and friends."""
+
+from __future__ import annotations
+
+import typer
+
+from huzhu.cli import demo, migrate, serve
+
+app = typer.Typer(
+    name="huzhu",
+    help="Huzhu (互助): social assist campaigns without spam, fake assists or over-spending.",
+    no_args_is_help=True,
+    add_completion=False,
+)
+app.command("serve")(serve.serve)
+app.command("migrate")(migrate.migrate)
+app.command("demo")(demo.demo)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    app()

@@ -1,0 +1,140 @@
+"""One Settings object, nested by concern, read from HUZHU_* variables and an optional .env.
+
+Every default runs the embedded mode (SQLite + in-process jobs and rate limits), so
+`huzhu serve` needs nothing else installed. Nested values use a double underscore:
+`HUZHU_SECURITY__SECRET_KEY`, `HUZHU_CAMPAIGNS__MAX_HELPERS_LIMIT`. Two short aliases
+stand for the settings people set most: `HUZHU_DATABASE_URL` and `HUZHU_REDIS_URL`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseModel):
+    url: str = Field(
+        default="sqlite:///./var/huzhu.db",
+        description="sqlite:///path (embedded) or postgresql://user@host/db (production)",
+    )
+    pool_size: int = Field(default=10, ge=1, le=200)
+    echo: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if not (value.startswith("sqlite") or value.startswith("postgresql")):
+            raise ValueError("database url must start with sqlite:/// or postgresql://")
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.url.startswith("sqlite")
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        """The URL for SQLAlchemy's sync engine (psycopg 3 on PostgreSQL)."""
+        if self.url.startswith("postgresql://") or self.url.startswith("postgres://"):
+            return "postgresql+psycopg://" + self.url.split("://", 1)[1]
+        return self.url
+
+    @property
+    def asyncpg_dsn(self) -> str:
+        """The DSN for asyncpg, which serves the assist hot path on PostgreSQL."""
+        return "postgresql://" + self.url.split("://", 1)[1]
+
+    @property
+    def sqlite_path(self) -> Path:
+        raw = self.url.split(":///", 1)[1] if ":///" in self.url else ""
+        return Path(raw or ":memory:")
+
+
+class RedisSettings(BaseModel):
+    url: str | None = Field(
+        default=None, description="redis://host:port/db; unset = in-process storage"
+    )
+
+
+class SecuritySettings(BaseModel):
+    secret_key: SecretStr = Field(
+        default=SecretStr("huzhu-embedded-dev-key-change-me"),
+        description="HMAC key for participant tokens and keyed hashes; set in production",
+    )
+    participant_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
+    operator_session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+
+
+class AccountSettings(BaseModel):
+    local_login_open: bool = Field(
+        default=True,
+        description="anyone may sign in as a participant by name (demo); off in production",
+    )
+
+
+class CampaignSettings(BaseModel):
+    max_helpers_limit: int = Field(
+        default=200, ge=1, le=10_000, description="platform cap on a bargain's max_helpers"
+    )
+    max_top_prize_cents: int = Field(
+        default=5_000_000, description="¥50,000: the 2020 promotion rules' prize ceiling"
+    )
+    default_instance_ttl_seconds: int = Field(default=24 * 3600, ge=60)
+    default_purchase_window_seconds: int = Field(default=24 * 3600, ge=60)
+    default_daily_assists_per_helper: int = Field(default=5, ge=1)
+
+
+class JobSettings(BaseModel):
+    run_in_process: bool = Field(default=True, description="run the job worker inside serve")
+    poll_interval_seconds: float = Field(default=0.5, gt=0)
+    lease_seconds: int = Field(default=60, ge=1)
+
+
+class WebhookSettings(BaseModel):
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    max_attempts: int = Field(default=8, ge=1)
+    backoff_base_seconds: float = Field(default=2.0, gt=0)
+    allow_private_targets: bool = Field(
+        default=True, description="allow webhook URLs on loopback/private networks"
+    )
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="HUZHU_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="ignore",
+        populate_by_name=True,
+    )
+
+    env: str = Field(default="embedded", description="embedded | production | test")
+    base_url: str = Field(default="http://127.0.0.1:8000")
+    database_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("HUZHU_DATABASE_URL", "database_url")
+    )
+    redis_url: str | None = Field(
+        default=None, validation_alias=AliasChoices("HUZHU_REDIS_URL", "redis_url")
+    )
+    db: DatabaseSettings = DatabaseSettings()
+    redis: RedisSettings = RedisSettings()
+    security: SecuritySettings = SecuritySettings()
+    accounts: AccountSettings = AccountSettings()
+    campaigns: CampaignSettings = CampaignSettings()
+    jobs: JobSettings = JobSettings()
+    webhooks: WebhookSettings = WebhookSettings()
+
+    def model_post_init(self, __context: Any) -> None:
+        # The short aliases win over the nested defaults so the README's one-liners work.
+        if self.database_url:
+            self.db = self.db.model_copy(
+                update={"url": DatabaseSettings(url=self.database_url).url}
+            )
+        if self.redis_url:
+            self.redis = self.redis.model_copy(update={"url": self.redis_url})
+
+
+def load_settings(**overrides: Any) -> Settings:
+    return Settings(**overrides)

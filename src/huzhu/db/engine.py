@@ -1,0 +1,92 @@
+"""Database: the sync engine and session factory, configured per dialect.
+
+SQLite runs in WAL mode with a busy timeout so readers never block the writer and
+concurrent writers queue instead of failing; foreign keys are switched on per connection.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from huzhu.config import DatabaseSettings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
+    # The driver's own transaction handling is turned off so that BEGIN IMMEDIATE
+    # (db/locking.py) and SQLAlchemy's BEGIN are the only ones issued.
+    dbapi_conn.isolation_level = None
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def _sqlite_on_begin(conn: Any) -> None:
+    # Every ORM transaction takes the write lock up front: SQLite cannot upgrade a read
+    # transaction to a write one under concurrency without SQLITE_BUSY, and our units of
+    # work are short, so serialising writers is both correct and fast.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(settings: DatabaseSettings) -> Engine:
+    url = settings.sqlalchemy_url
+    if settings.is_sqlite:
+        path = settings.sqlite_path
+        if str(path) != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(
+            url,
+            echo=settings.echo,
+            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            pool_size=settings.pool_size,
+            max_overflow=20,
+        )
+        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "begin", _sqlite_on_begin)
+        return engine
+    return create_engine(
+        url,
+        echo=settings.echo,
+        pool_size=settings.pool_size,
+        max_overflow=20,
+        pool_pre_ping=True,
+    )
+
+
+class Database:
+    """Holds the engine and hands out sessions; one per process."""
+
+    def __init__(self, settings: DatabaseSettings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings)
+        self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def unit_of_work(self) -> Iterator[Session]:
+        """One transaction: committed when the block ends, rolled back on any error."""
+        session = self.sessionmaker()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
+
+    def dispose(self) -> None:
+        self.engine.dispose()

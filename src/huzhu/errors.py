@@ -1,0 +1,159 @@
+"""HuzhuError and the one handler that turns every error into application/problem+json.
+
+Services raise HuzhuError subclasses with a stable `code`; clients branch on the code,
+people read `detail`. Validation errors take the same shape and name the field. An
+unexpected error is a 500 that carries only a request id: the traceback goes to the log,
+never to the client.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Sequence
+from typing import Any, ClassVar
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+log = logging.getLogger("huzhu.errors")
+
+PROBLEM_JSON = "application/problem+json"
+TYPE_BASE = "https://huzhu.dev/problems/"
+
+
+class HuzhuError(Exception):
+    """A failure a client can act on. Subclasses fix `code`, `status` and `title`."""
+
+    code: ClassVar[str] = "error"
+    status: ClassVar[int] = 400
+    title: ClassVar[str] = "Request failed"
+
+    def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        self.detail = detail or self.title
+        self.extra = extra
+        super().__init__(self.detail)
+
+    def to_problem(self, instance: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "type": TYPE_BASE + self.code,
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "code": self.code,
+        }
+        if instance:
+            body["instance"] = instance
+        body.update(self.extra)
+        return body
+
+
+class InvalidInput(HuzhuError):
+    code = "invalid_input"
+    status = 422
+    title = "The request is not valid"
+
+    def __init__(self, detail: str, *, field: str | None = None, **extra: Any) -> None:
+        errors = extra.pop("errors", None) or (
+            [{"field": field, "message": detail}] if field else []
+        )
+        super().__init__(detail, errors=errors, **extra)
+
+
+class NotFound(HuzhuError):
+    code = "not_found"
+    status = 404
+    title = "Not found"
+
+
+class Conflict(HuzhuError):
+    code = "conflict"
+    status = 409
+    title = "Conflict with the current state"
+
+
+class Unauthenticated(HuzhuError):
+    code = "unauthenticated"
+    status = 401
+    title = "Authentication required"
+
+
+class Forbidden(HuzhuError):
+    code = "forbidden"
+    status = 403
+    title = "Not allowed"
+
+
+class RateLimited(HuzhuError):
+    code = "rate_limited"
+    status = 429
+    title = "Too many requests"
+
+
+def problem_response(
+    body: dict[str, Any], *, status: int, headers: dict[str, str] | None = None
+) -> JSONResponse:
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+
+
+def _field_path(loc: Sequence[Any]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    return ".".join(parts) or "body"
+
+
+def validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
+    return [
+        {"field": _field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
+        for err in errors
+    ]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HuzhuError)
+    async def _huzhu(request: Request, exc: HuzhuError) -> JSONResponse:
+        headers = (
+            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+        )
+        return problem_response(
+            exc.to_problem(request.url.path), status=exc.status, headers=headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = validation_errors(exc.errors())
+        detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors[:5])
+        err = InvalidInput(detail or "invalid request", errors=errors)
+        return problem_response(err.to_problem(request.url.path), status=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+        body = {
+            "type": TYPE_BASE + code,
+            "title": str(exc.detail),
+            "status": exc.status_code,
+            "detail": str(exc.detail),
+            "code": code,
+            "instance": request.url.path,
+        }
+        headers = dict(exc.headers) if exc.headers else None
+        return problem_response(body, status=exc.status_code, headers=headers)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        # Only the path and the exception: request bodies and headers may hold personal data.
+        log.error(
+            "unhandled error request_id=%s path=%s", request_id, request.url.path, exc_info=exc
+        )
+        body = {
+            "type": TYPE_BASE + "internal",
+            "title": "Internal error",
+            "status": 500,
+            "detail": "An unexpected error happened; quote the request id when reporting it.",
+            "code": "internal",
+            "request_id": request_id,
+        }
+        return problem_response(body, status=500)

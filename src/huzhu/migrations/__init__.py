@@ -1,0 +1,26 @@
+"""Alembic migrations: one linear history that runs on SQLite and PostgreSQL.
+
+`run_migrations(url)` is what `huzhu migrate` and the tests call; no alembic.ini is
+needed because the configuration is built here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+
+HERE = Path(__file__).parent
+
+
+def alembic_config(sqlalchemy_url: str) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(HERE))
+    cfg.set_main_option("sqlalchemy.url", sqlalchemy_url.replace("%", "%%"))
+    cfg.set_main_option("path_separator", "os")
+    return cfg
+
+
+def run_migrations(sqlalchemy_url: str, revision: str = "head") -> None:
+    command.upgrade(alembic_config(sqlalchemy_url), revision)

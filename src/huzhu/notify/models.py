@@ -1,0 +1,94 @@
+"""Tables of the notify domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from huzhu.db import Base, IdType, JSONType, UTCDateTime
+
+
+class Event(Base):
+    __tablename__ = "event"
+    __table_args__ = (Index("ix_event_dispatched", "dispatched", "id"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, index=True)
+    type: Mapped[str] = mapped_column(String(60))
+    subject_type: Mapped[str] = mapped_column(String(30))
+    subject_id: Mapped[int] = mapped_column(BigInteger)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
+    dispatched: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookEndpoint(Base):
+    __tablename__ = "webhook_endpoint"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    description: Mapped[str] = mapped_column(String(200), default="")
+    secret: Mapped[str] = mapped_column(String(100))
+    event_types: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class WebhookDelivery(Base):
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("endpoint_id", "event_id"),
+        Index("ix_webhook_delivery_status_next", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    endpoint_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("webhook_endpoint.id"))
+    event_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("event.id"))
+    # pending | delivered | failed
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class WebhookAttempt(Base):
+    __tablename__ = "webhook_attempt"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("webhook_delivery.id"), index=True
+    )
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    duration_ms: Mapped[int] = mapped_column(Integer)
+
+
+class InboxMessage(Base):
+    """A message to a participant, e.g. an honest notice that assists were removed."""
+
+    __tablename__ = "inbox_message"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -1,0 +1,70 @@
+"""Small factories shared by the tests of every domain."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import Role
+from huzhu.config import Settings
+from huzhu.db import Database
+
+PASSWORD = "correct-horse-battery"
+
+
+@dataclass
+class ShopFixture:
+    shop_id: int
+    slug: str
+    tokens: dict[Role, str]  # a bearer token per role, participant included
+    participant_id: int
+
+
+def make_shop(session: Session, *, slug: str | None = None) -> int:
+    slug = slug or f"shop-{uuid.uuid4().hex[:8]}"
+    return accounts.create_shop(session, slug=slug, name=f"Shop {slug}").id
+
+
+def make_participant(
+    session: Session, settings: Settings, *, shop_id: int, name: str
+) -> tuple[int, str]:
+    account = accounts.get_or_create_account(
+        session, settings, shop_id=shop_id, provider="local", subject=name, display_name=name
+    )
+    token, _ = accounts.issue_participant_token(settings, shop_id=shop_id, account_id=account.id)
+    return account.id, token
+
+
+def make_shop_with_roles(
+    db: Database, settings: Settings, *, slug: str | None = None
+) -> ShopFixture:
+    """A shop with one operator of each role, an integrator token and a participant, all
+    committed (so a server process sees them too)."""
+    slug = slug or f"shop-{uuid.uuid4().hex[:8]}"
+    tokens: dict[Role, str] = {}
+    with db.unit_of_work() as s:
+        shop_id = make_shop(s, slug=slug)
+        for role in (Role.OWNER, Role.OPERATOR, Role.ANALYST, Role.SUPPORT):
+            accounts.create_operator(
+                s,
+                shop_id=shop_id,
+                email=f"{role.value}-{slug}@example.test",
+                display_name=role.value,
+                password=PASSWORD,
+                role=role,
+            )
+            tokens[role], _ = accounts.login(
+                s, settings, email=f"{role.value}-{slug}@example.test", password=PASSWORD
+            )
+        tokens[Role.INTEGRATOR], _ = accounts.create_integrator_token(s, shop_id=shop_id, name="it")
+        participant_id, tokens[Role.PARTICIPANT] = make_participant(
+            s, settings, shop_id=shop_id, name="alice"
+        )
+    return ShopFixture(shop_id=shop_id, slug=slug, tokens=tokens, participant_id=participant_id)
+
+
+def auth(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
