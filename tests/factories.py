@@ -68,3 +68,51 @@ def make_shop_with_roles(
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def make_campaign(
+    session: Session,
+    *,
+    shop_id: int,
+    kind: str,
+    rules: dict[str, object],
+    budget_cents: int = 1_000_000,
+    inventory_total: int = 1_000,
+    status: str = "live",
+    channel: str = "own_app",
+) -> tuple[int, int]:
+    """A campaign and its version 1 written directly as rows (campaign id, version id),
+    for tests of other domains that need one without going through the campaigns API."""
+    from huzhu.campaigns.models import Campaign, CampaignVersion
+    from huzhu.kit import clock
+
+    now = clock.utcnow()
+    campaign = Campaign(
+        shop_id=shop_id,
+        kind=kind,
+        name=f"{kind} campaign",
+        description="",
+        channel=channel,
+        status=status,
+        version=1,
+        budget_cents=budget_cents,
+        budget_reserved_cents=0,
+        budget_spent_cents=0,
+        inventory_total=inventory_total,
+        inventory_reserved=0,
+        inventory_used=0,
+        launched_at=now if status == "live" else None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(campaign)
+    session.flush()
+    version = CampaignVersion(
+        campaign_id=campaign.id,
+        version=1,
+        rules={"kind": kind, "channel": channel, **rules},
+        created_at=now,
+    )
+    session.add(version)
+    session.flush()
+    return campaign.id, version.id

@@ -11,9 +11,13 @@ from starlette.responses import JSONResponse
 
 import huzhu
 from huzhu.accounts.api import router as accounts_router
+from huzhu.assists.api import router as assists_router
+from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
 from huzhu.errors import install_error_handlers, problem_response
+from huzhu.jobs.api import router as jobs_router
+from huzhu.notify.api import router as notify_router
 
 API_PREFIX = "/api/v1"
 
@@ -85,5 +89,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     install_error_handlers(app)
     app.include_router(_health_router())
-    app.include_router(accounts_router, prefix=API_PREFIX)
+    for router in (accounts_router, campaigns_router, assists_router, notify_router, jobs_router):
+        app.include_router(router, prefix=API_PREFIX)
     return app
