@@ -22,6 +22,17 @@ from huzhu.notify.api import router as notify_router
 API_PREFIX = "/api/v1"
 
 
+def api_routers() -> list[APIRouter]:
+    """Every router served under /api/v1; the permission-matrix test walks exactly these."""
+    return [
+        accounts_router,
+        campaigns_router,
+        assists_router,
+        notify_router,
+        jobs_router,
+    ]
+
+
 def _health_router() -> APIRouter:
     router = APIRouter(tags=["health"])
 
@@ -89,6 +100,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     install_error_handlers(app)
     app.include_router(_health_router())
-    for router in (accounts_router, campaigns_router, assists_router, notify_router, jobs_router):
+    for router in api_routers():
         app.include_router(router, prefix=API_PREFIX)
     return app
