@@ -15,7 +15,7 @@ from huzhu.assists.api import router as assists_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
-from huzhu.errors import install_error_handlers, problem_response
+from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from huzhu.jobs.api import router as jobs_router
 from huzhu.notify.api import router as notify_router
 
@@ -101,5 +101,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     app.include_router(_health_router())
     for router in api_routers():
-        app.include_router(router, prefix=API_PREFIX)
+        app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     return app

@@ -9,12 +9,14 @@ never to the client.
 from __future__ import annotations
 
 import logging
+import re
 import uuid
 from collections.abc import Sequence
 from typing import Any, ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -92,6 +94,44 @@ class RateLimited(HuzhuError):
     title = "Too many requests"
 
 
+class ProblemField(BaseModel):
+    field: str
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, as every error of this API is sent."""
+
+    model_config = ConfigDict(extra="allow")
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+    instance: str | None = None
+    errors: list[ProblemField] | None = None
+
+
+# Documented on every /api/v1 route so clients (and schemathesis) know the error shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: {
+        "model": Problem,
+        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "description": description,
+    }
+    for status, description in (
+        (400, "Bad request"),
+        (401, "Not authenticated"),
+        (403, "Not allowed"),
+        (404, "Not found"),
+        (409, "Conflict with the current state"),
+        (422, "Invalid input; `errors` names the fields"),
+        (429, "Too many requests"),
+    )
+}
+
+
 def problem_response(
     body: dict[str, Any], *, status: int, headers: dict[str, str] | None = None
 ) -> JSONResponse:
@@ -108,6 +148,16 @@ def validation_errors(errors: Sequence[Any]) -> list[dict[str, str]]:
         {"field": _field_path(err.get("loc", ())), "message": str(err.get("msg", "invalid"))}
         for err in errors
     ]
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    path = request.url.path
+    methods: set[str] = set()
+    for template, operations in request.app.openapi().get("paths", {}).items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, path):
+            methods.update(m.upper() for m in operations)
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -129,6 +179,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        headers = dict(exc.headers) if exc.headers else None
+        if exc.status_code == 405:
+            # Starlette lists only the first matching route's methods; a path served by
+            # several routes (GET and POST /tokens) must list them all.
+            headers = {"Allow": ", ".join(_allowed_methods(request))}
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         body = {
             "type": TYPE_BASE + code,
@@ -138,7 +193,6 @@ def install_error_handlers(app: FastAPI) -> None:
             "code": code,
             "instance": request.url.path,
         }
-        headers = dict(exc.headers) if exc.headers else None
         return problem_response(body, status=exc.status_code, headers=headers)
 
     @app.exception_handler(Exception)

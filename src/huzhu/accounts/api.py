@@ -21,7 +21,7 @@ from huzhu.accounts.schemas import (
     TokenOut,
 )
 from huzhu.deps import SessionDep, SettingsDep, require
-from huzhu.errors import Forbidden, InvalidInput
+from huzhu.errors import Forbidden
 
 router = APIRouter(tags=["accounts"])
 
@@ -100,15 +100,13 @@ def create_operator(
     session: SessionDep,
     principal: Annotated[Principal, Depends(require(Permission.OPERATOR_MANAGE))],
 ) -> OperatorOut:
-    if body.role in (Role.PARTICIPANT, Role.INTEGRATOR):
-        raise InvalidInput("operators hold owner, operator, analyst or support", field="role")
     op = service.create_operator(
         session,
         shop_id=principal.shop_id,
         email=body.email,
         display_name=body.display_name,
         password=body.password,
-        role=body.role,
+        role=Role(body.role.value),
     )
     return OperatorOut.model_validate(op)
 

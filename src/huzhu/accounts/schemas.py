@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -36,11 +37,18 @@ class ParticipantTokenOut(BaseModel):
     expires_at: datetime
 
 
+class OperatorRole(StrEnum):
+    OWNER = "owner"
+    OPERATOR = "operator"
+    ANALYST = "analyst"
+    SUPPORT = "support"
+
+
 class OperatorIn(BaseModel):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=10, max_length=200)
-    role: Role = Role.OPERATOR
+    role: OperatorRole = OperatorRole.OPERATOR
 
 
 class OperatorOut(BaseModel):
