@@ -78,6 +78,30 @@ def _health_router() -> APIRouter:
     return router
 
 
+def _mount_docs(app: FastAPI) -> None:
+    """Swagger UI from the swagger-ui-bundle package (PyPI), so /docs works offline."""
+    import swagger_ui_bundle
+    from fastapi.openapi.docs import get_swagger_ui_html
+    from fastapi.responses import HTMLResponse
+    from fastapi.staticfiles import StaticFiles
+
+    app.mount(
+        "/static/swagger-ui",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger-ui",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="Huzhu API",
+            swagger_js_url="/static/swagger-ui/swagger-ui-bundle.js",
+            swagger_css_url="/static/swagger-ui/swagger-ui.css",
+            swagger_favicon_url="/static/swagger-ui/favicon-32x32.png",
+        )
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.db)
@@ -93,9 +117,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="Social assist campaigns — bargains, group buys, assist lotteries and "
         "unlocks — with fraud, spam and over-spending answered in the engine.",
         lifespan=lifespan,
-        docs_url="/docs",
+        docs_url=None,  # served below from the packaged Swagger UI: no CDN at run time
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
+    _mount_docs(app)
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)
