@@ -2,11 +2,24 @@
 
 from __future__ import annotations
 
+import copy
+from typing import Any
+
 import typer
 import uvicorn
+import uvicorn.config
 
 from huzhu.config import load_settings
 from huzhu.migrations import run_migrations
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's logging without the client address: an IP is personal data and is never
+    logged (DESIGN, privacy). Request lines carry paths only — no bodies, no headers."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["formatters"]["access"]["fmt"] = '%(levelprefix)s "%(request_line)s" %(status_code)s'
+    config["loggers"]["huzhu"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
 
 
 def serve(
@@ -30,4 +43,5 @@ def serve(
         log_level=log_level,
         access_log=access_log,
         proxy_headers=False,
+        log_config=log_config(),
     )
