@@ -114,6 +114,16 @@ def live_server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
         server.stop()
 
 
+@pytest.fixture
+def sqlite_live_server(sqlite_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    """A real server on SQLite only, for tests whose subject does not depend on the backend."""
+    server = start_server(db_url=sqlite_url, workers=1, log_dir=tmp_path)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
 def pytest_report_header() -> list[str]:
     return [
         "huzhu: HUZHU_REQUIRE_SERVICES="
