@@ -36,3 +36,8 @@ class TokenNotFound(NotFound):
 class AccountRestricted(Forbidden):
     code = "account_restricted"
     title = "This account may not take part right now"
+
+
+class ShopExists(Conflict):
+    code = "shop_exists"
+    title = "A shop with this slug exists"

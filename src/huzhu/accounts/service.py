@@ -14,6 +14,7 @@ from huzhu.accounts.errors import (
     InvalidCredentials,
     InvalidToken,
     OperatorExists,
+    ShopExists,
     ShopNotFound,
     TokenNotFound,
 )
@@ -41,6 +42,8 @@ def subject_hash(settings: Settings, *, provider: str, subject: str) -> str:
 
 
 def create_shop(session: Session, *, slug: str, name: str) -> Shop:
+    if repo.shop_by_slug(session, slug) is not None:
+        raise ShopExists(f"a shop with slug {slug!r} exists")
     shop = Shop(slug=slug, name=name, created_at=clock.utcnow())
     session.add(shop)
     session.flush()
