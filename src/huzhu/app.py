@@ -17,6 +17,7 @@ from huzhu.config import Settings, load_settings
 from huzhu.db import Database
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from huzhu.jobs.api import router as jobs_router
+from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
 
 API_PREFIX = "/api/v1"
@@ -102,13 +103,26 @@ def _mount_docs(app: FastAPI) -> None:
         )
 
 
+def _start_job_runner(db: Database, settings: Settings) -> JobRunner:
+    """Embedded mode: the job runner as a thread of this process (each serve worker
+    runs one; claims are leased, so several are safe)."""
+    import huzhu.all_tasks  # noqa: F401  (registers every domain's handlers)
+
+    runner = JobRunner(db, settings)
+    runner.start()
+    return runner
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.db)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         yield
+        if runner is not None:
+            runner.stop()
         db.dispose()
 
     app = FastAPI(

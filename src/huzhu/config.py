@@ -90,14 +90,36 @@ class JobSettings(BaseModel):
     run_in_process: bool = Field(default=True, description="run the job worker inside serve")
     poll_interval_seconds: float = Field(default=0.5, gt=0)
     lease_seconds: int = Field(default=60, ge=1)
+    backoff_base_seconds: float = Field(
+        default=2.0, gt=0, description="a failed job waits base × 2^(attempt−1) seconds"
+    )
+    backoff_max_seconds: float = Field(default=3600.0, gt=0, description="cap on one wait")
 
 
 class WebhookSettings(BaseModel):
     timeout_seconds: float = Field(default=5.0, gt=0)
     max_attempts: int = Field(default=8, ge=1)
     backoff_base_seconds: float = Field(default=2.0, gt=0)
+    backoff_max_seconds: float = Field(default=6 * 3600.0, gt=0, description="cap on one wait")
     allow_private_targets: bool = Field(
         default=True, description="allow webhook URLs on loopback/private networks"
+    )
+
+
+class IdempotencySettings(BaseModel):
+    ttl_seconds: int = Field(
+        default=24 * 3600, ge=60, description="how long a key's stored response is replayed"
+    )
+    wait_seconds: float = Field(
+        default=10.0, ge=0, description="how long a replay waits for the first request"
+    )
+    lock_seconds: int = Field(
+        default=60, ge=1, description="an in_progress key older than this may be taken over"
+    )
+    skip_paths: list[str] = Field(
+        # The assist hot path handles its key itself, inside its one statement.
+        default=[r"^/api/v1/instances/[^/]+/assists$"],
+        description="regular expressions of paths the middleware leaves alone",
     )
 
 
@@ -125,6 +147,7 @@ class Settings(BaseSettings):
     campaigns: CampaignSettings = CampaignSettings()
     jobs: JobSettings = JobSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    idempotency: IdempotencySettings = IdempotencySettings()
 
     def model_post_init(self, __context: Any) -> None:
         # The short aliases win over the nested defaults so the README's one-liners work.

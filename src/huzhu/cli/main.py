@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import demo, migrate, serve, shop
+from huzhu.cli import demo, migrate, serve, shop, worker
 
 app = typer.Typer(
     name="huzhu",
@@ -15,6 +15,7 @@ app = typer.Typer(
 app.command("serve")(serve.serve)
 app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)
+app.command("worker")(worker.worker)
 app.add_typer(shop.app, name="shop")
 
 

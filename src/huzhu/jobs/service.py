@@ -1,4 +1,4 @@
-"""Use cases of the jobs domain: enqueue (here), claim and run (runner, by the jobs work)."""
+"""Use cases of the jobs domain: enqueue and list (here); claim and run live in runner.py."""
 
 from __future__ import annotations
 
@@ -9,8 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huzhu.jobs import repository
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
+from huzhu.pagination import PageParams, fetch_page
 
 
 def enqueue(
@@ -47,3 +49,10 @@ def enqueue(
         existing = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key)).one()
         return existing
     return job
+
+
+def list_jobs(
+    session: Session, params: PageParams, *, status: str | None = None, kind: str | None = None
+) -> tuple[list[Job], int | None]:
+    """Recent jobs, newest first: what ran, what is waiting, and what failed and why."""
+    return fetch_page(session, repository.jobs_query(status=status, kind=kind), Job.id, params)

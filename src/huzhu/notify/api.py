@@ -1,7 +1,144 @@
-"""Routes of the notify domain."""
+"""Routes of the notify domain: the event outbox and webhook endpoints and deliveries."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, status
+
+from huzhu.accounts.rules import Permission, Principal
+from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.notify import service
+from huzhu.notify.schemas import (
+    AttemptOut,
+    DeliveryDetail,
+    DeliveryOut,
+    DeliveryStatus,
+    EndpointCreated,
+    EndpointIn,
+    EndpointOut,
+    EndpointPatch,
+    EventOut,
+)
+from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["notify"])
+
+WebhookManager = Annotated[Principal, Depends(require(Permission.WEBHOOK_MANAGE))]
+Paging = Annotated[PageParams, Depends(page_params)]
+
+
+@router.get("/events", response_model=Page[EventOut])
+def list_events(
+    session: SessionDep,
+    principal: Annotated[Principal, Depends(require(Permission.EVENT_READ))],
+    params: Paging,
+    type: Annotated[str | None, Query(max_length=60, description="only this event type")] = None,
+) -> Page[EventOut]:
+    """The shop's outbox, newest first: every state change, as webhooks receive it."""
+    rows, cursor = service.list_events(session, params, shop_id=principal.shop_id, type=type)
+    return Page[EventOut](items=[EventOut.model_validate(r) for r in rows], next_cursor=cursor)
+
+
+@router.post(
+    "/webhooks/endpoints", response_model=EndpointCreated, status_code=status.HTTP_201_CREATED
+)
+def create_endpoint(
+    body: EndpointIn, session: SessionDep, settings: SettingsDep, principal: WebhookManager
+) -> EndpointCreated:
+    """Register a receiver. The signing secret is generated here and shown only now."""
+    endpoint = service.create_endpoint(
+        session,
+        settings,
+        shop_id=principal.shop_id,
+        url=body.url,
+        description=body.description,
+        event_types=body.event_types,
+        active=body.active,
+    )
+    return EndpointCreated(
+        **EndpointOut.model_validate(endpoint).model_dump(), secret=endpoint.secret
+    )
+
+
+@router.get("/webhooks/endpoints", response_model=Page[EndpointOut])
+def list_endpoints(
+    session: SessionDep, principal: WebhookManager, params: Paging
+) -> Page[EndpointOut]:
+    rows, cursor = service.list_endpoints(session, params, shop_id=principal.shop_id)
+    return Page[EndpointOut](
+        items=[EndpointOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+@router.get("/webhooks/endpoints/{endpoint_id}", response_model=EndpointOut)
+def get_endpoint(endpoint_id: int, session: SessionDep, principal: WebhookManager) -> EndpointOut:
+    endpoint = service.get_endpoint(session, shop_id=principal.shop_id, endpoint_id=endpoint_id)
+    return EndpointOut.model_validate(endpoint)
+
+
+@router.patch("/webhooks/endpoints/{endpoint_id}", response_model=EndpointOut)
+def update_endpoint(
+    endpoint_id: int,
+    body: EndpointPatch,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: WebhookManager,
+) -> EndpointOut:
+    endpoint = service.update_endpoint(
+        session,
+        settings,
+        shop_id=principal.shop_id,
+        endpoint_id=endpoint_id,
+        changes=body.model_dump(exclude_unset=True),
+    )
+    return EndpointOut.model_validate(endpoint)
+
+
+@router.delete("/webhooks/endpoints/{endpoint_id}", status_code=status.HTTP_204_NO_CONTENT)
+def delete_endpoint(endpoint_id: int, session: SessionDep, principal: WebhookManager) -> None:
+    """Delete the endpoint and its delivery log (to pause it instead, PATCH active=false)."""
+    service.delete_endpoint(session, shop_id=principal.shop_id, endpoint_id=endpoint_id)
+
+
+@router.get("/webhooks/deliveries", response_model=Page[DeliveryOut])
+def list_deliveries(
+    session: SessionDep,
+    principal: WebhookManager,
+    params: Paging,
+    endpoint_id: Annotated[int | None, Query(ge=1, description="only this endpoint's")] = None,
+    status: Annotated[DeliveryStatus | None, Query(description="only this status")] = None,
+) -> Page[DeliveryOut]:
+    rows, cursor = service.list_deliveries(
+        session,
+        params,
+        shop_id=principal.shop_id,
+        endpoint_id=endpoint_id,
+        status=status.value if status else None,
+    )
+    return Page[DeliveryOut](
+        items=[DeliveryOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+def _detail(session: SessionDep, *, shop_id: int, delivery_id: int) -> DeliveryDetail:
+    delivery, attempts = service.get_delivery(session, shop_id=shop_id, delivery_id=delivery_id)
+    return DeliveryDetail(
+        **DeliveryOut.model_validate(delivery).model_dump(),
+        attempts_log=[AttemptOut.model_validate(a) for a in attempts],
+    )
+
+
+@router.get("/webhooks/deliveries/{delivery_id}", response_model=DeliveryDetail)
+def get_delivery(
+    delivery_id: int, session: SessionDep, principal: WebhookManager
+) -> DeliveryDetail:
+    """One delivery with every attempt: status code, error class and duration."""
+    return _detail(session, shop_id=principal.shop_id, delivery_id=delivery_id)
+
+
+@router.post("/webhooks/deliveries/{delivery_id}/redeliver", response_model=DeliveryDetail)
+def redeliver(delivery_id: int, session: SessionDep, principal: WebhookManager) -> DeliveryDetail:
+    """Send again now with a fresh attempt budget (the log keeps earlier attempts)."""
+    service.redeliver(session, shop_id=principal.shop_id, delivery_id=delivery_id)
+    return _detail(session, shop_id=principal.shop_id, delivery_id=delivery_id)

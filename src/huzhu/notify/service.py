@@ -2,16 +2,43 @@
 
 `record_event` is how every domain writes to the outbox: call it with the same session
 as the change, so the event commits (or rolls back) with it.
+
+Webhooks: the runner's periodic `notify.dispatch` (tasks.py) turns undispatched events
+into one `webhook_delivery` per matching endpoint; `notify.deliver` claims due deliveries
+one attempt at a time. The delivery row is its own queue (status, attempts,
+next_attempt_at), so a retry or a manual redelivery is an UPDATE, not a new job.
 """
 
 from __future__ import annotations
 
+import ipaddress
+import socket
+import time
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from sqlalchemy.orm import Session
 
-from huzhu.kit import clock
-from huzhu.notify.models import Event, InboxMessage
+import huzhu
+from huzhu.config import Settings
+from huzhu.jobs.rules import backoff_seconds
+from huzhu.kit import clock, ids
+from huzhu.notify import repository, rules
+from huzhu.notify.errors import DeliveryNotFound, EndpointNotFound, InvalidWebhookUrl
+from huzhu.notify.models import (
+    Event,
+    InboxMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
+from huzhu.pagination import PageParams, fetch_page
+
+DISPATCH_BATCH = 200
+DELIVERY_LEASE_SLACK = 30.0
 
 
 def record_event(
@@ -46,3 +73,280 @@ def send_inbox_message(
     session.add(message)
     session.flush()
     return message
+
+
+# -- webhook endpoints ---------------------------------------------------------------
+
+
+def _check_url(settings: Settings, url: str) -> None:
+    problem = rules.url_problem(url, allow_private=settings.webhooks.allow_private_targets)
+    if problem:
+        raise InvalidWebhookUrl(problem, field="url")
+
+
+def create_endpoint(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    url: str,
+    description: str = "",
+    event_types: list[str] | None = None,
+    active: bool = True,
+) -> WebhookEndpoint:
+    """A new endpoint with a server-generated secret (returned once by the API)."""
+    _check_url(settings, url)
+    endpoint = WebhookEndpoint(
+        shop_id=shop_id,
+        url=url,
+        description=description,
+        secret=ids.token("whsec", 32),
+        event_types=sorted(set(event_types or [])),
+        active=active,
+        created_at=clock.utcnow(),
+    )
+    session.add(endpoint)
+    session.flush()
+    return endpoint
+
+
+def list_endpoints(
+    session: Session, params: PageParams, *, shop_id: int
+) -> tuple[list[WebhookEndpoint], int | None]:
+    return fetch_page(
+        session, repository.endpoints_query(shop_id=shop_id), WebhookEndpoint.id, params
+    )
+
+
+def get_endpoint(session: Session, *, shop_id: int, endpoint_id: int) -> WebhookEndpoint:
+    endpoint = repository.endpoint_in_shop(session, shop_id=shop_id, endpoint_id=endpoint_id)
+    if endpoint is None:
+        raise EndpointNotFound(f"webhook endpoint {endpoint_id} not found")
+    return endpoint
+
+
+def update_endpoint(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    endpoint_id: int,
+    changes: dict[str, Any],
+) -> WebhookEndpoint:
+    """Apply the given fields (url, description, event_types, active); others stay."""
+    endpoint = get_endpoint(session, shop_id=shop_id, endpoint_id=endpoint_id)
+    if changes.get("url") is not None:
+        _check_url(settings, changes["url"])
+        endpoint.url = changes["url"]
+    if changes.get("description") is not None:
+        endpoint.description = changes["description"]
+    if changes.get("event_types") is not None:
+        endpoint.event_types = sorted(set(changes["event_types"]))
+    if changes.get("active") is not None:
+        endpoint.active = bool(changes["active"])
+    session.flush()
+    return endpoint
+
+
+def delete_endpoint(session: Session, *, shop_id: int, endpoint_id: int) -> None:
+    """Delete an endpoint and its delivery log; events stay in the outbox."""
+    endpoint = get_endpoint(session, shop_id=shop_id, endpoint_id=endpoint_id)
+    session.expunge(endpoint)
+    repository.delete_endpoint_with_log(session, endpoint_id=endpoint_id)
+
+
+# -- the outbox and dispatch ---------------------------------------------------------
+
+
+def list_events(
+    session: Session, params: PageParams, *, shop_id: int, type: str | None = None
+) -> tuple[list[Event], int | None]:
+    return fetch_page(
+        session, repository.events_query(shop_id=shop_id, type=type), Event.id, params
+    )
+
+
+def dispatch_events(session: Session, *, limit: int = DISPATCH_BATCH) -> int:
+    """Fan undispatched events out to a delivery per matching active endpoint of the
+    event's shop, and mark them dispatched — in one transaction, so an event is either
+    fanned out completely or not at all. UNIQUE(endpoint, event) makes a repeat a no-op.
+    Returns how many events were dispatched."""
+    events = repository.claim_undispatched_events(session, limit=limit)
+    if not events:
+        return 0
+    endpoints = repository.active_endpoints(session, sorted({e.shop_id for e in events}))
+    now = clock.utcnow()
+    rows = [
+        {
+            "endpoint_id": endpoint.id,
+            "event_id": event.id,
+            "status": "pending",
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+        }
+        for event in events
+        for endpoint in endpoints
+        if endpoint.shop_id == event.shop_id
+        and rules.event_matches(endpoint.event_types, event.type)
+    ]
+    repository.insert_deliveries(session, rows)
+    repository.mark_dispatched(session, [e.id for e in events])
+    return len(events)
+
+
+# -- delivery ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryWork:
+    """Everything one attempt needs, read before the transaction ends."""
+
+    delivery_id: int
+    attempt: int
+    event_id: int
+    url: str
+    secret: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class AttemptOutcome:
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+def claim_due_delivery(session: Session, settings: Settings) -> DeliveryWork | None:
+    """Take one attempt on the next due delivery, or None when nothing is due."""
+    now = clock.utcnow()
+    # The lease outlasts the request, so a crashed attempt is retried, never run twice.
+    lease_until = now + timedelta(seconds=settings.webhooks.timeout_seconds + DELIVERY_LEASE_SLACK)
+    claimed = repository.claim_next_due_delivery(session, now=now, lease_until=lease_until)
+    if claimed is None:
+        return None
+    endpoint = session.get(WebhookEndpoint, claimed.endpoint_id)
+    event = session.get(Event, claimed.event_id)
+    if endpoint is None or event is None or not endpoint.active:
+        repository.settle_delivery(
+            session,
+            delivery_id=claimed.id,
+            attempts=claimed.attempts,
+            values={"status": "failed", "last_error": "endpoint inactive", "next_attempt_at": None},
+        )
+        return None
+    body = rules.event_body(
+        event_id=event.id,
+        type=event.type,
+        created_at=event.created_at,
+        subject_type=event.subject_type,
+        subject_id=event.subject_id,
+        data=event.payload,
+    )
+    return DeliveryWork(
+        delivery_id=claimed.id,
+        attempt=claimed.attempts,
+        event_id=event.id,
+        url=endpoint.url,
+        secret=endpoint.secret,
+        body=body,
+    )
+
+
+def post_delivery(settings: Settings, work: DeliveryWork) -> AttemptOutcome:
+    """POST the signed body. Runs outside any transaction: a slow receiver must not hold
+    a database lock (on SQLite, the one write lock) for the length of its timeout."""
+    timestamp = int(clock.utcnow().timestamp())
+    headers = {
+        "Content-Type": "application/json",
+        "User-Agent": f"Huzhu-Webhooks/{huzhu.__version__}",
+        rules.SIGNATURE_HEADER: rules.signature_header(work.secret, timestamp, work.body),
+        rules.EVENT_ID_HEADER: str(work.event_id),
+    }
+    started = time.monotonic()
+    try:
+        if not settings.webhooks.allow_private_targets:
+            _refuse_private_resolution(work.url)
+        with httpx.Client(timeout=settings.webhooks.timeout_seconds) as client:
+            response = client.post(work.url, content=work.body, headers=headers)
+        status_code: int | None = response.status_code
+        error = None if rules.is_success(response.status_code) else f"HTTP {status_code}"
+    except (httpx.HTTPError, OSError, InvalidWebhookUrl) as exc:
+        # The class only: messages of network errors can carry the receiver's details.
+        status_code, error = None, type(exc).__name__
+    duration_ms = int((time.monotonic() - started) * 1000)
+    return AttemptOutcome(status_code=status_code, error=error, duration_ms=duration_ms)
+
+
+def _refuse_private_resolution(url: str) -> None:
+    host = urlsplit(url).hostname or ""
+    for info in socket.getaddrinfo(host, None):
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise InvalidWebhookUrl("the webhook host resolves to a private address", field="url")
+
+
+def record_attempt(
+    session: Session, settings: Settings, *, work: DeliveryWork, outcome: AttemptOutcome
+) -> str:
+    """Log the attempt and move the delivery on: delivered, retried later with
+    exponential backoff, or failed after max_attempts. Returns the new status."""
+    now = clock.utcnow()
+    session.add(
+        WebhookAttempt(
+            delivery_id=work.delivery_id,
+            attempted_at=now,
+            status_code=outcome.status_code,
+            error=outcome.error,
+            duration_ms=outcome.duration_ms,
+        )
+    )
+    values: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
+    if outcome.error is None:
+        values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+    elif work.attempt >= settings.webhooks.max_attempts:
+        values.update(status="failed", next_attempt_at=None)
+    else:
+        wait = backoff_seconds(
+            work.attempt,
+            base=settings.webhooks.backoff_base_seconds,
+            cap=settings.webhooks.backoff_max_seconds,
+        )
+        values.update(next_attempt_at=now + timedelta(seconds=wait))
+    repository.settle_delivery(
+        session, delivery_id=work.delivery_id, attempts=work.attempt, values=values
+    )
+    session.flush()
+    return str(values.get("status", "pending"))
+
+
+def list_deliveries(
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    endpoint_id: int | None = None,
+    status: str | None = None,
+) -> tuple[list[WebhookDelivery], int | None]:
+    stmt = repository.deliveries_query(shop_id=shop_id, endpoint_id=endpoint_id, status=status)
+    return fetch_page(session, stmt, WebhookDelivery.id, params)
+
+
+def get_delivery(
+    session: Session, *, shop_id: int, delivery_id: int
+) -> tuple[WebhookDelivery, list[WebhookAttempt]]:
+    delivery = repository.delivery_in_shop(session, shop_id=shop_id, delivery_id=delivery_id)
+    if delivery is None:
+        raise DeliveryNotFound(f"webhook delivery {delivery_id} not found")
+    return delivery, repository.attempts_of(session, delivery.id)
+
+
+def redeliver(session: Session, *, shop_id: int, delivery_id: int) -> WebhookDelivery:
+    """Send again now, with a fresh attempt budget; the attempt log keeps the history."""
+    delivery, _ = get_delivery(session, shop_id=shop_id, delivery_id=delivery_id)
+    delivery.status = "pending"
+    delivery.attempts = 0
+    delivery.next_attempt_at = clock.utcnow()
+    delivery.delivered_at = None
+    session.flush()
+    return delivery

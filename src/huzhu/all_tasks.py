@@ -1,0 +1,11 @@
+"""Imports every domain's tasks module, so their job handlers and periodic tasks are
+registered before a runner starts (`huzhu serve` in embedded mode, `huzhu worker`).
+
+A domain with a tasks.py adds one line here.
+"""
+
+from huzhu.notify import tasks as notify_tasks
+
+__all__ = [
+    "notify_tasks",
+]

@@ -1,0 +1,188 @@
+"""Queries of the notify domain, written once and named by intent."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import CursorResult, Select, delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from huzhu.notify.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+# -- endpoints -----------------------------------------------------------------------
+
+
+def endpoint_in_shop(session: Session, *, shop_id: int, endpoint_id: int) -> WebhookEndpoint | None:
+    return session.scalars(
+        select(WebhookEndpoint).where(
+            WebhookEndpoint.id == endpoint_id, WebhookEndpoint.shop_id == shop_id
+        )
+    ).one_or_none()
+
+
+def endpoints_query(*, shop_id: int) -> Select[WebhookEndpoint]:
+    return select(WebhookEndpoint).where(WebhookEndpoint.shop_id == shop_id)
+
+
+def active_endpoints(session: Session, shop_ids: Sequence[int]) -> list[WebhookEndpoint]:
+    return list(
+        session.scalars(
+            select(WebhookEndpoint).where(
+                WebhookEndpoint.shop_id.in_(shop_ids), WebhookEndpoint.active.is_(True)
+            )
+        )
+    )
+
+
+def delete_endpoint_with_log(session: Session, *, endpoint_id: int) -> None:
+    """The endpoint and its delivery log go together (the log only names the endpoint)."""
+    deliveries = select(WebhookDelivery.id).where(WebhookDelivery.endpoint_id == endpoint_id)
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries)))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id))
+    session.execute(delete(WebhookEndpoint).where(WebhookEndpoint.id == endpoint_id))
+
+
+# -- the outbox ----------------------------------------------------------------------
+
+
+def claim_undispatched_events(session: Session, *, limit: int) -> list[Event]:
+    """The oldest undispatched events. On PostgreSQL rows another dispatcher holds are
+    skipped, so concurrent runners split the backlog instead of doing it twice."""
+    stmt = select(Event).where(Event.dispatched.is_(False)).order_by(Event.id).limit(limit)
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    return list(session.scalars(stmt))
+
+
+def mark_dispatched(session: Session, event_ids: Sequence[int]) -> None:
+    session.execute(
+        update(Event)
+        .where(Event.id.in_(event_ids))
+        .values(dispatched=True)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def events_query(*, shop_id: int, type: str | None = None) -> Select[Event]:
+    stmt = select(Event).where(Event.shop_id == shop_id)
+    if type is not None:
+        stmt = stmt.where(Event.type == type)
+    return stmt
+
+
+# -- deliveries ----------------------------------------------------------------------
+
+
+def insert_deliveries(session: Session, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert deliveries, skipping (endpoint, event) pairs that exist: UNIQUE makes a
+    second dispatch of the same event a no-op. Returns the ids of the new rows."""
+    if not rows:
+        return []
+    dialect_insert = postgresql.insert if _is_postgres(session) else sqlite.insert
+    stmt = (
+        dialect_insert(WebhookDelivery)
+        .values(rows)
+        .on_conflict_do_nothing(index_elements=["endpoint_id", "event_id"])
+        .returning(WebhookDelivery.id)
+    )
+    return [int(i) for i in session.scalars(stmt)]
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimedDelivery:
+    id: int
+    attempts: int
+    endpoint_id: int
+    event_id: int
+
+
+def claim_next_due_delivery(
+    session: Session, *, now: datetime, lease_until: datetime
+) -> ClaimedDelivery | None:
+    """Take one attempt on the oldest due delivery, in one statement (like the job claim).
+    next_attempt_at moves to the lease end: no other runner sees it due while the request
+    is in flight, and if this runner dies the delivery is due again when the lease ends."""
+    due: Select[int] = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
+        .limit(1)
+    )
+    if _is_postgres(session):
+        due = due.with_for_update(skip_locked=True)
+    stmt = (
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id == due.scalar_subquery())
+        .values(attempts=WebhookDelivery.attempts + 1, next_attempt_at=lease_until)
+        .returning(
+            WebhookDelivery.id,
+            WebhookDelivery.attempts,
+            WebhookDelivery.endpoint_id,
+            WebhookDelivery.event_id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return ClaimedDelivery(
+        id=row.id, attempts=row.attempts, endpoint_id=row.endpoint_id, event_id=row.event_id
+    )
+
+
+def settle_delivery(
+    session: Session, *, delivery_id: int, attempts: int, values: dict[str, Any]
+) -> bool:
+    """Write an attempt's outcome unless the delivery moved on meanwhile (a manual
+    redelivery reset it): the newer intent wins."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.id == delivery_id,
+            WebhookDelivery.attempts == attempts,
+            WebhookDelivery.status == "pending",
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def deliveries_query(
+    *, shop_id: int, endpoint_id: int | None = None, status: str | None = None
+) -> Select[WebhookDelivery]:
+    stmt = (
+        select(WebhookDelivery)
+        .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+        .where(WebhookEndpoint.shop_id == shop_id)
+    )
+    if endpoint_id is not None:
+        stmt = stmt.where(WebhookDelivery.endpoint_id == endpoint_id)
+    if status is not None:
+        stmt = stmt.where(WebhookDelivery.status == status)
+    return stmt
+
+
+def delivery_in_shop(session: Session, *, shop_id: int, delivery_id: int) -> WebhookDelivery | None:
+    return session.scalars(
+        deliveries_query(shop_id=shop_id).where(WebhookDelivery.id == delivery_id)
+    ).one_or_none()
+
+
+def attempts_of(session: Session, delivery_id: int) -> list[WebhookAttempt]:
+    return list(
+        session.scalars(
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.id)
+        )
+    )

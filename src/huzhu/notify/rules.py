@@ -1,0 +1,123 @@
+"""Pure rules of the notify domain: the webhook body, its signature, and who gets what.
+
+The signature scheme, for integrators (copy the logic of `verify_signature`):
+
+    Huzhu-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, f"{t}.{raw body}")>
+
+Signing the timestamp with the body stops a captured request from being replayed later:
+the receiver refuses a `t` outside its tolerance, and cannot be fooled into a fresher `t`
+without the secret. Several `v1=` values may appear (e.g. while a secret is rotated); one
+matching is enough. Compare in constant time so a forgery cannot be found byte by byte.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import time
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+SIGNATURE_HEADER = "Huzhu-Signature"
+EVENT_ID_HEADER = "Huzhu-Event-Id"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+def event_body(
+    *,
+    event_id: int,
+    type: str,
+    created_at: datetime,
+    subject_type: str,
+    subject_id: int,
+    data: dict[str, Any],
+) -> bytes:
+    """The JSON a receiver gets: compact UTF-8, so the signed bytes are the sent bytes."""
+    document = {
+        "id": event_id,
+        "type": type,
+        "created_at": created_at.isoformat(),
+        "subject": {"type": subject_type, "id": subject_id},
+        "data": data,
+    }
+    return json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def compute_signature(secret: str, timestamp: int, body: bytes) -> str:
+    message = str(timestamp).encode() + b"." + body
+    return hmac.new(secret.encode(), message, hashlib.sha256).hexdigest()
+
+
+def signature_header(secret: str, timestamp: int, body: bytes) -> str:
+    return f"t={timestamp},v1={compute_signature(secret, timestamp, body)}"
+
+
+def verify_signature(
+    secret: str,
+    header: str,
+    body: bytes,
+    tolerance: int = DEFAULT_TOLERANCE_SECONDS,
+    *,
+    now: float | None = None,
+) -> bool:
+    """True when `header` signs `body` with `secret` and its time is within tolerance."""
+    timestamp: int | None = None
+    candidates: list[str] = []
+    for part in header.split(","):
+        name, _, value = part.strip().partition("=")
+        if name == "t":
+            try:
+                timestamp = int(value)
+            except ValueError:
+                return False
+        elif name == "v1":
+            candidates.append(value)
+    if timestamp is None or not candidates:
+        return False
+    current = time.time() if now is None else now
+    if abs(current - timestamp) > tolerance:
+        return False
+    expected = compute_signature(secret, timestamp, body)
+    return any(hmac.compare_digest(expected, c) for c in candidates)
+
+
+def event_matches(event_types: list[str], type: str) -> bool:
+    """An endpoint's filter: empty means every event; `campaign.*` means a family."""
+    if not event_types:
+        return True
+    for wanted in event_types:
+        if wanted == type or (wanted.endswith(".*") and type.startswith(wanted[:-1])):
+            return True
+    return False
+
+
+def is_success(status_code: int) -> bool:
+    return 200 <= status_code < 300
+
+
+def url_problem(url: str, *, allow_private: bool) -> str | None:
+    """Why a webhook URL is refused, or None. Without allow_private, a URL naming a
+    loopback or private address is refused: an endpoint must not be a way to make the
+    server call its own network (SSRF)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https"):
+        return "the URL must start with http:// or https://"
+    host = parts.hostname
+    if not host:
+        return "the URL has no host"
+    if parts.username or parts.password:
+        return "credentials in the URL are not allowed; the signature authenticates us"
+    if allow_private:
+        return None
+    if host == "localhost" or host.endswith(".localhost"):
+        return "loopback targets are not allowed"
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if not address.is_global:
+        return "private, loopback and link-local targets are not allowed"
+    return None

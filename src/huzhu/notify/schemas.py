@@ -1,0 +1,92 @@
+"""Request and response models of the notify domain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+EVENT_TYPE_PATTERN = r"^[a-z_]+(\.[a-z_]+)*(\.\*)?$"
+EventType = Annotated[str, Field(min_length=1, max_length=60, pattern=EVENT_TYPE_PATTERN)]
+
+
+class EndpointIn(BaseModel):
+    url: str = Field(min_length=8, max_length=500, description="http(s) URL that receives POSTs")
+    description: str = Field(default="", max_length=200)
+    event_types: list[EventType] = Field(
+        default_factory=list,
+        max_length=50,
+        description="event types to send (`campaign.*` for a family); empty = all",
+    )
+    active: bool = True
+
+
+class EndpointPatch(BaseModel):
+    url: str | None = Field(default=None, min_length=8, max_length=500)
+    description: str | None = Field(default=None, max_length=200)
+    event_types: list[EventType] | None = Field(default=None, max_length=50)
+    active: bool | None = None
+
+
+class EndpointOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    url: str
+    description: str
+    event_types: list[str]
+    active: bool
+    created_at: datetime
+
+
+class EndpointCreated(EndpointOut):
+    secret: str = Field(description="the signing secret; shown once, store it now")
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class DeliveryOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    endpoint_id: int
+    event_id: int
+    status: DeliveryStatus
+    attempts: int
+    next_attempt_at: datetime | None
+    last_status_code: int | None
+    last_error: str | None
+    created_at: datetime
+    delivered_at: datetime | None
+
+
+class AttemptOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+    duration_ms: int
+
+
+class DeliveryDetail(DeliveryOut):
+    attempts_log: list[AttemptOut]
+
+
+class EventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    type: str
+    subject_type: str
+    subject_id: int
+    payload: dict[str, Any]
+    dispatched: bool
+    created_at: datetime

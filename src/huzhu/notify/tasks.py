@@ -1,0 +1,36 @@
+"""The notify domain's background work, run by every job runner on its poll loop.
+
+`notify.dispatch` fans the outbox out into deliveries; `notify.deliver` sends due
+deliveries. Both are periodic tasks of the runner (jobs/registry.py), not job rows: they
+run every poll, and are safe with many runners (SKIP LOCKED, UNIQUE(endpoint, event), a
+leased claim per attempt).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from huzhu.config import Settings
+from huzhu.jobs.registry import periodic
+from huzhu.notify import service
+
+DELIVERIES_PER_POLL = 50
+
+
+@periodic("notify.dispatch")
+def dispatch(session: Session, settings: Settings) -> None:
+    service.dispatch_events(session)
+
+
+@periodic("notify.deliver")
+def deliver(session: Session, settings: Settings) -> None:
+    for _ in range(DELIVERIES_PER_POLL):
+        work = service.claim_due_delivery(session, settings)
+        # Commit the claim before the network call: the attempt is counted even if this
+        # process dies mid-request, and no lock is held while the receiver thinks.
+        session.commit()
+        if work is None:
+            return
+        outcome = service.post_delivery(settings, work)
+        service.record_attempt(session, settings, work=work, outcome=outcome)
+        session.commit()
