@@ -6,7 +6,6 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -47,10 +46,9 @@ def _fresh_calls() -> None:
 
 
 @pytest.fixture
-def side_effects(database: Database) -> Iterator[None]:
+def side_effects(database: Database) -> None:
     with database.unit_of_work() as s:
         s.execute(text("CREATE TABLE test_side_effect (job_key VARCHAR(50) NOT NULL)"))
-    yield
 
 
 def _effects(database: Database) -> list[str]:
