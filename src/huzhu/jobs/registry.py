@@ -66,4 +66,6 @@ def kinds() -> list[str]:
 
 
 def periodic_tasks() -> list[Periodic]:
-    return [_PERIODIC[name] for name in sorted(_PERIODIC)]
+    """In registration order, so a producer registered first (notify.dispatch) feeds its
+    consumer (notify.deliver) within the same poll."""
+    return list(_PERIODIC.values())

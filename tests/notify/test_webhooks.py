@@ -1,0 +1,221 @@
+"""Outbox → webhooks against a real HTTP receiver on loopback: signed deliveries,
+retries with backoff, failure after max attempts, manual redelivery, the attempt log."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select, update
+
+import huzhu.notify.tasks  # noqa: F401  (registers the periodic dispatch and delivery)
+from huzhu.config import Settings
+from huzhu.db import Database
+from huzhu.jobs.runner import JobRunner
+from huzhu.kit import clock
+from huzhu.notify import service
+from huzhu.notify.models import Event, WebhookAttempt, WebhookDelivery
+from huzhu.notify.rules import verify_signature
+from tests.conftest import make_settings
+from tests.factories import make_shop
+from tests.notify.receiver import Receiver, webhook_receiver
+
+
+@dataclass
+class Env:
+    db: Database
+    settings: Settings
+    runner: JobRunner
+    receiver: Receiver
+    shop_id: int
+    endpoint_id: int
+    secret: str
+
+    def event(self, type: str = "assist.counted", shop_id: int | None = None) -> int:
+        with self.db.unit_of_work() as s:
+            return service.record_event(
+                s,
+                shop_id=shop_id or self.shop_id,
+                type=type,
+                subject_type="instance",
+                subject_id=7,
+                payload={"progress_value": 3},
+            ).id
+
+    def delivery(self) -> WebhookDelivery:
+        with self.db.unit_of_work() as s:
+            return s.scalars(select(WebhookDelivery)).one()
+
+    def attempts(self) -> list[WebhookAttempt]:
+        with self.db.unit_of_work() as s:
+            return list(s.scalars(select(WebhookAttempt).order_by(WebhookAttempt.id)))
+
+
+@pytest.fixture
+def env(db_url: str) -> Iterator[Env]:
+    settings = make_settings(
+        db_url,
+        webhooks={"backoff_base_seconds": 1.0, "max_attempts": 3, "timeout_seconds": 2.0},
+    )
+    db = Database(settings.db)
+    with webhook_receiver() as receiver:
+        with db.unit_of_work() as s:
+            shop_id = make_shop(s)
+            endpoint = service.create_endpoint(s, settings, shop_id=shop_id, url=receiver.url)
+        yield Env(
+            db=db,
+            settings=settings,
+            runner=JobRunner(db, settings),
+            receiver=receiver,
+            shop_id=shop_id,
+            endpoint_id=endpoint.id,
+            secret=endpoint.secret,
+        )
+    db.dispose()
+
+
+def test_delivery_is_signed_and_carries_the_event(env: Env) -> None:
+    event_id = env.event()
+    env.runner.tick()
+    [request] = env.receiver.requests
+    header = request.headers["Huzhu-Signature"]
+    assert verify_signature(env.secret, header, request.body, now=clock.utcnow().timestamp())
+    assert not verify_signature("whsec_wrong", header, request.body)
+    assert request.headers["Huzhu-Event-Id"] == str(event_id)
+    assert request.headers["Content-Type"] == "application/json"
+    body = json.loads(request.body)
+    assert body["id"] == event_id
+    assert body["type"] == "assist.counted"
+    assert body["subject"] == {"type": "instance", "id": 7}
+    assert body["data"] == {"progress_value": 3}
+    assert body["created_at"].endswith("+00:00")
+    delivery = env.delivery()
+    assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("delivered", 1, 200)
+    [attempt] = env.attempts()
+    assert attempt.status_code == 200
+    assert attempt.error is None
+    assert attempt.duration_ms >= 0
+
+
+def test_failed_delivery_is_retried_with_backoff_until_it_succeeds(env: Env) -> None:
+    env.receiver.fail_first = 2
+    env.event()
+    env.runner.tick()
+    first = env.delivery()
+    assert (first.status, first.attempts, first.last_status_code) == ("pending", 1, 500)
+    assert first.next_attempt_at is not None
+    assert (first.next_attempt_at - clock.utcnow()).total_seconds() == pytest.approx(1, abs=0.5)
+
+    env.runner.tick()  # not due yet: no second request
+    assert len(env.receiver.requests) == 1
+
+    clock.advance(1.1)
+    env.runner.tick()
+    second = env.delivery()
+    assert (second.status, second.attempts) == ("pending", 2)
+    assert second.next_attempt_at is not None
+    assert (second.next_attempt_at - clock.utcnow()).total_seconds() == pytest.approx(2, abs=0.5)
+
+    clock.advance(2.1)
+    env.runner.tick()
+    assert env.delivery().status == "delivered"
+    assert [a.status_code for a in env.attempts()] == [500, 500, 200]
+    assert [a.error for a in env.attempts()] == ["HTTP 500", "HTTP 500", None]
+    # The same event each time, so the receiver can deduplicate by Huzhu-Event-Id.
+    assert len({r.headers["Huzhu-Event-Id"] for r in env.receiver.requests}) == 1
+
+
+def test_delivery_fails_after_max_attempts_and_stops(env: Env) -> None:
+    env.receiver.always_status = 500
+    env.event()
+    for _ in range(6):
+        env.runner.tick()
+        clock.advance(3600)
+    delivery = env.delivery()
+    assert (delivery.status, delivery.attempts) == ("failed", 3)
+    assert delivery.next_attempt_at is None
+    assert len(env.receiver.requests) == 3
+    assert len(env.attempts()) == 3
+
+
+def test_redeliver_sends_a_failed_delivery_again(env: Env) -> None:
+    env.receiver.always_status = 500
+    env.event()
+    for _ in range(4):
+        env.runner.tick()
+        clock.advance(3600)
+    assert env.delivery().status == "failed"
+    env.receiver.always_status = None  # the receiver is fixed
+    with env.db.unit_of_work() as s:
+        service.redeliver(s, shop_id=env.shop_id, delivery_id=env.delivery().id)
+    env.runner.tick()
+    delivery = env.delivery()
+    assert (delivery.status, delivery.attempts) == ("delivered", 1)
+    assert [a.status_code for a in env.attempts()] == [500, 500, 500, 200]
+
+
+def test_timeout_is_logged_as_a_failed_attempt(db_url: str) -> None:
+    settings = make_settings(db_url, webhooks={"timeout_seconds": 0.3})
+    db = Database(settings.db)
+    try:
+        with webhook_receiver() as receiver:
+            receiver.delay_seconds = 1.0
+            with db.unit_of_work() as s:
+                shop_id = make_shop(s)
+                service.create_endpoint(s, settings, shop_id=shop_id, url=receiver.url)
+                service.record_event(
+                    s,
+                    shop_id=shop_id,
+                    type="instance.expired",
+                    subject_type="instance",
+                    subject_id=1,
+                )
+            JobRunner(db, settings).tick()
+            with db.unit_of_work() as s:
+                attempt = s.scalars(select(WebhookAttempt)).one()
+                delivery = s.scalars(select(WebhookDelivery)).one()
+        assert attempt.status_code is None
+        assert attempt.error == "ReadTimeout"
+        assert delivery.status == "pending"
+    finally:
+        db.dispose()
+
+
+def test_events_go_only_to_matching_active_endpoints_of_their_shop(env: Env) -> None:
+    with env.db.unit_of_work() as s:
+        other_shop = make_shop(s)
+        service.update_endpoint(
+            s,
+            env.settings,
+            shop_id=env.shop_id,
+            endpoint_id=env.endpoint_id,
+            changes={"event_types": ["campaign.*"]},
+        )
+        paused = service.create_endpoint(
+            s, env.settings, shop_id=env.shop_id, url=env.receiver.url, active=False
+        )
+        assert paused.id
+    env.event("campaign.launched")
+    env.event("assist.counted")
+    env.event("campaign.launched", shop_id=other_shop)
+    env.runner.tick()
+    assert [json.loads(r.body)["type"] for r in env.receiver.requests] == ["campaign.launched"]
+    with env.db.unit_of_work() as s:
+        assert (
+            s.scalar(select(func.count()).select_from(Event).where(Event.dispatched.is_(False)))
+            == 0
+        )
+
+
+def test_dispatching_an_event_twice_creates_one_delivery(env: Env) -> None:
+    env.event()
+    with env.db.unit_of_work() as s:
+        assert service.dispatch_events(s) == 1
+    with env.db.unit_of_work() as s:
+        s.execute(update(Event).values(dispatched=False))
+    with env.db.unit_of_work() as s:
+        assert service.dispatch_events(s) == 1
+    with env.db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
