@@ -4,8 +4,10 @@ registered before a runner starts (`huzhu serve` in embedded mode, `huzhu worker
 A domain with a tasks.py adds one line here.
 """
 
+from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.notify import tasks as notify_tasks
 
 __all__ = [
+    "idempotency_tasks",
     "notify_tasks",
 ]

@@ -16,6 +16,7 @@ from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
+from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
@@ -139,6 +140,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)
+    app.add_middleware(IdempotencyMiddleware, settings=settings, db=db, prefix=API_PREFIX + "/")
     app.include_router(_health_router())
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
