@@ -1,0 +1,62 @@
+"""Rate limits over the `limits` library: in-process memory in embedded mode, Redis
+(settings.redis.url) when several processes must share one count.
+
+Fixed windows: one counter increment per hit (one INCR+EXPIRE round trip on Redis), the
+cheapest strategy, so it can sit on the assist hot path. Its known weakness — up to twice
+the rate across a window boundary — is acceptable for abuse limits; a cap that must never
+be exceeded belongs in the database, not here.
+
+Keys are the caller's choice and may end up in Redis: pass pseudonymous ids or keyed
+hashes (privacy/), never a raw IP address or phone number.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from limits import RateLimitItem, parse
+from limits.storage import storage_from_string
+from limits.strategies import FixedWindowRateLimiter
+
+MEMORY_URL = "memory://"
+
+
+@lru_cache(maxsize=256)
+def _rate(rate: str) -> RateLimitItem:
+    """Parse "5/minute", "100 per hour", … once per distinct string."""
+    return parse(rate)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    remaining: int  # hits left in the current window
+    reset_at: float  # unix time the window ends
+    retry_after: int  # whole seconds to wait (for a Retry-After header); 0 if allowed
+
+
+class RateLimiter:
+    def __init__(self, storage_url: str | None = None) -> None:
+        self.storage_url = storage_url or MEMORY_URL
+        self._storage = storage_from_string(self.storage_url)
+        self._limiter = FixedWindowRateLimiter(self._storage)
+
+    def hit(self, key: str, rate: str, *, cost: int = 1) -> bool:
+        """Count a hit on `key`; False when it is over `rate` (the hit is not counted)."""
+        return bool(self._limiter.hit(_rate(rate), key, cost=cost))
+
+    def test(self, key: str, rate: str) -> bool:
+        """Would a hit be allowed? (Counts nothing.)"""
+        return bool(self._limiter.test(_rate(rate), key))
+
+    def window(self, key: str, rate: str) -> Window:
+        stats = self._limiter.get_window_stats(_rate(rate), key)
+        remaining = int(stats.remaining)
+        wait = 0 if remaining > 0 else max(1, math.ceil(stats.reset_time - time.time()))
+        return Window(remaining=remaining, reset_at=float(stats.reset_time), retry_after=wait)
+
+    def reset(self) -> None:
+        """Forget every count (tests; on Redis this clears only the limits' own keys)."""
+        self._storage.reset()

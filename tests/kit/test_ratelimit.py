@@ -1,0 +1,71 @@
+"""RateLimiter on in-process memory and on a real Redis."""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import pytest
+
+from huzhu.kit.ratelimit import RateLimiter
+from tests.support.services import redis_url_or_skip
+
+
+@pytest.fixture(params=["memory", pytest.param("redis", marks=pytest.mark.redis)])
+def storage_url(request: pytest.FixtureRequest) -> str | None:
+    return None if request.param == "memory" else redis_url_or_skip()
+
+
+def _key() -> str:
+    # Unique per test: the Redis database is shared with other test runs.
+    return f"test:{uuid.uuid4().hex}"
+
+
+def test_hits_up_to_the_rate_are_allowed_then_refused(storage_url: str | None) -> None:
+    limiter = RateLimiter(storage_url)
+    key = _key()
+    assert [limiter.hit(key, "3/minute") for _ in range(5)] == [True, True, True, False, False]
+
+
+def test_keys_are_counted_separately(storage_url: str | None) -> None:
+    limiter = RateLimiter(storage_url)
+    a, b = _key(), _key()
+    assert limiter.hit(a, "1/minute")
+    assert not limiter.hit(a, "1/minute")
+    assert limiter.hit(b, "1/minute")
+
+
+def test_window_tells_remaining_and_retry_after(storage_url: str | None) -> None:
+    limiter = RateLimiter(storage_url)
+    key = _key()
+    limiter.hit(key, "2/minute")
+    fresh = limiter.window(key, "2/minute")
+    assert (fresh.remaining, fresh.retry_after) == (1, 0)
+    limiter.hit(key, "2/minute")
+    spent = limiter.window(key, "2/minute")
+    assert spent.remaining == 0
+    assert 1 <= spent.retry_after <= 60
+    assert spent.reset_at > time.time()
+    assert not limiter.test(key, "2/minute")
+
+
+def test_a_new_window_allows_again(storage_url: str | None) -> None:
+    limiter = RateLimiter(storage_url)
+    key = _key()
+    assert limiter.hit(key, "1/second")
+    assert not limiter.hit(key, "1/second")
+    time.sleep(1.05)
+    assert limiter.hit(key, "1/second")
+
+
+@pytest.mark.redis
+def test_limiters_sharing_redis_share_one_count() -> None:
+    """Two processes (here two limiters) behind a load balancer must not each allow the
+    full rate: on Redis they count together."""
+    url = redis_url_or_skip()
+    first, second = RateLimiter(url), RateLimiter(url)
+    key = _key()
+    assert first.hit(key, "2/minute")
+    assert second.hit(key, "2/minute")
+    assert not first.hit(key, "2/minute")
+    assert not second.hit(key, "2/minute")
