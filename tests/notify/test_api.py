@@ -129,7 +129,6 @@ def test_bad_endpoint_input_is_a_problem_naming_the_field(api: Api) -> None:
     )
     assert bad_url.status_code == 422
     assert bad_url.headers["content-type"].startswith("application/problem+json")
-    assert bad_url.json()["code"] == "invalid_webhook_url"
     assert bad_url.json()["errors"][0]["field"] == "url"
     bad_type = api.client.post(
         "/api/v1/webhooks/endpoints",

@@ -6,28 +6,36 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 EVENT_TYPE_PATTERN = r"^[a-z_]+(\.[a-z_]+)*(\.\*)?$"
+# http(s), a host, an optional port and a printable-ASCII path (percent-encode the rest);
+# no credentials: the signature authenticates us to the receiver.
+URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$"
 EventType = Annotated[str, Field(min_length=1, max_length=60, pattern=EVENT_TYPE_PATTERN)]
 
 
 class EndpointIn(BaseModel):
-    url: str = Field(min_length=8, max_length=500, description="http(s) URL that receives POSTs")
+    url: str = Field(
+        min_length=8,
+        max_length=500,
+        pattern=URL_PATTERN,
+        description="http(s) URL that receives POSTs",
+    )
     description: str = Field(default="", max_length=200)
     event_types: list[EventType] = Field(
         default_factory=list,
         max_length=50,
         description="event types to send (`campaign.*` for a family); empty = all",
     )
-    active: bool = True
+    active: StrictBool = True
 
 
 class EndpointPatch(BaseModel):
-    url: str | None = Field(default=None, min_length=8, max_length=500)
+    url: str | None = Field(default=None, min_length=8, max_length=500, pattern=URL_PATTERN)
     description: str | None = Field(default=None, max_length=200)
     event_types: list[EventType] | None = Field(default=None, max_length=50)
-    active: bool | None = None
+    active: StrictBool | None = None
 
 
 class EndpointOut(BaseModel):
