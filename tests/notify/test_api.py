@@ -3,6 +3,7 @@ their attempts, manual redelivery, and the event outbox."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -17,9 +18,11 @@ from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify import service
+from huzhu.notify.rules import verify_signature
 from tests.conftest import make_settings
 from tests.factories import auth, make_participant, make_shop
 from tests.notify.receiver import Receiver, webhook_receiver
+from tests.support.servers import LiveServer
 
 
 @dataclass
@@ -211,3 +214,30 @@ def test_events_list_shows_only_own_shop(api: Api) -> None:
     [event] = resp.json()["items"]
     assert (event["type"], event["dispatched"]) == ("campaign.launched", False)
     assert api.client.get("/api/v1/events", headers=api.h(Role.PARTICIPANT)).status_code == 403
+
+
+@pytest.mark.slow
+def test_serve_delivers_webhooks_with_its_in_process_runner(
+    sqlite_url: str, sqlite_live_server: LiveServer
+) -> None:
+    """Embedded mode end to end: a real `huzhu serve` dispatches and delivers by itself."""
+    settings = make_settings(sqlite_url)
+    db = Database(settings.db)
+    shop = light_shop(db, settings)
+    with webhook_receiver() as receiver, sqlite_live_server.client() as client:
+        created = client.post(
+            "/api/v1/webhooks/endpoints",
+            json={"url": receiver.url},
+            headers=auth(shop.tokens[Role.INTEGRATOR]),
+        ).json()
+        with db.unit_of_work() as s:
+            event = service.record_event(
+                s, shop_id=shop.shop_id, type="lottery.drawn", subject_type="campaign", subject_id=9
+            )
+        deadline = time.monotonic() + 15
+        while not receiver.requests and time.monotonic() < deadline:
+            time.sleep(0.05)
+        [request] = receiver.requests
+        assert request.headers["Huzhu-Event-Id"] == str(event.id)
+        assert verify_signature(created["secret"], request.headers["Huzhu-Signature"], request.body)
+    db.dispose()

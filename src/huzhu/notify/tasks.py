@@ -8,6 +8,8 @@ leased claim per attempt).
 
 from __future__ import annotations
 
+import time
+
 from sqlalchemy.orm import Session
 
 from huzhu.config import Settings
@@ -15,6 +17,9 @@ from huzhu.jobs.registry import periodic
 from huzhu.notify import service
 
 DELIVERIES_PER_POLL = 50
+# A dead receiver costs a full timeout per attempt; past this budget the poll moves on, so
+# expiries and refunds waiting in the job queue are not starved by webhooks.
+DELIVERY_BUDGET_SECONDS = 2.0
 
 
 @periodic("notify.dispatch")
@@ -24,7 +29,10 @@ def dispatch(session: Session, settings: Settings) -> None:
 
 @periodic("notify.deliver")
 def deliver(session: Session, settings: Settings) -> None:
+    started = time.monotonic()
     for _ in range(DELIVERIES_PER_POLL):
+        if time.monotonic() - started > DELIVERY_BUDGET_SECONDS:
+            return
         work = service.claim_due_delivery(session, settings)
         # Commit the claim before the network call: the attempt is counted even if this
         # process dies mid-request, and no lock is held while the receiver thinks.
