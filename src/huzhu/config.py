@@ -123,6 +123,12 @@ class IdempotencySettings(BaseModel):
     )
 
 
+class PaymentSettings(BaseModel):
+    provider: str = Field(
+        default="local", description="payment provider: local (a ledger in the database)"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUZHU_",
@@ -148,6 +154,7 @@ class Settings(BaseSettings):
     jobs: JobSettings = JobSettings()
     webhooks: WebhookSettings = WebhookSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
+    payments: PaymentSettings = PaymentSettings()
 
     def model_post_init(self, __context: Any) -> None:
         # The short aliases win over the nested defaults so the README's one-liners work.

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 04:29:04.082761
+Create Date: 2026-11-25 06:11:59.665316
 """
 
 from __future__ import annotations
@@ -81,21 +81,6 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index('ix_job_status_run_at', ['status', 'run_at'], unique=False)
-
-    op.create_table('payment_txn',
-    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
-    sa.Column('key', sa.String(length=200), nullable=False),
-    sa.Column('op', sa.String(length=20), nullable=False),
-    sa.Column('ref', sa.String(length=100), nullable=False),
-    sa.Column('parent_ref', sa.String(length=100), nullable=True),
-    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
-    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_txn')),
-    sa.UniqueConstraint('key', name=op.f('uq_payment_txn_key')),
-    sa.UniqueConstraint('ref', name=op.f('uq_payment_txn_ref'))
-    )
-    with op.batch_alter_table('payment_txn', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_payment_txn_parent_ref'), ['parent_ref'], unique=False)
 
     op.create_table('shop',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -245,6 +230,28 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['campaign_id'], ['campaign.id'], name=op.f('fk_lottery_secret_campaign_id_campaign')),
     sa.PrimaryKeyConstraint('campaign_id', name=op.f('pk_lottery_secret'))
     )
+    op.create_table('payment_txn',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('key', sa.String(length=200), nullable=False),
+    sa.Column('op', sa.String(length=20), nullable=False),
+    sa.Column('ref', sa.String(length=100), nullable=False),
+    sa.Column('parent_ref', sa.String(length=100), nullable=True),
+    sa.Column('account_id', sa.BigInteger(), nullable=True),
+    sa.Column('amount_cents', sa.BigInteger(), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('refunded_cents', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.CheckConstraint('amount_cents > 0', name=op.f('ck_payment_txn_amount_positive')),
+    sa.CheckConstraint('refunded_cents >= 0 AND refunded_cents <= amount_cents', name=op.f('ck_payment_txn_refund_within_amount')),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_payment_txn_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_payment_txn')),
+    sa.UniqueConstraint('key', name=op.f('uq_payment_txn_key')),
+    sa.UniqueConstraint('ref', name=op.f('uq_payment_txn_ref'))
+    )
+    with op.batch_alter_table('payment_txn', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_payment_txn_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_payment_txn_parent_ref'), ['parent_ref'], unique=False)
+
     op.create_table('webhook_delivery',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('endpoint_id', sa.BigInteger(), nullable=False),
@@ -403,6 +410,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_webhook_delivery_status_next')
 
     op.drop_table('webhook_delivery')
+    with op.batch_alter_table('payment_txn', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_payment_txn_parent_ref'))
+        batch_op.drop_index(batch_op.f('ix_payment_txn_account_id'))
+
+    op.drop_table('payment_txn')
     op.drop_table('lottery_secret')
     op.drop_table('lottery_draw')
     with op.batch_alter_table('inbox_message', schema=None) as batch_op:
@@ -435,10 +447,6 @@ def downgrade() -> None:
 
     op.drop_table('account')
     op.drop_table('shop')
-    with op.batch_alter_table('payment_txn', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_payment_txn_parent_ref'))
-
-    op.drop_table('payment_txn')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('ix_job_status_run_at')
 
