@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -32,6 +33,16 @@ class Instance(Base):
         CheckConstraint("slots_used >= 0 AND slots_used <= slots_total", name="slots_in_range"),
         Index("ix_instance_campaign_initiator", "campaign_id", "initiator_id"),
         Index("ix_instance_status_expires", "status", "expires_at"),
+        # One active instance per participant per campaign, held by the database: two
+        # concurrent starts cannot both pass a read-then-write check.
+        Index(
+            "uq_instance_active_initiator",
+            "campaign_id",
+            "initiator_id",
+            unique=True,
+            sqlite_where=text("status = 'active'"),
+            postgresql_where=text("status = 'active'"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

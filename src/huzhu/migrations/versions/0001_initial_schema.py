@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:11:59.665316
+Create Date: 2026-11-25 06:14:20.458103
 """
 
 from __future__ import annotations
@@ -304,6 +304,7 @@ def upgrade() -> None:
         batch_op.create_index('ix_instance_campaign_initiator', ['campaign_id', 'initiator_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_instance_initiator_id'), ['initiator_id'], unique=False)
         batch_op.create_index('ix_instance_status_expires', ['status', 'expires_at'], unique=False)
+        batch_op.create_index('uq_instance_active_initiator', ['campaign_id', 'initiator_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
 
     op.create_table('webhook_attempt',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -401,6 +402,7 @@ def downgrade() -> None:
 
     op.drop_table('webhook_attempt')
     with op.batch_alter_table('instance', schema=None) as batch_op:
+        batch_op.drop_index('uq_instance_active_initiator', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index('ix_instance_status_expires')
         batch_op.drop_index(batch_op.f('ix_instance_initiator_id'))
         batch_op.drop_index('ix_instance_campaign_initiator')
