@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import demo, migrate, serve, shop, worker
+from huzhu.cli import demo, migrate, serve, shop, verify_draw, worker
 
 app = typer.Typer(
     name="huzhu",
@@ -16,6 +16,7 @@ app.command("serve")(serve.serve)
 app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
+app.command("verify-draw")(verify_draw.verify_draw)
 app.add_typer(shop.app, name="shop")
 
 

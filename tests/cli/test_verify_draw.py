@@ -1,0 +1,74 @@
+"""`huzhu verify-draw` passes a genuine record and fails any tampered one, by exit code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from typer.testing import CliRunner
+
+from huzhu.campaigns.rules.lottery import Prize, build_record, commitment_for
+from huzhu.cli.main import app
+
+SEED = "5e" * 32
+
+
+def _record() -> dict[str, Any]:
+    return build_record(
+        campaign_id=7,
+        commitment_hex=commitment_for(SEED),
+        seed_hex=SEED,
+        entries=[("e1", 3), ("e2", 1), ("e3", 5), ("e4", 2)],
+        prizes=[Prize("top", 10_000, 1), Prize("coupon", 500, 2)],
+        drawn_at="2026-01-01T00:00:00+00:00",
+    )
+
+
+def _verify(record: dict[str, Any], tmp_path: Path) -> tuple[int, str]:
+    path = tmp_path / "record.json"
+    path.write_text(json.dumps(record))
+    result = CliRunner().invoke(app, ["verify-draw", "--file", str(path)])
+    return result.exit_code, result.output
+
+
+def test_genuine_record_verifies_with_exit_zero(tmp_path: Path) -> None:
+    code, output = _verify(_record(), tmp_path)
+    assert code == 0, output
+    assert "VERIFIED" in output
+
+
+def test_record_with_one_winner_changed_fails(tmp_path: Path) -> None:
+    record = _record()
+    losers = {e["entrant"] for e in record["entries"]} - {w["entrant"] for w in record["winners"]}
+    record["winners"][0]["entrant"] = sorted(losers)[0]
+    code, output = _verify(record, tmp_path)
+    assert code == 1
+    assert "MISMATCH" in output
+    assert "winners" in output
+
+
+def test_record_with_a_different_seed_fails(tmp_path: Path) -> None:
+    record = _record()
+    record["seed_hex"] = "5f" * 32
+    code, output = _verify(record, tmp_path)
+    assert code == 1
+    assert "commitment" in output
+
+
+def test_record_with_an_entry_added_fails(tmp_path: Path) -> None:
+    record = _record()
+    record["entries"].append({"entrant": "e9", "entries": 40})
+    code, _ = _verify(record, tmp_path)
+    assert code == 1
+
+
+def test_malformed_record_fails(tmp_path: Path) -> None:
+    code, output = _verify({"campaign_id": 7}, tmp_path)
+    assert code == 1
+    assert "malformed" in output
+
+
+def test_needs_exactly_one_source() -> None:
+    result = CliRunner().invoke(app, ["verify-draw"])
+    assert result.exit_code == 2
