@@ -1,5 +1,5 @@
-"""The demo data: a shop, an owner login, and (as the kinds land) one live campaign of
-each kind with participants and assists. Idempotent: running it twice changes nothing."""
+"""The demo data: a shop and an owner login; campaigns of each kind with participants and
+assists are added here as the kinds land. Idempotent: running it twice changes nothing."""
 
 from __future__ import annotations
 

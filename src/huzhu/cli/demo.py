@@ -17,8 +17,8 @@ def demo(
     port: int = typer.Option(8000, help="port to bind"),
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve after seeding"),
 ) -> None:
-    """Seed a demo shop (operator login, one live campaign of each kind, participants and
-    assists) into the configured database, print the URLs, and serve."""
+    """Seed a demo shop with an owner login into the configured database, print the URLs,
+    and serve. (Demo campaigns of each kind are seeded once the kinds land.)"""
     settings = load_settings()
     run_migrations(settings.db.sqlalchemy_url)
     db = Database(settings.db)
