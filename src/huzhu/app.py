@@ -12,6 +12,7 @@ from starlette.responses import JSONResponse
 import huzhu
 from huzhu.accounts.api import router as accounts_router
 from huzhu.assists.api import router as assists_router
+from huzhu.assists.hotpath import open_hotpath
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
@@ -121,7 +122,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
+        # The assist hot path's own driver connection (SQLite) or asyncpg pool.
+        app.state.hotpath = await open_hotpath(settings)
         yield
+        await app.state.hotpath.close()
         if runner is not None:
             runner.stop()
         db.dispose()

@@ -1,0 +1,87 @@
+"""Queries of the assists domain through the ORM (everything but the hot path, whose raw
+statements live in hotpath_repository.py), written once and named by intent."""
+
+from __future__ import annotations
+
+from sqlalchemy import Select, func, select, update
+from sqlalchemy.orm import Session
+
+from huzhu.assists.models import Assist, Instance, InstanceSlot, Purchase
+
+
+def instance_by_id(session: Session, instance_id: int, *, lock: bool = False) -> Instance | None:
+    """With lock=True the row is held (FOR UPDATE on PostgreSQL; SQLite's write lock is
+    already held by the unit of work), serialising with the hot path on this instance."""
+    stmt = select(Instance).where(Instance.id == instance_id)
+    if lock and session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def add_instance_with_slots(session: Session, instance: Instance, values: list[int]) -> Instance:
+    session.add(instance)
+    session.flush()
+    session.add_all(
+        InstanceSlot(instance_id=instance.id, slot=i, value=v, assist_id=None)
+        for i, v in enumerate(values)
+    )
+    session.flush()
+    return instance
+
+
+def slot_values(session: Session, instance_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(InstanceSlot.value)
+            .where(InstanceSlot.instance_id == instance_id)
+            .order_by(InstanceSlot.slot)
+        )
+    )
+
+
+def claimed_totals(session: Session, instance_id: int) -> tuple[int, int]:
+    """(claimed slots, sum of their values): what progress must equal."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(InstanceSlot.value), 0)).where(
+            InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None)
+        )
+    ).one()
+    return int(count), int(total)
+
+
+def free_slot_values(session: Session, instance_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(InstanceSlot.value)
+            .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_(None))
+            .order_by(InstanceSlot.slot)
+        )
+    )
+
+
+def free_slot_of(session: Session, *, instance_id: int, assist_id: int) -> None:
+    session.execute(
+        update(InstanceSlot)
+        .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id == assist_id)
+        .values(assist_id=None)
+    )
+
+
+def assist_by_id(session: Session, assist_id: int) -> Assist | None:
+    return session.get(Assist, assist_id)
+
+
+def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Instance]:
+    return select(Instance).where(Instance.shop_id == shop_id, Instance.initiator_id == account_id)
+
+
+def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
+    return select(Assist).where(Assist.instance_id == instance_id)
+
+
+def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purchase | None:
+    return session.scalars(
+        select(Purchase).where(
+            Purchase.instance_id == instance_id, Purchase.account_id == account_id
+        )
+    ).one_or_none()

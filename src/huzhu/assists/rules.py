@@ -1,0 +1,115 @@
+"""Pure rules of the assists domain: what an instance's frozen terms mean for its slots,
+its clock and its follow-up, and what a participant is told. No I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from huzhu.kit.money import format_cny
+
+# Kinds a participant starts through POST /campaigns/{id}/instances; group-buy teams are
+# opened by the group-buy domain through assists.service.open_instance.
+STARTABLE_KINDS = ("bargain", "unlock", "lottery")
+
+# The job that follows a succeeded instance, by kind (None: nothing follows).
+SUCCESS_JOBS: dict[str, str | None] = {
+    "bargain": "instance.purchase_window_close",
+    "unlock": "unlock.pay_reward",
+    "lottery": None,
+    "groupbuy": None,
+}
+
+# The job that ends an unbought instance at its expiry; a team's own refund job does it
+# for group buy.
+EXPIRE_JOBS: dict[str, str | None] = {
+    "bargain": "instance.expire",
+    "unlock": "instance.expire",
+    "lottery": "instance.expire",
+    "groupbuy": None,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AssistTerms:
+    """What the hot path needs from a version's frozen rules. A version's rules never
+    change, so these are safe to cache per instance for the life of a process."""
+
+    daily_cap: int
+    succeeds_when_full: bool
+    purchase_window_seconds: int | None
+    success_job: str | None
+
+
+def assist_terms(kind: str, rules: dict[str, Any], *, default_daily_cap: int) -> AssistTerms:
+    window = rules.get("purchase_window_seconds") if kind == "bargain" else None
+    return AssistTerms(
+        daily_cap=int(rules.get("daily_assists_per_helper") or default_daily_cap),
+        # A lottery that reaches its entry cap stays active until the draw: it is full,
+        # not finished. Bargains and unlocks are done when every slot is claimed.
+        succeeds_when_full=kind in ("bargain", "unlock"),
+        purchase_window_seconds=int(window) if window is not None else None,
+        success_job=SUCCESS_JOBS.get(kind),
+    )
+
+
+def unit_slots(count: int) -> list[int]:
+    """Slots of value 1: an unlock's helpers, a lottery's entries, a team's places."""
+    return [1] * max(count, 0)
+
+
+def lottery_slots(rules: dict[str, Any]) -> tuple[list[int], int]:
+    """(slots, base): entries above the free base entries are earned one per assist."""
+    base = int(rules.get("base_entries", 0))
+    return unit_slots(int(rules["entry_cap"]) - base), base
+
+
+def instance_expires_at(kind: str, rules: dict[str, Any], *, now: datetime, ttl: int) -> datetime:
+    """now + ttl; a lottery instance also stops earning entries at the draw."""
+    expires = now + timedelta(seconds=ttl)
+    if kind == "lottery" and rules.get("draw_at"):
+        draw_at = datetime.fromisoformat(str(rules["draw_at"]).replace("Z", "+00:00"))
+        draw_at = draw_at.replace(tzinfo=UTC) if draw_at.tzinfo is None else draw_at
+        expires = min(expires, draw_at)
+    return expires
+
+
+def base_value(*, target_value: int, slot_values: list[int]) -> int:
+    """Progress that needs no assist (a lottery's base entries, a team's leader): the
+    target less what the slots can add. progress = base + Σ claimed slot values."""
+    return target_value - sum(slot_values)
+
+
+def day_key(now: datetime) -> str:
+    """The UTC day a helper's daily assist counter belongs to."""
+    return now.astimezone(UTC).strftime("%Y-%m-%d")
+
+
+def is_barred(status: str, restricted_until: datetime | None, now: datetime) -> bool:
+    """Banned, or restricted without an end or with an end still ahead."""
+    if status == "banned":
+        return True
+    return status == "restricted" and (restricted_until is None or restricted_until > now)
+
+
+def remaining_cents(*, kind: str, target_value: int, progress_value: int) -> int | None:
+    return target_value - progress_value if kind == "bargain" else None
+
+
+def void_notice(
+    *, kind: str, reason: str, free_slots: int, cents_remaining: int | None
+) -> tuple[str, str]:
+    """The honest inbox message an initiator gets when an assist is removed."""
+    title = "1 assist was removed"
+    if kind == "bargain" and cents_remaining is not None:
+        still = (
+            f"your bargain is {format_cny(cents_remaining)} from the floor price and needs "
+            f"at most {free_slots} more helper{'s' if free_slots != 1 else ''}"
+        )
+    elif kind == "lottery":
+        still = f"you can still earn {free_slots} more entr{'ies' if free_slots != 1 else 'y'}"
+    else:
+        still = f"you need {free_slots} more helper{'s' if free_slots != 1 else ''}"
+    return title, f"1 assist was removed because {reason}; {still}."

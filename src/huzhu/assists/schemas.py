@@ -1,0 +1,93 @@
+"""Request and response models of the assists domain.
+
+The public instance view carries counts only: who helped is never shown to the
+initiator or to a stranger opening a share (DESIGN: privacy by design).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
+
+# Ids are 64-bit on PostgreSQL; a larger number is refused as input, never a 500.
+MAX_ID = 2**63 - 1
+InstanceIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="instance id")]
+AssistIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="assist id")]
+CampaignIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="campaign id")]
+
+InstanceStatus = Literal["active", "succeeded", "purchased", "completed", "expired", "cancelled"]
+
+
+class InstanceView(BaseModel):
+    """What anyone holding the instance id sees before assisting, and what the
+    participant sees: honest numbers, no identities."""
+
+    id: int
+    campaign_id: int
+    kind: str
+    status: str
+    progress_value: int = Field(description="cents cut (bargain), entries (lottery), assists")
+    target_value: int
+    cents_remaining: int | None = Field(
+        description="bargain: cents still between the current price and the floor"
+    )
+    helpers_still_needed: int = Field(
+        description="the most counted assists still needed (= free slots)"
+    )
+    counted_count: int
+    held_count: int = Field(description="assists being checked, not counted yet")
+    voided_count: int = Field(description="assists that were removed")
+    expires_at: datetime
+    purchase_deadline_at: datetime | None
+    created_at: datetime
+
+
+class AssistGiven(BaseModel):
+    """The answer to an assist: counted (201) or held for a check (202)."""
+
+    assist_id: int
+    instance_id: int
+    status: Literal["counted", "held"]
+    slot: int | None = Field(description="the slot claimed; null while held")
+    value: int = Field(description="cents cut (bargain) or 1 (entry, unlock assist)")
+
+
+class AssistOut(BaseModel):
+    """An assist as an operator sees it: the helper is a pseudonymous account id."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    instance_id: int
+    helper_id: int
+    status: str
+    slot: int | None
+    value: int
+    risk_decision: str
+    risk_score: float
+    risk_reasons: list[str]
+    created_at: datetime
+    voided_at: datetime | None
+    void_reason: str | None
+
+
+class VoidIn(BaseModel):
+    reason: str = Field(
+        min_length=3, max_length=200, description="told to the initiator, so say it plainly"
+    )
+
+
+class PurchaseOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    instance_id: int
+    kind: str
+    amount_cents: int
+    subsidy_cents: int
+    status: str
+    payment_ref: str | None
+    created_at: datetime
