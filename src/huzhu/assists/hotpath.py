@@ -233,6 +233,8 @@ def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
         raise InstanceNotFound("instance not found")
     if kind == "already_assisted":
         raise AlreadyAssisted("one assist per helper per instance")
+    if kind == "closed" and outcome.instance_status in ("succeeded", "purchased", "completed"):
+        raise InstanceFull(f"the instance has {outcome.instance_status}: it needs no more assists")
     if kind == "closed":
         raise InstanceClosed(
             f"the instance is {outcome.instance_status or 'expired'}",
