@@ -84,24 +84,42 @@ def consume(
     session: Session,
     *,
     campaign_id: int,
-    reserved_cents: int,
-    reserved_units: int,
-    spent_cents: int,
-    used_units: int,
+    reserved_cents: int | None = None,
+    reserved_units: int | None = None,
+    spent_cents: int | None = None,
+    used_units: int | None = None,
+    cents: int | None = None,
+    units: int | None = None,
 ) -> None:
-    """Turn a reservation into spending: what was really spent is booked, the rest freed."""
-    if not (0 <= spent_cents <= reserved_cents and 0 <= used_units <= reserved_units):
+    """Turn a reservation into spending: what was really spent is booked, the rest freed.
+
+    `cents`/`units` are the shorthand for the common case of spending a reservation in
+    full (a bought bargain, a paid reward, a captured order, a won prize); the long form
+    names the reservation and the part of it really spent (spent <= reserved)."""
+    reserved_c = _either(reserved_cents, cents, "reserved_cents")
+    reserved_u = _either(reserved_units, units, "reserved_units")
+    spent_c = reserved_c if spent_cents is None else spent_cents
+    used_u = reserved_u if used_units is None else used_units
+    if not (0 <= spent_c <= reserved_c and 0 <= used_u <= reserved_u):
         raise ValueError("spending must fit inside its reservation")
     moved = repo.move_reservation(
         session,
         campaign_id=campaign_id,
-        reserved_cents=reserved_cents,
-        reserved_units=reserved_units,
-        spent_cents=spent_cents,
-        used_units=used_units,
+        reserved_cents=reserved_c,
+        reserved_units=reserved_u,
+        spent_cents=spent_c,
+        used_units=used_u,
     )
     if not moved:
         raise RuntimeError(
             f"campaign {campaign_id} holds less reserved than is being given back: "
             "a reservation was released twice"
         )
+
+
+def _either(long_form: int | None, short_form: int | None, name: str) -> int:
+    if long_form is not None and short_form is None:
+        return long_form
+    if short_form is not None and long_form is None:
+        return short_form
+    raise TypeError(f"consume() takes either {name} or its shorthand, exactly one")

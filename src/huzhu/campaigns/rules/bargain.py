@@ -1,12 +1,30 @@
-"""The bargain's cut sequence: max_helpers cuts of at least one cent summing to exactly
-the target, drawn from a seed stored with the instance so anyone can re-derive it.
+"""Bargain (砍价) rules: the seeded cut sequence, pure functions, no I/O.
 
-The generator is SHA-256 in counter mode with rejection sampling (no modulo bias), not
-Python's `random`, so the same seed gives the same cuts on every machine and version.
-`double_mean` follows the WeChat red-packet split: each cut is uniform in
-[1, 2 · remaining / cuts_left], the last takes the rest. `front_loaded` draws the same
-way but weights early cuts up, so the first friends see a bigger effect, and the tail
-shrinks — both keep the invariants exactly.
+A bargain has price P, floor F and target T = P − F. The instance is given its whole cut
+sequence at start: exactly `max_helpers` cuts, each at least one cent, summing to exactly
+T. The n-th counted assist claims the n-th cut, so the participant can always be told
+the cents remaining and the most helpers still needed, and an unreachable bargain is
+impossible by construction, not by promise.
+
+The sequence is a function of the instance's seed alone, so anyone holding the seed can
+re-derive it on any machine and any Python version. That is why it does not use
+`random.Random` (whose algorithms are an implementation detail): the randomness is
+SHA-256 in counter mode, and a bounded integer is taken by rejection sampling so every
+value in the range is exactly equally likely (no modulo bias).
+
+Algorithm `huzhu-cut-v1`, with R cents remaining and k cuts still to make:
+
+- block c = SHA-256(seed bytes ‖ "huzhu-cut-v1" ‖ c as 8-byte big-endian), c = 0, 1, …,
+  read as a 256-bit big-endian integer x; a draw below n accepts x when
+  x < 2^256 − (2^256 mod n) and yields x mod n, else takes the next block;
+- `double_mean` (the WeChat red-packet split): each cut but the last is uniform in
+  [1, min(⌊2R/k⌋, R − (k − 1))]; the last takes the rest;
+- `front_loaded`: the same with the bound ⌊4R/(k + 1)⌋, i.e. the mean cut of a linearly
+  declining weight (k, k − 1, …, 1), so early helpers cut about twice as much and the
+  first few assists feel worth it; the last takes the rest.
+
+The upper bound R − (k − 1) leaves at least a cent for every later cut, so R ≥ k holds
+throughout and every cut is at least one cent.
 """
 
 from __future__ import annotations
@@ -14,54 +32,76 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator
 
+ALGORITHM = "huzhu-cut-v1"
 SPLITS = ("double_mean", "front_loaded")
+_SPACE = 1 << 256
 
 
-def _uniform_draws(seed_hex: str) -> Iterator[int]:
-    """An endless stream of 64-bit integers from SHA-256(seed ‖ counter)."""
-    seed = bytes.fromhex(seed_hex)
-    counter = 0
-    while True:
-        digest = hashlib.sha256(seed + counter.to_bytes(8, "big")).digest()
-        counter += 1
-        for i in range(0, 32, 8):
-            yield int.from_bytes(digest[i : i + 8], "big")
+class SeededStream:
+    """Uniform integers from a hex seed: SHA-256 in counter mode with rejection sampling."""
 
+    def __init__(self, seed_hex: str, *, label: str = ALGORITHM) -> None:
+        self._prefix = bytes.fromhex(seed_hex) + label.encode()
+        self._blocks = self._generate()
 
-def _uniform_int(draws: Iterator[int], low: int, high: int) -> int:
-    """Uniform in [low, high] by rejection sampling over 64-bit draws."""
-    span = high - low + 1
-    limit = (1 << 64) - ((1 << 64) % span)
-    for value in draws:
-        if value < limit:
-            return low + value % span
-    raise AssertionError("unreachable: the draw stream is endless")
+    def _generate(self) -> Iterator[int]:
+        counter = 0
+        while True:
+            digest = hashlib.sha256(self._prefix + counter.to_bytes(8, "big")).digest()
+            yield int.from_bytes(digest, "big")
+            counter += 1
+
+    def below(self, n: int) -> int:
+        """A uniform integer in [0, n)."""
+        if n < 1:
+            raise ValueError("n must be at least 1")
+        limit = _SPACE - (_SPACE % n)
+        for x in self._blocks:
+            if x < limit:
+                return x % n
+        raise AssertionError("unreachable: the block stream is infinite")
+
+    def between(self, low: int, high: int) -> int:
+        """A uniform integer in [low, high], both included."""
+        return low + self.below(high - low + 1)
 
 
 def is_reachable(*, target_cents: int, max_helpers: int) -> bool:
-    """Each counted assist cuts at least one cent, so a target below max_helpers cents
-    cannot be split honestly."""
+    """Whether `max_helpers` cuts of at least one cent can sum to exactly the target."""
     return max_helpers >= 1 and target_cents >= max_helpers
 
 
+def _upper_bound(split: str, *, remaining: int, cuts_left: int) -> int:
+    if split == "double_mean":
+        mean_bound = 2 * remaining // cuts_left
+    elif split == "front_loaded":
+        mean_bound = 4 * remaining // (cuts_left + 1)
+    else:
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
+    # Leave at least one cent for each later cut.
+    return max(1, min(mean_bound, remaining - (cuts_left - 1)))
+
+
 def cut_sequence(*, seed_hex: str, target_cents: int, max_helpers: int, split: str) -> list[int]:
+    """The instance's cuts in claim order: exactly `max_helpers` cuts, each >= 1 cent,
+    summing to exactly `target_cents`. Raises ValueError for an unreachable config
+    (campaign validation refuses those before any instance exists)."""
     if split not in SPLITS:
-        raise ValueError(f"unknown split {split!r}")
+        raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
     if not is_reachable(target_cents=target_cents, max_helpers=max_helpers):
-        raise ValueError("target must be at least one cent per helper")
-    draws = _uniform_draws(seed_hex)
+        raise ValueError("target_cents must be at least one cent per helper (max_helpers)")
+    stream = SeededStream(seed_hex)
     cuts: list[int] = []
     remaining = target_cents
-    for left in range(max_helpers, 1, -1):
-        # Leave at least one cent for each of the other left - 1 cuts.
-        ceiling = remaining - (left - 1)
-        mean_bound = (2 * remaining) // left
-        if split == "front_loaded":
-            # Early cuts may reach up to three times the mean share.
-            mean_bound = (3 * remaining) // left
-        high = max(1, min(ceiling, mean_bound))
-        cut = _uniform_int(draws, 1, high)
+    for index in range(max_helpers - 1):
+        cuts_left = max_helpers - index
+        cut = stream.between(1, _upper_bound(split, remaining=remaining, cuts_left=cuts_left))
         cuts.append(cut)
         remaining -= cut
     cuts.append(remaining)
     return cuts
+
+
+def helpers_still_needed(*, cuts: list[int], claimed: int) -> int:
+    """The most helpers still needed: the unclaimed cuts (each assist claims one)."""
+    return max(0, len(cuts) - claimed)
