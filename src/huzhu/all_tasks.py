@@ -4,10 +4,14 @@ registered before a runner starts (`huzhu serve` in embedded mode, `huzhu worker
 A domain with a tasks.py adds one line here.
 """
 
+from huzhu.assists import lottery_tasks
+from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.notify import tasks as notify_tasks
 
 __all__ = [
+    "campaigns_tasks",
     "idempotency_tasks",
+    "lottery_tasks",
     "notify_tasks",
 ]

@@ -72,3 +72,35 @@ def test_malformed_record_fails(tmp_path: Path) -> None:
 def test_needs_exactly_one_source() -> None:
     result = CliRunner().invoke(app, ["verify-draw"])
     assert result.exit_code == 2
+
+
+def test_verify_draw_against_a_live_server(sqlite_url: str, tmp_path: Path) -> None:
+    """The whole path: a lottery drawn in the database, its record fetched over HTTP by
+    the CLI from a running server, verified from the record alone."""
+    from huzhu.assists import lottery
+    from huzhu.db import Database
+    from huzhu.kit import clock
+    from tests.assists.test_lottery import make_lottery
+    from tests.conftest import make_settings
+    from tests.support.servers import start_server
+
+    settings = make_settings(sqlite_url)
+    db = Database(settings.db)
+    with db.unit_of_work() as s:
+        lot = make_lottery(s, settings, entrants=5, draw_in_seconds=3600)
+    server = start_server(db_url=sqlite_url, workers=1, log_dir=tmp_path)
+    try:
+        url = f"{server.url}/api/v1/campaigns/{lot.campaign_id}/draw"
+        with server.client() as client:
+            before = client.get(url)
+        assert before.status_code == 404
+        assert before.json()["code"] == "draw_not_found"
+        clock.advance(3601)  # this process only: the server's runner waits for draw_at
+        with db.unit_of_work() as s:
+            lottery.draw(s, settings, campaign_id=lot.campaign_id)
+        result = CliRunner().invoke(app, ["verify-draw", "--url", url])
+        assert result.exit_code == 0, result.output
+        assert "VERIFIED" in result.output
+    finally:
+        server.stop()
+        db.dispose()

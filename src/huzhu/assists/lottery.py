@@ -1,0 +1,280 @@
+"""The assist lottery's draw: entries from counted assists, the commit–reveal draw, the
+public record, and the prize reservations settled by the outcome.
+
+The draw is a pure function (campaigns/rules/lottery.py); this module gathers its inputs
+from the database and stores what it produced. Invariants:
+
+- a campaign is drawn at most once (`lottery_draw` is keyed by campaign; a job that runs
+  again finds the record and stops);
+- the seed is used only if SHA-256(seed) equals the commitment published at launch — a
+  mismatch stops the draw instead of drawing with a seed nobody committed to;
+- the record names entrants by a per-campaign keyed pseudonym, never an account id: it is
+  public, and the same person must not be linkable across campaigns from it;
+- every prize unit reserved at launch is consumed (awarded) or released (unawarded), once.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from huzhu.assists.models import Instance
+from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.models import Campaign, LotteryDraw, LotterySecret
+from huzhu.campaigns.rules import lottery as rules
+from huzhu.config import Settings
+from huzhu.errors import Conflict, NotFound
+from huzhu.jobs import service as jobs
+from huzhu.kit import clock, signing
+from huzhu.notify import service as notify
+
+DRAW_JOB = "lottery.draw"
+ENTRANT_ID_CHARS = 24
+
+
+class DrawNotFound(NotFound):
+    code = "draw_not_found"
+    title = "This lottery has not been drawn yet"
+
+
+class CommitmentMismatch(Conflict):
+    """The stored seed does not open the published commitment: drawing with it would be
+    drawing with a seed nobody committed to. Stop and let a person look."""
+
+    code = "commitment_mismatch"
+    title = "The lottery seed does not match its published commitment"
+
+
+def entrant_id(settings: Settings, *, campaign_id: int, account_id: int) -> str:
+    """A participant's name in one campaign's public draw record (keyed, per campaign)."""
+    key = settings.security.secret_key.get_secret_value().encode()
+    digest = signing.keyed_hash(key, f"{campaign_id}:{account_id}", purpose="lottery-entrant")
+    return digest[:ENTRANT_ID_CHARS]
+
+
+def draw_at_of(rules_snapshot: dict[str, Any]) -> datetime:
+    return clock.as_utc(datetime.fromisoformat(str(rules_snapshot["draw_at"])))
+
+
+def schedule_draw(session: Session, campaign_id: int) -> None:
+    """Enqueue the draw for the current version's draw_at (call at launch; calling again,
+    e.g. after a new version moved draw_at, schedules the new time once)."""
+    version = campaigns.current_version(session, campaign_id)
+    draw_at = draw_at_of(version.rules)
+    jobs.enqueue(
+        session,
+        kind=DRAW_JOB,
+        payload={"campaign_id": campaign_id},
+        run_at=draw_at,
+        dedupe_key=f"{DRAW_JOB}:{campaign_id}:{draw_at.isoformat()}",
+    )
+
+
+def schedule_due_draws(session: Session) -> int:
+    """Make sure every launched, undrawn lottery has its draw job (dedupe keys make this
+    a no-op for the ones that do). Returns how many campaigns were looked at."""
+    undrawn = session.scalars(
+        select(Campaign.id)
+        .outerjoin(LotteryDraw, LotteryDraw.campaign_id == Campaign.id)
+        .where(
+            Campaign.kind == "lottery",
+            Campaign.launched_at.is_not(None),
+            LotteryDraw.campaign_id.is_(None),
+        )
+    ).all()
+    for campaign_id in undrawn:
+        schedule_draw(session, campaign_id)
+    return len(undrawn)
+
+
+def _entries(
+    session: Session, settings: Settings, *, campaign_id: int, entry_cap: int, draw_at: datetime
+) -> tuple[list[tuple[str, int]], dict[str, int]]:
+    """(entrant, tickets) per participant, and entrant → account id for telling winners.
+
+    Each instance gives its initiator base_entries + its counted assists under the terms
+    that instance started with (its own version); a participant's total is capped. An
+    instance started after draw_at (before the job ran) takes no part."""
+    rows = session.execute(
+        select(Instance.initiator_id, Instance.slots_used, Instance.campaign_version_id)
+        .where(
+            Instance.campaign_id == campaign_id,
+            Instance.kind == "lottery",
+            Instance.status != "cancelled",
+            Instance.created_at <= draw_at,
+        )
+        .order_by(Instance.id)
+    ).all()
+    terms: dict[int, dict[str, Any]] = {}
+    per_account: dict[int, int] = {}
+    for account_id, counted, version_id in rows:
+        if version_id not in terms:
+            terms[version_id] = campaigns.get_version(session, version_id).rules
+        snapshot = terms[version_id]
+        tickets = rules.entries_for(
+            base_entries=int(snapshot.get("base_entries", 0)),
+            # Claimed slots are the counted assists (a voided assist gives its slot back).
+            counted_assists=int(counted),
+            entry_cap=int(snapshot["entry_cap"]),
+        )
+        per_account[account_id] = per_account.get(account_id, 0) + tickets
+    accounts: dict[str, int] = {}
+    entries: list[tuple[str, int]] = []
+    for account_id, tickets in per_account.items():
+        name = entrant_id(settings, campaign_id=campaign_id, account_id=account_id)
+        accounts[name] = account_id
+        entries.append((name, min(tickets, entry_cap)))
+    return rules.sorted_entries(entries), accounts
+
+
+def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDraw | None:
+    """Draw the lottery if it is due and not drawn yet; the existing or new record, or
+    None when it is not due (a later draw_at was scheduled by schedule_draw)."""
+    existing = session.get(LotteryDraw, campaign_id)
+    if existing is not None:
+        return existing
+    campaign = campaigns.get_campaign(session, campaign_id)
+    snapshot = campaigns.current_version(session, campaign_id).rules
+    now = clock.utcnow()
+    draw_at = draw_at_of(snapshot)
+    if now < draw_at:
+        schedule_draw(session, campaign_id)
+        return None
+    secret = session.get(LotterySecret, campaign_id)
+    if secret is None:
+        raise CommitmentMismatch(f"campaign {campaign_id} has no committed seed")
+    commitment = str(snapshot.get("commitment_hex") or secret.commitment_hex).lower()
+    if rules.commitment_for(secret.seed_hex) != commitment or secret.commitment_hex != commitment:
+        raise CommitmentMismatch(f"the seed of campaign {campaign_id} does not open its commitment")
+    prizes = rules.prizes_from_rules(snapshot["prizes"])
+    entries, accounts = _entries(
+        session,
+        settings,
+        campaign_id=campaign_id,
+        entry_cap=int(snapshot["entry_cap"]),
+        draw_at=draw_at,
+    )
+    record = rules.build_record(
+        campaign_id=campaign_id,
+        commitment_hex=commitment,
+        seed_hex=secret.seed_hex,
+        entries=entries,
+        prizes=prizes,
+        drawn_at=now.isoformat(),
+    )
+    row = LotteryDraw(
+        campaign_id=campaign_id,
+        commitment_hex=commitment,
+        seed_hex=secret.seed_hex,
+        record=record,
+        drawn_at=now,
+    )
+    session.add(row)
+    session.flush()  # the primary key makes a concurrent second draw fail here
+    _settle_prizes(
+        session,
+        campaign_id=campaign_id,
+        snapshot=snapshot,
+        prizes=prizes,
+        winners=record["winners"],
+    )
+    _close_instances(session, campaign_id=campaign_id, now=now)
+    for winner in record["winners"]:
+        notify.send_inbox_message(
+            session,
+            account_id=accounts[winner["entrant"]],
+            kind="lottery.won",
+            title=f"You won: {winner['prize']}",
+            body=(
+                f"Your entry {winner['ticket']} won '{winner['prize']}' in the draw of "
+                f"{campaign.name}. Anyone can check the draw: huzhu verify-draw."
+            ),
+        )
+    notify.record_event(
+        session,
+        shop_id=campaign.shop_id,
+        type="lottery.drawn",
+        subject_type="campaign",
+        subject_id=campaign_id,
+        payload={
+            "winners": len(record["winners"]),
+            "entrants": len(entries),
+            "total_tickets": record["total_tickets"],
+            "commitment_hex": commitment,
+            "seed_hex": secret.seed_hex,
+        },
+    )
+    return row
+
+
+def _settle_prizes(
+    session: Session,
+    *,
+    campaign_id: int,
+    snapshot: dict[str, Any],
+    prizes: list[rules.Prize],
+    winners: list[dict[str, Any]],
+) -> None:
+    """Launch reserved the whole prize pool: book what was awarded as spent and free the
+    rest, in one move, so the budget shows exactly what the lottery paid out."""
+    slot_values = [p.value_cents for p in prizes for _ in range(p.quantity)]
+    pool_cents, pool_units = campaigns.prize_pool(snapshot)
+    campaigns.consume(
+        session,
+        campaign_id=campaign_id,
+        reserved_cents=pool_cents,
+        reserved_units=pool_units,
+        spent_cents=sum(slot_values[int(w["slot"])] for w in winners),
+        used_units=len(winners),
+    )
+
+
+def _close_instances(session: Session, *, campaign_id: int, now: datetime) -> None:
+    """After the draw no assist can add an entry: the campaign's tickets are closed."""
+    session.execute(
+        update(Instance)
+        .where(
+            Instance.campaign_id == campaign_id,
+            Instance.kind == "lottery",
+            Instance.status == "active",
+        )
+        .values(status="completed", closed_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def get_record(session: Session, campaign_id: int) -> dict[str, Any]:
+    """The public draw record; before the draw only the commitment is public."""
+    row = session.get(LotteryDraw, campaign_id)
+    if row is None:
+        raise DrawNotFound(f"campaign {campaign_id} has not been drawn")
+    return dict(row.record)
+
+
+def my_entry(
+    session: Session, settings: Settings, *, campaign_id: int, account_id: int
+) -> dict[str, Any]:
+    """A participant's own line of the draw: their pseudonym (to find themselves in the
+    public record), their tickets and what they won — null before the draw."""
+    name = entrant_id(settings, campaign_id=campaign_id, account_id=account_id)
+    row = session.get(LotteryDraw, campaign_id)
+    if row is None:
+        return {
+            "campaign_id": campaign_id,
+            "entrant": name,
+            "drawn": False,
+            "entries": None,
+            "prize": None,
+        }
+    entries = {e["entrant"]: e["entries"] for e in row.record.get("entries", [])}
+    prizes = [w["prize"] for w in row.record.get("winners", []) if w["entrant"] == name]
+    return {
+        "campaign_id": campaign_id,
+        "entrant": name,
+        "drawn": True,
+        "entries": entries.get(name, 0),
+        "prize": prizes[0] if prizes else None,
+    }
