@@ -3,10 +3,13 @@ database decides, so concurrent starts can never push reserved + spent past the 
 
 from __future__ import annotations
 
-from sqlalchemy import select, update
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from huzhu.campaigns.models import Campaign, CampaignVersion
+from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
 
 
 def version_of(session: Session, *, campaign_id: int, version: int) -> CampaignVersion | None:
@@ -64,3 +67,97 @@ def move_reservation(
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def campaign_in_shop(session: Session, *, shop_id: int, campaign_id: int) -> Campaign | None:
+    return session.scalars(
+        select(Campaign).where(Campaign.id == campaign_id, Campaign.shop_id == shop_id)
+    ).one_or_none()
+
+
+def campaigns_query(*, shop_id: int, status: str | None, kind: str | None) -> Select[Any]:
+    stmt = select(Campaign).where(Campaign.shop_id == shop_id)
+    if status is not None:
+        stmt = stmt.where(Campaign.status == status)
+    if kind is not None:
+        stmt = stmt.where(Campaign.kind == kind)
+    return stmt
+
+
+def versions_of(session: Session, campaign_id: int) -> list[CampaignVersion]:
+    return list(
+        session.scalars(
+            select(CampaignVersion)
+            .where(CampaignVersion.campaign_id == campaign_id)
+            .order_by(CampaignVersion.version)
+        )
+    )
+
+
+def current_versions(session: Session, campaign_ids: list[int]) -> dict[int, CampaignVersion]:
+    """campaign id → its current version, in one query for a whole page."""
+    if not campaign_ids:
+        return {}
+    rows = session.scalars(
+        select(CampaignVersion)
+        .join(
+            Campaign,
+            (Campaign.id == CampaignVersion.campaign_id)
+            & (Campaign.version == CampaignVersion.version),
+        )
+        .where(Campaign.id.in_(campaign_ids))
+    )
+    return {row.campaign_id: row for row in rows}
+
+
+def transition(
+    session: Session,
+    *,
+    campaign_id: int,
+    from_statuses: tuple[str, ...],
+    to_status: str,
+    now: datetime,
+    **values: Any,
+) -> bool:
+    """Move a campaign between statuses in one conditional UPDATE, so two operators (or
+    an operator and the activate job) racing on the same campaign cannot both win."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.status.in_(from_statuses))
+        .values(status=to_status, updated_at=now, **values)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def bump_version(session: Session, *, campaign_id: int, expected: int, now: datetime) -> bool:
+    """Claim the next version number; a concurrent edit that claimed it first wins."""
+    result = session.execute(
+        update(Campaign)
+        .where(Campaign.id == campaign_id, Campaign.version == expected)
+        .values(version=expected + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def set_budget(
+    session: Session, *, campaign_id: int, budget_cents: int, inventory_total: int, now: datetime
+) -> bool:
+    """Top up (or trim) budget and stock, never below what is reserved plus spent — the
+    same condition the CHECK constraints hold, decided by the database in one UPDATE."""
+    result = session.execute(
+        update(Campaign)
+        .where(
+            Campaign.id == campaign_id,
+            Campaign.budget_reserved_cents + Campaign.budget_spent_cents <= budget_cents,
+            Campaign.inventory_reserved + Campaign.inventory_used <= inventory_total,
+        )
+        .values(budget_cents=budget_cents, inventory_total=inventory_total, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def lottery_secret(session: Session, campaign_id: int) -> LotterySecret | None:
+    return session.get(LotterySecret, campaign_id)
