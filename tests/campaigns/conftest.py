@@ -3,9 +3,11 @@ with a token per role, and valid create bodies of each kind to bend into bad one
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -91,8 +93,7 @@ class Env:
         )
 
 
-@pytest.fixture
-def env(db_url: str) -> Iterator[Env]:
+def _env(db_url: str) -> Iterator[Env]:
     settings = make_settings(db_url, jobs={"run_in_process": False})
     db = Database(settings.db)
     try:
@@ -101,3 +102,17 @@ def env(db_url: str) -> Iterator[Env]:
             yield Env(settings=settings, db=db, shop=shop, client=client)
     finally:
         db.dispose()
+
+
+@pytest.fixture
+def env(db_url: str) -> Iterator[Env]:
+    yield from _env(db_url)
+
+
+@pytest.fixture(scope="module")
+def sqlite_env(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """One app on SQLite shared by a module's tests whose subject does not depend on the
+    backend (config validation), so a long table of cases stays fast."""
+    path = tmp_path_factory.mktemp("campaigns") / "campaigns.db"
+    shutil.copyfile(sqlite_template, path)
+    yield from _env(f"sqlite:///{path}")

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
 
@@ -18,6 +19,15 @@ def version_of(session: Session, *, campaign_id: int, version: int) -> CampaignV
             CampaignVersion.campaign_id == campaign_id, CampaignVersion.version == version
         )
     ).one_or_none()
+
+
+def _expire_loaded(session: Session, campaign_id: int) -> None:
+    """The counters were changed by a statement, not through the object: a campaign
+    already loaded in this session must re-read them instead of showing stale numbers.
+    (The statement autoflushed first, so nothing pending is lost.)"""
+    loaded = session.identity_map.get(identity_key(Campaign, campaign_id))
+    if loaded is not None:
+        session.expire(loaded)
 
 
 def try_reserve(session: Session, *, campaign_id: int, cents: int, units: int) -> bool:
@@ -37,6 +47,7 @@ def try_reserve(session: Session, *, campaign_id: int, cents: int, units: int) -
         )
         .execution_options(synchronize_session=False)
     )
+    _expire_loaded(session, campaign_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -66,6 +77,7 @@ def move_reservation(
         )
         .execution_options(synchronize_session=False)
     )
+    _expire_loaded(session, campaign_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -127,6 +139,7 @@ def transition(
         .values(status=to_status, updated_at=now, **values)
         .execution_options(synchronize_session=False)
     )
+    _expire_loaded(session, campaign_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -138,6 +151,7 @@ def bump_version(session: Session, *, campaign_id: int, expected: int, now: date
         .values(version=expected + 1, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    _expire_loaded(session, campaign_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -156,6 +170,7 @@ def set_budget(
         .values(budget_cents=budget_cents, inventory_total=inventory_total, updated_at=now)
         .execution_options(synchronize_session=False)
     )
+    _expire_loaded(session, campaign_id)
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
