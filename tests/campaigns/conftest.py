@@ -4,6 +4,7 @@ with a token per role, and valid create bodies of each kind to bend into bad one
 from __future__ import annotations
 
 import shutil
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -13,13 +14,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
 from huzhu.app import create_app
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.kit import clock
 from tests.conftest import make_settings
-from tests.factories import ShopFixture, auth, make_shop_with_roles
+from tests.factories import ShopFixture, auth, make_shop, make_shop_with_roles
+from tests.support import services
 
 
 def bodies() -> dict[str, dict[str, Any]]:
@@ -87,6 +90,13 @@ class Env:
         created: dict[str, Any] = resp.json()
         return created
 
+    def other_shop(self) -> dict[str, str]:
+        """Headers of an integrator of a new shop of its own (no password hashing)."""
+        with self.db.unit_of_work() as s:
+            shop_id = make_shop(s)
+            token, _ = accounts.create_integrator_token(s, shop_id=shop_id, name="other")
+        return auth(token)
+
     def act(self, campaign_id: int, action: str, **kwargs: Any) -> Any:
         return self.client.post(
             f"/api/v1/campaigns/{campaign_id}/{action}", headers=self.headers(), **kwargs
@@ -104,9 +114,26 @@ def _env(db_url: str) -> Iterator[Env]:
         db.dispose()
 
 
-@pytest.fixture
-def env(db_url: str) -> Iterator[Env]:
-    yield from _env(db_url)
+@pytest.fixture(
+    scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)]
+)
+def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Env]:
+    """One app and shop per module and backend: a shop with a login per role costs
+    seconds of password hashing, so tests share it and make a cheap integrator-only
+    shop (`Env.other_shop`) where they need one to themselves."""
+    if request.param == "sqlite":
+        path = tmp_path_factory.mktemp("campaigns") / "campaigns.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        yield from _env(f"sqlite:///{path}")
+        return
+    template = request.getfixturevalue("postgres_template")
+    admin = services.postgres_admin_url_or_skip()
+    name = f"huzhu_c_{uuid.uuid4().hex[:10]}"
+    services.create_database(admin, name, template=template)
+    try:
+        yield from _env(services.with_database(admin, name))
+    finally:
+        services.drop_database(admin, name)
 
 
 @pytest.fixture(scope="module")

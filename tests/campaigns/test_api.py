@@ -6,7 +6,6 @@ from __future__ import annotations
 from huzhu.accounts.rules import Role
 from huzhu.campaigns.models import LotterySecret
 from tests.campaigns.conftest import Env, bodies
-from tests.factories import auth, make_shop_with_roles
 
 
 def test_operator_creates_a_draft_with_its_frozen_rules_snapshot(env: Env) -> None:
@@ -56,23 +55,27 @@ def test_every_kind_snapshot_has_exactly_the_documented_keys(env: Env) -> None:
 
 
 def test_list_is_paginated_newest_first_and_filters_by_status(env: Env) -> None:
-    ids = [env.create(body)["id"] for body in bodies().values()]
-    env.act(ids[0], "launch")
-    first = env.client.get("/api/v1/campaigns?limit=3", headers=env.headers()).json()
+    headers = env.other_shop()
+    ids = []
+    for body in bodies().values():
+        resp = env.client.post("/api/v1/campaigns", json=body, headers=headers)
+        ids.append(resp.json()["id"])
+    env.client.post(f"/api/v1/campaigns/{ids[0]}/launch", headers=headers)
+    first = env.client.get("/api/v1/campaigns?limit=3", headers=headers).json()
     assert [c["id"] for c in first["items"]] == ids[::-1][:3]
     rest = env.client.get(
-        f"/api/v1/campaigns?limit=3&cursor={first['next_cursor']}", headers=env.headers()
+        f"/api/v1/campaigns?limit=3&cursor={first['next_cursor']}", headers=headers
     ).json()
     assert [c["id"] for c in rest["items"]] == [ids[0]]
     assert rest["next_cursor"] is None
-    live = env.client.get("/api/v1/campaigns?status=live", headers=env.headers()).json()
+    live = env.client.get("/api/v1/campaigns?status=live", headers=headers).json()
     assert [c["id"] for c in live["items"]] == [ids[0]]
+    assert live["items"][0]["rules"]["kind"] == "bargain"
 
 
 def test_another_shops_campaign_is_not_found_for_every_operation(env: Env) -> None:
     campaign_id = env.create(bodies()["unlock"])["id"]
-    other = make_shop_with_roles(env.db, env.settings)
-    headers = auth(other.tokens[Role.OWNER])
+    headers = env.other_shop()
     client = env.client
     assert client.get(f"/api/v1/campaigns/{campaign_id}", headers=headers).status_code == 404
     assert client.get("/api/v1/campaigns", headers=headers).json()["items"] == []
