@@ -14,12 +14,11 @@ from sqlalchemy.orm import Session
 
 from huzhu.campaigns import flows, service
 from huzhu.campaigns import tasks as campaign_tasks
-from huzhu.campaigns.errors import BudgetBelowCommitted, InvalidTransition
+from huzhu.campaigns.errors import BudgetBelowCommitted, InvalidTransition, NotNow
 from huzhu.campaigns.models import Campaign, LotterySecret
 from huzhu.campaigns.schemas import CampaignCreate, CampaignOut, CampaignUpdate
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.errors import InvalidInput
 from huzhu.jobs.models import Job
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
@@ -151,7 +150,7 @@ def test_schedule_goes_live_by_job_at_starts_at_and_ends_by_job_at_ends_at(
     with database.unit_of_work() as s:
         shop_id = make_shop(s)
         campaign_id = _create(s, settings, shop_id, body).id
-        with pytest.raises(InvalidInput) as early:
+        with pytest.raises(NotNow) as early:
             flows.launch(s, shop_id=shop_id, campaign_id=campaign_id)
         assert early.value.extra["errors"][0]["field"] == "starts_at"
         scheduled = flows.schedule(s, shop_id=shop_id, campaign_id=campaign_id, starts_at=None)

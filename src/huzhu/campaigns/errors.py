@@ -56,3 +56,14 @@ class CampaignConfigRefused(InvalidInput):
 
     code = "campaign_config_refused"
     title = "This campaign config is refused"
+
+
+class NotNow(Conflict):
+    """The campaign's own times forbid this action at this moment (launching before
+    starts_at, resuming after ends_at); the field says which time."""
+
+    code = "campaign_times_conflict"
+    title = "The campaign's times do not allow this now"
+
+    def __init__(self, detail: str, *, field: str) -> None:
+        super().__init__(detail, errors=[{"field": field, "message": detail}])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.campaigns import repository as repo
 from huzhu.campaigns import service
-from huzhu.campaigns.errors import BudgetExhausted, InvalidTransition
+from huzhu.campaigns.errors import BudgetExhausted, InvalidTransition, NotNow
 from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
 from huzhu.campaigns.rules import budget as budget_rules
 from huzhu.campaigns.rules.lottery import commitment_for
@@ -77,14 +77,12 @@ def _ensure_commitment(session: Session, campaign: Campaign) -> CampaignVersion:
 
 def _check_launchable(campaign: Campaign, version: CampaignVersion, *, now: datetime) -> None:
     if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= now:
-        raise InvalidInput("the campaign's ends_at has passed", field="ends_at")
+        raise NotNow("the campaign's ends_at has passed", field="ends_at")
     if campaign.starts_at is not None and clock.as_utc(campaign.starts_at) > now:
-        raise InvalidInput(
-            "starts_at is in the future: schedule the campaign instead", field="starts_at"
-        )
+        raise NotNow("starts_at is in the future: schedule the campaign instead", field="starts_at")
     draw_at = version.rules.get("draw_at")
     if draw_at is not None and clock.as_utc(datetime.fromisoformat(str(draw_at))) <= now:
-        raise InvalidInput("the draw time has passed", field="draw_at")
+        raise NotNow("the draw time has passed", field="draw_at")
 
 
 def _go_live(session: Session, campaign: Campaign, *, from_statuses: tuple[str, ...]) -> None:
@@ -184,7 +182,7 @@ def pause(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
 def resume(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
     campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= clock.utcnow():
-        raise InvalidInput("the campaign's ends_at has passed", field="ends_at")
+        raise NotNow("the campaign's ends_at has passed", field="ends_at")
     return _simple_move(
         session,
         shop_id=shop_id,
