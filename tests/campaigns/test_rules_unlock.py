@@ -1,0 +1,24 @@
+"""Unlock rules: N helpers needed means N slots of value 1, and the count never lies."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huzhu.campaigns.rules import unlock
+
+
+@given(needed=st.integers(min_value=1, max_value=500), counted=st.integers(0, 600))
+def test_slots_and_helpers_still_needed_agree(needed: int, counted: int) -> None:
+    slots = unlock.slot_values(needed)
+    assert len(slots) == needed
+    assert set(slots) == {1}
+    left = unlock.helpers_still_needed(helpers_needed=needed, counted=counted)
+    assert left == max(0, needed - counted)
+    assert unlock.is_unlocked(helpers_needed=needed, counted=counted) == (left == 0)
+
+
+def test_an_unlock_without_helpers_is_refused() -> None:
+    with pytest.raises(ValueError, match="at least one helper"):
+        unlock.slot_values(0)
