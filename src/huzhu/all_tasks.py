@@ -5,11 +5,13 @@ A domain with a tasks.py adds one line here.
 """
 
 from huzhu.assists import lottery_tasks
+from huzhu.assists import tasks as assists_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.notify import tasks as notify_tasks
 
 __all__ = [
+    "assists_tasks",
     "campaigns_tasks",
     "idempotency_tasks",
     "lottery_tasks",

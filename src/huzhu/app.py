@@ -11,6 +11,7 @@ from starlette.responses import JSONResponse
 
 import huzhu
 from huzhu.accounts.api import router as accounts_router
+from huzhu.assists.api import hot_router as assist_hot_router
 from huzhu.assists.api import router as assists_router
 from huzhu.assists.hotpath import open_hotpath
 from huzhu.assists.lottery_api import router as lottery_router
@@ -29,6 +30,7 @@ API_PREFIX = "/api/v1"
 def api_routers() -> list[APIRouter]:
     """Every router served under /api/v1; the permission-matrix test walks exactly these."""
     return [
+        assist_hot_router,  # first: the assist hot path is matched before anything else
         accounts_router,
         campaigns_router,
         assists_router,

@@ -1,5 +1,7 @@
 """Errors of the assists domain, each with a stable code clients branch on."""
 
+# Re-exported: a campaign of another shop is "not found" the same way in both domains.
+from huzhu.campaigns.errors import CampaignNotFound as CampaignNotFound
 from huzhu.errors import Conflict, Forbidden, HuzhuError, NotFound, RateLimited
 
 
@@ -11,11 +13,6 @@ class InstanceNotFound(NotFound):
 class AssistNotFound(NotFound):
     code = "assist_not_found"
     title = "No such assist"
-
-
-class CampaignNotFound(NotFound):
-    code = "campaign_not_found"
-    title = "No such campaign"
 
 
 class CampaignNotOpen(Conflict):

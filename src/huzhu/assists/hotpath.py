@@ -6,13 +6,9 @@ instance's frozen facts are cached per process (a version's rules never change),
 inline risk decision is a pure function, and the one transaction runs raw statements
 through the driver (hotpath_repository.py):
 
-- SQLite: one `sqlite3` connection per process, used directly in the event loop. The
-  transaction never spans an `await`, so the connection needs no lock. `BEGIN
-  IMMEDIATE` is tried without a busy timeout and, when another writer (an ORM unit of
-  work in the thread pool, the job runner) holds the lock, retried after a short
-  `asyncio.sleep`: blocking the loop in SQLite's busy handler could wait for an ORM
-  request whose commit itself needs the loop.
-- PostgreSQL: an asyncpg pool created by the app lifespan; one function call per assist.
+- SQLite: one `sqlite3` connection per process, used directly in the event loop;
+- PostgreSQL: an asyncpg pool created by the app lifespan; one function call per assist;
+- both with group commit: assists arriving together share one COMMIT (hotpath_store.py).
 
 Counted once (UNIQUE(instance_id, helper_id) and the instance lock), never lost once
 acknowledged (the response is sent after COMMIT), progress == Σ claimed slot values
@@ -22,12 +18,8 @@ free slot; CHECK slots_used <= slots_total).
 
 from __future__ import annotations
 
-import asyncio
-import sqlite3
-import time
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Protocol
 
 import orjson
 from fastapi import Request
@@ -42,104 +34,22 @@ from huzhu.assists.errors import (
     AlreadyAssisted,
     AssistRefused,
     DailyAssistLimit,
-    HotPathBusy,
     InstanceClosed,
     InstanceFull,
     InstanceNotFound,
     SelfAssist,
 )
+from huzhu.assists.hotpath_store import AssistStore, PostgresAssistStore, SqliteAssistStore
 from huzhu.assists.rules import AssistTerms, assist_terms, day_key
+from huzhu.assists.schemas import MAX_ID
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.deps import bearer_token
-from huzhu.errors import HuzhuError
+from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.kit import clock
 from huzhu.risk.rules import AssistFeatures, DecideInline, decide_inline
 
-BUSY_WAIT_SECONDS = 10.0
-SQLITE_OPEN_TIMEOUT = 30.0
 FACTS_CACHE_MAX = 100_000
-
-
-class AssistStore(Protocol):
-    async def facts(self, instance_id: int) -> sql.FactsRow | None: ...
-
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome: ...
-
-    async def close(self) -> None: ...
-
-
-class SqliteAssistStore:
-    def __init__(self, path: str) -> None:
-        # Opened at startup with a normal busy timeout (switching to WAL may wait for a
-        # writer); the hot path then never blocks the loop in SQLite's busy handler.
-        self.conn = sqlite3.connect(
-            path, isolation_level=None, check_same_thread=False, timeout=SQLITE_OPEN_TIMEOUT
-        )
-        for pragma in (
-            "PRAGMA journal_mode=WAL",
-            "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=0",
-        ):
-            self.conn.execute(pragma)
-
-    async def facts(self, instance_id: int) -> sql.FactsRow | None:
-        row = self.conn.execute(sql.FACTS_SQL_SQLITE, (instance_id,)).fetchone()
-        return sql.facts_row(row) if row is not None else None
-
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
-        await self._begin_immediate()
-        try:
-            outcome = sql.sqlite_give(self.conn, params)
-        except BaseException:
-            self.conn.execute("ROLLBACK")
-            raise
-        self.conn.execute("COMMIT" if outcome.outcome in ("counted", "held") else "ROLLBACK")
-        return outcome
-
-    async def _begin_immediate(self) -> None:
-        pause = 0.0005
-        deadline = time.monotonic() + BUSY_WAIT_SECONDS
-        while True:
-            try:
-                self.conn.execute("BEGIN IMMEDIATE")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc):
-                    raise
-                if time.monotonic() > deadline:
-                    raise HotPathBusy(retry_after=1) from exc
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, 0.01)
-
-    async def close(self) -> None:
-        self.conn.close()
-
-
-class PostgresAssistStore:
-    def __init__(self, pool: Any) -> None:
-        self.pool = pool
-
-    @classmethod
-    async def open(cls, dsn: str, *, size: int) -> PostgresAssistStore:
-        import asyncpg
-
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
-        async with pool.acquire() as conn:
-            await sql.ensure_pg_function(conn)
-        return cls(pool)
-
-    async def facts(self, instance_id: int) -> sql.FactsRow | None:
-        row = await self.pool.fetchrow(sql.FACTS_SQL_PG, instance_id)
-        return sql.facts_row(row) if row is not None else None
-
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
-        row = await self.pool.fetchrow(sql.PG_GIVE_SQL, *sql.pg_give_args(params))
-        return sql.pg_outcome(row)
-
-    async def close(self) -> None:
-        await self.pool.close()
 
 
 @dataclass(frozen=True, slots=True)
@@ -287,18 +197,30 @@ async def _helper(request: Request, settings: Settings) -> tuple[int, int]:
     raise PermissionDenied(f"role {role} lacks {Permission.ASSIST_GIVE.value}")
 
 
-async def give_assist(
-    request: Request, *, instance_id: int, idempotency_key: str | None
-) -> Response:
+def _request_args(request: Request) -> tuple[int, str | None]:
+    """instance_id and Idempotency-Key, validated by hand (the route skips FastAPI's
+    parameter solving, which costs more than the whole transaction)."""
+    raw = request.path_params.get("instance_id", "")
+    instance_id = int(raw) if raw.isdigit() and len(raw) <= 19 else 0
+    if not 1 <= instance_id <= MAX_ID:
+        raise InvalidInput("instance_id must be a positive 64-bit integer", field="instance_id")
+    key = request.headers.get("idempotency-key") or None
+    if key is not None and len(key) > 200:
+        raise InvalidInput("at most 200 characters", field="Idempotency-Key")
+    return instance_id, key
+
+
+async def give_assist(request: Request) -> Response:
     """The route body: 201 counted, 202 held for review; a replay of the same
     Idempotency-Key answers the first status and body again."""
+    instance_id, idempotency_key = _request_args(request)
     hotpath: HotPath = request.app.state.hotpath
     shop_id, helper_id = await _helper(request, hotpath.settings)
     outcome = await hotpath.give(
         instance_id=instance_id,
         shop_id=shop_id,
         helper_id=helper_id,
-        idempotency_key=idempotency_key or None,
+        idempotency_key=idempotency_key,
     )
     body = orjson.dumps(
         {

@@ -71,7 +71,18 @@ class Instance(Base):
 
 class InstanceSlot(Base):
     __tablename__ = "instance_slot"
-    __table_args__ = (Index("ix_instance_slot_assist", "assist_id"),)
+    __table_args__ = (
+        Index("ix_instance_slot_assist", "assist_id"),
+        # The lowest free slot is one index probe however many are claimed: without it the
+        # hot path scans every claimed slot of a busy instance on each assist.
+        Index(
+            "ix_instance_slot_free",
+            "instance_id",
+            "slot",
+            sqlite_where=text("assist_id IS NULL"),
+            postgresql_where=text("assist_id IS NULL"),
+        ),
+    )
 
     instance_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("instance.id"), primary_key=True

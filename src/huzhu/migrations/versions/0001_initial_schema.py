@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:14:20.458103
+Create Date: 2026-11-25 06:33:04.211229
 """
 
 from __future__ import annotations
@@ -354,6 +354,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('instance_slot', schema=None) as batch_op:
         batch_op.create_index('ix_instance_slot_assist', ['assist_id'], unique=False)
+        batch_op.create_index('ix_instance_slot_free', ['instance_id', 'slot'], unique=False, sqlite_where=sa.text('assist_id IS NULL'), postgresql_where=sa.text('assist_id IS NULL'))
 
     op.create_table('purchase',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -389,6 +390,7 @@ def downgrade() -> None:
 
     op.drop_table('purchase')
     with op.batch_alter_table('instance_slot', schema=None) as batch_op:
+        batch_op.drop_index('ix_instance_slot_free', sqlite_where=sa.text('assist_id IS NULL'), postgresql_where=sa.text('assist_id IS NULL'))
         batch_op.drop_index('ix_instance_slot_assist')
 
     op.drop_table('instance_slot')

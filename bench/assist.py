@@ -1,0 +1,486 @@
+"""Counted assists per second and latency against the trivial /healthz of the same app.
+
+    python bench/assist.py --quick        # under two minutes; the last line is JSON
+
+For each backend (SQLite with one worker; PostgreSQL with one and two workers when it
+answers at HUZHU_BENCH_POSTGRES_URL or 127.0.0.1:5432, with Redis when it answers) this:
+
+1. makes a fresh migrated database and seeds it through the services and models: a shop,
+   a bargain campaign, tens of thousands of participants with their tokens, 200
+   instances for the spread run and one big instance for the hot run;
+2. starts a real `huzhu serve` (same middleware as production, in-process job runner);
+3. drives it from a SEPARATE load process on loopback (a raw-socket asyncio generator on
+   uvloop: keep-alive HTTP/1.1, 64 connections, a bounded time) three times: GET
+   /healthz, assists spread over the 200 instances, assists all on the hot instance.
+   Every assist request is a distinct (helper, instance) pair, so each one is counted.
+
+ratio = counted assists/s ÷ trivial requests/s, both measured in the same run: the
+machine is shared, so absolute numbers are noisy but the ratio is comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+SPREAD_INSTANCES = 200
+
+
+# -- the load process -------------------------------------------------------------------
+
+
+class _Conn(asyncio.Protocol):
+    """One keep-alive connection: send, read the whole response, record, send the next."""
+
+    def __init__(self, gen: _Generator) -> None:
+        self.gen = gen
+        self.buf = b""
+        self.sent_at = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  (uvloop's is not a subclass)
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        request = self.gen.next_request()
+        if request is None:
+            self.transport.close()
+            return
+        self.sent_at = time.perf_counter()
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buf[:head_end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            end = head_end + 4 + length
+            if len(self.buf) < end:
+                return
+            status = int(head[9:12])
+            self.buf = self.buf[end:]
+            self.gen.record(status, time.perf_counter() - self.sent_at)
+            self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class _Generator:
+    def __init__(self, requests: list[bytes], *, warmup: float, duration: float) -> None:
+        self.requests = requests
+        self.i = 0
+        self.start = time.perf_counter()
+        self.measure_from = self.start + warmup
+        self.stop_at = self.measure_from + duration
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.first = 0.0
+        self.last = 0.0
+
+    def next_request(self) -> bytes | None:
+        if time.perf_counter() >= self.stop_at or self.i >= len(self.requests):
+            return None
+        request = self.requests[self.i]
+        self.i += 1
+        return request
+
+    def record(self, status: int, seconds: float) -> None:
+        now = time.perf_counter()
+        if now < self.measure_from:
+            return
+        if not self.first:
+            self.first = now
+        self.last = now
+        self.latencies.append(seconds)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
+    host, port = spec["host"], int(spec["port"])
+    requests = [line.encode("latin-1") for line in spec["requests"]]
+    gen = _Generator(requests, warmup=spec["warmup"], duration=spec["duration"])
+    loop = asyncio.get_running_loop()
+    conns = []
+    for _ in range(int(spec["connections"])):
+        _, proto = await loop.create_connection(lambda: _Conn(gen), host, port)
+        conns.append(proto)
+    await asyncio.gather(*(c.closed for c in conns))
+    elapsed = max(gen.last - gen.first, 1e-9)
+    lat = sorted(gen.latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else 0.0
+
+    return {
+        "elapsed": elapsed,
+        "statuses": gen.statuses,
+        "ok_rps": sum(n for s, n in gen.statuses.items() if 200 <= s < 300) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "exhausted": gen.i >= len(requests),
+    }
+
+
+def load_main(spec_path: str) -> None:
+    spec = json.loads(Path(spec_path).read_text())
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    print(json.dumps(asyncio.run(_drive(spec))))
+
+
+def run_load(
+    *, port: int, requests: list[str], connections: int, warmup: float, duration: float
+) -> dict[str, Any]:
+    """Run the generator in its own process so it does not share the server's GIL."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "requests": requests,
+                "connections": connections,
+                "warmup": warmup,
+                "duration": duration,
+            },
+            f,
+        )
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, "--load-worker", f.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=duration + warmup + 60,
+        )
+    finally:
+        os.unlink(f.name)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+# -- seeding and serving -------------------------------------------------------------------
+
+
+@dataclass
+class Seeded:
+    spread_instances: list[int]
+    hot_instance: int
+    tokens: list[str]
+
+
+def seed(db_url: str, *, helpers: int, spread_slots: int) -> Seeded:
+    """Shop and participants through the accounts service; campaign and instance rows
+    written like the tests' factories (the bench needs far more slots than a real
+    bargain's max_helpers, so it bypasses campaign validation on purpose)."""
+    from sqlalchemy import insert
+
+    from huzhu.accounts import service as accounts
+    from huzhu.accounts.models import Account
+    from huzhu.assists.models import Instance, InstanceSlot
+    from huzhu.campaigns.models import Campaign, CampaignVersion
+    from huzhu.config import Settings
+    from huzhu.db import Database
+    from huzhu.kit import clock, ids
+
+    settings = Settings(database_url=db_url)
+    db = Database(settings.db)
+    now = clock.utcnow()
+    with db.unit_of_work() as s:
+        shop = accounts.create_shop(s, slug=f"bench-{uuid.uuid4().hex[:6]}", name="Bench")
+        campaign = Campaign(
+            shop_id=shop.id, kind="bargain", name="bench", description="", channel="own_app",
+            status="live", version=1, budget_cents=10**12, budget_reserved_cents=0,
+            budget_spent_cents=0, inventory_total=10**9, inventory_reserved=0, inventory_used=0,
+            launched_at=now, created_at=now, updated_at=now,
+        )  # fmt: skip
+        s.add(campaign)
+        s.flush()
+        rules = {
+            "kind": "bargain", "channel": "own_app", "instance_ttl_seconds": 86_400,
+            "daily_assists_per_helper": 10**9, "reference_price_cents": 10**9,
+            "price_cents": 10**9, "floor_cents": 0, "max_helpers": 10**6,
+            "split": "double_mean", "purchase_window_seconds": 86_400,
+        }  # fmt: skip
+        version = CampaignVersion(campaign_id=campaign.id, version=1, rules=rules, created_at=now)
+        s.add(version)
+        s.flush()
+        account_ids = list(
+            s.scalars(
+                insert(Account).returning(Account.id),
+                [
+                    {"shop_id": shop.id, "provider": "bench", "subject_hash": ids.sha256_hex(
+                        f"{shop.id}:{i}"), "display_name": None, "share_name_consent": False,
+                     "status": "active", "created_at": now}
+                    for i in range(helpers + SPREAD_INSTANCES + 1)
+                ],
+            )
+        )  # fmt: skip
+        initiators, helper_ids = (
+            iter(account_ids[: SPREAD_INSTANCES + 1]),
+            account_ids[SPREAD_INSTANCES + 1 :],
+        )
+
+        def instance(slots: int) -> int:
+            row = Instance(
+                shop_id=shop.id, campaign_id=campaign.id, campaign_version_id=version.id,
+                kind="bargain", initiator_id=next(initiators), status="active", seed_hex="0" * 64,
+                slots_total=slots, slots_used=0, progress_value=0, target_value=slots * 7,
+                reserved_cents=0, reserved_units=0, held_count=0, voided_count=0,
+                expires_at=now.replace(year=now.year + 1), created_at=now,
+            )  # fmt: skip
+            s.add(row)
+            s.flush()
+            s.execute(
+                insert(InstanceSlot),
+                [{"instance_id": row.id, "slot": i, "value": 7} for i in range(slots)],
+            )
+            return row.id
+
+        spread = [instance(spread_slots) for _ in range(SPREAD_INSTANCES)]
+        hot = instance(helpers)
+        tokens = [
+            accounts.issue_participant_token(settings, shop_id=shop.id, account_id=a)[0]
+            for a in helper_ids
+        ]
+    db.dispose()
+    return Seeded(spread_instances=spread, hot_instance=hot, tokens=tokens)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_server(db_url: str, *, workers: int, redis_url: str | None) -> tuple[Any, int]:
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "HUZHU_DATABASE_URL": db_url, "HUZHU_ENV": "bench"}
+    if redis_url:
+        env["HUZHU_REDIS_URL"] = redis_url
+    cmd = [
+        sys.executable, "-m", "huzhu.cli.main", "serve", "--port", str(port),
+        "--workers", str(workers), "--no-migrate", "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc, port
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("server did not come up")
+
+
+def assist_request(port: int, instance_id: int, token: str) -> str:
+    return (
+        f"POST /api/v1/instances/{instance_id}/assists HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n"
+        f"Authorization: Bearer {token}\r\nContent-Length: 0\r\n\r\n"
+    )
+
+
+def measure(
+    db_url: str, *, backend: str, workers: int, redis_url: str | None, args: argparse.Namespace
+) -> dict[str, Any]:
+    budget = args.max_requests
+    spread_helpers = budget // SPREAD_INSTANCES + 1
+    seeded = seed(db_url, helpers=budget, spread_slots=spread_helpers)
+    proc, port = start_server(db_url, workers=workers, redis_url=redis_url)
+    try:
+        common = {"connections": args.connections, "warmup": args.warmup, "duration": args.duration}
+        trivial = run_load(
+            port=port,
+            requests=[f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"] * budget,
+            **common,
+        )
+        # Request i goes to instance i mod 200 from helper i mod H (H coprime with 200): each
+        # pair is distinct, and neighbouring requests share neither instance nor helper.
+        h = spread_helpers | 1
+        while h % 5 == 0:
+            h += 2
+        spread = run_load(
+            port=port,
+            requests=[
+                assist_request(
+                    port, seeded.spread_instances[i % SPREAD_INSTANCES], seeded.tokens[i % h]
+                )
+                for i in range(min(budget, SPREAD_INSTANCES * h))
+            ],
+            **common,
+        )
+        hot = run_load(
+            port=port,
+            requests=[assist_request(port, seeded.hot_instance, t) for t in seeded.tokens],
+            **common,
+        )
+    finally:
+        proc.terminate()
+        proc.wait(timeout=15)
+    for name, run in (("spread", spread), ("hot", hot)):
+        unexpected = {s: n for s, n in run["statuses"].items() if s != "201"}
+        if unexpected:
+            print(
+                f"warning: {backend}/{workers} {name}: non-201 answers {unexpected}",
+                file=sys.stderr,
+            )
+        if run["exhausted"]:
+            print(f"warning: {backend}/{workers} {name}: ran out of requests; raise --max-requests",
+                  file=sys.stderr)  # fmt: skip
+    return {
+        "backend": backend,
+        "workers": workers,
+        "assist_rps": round(spread["ok_rps"], 1),
+        "trivial_rps": round(trivial["ok_rps"], 1),
+        "ratio": round(spread["ok_rps"] / trivial["ok_rps"], 3),
+        "p50_ms": spread["p50_ms"],
+        "p99_ms": spread["p99_ms"],
+        "trivial_p50_ms": trivial["p50_ms"],
+        "trivial_p99_ms": trivial["p99_ms"],
+        "hot_assist_rps": round(hot["ok_rps"], 1),
+        "hot_ratio": round(hot["ok_rps"] / trivial["ok_rps"], 3),
+        "hot_p50_ms": hot["p50_ms"],
+        "hot_p99_ms": hot["p99_ms"],
+        "connections": args.connections,
+    }
+
+
+# -- backends --------------------------------------------------------------------------------
+
+
+def _reachable_postgres(url: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def _reachable_redis(url: str) -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+def _pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from huzhu.migrations import run_migrations
+
+    with tempfile.TemporaryDirectory(prefix="huzhu-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        run_migrations(url)
+        return [measure(url, backend="sqlite", workers=1, redis_url=None, args=args)]
+
+
+def run_postgres(args: argparse.Namespace) -> list[dict[str, Any]]:
+    from huzhu.migrations import run_migrations
+
+    admin = os.environ.get("HUZHU_BENCH_POSTGRES_URL", DEFAULT_PG)
+    if not _reachable_postgres(admin):
+        print("PostgreSQL not reachable: skipped", file=sys.stderr)
+        return []
+    redis_url = os.environ.get("HUZHU_BENCH_REDIS_URL", DEFAULT_REDIS)
+    redis_url = redis_url if _reachable_redis(redis_url) else None
+    results = []
+    for workers in args.pg_workers:
+        name = f"huzhu_bench_{uuid.uuid4().hex[:8]}"
+        base = admin.rsplit("/", 1)[0]
+        _pg_admin(admin, f'CREATE DATABASE "{name}"')
+        try:
+            run_migrations(f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}")
+            results.append(
+                measure(f"{base}/{name}", backend="postgresql", workers=workers,
+                        redis_url=redis_url, args=args)
+            )  # fmt: skip
+        finally:
+            _pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    return results
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--load-worker":
+        load_main(sys.argv[2])
+        return
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="short runs: under two minutes")
+    parser.add_argument("--duration", type=float, default=None, help="seconds measured per run")
+    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--max-requests", type=int, default=None, help="assists seeded per run")
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--pg-workers", default=None, help="e.g. 1,2")
+    args = parser.parse_args()
+    args.duration = args.duration or (4.0 if args.quick else 15.0)
+    args.max_requests = args.max_requests or int(12_000 * (args.duration + args.warmup))
+    args.pg_workers = [
+        int(w) for w in (args.pg_workers or ("1" if args.quick else "1,2")).split(",")
+    ]
+    results: list[dict[str, Any]] = []
+    backends = args.backends.split(",")
+    if "sqlite" in backends:
+        results += run_sqlite(args)
+    if "postgresql" in backends:
+        results += run_postgres(args)
+    for r in results:
+        print(
+            f"{r['backend']:>10} x{r['workers']}  trivial {r['trivial_rps']:8.0f}/s  "
+            f"spread {r['assist_rps']:7.0f}/s ratio {r['ratio']:.2f} p50 {r['p50_ms']} ms "
+            f"p99 {r['p99_ms']} ms  hot {r['hot_assist_rps']:7.0f}/s ratio {r['hot_ratio']:.2f} "
+            f"p99 {r['hot_p99_ms']} ms",
+            file=sys.stderr,
+        )
+    print(json.dumps({"results": results}))
+
+
+if __name__ == "__main__":
+    main()

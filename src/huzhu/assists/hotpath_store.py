@@ -1,0 +1,220 @@
+"""Where the hot path's transactions run: group commit over one SQLite connection in the
+event loop, or over an asyncpg pool.
+
+Group commit: assists that arrive while the loop is busy are written together, one
+savepoint (SQLite) or one function call (PostgreSQL) each, under one COMMIT. A commit
+costs far more than an assist's statements (WAL frames for every page touched; one
+round trip and WAL flush on PostgreSQL), and on a hot instance every assist takes the
+same row lock, so one commit per batch is what lets the hot path keep up. Nothing is
+answered before its batch commits, so an acknowledged assist is never lost; a refusal
+writes nothing (every refusal is decided before the first write), so one helper's
+refusal never undoes another's assist.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+
+from huzhu.assists import hotpath_repository as sql
+from huzhu.assists.errors import HotPathBusy
+
+BUSY_WAIT_SECONDS = 10.0
+SQLITE_OPEN_TIMEOUT = 30.0
+MAX_BATCH = 128
+PG_MAX_INFLIGHT = 4
+PG_DEADLOCK_RETRIES = 3
+WRITES = ("counted", "held")
+
+Result = sql.GiveOutcome | BaseException
+RunBatch = Callable[[list[sql.GiveParams]], Awaitable[list[Result]]]
+
+
+class AssistStore(Protocol):
+    async def facts(self, instance_id: int) -> sql.FactsRow | None: ...
+
+    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome: ...
+
+    async def close(self) -> None: ...
+
+
+class GroupCommit:
+    """Collects submissions made in the same turn of the loop into one batch, with at
+    most `max_inflight` batches running at once."""
+
+    def __init__(self, run_batch: RunBatch, *, max_inflight: int) -> None:
+        self._run_batch = run_batch
+        self._max_inflight = max_inflight
+        self._pending: list[tuple[sql.GiveParams, asyncio.Future[sql.GiveOutcome]]] = []
+        self._inflight = 0
+        self._kick_scheduled = False
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    async def submit(self, params: sql.GiveParams) -> sql.GiveOutcome:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[sql.GiveOutcome] = loop.create_future()
+        self._pending.append((params, future))
+        if not self._kick_scheduled and self._inflight < self._max_inflight:
+            # call_soon: the other requests parsed in this turn join the batch first.
+            self._kick_scheduled = True
+            loop.call_soon(self._kick)
+        return await future
+
+    def _kick(self) -> None:
+        self._kick_scheduled = False
+        while self._pending and self._inflight < self._max_inflight:
+            batch = self._pending[:MAX_BATCH]
+            del self._pending[:MAX_BATCH]
+            self._inflight += 1
+            task = asyncio.get_running_loop().create_task(self._run(batch))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+
+    async def _run(
+        self, batch: list[tuple[sql.GiveParams, asyncio.Future[sql.GiveOutcome]]]
+    ) -> None:
+        try:
+            results = await self._run_batch([params for params, _ in batch])
+        except BaseException as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+        else:
+            for (_, future), result in zip(batch, results, strict=True):
+                if future.done():
+                    continue
+                if isinstance(result, BaseException):
+                    future.set_exception(result)
+                else:
+                    future.set_result(result)
+        finally:
+            self._inflight -= 1
+            if self._pending:
+                self._kick()
+
+
+class SqliteAssistStore:
+    """One connection per process, used only from the event loop. A batch runs from
+    BEGIN to COMMIT without an await, so nothing else touches the connection meanwhile.
+
+    `BEGIN IMMEDIATE` is tried without a busy timeout and retried after a short sleep:
+    blocking the loop in SQLite's busy handler could wait on an ORM unit of work (in
+    the thread pool, or the job runner) whose own commit needs the loop to proceed."""
+
+    def __init__(self, path: str) -> None:
+        # A normal busy timeout while opening (switching to WAL may wait for a writer).
+        self.conn = sqlite3.connect(
+            path, isolation_level=None, check_same_thread=False, timeout=SQLITE_OPEN_TIMEOUT
+        )
+        for pragma in (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=0",
+        ):
+            self.conn.execute(pragma)
+        self.group = GroupCommit(self._run_batch, max_inflight=1)
+
+    async def facts(self, instance_id: int) -> sql.FactsRow | None:
+        row = self.conn.execute(sql.FACTS_SQL_SQLITE, (instance_id,)).fetchone()
+        return sql.facts_row(row) if row is not None else None
+
+    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
+        return await self.group.submit(params)
+
+    async def _run_batch(self, batch: list[sql.GiveParams]) -> list[Result]:
+        await self._begin_immediate()
+        results: list[Result] = []
+        try:
+            for params in batch:
+                results.append(self._one(params))
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
+        return results
+
+    def _one(self, params: sql.GiveParams) -> Result:
+        self.conn.execute("SAVEPOINT assist")
+        try:
+            outcome = sql.sqlite_give(self.conn, params)
+        except Exception as exc:  # this assist fails alone; the batch goes on
+            self.conn.execute("ROLLBACK TO assist")
+            self.conn.execute("RELEASE assist")
+            return exc
+        if outcome.outcome not in WRITES:
+            self.conn.execute("ROLLBACK TO assist")
+        self.conn.execute("RELEASE assist")
+        return outcome
+
+    async def _begin_immediate(self) -> None:
+        pause = 0.0005
+        deadline = time.monotonic() + BUSY_WAIT_SECONDS
+        while True:
+            try:
+                self.conn.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc):
+                    raise
+                if time.monotonic() > deadline:
+                    raise HotPathBusy(retry_after=1) from exc
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, 0.01)
+
+    async def close(self) -> None:
+        self.conn.close()
+
+
+class PostgresAssistStore:
+    """An asyncpg pool; a batch is one statement (the function called once per row of an
+    unnest), so one round trip and one commit whatever its size."""
+
+    def __init__(self, pool: Any) -> None:
+        self.pool = pool
+        self.group = GroupCommit(self._run_batch, max_inflight=PG_MAX_INFLIGHT)
+
+    @classmethod
+    async def open(cls, dsn: str, *, size: int) -> PostgresAssistStore:
+        import asyncpg
+
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
+        async with pool.acquire() as conn:
+            await sql.ensure_pg_function(conn)
+        return cls(pool)
+
+    async def facts(self, instance_id: int) -> sql.FactsRow | None:
+        row = await self.pool.fetchrow(sql.FACTS_SQL_PG, instance_id)
+        return sql.facts_row(row) if row is not None else None
+
+    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
+        return await self.group.submit(params)
+
+    async def _run_batch(self, batch: list[sql.GiveParams]) -> list[Result]:
+        import asyncpg
+
+        # Instance order: batches running at once take instance locks in the same order.
+        order = sorted(range(len(batch)), key=lambda i: batch[i].instance_id)
+        ordered = [batch[i] for i in order]
+        for attempt in range(PG_DEADLOCK_RETRIES + 1):
+            try:
+                rows = await self.pool.fetch(sql.PG_GIVE_BATCH_SQL, *sql.pg_batch_args(ordered))
+                break
+            except asyncpg.exceptions.DeadlockDetectedError:
+                # Two batches met on two helpers' daily counters in opposite orders;
+                # the database rolled this one back whole, so running it again is safe.
+                if attempt == PG_DEADLOCK_RETRIES:
+                    raise
+        results: list[Result] = [sql.GiveOutcome("not_found")] * len(batch)
+        for position, row in zip(order, rows, strict=True):
+            results[position] = sql.pg_outcome(row)
+        return results
+
+    async def close(self) -> None:
+        await self.pool.close()

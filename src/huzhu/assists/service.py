@@ -1,0 +1,509 @@
+"""Use cases of the assists domain, through the ORM: starting instances, the honest
+views, voiding, and the jobs that end an instance (expiry, purchase window, reward).
+
+The assist itself is the one exception and lives in hotpath.py (raw driver statements).
+
+Money never moves without a reservation: an instance's worst case is reserved on the
+campaign when it starts (`campaigns.service.reserve`, a conditional UPDATE), released
+when it ends unbought and consumed when it is bought or its reward paid. The amounts
+reserved are recorded on the instance so the release or consumption is exact.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.accounts.errors import AccountRestricted
+from huzhu.assists import repository as repo
+from huzhu.assists import rules
+from huzhu.assists.errors import (
+    AssistNotFound,
+    AssistNotVoidable,
+    BudgetExhausted,
+    CampaignNotOpen,
+    InstanceAlreadyActive,
+    InstanceNotFound,
+    NotInitiator,
+    OutOfStock,
+    PurchaseNotOpen,
+    UnsupportedKind,
+)
+from huzhu.assists.models import Assist, Instance, Purchase
+from huzhu.assists.schemas import InstanceView
+from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.rules.bargain import cut_sequence
+from huzhu.config import Settings
+from huzhu.jobs import service as jobs
+from huzhu.kit import clock, ids
+from huzhu.notify import service as notify
+from huzhu.pagination import PageParams, fetch_page
+from huzhu.payments import service as payments
+
+# -- starting an instance -------------------------------------------------------------
+
+
+def start_instance(
+    session: Session, settings: Settings, *, shop_id: int, campaign_id: int, account_id: int
+) -> Instance:
+    """POST /campaigns/{id}/instances: a participant starts a bargain, unlock or lottery
+    instance (group-buy teams are opened by ordering, through the group-buy domain)."""
+    campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    if campaign.kind not in rules.STARTABLE_KINDS:
+        raise UnsupportedKind(f"{campaign.kind} instances are started by ordering", field="kind")
+    return open_instance(
+        session, settings, shop_id=shop_id, campaign_id=campaign_id, initiator_id=account_id
+    )
+
+
+def open_instance(
+    session: Session, settings: Settings, *, shop_id: int, campaign_id: int, initiator_id: int
+) -> Instance:
+    """Open an instance of any kind under the campaign's current frozen rules: checks the
+    campaign is live and the participant may take part, writes the instance and its
+    slots (bargain: the seeded cuts; unlock: helpers_needed; lottery: entry_cap −
+    base_entries; group buy: team_size − 1 places), reserves its worst case (bargain,
+    unlock; a lottery reserves at launch and a team per order), schedules its expiry
+    (group buy schedules its own refund job) and records instance.started.
+
+    Raises CampaignNotOpen, AccountRestricted, InstanceAlreadyActive (the partial unique
+    index), BudgetExhausted or OutOfStock; the caller's unit of work then rolls back."""
+    campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    now = clock.utcnow()
+    _check_open(campaign, now)
+    _check_account(session, account_id=initiator_id, now=now)
+    version = campaigns.current_version(session, campaign.id)
+    terms: dict[str, Any] = version.rules
+    seed_hex = ids.random_seed_hex()
+    slots, base = _slots_for(campaign.kind, terms, seed_hex=seed_hex)
+    cents, units = (0, 0)
+    if campaign.kind in ("bargain", "unlock"):
+        cents, units = campaigns.worst_case_reservation(terms)
+    ttl = int(terms.get("instance_ttl_seconds") or settings.campaigns.default_instance_ttl_seconds)
+    instance = Instance(
+        shop_id=shop_id,
+        campaign_id=campaign.id,
+        campaign_version_id=version.id,
+        kind=campaign.kind,
+        initiator_id=initiator_id,
+        status="active",
+        seed_hex=seed_hex,
+        slots_total=len(slots),
+        slots_used=0,
+        progress_value=base,
+        target_value=base + sum(slots),
+        reserved_cents=cents,
+        reserved_units=units,
+        held_count=0,
+        voided_count=0,
+        expires_at=rules.instance_expires_at(campaign.kind, terms, now=now, ttl=ttl),
+        created_at=now,
+    )
+    return _write_instance(session, instance, slots)
+
+
+def _check_open(campaign: Any, now: datetime) -> None:
+    if campaign.status != "live":
+        raise CampaignNotOpen(f"the campaign is {campaign.status}", status=campaign.status)
+    if campaign.starts_at is not None and clock.as_utc(campaign.starts_at) > now:
+        raise CampaignNotOpen("the campaign has not started", starts_at=_iso(campaign.starts_at))
+    if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= now:
+        raise CampaignNotOpen("the campaign has ended", ends_at=_iso(campaign.ends_at))
+
+
+def _check_account(session: Session, *, account_id: int, now: datetime) -> None:
+    account = accounts.get_account(session, account_id)
+    until = clock.as_utc(account.restricted_until) if account and account.restricted_until else None
+    if account is None or rules.is_barred(account.status, until, now):
+        raise AccountRestricted(
+            "this account may not take part right now",
+            restricted_until=until.isoformat() if until else None,
+        )
+
+
+def _slots_for(kind: str, terms: dict[str, Any], *, seed_hex: str) -> tuple[list[int], int]:
+    """(slot values, base progress) for a kind, from the frozen rules."""
+    if kind == "bargain":
+        cuts = cut_sequence(
+            seed_hex=seed_hex,
+            target_cents=int(terms["price_cents"]) - int(terms["floor_cents"]),
+            max_helpers=int(terms["max_helpers"]),
+            split=str(terms.get("split", "double_mean")),
+        )
+        return list(cuts), 0
+    if kind == "unlock":
+        return rules.unit_slots(int(terms["helpers_needed"])), 0
+    if kind == "lottery":
+        return rules.lottery_slots(terms)
+    if kind == "groupbuy":
+        # The leader holds the first place; the slots are the places members can take.
+        return rules.unit_slots(int(terms["team_size"]) - 1), 1
+    raise UnsupportedKind(f"no slots for kind {kind}", field="kind")
+
+
+def _write_instance(session: Session, instance: Instance, slots: list[int]) -> Instance:
+    try:
+        with session.begin_nested():
+            repo.add_instance_with_slots(session, instance, slots)
+    except IntegrityError as exc:
+        raise InstanceAlreadyActive(
+            "finish or wait for your active instance of this campaign first"
+        ) from exc
+    _reserve(
+        session,
+        campaign_id=instance.campaign_id,
+        cents=instance.reserved_cents,
+        units=instance.reserved_units,
+    )
+    expire_job = rules.EXPIRE_JOBS.get(instance.kind)
+    if expire_job is not None:
+        jobs.enqueue(
+            session,
+            kind=expire_job,
+            payload={"instance_id": instance.id},
+            run_at=instance.expires_at,
+            dedupe_key=f"{expire_job}:{instance.id}",
+        )
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="instance.started",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={
+            "instance_id": instance.id,
+            "campaign_id": instance.campaign_id,
+            "kind": instance.kind,
+            "target_value": instance.target_value,
+            "slots_total": instance.slots_total,
+            "expires_at": instance.expires_at.isoformat(),
+        },
+    )
+    return instance
+
+
+def _reserve(session: Session, *, campaign_id: int, cents: int, units: int) -> None:
+    if cents == 0 and units == 0:
+        return
+    if campaigns.reserve(session, campaign_id=campaign_id, cents=cents, units=units):
+        return
+    campaign = campaigns.get_campaign(session, campaign_id)
+    left = campaign.budget_cents - campaign.budget_reserved_cents - campaign.budget_spent_cents
+    if left < cents:
+        raise BudgetExhausted("the campaign's budget is fully reserved", needed_cents=cents)
+    raise OutOfStock("the campaign's stock is fully reserved")
+
+
+def _iso(value: datetime) -> str:
+    return clock.as_utc(value).isoformat()
+
+
+# -- reading ---------------------------------------------------------------------------
+
+
+def get_instance(session: Session, instance_id: int, *, shop_id: int | None = None) -> Instance:
+    instance = repo.instance_by_id(session, instance_id)
+    if instance is None or (shop_id is not None and instance.shop_id != shop_id):
+        raise InstanceNotFound(f"instance {instance_id} not found")
+    return instance
+
+
+def describe(instance: Instance) -> InstanceView:
+    """Counts only: the participant sees the cents remaining and the most helpers still
+    needed, and how many assists are being checked or were removed."""
+    return InstanceView(
+        id=instance.id,
+        campaign_id=instance.campaign_id,
+        kind=instance.kind,
+        status=instance.status,
+        progress_value=instance.progress_value,
+        target_value=instance.target_value,
+        cents_remaining=rules.remaining_cents(
+            kind=instance.kind,
+            target_value=instance.target_value,
+            progress_value=instance.progress_value,
+        ),
+        helpers_still_needed=instance.slots_total - instance.slots_used,
+        counted_count=instance.slots_used,
+        held_count=instance.held_count,
+        voided_count=instance.voided_count,
+        expires_at=instance.expires_at,
+        purchase_deadline_at=instance.purchase_deadline_at,
+        created_at=instance.created_at,
+    )
+
+
+def list_my_instances(
+    session: Session, params: PageParams, *, shop_id: int, account_id: int
+) -> tuple[list[Instance], int | None]:
+    stmt = repo.instances_of_initiator_query(shop_id=shop_id, account_id=account_id)
+    return fetch_page(session, stmt, Instance.id, params)
+
+
+def list_assists(
+    session: Session, params: PageParams, *, shop_id: int, instance_id: int
+) -> tuple[list[Assist], int | None]:
+    get_instance(session, instance_id, shop_id=shop_id)
+    stmt = repo.assists_of_instance_query(instance_id=instance_id)
+    return fetch_page(session, stmt, Assist.id, params)
+
+
+# -- voiding ---------------------------------------------------------------------------
+
+
+def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) -> Assist:
+    """Void an assist judged fake: kept with its reason, its slot returned, progress
+    recomputed from the slots, the initiator told honestly.
+
+    A succeeded bargain or unlock that loses a counted assist before it is bought or
+    paid goes back to active (until its original expiry): its price was reached with
+    a fake assist, so selling at the floor would spend budget on fraud. A purchased or
+    completed instance is not reopened; the void is still recorded."""
+    assist = repo.assist_by_id(session, assist_id)
+    instance = repo.instance_by_id(session, assist.instance_id, lock=True) if assist else None
+    if assist is None or instance is None or instance.shop_id != shop_id:
+        raise AssistNotFound(f"assist {assist_id} not found")
+    session.refresh(assist)  # read again under the instance lock
+    if assist.status == "voided":
+        raise AssistNotVoidable(f"assist {assist_id} was voided at {assist.voided_at}")
+    was = assist.status
+    assist.status = "voided"
+    assist.voided_at = clock.utcnow()
+    assist.void_reason = reason
+    if was == "counted":
+        repo.free_slot_of(session, instance_id=instance.id, assist_id=assist.id)
+    elif was == "held":
+        instance.held_count -= 1
+    instance.voided_count += 1
+    _recompute_progress(session, instance)
+    if was == "counted" and instance.status == "succeeded" and instance.kind != "groupbuy":
+        instance.status = "active"
+        instance.succeeded_at = None
+        instance.purchase_deadline_at = None
+    session.flush()
+    _tell_initiator(session, instance, reason=reason, assist_id=assist.id)
+    return assist
+
+
+def _recompute_progress(session: Session, instance: Instance) -> None:
+    session.flush()
+    used, claimed = repo.claimed_totals(session, instance.id)
+    base = rules.base_value(
+        target_value=instance.target_value, slot_values=repo.slot_values(session, instance.id)
+    )
+    instance.slots_used = used
+    instance.progress_value = base + claimed
+
+
+def _tell_initiator(session: Session, instance: Instance, *, reason: str, assist_id: int) -> None:
+    free = instance.slots_total - instance.slots_used
+    remaining = rules.remaining_cents(
+        kind=instance.kind,
+        target_value=instance.target_value,
+        progress_value=instance.progress_value,
+    )
+    title, body = rules.void_notice(
+        kind=instance.kind, reason=reason, free_slots=free, cents_remaining=remaining
+    )
+    notify.send_inbox_message(
+        session, account_id=instance.initiator_id, kind="assist.voided", title=title, body=body
+    )
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="assist.voided",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={
+            "instance_id": instance.id,
+            "assist_id": assist_id,
+            "reason": reason,
+            "progress_value": instance.progress_value,
+            "slots_used": instance.slots_used,
+            "status": instance.status,
+        },
+    )
+
+
+# -- ending an instance (jobs) ---------------------------------------------------------
+
+
+class TooEarly(RuntimeError):
+    """A job ran before its time (clock skew between workers): fail so the runner
+    retries it after backoff instead of marking it done."""
+
+
+def expire_instance(session: Session, instance_id: int) -> None:
+    """instance.expire: an active instance past its expiry ends; its reservation goes
+    back to the campaign. Idempotent: anything not active is left alone."""
+    instance = repo.instance_by_id(session, instance_id, lock=True)
+    if instance is None or instance.status != "active":
+        return
+    if clock.as_utc(instance.expires_at) > clock.utcnow():
+        raise TooEarly(f"instance {instance_id} expires later")
+    _end_unbought(session, instance)
+
+
+def close_purchase_window(session: Session, instance_id: int) -> None:
+    """instance.purchase_window_close: a succeeded bargain not bought by its deadline
+    expires and releases its reservation. A stale job (the instance went back to active
+    after a void and succeeded again with a later deadline) finds nothing to do."""
+    instance = repo.instance_by_id(session, instance_id, lock=True)
+    if instance is None or instance.status != "succeeded" or instance.purchase_deadline_at is None:
+        return
+    if clock.as_utc(instance.purchase_deadline_at) > clock.utcnow():
+        return
+    _end_unbought(session, instance)
+
+
+def _end_unbought(session: Session, instance: Instance) -> None:
+    instance.status = "expired"
+    instance.closed_at = clock.utcnow()
+    campaigns.release(
+        session,
+        campaign_id=instance.campaign_id,
+        cents=instance.reserved_cents,
+        units=instance.reserved_units,
+    )
+    session.flush()
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="instance.expired",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={
+            "instance_id": instance.id,
+            "progress_value": instance.progress_value,
+            "released_cents": instance.reserved_cents,
+        },
+    )
+
+
+# -- buying a bargain, paying an unlock reward -------------------------------------------
+
+
+def purchase_bargain(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int, instance_id: int
+) -> Purchase:
+    """The initiator buys a succeeded bargain at its floor within the window. The charge
+    is keyed by the instance, so a retry never charges twice and returns the purchase."""
+    instance = repo.instance_by_id(session, instance_id, lock=True)
+    if instance is None or instance.shop_id != shop_id:
+        raise InstanceNotFound(f"instance {instance_id} not found")
+    if instance.initiator_id != account_id:
+        raise NotInitiator("only the participant who started this bargain may buy it")
+    existing = repo.purchase_of(session, instance_id=instance.id, account_id=account_id)
+    if existing is not None:
+        return existing
+    now = clock.utcnow()
+    if instance.kind != "bargain" or instance.status != "succeeded":
+        raise PurchaseNotOpen(f"the instance is {instance.status}", status=instance.status)
+    deadline = instance.purchase_deadline_at
+    if deadline is None or clock.as_utc(deadline) <= now:
+        raise PurchaseNotOpen("the purchase window has closed", status=instance.status)
+    terms = campaigns.get_version(session, instance.campaign_version_id).rules
+    floor = int(terms["floor_cents"])
+    ref = None
+    if floor > 0:
+        ref = (
+            payments.get_provider(settings)
+            .charge(
+                session, key=f"bargain:{instance.id}", amount_cents=floor, account_id=account_id
+            )
+            .ref
+        )
+    bought = _record_purchase(
+        session, instance, kind="bargain", amount=floor, subsidy=instance.target_value, ref=ref
+    )
+    bought.status = "captured"
+    bought.details = {"price_cents": int(terms["price_cents"]), "floor_cents": floor}
+    instance.status = "purchased"
+    _settle(
+        session,
+        instance,
+        event="purchase.captured",
+        payload={"purchase_id": bought.id, "amount_cents": floor},
+    )
+    return bought
+
+
+def pay_unlock_reward(session: Session, settings: Settings, instance_id: int) -> None:
+    """unlock.pay_reward: pay a succeeded unlock's reward exactly once — the payout is
+    keyed f"reward:{instance_id}" and the instance moves to completed in the same unit of
+    work, so a rerun finds nothing to do and a crashed run pays under the same key."""
+    instance = repo.instance_by_id(session, instance_id, lock=True)
+    if instance is None or instance.kind != "unlock" or instance.status != "succeeded":
+        return
+    terms = campaigns.get_version(session, instance.campaign_version_id).rules
+    reward = int(terms["reward_cents"])
+    ref = (
+        payments.get_provider(settings)
+        .payout(
+            session,
+            key=f"reward:{instance.id}",
+            amount_cents=reward,
+            account_id=instance.initiator_id,
+        )
+        .ref
+    )
+    paid = _record_purchase(
+        session, instance, kind="reward", amount=reward, subsidy=reward, ref=ref
+    )
+    paid.status = "paid"
+    paid.details = {"reward_name": str(terms.get("reward_name", ""))}
+    instance.status = "completed"
+    _settle(
+        session,
+        instance,
+        event="reward.paid",
+        payload={"purchase_id": paid.id, "amount_cents": reward},
+    )
+
+
+def _record_purchase(
+    session: Session, instance: Instance, *, kind: str, amount: int, subsidy: int, ref: str | None
+) -> Purchase:
+    now = clock.utcnow()
+    row = Purchase(
+        shop_id=instance.shop_id,
+        campaign_id=instance.campaign_id,
+        instance_id=instance.id,
+        account_id=instance.initiator_id,
+        kind=kind,
+        amount_cents=amount,
+        subsidy_cents=subsidy,
+        status="pending",
+        payment_ref=ref,
+        details={},
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _settle(session: Session, instance: Instance, *, event: str, payload: dict[str, Any]) -> None:
+    """The reservation becomes spending: what was reserved leaves, what was paid stays."""
+    instance.closed_at = clock.utcnow()
+    # What was reserved is what is spent: a bargain's price − floor, an unlock's reward.
+    campaigns.consume(
+        session,
+        campaign_id=instance.campaign_id,
+        cents=instance.reserved_cents,
+        units=instance.reserved_units,
+    )
+    session.flush()
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type=event,
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={"instance_id": instance.id, **payload},
+    )
