@@ -4,7 +4,7 @@ registered before a runner starts (`huzhu serve` in embedded mode, `huzhu worker
 A domain with a tasks.py adds one line here.
 """
 
-from huzhu.assists import lottery_tasks
+from huzhu.assists import groupbuy_tasks, lottery_tasks
 from huzhu.assists import tasks as assists_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
@@ -13,6 +13,7 @@ from huzhu.notify import tasks as notify_tasks
 __all__ = [
     "assists_tasks",
     "campaigns_tasks",
+    "groupbuy_tasks",
     "idempotency_tasks",
     "lottery_tasks",
     "notify_tasks",

@@ -13,6 +13,7 @@ import huzhu
 from huzhu.accounts.api import router as accounts_router
 from huzhu.assists.api import hot_router as assist_hot_router
 from huzhu.assists.api import router as assists_router
+from huzhu.assists.groupbuy_api import router as groupbuy_router
 from huzhu.assists.hotpath import open_hotpath
 from huzhu.assists.lottery_api import router as lottery_router
 from huzhu.campaigns.api import router as campaigns_router
@@ -34,6 +35,7 @@ def api_routers() -> list[APIRouter]:
         accounts_router,
         campaigns_router,
         assists_router,
+        groupbuy_router,
         lottery_router,
         notify_router,
         jobs_router,

@@ -1,0 +1,114 @@
+"""Group buy over real HTTP: 50 joiners race for a team's last place on a running server
+— exactly one gets it, every other gets 409 team_full, and the ledger holds exactly K
+authorizations for the team. On SQLite, and on PostgreSQL with two worker processes."""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from huzhu.assists.models import Purchase
+from huzhu.db import Database
+from huzhu.payments.models import PaymentTxn
+from tests.conftest import make_settings
+from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.support.servers import LiveServer, start_server
+
+TEAM_SIZE = 5
+RACERS = 50
+
+
+@pytest.fixture
+def server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
+    workers = 2 if db_url.startswith("postgresql") else 1
+    live = start_server(db_url=db_url, workers=workers, log_dir=tmp_path)
+    try:
+        yield live
+    finally:
+        live.stop()
+
+
+def _setup(db: Database, db_url: str) -> tuple[int, list[str]]:
+    settings = make_settings(db_url)
+    with db.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign_id, _ = make_campaign(
+            s,
+            shop_id=shop_id,
+            kind="groupbuy",
+            rules={
+                "team_size": TEAM_SIZE,
+                "price_cents": 9_900,
+                "group_price_cents": 5_900,
+                "instance_ttl_seconds": 3600,
+            },
+        )
+        tokens = [
+            make_participant(s, settings, shop_id=shop_id, name=f"m{i}")[1]
+            for i in range(TEAM_SIZE - 1 + RACERS)
+        ]
+    return campaign_id, tokens
+
+
+@pytest.mark.slow
+def test_fifty_joins_racing_for_the_last_place_fill_it_once(
+    db_url: str, server: LiveServer
+) -> None:
+    db = Database(make_settings(db_url).db)
+    campaign_id, tokens = _setup(db, db_url)
+    leader, early, racers = tokens[0], tokens[1 : TEAM_SIZE - 1], tokens[TEAM_SIZE - 1 :]
+    with server.client() as client:
+        opened = client.post(f"/api/v1/campaigns/{campaign_id}/teams", headers=auth(leader))
+        assert opened.status_code == 201, opened.text
+        team_id = opened.json()["team"]["team_id"]
+        for token in early:
+            joined = client.post(f"/api/v1/teams/{team_id}/join", headers=auth(token))
+            assert joined.status_code == 201, joined.text
+        assert client.get(f"/api/v1/teams/{team_id}").json()["places_left"] == 1
+
+    barrier = threading.Barrier(RACERS)
+    results: list[httpx.Response] = []
+    lock = threading.Lock()
+
+    def join(token: str) -> None:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            barrier.wait()
+            resp = client.post(f"/api/v1/teams/{team_id}/join", headers=auth(token))
+        with lock:
+            results.append(resp)
+
+    threads = [threading.Thread(target=join, args=(t,)) for t in racers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+
+    statuses = Counter(r.status_code for r in results)
+    assert statuses == {201: 1, 409: RACERS - 1}, statuses
+    codes = Counter(r.json()["code"] for r in results if r.status_code == 409)
+    assert codes == {"team_full": RACERS - 1}
+    assert all(
+        r.headers["content-type"].startswith("application/problem+json")
+        for r in results
+        if r.status_code == 409
+    )
+    with db.unit_of_work() as s:
+        refs = select(Purchase.payment_ref).where(Purchase.instance_id == team_id)
+        authorizations = s.scalar(
+            select(func.count()).where(PaymentTxn.op == "authorize", PaymentTxn.ref.in_(refs))
+        )
+        assert authorizations == TEAM_SIZE
+        assert s.scalar(select(func.count()).where(PaymentTxn.op == "authorize")) == TEAM_SIZE
+        assert s.scalar(select(func.count()).where(Purchase.instance_id == team_id)) == TEAM_SIZE
+    with server.client() as client:
+        team = client.get(f"/api/v1/teams/{team_id}").json()
+    assert team["members"] == TEAM_SIZE
+    assert team["places_left"] == 0
+    assert "account" not in str(team).lower()
+    db.dispose()
