@@ -4,6 +4,8 @@ jobs, the lottery's commitment and prize-pool reservation, budget top-ups, event
 from __future__ import annotations
 
 import hashlib
+import threading
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -254,3 +256,71 @@ def test_budget_tops_up_but_never_below_what_is_reserved_and_spent(
     topped = patch(budget_cents=2_000_000, inventory_total=500)
     assert (topped.budget_cents, topped.inventory_total, topped.version) == (2_000_000, 500, 1)
     assert "campaign.budget_changed" in _events(session, campaign_id)
+
+
+def _race(n: int, action: Callable[[int], object]) -> list[object]:
+    """Run action(i) in n threads released together; each result or raised error."""
+    barrier = threading.Barrier(n)
+    results: list[object] = [None] * n
+
+    def run(i: int) -> None:
+        barrier.wait()
+        try:
+            results[i] = action(i)
+        except Exception as exc:  # the outcome under test
+            results[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_concurrent_launches_of_a_lottery_commit_and_reserve_once(
+    database: Database, settings: Settings
+) -> None:
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign_id = _create(s, settings, shop_id, bodies()["lottery"]).id
+
+    def launch(_: int) -> CampaignOut:
+        with database.unit_of_work() as s:
+            return flows.launch(s, shop_id=shop_id, campaign_id=campaign_id)
+
+    results = _race(8, launch)
+    assert sum(isinstance(r, CampaignOut) for r in results) == 1
+    assert all(isinstance(r, (CampaignOut, InvalidTransition)) for r in results), results
+    with database.unit_of_work() as s:
+        row = s.get(Campaign, campaign_id)
+        assert row is not None
+        assert (row.budget_reserved_cents, row.inventory_reserved) == (220_000, 11)
+        assert len(list(s.scalars(select(LotterySecret)))) == 1
+        assert _events(s, campaign_id).count("campaign.launched") == 1
+
+
+def test_concurrent_edits_of_a_live_campaign_each_make_their_own_version(
+    database: Database, settings: Settings
+) -> None:
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign_id = _create(s, settings, shop_id, bodies()["unlock"]).id
+        flows.launch(s, shop_id=shop_id, campaign_id=campaign_id)
+
+    def edit(i: int) -> CampaignOut:
+        with database.unit_of_work() as s:
+            return service.update_campaign(
+                s,
+                settings,
+                shop_id=shop_id,
+                campaign_id=campaign_id,
+                patch=CampaignUpdate(daily_assists_per_helper=10 + i),
+            )
+
+    results = _race(6, edit)
+    assert all(isinstance(r, CampaignOut) for r in results), results
+    with database.unit_of_work() as s:
+        versions = service.list_versions(s, shop_id=shop_id, campaign_id=campaign_id)
+    assert [v.version for v in versions] == list(range(1, 8))
+    assert sorted(v.rules["daily_assists_per_helper"] for v in versions[1:]) == list(range(10, 16))

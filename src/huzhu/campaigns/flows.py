@@ -129,7 +129,9 @@ def _go_live(session: Session, campaign: Campaign, *, from_statuses: tuple[str, 
 def launch(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
     """Go live now (from draft or scheduled). A lottery publishes its seed's commitment
     and reserves its whole prize pool, or the launch is refused (BudgetExhausted)."""
-    campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    campaign = service.campaign_in_shop(
+        session, shop_id=shop_id, campaign_id=campaign_id, lock=True
+    )
     _go_live(session, campaign, from_statuses=("draft", "scheduled"))
     return service.describe(campaign, service.current_version(session, campaign.id))
 
@@ -138,7 +140,9 @@ def schedule(
     session: Session, *, shop_id: int, campaign_id: int, starts_at: datetime | None
 ) -> CampaignOut:
     """Go live automatically at starts_at (a `campaign.activate` job)."""
-    campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    campaign = service.campaign_in_shop(
+        session, shop_id=shop_id, campaign_id=campaign_id, lock=True
+    )
     now = clock.utcnow()
     start = service.utc(starts_at) or service.utc(campaign.starts_at)
     if start is None or start <= now:
@@ -224,7 +228,7 @@ def _simple_move(
 def activate_if_due(session: Session, campaign_id: int) -> None:
     """campaign.activate: a scheduled campaign whose starts_at has come goes live. A
     stale job (rescheduled later, already launched, ended) does nothing."""
-    campaign = session.get(Campaign, campaign_id)
+    campaign = repo.campaign_for_update(session, campaign_id)
     if campaign is None or campaign.status != "scheduled" or campaign.starts_at is None:
         return
     if clock.as_utc(campaign.starts_at) > clock.utcnow():
@@ -234,7 +238,7 @@ def activate_if_due(session: Session, campaign_id: int) -> None:
 
 def end_if_due(session: Session, campaign_id: int) -> None:
     """campaign.end: a campaign whose ends_at has come ends; a stale job does nothing."""
-    campaign = session.get(Campaign, campaign_id)
+    campaign = repo.campaign_for_update(session, campaign_id)
     if campaign is None or campaign.status not in service.VERSIONED_STATUSES:
         return
     if campaign.ends_at is None or clock.as_utc(campaign.ends_at) > clock.utcnow():

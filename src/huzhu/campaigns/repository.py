@@ -81,10 +81,30 @@ def move_reservation(
     return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
-def campaign_in_shop(session: Session, *, shop_id: int, campaign_id: int) -> Campaign | None:
-    return session.scalars(
-        select(Campaign).where(Campaign.id == campaign_id, Campaign.shop_id == shop_id)
-    ).one_or_none()
+def _for_update(stmt: Select[Any], session: Session) -> Select[Any]:
+    # db.locking.lock_for_update's type variable does not take a one-entity select.
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    return stmt.execution_options(populate_existing=True)
+
+
+def campaign_in_shop(
+    session: Session, *, shop_id: int, campaign_id: int, lock: bool = False
+) -> Campaign | None:
+    """With lock, the row is re-read FOR UPDATE (PostgreSQL; SQLite holds the write lock
+    already), so a use case that decides from the campaign's status — launch, schedule,
+    edit — is serialised with any other doing the same, instead of racing into a
+    duplicate lottery secret or a version number taken twice."""
+    stmt = select(Campaign).where(Campaign.id == campaign_id, Campaign.shop_id == shop_id)
+    if lock:
+        stmt = _for_update(stmt, session)
+    return session.scalars(stmt).one_or_none()
+
+
+def campaign_for_update(session: Session, campaign_id: int) -> Campaign | None:
+    stmt = select(Campaign).where(Campaign.id == campaign_id)
+    stmt = _for_update(stmt, session)
+    return session.scalars(stmt).one_or_none()
 
 
 def campaigns_query(*, shop_id: int, status: str | None, kind: str | None) -> Select[Any]:

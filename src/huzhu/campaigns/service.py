@@ -283,7 +283,7 @@ def update_campaign(
     whose rules change gets a new version (instances keep theirs). Budget and stock may
     be topped up or trimmed, never below what is reserved plus spent. A launched
     lottery's prizes, draw time and entry terms never change (RulesFrozen)."""
-    campaign = campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    campaign = campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id, lock=True)
     if campaign.status == "ended":
         raise InvalidTransition("an ended campaign cannot be edited", status=campaign.status)
     version = current_version(session, campaign.id)
@@ -409,9 +409,12 @@ def schedule_jobs(session: Session, campaign: Campaign) -> None:
 # -- reading ---------------------------------------------------------------------------
 
 
-def campaign_in_shop(session: Session, *, shop_id: int, campaign_id: int) -> Campaign:
-    """A campaign of the caller's shop; another shop's campaign does not exist for them."""
-    campaign = repo.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+def campaign_in_shop(
+    session: Session, *, shop_id: int, campaign_id: int, lock: bool = False
+) -> Campaign:
+    """A campaign of the caller's shop; another shop's campaign does not exist for them.
+    `lock` serialises deciding use cases on the row (see repository.campaign_in_shop)."""
+    campaign = repo.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id, lock=lock)
     if campaign is None:
         raise CampaignNotFound(f"no campaign {campaign_id}")
     return campaign
