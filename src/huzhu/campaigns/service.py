@@ -288,6 +288,8 @@ def update_campaign(
         raise InvalidTransition("an ended campaign cannot be edited", status=campaign.status)
     version = current_version(session, campaign.id)
     changes = patch.model_dump(exclude_unset=True)
+    if not changes:
+        return describe(campaign, version)
     config = _merged_config(campaign, version.rules, changes).model_dump()
     now = clock.utcnow()
     found = validation.refusals(config, limits=_limits(settings), now=now)
