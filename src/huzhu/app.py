@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
@@ -121,6 +122,34 @@ def _start_job_runner(db: Database, settings: Settings) -> JobRunner:
     return runner
 
 
+MAX_DB_INT = 2**63 - 1
+
+
+def _bound_integers(schema: dict[str, Any]) -> None:
+    if schema.get("type") == "integer" and "maximum" not in schema:
+        schema["maximum"] = MAX_DB_INT
+    for sub in schema.get("anyOf", []):
+        _bound_integers(sub)
+
+
+def _document_integer_bounds(app: FastAPI) -> None:
+    """Ids and cursors are 64-bit in the database; a larger one is answered with a 422
+    (errors.py). State that bound in the OpenAPI schema so clients know it."""
+    generate = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        schema = generate()
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                for param in operation.get("parameters", []):
+                    _bound_integers(param.get("schema", {}))
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
     db = Database(settings.db)
@@ -147,6 +176,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     _mount_docs(app)
+    _document_integer_bounds(app)
     app.state.settings = settings
     app.state.db = db
     install_error_handlers(app)

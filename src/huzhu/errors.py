@@ -17,6 +17,7 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -194,6 +195,18 @@ def install_error_handlers(app: FastAPI) -> None:
             "instance": request.url.path,
         }
         return problem_response(body, status=exc.status_code, headers=headers)
+
+    @app.exception_handler(OverflowError)
+    async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:
+        # An id or amount beyond the database's 64-bit integers (e.g. /endpoints/2**63)
+        # matches nothing that can exist; say so instead of failing with a 500.
+        err = InvalidInput("a number in the request is out of range", field="path or body")
+        return problem_response(err.to_problem(request.url.path), status=422)
+
+    @app.exception_handler(DataError)
+    async def _data_error(request: Request, exc: DataError) -> JSONResponse:
+        err = InvalidInput("a value in the request is out of range for this field")
+        return problem_response(err.to_problem(request.url.path), status=422)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

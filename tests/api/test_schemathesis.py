@@ -14,6 +14,7 @@ from typing import Any
 
 import schemathesis
 from hypothesis import HealthCheck, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from huzhu.accounts.rules import Role
 from huzhu.app import create_app
@@ -30,10 +31,20 @@ APP = create_app(_SETTINGS)
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", APP)
 
+# Campaign definitions have honesty rules across fields that JSON Schema cannot state (the
+# budget must cover one instance's worst case, ends_at after starts_at, a reachable
+# bargain); there a schema-valid body may rightly get a 422 naming the field. Every other
+# check still runs on them, and every check runs on all other routes.
+SEMANTIC_VALIDATION = {
+    ("POST", "/api/v1/campaigns"),
+    ("PATCH", "/api/v1/campaigns/{campaign_id}"),
+    ("POST", "/api/v1/campaigns/{campaign_id}/schedule"),
+}
+
 
 @schema.parametrize()
 @settings(
-    max_examples=12,
+    max_examples=8,
     deadline=None,
     suppress_health_check=list(HealthCheck),
     derandomize=True,
@@ -43,4 +54,9 @@ def test_api_conforms_to_its_schema(case: Any) -> None:
         headers = auth(_SHOP.tokens[caller]) if caller is not None else {}
         if case.path.endswith("/logout"):
             headers = {}  # signing out would revoke the token the other calls use
-        case.call_and_validate(headers=headers)
+        excluded = (
+            [positive_data_acceptance]
+            if (case.method.upper(), case.path) in SEMANTIC_VALIDATION
+            else []
+        )
+        case.call_and_validate(headers=headers, excluded_checks=excluded)
