@@ -16,9 +16,10 @@ import pytest
 from sqlalchemy import func, select
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot
+from huzhu.campaigns.models import Campaign
 from huzhu.config import Settings
 from huzhu.db import Database
-from tests.assists.conftest import BARGAIN_RULES, write_instance
+from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import make_campaign, make_participant, make_shop
 from tests.support.servers import LiveServer, start_server
@@ -181,10 +182,30 @@ def _race_past_the_daily_cap(server: LiveServer, settings: Settings, db: Databas
         )
 
 
-def test_concurrent_assists_never_exceed_a_limit_nor_lose_an_acknowledged_one(
+def _race_starts_for_the_last_budget(server: LiveServer, settings: Settings, db: Database) -> None:
+    """100 participants start unlock instances at once; the budget covers 10."""
+    with db.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign = make_campaign(
+            s, shop_id=shop_id, kind="unlock", rules=UNLOCK_RULES, budget_cents=10 * 500
+        )
+    people = _people(db, settings, shop_id, "p", 100)
+    path = f"/api/v1/campaigns/{campaign[0]}/instances"
+    codes = _codes(asyncio.run(_post_all(server.url, [(path, t, {}) for _, t in people])))
+    assert codes == {201: 10, (409, "budget_exhausted"): 90}, codes
+    with db.unit_of_work() as s:
+        row = s.get(Campaign, campaign[0])
+        assert row is not None
+        assert row.budget_reserved_cents == 10 * 500 <= row.budget_cents
+        started = select(func.count()).where(Instance.campaign_id == campaign[0])
+        assert s.scalar(started) == 10
+
+
+def test_concurrent_requests_never_exceed_a_limit_nor_lose_an_acknowledged_one(
     server: tuple[LiveServer, Settings, Database],
 ) -> None:
     live, settings, db = server
     _race_many_helpers_on_one_bargain(live, settings, db)
     _race_one_helper_twenty_times(live, settings, db)
     _race_past_the_daily_cap(live, settings, db)
+    _race_starts_for_the_last_budget(live, settings, db)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
@@ -21,6 +22,8 @@ from huzhu.assists.schemas import (
     PurchaseOut,
     VoidIn,
 )
+from huzhu.config import Settings
+from huzhu.db import Database
 from huzhu.deps import SessionDep, SettingsDep, require
 from huzhu.pagination import Page, PageParams, page_params
 
@@ -71,24 +74,28 @@ Paging = Annotated[PageParams, Depends(page_params)]
     "/campaigns/{campaign_id}/instances",
     response_model=InstanceView,
     status_code=status.HTTP_201_CREATED,
+    openapi_extra={"x-huzhu-permission": Permission.INSTANCE_START.value},
 )
-def start_instance(
-    campaign_id: CampaignIdPath,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: Annotated[Principal, Depends(require(Permission.INSTANCE_START))],
-) -> InstanceView:
+async def start_instance(campaign_id: CampaignIdPath, request: Request) -> InstanceView:
     """Start a bargain, unlock or lottery instance under the campaign's current rules.
     Refused with 409 `budget_exhausted` / `out_of_stock` when the campaign cannot cover
     its worst case, `instance_already_active` when you have one running."""
-    instance = service.start_instance(
-        session,
-        settings,
-        shop_id=principal.shop_id,
-        campaign_id=campaign_id,
-        account_id=principal.subject_id,
-    )
-    return service.describe(instance)
+    settings: Settings = request.app.state.settings
+    shop_id, account_id = await hotpath.participant_of(request, settings, Permission.INSTANCE_START)
+    db: Database = request.app.state.db
+
+    def _in_one_thread() -> InstanceView:
+        # The whole unit of work in ONE thread-pool call. With SessionDep the SQLite write
+        # lock would be held across thread hops (route, then commit in the dependency's
+        # teardown); a crowd of starts then fills the pool with threads waiting for the
+        # lock while its holder waits for a free thread to commit.
+        with db.unit_of_work() as session:
+            instance = service.start_instance(
+                session, settings, shop_id=shop_id, campaign_id=campaign_id, account_id=account_id
+            )
+            return service.describe(instance)
+
+    return await run_in_threadpool(_in_one_thread)
 
 
 @router.get("/instances/{instance_id}", response_model=InstanceView)

@@ -177,13 +177,15 @@ async def open_hotpath(settings: Settings) -> HotPath:
     return HotPath(settings, store)
 
 
-async def _helper(request: Request, settings: Settings) -> tuple[int, int]:
+async def participant_of(
+    request: Request, settings: Settings, permission: Permission
+) -> tuple[int, int]:
     """(shop_id, account_id) from a participant token by its signature alone. Any other
     bearer is resolved through the database (rare, off the fast path) only to answer
     401 or 403 exactly as every other route does."""
     token = bearer_token(request)
     if token is None:
-        raise InvalidToken("send Authorization: Bearer <participant token>")
+        raise InvalidToken("send Authorization: Bearer <token>")
     found = accounts.verify_participant_token(settings, token)
     if found is not None:
         return found
@@ -194,7 +196,7 @@ async def _helper(request: Request, settings: Settings) -> tuple[int, int]:
             return accounts.authenticate(session, settings, token).role.value
 
     role = await run_in_threadpool(_role)
-    raise PermissionDenied(f"role {role} lacks {Permission.ASSIST_GIVE.value}")
+    raise PermissionDenied(f"role {role} lacks {permission.value}")
 
 
 def _request_args(request: Request) -> tuple[int, str | None]:
@@ -215,7 +217,7 @@ async def give_assist(request: Request) -> Response:
     Idempotency-Key answers the first status and body again."""
     instance_id, idempotency_key = _request_args(request)
     hotpath: HotPath = request.app.state.hotpath
-    shop_id, helper_id = await _helper(request, hotpath.settings)
+    shop_id, helper_id = await participant_of(request, hotpath.settings, Permission.ASSIST_GIVE)
     outcome = await hotpath.give(
         instance_id=instance_id,
         shop_id=shop_id,
