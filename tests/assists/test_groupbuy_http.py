@@ -112,3 +112,17 @@ def test_fifty_joins_racing_for_the_last_place_fill_it_once(
     assert team["places_left"] == 0
     assert "account" not in str(team).lower()
     db.dispose()
+
+
+def test_an_assist_cannot_take_a_team_place(db_url: str, server: LiveServer) -> None:
+    """Only people who order fill a team: an assist on a team is refused and takes nothing."""
+    db = Database(make_settings(db_url).db)
+    campaign_id, tokens = _setup(db, db_url)
+    with server.client() as client:
+        opened = client.post(f"/api/v1/campaigns/{campaign_id}/teams", headers=auth(tokens[0]))
+        team_id = opened.json()["team"]["team_id"]
+        refused = client.post(f"/api/v1/instances/{team_id}/assists", headers=auth(tokens[1]))
+        assert refused.status_code == 409, refused.text
+        assert refused.json()["code"] == "unsupported_kind"
+        assert client.get(f"/api/v1/teams/{team_id}").json()["places_left"] == TEAM_SIZE - 1
+    db.dispose()

@@ -38,6 +38,7 @@ from huzhu.assists.errors import (
     InstanceFull,
     InstanceNotFound,
     SelfAssist,
+    UnsupportedKind,
 )
 from huzhu.assists.hotpath_store import AssistStore, PostgresAssistStore, SqliteAssistStore
 from huzhu.assists.rules import AssistTerms, assist_terms, day_key
@@ -96,6 +97,10 @@ class HotPath:
         if facts is None or facts.row.shop_id != shop_id:
             raise InstanceNotFound(f"instance {instance_id} not found")
         row, terms = facts.row, facts.terms
+        if row.kind == "groupbuy":
+            # A team place is taken only by a real person who orders (POST /teams/{id}/join);
+            # letting an assist fill it would be exactly the robot member we promise never.
+            raise UnsupportedKind("a team is joined by ordering, not by assisting")
         if row.initiator_id == helper_id:
             raise SelfAssist("ask a friend: your own assist does not count")
         now = clock.utcnow()
