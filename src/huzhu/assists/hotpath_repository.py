@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
+
 from huzhu.assists.rules import is_barred
 from huzhu.kit.clock import as_utc
 
@@ -196,6 +198,10 @@ def sqlite_give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
     return _sqlite_write(conn, p, slot=slot, value=value)
 
 
+def _json(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def sqlite_text(value: datetime) -> str:
     """db.base.sqlite_time's format, without strftime (3× slower, and called per assist)."""
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -217,7 +223,7 @@ def _sqlite_write(
             value,
             p.decision,
             p.score,
-            json.dumps(p.reasons),
+            _json(p.reasons),
             p.idempotency_key,
             now,
         ),
@@ -252,7 +258,7 @@ def _sqlite_write(
                 SQLITE_SCHEDULE_JOB,
                 (
                     p.success_job,
-                    json.dumps({"instance_id": p.instance_id}),
+                    _json({"instance_id": p.instance_id}),
                     success_job_key(p.success_job, p.instance_id, voided),
                     run_at,
                     now,
@@ -276,7 +282,7 @@ def _sqlite_event(
             p.shop_id,
             type_,
             p.instance_id,
-            json.dumps({"instance_id": p.instance_id} | payload),
+            _json({"instance_id": p.instance_id} | payload),
             now,
         ),
     )

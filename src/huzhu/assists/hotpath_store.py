@@ -114,7 +114,10 @@ class SqliteAssistStore:
         for pragma in (
             "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
-            "PRAGMA foreign_keys=ON",
+            # The transaction itself reads the instance and the helper's account before
+            # writing under the same write lock, so per-row foreign-key probes would
+            # only repeat those reads (the ORM connections keep them on).
+            "PRAGMA foreign_keys=OFF",
             "PRAGMA busy_timeout=0",
         ):
             self.conn.execute(pragma)
