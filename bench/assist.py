@@ -462,9 +462,7 @@ def main() -> None:
     args = parser.parse_args()
     args.duration = args.duration or (4.0 if args.quick else 15.0)
     args.max_requests = args.max_requests or int(12_000 * (args.duration + args.warmup))
-    args.pg_workers = [
-        int(w) for w in (args.pg_workers or ("1" if args.quick else "1,2")).split(",")
-    ]
+    args.pg_workers = [int(w) for w in (args.pg_workers or "1,2").split(",")]
     results: list[dict[str, Any]] = []
     backends = args.backends.split(",")
     if "sqlite" in backends:
