@@ -23,4 +23,8 @@ def alembic_config(sqlalchemy_url: str) -> Config:
 
 
 def run_migrations(sqlalchemy_url: str, revision: str = "head") -> None:
+    if sqlalchemy_url.startswith("sqlite:///") and ":memory:" not in sqlalchemy_url:
+        # A fresh checkout has no var/: the embedded database's folder is made here, since
+        # migrating is the first thing `huzhu demo` and `huzhu serve` do.
+        Path(sqlalchemy_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(sqlalchemy_url), revision)
