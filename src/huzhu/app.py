@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
+import anyio
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 from starlette.responses import JSONResponse
@@ -159,6 +160,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         # The assist hot path's own driver connection (SQLite) or asyncpg pool.
         app.state.hotpath = await open_hotpath(settings)
+        if settings.db.is_sqlite:  # see deps.admit_unit_of_work
+            app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
         yield
         await app.state.hotpath.close()
         if runner is not None:

@@ -168,3 +168,10 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
+    sqlite_concurrent_units: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="SQLite only: request units of work admitted at once per process "
+        "(one writer; the rest wait in the event loop, not in pool threads)",
+    )

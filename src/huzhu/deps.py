@@ -6,9 +6,10 @@ dependency carries the permission so tests can read the whole route → permissi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, Any
 
+import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 
@@ -29,7 +30,26 @@ def get_database(request: Request) -> Database:
     return db
 
 
-def get_session(request: Request) -> Iterator[Session]:
+async def admit_unit_of_work(request: Request) -> AsyncIterator[None]:
+    """SQLite's admission gate, held from before the session opens until after it commits.
+
+    A sync route's unit of work hops between thread-pool threads (dependency, route,
+    commit) while it holds SQLite's single write lock. Without a gate a crowd of requests
+    fills the pool with threads blocked on that lock while the holder waits for a free
+    thread to commit — a deadlock the busy timeout ends as "database is locked". Waiting
+    here, in the event loop, costs no thread. PostgreSQL has no gate (row locks, MVCC).
+    """
+    gate: anyio.Semaphore | None = getattr(request.app.state, "db_gate", None)
+    if gate is None:
+        yield
+        return
+    async with gate:
+        yield
+
+
+def get_session(
+    request: Request, _admitted: Annotated[None, Depends(admit_unit_of_work, scope="function")]
+) -> Iterator[Session]:
     """One transaction per request, committed before the response is sent."""
     with get_database(request).unit_of_work() as session:
         yield session
