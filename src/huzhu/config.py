@@ -22,6 +22,13 @@ class DatabaseSettings(BaseModel):
     )
     pool_size: int = Field(default=10, ge=1, le=200)
     echo: bool = False
+    sqlite_concurrent_units: int = Field(
+        default=4,
+        ge=1,
+        le=32,
+        description="SQLite only: request units of work admitted at once per process "
+        "(one writer; the rest wait in the event loop, not in pool threads)",
+    )
 
     @field_validator("url")
     @classmethod
@@ -168,10 +175,3 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
-    sqlite_concurrent_units: int = Field(
-        default=4,
-        ge=1,
-        le=32,
-        description="SQLite only: request units of work admitted at once per process "
-        "(one writer; the rest wait in the event loop, not in pool threads)",
-    )
