@@ -3,6 +3,7 @@
 from huzhu.accounts import models as accounts_models
 from huzhu.assists import models as assists_models
 from huzhu.campaigns import models as campaigns_models
+from huzhu.enforcement import models as enforcement_models
 from huzhu.idempotency import models as idempotency_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
@@ -12,6 +13,7 @@ __all__ = [
     "accounts_models",
     "assists_models",
     "campaigns_models",
+    "enforcement_models",
     "idempotency_models",
     "jobs_models",
     "notify_models",

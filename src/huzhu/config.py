@@ -136,6 +136,23 @@ class PaymentSettings(BaseModel):
     )
 
 
+class EnforcementSettings(BaseModel):
+    ladder_memory_days: int = Field(
+        default=365, ge=1, description="an action counts for the next rung for this long"
+    )
+    participation_restriction_seconds: int = Field(
+        default=30 * 24 * 3600, ge=60, description="how long a participation restriction lasts"
+    )
+    spam_reports_per_rung: int = Field(
+        default=3,
+        ge=1,
+        description="confirmed spam reports (distinct reporters) that move a sender one rung",
+    )
+    spam_report_window_seconds: int = Field(
+        default=30 * 24 * 3600, ge=60, description="only reports this recent count for the rule"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUZHU_",
@@ -162,6 +179,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     payments: PaymentSettings = PaymentSettings()
+    enforcement: EnforcementSettings = EnforcementSettings()
 
     def model_post_init(self, __context: Any) -> None:
         # The short aliases win over the nested defaults so the README's one-liners work.

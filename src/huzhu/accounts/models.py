@@ -69,4 +69,6 @@ class Account(Base):
     # active | restricted | banned — the enforcement ladder (a later issue) writes these.
     status: Mapped[str] = mapped_column(String(20), default="active")
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Why the account is restricted or banned, as told to its owner (enforcement writes it).
+    restriction_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

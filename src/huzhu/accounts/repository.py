@@ -53,3 +53,25 @@ def integrator_tokens_of_shop(session: Session, shop_id: int) -> list[ApiToken]:
             .order_by(ApiToken.id)
         )
     )
+
+
+def account_for_update(session: Session, account_id: int) -> Account | None:
+    stmt = select(Account).where(Account.id == account_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update()
+    # SQLite: the ORM transaction already holds the write lock (BEGIN IMMEDIATE).
+    return session.scalars(stmt).one_or_none()
+
+
+def lapsed_restricted_accounts(session: Session, *, now: datetime, limit: int) -> list[int]:
+    stmt = (
+        select(Account.id)
+        .where(
+            Account.status == "restricted",
+            Account.restricted_until.is_not(None),
+            Account.restricted_until <= now,
+        )
+        .order_by(Account.id)
+        .limit(limit)
+    )
+    return [int(i) for i in session.scalars(stmt)]

@@ -263,3 +263,45 @@ def authenticate(session: Session, settings: Settings, bearer: str) -> Principal
 
 def get_account(session: Session, account_id: int) -> Account | None:
     return session.get(Account, account_id)
+
+
+# -- standing (written by the enforcement ladder) --------------------------------------
+
+
+def lock_account(session: Session, account_id: int) -> Account | None:
+    """The account row, locked for the rest of the transaction, so two enforcement steps
+    on one account decide one after the other."""
+    return repo.account_for_update(session, account_id)
+
+
+def set_standing(
+    session: Session,
+    *,
+    account_id: int,
+    status: str,
+    restricted_until: datetime | None,
+    reason: str | None,
+) -> None:
+    """Mirror the enforcement ladder onto the account (active | restricted | banned):
+    instance start and the assist hot path read these columns."""
+    if status not in ("active", "restricted", "banned"):
+        raise ValueError(f"unknown account status {status!r}")
+    account = session.get(Account, account_id)
+    if account is None:
+        return
+    account.status = status
+    account.restricted_until = restricted_until
+    account.restriction_reason = reason[:300] if reason else None
+    session.flush()
+
+
+def accounts_with_lapsed_restriction(session: Session, *, now: datetime, limit: int) -> list[int]:
+    """Accounts still marked restricted although their restriction has ended."""
+    return repo.lapsed_restricted_accounts(session, now=now, limit=limit)
+
+
+def operator_id_of_token(session: Session, token_id: int) -> int | None:
+    """The operator behind an operator session token (a Principal's subject_id), so
+    audit entries name the person, not the session."""
+    token = session.get(ApiToken, token_id)
+    return token.operator_id if token is not None else None

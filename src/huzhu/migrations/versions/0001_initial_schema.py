@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 06:33:04.211229
+Create Date: 2026-11-25 08:58:06.442632
 """
 
 from __future__ import annotations
@@ -99,6 +99,7 @@ def upgrade() -> None:
     sa.Column('share_name_consent', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=20), nullable=False),
     sa.Column('restricted_until', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('restriction_reason', sa.String(length=300), nullable=True),
     sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_account_shop_id_shop')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_account')),
@@ -106,6 +107,25 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_account_shop_id'), ['shop_id'], unique=False)
+
+    op.create_table('audit_entry',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('action', sa.String(length=60), nullable=False),
+    sa.Column('subject_type', sa.String(length=30), nullable=False),
+    sa.Column('subject_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('details', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_audit_entry_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_audit_entry'))
+    )
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_audit_entry_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_audit_entry_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_audit_entry_subject', ['subject_type', 'subject_id'], unique=False)
 
     op.create_table('campaign',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -199,6 +219,31 @@ def upgrade() -> None:
     with op.batch_alter_table('campaign_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_version_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('enforcement_action',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('rung', sa.Integer(), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('starts_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('actor', sa.String(length=80), nullable=False),
+    sa.Column('case_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('lifted_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lifted_by', sa.String(length=80), nullable=True),
+    sa.Column('lift_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_enforcement_action_account_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_enforcement_action_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_enforcement_action'))
+    )
+    with op.batch_alter_table('enforcement_action', schema=None) as batch_op:
+        batch_op.create_index('ix_enforcement_action_account_starts', ['account_id', 'starts_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enforcement_action_case_id'), ['case_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_enforcement_action_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('inbox_message',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('account_id', sa.BigInteger(), nullable=False),
@@ -252,6 +297,18 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_payment_txn_account_id'), ['account_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_txn_parent_ref'), ['parent_ref'], unique=False)
 
+    op.create_table('report_tally',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('reports', sa.Integer(), nullable=False),
+    sa.Column('updated_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_report_tally_account_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_report_tally_shop_id_shop')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_report_tally'))
+    )
+    with op.batch_alter_table('report_tally', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_tally_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('webhook_delivery',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('endpoint_id', sa.BigInteger(), nullable=False),
@@ -270,6 +327,27 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_status_next', ['status', 'next_attempt_at'], unique=False)
+
+    op.create_table('appeal',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('action_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('decided_by', sa.String(length=80), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_appeal_account_id_account')),
+    sa.ForeignKeyConstraint(['action_id'], ['enforcement_action.id'], name=op.f('fk_appeal_action_id_enforcement_action')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_appeal_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_appeal')),
+    sa.UniqueConstraint('action_id', name=op.f('uq_appeal_action_id'))
+    )
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_appeal_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_appeal_shop_id'), ['shop_id'], unique=False)
 
     op.create_table('instance',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -410,10 +488,19 @@ def downgrade() -> None:
         batch_op.drop_index('ix_instance_campaign_initiator')
 
     op.drop_table('instance')
+    with op.batch_alter_table('appeal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_appeal_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_appeal_account_id'))
+
+    op.drop_table('appeal')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_status_next')
 
     op.drop_table('webhook_delivery')
+    with op.batch_alter_table('report_tally', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_report_tally_shop_id'))
+
+    op.drop_table('report_tally')
     with op.batch_alter_table('payment_txn', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_txn_parent_ref'))
         batch_op.drop_index(batch_op.f('ix_payment_txn_account_id'))
@@ -425,6 +512,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inbox_message_account_id'))
 
     op.drop_table('inbox_message')
+    with op.batch_alter_table('enforcement_action', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_enforcement_action_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_enforcement_action_case_id'))
+        batch_op.drop_index('ix_enforcement_action_account_starts')
+
+    op.drop_table('enforcement_action')
     with op.batch_alter_table('campaign_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_version_campaign_id'))
 
@@ -446,6 +539,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_campaign_shop_id'))
 
     op.drop_table('campaign')
+    with op.batch_alter_table('audit_entry', schema=None) as batch_op:
+        batch_op.drop_index('ix_audit_entry_subject')
+        batch_op.drop_index(batch_op.f('ix_audit_entry_shop_id'))
+        batch_op.drop_index(batch_op.f('ix_audit_entry_account_id'))
+
+    op.drop_table('audit_entry')
     with op.batch_alter_table('account', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_account_shop_id'))
 

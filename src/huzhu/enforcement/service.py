@@ -1,0 +1,460 @@
+"""Use cases of the enforcement domain: apply a rung, check invites, lift, appeal, audit.
+
+Called by the review queue (risk.review_service), by detectors (issue 4), by the invites
+domain (`assert_may_invite`, `report_count_against`) and by this domain's routes.
+Services flush, never commit; every step writes its audit entry, outbox event and inbox
+notice in the caller's transaction.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import Principal
+from huzhu.config import EnforcementSettings
+from huzhu.enforcement import repository as repo
+from huzhu.enforcement import rules
+from huzhu.enforcement.errors import (
+    AccountNotFound,
+    ActionAlreadyLifted,
+    ActionNotFound,
+    AlreadyAppealed,
+    AppealAlreadyDecided,
+    AppealNotFound,
+    InviteRestricted,
+)
+from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction
+from huzhu.enforcement.rules import ActionFact, ActionKind
+from huzhu.kit import clock
+from huzhu.notify import service as notify
+from huzhu.pagination import PageParams, fetch_page
+
+_DEFAULTS = EnforcementSettings()
+
+
+def _conf(settings: EnforcementSettings | None) -> EnforcementSettings:
+    return settings if settings is not None else _DEFAULTS
+
+
+def _memory(conf: EnforcementSettings) -> timedelta:
+    return timedelta(days=conf.ladder_memory_days)
+
+
+def _fact(action: EnforcementAction) -> ActionFact:
+    return ActionFact(
+        kind=ActionKind(action.kind),
+        starts_at=clock.as_utc(action.starts_at),
+        expires_at=clock.as_utc(action.expires_at) if action.expires_at else None,
+        lifted_at=clock.as_utc(action.lifted_at) if action.lifted_at else None,
+        reason=action.reason,
+        action_id=action.id,
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return clock.as_utc(value).isoformat() if value is not None else None
+
+
+# -- actors and the audit log ------------------------------------------------------------
+
+
+def actor_of(session: Session, principal: Principal) -> str:
+    """How a caller is named in actions and the audit log: the operator (not their
+    session token), the integrator token, or the participant's account."""
+    if principal.kind == "operator":
+        operator_id = accounts.operator_id_of_token(session, principal.subject_id)
+        return f"operator:{operator_id}"
+    if principal.kind == "participant":
+        return f"account:{principal.subject_id}"
+    return f"{principal.kind}:{principal.subject_id}"
+
+
+def record_audit(
+    session: Session,
+    *,
+    shop_id: int,
+    actor: str,
+    action: str,
+    subject_type: str,
+    subject_id: int,
+    account_id: int | None = None,
+    reason: str = "",
+    details: dict[str, Any] | None = None,
+) -> AuditEntry:
+    """Append one entry. There is deliberately no way to change or remove one."""
+    return repo.add_audit(
+        session,
+        AuditEntry(
+            shop_id=shop_id,
+            actor=actor,
+            action=action,
+            subject_type=subject_type,
+            subject_id=subject_id,
+            account_id=account_id,
+            reason=reason,
+            details=details or {},
+            created_at=clock.utcnow(),
+        ),
+    )
+
+
+def list_audit(
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    account_id: int | None = None,
+    subject_type: str | None = None,
+    subject_id: int | None = None,
+) -> tuple[list[AuditEntry], int | None]:
+    stmt = repo.audit_query(
+        shop_id=shop_id, account_id=account_id, subject_type=subject_type, subject_id=subject_id
+    )
+    return fetch_page(session, stmt, AuditEntry.id, params)
+
+
+def _step(
+    session: Session,
+    *,
+    shop_id: int,
+    actor: str,
+    event: str,
+    subject_type: str,
+    subject_id: int,
+    account_id: int,
+    reason: str,
+    payload: dict[str, Any],
+    notice: tuple[str, str] | None,
+) -> None:
+    """One enforcement step's three records: audit entry, outbox event, inbox notice."""
+    record_audit(
+        session,
+        shop_id=shop_id,
+        actor=actor,
+        action=event,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        account_id=account_id,
+        reason=reason,
+        details=payload,
+    )
+    notify.record_event(
+        session,
+        shop_id=shop_id,
+        type=event,
+        subject_type=subject_type,
+        subject_id=subject_id,
+        payload={**payload, "actor": actor, "reason": reason},
+    )
+    if notice is not None:
+        title, body = notice
+        notify.send_inbox_message(
+            session, account_id=account_id, kind=event, title=title, body=body
+        )
+
+
+# -- the checks other domains call -------------------------------------------------------
+
+
+def assert_may_invite(session: Session, account_id: int, now: datetime) -> None:
+    """Raise InviteRestricted (403, with kind, reason and restricted_until — null for a
+    ban) while an invite restriction, participation restriction or ban is active.
+    Decided by `now` alone: an expired restriction stops binding without any job."""
+    candidates = repo.unlifted_actions_of(
+        session, account_id, kinds=frozenset(k.value for k in rules.BLOCKS_INVITES), now=now
+    )
+    binding = rules.binding_for_invites([_fact(a) for a in candidates], clock.as_utc(now))
+    if binding is None:
+        return
+    until = binding.expires_at
+    raise InviteRestricted(
+        f"{rules.describe_kind(binding.kind)} is in force"
+        + (f" until {until.isoformat()}" if until else "")
+        + f": {binding.reason}",
+        kind=binding.kind.value,
+        reason=binding.reason,
+        restricted_until=until.isoformat() if until else None,
+        action_id=binding.action_id,
+    )
+
+
+def report_count_against(session: Session, account_id: int) -> int:
+    """How many reports (spam or fraud, each reporter once per case) were filed against
+    this account — the numerator of the invites domain's reputation rate."""
+    return repo.report_tally(session, account_id)
+
+
+def note_report(session: Session, *, shop_id: int, account_id: int) -> None:
+    """Count one more report against an account (called by the review queue)."""
+    repo.bump_report_tally(session, shop_id=shop_id, account_id=account_id, now=clock.utcnow())
+
+
+def ladder_position(
+    session: Session, account_id: int, *, settings: EnforcementSettings | None = None
+) -> int:
+    """0 (nothing on record) … 5 (banned): the highest rung that still counts."""
+    conf = _conf(settings)
+    facts = [_fact(a) for a in repo.actions_of(session, account_id)]
+    return rules.current_rung(facts, clock.utcnow(), memory=_memory(conf))
+
+
+# -- applying and lifting ----------------------------------------------------------------
+
+
+def enforce(
+    session: Session,
+    *,
+    account_id: int,
+    rung_or_kind: str | int,
+    reason: str,
+    evidence: dict[str, Any] | None,
+    actor: str,
+    case_id: int | None,
+    settings: EnforcementSettings | None = None,
+) -> EnforcementAction:
+    """Apply one action to an account. `rung_or_kind` is "next" (one rung above the
+    account's current position — what rules and most detectors use), a rung 1–5 or a
+    kind name (an analyst's explicit choice). The account row is locked first, so two
+    escalations of one account take distinct rungs."""
+    conf = _conf(settings)
+    account = accounts.lock_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"no account {account_id}")
+    now = clock.utcnow()
+    facts = [_fact(a) for a in repo.actions_of(session, account_id)]
+    try:
+        kind = rules.resolve_kind(rung_or_kind, facts, now, memory=_memory(conf))
+    except ValueError as exc:
+        raise ValueError(f"unknown rung or kind {rung_or_kind!r}") from exc
+    duration = rules.duration_of(kind, participation_seconds=conf.participation_restriction_seconds)
+    action = EnforcementAction(
+        shop_id=account.shop_id,
+        account_id=account_id,
+        kind=kind.value,
+        rung=rules.rung_of(kind),
+        reason=reason,
+        evidence=evidence or {},
+        starts_at=now,
+        expires_at=now + duration if duration is not None else None,
+        actor=actor,
+        case_id=case_id,
+        created_at=now,
+    )
+    session.add(action)
+    session.flush()
+    if kind in rules.BLOCKS_PARTICIPATION:
+        sync_account_standing(session, account_id)
+    _step(
+        session,
+        shop_id=account.shop_id,
+        actor=actor,
+        event="enforcement.applied",
+        subject_type="enforcement_action",
+        subject_id=action.id,
+        account_id=account_id,
+        reason=reason,
+        payload=_action_payload(action),
+        notice=rules.action_notice(kind=kind, reason=reason, until=action.expires_at),
+    )
+    return action
+
+
+def _action_payload(action: EnforcementAction) -> dict[str, Any]:
+    return {
+        "action_id": action.id,
+        "account_id": action.account_id,
+        "kind": action.kind,
+        "rung": action.rung,
+        "starts_at": _iso(action.starts_at),
+        "expires_at": _iso(action.expires_at),
+        "case_id": action.case_id,
+    }
+
+
+def sync_account_standing(session: Session, account_id: int) -> rules.Standing:
+    """Write to the account what its active participation restrictions and bans imply
+    (active when none binds any more)."""
+    now = clock.utcnow()
+    candidates = repo.unlifted_actions_of(
+        session,
+        account_id,
+        kinds=frozenset(k.value for k in rules.BLOCKS_PARTICIPATION),
+        now=now,
+    )
+    standing = rules.account_standing([_fact(a) for a in candidates], now)
+    accounts.set_standing(
+        session,
+        account_id=account_id,
+        status=standing.status,
+        restricted_until=standing.restricted_until,
+        reason=standing.reason,
+    )
+    return standing
+
+
+def get_action(session: Session, *, shop_id: int, action_id: int) -> EnforcementAction:
+    action = repo.action_in_shop(session, shop_id=shop_id, action_id=action_id)
+    if action is None:
+        raise ActionNotFound(f"no enforcement action {action_id}")
+    return action
+
+
+def list_actions(
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    account_id: int | None = None,
+    case_id: int | None = None,
+) -> tuple[list[EnforcementAction], int | None]:
+    stmt = repo.actions_query(shop_id=shop_id, account_id=account_id, case_id=case_id)
+    return fetch_page(session, stmt, EnforcementAction.id, params)
+
+
+def lift(
+    session: Session, *, shop_id: int, action_id: int, actor: str, reason: str
+) -> EnforcementAction:
+    """Undo an action where it can be undone: it stops binding and stops counting for
+    the ladder, and the account's status is recomputed from what remains active."""
+    action = get_action(session, shop_id=shop_id, action_id=action_id)
+    accounts.lock_account(session, action.account_id)
+    now = clock.utcnow()
+    if not repo.lift_action(session, action_id=action_id, now=now, by=actor, reason=reason):
+        raise ActionAlreadyLifted(f"action {action_id} was lifted already")
+    session.refresh(action)
+    sync_account_standing(session, action.account_id)
+    kind = ActionKind(action.kind)
+    _step(
+        session,
+        shop_id=shop_id,
+        actor=actor,
+        event="enforcement.lifted",
+        subject_type="enforcement_action",
+        subject_id=action.id,
+        account_id=action.account_id,
+        reason=reason,
+        payload=_action_payload(action),
+        notice=(
+            f"{rules.describe_kind(kind).capitalize()} on your account was lifted",
+            f"Reason: {reason}. It no longer applies and does not count against you.",
+        ),
+    )
+    return action
+
+
+def tidy_lapsed_restrictions(session: Session, *, limit: int = 200) -> int:
+    """Reset accounts whose restriction has run out to what remains active. Only
+    housekeeping: the checks compare restricted_until with the clock anyway."""
+    ids = accounts.accounts_with_lapsed_restriction(session, now=clock.utcnow(), limit=limit)
+    for account_id in ids:
+        accounts.lock_account(session, account_id)
+        sync_account_standing(session, account_id)
+    return len(ids)
+
+
+# -- appeals -----------------------------------------------------------------------------
+
+
+def file_appeal(
+    session: Session, *, shop_id: int, account_id: int, action_id: int, text: str
+) -> Appeal:
+    """The affected person's one appeal against one action."""
+    action = repo.action_in_shop(session, shop_id=shop_id, action_id=action_id)
+    if action is None or action.account_id != account_id:
+        # Someone else's action is as invisible as a missing one.
+        raise ActionNotFound(f"no enforcement action {action_id} on your account")
+    if action.lifted_at is not None:
+        raise ActionAlreadyLifted(f"action {action_id} was lifted already")
+    if repo.appeal_of_action(session, action_id) is not None:
+        raise AlreadyAppealed(f"action {action_id} has been appealed already")
+    appeal = Appeal(
+        shop_id=shop_id,
+        action_id=action_id,
+        account_id=account_id,
+        text=text,
+        status="pending",
+        created_at=clock.utcnow(),
+    )
+    try:
+        with session.begin_nested():
+            session.add(appeal)
+            session.flush()
+    except IntegrityError as exc:
+        # UNIQUE(action_id): a concurrent second appeal lost the race.
+        raise AlreadyAppealed(f"action {action_id} has been appealed already") from exc
+    words = rules.describe_kind(ActionKind(action.kind))
+    _step(
+        session,
+        shop_id=shop_id,
+        actor=f"account:{account_id}",
+        event="appeal.filed",
+        subject_type="appeal",
+        subject_id=appeal.id,
+        account_id=account_id,
+        reason=text,
+        payload={"appeal_id": appeal.id, "action_id": action_id, "kind": action.kind},
+        notice=(
+            "We received your appeal",
+            f"An analyst will review your appeal against {words}"
+            " and you will be told the decision here.",
+        ),
+    )
+    return appeal
+
+
+def decide_appeal(
+    session: Session, *, shop_id: int, appeal_id: int, lift_action: bool, reason: str, actor: str
+) -> Appeal:
+    """Uphold the action, or lift it (and undo its effects). Decided once."""
+    appeal = get_appeal(session, shop_id=shop_id, appeal_id=appeal_id)
+    status = "lifted" if lift_action else "upheld"
+    now = clock.utcnow()
+    if not repo.decide_appeal(
+        session, appeal_id=appeal_id, status=status, by=actor, reason=reason, now=now
+    ):
+        raise AppealAlreadyDecided(f"appeal {appeal_id} was decided already")
+    session.refresh(appeal)
+    action = get_action(session, shop_id=shop_id, action_id=appeal.action_id)
+    words = rules.describe_kind(ActionKind(action.kind))
+    _step(
+        session,
+        shop_id=shop_id,
+        actor=actor,
+        event=f"appeal.{status}",
+        subject_type="appeal",
+        subject_id=appeal.id,
+        account_id=appeal.account_id,
+        reason=reason,
+        payload={"appeal_id": appeal.id, "action_id": action.id, "decision": status},
+        notice=(
+            f"Your appeal was {'accepted' if lift_action else 'not accepted'}",
+            f"Decision on {words}: {reason}.",
+        ),
+    )
+    if lift_action and action.lifted_at is None:
+        lift(session, shop_id=shop_id, action_id=action.id, actor=actor, reason=reason)
+    return appeal
+
+
+def get_appeal(session: Session, *, shop_id: int, appeal_id: int) -> Appeal:
+    appeal = repo.appeal_in_shop(session, shop_id=shop_id, appeal_id=appeal_id)
+    if appeal is None:
+        raise AppealNotFound(f"no appeal {appeal_id}")
+    return appeal
+
+
+def list_appeals(
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    status: str | None = None,
+    account_id: int | None = None,
+) -> tuple[list[Appeal], int | None]:
+    stmt = repo.appeals_query(shop_id=shop_id, status=status, account_id=account_id)
+    return fetch_page(session, stmt, Appeal.id, params)
