@@ -9,7 +9,14 @@ from rich.table import Table
 from huzhu.config import load_settings
 from huzhu.db import Database
 from huzhu.migrations import run_migrations
-from huzhu.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seed_demo
+from huzhu.seed import (
+    DEMO_ANALYST_EMAIL,
+    DEMO_ANALYST_PASSWORD,
+    DEMO_OWNER_EMAIL,
+    DEMO_OWNER_PASSWORD,
+    PARTICIPANTS,
+    seed_demo,
+)
 
 
 def demo(
@@ -17,20 +24,26 @@ def demo(
     port: int = typer.Option(8000, help="port to bind"),
     serve_after: bool = typer.Option(True, "--serve/--no-serve", help="serve after seeding"),
 ) -> None:
-    """Seed a demo shop with an owner login into the configured database, print the URLs,
-    and serve. (Demo campaigns of each kind are seeded once the kinds land.)"""
+    """Seed a demo shop into the configured database — an owner and an analyst login, one
+    live campaign of each kind with participants, instances and assists — print the URLs
+    and logins, and serve. Running it again adds nothing twice."""
     settings = load_settings()
     run_migrations(settings.db.sqlalchemy_url)
     db = Database(settings.db)
-    with db.unit_of_work() as session:
-        summary = seed_demo(session, settings)
-    db.dispose()
+    try:
+        summary = seed_demo(db, settings)
+    finally:
+        db.dispose()
     console = Console()
     base = f"http://{host}:{port}"
     table = Table(title="Huzhu demo", show_header=False)
+    table.add_row("Participant pages", f"{base}/  (sign in at {base}/signin)")
+    table.add_row("Operator console", f"{base}/console")
     table.add_row("API docs", f"{base}/docs")
     table.add_row("Health", f"{base}/healthz")
-    table.add_row("Operator login", f"{DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}")
+    table.add_row("Owner login", f"{DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}")
+    table.add_row("Analyst login", f"{DEMO_ANALYST_EMAIL} / {DEMO_ANALYST_PASSWORD}")
+    table.add_row("Participants", "sign in by name, e.g. " + ", ".join(list(PARTICIPANTS)[:4]))
     for line in summary:
         table.add_row("", line)
     console.print(table)
