@@ -5,6 +5,7 @@ released once per order — also when the refund job crashes half-way and runs a
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -12,6 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import huzhu.assists.groupbuy_tasks  # registers the team jobs; patched below
+from huzhu.accounts.errors import AccountRestricted
+from huzhu.accounts.models import Account
 from huzhu.assists import groupbuy
 from huzhu.assists.errors import BudgetExhausted
 from huzhu.assists.models import Instance, InstanceSlot, Purchase
@@ -186,6 +189,24 @@ def test_the_leader_cannot_join_their_own_team(
     team_id = _open(database, settings, world, world.people[0])
     with pytest.raises(groupbuy.AlreadyInTeam):
         _join(database, settings, world, team_id, world.people[0])
+
+
+def test_a_restricted_person_cannot_join_and_the_team_keeps_its_place(
+    database: Database, settings: Settings, world: World
+) -> None:
+    team_id = _open(database, settings, world, world.people[0])
+    until = clock.utcnow() + timedelta(days=1)
+    with database.unit_of_work() as s:
+        account = s.get(Account, world.people[1])
+        assert account is not None
+        account.status, account.restricted_until = "restricted", until
+    with pytest.raises(AccountRestricted):
+        _join(database, settings, world, team_id, world.people[1])
+    with database.unit_of_work() as s:
+        team = s.get(Instance, team_id)
+        assert team is not None
+        assert team.slots_used == 0
+        assert _ledger(s, team_id, "authorize") == 1  # the leader's order only
 
 
 def test_an_order_the_budget_cannot_cover_is_refused(

@@ -262,6 +262,7 @@ def join_team(
     if team.initiator_id == account_id:
         raise AlreadyInTeam("you lead this team; share it with friends instead")
     now = clock.utcnow()
+    assists.check_may_take_part(session, account_id=account_id, now=now)
     taken = repo.claim_place(session, team_id=team_id, now=now)
     if taken is None:
         session.refresh(team)
@@ -308,6 +309,28 @@ def _reserved_units(order: Purchase) -> int:
     return int(order.details.get("reserved_units", 1))
 
 
+def _settle_order(session: Session, *, team: Instance, order: Purchase, captured: bool) -> None:
+    """One order's reservation becomes spending (captured) or goes back (refunded), with
+    its event, in the unit of work that moved the order."""
+    units = _reserved_units(order)
+    if captured:
+        campaigns.consume(
+            session, campaign_id=team.campaign_id, cents=order.subsidy_cents, units=units
+        )
+    else:
+        campaigns.release(
+            session, campaign_id=team.campaign_id, cents=order.subsidy_cents, units=units
+        )
+    notify.record_event(
+        session,
+        shop_id=team.shop_id,
+        type="purchase.captured" if captured else "purchase.refunded",
+        subject_type="purchase",
+        subject_id=order.id,
+        payload={"instance_id": team.id, "kind": "groupbuy", "amount_cents": order.amount_cents},
+    )
+
+
 def capture_team(session: Session, provider: PaymentProvider, *, team_id: int) -> int:
     """Charge every order of a full team; how many orders were captured by this call."""
     team = _team(session, team_id)
@@ -323,27 +346,7 @@ def capture_team(session: Session, provider: PaymentProvider, *, team_id: int) -
             session, purchase_id=order.id, from_status="authorized", to_status="captured"
         ):
             continue
-        units = _reserved_units(order)
-        campaigns.consume(
-            session,
-            campaign_id=team.campaign_id,
-            reserved_cents=order.subsidy_cents,
-            reserved_units=units,
-            spent_cents=order.subsidy_cents,
-            used_units=units,
-        )
-        notify.record_event(
-            session,
-            shop_id=team.shop_id,
-            type="purchase.captured",
-            subject_type="purchase",
-            subject_id=order.id,
-            payload={
-                "instance_id": team_id,
-                "kind": "groupbuy",
-                "amount_cents": order.amount_cents,
-            },
-        )
+        _settle_order(session, team=team, order=order, captured=True)
         captured += 1
     repo.move_team(
         session,
@@ -381,23 +384,6 @@ def refund_team(session: Session, provider: PaymentProvider, *, team_id: int) ->
             session, purchase_id=order.id, from_status="authorized", to_status="refunded"
         ):
             continue
-        campaigns.release(
-            session,
-            campaign_id=team.campaign_id,
-            cents=order.subsidy_cents,
-            units=_reserved_units(order),
-        )
-        notify.record_event(
-            session,
-            shop_id=team.shop_id,
-            type="purchase.refunded",
-            subject_type="purchase",
-            subject_id=order.id,
-            payload={
-                "instance_id": team.id,
-                "kind": "groupbuy",
-                "amount_cents": order.amount_cents,
-            },
-        )
+        _settle_order(session, team=team, order=order, captured=False)
         refunded += 1
     return refunded

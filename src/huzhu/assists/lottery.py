@@ -23,8 +23,8 @@ from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Instance
 from huzhu.campaigns import service as campaigns
-from huzhu.campaigns.models import Campaign, LotteryDraw, LotterySecret
 from huzhu.campaigns.rules import lottery as rules
+from huzhu.campaigns.service import LotteryDraw
 from huzhu.config import Settings
 from huzhu.errors import Conflict, NotFound
 from huzhu.jobs import service as jobs
@@ -76,15 +76,7 @@ def schedule_draw(session: Session, campaign_id: int) -> None:
 def schedule_due_draws(session: Session) -> int:
     """Make sure every launched, undrawn lottery has its draw job (dedupe keys make this
     a no-op for the ones that do). Returns how many campaigns were looked at."""
-    undrawn = session.scalars(
-        select(Campaign.id)
-        .outerjoin(LotteryDraw, LotteryDraw.campaign_id == Campaign.id)
-        .where(
-            Campaign.kind == "lottery",
-            Campaign.launched_at.is_not(None),
-            LotteryDraw.campaign_id.is_(None),
-        )
-    ).all()
+    undrawn = campaigns.undrawn_lotteries(session)
     for campaign_id in undrawn:
         schedule_draw(session, campaign_id)
     return len(undrawn)
@@ -133,7 +125,7 @@ def _entries(
 def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDraw | None:
     """Draw the lottery if it is due and not drawn yet; the existing or new record, or
     None when it is not due (a later draw_at was scheduled by schedule_draw)."""
-    existing = session.get(LotteryDraw, campaign_id)
+    existing = campaigns.lottery_draw(session, campaign_id)
     if existing is not None:
         return existing
     campaign = campaigns.get_campaign(session, campaign_id)
@@ -143,11 +135,12 @@ def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDr
     if now < draw_at:
         schedule_draw(session, campaign_id)
         return None
-    secret = session.get(LotterySecret, campaign_id)
+    secret = campaigns.lottery_seed(session, campaign_id)
     if secret is None:
         raise CommitmentMismatch(f"campaign {campaign_id} has no committed seed")
-    commitment = str(snapshot.get("commitment_hex") or secret.commitment_hex).lower()
-    if rules.commitment_for(secret.seed_hex) != commitment or secret.commitment_hex != commitment:
+    seed_hex, committed_hex = secret
+    commitment = str(snapshot.get("commitment_hex") or committed_hex).lower()
+    if rules.commitment_for(seed_hex) != commitment or committed_hex != commitment:
         raise CommitmentMismatch(f"the seed of campaign {campaign_id} does not open its commitment")
     prizes = rules.prizes_from_rules(snapshot["prizes"])
     entries, accounts = _entries(
@@ -160,20 +153,19 @@ def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDr
     record = rules.build_record(
         campaign_id=campaign_id,
         commitment_hex=commitment,
-        seed_hex=secret.seed_hex,
+        seed_hex=seed_hex,
         entries=entries,
         prizes=prizes,
         drawn_at=now.isoformat(),
     )
-    row = LotteryDraw(
+    row = campaigns.add_lottery_draw(
+        session,
         campaign_id=campaign_id,
         commitment_hex=commitment,
-        seed_hex=secret.seed_hex,
+        seed_hex=seed_hex,
         record=record,
         drawn_at=now,
     )
-    session.add(row)
-    session.flush()  # the primary key makes a concurrent second draw fail here
     _settle_prizes(
         session,
         campaign_id=campaign_id,
@@ -204,7 +196,7 @@ def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDr
             "entrants": len(entries),
             "total_tickets": record["total_tickets"],
             "commitment_hex": commitment,
-            "seed_hex": secret.seed_hex,
+            "seed_hex": seed_hex,
         },
     )
     return row
@@ -248,7 +240,7 @@ def _close_instances(session: Session, *, campaign_id: int, now: datetime) -> No
 
 def get_record(session: Session, campaign_id: int) -> dict[str, Any]:
     """The public draw record; before the draw only the commitment is public."""
-    row = session.get(LotteryDraw, campaign_id)
+    row = campaigns.lottery_draw(session, campaign_id)
     if row is None:
         raise DrawNotFound(f"campaign {campaign_id} has not been drawn")
     return dict(row.record)
@@ -260,7 +252,7 @@ def my_entry(
     """A participant's own line of the draw: their pseudonym (to find themselves in the
     public record), their tickets and what they won — null before the draw."""
     name = entrant_id(settings, campaign_id=campaign_id, account_id=account_id)
-    row = session.get(LotteryDraw, campaign_id)
+    row = campaigns.lottery_draw(session, campaign_id)
     if row is None:
         return {
             "campaign_id": campaign_id,

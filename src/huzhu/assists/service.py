@@ -75,7 +75,7 @@ def open_instance(
     campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     now = clock.utcnow()
     _check_open(campaign, now)
-    _check_account(session, account_id=initiator_id, now=now)
+    check_may_take_part(session, account_id=initiator_id, now=now)
     version = campaigns.current_version(session, campaign.id)
     terms: dict[str, Any] = version.rules
     seed_hex = ids.random_seed_hex()
@@ -115,7 +115,9 @@ def _check_open(campaign: Any, now: datetime) -> None:
         raise CampaignNotOpen("the campaign has ended", ends_at=_iso(campaign.ends_at))
 
 
-def _check_account(session: Session, *, account_id: int, now: datetime) -> None:
+def check_may_take_part(session: Session, *, account_id: int, now: datetime) -> None:
+    """Refuse a banned or participation-restricted account (start, join), saying until
+    when. The assist hot path checks the same standing inside its own statement."""
     account = accounts.get_account(session, account_id)
     until = clock.as_utc(account.restricted_until) if account and account.restricted_until else None
     if account is None or rules.is_barred(account.status, until, now):
@@ -362,22 +364,12 @@ def close_purchase_window(session: Session, instance_id: int) -> None:
 
 def _end_unbought(session: Session, instance: Instance) -> None:
     instance.status = "expired"
-    instance.closed_at = clock.utcnow()
-    campaigns.release(
+    _close_instance(
         session,
-        campaign_id=instance.campaign_id,
-        cents=instance.reserved_cents,
-        units=instance.reserved_units,
-    )
-    session.flush()
-    notify.record_event(
-        session,
-        shop_id=instance.shop_id,
-        type="instance.expired",
-        subject_type="instance",
-        subject_id=instance.id,
+        instance,
+        spent=False,
+        event="instance.expired",
         payload={
-            "instance_id": instance.id,
             "progress_value": instance.progress_value,
             "released_cents": instance.reserved_cents,
         },
@@ -423,9 +415,10 @@ def purchase_bargain(
     bought.status = "captured"
     bought.details = {"price_cents": int(terms["price_cents"]), "floor_cents": floor}
     instance.status = "purchased"
-    _settle(
+    _close_instance(
         session,
         instance,
+        spent=True,
         event="purchase.captured",
         payload={"purchase_id": bought.id, "amount_cents": floor},
     )
@@ -457,9 +450,10 @@ def pay_unlock_reward(session: Session, settings: Settings, instance_id: int) ->
     paid.status = "paid"
     paid.details = {"reward_name": str(terms.get("reward_name", ""))}
     instance.status = "completed"
-    _settle(
+    _close_instance(
         session,
         instance,
+        spent=True,
         event="reward.paid",
         payload={"purchase_id": paid.id, "amount_cents": reward},
     )
@@ -488,11 +482,16 @@ def _record_purchase(
     return row
 
 
-def _settle(session: Session, instance: Instance, *, event: str, payload: dict[str, Any]) -> None:
-    """The reservation becomes spending: what was reserved leaves, what was paid stays."""
+def _close_instance(
+    session: Session, instance: Instance, *, spent: bool, event: str, payload: dict[str, Any]
+) -> None:
+    """An instance leaves the running state and its reservation moves with it: spent
+    (bought bargain, paid reward — what was reserved is what is spent: a bargain's
+    price − floor, an unlock's reward) or released (expiry) — and the event says so, in
+    the same unit of work."""
     instance.closed_at = clock.utcnow()
-    # What was reserved is what is spent: a bargain's price − floor, an unlock's reward.
-    campaigns.consume(
+    move = campaigns.consume if spent else campaigns.release
+    move(
         session,
         campaign_id=instance.campaign_id,
         cents=instance.reserved_cents,

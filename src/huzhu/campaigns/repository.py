@@ -10,7 +10,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
-from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
+from huzhu.campaigns.models import Campaign, CampaignVersion, LotteryDraw, LotterySecret
 
 
 def version_of(session: Session, *, campaign_id: int, version: int) -> CampaignVersion | None:
@@ -196,3 +196,22 @@ def set_budget(
 
 def lottery_secret(session: Session, campaign_id: int) -> LotterySecret | None:
     return session.get(LotterySecret, campaign_id)
+
+
+def lottery_draw(session: Session, campaign_id: int) -> LotteryDraw | None:
+    return session.get(LotteryDraw, campaign_id)
+
+
+def undrawn_lottery_ids(session: Session) -> list[int]:
+    """Launched lotteries with no draw record yet."""
+    return list(
+        session.scalars(
+            select(Campaign.id)
+            .outerjoin(LotteryDraw, LotteryDraw.campaign_id == Campaign.id)
+            .where(
+                Campaign.kind == "lottery",
+                Campaign.launched_at.is_not(None),
+                LotteryDraw.campaign_id.is_(None),
+            )
+        ).all()
+    )

@@ -26,6 +26,7 @@ from huzhu.campaigns.errors import (
     RulesFrozen,
 )
 from huzhu.campaigns.models import Campaign, CampaignVersion
+from huzhu.campaigns.models import LotteryDraw as LotteryDraw  # re-exported for the draw
 from huzhu.campaigns.rules import budget as budget_rules
 from huzhu.campaigns.rules import disclosure, snapshot, validation
 from huzhu.campaigns.schemas import (
@@ -569,3 +570,44 @@ def _disclosure(rules: Mapping[str, Any]) -> dict[str, Any]:
             expires_after_seconds=ttl,
         )
     }
+
+
+# -- the lottery's commitment and draw record (the draw itself runs in assists.lottery) --
+
+
+def lottery_seed(session: Session, campaign_id: int) -> tuple[str, str] | None:
+    """(seed_hex, commitment_hex) committed at launch, or None for a lottery without one.
+    Only the draw may ask: the seed is secret until the draw record publishes it."""
+    secret = repo.lottery_secret(session, campaign_id)
+    return None if secret is None else (secret.seed_hex, secret.commitment_hex)
+
+
+def lottery_draw(session: Session, campaign_id: int) -> LotteryDraw | None:
+    return repo.lottery_draw(session, campaign_id)
+
+
+def undrawn_lotteries(session: Session) -> list[int]:
+    return repo.undrawn_lottery_ids(session)
+
+
+def add_lottery_draw(
+    session: Session,
+    *,
+    campaign_id: int,
+    commitment_hex: str,
+    seed_hex: str,
+    record: dict[str, Any],
+    drawn_at: datetime,
+) -> LotteryDraw:
+    """Store the draw; the primary key (the campaign) makes a concurrent second draw
+    fail at this flush instead of drawing twice."""
+    row = LotteryDraw(
+        campaign_id=campaign_id,
+        commitment_hex=commitment_hex,
+        seed_hex=seed_hex,
+        record=record,
+        drawn_at=drawn_at,
+    )
+    session.add(row)
+    session.flush()
+    return row
