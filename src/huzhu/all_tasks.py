@@ -8,6 +8,7 @@ from huzhu.assists import groupbuy_tasks, lottery_tasks
 from huzhu.assists import tasks as assists_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
+from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
 
 __all__ = [
@@ -15,6 +16,7 @@ __all__ = [
     "campaigns_tasks",
     "groupbuy_tasks",
     "idempotency_tasks",
+    "jobs_tasks",
     "lottery_tasks",
     "notify_tasks",
 ]

@@ -101,6 +101,9 @@ class JobSettings(BaseModel):
         default=2.0, gt=0, description="a failed job waits base × 2^(attempt−1) seconds"
     )
     backoff_max_seconds: float = Field(default=3600.0, gt=0, description="cap on one wait")
+    keep_done_seconds: int = Field(
+        default=7 * 24 * 3600, ge=3600, description="finished jobs are kept this long"
+    )
 
 
 class WebhookSettings(BaseModel):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy import CursorResult, Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.jobs.models import Job
@@ -116,3 +116,13 @@ def jobs_query(*, status: str | None = None, kind: str | None = None) -> Select[
     if kind is not None:
         stmt = stmt.where(Job.kind == kind)
     return stmt
+
+
+def purge_done(session: Session, *, finished_before: datetime) -> int:
+    """Forget jobs that finished well; failed ones stay for a person to look at."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        delete(Job)
+        .where(Job.status == "done", Job.finished_at < finished_before)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)

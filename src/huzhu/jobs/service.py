@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from huzhu.config import Settings
 from huzhu.jobs import repository
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
@@ -56,3 +57,11 @@ def list_jobs(
 ) -> tuple[list[Job], int | None]:
     """Recent jobs, newest first: what ran, what is waiting, and what failed and why."""
     return fetch_page(session, repository.jobs_query(status=status, kind=kind), Job.id, params)
+
+
+def purge_finished(session: Session, settings: Settings) -> int:
+    """Done jobs older than `jobs.keep_done_seconds` leave the table, so the claim query
+    keeps scanning a small table. Every handler is idempotent on its own records (a draw
+    record, an order's status), so a dedupe key freed here cannot make work happen twice."""
+    cutoff = clock.utcnow() - timedelta(seconds=settings.jobs.keep_done_seconds)
+    return repository.purge_done(session, finished_before=cutoff)
