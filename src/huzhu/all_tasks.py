@@ -7,6 +7,7 @@ A domain with a tasks.py adds one line here.
 from huzhu.assists import groupbuy_tasks, lottery_tasks
 from huzhu.assists import tasks as assists_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
+from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
@@ -14,6 +15,7 @@ from huzhu.notify import tasks as notify_tasks
 __all__ = [
     "assists_tasks",
     "campaigns_tasks",
+    "enforcement_tasks",
     "groupbuy_tasks",
     "idempotency_tasks",
     "jobs_tasks",

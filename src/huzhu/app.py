@@ -21,11 +21,13 @@ from huzhu.assists.lottery_api import router as lottery_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
+from huzhu.enforcement.api import router as enforcement_router
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
+from huzhu.risk.review_api import router as review_router
 
 API_PREFIX = "/api/v1"
 
@@ -40,6 +42,8 @@ def api_routers() -> list[APIRouter]:
         groupbuy_router,
         lottery_router,
         notify_router,
+        review_router,
+        enforcement_router,
         jobs_router,
     ]
 

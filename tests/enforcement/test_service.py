@@ -127,7 +127,8 @@ def test_every_action_is_audited_announced_and_told(session: Session, sender: in
     events = session.scalars(select(Event).where(Event.type == "enforcement.applied")).all()
     assert [e.payload["kind"] for e in events] == ["warning"]
     inbox = session.scalars(select(InboxMessage).where(InboxMessage.account_id == sender)).all()
-    assert len(inbox) == 1 and "spam invites" in inbox[0].body
+    assert len(inbox) == 1
+    assert "spam invites" in inbox[0].body
 
 
 def test_report_tally_counts_each_report(session: Session, sender: int) -> None:

@@ -40,15 +40,27 @@ class Permission(StrEnum):
     ASSIST_GIVE = "assist.give"
     PURCHASE_MAKE = "purchase.make"
     INBOX_READ = "inbox.read"
+    # The review queue and the enforcement ladder (analysts and owners) …
+    REVIEW_READ = "review.read"
+    REVIEW_DECIDE = "review.decide"
+    ENFORCEMENT_ACT = "enforcement.act"
+    APPEAL_DECIDE = "appeal.decide"
+    AUDIT_READ = "audit.read"
+    # … and what a participant does there: report, see their own standing, appeal.
+    REPORT_FILE = "report.file"
+    APPEAL_FILE = "appeal.file"
+    ENFORCEMENT_READ_OWN = "enforcement.read_own"
 
 
 P = Permission
 
 _OPERATOR_BASE = {P.SHOP_READ, P.CAMPAIGN_READ, P.INSTANCE_READ_ANY}
+_REVIEWER = {P.REVIEW_READ, P.REVIEW_DECIDE, P.ENFORCEMENT_ACT, P.APPEAL_DECIDE, P.AUDIT_READ}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
         _OPERATOR_BASE
+        | _REVIEWER
         | {
             P.OPERATOR_MANAGE,
             P.TOKEN_MANAGE,
@@ -63,13 +75,14 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OPERATOR: frozenset(
         _OPERATOR_BASE | {P.CAMPAIGN_WRITE, P.EVENT_READ, P.WEBHOOK_MANAGE, P.JOB_READ}
     ),
-    Role.ANALYST: frozenset(_OPERATOR_BASE | {P.ASSIST_VOID, P.EVENT_READ}),
+    Role.ANALYST: frozenset(_OPERATOR_BASE | _REVIEWER | {P.ASSIST_VOID, P.EVENT_READ}),
     Role.SUPPORT: frozenset(_OPERATOR_BASE),
     Role.INTEGRATOR: frozenset(
         _OPERATOR_BASE | {P.PARTICIPANT_ISSUE, P.CAMPAIGN_WRITE, P.EVENT_READ, P.WEBHOOK_MANAGE}
     ),
     Role.PARTICIPANT: frozenset(
         {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
+        | {P.REPORT_FILE, P.APPEAL_FILE, P.ENFORCEMENT_READ_OWN}
     ),
 }
 

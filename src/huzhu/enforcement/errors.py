@@ -38,3 +38,8 @@ class ActionAlreadyLifted(Conflict):
 class AccountNotFound(NotFound):
     code = "account_not_found"
     title = "No such account in this shop"
+
+
+class NotAnOperator(Conflict):
+    code = "not_an_operator"
+    title = "Only an operator can be assigned a case"

@@ -27,6 +27,7 @@ from huzhu.enforcement.errors import (
     AppealAlreadyDecided,
     AppealNotFound,
     InviteRestricted,
+    NotAnOperator,
 )
 from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction
 from huzhu.enforcement.rules import ActionFact, ActionKind
@@ -72,6 +73,18 @@ def actor_of(session: Session, principal: Principal) -> str:
     if principal.kind == "participant":
         return f"account:{principal.subject_id}"
     return f"{principal.kind}:{principal.subject_id}"
+
+
+def operator_id_of(session: Session, principal: Principal) -> int:
+    """The operator behind an operator caller; NotAnOperator for anyone else."""
+    operator_id = (
+        accounts.operator_id_of_token(session, principal.subject_id)
+        if principal.kind == "operator"
+        else None
+    )
+    if operator_id is None:
+        raise NotAnOperator("only an operator can take a case")
+    return operator_id
 
 
 def record_audit(
@@ -458,3 +471,53 @@ def list_appeals(
 ) -> tuple[list[Appeal], int | None]:
     stmt = repo.appeals_query(shop_id=shop_id, status=status, account_id=account_id)
     return fetch_page(session, stmt, Appeal.id, params)
+
+
+# -- reading an account's standing -------------------------------------------------------
+
+
+def get_account_in_shop(session: Session, *, shop_id: int, account_id: int) -> None:
+    """Raise AccountNotFound unless the account exists in this shop."""
+    account = accounts.get_account(session, account_id)
+    if account is None or account.shop_id != shop_id:
+        raise AccountNotFound(f"no account {account_id} in this shop")
+
+
+def standing(
+    session: Session,
+    *,
+    shop_id: int,
+    account_id: int,
+    settings: EnforcementSettings | None = None,
+) -> dict[str, Any]:
+    """An account's place on the ladder and what binds it now, computed from its
+    actions and the clock (so it is right even before the tidy job ran)."""
+    get_account_in_shop(session, shop_id=shop_id, account_id=account_id)
+    conf = _conf(settings)
+    now = clock.utcnow()
+    actions = repo.actions_of(session, account_id)
+    facts = [_fact(a) for a in actions]
+    mirror = rules.account_standing(facts, now)
+    blocking = rules.binding_for_invites(facts, now)
+    return {
+        "account_id": account_id,
+        "rung": rules.current_rung(facts, now, memory=_memory(conf)),
+        "status": mirror.status,
+        "restricted_until": mirror.restricted_until,
+        "invites_blocked": blocking is not None,
+        "invites_blocked_until": blocking.expires_at if blocking is not None else None,
+        "active_actions": [
+            a for a, f in zip(actions, facts, strict=True) if rules.is_active(f, now)
+        ],
+        "reports_against": report_count_against(session, account_id),
+    }
+
+
+def actions_on(session: Session, account_id: int) -> list[EnforcementAction]:
+    """Every action on an account, oldest first (the person's own view)."""
+    return repo.actions_of(session, account_id)
+
+
+def appeals_by(session: Session, *, shop_id: int, account_id: int) -> list[Appeal]:
+    stmt = repo.appeals_query(shop_id=shop_id, account_id=account_id)
+    return list(session.scalars(stmt.order_by(Appeal.id)))

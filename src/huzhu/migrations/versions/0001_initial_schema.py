@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 08:58:06.442632
+Create Date: 2026-11-25 09:05:03.162855
 """
 
 from __future__ import annotations
@@ -309,6 +309,36 @@ def upgrade() -> None:
     with op.batch_alter_table('report_tally', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_tally_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('review_case',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('source', sa.String(length=80), nullable=False),
+    sa.Column('subject_account_id', sa.BigInteger(), nullable=True),
+    sa.Column('subject_account_ids', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=True),
+    sa.Column('campaign_id', sa.BigInteger(), nullable=True),
+    sa.Column('summary', sa.String(length=300), nullable=False),
+    sa.Column('evidence', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
+    sa.Column('report_count', sa.Integer(), nullable=False),
+    sa.Column('open_key', sa.String(length=120), nullable=True),
+    sa.Column('assignee_operator_id', sa.BigInteger(), nullable=True),
+    sa.Column('decided_by', sa.String(length=80), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assignee_operator_id'], ['operator.id'], name=op.f('fk_review_case_assignee_operator_id_operator')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_review_case_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_review_case')),
+    sa.UniqueConstraint('open_key', name=op.f('uq_review_case_open_key'))
+    )
+    with op.batch_alter_table('review_case', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_review_case_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index('ix_review_case_shop_status', ['shop_id', 'status', 'id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_review_case_subject_account_id'), ['subject_account_id'], unique=False)
+
     op.create_table('webhook_delivery',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('endpoint_id', sa.BigInteger(), nullable=False),
@@ -383,6 +413,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_instance_initiator_id'), ['initiator_id'], unique=False)
         batch_op.create_index('ix_instance_status_expires', ['status', 'expires_at'], unique=False)
         batch_op.create_index('uq_instance_active_initiator', ['campaign_id', 'initiator_id'], unique=True, sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
+
+    op.create_table('report',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('case_id', sa.BigInteger(), nullable=False),
+    sa.Column('kind', sa.String(length=20), nullable=False),
+    sa.Column('reporter_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('subject_account_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=True),
+    sa.Column('text', sa.Text(), nullable=True),
+    sa.Column('status', sa.String(length=20), nullable=False),
+    sa.Column('spent_action_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['case_id'], ['review_case.id'], name=op.f('fk_report_case_id_review_case')),
+    sa.ForeignKeyConstraint(['reporter_account_id'], ['account.id'], name=op.f('fk_report_reporter_account_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_report_shop_id_shop')),
+    sa.ForeignKeyConstraint(['subject_account_id'], ['account.id'], name=op.f('fk_report_subject_account_id_account')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_report')),
+    sa.UniqueConstraint('case_id', 'reporter_account_id', name=op.f('uq_report_case_id_reporter_account_id'))
+    )
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_report_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_report_subject_kind', ['subject_account_id', 'kind', 'status'], unique=False)
 
     op.create_table('webhook_attempt',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -481,6 +534,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_webhook_attempt_delivery_id'))
 
     op.drop_table('webhook_attempt')
+    with op.batch_alter_table('report', schema=None) as batch_op:
+        batch_op.drop_index('ix_report_subject_kind')
+        batch_op.drop_index(batch_op.f('ix_report_shop_id'))
+
+    op.drop_table('report')
     with op.batch_alter_table('instance', schema=None) as batch_op:
         batch_op.drop_index('uq_instance_active_initiator', sqlite_where=sa.text("status = 'active'"), postgresql_where=sa.text("status = 'active'"))
         batch_op.drop_index('ix_instance_status_expires')
@@ -497,6 +555,12 @@ def downgrade() -> None:
         batch_op.drop_index('ix_webhook_delivery_status_next')
 
     op.drop_table('webhook_delivery')
+    with op.batch_alter_table('review_case', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_review_case_subject_account_id'))
+        batch_op.drop_index('ix_review_case_shop_status')
+        batch_op.drop_index(batch_op.f('ix_review_case_instance_id'))
+
+    op.drop_table('review_case')
     with op.batch_alter_table('report_tally', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_tally_shop_id'))
 

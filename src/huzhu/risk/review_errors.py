@@ -1,0 +1,33 @@
+"""Errors of the review queue."""
+
+from huzhu.errors import Conflict, InvalidInput, NotFound
+
+
+class CaseNotFound(NotFound):
+    code = "review_case_not_found"
+    title = "No such review case"
+
+
+class CaseAlreadyDecided(Conflict):
+    code = "case_already_decided"
+    title = "This case has been decided already"
+
+
+class AlreadyReported(Conflict):
+    code = "already_reported"
+    title = "You have reported this already; it is waiting for review"
+
+
+class CannotReportSelf(InvalidInput):
+    code = "cannot_report_self"
+    title = "You cannot report yourself"
+
+
+class ReportSubjectMissing(InvalidInput):
+    code = "report_subject_missing"
+    title = "Say whom or what you report"
+
+
+class ReportedAccountNotFound(NotFound):
+    code = "reported_account_not_found"
+    title = "No such account in this shop"

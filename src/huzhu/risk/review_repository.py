@@ -1,0 +1,118 @@
+"""Queries of the review queue, written once and named by intent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.orm import Session
+
+from huzhu.risk.review_models import Report, ReviewCase
+
+
+def _is_postgres(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def open_case_by_key(session: Session, key: str) -> ReviewCase | None:
+    """The open case for a subject, locked (PostgreSQL) so it cannot be decided while a
+    report joins it; on SQLite the transaction holds the write lock already."""
+    stmt = select(ReviewCase).where(ReviewCase.open_key == key)
+    if _is_postgres(session):
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).one_or_none()
+
+
+def case_in_shop(session: Session, *, shop_id: int, case_id: int) -> ReviewCase | None:
+    return session.scalars(
+        select(ReviewCase).where(ReviewCase.id == case_id, ReviewCase.shop_id == shop_id)
+    ).one_or_none()
+
+
+def cases_query(
+    *,
+    shop_id: int,
+    status: str | None = None,
+    kind: str | None = None,
+    account_id: int | None = None,
+    assignee_operator_id: int | None = None,
+) -> Select[ReviewCase]:
+    stmt = select(ReviewCase).where(ReviewCase.shop_id == shop_id)
+    if status is not None:
+        stmt = stmt.where(ReviewCase.status == status)
+    if kind is not None:
+        stmt = stmt.where(ReviewCase.kind == kind)
+    if account_id is not None:
+        stmt = stmt.where(ReviewCase.subject_account_id == account_id)
+    if assignee_operator_id is not None:
+        stmt = stmt.where(ReviewCase.assignee_operator_id == assignee_operator_id)
+    return stmt
+
+
+def bump_report_count(session: Session, *, case_id: int, now: datetime) -> None:
+    session.execute(
+        update(ReviewCase)
+        .where(ReviewCase.id == case_id)
+        .values(report_count=ReviewCase.report_count + 1, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def decide_case(
+    session: Session, *, case_id: int, status: str, by: str, reason: str, now: datetime
+) -> bool:
+    """open → confirmed | dismissed, once: a conditional UPDATE, so two analysts
+    deciding at the same moment cannot both act. Clearing open_key lets the next report
+    about the subject open a fresh case."""
+    result = session.execute(
+        update(ReviewCase)
+        .where(ReviewCase.id == case_id, ReviewCase.status == "open")
+        .values(
+            status=status,
+            decided_by=by,
+            decision_reason=reason,
+            decided_at=now,
+            updated_at=now,
+            open_key=None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+def reports_of_case(session: Session, case_id: int) -> list[Report]:
+    return list(
+        session.scalars(select(Report).where(Report.case_id == case_id).order_by(Report.id))
+    )
+
+
+def set_reports_status(session: Session, *, case_id: int, status: str) -> None:
+    session.execute(
+        update(Report)
+        .where(Report.case_id == case_id)
+        .values(status=status)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unspent_confirmed_spam(session: Session, account_id: int) -> list[tuple[int, int, datetime]]:
+    """(report id, reporter id, filed at) of the account's confirmed spam reports that
+    no rule step has used yet."""
+    rows = session.execute(
+        select(Report.id, Report.reporter_account_id, Report.created_at).where(
+            Report.subject_account_id == account_id,
+            Report.kind == "spam",
+            Report.status == "confirmed",
+            Report.spent_action_id.is_(None),
+        )
+    )
+    return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+
+
+def spend_reports(session: Session, *, report_ids: list[int], action_id: int) -> None:
+    session.execute(
+        update(Report)
+        .where(Report.id.in_(report_ids), Report.spent_action_id.is_(None))
+        .values(spent_action_id=action_id)
+        .execution_options(synchronize_session=False)
+    )

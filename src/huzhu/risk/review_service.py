@@ -1,0 +1,470 @@
+"""Use cases of the review queue: reports in, cases decided, the ladder applied.
+
+One queue for everything an analyst decides. Participants' reports open or join a case
+(`file_report`); detectors and the inline scorer put theirs in with `open_case`. A
+decision is final (conditional UPDATE) and is followed by enforcement through
+`huzhu.enforcement.service.enforce`: by the spam rule (review_rules), or by the
+analyst's explicit choice. Reporters are told the outcome of their report; the reported
+person learns of a case only through an enforcement action, never of who reported them.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.assists import service as assists
+from huzhu.config import Settings
+from huzhu.enforcement import service as enforcement
+from huzhu.enforcement.models import EnforcementAction
+from huzhu.kit import clock
+from huzhu.notify import service as notify
+from huzhu.pagination import PageParams, fetch_page
+from huzhu.risk import review_repository as repo
+from huzhu.risk import review_rules as rules
+from huzhu.risk.review_errors import (
+    AlreadyReported,
+    CannotReportSelf,
+    CaseAlreadyDecided,
+    CaseNotFound,
+    ReportedAccountNotFound,
+    ReportSubjectMissing,
+)
+from huzhu.risk.review_models import Report, ReviewCase
+from huzhu.risk.review_rules import CaseKind, CaseStatus
+
+# enforce= values of a confirmation besides a rung or kind name.
+BY_RULE = "rule"
+NO_ACTION = "none"
+RECENT_ASSISTS_IN_EVIDENCE = 200
+
+
+def _audit_and_event(
+    session: Session,
+    *,
+    case: ReviewCase,
+    actor: str,
+    action: str,
+    reason: str,
+    payload: dict[str, Any],
+    subject_type: str = "review_case",
+    subject_id: int | None = None,
+) -> None:
+    enforcement.record_audit(
+        session,
+        shop_id=case.shop_id,
+        actor=actor,
+        action=action,
+        subject_type=subject_type,
+        subject_id=subject_id if subject_id is not None else case.id,
+        account_id=case.subject_account_id,
+        reason=reason,
+        details=payload,
+    )
+    notify.record_event(
+        session,
+        shop_id=case.shop_id,
+        type=action,
+        subject_type=subject_type,
+        subject_id=subject_id if subject_id is not None else case.id,
+        payload={**payload, "actor": actor},
+    )
+
+
+def _case_payload(case: ReviewCase) -> dict[str, Any]:
+    return {
+        "case_id": case.id,
+        "kind": case.kind,
+        "status": case.status,
+        "subject_account_ids": list(case.subject_account_ids or []),
+        "instance_id": case.instance_id,
+        "report_count": case.report_count,
+    }
+
+
+# -- putting things in the queue -----------------------------------------------------------
+
+
+def open_case(
+    session: Session,
+    *,
+    shop_id: int,
+    kind: str,
+    source: str,
+    subject_account_ids: list[int],
+    summary: str,
+    evidence: dict[str, Any],
+    instance_id: int | None = None,
+    campaign_id: int | None = None,
+    open_key: str | None = None,
+) -> ReviewCase:
+    """Put a case in the queue (detectors, the inline scorer, reports). With an
+    `open_key`, a case already open under that key is returned instead (its evidence
+    gains the new findings under "updates"), so a ring found twice is one case."""
+    kind = CaseKind(kind).value
+    now = clock.utcnow()
+    if open_key is not None:
+        existing = repo.open_case_by_key(session, open_key)
+        if existing is not None:
+            return _join(existing, evidence=evidence, now=now)
+    case = ReviewCase(
+        shop_id=shop_id,
+        kind=kind,
+        status=CaseStatus.OPEN.value,
+        source=source,
+        subject_account_id=subject_account_ids[0] if subject_account_ids else None,
+        subject_account_ids=sorted(set(subject_account_ids)),
+        instance_id=instance_id,
+        campaign_id=campaign_id,
+        summary=summary[:300],
+        evidence=evidence,
+        report_count=0,
+        open_key=open_key,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(case)
+            session.flush()
+    except IntegrityError:
+        # Another request opened the case for this key first: join theirs.
+        assert open_key is not None
+        existing = repo.open_case_by_key(session, open_key)
+        if existing is None:
+            raise
+        return _join(existing, evidence=evidence, now=now)
+    _audit_and_event(
+        session,
+        case=case,
+        actor=source,
+        action="review_case.opened",
+        reason=case.summary,
+        payload=_case_payload(case),
+    )
+    return case
+
+
+def _join(case: ReviewCase, *, evidence: dict[str, Any], now: Any) -> ReviewCase:
+    if evidence and evidence != case.evidence:
+        updates = list(case.evidence.get("updates", [])) if case.evidence else []
+        updates.append({"at": now.isoformat(), **evidence})
+        case.evidence = {**(case.evidence or {}), "updates": updates[-20:]}
+    case.updated_at = now
+    return case
+
+
+def file_report(
+    session: Session,
+    *,
+    shop_id: int,
+    reporter_id: int,
+    kind: str,
+    account_id: int | None,
+    instance_id: int | None,
+    text: str | None,
+) -> Report:
+    """A participant reports a sender for spam (`account_id`) or an instance for
+    fraud (`instance_id`: its count jumped without real friends). The report joins the
+    open case about the same subject, or opens one; one report per reporter per case."""
+    subject_id, evidence, campaign_id = _report_subject(
+        session, shop_id=shop_id, kind=kind, account_id=account_id, instance_id=instance_id
+    )
+    if subject_id == reporter_id:
+        raise CannotReportSelf("you cannot report yourself", field="account_id")
+    key = rules.open_key(kind=kind, account_id=subject_id, instance_id=instance_id)
+    case = open_case(
+        session,
+        shop_id=shop_id,
+        kind=rules.REPORT_CASE_KIND[kind].value,
+        source="report",
+        subject_account_ids=[subject_id],
+        summary=(
+            f"spam reported against account {subject_id}"
+            if kind == "spam"
+            else f"instance {instance_id}: count jumped without real friends"
+        ),
+        evidence=evidence,
+        instance_id=instance_id,
+        campaign_id=campaign_id,
+        open_key=key,
+    )
+    now = clock.utcnow()
+    report = Report(
+        shop_id=shop_id,
+        case_id=case.id,
+        kind=kind,
+        reporter_account_id=reporter_id,
+        subject_account_id=subject_id,
+        instance_id=instance_id,
+        text=text,
+        status=CaseStatus.OPEN.value,
+        created_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(report)
+            session.flush()
+    except IntegrityError as exc:
+        raise AlreadyReported(
+            "you have reported this already; it is waiting for review", case_id=case.id
+        ) from exc
+    repo.bump_report_count(session, case_id=case.id, now=now)
+    session.refresh(case)
+    enforcement.note_report(session, shop_id=shop_id, account_id=subject_id)
+    _audit_and_event(
+        session,
+        case=case,
+        actor=f"account:{reporter_id}",
+        action="report.filed",
+        reason=text or "",
+        payload={
+            "report_id": report.id,
+            "case_id": case.id,
+            "kind": kind,
+            "subject_account_id": subject_id,
+            "instance_id": instance_id,
+        },
+        subject_type="report",
+        subject_id=report.id,
+    )
+    notify.send_inbox_message(
+        session,
+        account_id=reporter_id,
+        kind="report.filed",
+        title="Thank you, we received your report",
+        body="An analyst will look at it. You will hear here what came of it; the person "
+        "you reported is not told who reported them.",
+    )
+    return report
+
+
+def _report_subject(
+    session: Session,
+    *,
+    shop_id: int,
+    kind: str,
+    account_id: int | None,
+    instance_id: int | None,
+) -> tuple[int, dict[str, Any], int | None]:
+    """(reported account, evidence to attach, campaign) for a report."""
+    if kind == "spam":
+        if account_id is None:
+            raise ReportSubjectMissing("a spam report names the sender", field="account_id")
+        account = accounts.get_account(session, account_id)
+        if account is None or account.shop_id != shop_id:
+            raise ReportedAccountNotFound(f"no account {account_id} in this shop")
+        return account_id, {}, None
+    if instance_id is None:
+        raise ReportSubjectMissing("a fraud report names the instance", field="instance_id")
+    instance = assists.get_instance(session, instance_id, shop_id=shop_id)
+    return instance.initiator_id, _instance_evidence(session, instance), instance.campaign_id
+
+
+def _instance_evidence(session: Session, instance: Any) -> dict[str, Any]:
+    """What the analyst needs to judge "the count jumped without real friends": the
+    honest counts and the latest assists with their inline risk decisions (pseudonymous
+    helper ids only)."""
+    rows, _ = assists.list_assists(
+        session,
+        PageParams(limit=RECENT_ASSISTS_IN_EVIDENCE),
+        shop_id=instance.shop_id,
+        instance_id=instance.id,
+    )
+    return {
+        "instance": assists.describe(instance).model_dump(mode="json"),
+        "initiator_id": instance.initiator_id,
+        "assists": [
+            {
+                "assist_id": a.id,
+                "helper_id": a.helper_id,
+                "status": a.status,
+                "risk_decision": a.risk_decision,
+                "risk_score": a.risk_score,
+                "risk_reasons": list(a.risk_reasons or []),
+                "at": clock.as_utc(a.created_at).isoformat(),
+            }
+            for a in rows
+        ],
+    }
+
+
+# -- reading -----------------------------------------------------------------------------
+
+
+def list_cases(
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    status: str | None = None,
+    kind: str | None = None,
+    account_id: int | None = None,
+    assignee_operator_id: int | None = None,
+) -> tuple[list[ReviewCase], int | None]:
+    stmt = repo.cases_query(
+        shop_id=shop_id,
+        status=status,
+        kind=kind,
+        account_id=account_id,
+        assignee_operator_id=assignee_operator_id,
+    )
+    return fetch_page(session, stmt, ReviewCase.id, params)
+
+
+def get_case(session: Session, *, shop_id: int, case_id: int) -> ReviewCase:
+    case = repo.case_in_shop(session, shop_id=shop_id, case_id=case_id)
+    if case is None:
+        raise CaseNotFound(f"no review case {case_id}")
+    return case
+
+
+def reports_of(session: Session, case_id: int) -> list[Report]:
+    return repo.reports_of_case(session, case_id)
+
+
+# -- deciding ----------------------------------------------------------------------------
+
+
+def assign_case(
+    session: Session, *, shop_id: int, case_id: int, operator_id: int, actor: str
+) -> ReviewCase:
+    case = get_case(session, shop_id=shop_id, case_id=case_id)
+    if case.status != CaseStatus.OPEN.value:
+        raise CaseAlreadyDecided(f"case {case_id} is {case.status}")
+    case.assignee_operator_id = operator_id
+    case.updated_at = clock.utcnow()
+    session.flush()
+    _audit_and_event(
+        session,
+        case=case,
+        actor=actor,
+        action="review_case.assigned",
+        reason="",
+        payload={**_case_payload(case), "assignee_operator_id": operator_id},
+    )
+    return case
+
+
+def confirm_case(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    case_id: int,
+    reason: str,
+    enforce: str,
+    actor: str,
+) -> tuple[ReviewCase, list[EnforcementAction]]:
+    """Confirm a case and act on it. `enforce`: "rule" (the spam rule for spam cases,
+    nothing for others — issue 4's voiding flow acts on rings), "none", or "next" / a
+    kind name / a rung, applied to every subject account of the case."""
+    case = _decide(
+        session, shop_id=shop_id, case_id=case_id, status="confirmed", reason=reason, actor=actor
+    )
+    actions: list[EnforcementAction] = []
+    if enforce == BY_RULE:
+        if case.kind == CaseKind.SPAM_REPORT.value and case.subject_account_id is not None:
+            action = _apply_spam_rule(session, settings, case=case)
+            actions = [action] if action is not None else []
+    elif enforce != NO_ACTION:
+        rung_or_kind: str | int = int(enforce) if enforce.isdigit() else enforce
+        for account_id in case.subject_account_ids or []:
+            actions.append(
+                enforcement.enforce(
+                    session,
+                    account_id=account_id,
+                    rung_or_kind=rung_or_kind,
+                    reason=reason,
+                    evidence={"case_id": case.id, "case_kind": case.kind},
+                    actor=actor,
+                    case_id=case.id,
+                    settings=settings.enforcement,
+                )
+            )
+    return case, actions
+
+
+def dismiss_case(
+    session: Session, *, shop_id: int, case_id: int, reason: str, actor: str
+) -> ReviewCase:
+    return _decide(
+        session, shop_id=shop_id, case_id=case_id, status="dismissed", reason=reason, actor=actor
+    )
+
+
+def _decide(
+    session: Session, *, shop_id: int, case_id: int, status: str, reason: str, actor: str
+) -> ReviewCase:
+    case = get_case(session, shop_id=shop_id, case_id=case_id)
+    now = clock.utcnow()
+    if not repo.decide_case(
+        session, case_id=case_id, status=status, by=actor, reason=reason, now=now
+    ):
+        raise CaseAlreadyDecided(f"case {case_id} was decided already")
+    session.refresh(case)
+    repo.set_reports_status(session, case_id=case_id, status=status)
+    _audit_and_event(
+        session,
+        case=case,
+        actor=actor,
+        action=f"review_case.{status}",
+        reason=reason,
+        payload=_case_payload(case),
+    )
+    _tell_reporters(session, case=case, status=status)
+    return case
+
+
+def _tell_reporters(session: Session, *, case: ReviewCase, status: str) -> None:
+    if status == "confirmed":
+        title = "Your report was confirmed"
+        body = "Thank you: an analyst confirmed what you reported and acted on it."
+    else:
+        title = "Your report was reviewed"
+        body = "An analyst looked at what you reported and found no breach of the rules."
+    for report in repo.reports_of_case(session, case.id):
+        notify.send_inbox_message(
+            session,
+            account_id=report.reporter_account_id,
+            kind=f"report.{status}",
+            title=title,
+            body=body,
+        )
+
+
+def _apply_spam_rule(
+    session: Session, settings: Settings, *, case: ReviewCase
+) -> EnforcementAction | None:
+    """The spam rule (review_rules): enough unspent confirmed reports → one rung."""
+    assert case.subject_account_id is not None
+    conf = settings.enforcement
+    reports = [
+        (rid, reporter, clock.as_utc(at))
+        for rid, reporter, at in repo.unspent_confirmed_spam(session, case.subject_account_id)
+    ]
+    spend = rules.spam_rule_reports(
+        reports,
+        now=clock.utcnow(),
+        window=timedelta(seconds=conf.spam_report_window_seconds),
+        threshold=conf.spam_reports_per_rung,
+    )
+    if spend is None:
+        return None
+    reporters = len({reporter for rid, reporter, _ in reports if rid in spend})
+    action = enforcement.enforce(
+        session,
+        account_id=case.subject_account_id,
+        rung_or_kind="next",
+        reason=f"{reporters} people reported unwanted invites from this account",
+        evidence={"case_id": case.id, "report_ids": spend, "reporters": reporters},
+        actor="rule:spam_reports",
+        case_id=case.id,
+        settings=conf,
+    )
+    repo.spend_reports(session, report_ids=spend, action_id=action.id)
+    return action
