@@ -102,6 +102,7 @@ class _Generator:
         self.statuses: dict[int, int] = {}
         self.first = 0.0
         self.last = 0.0
+        self.answered = 0  # warm-up included: the server's CPU is sampled around it all
 
     def next_request(self) -> bytes | None:
         if time.perf_counter() >= self.stop_at or self.i >= len(self.requests):
@@ -111,6 +112,7 @@ class _Generator:
         return request
 
     def record(self, status: int, seconds: float) -> None:
+        self.answered += 1
         now = time.perf_counter()
         if now < self.measure_from:
             return
@@ -144,6 +146,7 @@ async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "exhausted": gen.i >= len(requests),
+        "answered": gen.answered,
     }
 
 
@@ -158,10 +161,36 @@ def load_main(spec_path: str) -> None:
     print(json.dumps(asyncio.run(_drive(spec))))
 
 
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (uvicorn's workers), from /proc.
+    CPU per answered request does not depend on what else the machine runs, so its ratio
+    between the trivial route and an assist is the throughput ratio a quiet machine
+    would show when the server is the bottleneck."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
 def run_load(
-    *, port: int, requests: list[str], connections: int, warmup: float, duration: float
+    *,
+    port: int,
+    requests: list[str],
+    connections: int,
+    warmup: float,
+    duration: float,
+    server_pid: int | None = None,
 ) -> dict[str, Any]:
     """Run the generator in its own process so it does not share the server's GIL."""
+    cpu_before = _tree_cpu_seconds(server_pid) if server_pid else 0.0
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(
             {
@@ -185,6 +214,10 @@ def run_load(
     finally:
         os.unlink(f.name)
     result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if server_pid:
+        time.sleep(1.0)  # let the server finish work the run left behind (outbox dispatch)
+        cpu = _tree_cpu_seconds(server_pid) - cpu_before
+        result["cpu_us_per_req"] = round(cpu / max(result["answered"], 1) * 1e6, 1)
     return result
 
 
@@ -325,7 +358,12 @@ def measure(
     seeded = seed(db_url, helpers=budget, spread_slots=spread_helpers)
     proc, port = start_server(db_url, workers=workers, redis_url=redis_url)
     try:
-        common = {"connections": args.connections, "warmup": args.warmup, "duration": args.duration}
+        common = {
+            "connections": args.connections,
+            "warmup": args.warmup,
+            "duration": args.duration,
+            "server_pid": proc.pid,
+        }
         trivial = run_load(
             port=port,
             requests=[f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"] * budget,
@@ -378,6 +416,11 @@ def measure(
         "hot_ratio": round(hot["ok_rps"] / trivial["ok_rps"], 3),
         "hot_p50_ms": hot["p50_ms"],
         "hot_p99_ms": hot["p99_ms"],
+        "cpu_us_trivial": trivial["cpu_us_per_req"],
+        "cpu_us_assist": spread["cpu_us_per_req"],
+        "cpu_us_hot_assist": hot["cpu_us_per_req"],
+        # What the ratio would be if only the server's own CPU limited it (see run_load).
+        "cpu_ratio": round(trivial["cpu_us_per_req"] / max(spread["cpu_us_per_req"], 1e-9), 3),
         "connections": args.connections,
     }
 
@@ -474,7 +517,8 @@ def main() -> None:
             f"{r['backend']:>10} x{r['workers']}  trivial {r['trivial_rps']:8.0f}/s  "
             f"spread {r['assist_rps']:7.0f}/s ratio {r['ratio']:.2f} p50 {r['p50_ms']} ms "
             f"p99 {r['p99_ms']} ms  hot {r['hot_assist_rps']:7.0f}/s ratio {r['hot_ratio']:.2f} "
-            f"p99 {r['hot_p99_ms']} ms",
+            f"p99 {r['hot_p99_ms']} ms  cpu/req trivial {r['cpu_us_trivial']} us "
+            f"assist {r['cpu_us_assist']} us (cpu ratio {r['cpu_ratio']:.2f})",
             file=sys.stderr,
         )
     print(json.dumps({"results": results}))

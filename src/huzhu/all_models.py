@@ -8,6 +8,7 @@ from huzhu.idempotency import models as idempotency_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
+from huzhu.wechat import models as wechat_models
 from huzhu.risk import review_models
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "jobs_models",
     "notify_models",
     "payments_models",
+    "wechat_models",
     "review_models",
 ]

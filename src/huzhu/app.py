@@ -27,7 +27,10 @@ from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
+from huzhu.wechat.api import router as wechat_router
 from huzhu.risk.review_api import router as review_router
+from huzhu.web.routes import install as install_web_pages
+from huzhu.wechat.api import router as wechat_router
 
 API_PREFIX = "/api/v1"
 
@@ -45,6 +48,7 @@ def api_routers() -> list[APIRouter]:
         review_router,
         enforcement_router,
         jobs_router,
+        wechat_router,
     ]
 
 
@@ -192,3 +196,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     return app
+    # Participant pages and the operator console (HTML; not part of the API schema).
+    install_web_pages(app)

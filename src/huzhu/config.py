@@ -81,6 +81,19 @@ class AccountSettings(BaseModel):
     )
 
 
+class WebSettings(BaseModel):
+    """Participant pages and the operator console (web/)."""
+
+    secure_cookies: bool = Field(
+        default=False,
+        description="mark session cookies Secure even on plain http (they always are over "
+        "https); turn on in production behind TLS",
+    )
+    dashboard_refresh_seconds: float = Field(
+        default=3.0, ge=0.5, le=600, description="how often a live dashboard polls its numbers"
+    )
+
+
 class CampaignSettings(BaseModel):
     max_helpers_limit: int = Field(
         default=200, ge=1, le=10_000, description="platform cap on a bargain's max_helpers"
@@ -156,6 +169,46 @@ class EnforcementSettings(BaseModel):
     )
 
 
+class WechatTemplate(BaseModel):
+    """How one inbox message kind is sent as a WeChat subscription message."""
+
+    template_id: str = Field(min_length=1, max_length=128)
+    page: str = Field(default="", max_length=200, description="page the message opens")
+    # WeChat templates name their fields by type and position (thing1, time2, ...); the
+    # inbox title and body go into these two (each cut to WeChat's 20-character `thing`).
+    title_field: str = Field(default="thing1", max_length=32)
+    body_field: str = Field(default="thing2", max_length=32)
+
+
+class WechatSettings(BaseModel):
+    """The WeChat adapter; off unless app_id and app_secret are set."""
+
+    app_id: str | None = Field(default=None, description="the official account's AppID")
+    app_secret: SecretStr | None = Field(default=None, description="its AppSecret")
+    api_base_url: str = Field(default="https://api.weixin.qq.com")
+    open_base_url: str = Field(
+        default="https://open.weixin.qq.com", description="where the OAuth authorize page is"
+    )
+    allowed_page_domains: list[str] = Field(
+        default=[], description="hosts (besides base_url's) whose pages may get a JS-SDK config"
+    )
+    templates: dict[str, WechatTemplate] = Field(
+        default={}, description="inbox message kind -> subscription message template"
+    )
+    miniprogram_state: str = Field(
+        default="formal", description="formal | trial | developer (subscribe/send)"
+    )
+    timeout_seconds: float = Field(default=5.0, gt=0)
+    refresh_ahead_seconds: int = Field(
+        default=600, ge=0, description="refresh access_token/jsapi_ticket this long before expiry"
+    )
+    max_attempts: int = Field(default=6, ge=1, description="subscription message send attempts")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.app_id and self.app_secret and self.app_secret.get_secret_value())
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUZHU_",
@@ -182,6 +235,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     payments: PaymentSettings = PaymentSettings()
+    wechat: WechatSettings = WechatSettings()
     enforcement: EnforcementSettings = EnforcementSettings()
 
     def model_post_init(self, __context: Any) -> None:
@@ -196,3 +250,4 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
+    web: WebSettings = WebSettings()

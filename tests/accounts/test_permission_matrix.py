@@ -33,6 +33,10 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/campaigns/{campaign_id}/draw"),
     ("GET", "/api/v1/instances/{instance_id}"),
     ("GET", "/api/v1/teams/{team_id}"),
+    # WeChat: the JS-SDK config a share page asks for, and the OAuth sign-in's two legs.
+    ("GET", "/api/v1/wechat/jssdk-config"),
+    ("GET", "/api/v1/wechat/oauth/authorize"),
+    ("GET", "/api/v1/wechat/oauth/callback"),
 }
 
 

@@ -40,6 +40,7 @@ class Permission(StrEnum):
     ASSIST_GIVE = "assist.give"
     PURCHASE_MAKE = "purchase.make"
     INBOX_READ = "inbox.read"
+    WECHAT_MESSAGES = "wechat.messages"  # see / stop one's own WeChat messages
     # The review queue and the enforcement ladder (analysts and owners) …
     REVIEW_READ = "review.read"
     REVIEW_DECIDE = "review.decide"
@@ -82,6 +83,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.PARTICIPANT: frozenset(
         {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
+        | {P.WECHAT_MESSAGES}
         | {P.REPORT_FILE, P.APPEAL_FILE, P.ENFORCEMENT_READ_OWN}
     ),
 }

@@ -3,6 +3,8 @@ statements live in hotpath_repository.py), written once and named by intent."""
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
@@ -77,6 +79,45 @@ def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Ins
 
 def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
     return select(Assist).where(Assist.instance_id == instance_id)
+
+
+def assists_of_helper_query(*, shop_id: int, helper_id: int) -> Select[Assist]:
+    return (
+        select(Assist)
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(Instance.shop_id == shop_id, Assist.helper_id == helper_id)
+    )
+
+
+def purchases_of_account_since(
+    session: Session, *, shop_id: int, account_id: int, since: datetime
+) -> list[Purchase]:
+    return list(
+        session.scalars(
+            select(Purchase)
+            .where(
+                Purchase.shop_id == shop_id,
+                Purchase.account_id == account_id,
+                Purchase.created_at >= since,
+            )
+            .order_by(Purchase.id.desc())
+        )
+    )
+
+
+def campaign_status_counts(session: Session, campaign_id: int) -> tuple[dict[str, int], ...]:
+    """(instances by status, assists by status) of one campaign."""
+    instances = session.execute(
+        select(Instance.status, func.count())
+        .where(Instance.campaign_id == campaign_id)
+        .group_by(Instance.status)
+    ).all()
+    assists = session.execute(
+        select(Assist.status, func.count())
+        .where(Assist.campaign_id == campaign_id)
+        .group_by(Assist.status)
+    ).all()
+    return {s: int(n) for s, n in instances}, {s: int(n) for s, n in assists}
 
 
 def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purchase | None:

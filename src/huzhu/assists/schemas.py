@@ -91,3 +91,34 @@ class PurchaseOut(BaseModel):
     status: str
     payment_ref: str | None
     created_at: datetime
+
+
+class CampaignActivity(BaseModel):
+    """A campaign's live numbers for its operators' dashboard: counts only."""
+
+    instances: dict[str, int] = Field(description="instances by status")
+    assists: dict[str, int] = Field(description="assists by status: counted, held, voided")
+
+
+class SpendingLine(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    campaign_id: int
+    instance_id: int
+    kind: str
+    amount_cents: int
+    status: str
+    created_at: datetime
+
+
+class SpendingSummary(BaseModel):
+    """What one participant bought through campaigns since a time — the real numbers
+    behind "this week you spent ¥X on campaign items"."""
+
+    since: datetime
+    spent_cents: int = Field(description="charged and kept (captured)")
+    on_hold_cents: int = Field(description="authorized, charged only if the team fills")
+    refunded_cents: int = Field(description="authorized or charged, then given back")
+    received_cents: int = Field(description="rewards paid to the participant")
+    lines: list[SpendingLine]

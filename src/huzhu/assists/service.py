@@ -34,7 +34,12 @@ from huzhu.assists.errors import (
     UnsupportedKind,
 )
 from huzhu.assists.models import Assist, Instance, Purchase
-from huzhu.assists.schemas import InstanceView
+from huzhu.assists.schemas import (
+    CampaignActivity,
+    InstanceView,
+    SpendingLine,
+    SpendingSummary,
+)
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.config import Settings
@@ -252,6 +257,43 @@ def list_assists(
     get_instance(session, instance_id, shop_id=shop_id)
     stmt = repo.assists_of_instance_query(instance_id=instance_id)
     return fetch_page(session, stmt, Assist.id, params)
+
+
+def list_assists_given(
+    session: Session, params: PageParams, *, shop_id: int, account_id: int
+) -> tuple[list[Assist], int | None]:
+    """The assists a participant gave, newest first (their own page: "my activities")."""
+    stmt = repo.assists_of_helper_query(shop_id=shop_id, helper_id=account_id)
+    return fetch_page(session, stmt, Assist.id, params)
+
+
+def campaign_activity(session: Session, *, shop_id: int, campaign_id: int) -> CampaignActivity:
+    """Instances and assists of one campaign of the shop, by status (the dashboard)."""
+    campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    instances, given = repo.campaign_status_counts(session, campaign.id)
+    return CampaignActivity(instances=instances, assists=given)
+
+
+def spending_of(
+    session: Session, *, shop_id: int, account_id: int, since: datetime
+) -> SpendingSummary:
+    """What the participant bought through campaigns since `since`: charged, on hold
+    (a team's authorized order), refunded, and rewards received."""
+    rows = repo.purchases_of_account_since(
+        session, shop_id=shop_id, account_id=account_id, since=since
+    )
+    spent = sum(p.amount_cents for p in rows if p.status == "captured")
+    held = sum(p.amount_cents for p in rows if p.status == "authorized")
+    refunded = sum(p.amount_cents for p in rows if p.status == "refunded")
+    received = sum(p.amount_cents for p in rows if p.kind == "reward" and p.status == "paid")
+    return SpendingSummary(
+        since=since,
+        spent_cents=spent,
+        on_hold_cents=held,
+        refunded_cents=refunded,
+        received_cents=received,
+        lines=[SpendingLine.model_validate(p) for p in rows],
+    )
 
 
 # -- voiding ---------------------------------------------------------------------------

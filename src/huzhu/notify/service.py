@@ -26,7 +26,7 @@ import huzhu
 from huzhu.config import Settings
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock, ids
-from huzhu.notify import repository, rules
+from huzhu.notify import repository, rules, wechat_channel
 from huzhu.notify.errors import DeliveryNotFound, EndpointNotFound, InvalidWebhookUrl
 from huzhu.notify.models import (
     Event,
@@ -72,6 +72,8 @@ def send_inbox_message(
     )
     session.add(message)
     session.flush()
+    # A WeChat copy for those who asked for one, queued in this same transaction.
+    wechat_channel.queue_for_inbox_message(session, message)
     return message
 
 

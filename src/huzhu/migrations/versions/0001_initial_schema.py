@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:05:03.162855
+Create Date: 2026-11-25 09:10:13.179092
 """
 
 from __future__ import annotations
@@ -89,6 +89,17 @@ def upgrade() -> None:
     sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_shop')),
     sa.UniqueConstraint('slug', name=op.f('uq_shop_slug'))
+    )
+    op.create_table('wechat_credential',
+    sa.Column('key', sa.String(length=120), nullable=False),
+    sa.Column('value', sa.String(length=1024), nullable=True),
+    sa.Column('expires_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('lease_until', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('blocked_until', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failures', sa.Integer(), nullable=False),
+    sa.Column('refreshed_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('refresh_count', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('key', name=op.f('pk_wechat_credential'))
     )
     op.create_table('account',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -358,6 +369,19 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.create_index('ix_webhook_delivery_status_next', ['status', 'next_attempt_at'], unique=False)
 
+    op.create_table('wechat_recipient',
+    sa.Column('account_id', sa.BigInteger(), autoincrement=False, nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('app_id', sa.String(length=64), nullable=False),
+    sa.Column('openid_sealed', sa.String(length=200), nullable=False),
+    sa.Column('consented_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_wechat_recipient_account_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_wechat_recipient_shop_id_shop')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_wechat_recipient'))
+    )
+    with op.batch_alter_table('wechat_recipient', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wechat_recipient_shop_id'), ['shop_id'], unique=False)
+
     op.create_table('appeal',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -450,6 +474,25 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_attempt', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_attempt_delivery_id'), ['delivery_id'], unique=False)
 
+    op.create_table('wechat_message',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('inbox_message_id', sa.BigInteger(), nullable=False),
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('next_attempt_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('last_error', sa.String(length=100), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_wechat_message_account_id_account')),
+    sa.ForeignKeyConstraint(['inbox_message_id'], ['inbox_message.id'], name=op.f('fk_wechat_message_inbox_message_id_inbox_message')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_wechat_message')),
+    sa.UniqueConstraint('inbox_message_id', name=op.f('uq_wechat_message_inbox_message_id'))
+    )
+    with op.batch_alter_table('wechat_message', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_wechat_message_account_id'), ['account_id'], unique=False)
+        batch_op.create_index('ix_wechat_message_status_next', ['status', 'next_attempt_at'], unique=False)
+
     op.create_table('assist',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('instance_id', sa.BigInteger(), nullable=False),
@@ -530,6 +573,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_assist_campaign_created')
 
     op.drop_table('assist')
+    with op.batch_alter_table('wechat_message', schema=None) as batch_op:
+        batch_op.drop_index('ix_wechat_message_status_next')
+        batch_op.drop_index(batch_op.f('ix_wechat_message_account_id'))
+
+    op.drop_table('wechat_message')
     with op.batch_alter_table('webhook_attempt', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_attempt_delivery_id'))
 
@@ -551,6 +599,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_appeal_account_id'))
 
     op.drop_table('appeal')
+    with op.batch_alter_table('wechat_recipient', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_wechat_recipient_shop_id'))
+
+    op.drop_table('wechat_recipient')
     with op.batch_alter_table('webhook_delivery', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_delivery_status_next')
 
@@ -613,6 +665,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_account_shop_id'))
 
     op.drop_table('account')
+    op.drop_table('wechat_credential')
     op.drop_table('shop')
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('ix_job_status_run_at')

@@ -1,0 +1,148 @@
+"""The WeChat channel of the inbox: an inbox message to a participant who asked for
+WeChat messages is also sent as a subscription message (`message/subscribe/send`).
+
+Never inline in a request: `send_inbox_message` queues a `wechat_message` row in the same
+transaction as the inbox message (so it exists iff the message committed), and the
+runners' periodic `notify.wechat_deliver` (wechat_tasks.py) sends it — claim committed
+before the network call, outcome recorded after, retried with backoff. The inbox keeps
+every message whatever WeChat does: WeChat is a second copy, never the only one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import TYPE_CHECKING, Literal
+
+from sqlalchemy.orm import Session
+
+from huzhu.config import Settings, WechatTemplate
+from huzhu.jobs.rules import backoff_seconds
+from huzhu.kit import clock
+from huzhu.notify import wechat_repository as repo
+from huzhu.notify.models import InboxMessage, WechatMessage
+
+if TYPE_CHECKING:
+    from huzhu.wechat.service import Wechat
+
+LEASE_SLACK_SECONDS = 30.0
+SKIPPED: Literal["skipped"] = "skipped"
+
+
+def queue_for_inbox_message(session: Session, message: InboxMessage) -> None:
+    # Imported here: the WeChat adapter records its own events through notify.service,
+    # which imports this module.
+    from huzhu.wechat import service as wechat
+
+    if not wechat.notifications_enabled(session, account_id=message.account_id):
+        return
+    session.add(
+        WechatMessage(
+            inbox_message_id=message.id,
+            account_id=message.account_id,
+            status="pending",
+            attempts=0,
+            next_attempt_at=message.created_at,
+            created_at=message.created_at,
+        )
+    )
+    session.flush()
+
+
+@dataclass(frozen=True, slots=True)
+class Work:
+    message_id: int
+    attempt: int
+    openid: str
+    template: WechatTemplate
+    title: str
+    body: str
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    error: str | None  # None: sent
+    permanent: bool = False
+    errcode: int | None = None
+
+
+def claim_due(session: Session, settings: Settings) -> Work | Literal["skipped"] | None:
+    """The next message to send, SKIPPED if the one claimed cannot be sent (no template
+    for its kind, or the person turned WeChat messages off), None when nothing is due."""
+    from huzhu.wechat import service as wechat
+
+    now = clock.utcnow()
+    lease = timedelta(seconds=settings.wechat.timeout_seconds * 2 + LEASE_SLACK_SECONDS)
+    claimed = repo.claim_next_due(session, now=now, lease_until=now + lease)
+    if claimed is None:
+        return None
+    inbox = session.get(InboxMessage, claimed.inbox_message_id)
+    template = settings.wechat.templates.get(inbox.kind) if inbox is not None else None
+    openid = wechat.recipient_openid(session, settings, account_id=claimed.account_id)
+    if inbox is None or template is None or openid is None:
+        reason = "no template for this kind" if template is None else "messages turned off"
+        repo.settle(
+            session,
+            message_id=claimed.id,
+            attempts=claimed.attempts,
+            values={"status": "skipped", "last_error": reason, "next_attempt_at": None},
+        )
+        return SKIPPED
+    return Work(
+        message_id=claimed.id,
+        attempt=claimed.attempts,
+        openid=openid,
+        template=template,
+        title=inbox.title,
+        body=inbox.body,
+    )
+
+
+def send(wechat_adapter: Wechat, work: Work) -> Outcome:
+    """Send outside any transaction. The adapter refreshes the token on 40001/42001."""
+    from huzhu.wechat import rules
+    from huzhu.wechat import service as wechat
+    from huzhu.wechat.errors import WechatApiError, WechatTransportError, WechatUnavailable
+
+    try:
+        wechat.send_subscribe_message(
+            wechat_adapter,
+            openid=work.openid,
+            template=work.template,
+            title=work.title,
+            body=work.body,
+        )
+    except WechatApiError as exc:
+        return Outcome(
+            error=f"errcode {exc.errcode}",
+            permanent=exc.errcode in rules.MESSAGE_PERMANENT_ERRORS,
+            errcode=exc.errcode,
+        )
+    except (WechatTransportError, WechatUnavailable) as exc:
+        return Outcome(error=type(exc).__name__)
+    return Outcome(error=None)
+
+
+def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome) -> str:
+    """Settle the attempt: sent, failed for good, or due again after a backoff (longer
+    when WeChat said busy or rate limited). Returns the new status."""
+    from huzhu.wechat import rules
+
+    now = clock.utcnow()
+    values: dict[str, object] = {"last_error": outcome.error}
+    if outcome.error is None:
+        values.update(status="sent", sent_at=now, next_attempt_at=None)
+    elif outcome.permanent or work.attempt >= settings.wechat.max_attempts:
+        values.update(status="failed", next_attempt_at=None)
+    else:
+        wait = backoff_seconds(
+            work.attempt,
+            base=settings.jobs.backoff_base_seconds,
+            cap=settings.jobs.backoff_max_seconds,
+        )
+        if outcome.errcode in rules.BUSY_ERRORS:
+            wait = max(wait, rules.busy_backoff_seconds(outcome.errcode or 0, work.attempt))
+        values.update(next_attempt_at=now + timedelta(seconds=wait))
+    repo.settle(session, message_id=work.message_id, attempts=work.attempt, values=values)
+    session.flush()
+    return str(values.get("status", "pending"))

@@ -1,0 +1,189 @@
+"""The console's campaign form: which fields each kind shows, parsing what a person typed
+(yuan with up to two decimals, UTC times) into the API's create body, and putting the
+engine's refusals back next to the field they name.
+
+The form's field names are the API's (`price_cents`, `prizes.0.value_cents` shown as
+`prize_value_0`), so a refusal from `campaigns.service` — the same one the API gives —
+lands next to the input it is about.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+
+from huzhu.campaigns.schemas import CampaignCreate
+from huzhu.errors import validation_errors
+
+KINDS = ("bargain", "groupbuy", "lottery", "unlock")
+CHANNELS = ("web", "own_app", "wechat_miniprogram", "wechat_web", "qr_offline")
+PRIZE_ROWS = 3
+_adapter: TypeAdapter[Any] = TypeAdapter(CampaignCreate)
+
+
+def _(message: str) -> str:
+    return message  # a msgid, translated in the template
+
+
+@dataclass(frozen=True, slots=True)
+class FormField:
+    name: str
+    label: str  # msgid
+    type: str  # text | textarea | yuan | int | select | datetime
+    required: bool = True
+    hint: str | None = None  # msgid
+    options: tuple[str, ...] = ()
+
+
+COMMON: tuple[FormField, ...] = (
+    FormField("name", _("Name"), "text"),
+    FormField("description", _("Description"), "textarea", required=False),
+    FormField(
+        "channel",
+        _("Where it is shared"),
+        "select",
+        options=CHANNELS,
+        hint=_("The engine refuses what the channel's rules forbid."),
+    ),
+    FormField("budget_cents", _("Subsidy budget (¥)"), "yuan", hint=_("Never exceeded.")),
+    FormField("inventory_total", _("Inventory (units)"), "int", hint=_("Never exceeded.")),
+)
+
+BY_KIND: dict[str, tuple[FormField, ...]] = {
+    "bargain": (
+        FormField("price_cents", _("Price (¥)"), "yuan"),
+        FormField("floor_cents", _("Floor price (¥)"), "yuan"),
+        FormField(
+            "max_helpers",
+            _("Most helpers needed"),
+            "int",
+            hint=_("The cuts reach the floor within this many assists."),
+        ),
+        FormField(
+            "split", _("How cuts are drawn"), "select", options=("double_mean", "front_loaded")
+        ),
+    ),
+    "groupbuy": (
+        FormField("team_size", _("Team size"), "int"),
+        FormField("price_cents", _("Price (¥)"), "yuan"),
+        FormField("group_price_cents", _("Group price (¥)"), "yuan"),
+    ),
+    "lottery": (
+        FormField("draw_at", _("Draw time (UTC)"), "datetime"),
+        FormField("entry_cap", _("Most entries per participant"), "int"),
+        FormField("base_entries", _("Entries for starting"), "int"),
+    ),
+    "unlock": (
+        FormField("helpers_needed", _("Assists needed"), "int"),
+        FormField("reward_cents", _("Reward value (¥)"), "yuan"),
+        FormField("reward_name", _("Reward"), "text", required=False),
+    ),
+}
+
+
+def fields_of(kind: str) -> tuple[FormField, ...]:
+    return COMMON + BY_KIND[kind]
+
+
+def parse_yuan(text: str) -> int:
+    """'199', '199.5', '199.50' → cents, exactly (Decimal, never float)."""
+    value = Decimal(text.replace(",", "").replace("¥", "").strip())
+    if value != value.quantize(Decimal("0.01")) or value < 0:
+        raise InvalidOperation
+    return int(value * 100)
+
+
+def parse(kind: str, data: dict[str, str]) -> tuple[dict[str, Any], dict[str, str]]:
+    """(create body, field errors of what could not even be read)."""
+    body: dict[str, Any] = {"kind": kind}
+    errors: dict[str, str] = {}
+    for field in fields_of(kind):
+        raw = data.get(field.name, "").strip()
+        if not raw:
+            if field.required:
+                errors[field.name] = "Field required"
+            continue
+        try:
+            body[field.name] = _convert(field.type, raw)
+        except (InvalidOperation, ValueError):
+            errors[field.name] = _bad_value(field.type)
+    if kind == "lottery":
+        body["prizes"] = _prizes(data, errors)
+    return body, errors
+
+
+def _convert(kind: str, raw: str) -> Any:
+    if kind == "yuan":
+        return parse_yuan(raw)
+    if kind == "int":
+        return int(raw)
+    if kind == "datetime":
+        value = datetime.fromisoformat(raw)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+    return raw
+
+
+def _bad_value(kind: str) -> str:
+    return {
+        "yuan": "Enter an amount in yuan with at most two decimals",
+        "int": "Enter a whole number",
+        "datetime": "Enter a date and time",
+    }.get(kind, "Invalid value")
+
+
+def _prizes(data: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
+    prizes: list[dict[str, Any]] = []
+    for i in range(PRIZE_ROWS):
+        name = data.get(f"prize_name_{i}", "").strip()
+        value = data.get(f"prize_value_{i}", "").strip()
+        quantity = data.get(f"prize_quantity_{i}", "").strip()
+        if not (name or value or quantity):
+            continue
+        row: dict[str, Any] = {"name": name}
+        try:
+            row["value_cents"] = parse_yuan(value)
+        except InvalidOperation:
+            errors[f"prize_value_{i}"] = _bad_value("yuan")
+        try:
+            row["quantity"] = int(quantity)
+        except ValueError:
+            errors[f"prize_quantity_{i}"] = _bad_value("int")
+        prizes.append(row)
+    return prizes
+
+
+def form_field(path: str) -> str:
+    """The form input an engine error path names (`prizes.1.value_cents` → prize_value_1)."""
+    parts = path.split(".")
+    if parts[0] == "prizes":
+        if len(parts) >= 3:
+            column = {"value_cents": "value", "quantity": "quantity"}.get(parts[2], "name")
+            return f"prize_{column}_{parts[1]}"
+        return "prize_name_0"
+    return parts[0]
+
+
+def validate(body: dict[str, Any]) -> tuple[Any | None, dict[str, str]]:
+    """The typed create body, or the schema's errors by form field."""
+    try:
+        return _adapter.validate_python(body), {}
+    except ValidationError as exc:
+        # Drop the union's tag ("bargain.") so fields are named as the form names them.
+        found = validation_errors([{**e, "loc": e["loc"][1:]} for e in exc.errors()])
+        return None, by_field(found)
+
+
+def by_field(found: list[dict[str, str]]) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    for item in found:
+        errors.setdefault(form_field(item["field"]), item["message"])
+    return errors
+
+
+def values_for_form(data: dict[str, str]) -> dict[str, str]:
+    """What the person typed, to fill the form again after a refusal."""
+    return {k: v for k, v in data.items() if k != "csrf_token"}

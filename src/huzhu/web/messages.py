@@ -1,0 +1,63 @@
+"""Short notices shown after a form, by stable code: translated here (the texts are
+gettext msgids, so the catalogs translate them), never built from user input."""
+
+from __future__ import annotations
+
+from fastapi import Request
+
+from huzhu.web.templating import gettext
+
+
+def _(message: str) -> str:
+    """Mark a msgid for extraction; translated when shown."""
+    return message
+
+
+NOTICES: dict[str, str] = {
+    "counted": _("Thank you: your assist counted."),
+    "held": _("Thank you: your assist is being checked and will count once it clears."),
+    "joined": _("You joined the team. You are charged only when the team is full."),
+    "started": _("Started. Friends who want to help can assist from this page."),
+    "signed_in": _("You are signed in."),
+    "signed_out": _("You are signed out."),
+    "created": _("Campaign created."),
+    "launched": _("Campaign launched."),
+    "paused": _("Campaign paused."),
+    "resumed": _("Campaign resumed."),
+    "ended": _("Campaign ended."),
+}
+
+ERRORS: dict[str, str] = {
+    "already_assisted": _("You already assisted this one: one assist per person."),
+    "self_assist": _("Your own assist does not count: ask a friend who wants to help."),
+    "instance_full": _("This one needs no more assists."),
+    "instance_closed": _("This one has ended."),
+    "daily_assist_limit": _("You reached today's assist limit for this campaign."),
+    "assist_refused": _("This assist could not be accepted."),
+    "account_restricted": _("Your account may not take part right now."),
+    "team_full": _("The team already has all its members."),
+    "team_closed": _("The team is no longer taking members."),
+    "already_in_team": _("You are already in this team."),
+    "instance_already_active": _("You already have one running in this campaign."),
+    "budget_exhausted": _("This campaign has no budget left for a new one."),
+    "out_of_stock": _("This campaign is out of stock."),
+    "campaign_not_open": _("This campaign is not open right now."),
+    "invalid_transition": _("The campaign cannot make that move from its current status."),
+    "not_now": _("That cannot happen at this time."),
+    "csrf_failed": _("The form expired. Reload the page and try again."),
+}
+
+
+GENERIC_ERROR = _("That did not work.")
+
+
+def notice(request: Request, code: str | None) -> str | None:
+    message = NOTICES.get(code or "")
+    return gettext(request, message) if message else None
+
+
+def error(request: Request, code: str | None) -> str | None:
+    if not code:
+        return None
+    message = ERRORS.get(code)
+    return gettext(request, message) if message else gettext(request, GENERIC_ERROR)

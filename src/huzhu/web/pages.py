@@ -1,0 +1,86 @@
+"""What every page route shares: a route class that answers errors with an HTML page
+instead of problem+json, form helpers, and safe redirects."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
+from starlette.responses import RedirectResponse, Response
+
+from huzhu.config import Settings
+from huzhu.db import Database
+from huzhu.errors import HuzhuError
+from huzhu.web import security
+from huzhu.web.templating import render
+
+T = TypeVar("T")
+
+
+class PageRoute(APIRoute):
+    """A HuzhuError raised by a service becomes the error page with the same status and
+    stable code, so a person gets a page and a test can still read the code."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except HuzhuError as exc:
+                return error_page(request, exc)
+
+        return handle
+
+
+def error_page(request: Request, exc: HuzhuError) -> Response:
+    return render(
+        request,
+        "error.html",
+        status=exc.status,
+        status_code=exc.status,
+        code=exc.code,
+        detail=exc.detail,
+        title=exc.title,
+    )
+
+
+def local_path(target: str | None, default: str) -> str:
+    """Only a path on this site: `next=` must never send a person elsewhere."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return default
+
+
+def redirect(path: str, **query: Any) -> RedirectResponse:
+    """303 See Other after a form POST (the browser then GETs the page)."""
+    clean = {k: v for k, v in query.items() if v is not None}
+    url = path + ("?" + urlencode(clean) if clean else "")
+    return RedirectResponse(url, status_code=303)
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """The submitted form as plain strings, after the CSRF check."""
+    form = await request.form()
+    data = {k: v for k, v in form.items() if isinstance(v, str)}
+    settings: Settings = request.app.state.settings
+    security.check_csrf(request, settings, data.get(security.CSRF_FIELD))
+    return data
+
+
+async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in ONE thread-pool call inside one unit of work (committed at the end,
+    rolled back on error). One call, not a session held across awaits: on SQLite the
+    write lock must not wait on the event loop (see docs/architecture.md)."""
+    db: Database = request.app.state.db
+
+    def _run() -> T:
+        with db.unit_of_work() as session:
+            return work(session)
+
+    return await run_in_threadpool(_run)

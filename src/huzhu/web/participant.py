@@ -1,0 +1,400 @@
+"""Participant pages: the instance page a share leads to, starting an activity, my
+activities, my spending, and the local demo sign-in.
+
+Honesty on every page (DESIGN: consumer protection): a bargain shows the cents remaining
+and the most helpers still needed; a lottery its prizes, entries and the commitment
+hash; a team its members k/K, expiry and refund promise; an unlock its assists n/N.
+Who helped is never shown. Sharing is offered, never required to see anything.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from huzhu.accounts import service as accounts
+from huzhu.accounts.errors import ShopNotFound
+from huzhu.assists import groupbuy
+from huzhu.assists import service as assists
+from huzhu.assists.hotpath import HotPath
+from huzhu.assists.schemas import CampaignActivity, InstanceView
+from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.schemas import PublicCampaignView
+from huzhu.config import Settings
+from huzhu.errors import Forbidden, HuzhuError
+from huzhu.kit import clock
+from huzhu.pagination import PageParams
+from huzhu.payments import service as payments
+from huzhu.web import auth, i18n, messages, security
+from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, local_path, redirect
+from huzhu.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+LIST = PageParams(limit=50)
+NAME_MAX = 64
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _signed_in(request: Request) -> tuple[int, int]:
+    found = auth.participant(request, _settings(request))
+    if found is None:
+        raise _NotSignedIn()
+    return found
+
+
+class _NotSignedIn(Forbidden):
+    code = "sign_in_required"
+    title = "Sign in first"
+
+
+# -- home, language ----------------------------------------------------------------------
+
+
+@router.get("/")
+async def home(request: Request) -> Response:
+    settings = _settings(request)
+    who = auth.participant(request, settings)
+
+    def _live(session: Session) -> list[PublicCampaignView]:
+        if who is None:
+            return []
+        listed = campaigns.list_campaigns(session, LIST, shop_id=who[0], status="live").items
+        return [campaigns.public_view(session, c.id) for c in listed]
+
+    live = await in_unit_of_work(request, _live)
+    return render(
+        request,
+        "participant/home.html",
+        viewer=auth.viewer(request, settings),
+        campaigns=live,
+        notice=messages.notice(request, request.query_params.get("notice")),
+        error=messages.error(request, request.query_params.get("error")),
+    )
+
+
+@router.get("/lang/{tag}")
+async def switch_language(tag: str, request: Request) -> Response:
+    """The language switch: a preference cookie, nothing else (so a plain link is fine)."""
+    lang = i18n.by_tag(tag) or i18n.DEFAULT
+    response = redirect(local_path(request.query_params.get("next"), "/"))
+    security.set_cookie(
+        response,
+        request,
+        _settings(request),
+        name=i18n.LANG_COOKIE,
+        value=lang.tag,
+        max_age=365 * 24 * 3600,
+    )
+    return response
+
+
+# -- local demo sign-in ------------------------------------------------------------------
+
+
+@router.get("/signin")
+async def signin_form(request: Request) -> Response:
+    settings = _settings(request)
+    return render(
+        request,
+        "participant/signin.html",
+        status=200 if settings.accounts.local_login_open else 403,
+        viewer=auth.viewer(request, settings),
+        open=settings.accounts.local_login_open,
+        values={"shop": "demo", "name": ""},
+        errors={},
+        next=local_path(request.query_params.get("next"), "/"),
+    )
+
+
+@router.post("/signin")
+async def signin(request: Request) -> Response:
+    settings = _settings(request)
+    data = await form_of(request)
+    target = local_path(data.get("next"), "/")
+    if not settings.accounts.local_login_open:
+        raise Forbidden("the open local sign-in is disabled")
+    values = {"shop": data.get("shop", "").strip(), "name": data.get("name", "").strip()}
+    errors: dict[str, str] = {}
+    if not values["name"]:
+        errors["name"] = "required"
+    elif len(values["name"]) > NAME_MAX:
+        errors["name"] = "too_long"
+    if not values["shop"]:
+        errors["shop"] = "required"
+    if not errors:
+        try:
+            token, expires = await in_unit_of_work(
+                request, lambda session: _participant_login(session, settings, values)
+            )
+        except ShopNotFound:
+            errors["shop"] = "unknown_shop"
+    if errors:
+        return render(
+            request,
+            "participant/signin.html",
+            status=422,
+            viewer=auth.viewer(request, settings),
+            open=True,
+            values=values,
+            errors=errors,
+            next=target,
+        )
+    response = redirect(target, notice="signed_in")
+    max_age = int((expires - clock.utcnow()).total_seconds())
+    security.set_cookie(
+        response,
+        request,
+        settings,
+        name=security.PARTICIPANT_COOKIE,
+        value=token,
+        max_age=max_age,
+    )
+    return response
+
+
+def _participant_login(
+    session: Session, settings: Settings, values: dict[str, str]
+) -> tuple[str, datetime]:
+    # The name is the local provider's subject (stored only as a keyed hash); it is not
+    # shown to anyone else: helpers stay anonymous without their consent.
+    token, expires, _ = accounts.participant_login(
+        session, settings, shop_slug=values["shop"], subject=values["name"], display_name=None
+    )
+    return token, expires
+
+
+@router.post("/signout")
+async def signout(request: Request) -> Response:
+    await form_of(request)
+    response = redirect("/", notice="signed_out")
+    security.clear_cookie(response, request, _settings(request), name=security.PARTICIPANT_COOKIE)
+    return response
+
+
+# -- the instance page -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InstancePage:
+    view: InstanceView
+    campaign: PublicCampaignView
+    terms: dict[str, Any]
+    team: groupbuy.TeamView | None
+    activity: CampaignActivity | None
+
+
+def _instance_page(session: Session, settings: Settings, instance_id: int) -> InstancePage:
+    instance = assists.get_instance(session, instance_id)
+    view = assists.describe(instance)
+    campaign = campaigns.public_view(session, instance.campaign_id)
+    # The terms this instance started under, not the campaign's current ones.
+    terms = campaigns.get_version(session, instance.campaign_version_id).rules
+    team = (
+        groupbuy.team_view(session, settings, instance.id) if instance.kind == "groupbuy" else None
+    )
+    activity = None
+    if instance.kind == "lottery":
+        activity = assists.campaign_activity(
+            session, shop_id=instance.shop_id, campaign_id=instance.campaign_id
+        )
+    return InstancePage(view=view, campaign=campaign, terms=terms, team=team, activity=activity)
+
+
+def _initiator_of(session: Session, instance_id: int) -> int:
+    return assists.get_instance(session, instance_id).initiator_id
+
+
+@router.get("/i/{instance_id}")
+async def instance_page(instance_id: int, request: Request) -> Response:
+    settings = _settings(request)
+    page = await in_unit_of_work(
+        request, lambda session: _instance_page(session, settings, instance_id)
+    )
+    who = auth.participant(request, settings)
+    mine = False
+    if who is not None:
+        mine = await in_unit_of_work(
+            request, lambda session: _initiator_of(session, instance_id) == who[1]
+        )
+    share_url = str(request.url_for("instance_page", instance_id=instance_id))
+    return render(
+        request,
+        "participant/instance.html",
+        viewer=auth.viewer(request, settings),
+        page=page,
+        view=page.view,
+        campaign=page.campaign,
+        terms=page.terms,
+        team=page.team,
+        mine=mine,
+        signed_in=who is not None,
+        share_url=share_url,
+        form_key=secrets.token_urlsafe(12),
+        notice=messages.notice(request, request.query_params.get("notice")),
+        error=messages.error(request, request.query_params.get("error")),
+    )
+
+
+@router.post("/i/{instance_id}/assist")
+async def assist(instance_id: int, request: Request) -> Response:
+    """The same hot path as POST /api/v1/instances/{id}/assists (HotPath.give)."""
+    data = await form_of(request)
+    shop_id, helper_id = _signed_in(request)
+    hotpath: HotPath = request.app.state.hotpath
+    back = f"/i/{instance_id}"
+    try:
+        outcome = await hotpath.give(
+            instance_id=instance_id,
+            shop_id=shop_id,
+            helper_id=helper_id,
+            # A double click sends the same form twice: one assist, the same answer.
+            idempotency_key=_form_key(data),
+        )
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(back, error=exc.code)
+    return redirect(back, notice="held" if outcome.assist_status == "held" else "counted")
+
+
+def _form_key(data: dict[str, str]) -> str | None:
+    key = data.get("form_key", "").strip()
+    return f"web:{key}" if 8 <= len(key) <= 100 else None
+
+
+@router.post("/i/{instance_id}/join")
+async def join(instance_id: int, request: Request) -> Response:
+    """Join a group-buy team by ordering (authorized now, charged when the team fills)."""
+    await form_of(request)
+    shop_id, account_id = _signed_in(request)
+    settings = _settings(request)
+    try:
+        await in_unit_of_work(
+            request,
+            lambda session: groupbuy.join_team(
+                session,
+                settings,
+                payments.get_provider(settings),
+                shop_id=shop_id,
+                team_id=instance_id,
+                account_id=account_id,
+            ),
+        )
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(f"/i/{instance_id}", error=exc.code)
+    return redirect(f"/i/{instance_id}", notice="joined")
+
+
+@router.post("/c/{campaign_id}/start")
+async def start(campaign_id: int, request: Request) -> Response:
+    """Start a bargain, lottery or unlock instance, or open a team by ordering."""
+    await form_of(request)
+    shop_id, account_id = _signed_in(request)
+    settings = _settings(request)
+
+    def _start(session: Session) -> int:
+        public = campaigns.public_view(session, campaign_id)
+        if public.kind == "groupbuy":
+            team, _ = groupbuy.open_team(
+                session,
+                settings,
+                payments.get_provider(settings),
+                shop_id=shop_id,
+                campaign_id=campaign_id,
+                leader_id=account_id,
+            )
+            return team.id
+        return assists.start_instance(
+            session, settings, shop_id=shop_id, campaign_id=campaign_id, account_id=account_id
+        ).id
+
+    try:
+        instance_id = await in_unit_of_work(request, _start)
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect("/", error=exc.code)
+    return redirect(f"/i/{instance_id}", notice="started")
+
+
+# -- my activities, my spending ----------------------------------------------------------
+
+
+@router.get("/me")
+async def my_activities(request: Request) -> Response:
+    settings = _settings(request)
+    who = auth.participant(request, settings)
+    if who is None:
+        return redirect("/signin", next="/me")
+    shop_id, account_id = who
+
+    def _mine(session: Session) -> tuple[list[InstanceView], list[Any], dict[int, str]]:
+        started, _ = assists.list_my_instances(
+            session, LIST, shop_id=shop_id, account_id=account_id
+        )
+        given, _ = assists.list_assists_given(session, LIST, shop_id=shop_id, account_id=account_id)
+        names = {
+            c.id: c.name
+            for c in campaigns.list_campaigns(session, PageParams(limit=200), shop_id=shop_id).items
+        }
+        return [assists.describe(i) for i in started], list(given), names
+
+    started, given, names = await in_unit_of_work(request, _mine)
+    return render(
+        request,
+        "participant/me.html",
+        viewer=auth.viewer(request, settings),
+        started=started,
+        given=given,
+        names=names,
+    )
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of the current week."""
+    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    return day - timedelta(days=day.weekday())
+
+
+def month_start(now: datetime) -> datetime:
+    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+@router.get("/me/spending")
+async def my_spending(request: Request) -> Response:
+    settings = _settings(request)
+    who = auth.participant(request, settings)
+    if who is None:
+        return redirect("/signin", next="/me/spending")
+    shop_id, account_id = who
+    now = clock.utcnow()
+
+    def _spending(session: Session) -> tuple[Any, Any]:
+        week = assists.spending_of(
+            session, shop_id=shop_id, account_id=account_id, since=week_start(now)
+        )
+        month = assists.spending_of(
+            session, shop_id=shop_id, account_id=account_id, since=month_start(now)
+        )
+        return week, month
+
+    week, month = await in_unit_of_work(request, _spending)
+    return render(
+        request,
+        "participant/spending.html",
+        viewer=auth.viewer(request, settings),
+        week=week,
+        month=month,
+    )

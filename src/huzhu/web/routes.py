@@ -1,0 +1,18 @@
+"""Wiring of the web pages into the app: the page routers and our static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from huzhu.web import console, participant
+
+STATIC = Path(__file__).parent / "static"
+
+
+def install(app: FastAPI) -> None:
+    app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    app.include_router(console.router)
+    app.include_router(participant.router)

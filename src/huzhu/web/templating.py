@@ -1,0 +1,111 @@
+"""Rendering pages: one Jinja2 environment per language with the gettext catalog
+installed (`jinja2.ext.i18n`, new-style: `_()` escapes and formats), autoescaping on.
+
+Every page gets the same context: the language and the switch, the CSRF field, and who
+is signed in. A page route passes only what it shows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from starlette.responses import HTMLResponse
+
+from huzhu.config import Settings
+from huzhu.kit import clock
+from huzhu.kit.money import format_cny
+from huzhu.web import i18n, security
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+
+@cache
+def environment(code: str) -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_translations(i18n.translations(code), newstyle=True)  # type: ignore[attr-defined]
+    env.filters["cny"] = format_cny
+    env.filters["when"] = format_when
+    return env
+
+
+def format_when(value: datetime | str | None) -> str:
+    """A time as people read it, in UTC and saying so (pages never guess a zone)."""
+    if value is None:
+        return "—"
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return clock.as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
+@dataclass(frozen=True, slots=True)
+class Viewer:
+    """Who is looking: a signed-in participant and/or operator (a browser may be both
+    in the demo), by ids only."""
+
+    participant_id: int | None = None
+    participant_shop_id: int | None = None
+    operator_role: str | None = None
+
+
+def language(request: Request) -> i18n.Language:
+    return i18n.negotiate(
+        cookie=request.cookies.get(i18n.LANG_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+def gettext(request: Request, message: str, **variables: Any) -> str:
+    """A translated message outside templates (flash notices, error texts)."""
+    text = i18n.translations(language(request).code).gettext(message)
+    return text % variables if variables else text
+
+
+def render(
+    request: Request,
+    name: str,
+    *,
+    status: int = 200,
+    viewer: Viewer | None = None,
+    **context: Any,
+) -> HTMLResponse:
+    settings: Settings = request.app.state.settings
+    lang = language(request)
+    seed, new_seed = security.csrf_seed(request)
+    body = (
+        environment(lang.code)
+        .get_template(name)
+        .render(
+            lang=lang,
+            languages=i18n.LANGUAGES,
+            csrf_field=security.CSRF_FIELD,
+            csrf_token=security.csrf_token(settings, seed),
+            viewer=viewer or Viewer(),
+            path=request.url.path,
+            **context,
+        )
+    )
+    response = HTMLResponse(body, status_code=status)
+    # Pages hold personal numbers (spending) and per-user forms: never cache them.
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Content-Security-Policy"] = (
+        "default-src 'self'; img-src 'self' data:; frame-ancestors 'none'; form-action 'self'"
+    )
+    if new_seed:
+        security.set_cookie(
+            response, request, settings, name=security.CSRF_COOKIE, value=seed, max_age=None
+        )
+    return response
