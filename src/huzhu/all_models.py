@@ -5,6 +5,7 @@ from huzhu.assists import models as assists_models
 from huzhu.campaigns import models as campaigns_models
 from huzhu.enforcement import models as enforcement_models
 from huzhu.idempotency import models as idempotency_models
+from huzhu.invites import models as invites_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
@@ -17,6 +18,7 @@ __all__ = [
     "campaigns_models",
     "enforcement_models",
     "idempotency_models",
+    "invites_models",
     "jobs_models",
     "notify_models",
     "payments_models",

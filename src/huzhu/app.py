@@ -24,6 +24,7 @@ from huzhu.db import Database
 from huzhu.enforcement.api import router as enforcement_router
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from huzhu.idempotency.middleware import IdempotencyMiddleware
+from huzhu.invites.api import router as invites_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
@@ -45,6 +46,7 @@ def api_routers() -> list[APIRouter]:
         groupbuy_router,
         lottery_router,
         notify_router,
+        invites_router,
         review_router,
         enforcement_router,
         jobs_router,

@@ -37,6 +37,12 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/wechat/jssdk-config"),
     ("GET", "/api/v1/wechat/oauth/authorize"),
     ("GET", "/api/v1/wechat/oauth/callback"),
+    # invites: anyone holding a share link may open it or print its QR code, and an
+    # invite's one-tap opt-out works without signing in (the token is the authority).
+    ("POST", "/api/v1/shares/{token}/open"),
+    ("GET", "/api/v1/shares/{token}/qr.png"),
+    ("GET", "/api/v1/shares/{token}/qr.svg"),
+    ("POST", "/api/v1/opt-outs/{token}"),
 }
 
 

@@ -39,6 +39,8 @@ SEMANTIC_VALIDATION = {
     ("POST", "/api/v1/campaigns"),
     ("PATCH", "/api/v1/campaigns/{campaign_id}"),
     ("POST", "/api/v1/campaigns/{campaign_id}/schedule"),
+    # invites: a time zone must be one of the server's IANA zones (422 naming it).
+    ("PUT", "/api/v1/me/invite-preferences"),
 }
 
 

@@ -40,6 +40,9 @@ class Permission(StrEnum):
     ASSIST_GIVE = "assist.give"
     PURCHASE_MAKE = "purchase.make"
     INBOX_READ = "inbox.read"
+    SHARE_ISSUE = "share.issue"  # issue / list / revoke links to one's own instance
+    INVITE_SEND = "invite.send"  # direct invites to people and groups
+    INVITE_CONSENT = "invite.consent"  # one's invite preferences, mutes, blocks, contacts
     WECHAT_MESSAGES = "wechat.messages"  # see / stop one's own WeChat messages
     # The review queue and the enforcement ladder (analysts and owners) …
     REVIEW_READ = "review.read"
@@ -83,6 +86,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.PARTICIPANT: frozenset(
         {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
+        | {P.SHARE_ISSUE, P.INVITE_SEND, P.INVITE_CONSENT}
         | {P.WECHAT_MESSAGES}
         | {P.REPORT_FILE, P.APPEAL_FILE, P.ENFORCEMENT_READ_OWN}
     ),

@@ -110,6 +110,11 @@ class Assist(Base):
     slot: Mapped[int | None] = mapped_column(Integer, nullable=True)
     value: Mapped[int] = mapped_column(BigInteger, default=0)
     channel: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    # The share link (and its recorded open) the helper came through, when they said so:
+    # an assist with a link but no open is a signal for scoring. No foreign keys: the hot
+    # path reads the link's row itself inside the same transaction.
+    share_link_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    share_open_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     risk_decision: Mapped[str] = mapped_column(String(10), default="count")
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)
     risk_reasons: Mapped[list[str]] = mapped_column(JSONType, default=list)

@@ -126,3 +126,18 @@ def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purch
             Purchase.instance_id == instance_id, Purchase.account_id == account_id
         )
     ).one_or_none()
+
+
+def assisted_between(session: Session, a: int, b: int) -> bool:
+    """Has either of the two counted an assist on an instance of the other?"""
+    stmt = (
+        select(Assist.id)
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(
+            Assist.status == "counted",
+            ((Assist.helper_id == a) & (Instance.initiator_id == b))
+            | ((Assist.helper_id == b) & (Instance.initiator_id == a)),
+        )
+        .limit(1)
+    )
+    return session.execute(stmt).first() is not None

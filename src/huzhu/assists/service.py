@@ -548,3 +548,11 @@ def _close_instance(
         subject_id=instance.id,
         payload={"instance_id": instance.id, **payload},
     )
+
+
+# -- for other domains ---------------------------------------------------------------------
+
+
+def have_assisted_between(session: Session, a: int, b: int) -> bool:
+    """A counted assist either way between two accounts (invites: "contacts")."""
+    return repo.assisted_between(session, a, b)

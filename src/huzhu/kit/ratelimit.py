@@ -16,6 +16,7 @@ import math
 import time
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import cast
 
 from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
@@ -50,6 +51,31 @@ class RateLimiter:
     def test(self, key: str, rate: str) -> bool:
         """Would a hit be allowed? (Counts nothing.)"""
         return bool(self._limiter.test(_rate(rate), key))
+
+    def acquire(self, key: str, *, limit: int, per: str) -> bool:
+        """Take one unit of a cap whose size may change between calls (a reputation
+        shrinks it): one atomic increment of a counter that does not depend on `limit`,
+        allowed when the new count is at most `limit`. A refusal gives its unit back at
+        once, so the counter only ever holds units that were granted (plus, for an
+        instant, ones about to be returned): N concurrent calls against a limit of C are
+        granted exactly min(N, C) on one process (memory) or many (Redis INCRBY)."""
+        item = _rate(f"1/{per}")
+        storage_key = item.key_for(key)
+        count = cast(int, self._storage.incr(storage_key, item.get_expiry(), amount=1))
+        if count <= limit:
+            return True
+        self._storage.incr(storage_key, item.get_expiry(), amount=-1)
+        return False
+
+    def release(self, key: str, *, per: str) -> None:
+        """Give back a unit `acquire` granted, when a later check refused the request."""
+        item = _rate(f"1/{per}")
+        self._storage.incr(item.key_for(key), item.get_expiry(), amount=-1)
+
+    def acquire_window(self, key: str, *, per: str) -> Window:
+        """The window of an `acquire` counter (for its `reset_at` and `retry_after`;
+        `remaining` is meaningless here)."""
+        return self.window(key, f"1/{per}")
 
     def window(self, key: str, rate: str) -> Window:
         stats = self._limiter.get_window_stats(_rate(rate), key)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:10:13.179092
+Create Date: 2026-11-25 09:02:34.490080
 """
 
 from __future__ import annotations
@@ -197,6 +197,28 @@ def upgrade() -> None:
     with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_webhook_endpoint_shop_id'), ['shop_id'], unique=False)
 
+    op.create_table('account_block',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('blocked_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_account_block_account_id_account')),
+    sa.ForeignKeyConstraint(['blocked_id'], ['account.id'], name=op.f('fk_account_block_blocked_id_account')),
+    sa.PrimaryKeyConstraint('account_id', 'blocked_id', name=op.f('pk_account_block'))
+    )
+    with op.batch_alter_table('account_block', schema=None) as batch_op:
+        batch_op.create_index('ix_account_block_blocked_created', ['blocked_id', 'created_at'], unique=False)
+
+    op.create_table('account_mute',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('muted_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_account_mute_account_id_account')),
+    sa.ForeignKeyConstraint(['muted_id'], ['account.id'], name=op.f('fk_account_mute_muted_id_account')),
+    sa.PrimaryKeyConstraint('account_id', 'muted_id', name=op.f('pk_account_mute'))
+    )
+    with op.batch_alter_table('account_mute', schema=None) as batch_op:
+        batch_op.create_index('ix_account_mute_muted_created', ['muted_id', 'created_at'], unique=False)
+
     op.create_table('api_token',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -230,6 +252,14 @@ def upgrade() -> None:
     with op.batch_alter_table('campaign_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_campaign_version_campaign_id'), ['campaign_id'], unique=False)
 
+    op.create_table('contact',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('contact_id', sa.BigInteger(), nullable=False),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_contact_account_id_account')),
+    sa.ForeignKeyConstraint(['contact_id'], ['account.id'], name=op.f('fk_contact_contact_id_account')),
+    sa.PrimaryKeyConstraint('account_id', 'contact_id', name=op.f('pk_contact'))
+    )
     op.create_table('enforcement_action',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('shop_id', sa.BigInteger(), nullable=False),
@@ -269,6 +299,18 @@ def upgrade() -> None:
     with op.batch_alter_table('inbox_message', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inbox_message_account_id'), ['account_id'], unique=False)
 
+    op.create_table('invite_preference',
+    sa.Column('account_id', sa.BigInteger(), nullable=False),
+    sa.Column('accept_from', sa.String(length=10), nullable=False),
+    sa.Column('kinds', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=True),
+    sa.Column('quiet_start', sa.String(length=5), nullable=False),
+    sa.Column('quiet_end', sa.String(length=5), nullable=False),
+    sa.Column('time_zone', sa.String(length=64), nullable=False),
+    sa.Column('daily_max', sa.Integer(), nullable=False),
+    sa.Column('updated_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['account_id'], ['account.id'], name=op.f('fk_invite_preference_account_id_account')),
+    sa.PrimaryKeyConstraint('account_id', name=op.f('pk_invite_preference'))
+    )
     op.create_table('lottery_draw',
     sa.Column('campaign_id', sa.BigInteger(), nullable=False),
     sa.Column('commitment_hex', sa.String(length=64), nullable=False),
@@ -502,6 +544,8 @@ def upgrade() -> None:
     sa.Column('slot', sa.Integer(), nullable=True),
     sa.Column('value', sa.BigInteger(), nullable=False),
     sa.Column('channel', sa.String(length=20), nullable=True),
+    sa.Column('share_link_id', sa.BigInteger(), nullable=True),
+    sa.Column('share_open_id', sa.BigInteger(), nullable=True),
     sa.Column('risk_decision', sa.String(length=10), nullable=False),
     sa.Column('risk_score', sa.Float(), nullable=False),
     sa.Column('risk_reasons', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
@@ -517,6 +561,7 @@ def upgrade() -> None:
     with op.batch_alter_table('assist', schema=None) as batch_op:
         batch_op.create_index('ix_assist_campaign_created', ['campaign_id', 'created_at'], unique=False)
         batch_op.create_index('ix_assist_helper', ['helper_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assist_share_link_id'), ['share_link_id'], unique=False)
 
     op.create_table('instance_slot',
     sa.Column('instance_id', sa.BigInteger(), nullable=False),
@@ -529,6 +574,26 @@ def upgrade() -> None:
     with op.batch_alter_table('instance_slot', schema=None) as batch_op:
         batch_op.create_index('ix_instance_slot_assist', ['assist_id'], unique=False)
         batch_op.create_index('ix_instance_slot_free', ['instance_id', 'slot'], unique=False, sqlite_where=sa.text('assist_id IS NULL'), postgresql_where=sa.text('assist_id IS NULL'))
+
+    op.create_table('invite',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('sender_id', sa.BigInteger(), nullable=False),
+    sa.Column('recipient_id', sa.BigInteger(), nullable=False),
+    sa.Column('group_hash', sa.String(length=64), nullable=True),
+    sa.Column('share_link_id', sa.BigInteger(), nullable=True),
+    sa.Column('inbox_message_id', sa.BigInteger(), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], name=op.f('fk_invite_instance_id_instance')),
+    sa.ForeignKeyConstraint(['recipient_id'], ['account.id'], name=op.f('fk_invite_recipient_id_account')),
+    sa.ForeignKeyConstraint(['sender_id'], ['account.id'], name=op.f('fk_invite_sender_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_invite_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_invite'))
+    )
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.create_index('ix_invite_recipient_created', ['recipient_id', 'created_at'], unique=False)
+        batch_op.create_index('ix_invite_sender_created', ['sender_id', 'created_at'], unique=False)
 
     op.create_table('purchase',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -554,21 +619,72 @@ def upgrade() -> None:
     with op.batch_alter_table('purchase', schema=None) as batch_op:
         batch_op.create_index('ix_purchase_campaign', ['campaign_id'], unique=False)
 
+    op.create_table('share_link',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('sender_id', sa.BigInteger(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('group_hash', sa.String(length=64), nullable=True),
+    sa.Column('kid', sa.String(length=40), nullable=False),
+    sa.Column('issued_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('revoked_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], name=op.f('fk_share_link_instance_id_instance')),
+    sa.ForeignKeyConstraint(['sender_id'], ['account.id'], name=op.f('fk_share_link_sender_id_account')),
+    sa.ForeignKeyConstraint(['shop_id'], ['shop.id'], name=op.f('fk_share_link_shop_id_shop')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_share_link'))
+    )
+    with op.batch_alter_table('share_link', schema=None) as batch_op:
+        batch_op.create_index('ix_share_link_instance', ['instance_id'], unique=False)
+        batch_op.create_index('ix_share_link_sender_created', ['sender_id', 'created_at'], unique=False)
+
+    op.create_table('share_open',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('share_link_id', sa.BigInteger(), nullable=False),
+    sa.Column('shop_id', sa.BigInteger(), nullable=False),
+    sa.Column('instance_id', sa.BigInteger(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('ua_hash', sa.String(length=64), nullable=True),
+    sa.Column('ip_prefix_hash', sa.String(length=64), nullable=True),
+    sa.Column('opened_at', huzhu.db.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['share_link_id'], ['share_link.id'], name=op.f('fk_share_open_share_link_id_share_link')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_share_open'))
+    )
+    with op.batch_alter_table('share_open', schema=None) as batch_op:
+        batch_op.create_index('ix_share_open_link_opened', ['share_link_id', 'opened_at'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('share_open', schema=None) as batch_op:
+        batch_op.drop_index('ix_share_open_link_opened')
+
+    op.drop_table('share_open')
+    with op.batch_alter_table('share_link', schema=None) as batch_op:
+        batch_op.drop_index('ix_share_link_sender_created')
+        batch_op.drop_index('ix_share_link_instance')
+
+    op.drop_table('share_link')
     with op.batch_alter_table('purchase', schema=None) as batch_op:
         batch_op.drop_index('ix_purchase_campaign')
 
     op.drop_table('purchase')
+    with op.batch_alter_table('invite', schema=None) as batch_op:
+        batch_op.drop_index('ix_invite_sender_created')
+        batch_op.drop_index('ix_invite_recipient_created')
+
+    op.drop_table('invite')
     with op.batch_alter_table('instance_slot', schema=None) as batch_op:
         batch_op.drop_index('ix_instance_slot_free', sqlite_where=sa.text('assist_id IS NULL'), postgresql_where=sa.text('assist_id IS NULL'))
         batch_op.drop_index('ix_instance_slot_assist')
 
     op.drop_table('instance_slot')
     with op.batch_alter_table('assist', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assist_share_link_id'))
         batch_op.drop_index('ix_assist_helper')
         batch_op.drop_index('ix_assist_campaign_created')
 
@@ -624,6 +740,7 @@ def downgrade() -> None:
     op.drop_table('payment_txn')
     op.drop_table('lottery_secret')
     op.drop_table('lottery_draw')
+    op.drop_table('invite_preference')
     with op.batch_alter_table('inbox_message', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inbox_message_account_id'))
 
@@ -634,6 +751,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_enforcement_action_account_starts')
 
     op.drop_table('enforcement_action')
+    op.drop_table('contact')
     with op.batch_alter_table('campaign_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_campaign_version_campaign_id'))
 
@@ -643,6 +761,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_token_operator_id'))
 
     op.drop_table('api_token')
+    with op.batch_alter_table('account_mute', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_mute_muted_created')
+
+    op.drop_table('account_mute')
+    with op.batch_alter_table('account_block', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_block_blocked_created')
+
+    op.drop_table('account_block')
     with op.batch_alter_table('webhook_endpoint', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_webhook_endpoint_shop_id'))
 

@@ -1,0 +1,102 @@
+"""Queries of the invites domain, named by intent."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, Select, Table, delete, func, or_, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from huzhu.invites.models import (
+    AccountBlock,
+    AccountMute,
+    Contact,
+    Invite,
+    InvitePreference,
+    ShareLink,
+)
+
+RelationModel = type[AccountMute] | type[AccountBlock] | type[Contact]
+
+
+def share_link(session: Session, link_id: int) -> ShareLink | None:
+    return session.get(ShareLink, link_id)
+
+
+def share_links_of_sender_query(*, shop_id: int, sender_id: int) -> Select[ShareLink]:
+    return select(ShareLink).where(ShareLink.shop_id == shop_id, ShareLink.sender_id == sender_id)
+
+
+def preference(session: Session, account_id: int) -> InvitePreference | None:
+    return session.get(InvitePreference, account_id)
+
+
+def is_blocked_either_way(session: Session, a: int, b: int) -> bool:
+    stmt = select(AccountBlock.account_id).where(
+        or_(
+            (AccountBlock.account_id == a) & (AccountBlock.blocked_id == b),
+            (AccountBlock.account_id == b) & (AccountBlock.blocked_id == a),
+        )
+    )
+    return session.execute(stmt.limit(1)).first() is not None
+
+
+def has_muted(session: Session, *, account_id: int, sender_id: int) -> bool:
+    return session.get(AccountMute, (account_id, sender_id)) is not None
+
+
+def has_contact(session: Session, *, account_id: int, contact_id: int) -> bool:
+    return session.get(Contact, (account_id, contact_id)) is not None
+
+
+def _table(model: RelationModel) -> tuple[Table, str]:
+    """The relation's table and the name of its "other person" column."""
+    other = {AccountMute: "muted_id", AccountBlock: "blocked_id", Contact: "contact_id"}[model]
+    return cast(Table, model.__table__), other
+
+
+def add_relation(
+    session: Session, model: RelationModel, *, account_id: int, other_id: int, now: datetime
+) -> bool:
+    """Insert the pair unless it is there (True when it was added). ON CONFLICT DO
+    NOTHING, so two taps at once add it once and neither fails."""
+    table, other = _table(model)
+    values = {"account_id": account_id, other: other_id, "created_at": now}
+    dialect = session.get_bind().dialect.name
+    ins = pg_insert(table) if dialect == "postgresql" else sqlite_insert(table)
+    result = session.execute(ins.values(**values).on_conflict_do_nothing())
+    return bool(cast(CursorResult[Any], result).rowcount)
+
+
+def remove_relation(
+    session: Session, model: RelationModel, *, account_id: int, other_id: int
+) -> bool:
+    table, other = _table(model)
+    stmt = delete(table).where(table.c.account_id == account_id, table.c[other] == other_id)
+    return bool(cast(CursorResult[Any], session.execute(stmt)).rowcount)
+
+
+def relations_of(session: Session, model: RelationModel, account_id: int) -> list[int]:
+    table, other = _table(model)
+    stmt = select(table.c[other]).where(table.c.account_id == account_id)
+    return [int(v) for v in session.scalars(stmt.order_by(table.c[other]).limit(1000))]
+
+
+def invites_sent_since(session: Session, *, sender_id: int, since: datetime) -> int:
+    stmt = select(func.count()).where(Invite.sender_id == sender_id, Invite.created_at >= since)
+    return int(session.scalar(stmt) or 0)
+
+
+def mutes_and_blocks_of_sender_since(session: Session, *, sender_id: int, since: datetime) -> int:
+    """People who muted or blocked the sender lately (one who did both counts twice: a
+    block is the stronger signal)."""
+    mutes = select(func.count()).where(
+        AccountMute.muted_id == sender_id, AccountMute.created_at >= since
+    )
+    blocks = select(func.count()).where(
+        AccountBlock.blocked_id == sender_id, AccountBlock.created_at >= since
+    )
+    return int(session.scalar(mutes) or 0) + int(session.scalar(blocks) or 0)

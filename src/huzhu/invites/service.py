@@ -1,0 +1,767 @@
+"""Use cases of the invites domain: share links and opens, preferences, mute / block /
+contacts, and direct invites under consent and caps.
+
+Caps are counted in `kit.ratelimit` (memory in embedded mode, Redis when configured),
+not in the database: the counters are shared by every worker and cost no row lock. A
+unit is taken only after every consent check passed, and given back when a later step
+refuses or fails, so a refused invite never uses up anybody's cap.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import segno
+from sqlalchemy import Select
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.assists import service as assists
+from huzhu.assists.schemas import InstanceView
+from huzhu.config import Settings
+from huzhu.enforcement import service as enforcement
+from huzhu.errors import HuzhuError, InvalidInput
+from huzhu.invites import repository as repo
+from huzhu.invites import rules
+from huzhu.invites.errors import (
+    Blocked,
+    CannotActOnSelf,
+    GroupLinkCap,
+    GroupRequired,
+    InstanceNotOpen,
+    InvalidOptOut,
+    InviteSelf,
+    InvitesNotAccepted,
+    KindNotWanted,
+    LinkExpired,
+    LinkRetiredKey,
+    LinkRevoked,
+    LinkTampered,
+    LinkUnknownKey,
+    Muted,
+    NotYourInstance,
+    QuietHours,
+    RecipientDailyMax,
+    RecipientNotFound,
+    SenderCap,
+    ShareLinkNotFound,
+)
+from huzhu.invites.models import (
+    AccountBlock,
+    AccountMute,
+    Contact,
+    Invite,
+    InvitePreference,
+    ShareLink,
+    ShareOpen,
+)
+from huzhu.kit import clock, signing
+from huzhu.kit.ratelimit import RateLimiter
+from huzhu.notify import service as notify
+
+# -- keys ---------------------------------------------------------------------------------
+
+_keyrings: dict[int, tuple[Settings, rules.Keyring]] = {}
+_limiters: dict[str, RateLimiter] = {}
+
+
+def _secret(settings: Settings) -> bytes:
+    return settings.security.secret_key.get_secret_value().encode()
+
+
+def keyring(settings: Settings) -> rules.Keyring:
+    """The share-link keys of these settings, built once (the hot path asks per assist).
+    Without configured keys, one key "k0" is derived from security.secret_key, so the
+    embedded mode needs no setting and a changed secret key retires old links."""
+    cached = _keyrings.get(id(settings))
+    if cached is not None and cached[0] is settings:
+        return cached[1]
+    conf = settings.invites
+    if conf.link_keys:
+        keys = {kid: s.get_secret_value().encode() for kid, s in conf.link_keys.items()}
+    else:
+        keys = {"k0": signing.hmac_sha256(_secret(settings), b"share-link-key:k0")}
+    ring = rules.Keyring(
+        keys=keys, active_kid=conf.link_active_kid, retired=frozenset(conf.link_retired_kids)
+    )
+    _keyrings[id(settings)] = (settings, ring)
+    return ring
+
+
+def limiter(settings: Settings) -> RateLimiter:
+    """One limiter per storage per process: memory counts must be shared by every
+    request of this process, Redis ones by every process."""
+    url = settings.redis.url or "memory://"
+    found = _limiters.get(url)
+    if found is None:
+        found = _limiters[url] = RateLimiter(url)
+    return found
+
+
+def _hash(settings: Settings, value: str, purpose: str) -> str:
+    return signing.keyed_hash(_secret(settings), value, purpose=purpose)
+
+
+def share_url(settings: Settings, token: str) -> str:
+    return f"{settings.base_url.rstrip('/')}/s/{token}"
+
+
+# -- the enforcement ladder's say ---------------------------------------------------------
+
+
+def _assert_may_invite(session: Session, account_id: int, now: datetime) -> None:
+    """Invite restrictions of the enforcement ladder bind sending invites and issuing
+    share links alike (403 `invite_restricted` with reason and until)."""
+    enforcement.assert_may_invite(session, account_id, now)
+
+
+# -- share links --------------------------------------------------------------------------
+
+_LINK_ERRORS: dict[rules.LinkProblem, type[HuzhuError]] = {
+    rules.LinkProblem.TAMPERED: LinkTampered,
+    rules.LinkProblem.UNKNOWN_KEY: LinkUnknownKey,
+    rules.LinkProblem.RETIRED_KEY: LinkRetiredKey,
+    rules.LinkProblem.EXPIRED: LinkExpired,
+}
+_LINK_DETAILS = {
+    rules.LinkProblem.TAMPERED: "the link was changed or cut short; ask the sender for it again",
+    rules.LinkProblem.UNKNOWN_KEY: "the link's key is not one of this server's",
+    rules.LinkProblem.RETIRED_KEY: "the link was signed with a key that is no longer used; "
+    "ask the sender for a new link",
+    rules.LinkProblem.EXPIRED: "the link has expired; ask the sender for a new one",
+}
+
+
+def verify_share_token(settings: Settings, token: str, *, now: datetime) -> rules.LinkClaims:
+    """The claims of a genuine, unexpired link, by its HMAC alone (no query), or the
+    HuzhuError naming why not. Revocation needs the row: see `open_share`."""
+    found = rules.verify_link(keyring(settings), token, now_epoch=now.timestamp())
+    if isinstance(found, rules.LinkProblem):
+        raise _LINK_ERRORS[found](_LINK_DETAILS[found])
+    return found
+
+
+def _own_active_instance(
+    session: Session, *, shop_id: int, account_id: int, instance_id: int
+) -> Any:
+    instance = assists.get_instance(session, instance_id, shop_id=shop_id)
+    if instance.initiator_id != account_id:
+        raise NotYourInstance("only the instance's initiator may share or invite for it")
+    if instance.status != "active":
+        raise InstanceNotOpen(f"the instance is {instance.status}", status=instance.status)
+    return instance
+
+
+@contextmanager
+def _capped(
+    settings: Settings, key: str, *, limit: int, per: str, error: HuzhuError
+) -> Iterator[None]:
+    """Hold one unit of a cap for the block; give it back if the block raises."""
+    lim = limiter(settings)
+    if not lim.acquire(key, limit=limit, per=per):
+        error.extra["retry_after"] = lim.acquire_window(key, per=per).retry_after
+        error.extra.setdefault("limit", limit)
+        raise error
+    try:
+        yield
+    except BaseException:
+        lim.release(key, per=per)
+        raise
+
+
+def issue_share_link(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    account_id: int,
+    instance_id: int,
+    channel: str,
+    group_ref: str | None = None,
+    ttl_seconds: int | None = None,
+) -> tuple[ShareLink, str]:
+    """A signed link to the caller's own active instance, and its token."""
+    now = clock.utcnow()
+    instance = _own_active_instance(
+        session, shop_id=shop_id, account_id=account_id, instance_id=instance_id
+    )
+    _assert_may_invite(session, account_id, now)
+    group_hash = None
+    if channel == "group":
+        if not group_ref:
+            raise GroupRequired("say which group the link is for (group_ref)", field="group_ref")
+        group_hash = _hash(settings, f"{shop_id}:{group_ref}", "invite-group")
+    ttl = ttl_seconds or settings.invites.link_ttl_seconds
+    expires = min(now + timedelta(seconds=ttl), clock.as_utc(instance.expires_at))
+    ring = keyring(settings)
+    if group_hash is None:
+        return _write_link(
+            session, settings, ring, instance, account_id, channel, None, now, expires
+        )
+    cap = sender_caps(session, settings, sender_id=account_id, now=now).group_links_per_hour
+    error = GroupLinkCap(f"at most {cap} links for one group an hour", limit=cap)
+    with _capped(
+        settings, f"inv:grp:{account_id}:{group_hash}", limit=cap, per="hour", error=error
+    ):
+        return _write_link(
+            session, settings, ring, instance, account_id, channel, group_hash, now, expires
+        )
+
+
+def _write_link(
+    session: Session,
+    settings: Settings,
+    ring: rules.Keyring,
+    instance: Any,
+    sender_id: int,
+    channel: str,
+    group_hash: str | None,
+    now: datetime,
+    expires: datetime,
+) -> tuple[ShareLink, str]:
+    # Whole seconds: the token carries epochs, and the row must say the same.
+    issued_at = now.replace(microsecond=0)
+    expires_at = expires.replace(microsecond=0)
+    link = ShareLink(
+        shop_id=instance.shop_id,
+        instance_id=instance.id,
+        sender_id=sender_id,
+        channel=channel,
+        group_hash=group_hash,
+        kid=ring.active_kid,
+        issued_at=issued_at,
+        expires_at=expires_at,
+        created_at=now,
+    )
+    session.add(link)
+    session.flush()
+    token = rules.sign_link(ring, _claims_of(link))
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="share_link.issued",
+        subject_type="share_link",
+        subject_id=link.id,
+        payload={"instance_id": instance.id, "sender_id": sender_id, "channel": channel},
+    )
+    return link, token
+
+
+def _claims_of(link: ShareLink) -> rules.LinkClaims:
+    return rules.LinkClaims(
+        kid=link.kid,
+        link_id=link.id,
+        instance_id=link.instance_id,
+        sender_id=link.sender_id,
+        channel=link.channel,
+        issued_epoch=int(clock.as_utc(link.issued_at).timestamp()),
+        expires_epoch=int(clock.as_utc(link.expires_at).timestamp()),
+    )
+
+
+def live_link(session: Session, settings: Settings, token: str) -> ShareLink:
+    """The row of a genuine, unexpired, unrevoked link."""
+    claims = verify_share_token(settings, token, now=clock.utcnow())
+    link = repo.share_link(session, claims.link_id)
+    if link is None or _claims_of(link) != claims:
+        # Signed by one of our keys yet naming no such link: keys leaked or a database
+        # restored from an older backup. Either way the link cannot be honoured.
+        raise LinkTampered("this link does not match any issued link")
+    if link.revoked_at is not None:
+        raise LinkRevoked("the sender withdrew this link")
+    return link
+
+
+@dataclass(frozen=True, slots=True)
+class Opened:
+    open: ShareOpen
+    link: ShareLink
+    instance: InstanceView
+
+
+def open_share(
+    session: Session,
+    settings: Settings,
+    *,
+    token: str,
+    user_agent: str | None,
+    client_ip: str | None,
+) -> Opened:
+    """Record an open of a link (anonymous) and return the instance's public view."""
+    link = live_link(session, settings, token)
+    view = assists.describe(assists.get_instance(session, link.instance_id))
+    prefix = rules.ip_prefix(client_ip) if client_ip else None
+    opened = ShareOpen(
+        share_link_id=link.id,
+        shop_id=link.shop_id,
+        instance_id=link.instance_id,
+        channel=link.channel,
+        ua_hash=_hash(settings, user_agent[:500], "share-open-ua") if user_agent else None,
+        ip_prefix_hash=_hash(settings, prefix, "share-open-ip") if prefix else None,
+        opened_at=clock.utcnow(),
+    )
+    session.add(opened)
+    session.flush()
+    notify.record_event(
+        session,
+        shop_id=link.shop_id,
+        type="share.opened",
+        subject_type="share_link",
+        subject_id=link.id,
+        payload={"open_id": opened.id, "instance_id": link.instance_id, "channel": link.channel},
+    )
+    return Opened(open=opened, link=link, instance=view)
+
+
+def qr_code(session: Session, settings: Settings, *, token: str, kind: str) -> bytes:
+    """The link's URL as a QR code (kind png or svg), for a genuine live link only: a
+    printed code of a bad link would spread the bad link."""
+    live_link(session, settings, token)
+    buffer = io.BytesIO()
+    code = segno.make(share_url(settings, token), error="m", micro=False)
+    code.save(buffer, kind=kind, scale=6 if kind == "png" else 4, border=4)
+    return buffer.getvalue()
+
+
+def revoke_share_link(
+    session: Session, *, shop_id: int, account_id: int, link_id: int
+) -> ShareLink:
+    link = repo.share_link(session, link_id)
+    if link is None or link.shop_id != shop_id or link.sender_id != account_id:
+        raise ShareLinkNotFound(f"share link {link_id} not found")
+    if link.revoked_at is None:
+        link.revoked_at = clock.utcnow()
+        session.flush()
+        notify.record_event(
+            session,
+            shop_id=shop_id,
+            type="share_link.revoked",
+            subject_type="share_link",
+            subject_id=link.id,
+            payload={"instance_id": link.instance_id},
+        )
+    return link
+
+
+def share_links_query(*, shop_id: int, account_id: int) -> Select[ShareLink]:
+    return repo.share_links_of_sender_query(shop_id=shop_id, sender_id=account_id)
+
+
+# -- preferences ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Preferences:
+    accept_from: str
+    kinds: list[str] | None
+    quiet_start: str
+    quiet_end: str
+    time_zone: str
+    daily_max: int
+    is_default: bool
+
+
+def preferences_of(session: Session, settings: Settings, account_id: int) -> Preferences:
+    row = repo.preference(session, account_id)
+    if row is None:
+        d = settings.invites
+        return Preferences(
+            d.default_accept_from, None, d.default_quiet_start, d.default_quiet_end,
+            d.default_time_zone, d.default_daily_max, True,
+        )  # fmt: skip
+    return Preferences(
+        row.accept_from, row.kinds, row.quiet_start, row.quiet_end, row.time_zone,
+        row.daily_max, False,
+    )  # fmt: skip
+
+
+def set_preferences(
+    session: Session,
+    *,
+    account_id: int,
+    accept_from: str,
+    kinds: list[str] | None,
+    quiet_start: str,
+    quiet_end: str,
+    time_zone: str,
+    daily_max: int,
+) -> Preferences:
+    try:
+        ZoneInfo(time_zone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone {time_zone!r}", field="time_zone") from exc
+    row = repo.preference(session, account_id)
+    if row is None:
+        row = InvitePreference(account_id=account_id)
+        session.add(row)
+    row.accept_from = accept_from
+    row.kinds = sorted(set(kinds)) if kinds is not None else None
+    row.quiet_start, row.quiet_end = quiet_start, quiet_end
+    row.time_zone, row.daily_max = time_zone, daily_max
+    row.updated_at = clock.utcnow()
+    session.flush()
+    return Preferences(accept_from, row.kinds, quiet_start, quiet_end, time_zone, daily_max, False)
+
+
+# -- mute, block, contacts ------------------------------------------------------------------
+
+_RELATIONS: dict[str, type[AccountMute] | type[AccountBlock] | type[Contact]] = {
+    "mute": AccountMute,
+    "block": AccountBlock,
+    "contact": Contact,
+}
+
+
+def _same_shop_account(session: Session, *, shop_id: int, account_id: int) -> None:
+    account = accounts.get_account(session, account_id)
+    if account is None or account.shop_id != shop_id:
+        raise RecipientNotFound(f"account {account_id} not found")
+
+
+def set_relation(
+    session: Session, *, shop_id: int, account_id: int, other_id: int, kind: str, on: bool
+) -> bool:
+    """Mute / block / add a contact (on) or undo it (off). Idempotent: True when this
+    call changed something. Every change is an outbox event; the other person is not told
+    (telling a spammer who muted them invites retaliation)."""
+    if other_id == account_id:
+        raise CannotActOnSelf(f"you cannot {kind} yourself")
+    _same_shop_account(session, shop_id=shop_id, account_id=other_id)
+    model = _RELATIONS[kind]
+    if on:
+        changed = repo.add_relation(
+            session, model, account_id=account_id, other_id=other_id, now=clock.utcnow()
+        )
+    else:
+        changed = repo.remove_relation(session, model, account_id=account_id, other_id=other_id)
+    if changed:
+        notify.record_event(
+            session,
+            shop_id=shop_id,
+            type=f"account.{kind}{'' if on else '_removed'}",
+            subject_type="account",
+            subject_id=account_id,
+            payload={"account_id": account_id, "other_id": other_id},
+        )
+    return changed
+
+
+def relations(session: Session, account_id: int) -> dict[str, list[int]]:
+    return {
+        kind: repo.relations_of(session, model, account_id) for kind, model in _RELATIONS.items()
+    }
+
+
+# -- sender reputation ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class SenderCaps:
+    invites_per_day: int
+    group_links_per_hour: int
+    bad: int
+    sent: int
+    rate: float
+
+
+def reputation_params(settings: Settings) -> rules.ReputationParams:
+    c = settings.invites
+    return rules.ReputationParams(
+        prior_bad=c.reputation_prior_bad,
+        prior_good=c.reputation_prior_good,
+        volume_cap=c.reputation_volume_cap,
+        tolerated_rate=c.reputation_tolerated_rate,
+        stop_rate=c.reputation_stop_rate,
+    )
+
+
+def sender_caps(
+    session: Session,
+    settings: Settings,
+    *,
+    sender_id: int,
+    now: datetime,
+    reports: int | None = None,
+) -> SenderCaps:
+    """The sender's caps after reputation. Bad outcomes = people who muted or blocked
+    them within the window + reports filed against them (enforcement's tally; pass
+    `reports` to decide without it, e.g. in a simulation)."""
+    since = now - timedelta(days=settings.invites.reputation_window_days)
+    sent = repo.invites_sent_since(session, sender_id=sender_id, since=since)
+    if reports is None:
+        reports = enforcement.report_count_against(session, sender_id)
+    bad = repo.mutes_and_blocks_of_sender_since(session, sender_id=sender_id, since=since) + reports
+    p = reputation_params(settings)
+    c = settings.invites
+    return SenderCaps(
+        invites_per_day=rules.shrunk_cap(c.sender_daily_invites, bad=bad, sent=sent, p=p),
+        group_links_per_hour=rules.shrunk_cap(c.group_links_per_hour, bad=bad, sent=sent, p=p),
+        bad=bad,
+        sent=sent,
+        rate=rules.smoothed_bad_rate(bad=bad, sent=sent, p=p),
+    )
+
+
+# -- direct invites -------------------------------------------------------------------------
+
+
+def _consent_refusal(
+    session: Session,
+    settings: Settings,
+    *,
+    sender_id: int,
+    recipient_id: int,
+    kind: str,
+    now: datetime,
+) -> tuple[HuzhuError | None, Preferences]:
+    """The first reason the recipient's own choices refuse this invite, or None."""
+    prefs = preferences_of(session, settings, recipient_id)
+    if repo.is_blocked_either_way(session, sender_id, recipient_id):
+        return Blocked("one of you blocked the other", reason="blocked"), prefs
+    if repo.has_muted(session, account_id=recipient_id, sender_id=sender_id):
+        return Muted("this person muted you", reason="muted"), prefs
+    is_contact = prefs.accept_from == "contacts" and is_contact_of(
+        session, account_id=recipient_id, other_id=sender_id
+    )
+    if rules.refuses_sender(accept_from=prefs.accept_from, is_contact=is_contact):
+        return InvitesNotAccepted(
+            f"this person accepts invites from {prefs.accept_from}"
+            + (" (you are not one of their contacts)" if prefs.accept_from == "contacts" else ""),
+            reason="not_accepted",
+            accept_from=prefs.accept_from,
+        ), prefs
+    if not rules.wants_kind(prefs.kinds, kind):
+        return KindNotWanted(
+            f"this person does not accept {kind} invites", reason="kind_not_wanted", kind=kind
+        ), prefs
+    until = rules.quiet_until(
+        now,
+        start=rules.parse_hhmm(prefs.quiet_start),
+        end=rules.parse_hhmm(prefs.quiet_end),
+        zone=ZoneInfo(prefs.time_zone),
+    )
+    if until is not None:
+        return QuietHours(
+            f"quiet hours until {until.isoformat()}",
+            reason="quiet_hours",
+            until=until.isoformat(),
+            retry_after=max(1, int((until - now).total_seconds())),
+        ), prefs
+    return None, prefs
+
+
+def is_contact_of(session: Session, *, account_id: int, other_id: int) -> bool:
+    """`other_id` is a contact of `account_id`: added explicitly by `account_id`, or one
+    of them has assisted an instance of the other (either way)."""
+    return repo.has_contact(session, account_id=account_id, contact_id=other_id) or (
+        assists.have_assisted_between(session, account_id, other_id)
+    )
+
+
+def _recipient_limit(settings: Settings, prefs: Preferences) -> int:
+    return min(settings.invites.recipient_daily_invites, prefs.daily_max)
+
+
+def send_invite(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    sender_id: int,
+    instance_id: int,
+    recipient_id: int,
+    group_hash: str | None = None,
+    caps: SenderCaps | None = None,
+) -> Invite:
+    """Deliver one direct invite or raise the reason it is refused. Order: who may
+    invite at all (ladder), the recipient's own choices, then the caps — so a refusal by
+    choice never spends a cap unit."""
+    now = clock.utcnow()
+    instance = _own_active_instance(
+        session, shop_id=shop_id, account_id=sender_id, instance_id=instance_id
+    )
+    if recipient_id == sender_id:
+        raise InviteSelf("you cannot invite yourself", field="recipient_id")
+    _same_shop_account(session, shop_id=shop_id, account_id=recipient_id)
+    _assert_may_invite(session, sender_id, now)
+    refusal, prefs = _consent_refusal(
+        session,
+        settings,
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        kind=instance.kind,
+        now=now,
+    )
+    if refusal is not None:
+        raise refusal
+    caps = caps or sender_caps(session, settings, sender_id=sender_id, now=now)
+    cap = caps.invites_per_day
+    sender_error = SenderCap(f"at most {cap} invites a day from you now", reason="sender_cap")
+    limit = _recipient_limit(settings, prefs)
+    recipient_error = RecipientDailyMax(
+        f"this person accepts at most {limit} invites a day", reason="recipient_daily_max"
+    )
+    with (
+        _capped(settings, f"inv:snd:{sender_id}", limit=cap, per="day", error=sender_error),
+        _capped(settings, f"inv:rcv:{recipient_id}", limit=limit, per="day", error=recipient_error),
+    ):
+        return _deliver(
+            session,
+            settings,
+            instance=instance,
+            sender_id=sender_id,
+            recipient_id=recipient_id,
+            group_hash=group_hash,
+            now=now,
+        )
+
+
+def _deliver(
+    session: Session,
+    settings: Settings,
+    *,
+    instance: Any,
+    sender_id: int,
+    recipient_id: int,
+    group_hash: str | None,
+    now: datetime,
+) -> Invite:
+    """The invite row, its own share link (so an assist that follows is attributed to
+    it), the inbox message with one-tap mute and unsubscribe links, and the event."""
+    ring = keyring(settings)
+    expires = min(
+        now + timedelta(seconds=settings.invites.link_ttl_seconds),
+        clock.as_utc(instance.expires_at),
+    )
+    link, token = _write_link(
+        session, settings, ring, instance, sender_id, "friend", group_hash, now, expires
+    )
+    sender = accounts.get_account(session, sender_id)
+    name = (sender.display_name if sender is not None else None) or "Someone"
+    base = settings.base_url.rstrip("/")
+    mute_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'mute', recipient_id, sender_id)}"
+    unsub_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'unsubscribe', recipient_id, 0)}"
+    message = notify.send_inbox_message(
+        session,
+        account_id=recipient_id,
+        kind="invite",
+        title=f"{name} asks for your help ({instance.kind})",
+        body=(
+            f"Open: {share_url(settings, token)}\n"
+            f"Mute {name} in one tap: {mute_url}\n"
+            f"Stop all invites in one tap: {unsub_url}\n"
+            "Helping is never required to see anything."
+        ),
+    )
+    invite = Invite(
+        shop_id=instance.shop_id,
+        instance_id=instance.id,
+        sender_id=sender_id,
+        recipient_id=recipient_id,
+        group_hash=group_hash,
+        share_link_id=link.id,
+        inbox_message_id=message.id,
+        created_at=now,
+    )
+    session.add(invite)
+    session.flush()
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="invite.delivered",
+        subject_type="invite",
+        subject_id=invite.id,
+        payload={"instance_id": instance.id, "sender_id": sender_id, "recipient_id": recipient_id},
+    )
+    return invite
+
+
+@dataclass(frozen=True, slots=True)
+class MemberOutcome:
+    recipient_id: int
+    invite: Invite | None
+    error: HuzhuError | None
+
+
+def send_group_invite(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    sender_id: int,
+    instance_id: int,
+    group_ref: str,
+    member_ids: list[int],
+) -> list[MemberOutcome]:
+    """Invite a group's members one by one, each under their own consent and the
+    sender's caps: members who accept get the invite, the others are listed with the
+    reason. The instance and the ladder are checked once, up front."""
+    now = clock.utcnow()
+    _own_active_instance(session, shop_id=shop_id, account_id=sender_id, instance_id=instance_id)
+    _assert_may_invite(session, sender_id, now)
+    group_hash = _hash(settings, f"{shop_id}:{group_ref}", "invite-group")
+    caps = sender_caps(session, settings, sender_id=sender_id, now=now)
+    outcomes: list[MemberOutcome] = []
+    for member in dict.fromkeys(member_ids):  # each member once, in the order given
+        try:
+            invite = send_invite(
+                session, settings, shop_id=shop_id, sender_id=sender_id, instance_id=instance_id,
+                recipient_id=member, group_hash=group_hash, caps=caps,
+            )  # fmt: skip
+        except HuzhuError as exc:
+            outcomes.append(MemberOutcome(member, None, exc))
+        else:
+            outcomes.append(MemberOutcome(member, invite, None))
+    return outcomes
+
+
+# -- one-tap opt-out ---------------------------------------------------------------------
+
+
+def _opt_out_key(settings: Settings) -> bytes:
+    return signing.hmac_sha256(_secret(settings), b"invite-opt-out")
+
+
+def opt_out_token(settings: Settings, action: str, recipient_id: int, sender_id: int) -> str:
+    """A token that lets its holder mute one sender (or stop all invites) for the
+    recipient without signing in: RFC 8058's one-click idea. It never expires — an
+    unsubscribe link that stops working is a dark pattern."""
+    return signing.sign(_opt_out_key(settings), f"o1|{action}|{recipient_id}|{sender_id}")
+
+
+def opt_out(session: Session, settings: Settings, *, token: str) -> tuple[str, str]:
+    payload = signing.verify(_opt_out_key(settings), token)
+    parts = payload.split("|") if payload else []
+    if len(parts) != 4 or parts[0] != "o1" or parts[1] not in ("mute", "unsubscribe"):
+        raise InvalidOptOut("this link is not genuine")
+    recipient_id, sender_id = int(parts[2]), int(parts[3])
+    account = accounts.get_account(session, recipient_id)
+    if account is None:
+        raise InvalidOptOut("this link is not genuine")
+    if parts[1] == "mute":
+        set_relation(
+            session,
+            shop_id=account.shop_id,
+            account_id=recipient_id,
+            other_id=sender_id,
+            kind="mute",
+            on=True,
+        )
+        return "mute", "you will get no more invites from this person"
+    prefs = preferences_of(session, settings, recipient_id)
+    set_preferences(
+        session, account_id=recipient_id, accept_from="nobody", kinds=prefs.kinds,
+        quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end, time_zone=prefs.time_zone,
+        daily_max=prefs.daily_max,
+    )  # fmt: skip
+    notify.record_event(
+        session, shop_id=account.shop_id, type="account.unsubscribed", subject_type="account",
+        subject_id=recipient_id, payload={"account_id": recipient_id},
+    )  # fmt: skip
+    return "unsubscribe", "you will get no more invites; change this in your invite settings"
