@@ -47,6 +47,21 @@ _HOT_PARAMETERS = [
         "description": "a retry with the same key gets the first answer",
         "schema": {"type": "string", "maxLength": 200},
     },
+    {
+        "name": "share",
+        "in": "query",
+        "required": False,
+        "description": "the token of the share link the helper came through (recorded on "
+        "the assist; a bad link is refused like opening it)",
+        "schema": {"type": "string", "maxLength": 600},
+    },
+    {
+        "name": "share_open",
+        "in": "query",
+        "required": False,
+        "description": "the `open_id` returned by opening that link",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    },
 ]
 
 
@@ -63,7 +78,9 @@ _HOT_PARAMETERS = [
 async def give_assist(request: Request) -> Response:
     """Assist a friend's instance (participant token). 201 counted, 202 held for a check;
     409 `already_assisted`, `instance_full`, `instance_closed`; 403 `self_assist`,
-    `assist_refused`, `account_restricted`; 429 `daily_assist_limit`."""
+    `blocked`, `assist_refused`, `account_restricted`; 429 `daily_assist_limit`. With
+    `share`: 404 `link_tampered` / `link_unknown_key`, 410 `link_expired` /
+    `link_revoked` / `link_retired_key`, 422 `link_mismatch`."""
     return await hotpath.give_assist(request)
 
 

@@ -47,6 +47,8 @@ from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.deps import bearer_token
 from huzhu.errors import HuzhuError, InvalidInput
+from huzhu.invites import service as invites
+from huzhu.invites.errors import Blocked, LinkMismatch, LinkRevoked
 from huzhu.kit import clock
 from huzhu.risk.rules import AssistFeatures, DecideInline, decide_inline
 
@@ -90,9 +92,18 @@ class HotPath:
         return facts
 
     async def give(
-        self, *, instance_id: int, shop_id: int, helper_id: int, idempotency_key: str | None
+        self,
+        *,
+        instance_id: int,
+        shop_id: int,
+        helper_id: int,
+        idempotency_key: str | None,
+        share: str | None = None,
+        share_open_id: int | None = None,
     ) -> sql.GiveOutcome:
-        """Count (or hold) one assist, or raise the HuzhuError that says why not."""
+        """Count (or hold) one assist, or raise the HuzhuError that says why not. `share`
+        is the token of the link the helper came through: checked here by its HMAC
+        alone, its revocation inside the transaction."""
         facts = await self.instance_facts(instance_id)
         if facts is None or facts.row.shop_id != shop_id:
             raise InstanceNotFound(f"instance {instance_id} not found")
@@ -104,6 +115,13 @@ class HotPath:
         if row.initiator_id == helper_id:
             raise SelfAssist("ask a friend: your own assist does not count")
         now = clock.utcnow()
+        link = None
+        if share is not None:
+            link = invites.verify_share_token(self.settings, share, now=now)
+            if link.instance_id != instance_id:
+                raise LinkMismatch("this share link is for another instance", field="share")
+        elif share_open_id is not None:
+            raise InvalidInput("share_open needs the share it came from", field="share")
         risk = self.decide(
             AssistFeatures(
                 shop_id=shop_id,
@@ -134,6 +152,9 @@ class HotPath:
                 succeeds_when_full=terms.succeeds_when_full,
                 purchase_deadline_at=now + timedelta(seconds=window) if window else None,
                 success_job=terms.success_job,
+                share_link_id=link.link_id if link is not None else None,
+                share_open_id=share_open_id,
+                channel=link.channel if link is not None else None,
             )
         )
         _raise_refusal(outcome, daily_cap=terms.daily_cap)
@@ -157,6 +178,12 @@ def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
         )
     if kind == "self_assist":
         raise SelfAssist("ask a friend: your own assist does not count")
+    if kind == "blocked":
+        raise Blocked("one of you blocked the other: no assists between you", reason="blocked")
+    if kind == "share_revoked":
+        raise LinkRevoked("the sender withdrew this link; assist without it")
+    if kind == "share_mismatch":
+        raise LinkMismatch("the share link or its open does not belong to this instance")
     if kind == "restricted":
         until = outcome.restricted_until
         raise AccountRestricted(
@@ -204,9 +231,18 @@ async def participant_of(
     raise PermissionDenied(f"role {role} lacks {permission.value}")
 
 
-def _request_args(request: Request) -> tuple[int, str | None]:
-    """instance_id and Idempotency-Key, validated by hand (the route skips FastAPI's
-    parameter solving, which costs more than the whole transaction)."""
+@dataclass(frozen=True, slots=True)
+class AssistArgs:
+    instance_id: int
+    idempotency_key: str | None
+    share: str | None
+    share_open_id: int | None
+
+
+def _request_args(request: Request) -> AssistArgs:
+    """instance_id, Idempotency-Key and the optional `share` / `share_open` query
+    parameters, validated by hand (the route skips FastAPI's parameter solving, which
+    costs more than the whole transaction)."""
     raw = request.path_params.get("instance_id", "")
     instance_id = int(raw) if raw.isdigit() and len(raw) <= 19 else 0
     if not 1 <= instance_id <= MAX_ID:
@@ -214,20 +250,31 @@ def _request_args(request: Request) -> tuple[int, str | None]:
     key = request.headers.get("idempotency-key") or None
     if key is not None and len(key) > 200:
         raise InvalidInput("at most 200 characters", field="Idempotency-Key")
-    return instance_id, key
+    query = request.query_params
+    share = query.get("share") or None
+    if share is not None and len(share) > 600:
+        raise InvalidInput("at most 600 characters", field="share")
+    raw_open = query.get("share_open")
+    open_id = int(raw_open) if raw_open and raw_open.isdigit() and len(raw_open) <= 19 else None
+    if raw_open is not None and (open_id is None or not 1 <= open_id <= MAX_ID):
+        raise InvalidInput("share_open must be a positive 64-bit integer", field="share_open")
+    return AssistArgs(instance_id, key, share, open_id)
 
 
 async def give_assist(request: Request) -> Response:
     """The route body: 201 counted, 202 held for review; a replay of the same
     Idempotency-Key answers the first status and body again."""
-    instance_id, idempotency_key = _request_args(request)
+    args = _request_args(request)
+    instance_id = args.instance_id
     hotpath: HotPath = request.app.state.hotpath
     shop_id, helper_id = await participant_of(request, hotpath.settings, Permission.ASSIST_GIVE)
     outcome = await hotpath.give(
         instance_id=instance_id,
         shop_id=shop_id,
         helper_id=helper_id,
-        idempotency_key=idempotency_key,
+        idempotency_key=args.idempotency_key,
+        share=args.share,
+        share_open_id=args.share_open_id,
     )
     body = orjson.dumps(
         {

@@ -7,8 +7,11 @@ comes before the first write, so a refused assist leaves no trace:
    database write lock) and check it exists in the caller's shop;
 2. the helper's earlier assist on it: the same Idempotency-Key is a replay of the
    first answer, any other request is `already_assisted`;
-3. the instance is active and not past `expires_at`; the helper is not the initiator and
-   is not banned or restricted;
+3. the instance is active and not past `expires_at`; the helper is not the initiator,
+   neither of the two blocked the other (`account_block`, both directions), and the
+   helper is not banned or restricted; the share link the helper came through (its
+   HMAC was checked before the transaction) is not revoked, and the open named with it
+   is one of that link's;
 4. a counted assist needs the lowest free slot (none: `instance_full`);
 5. the helper's daily counter, by a conditional upsert (`n < cap`): `daily_limit`;
 6. then the writes: the assist, the slot claim (conditional on `assist_id IS NULL`),
@@ -90,12 +93,16 @@ class GiveParams:
     succeeds_when_full: bool
     purchase_deadline_at: datetime | None
     success_job: str | None  # the job to schedule when the instance succeeds
+    share_link_id: int | None = None  # a genuine link's id (HMAC already verified)
+    share_open_id: int | None = None  # only together with share_link_id
+    channel: str | None = None  # the link's channel
 
 
 @dataclass(frozen=True, slots=True)
 class GiveOutcome:
     """outcome: counted | held | replay | not_found | already_assisted | closed |
-    self_assist | restricted | full | daily_limit."""
+    self_assist | blocked | restricted | share_revoked | share_mismatch | full |
+    daily_limit."""
 
     outcome: str
     assist_id: int | None = None
@@ -116,6 +123,12 @@ SELECT id, idempotency_key, risk_decision, slot, value
 FROM assist WHERE instance_id = ? AND helper_id = ?
 """
 SQLITE_HELPER_STANDING = "SELECT status, restricted_until FROM account WHERE id = ?"
+SQLITE_BLOCKED = """
+SELECT 1 FROM account_block
+WHERE (account_id = ? AND blocked_id = ?) OR (account_id = ? AND blocked_id = ?) LIMIT 1
+"""
+SQLITE_SHARE_LINK = "SELECT instance_id, revoked_at FROM share_link WHERE id = ?"
+SQLITE_SHARE_OPEN = "SELECT share_link_id FROM share_open WHERE id = ?"
 SQLITE_LOWEST_FREE_SLOT = """
 SELECT slot, value FROM instance_slot
 WHERE instance_id = ? AND assist_id IS NULL ORDER BY slot LIMIT 1
@@ -127,8 +140,9 @@ RETURNING n
 """
 SQLITE_INSERT_ASSIST = """
 INSERT INTO assist (instance_id, campaign_id, helper_id, status, slot, value, risk_decision,
-                    risk_score, risk_reasons, idempotency_key, created_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    risk_score, risk_reasons, idempotency_key, created_at, channel,
+                    share_link_id, share_open_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id
 """
 SQLITE_CLAIM_SLOT = """
@@ -180,9 +194,16 @@ def sqlite_give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
         return GiveOutcome("closed", instance_status=inst[0])
     if inst[3] == p.helper_id:
         return GiveOutcome("self_assist")
+    pair = (p.helper_id, inst[3], inst[3], p.helper_id)
+    if conn.execute(SQLITE_BLOCKED, pair).fetchone() is not None:
+        return GiveOutcome("blocked")
     helper = conn.execute(SQLITE_HELPER_STANDING, (p.helper_id,)).fetchone()
     if helper is None or is_barred(helper[0], _sqlite_dt(helper[1]), p.now):
         return GiveOutcome("restricted", restricted_until=_sqlite_dt(helper[1]) if helper else None)
+    if p.share_link_id is not None:
+        refused = _sqlite_share_refusal(conn, p)
+        if refused is not None:
+            return refused
     slot: int | None = None
     value = 0
     if p.decision == "count":
@@ -196,6 +217,19 @@ def sqlite_give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
     if counted_today is None:
         return GiveOutcome("daily_limit")
     return _sqlite_write(conn, p, slot=slot, value=value)
+
+
+def _sqlite_share_refusal(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome | None:
+    link = conn.execute(SQLITE_SHARE_LINK, (p.share_link_id,)).fetchone()
+    if link is None or link[0] != p.instance_id:
+        return GiveOutcome("share_mismatch")
+    if link[1] is not None:
+        return GiveOutcome("share_revoked")
+    if p.share_open_id is not None:
+        opened = conn.execute(SQLITE_SHARE_OPEN, (p.share_open_id,)).fetchone()
+        if opened is None or opened[0] != p.share_link_id:
+            return GiveOutcome("share_mismatch")
+    return None
 
 
 def _json(value: Any) -> str:
@@ -226,6 +260,9 @@ def _sqlite_write(
             _json(p.reasons),
             p.idempotency_key,
             now,
+            p.channel,
+            p.share_link_id,
+            p.share_open_id,
         ),
     ).fetchone()
     payload = {"assist_id": assist_id, "helper_id": p.helper_id, "value": value}
@@ -294,7 +331,8 @@ PG_FUNCTION_BODY = r"""
 (p_instance_id bigint, p_shop_id bigint, p_campaign_id bigint, p_helper_id bigint,
  p_decision text, p_score double precision, p_reasons text, p_key text,
  p_now timestamptz, p_day text, p_daily_cap integer, p_succeeds boolean,
- p_deadline timestamptz, p_success_job text,
+ p_deadline timestamptz, p_success_job text, p_share_link_id bigint, p_share_open_id bigint,
+ p_channel text,
  OUT o_outcome text, OUT o_assist_id bigint, OUT o_assist_status text, OUT o_slot integer,
  OUT o_value bigint, OUT o_instance_status text, OUT o_restricted_until timestamptz)
 LANGUAGE plpgsql AS $fn$
@@ -302,6 +340,7 @@ DECLARE
   v_inst record;
   v_prior record;
   v_helper record;
+  v_link record;
   v_n integer;
   v_progress bigint;
   v_used integer;
@@ -332,10 +371,32 @@ BEGIN
   IF v_inst.initiator_id = p_helper_id THEN
     o_outcome := 'self_assist'; RETURN;
   END IF;
+  PERFORM 1 FROM account_block b
+    WHERE (b.account_id = p_helper_id AND b.blocked_id = v_inst.initiator_id)
+       OR (b.account_id = v_inst.initiator_id AND b.blocked_id = p_helper_id);
+  IF FOUND THEN
+    o_outcome := 'blocked'; RETURN;
+  END IF;
   SELECT h.status, h.restricted_until INTO v_helper FROM account h WHERE h.id = p_helper_id;
   IF NOT FOUND OR v_helper.status = 'banned' OR (v_helper.status = 'restricted'
       AND (v_helper.restricted_until IS NULL OR v_helper.restricted_until > p_now)) THEN
     o_outcome := 'restricted'; o_restricted_until := v_helper.restricted_until; RETURN;
+  END IF;
+  IF p_share_link_id IS NOT NULL THEN
+    SELECT l.instance_id, l.revoked_at INTO v_link FROM share_link l WHERE l.id = p_share_link_id;
+    IF NOT FOUND OR v_link.instance_id <> p_instance_id THEN
+      o_outcome := 'share_mismatch'; RETURN;
+    END IF;
+    IF v_link.revoked_at IS NOT NULL THEN
+      o_outcome := 'share_revoked'; RETURN;
+    END IF;
+    IF p_share_open_id IS NOT NULL THEN
+      PERFORM 1 FROM share_open so WHERE so.id = p_share_open_id
+        AND so.share_link_id = p_share_link_id;
+      IF NOT FOUND THEN
+        o_outcome := 'share_mismatch'; RETURN;
+      END IF;
+    END IF;
   END IF;
   IF p_decision = 'count' THEN
     SELECT s.slot, s.value INTO o_slot, o_value FROM instance_slot s
@@ -353,9 +414,11 @@ BEGIN
   END IF;
   o_assist_status := CASE WHEN p_decision = 'count' THEN 'counted' ELSE 'held' END;
   INSERT INTO assist (instance_id, campaign_id, helper_id, status, slot, value, risk_decision,
-                      risk_score, risk_reasons, idempotency_key, created_at)
+                      risk_score, risk_reasons, idempotency_key, created_at, channel,
+                      share_link_id, share_open_id)
     VALUES (p_instance_id, p_campaign_id, p_helper_id, o_assist_status, o_slot, o_value,
-            p_decision, p_score, p_reasons::jsonb, p_key, p_now)
+            p_decision, p_score, p_reasons::jsonb, p_key, p_now, p_channel,
+            p_share_link_id, p_share_open_id)
     RETURNING id INTO o_assist_id;
   IF p_decision <> 'count' THEN
     UPDATE instance SET held_count = held_count + 1 WHERE id = p_instance_id;
@@ -411,7 +474,8 @@ $fn$;
 PG_FUNCTION_NAME = "huzhu_give_assist_" + hashlib.sha256(PG_FUNCTION_BODY.encode()).hexdigest()[:12]
 PG_CREATE_FUNCTION = f"CREATE OR REPLACE FUNCTION {PG_FUNCTION_NAME}{PG_FUNCTION_BODY}"
 PG_GIVE_SQL = (
-    f"SELECT * FROM {PG_FUNCTION_NAME}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+    f"SELECT * FROM {PG_FUNCTION_NAME}($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, "
+    "$14, $15, $16, $17)"
 )
 # Any constant works; it only keeps two starting workers from creating the function at once.
 PG_INSTALL_LOCK_KEY = 0x68757A6875  # "huzhu"
@@ -432,16 +496,17 @@ async def ensure_pg_function(conn: Any) -> None:
 PG_GIVE_BATCH_SQL = f"""
 SELECT r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
                        $6::float8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[],
-                       $11::integer[], $12::boolean[], $13::timestamptz[], $14::text[])
-     WITH ORDINALITY AS a(i, s, c, h, d, sc, rs, k, n, dy, cap, su, dl, sj, ord)
+                       $11::integer[], $12::boolean[], $13::timestamptz[], $14::text[],
+                       $15::bigint[], $16::bigint[], $17::text[])
+     WITH ORDINALITY AS a(i, s, c, h, d, sc, rs, k, n, dy, cap, su, dl, sj, sl, so, ch, ord)
 CROSS JOIN LATERAL {PG_FUNCTION_NAME}(a.i, a.s, a.c, a.h, a.d, a.sc, a.rs, a.k, a.n, a.dy,
-                                      a.cap, a.su, a.dl, a.sj) AS r
+                                      a.cap, a.su, a.dl, a.sj, a.sl, a.so, a.ch) AS r
 ORDER BY a.ord
 """
 
 
 def pg_batch_args(batch: list[GiveParams]) -> list[list[Any]]:
-    """The batch as 14 column arrays, in the function's parameter order."""
+    """The batch as 17 column arrays, in the function's parameter order."""
     rows = [pg_give_args(p) for p in batch]
     return [list(column) for column in zip(*rows, strict=True)]
 
@@ -462,6 +527,9 @@ def pg_give_args(p: GiveParams) -> tuple[Any, ...]:
         p.succeeds_when_full,
         p.purchase_deadline_at,
         p.success_job,
+        p.share_link_id,
+        p.share_open_id,
+        p.channel,
     )
 
 
