@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import demo, migrate, serve, shop, verify_draw, worker
+from huzhu.cli import demo, detect, migrate, serve, shop, verify_draw, worker
 
 app = typer.Typer(
     name="huzhu",
@@ -18,6 +18,7 @@ app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
 app.command("verify-draw")(verify_draw.verify_draw)
 app.add_typer(shop.app, name="shop")
+app.add_typer(detect.app, name="detect")
 
 
 if __name__ == "__main__":  # pragma: no cover
