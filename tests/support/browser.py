@@ -26,7 +26,8 @@ CHROMIUM_ARGS = [
 
 
 @contextmanager
-def chromium_page() -> Iterator[Any]:
+def chromium_browser() -> Iterator[Any]:
+    """The browser itself, for tests that need several contexts (languages, people)."""
     if not shutil.which(CHROMIUM):
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if services_required():
@@ -37,7 +38,12 @@ def chromium_page() -> Iterator[Any]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page()
-            yield page
+            yield browser
         finally:
             browser.close()
+
+
+@contextmanager
+def chromium_page() -> Iterator[Any]:
+    with chromium_browser() as browser:
+        yield browser.new_page()

@@ -1,0 +1,160 @@
+"""Participant pages in a real Chromium against a real server holding the demo seed."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from tests.web.conftest import Demo, accessibility_problems, sign_in
+
+
+def _number(page: Any, selector: str, attribute: str) -> int:
+    return int(page.locator(selector).get_attribute(attribute))
+
+
+def test_helper_assists_on_the_instance_page_and_the_count_changes(
+    demo: Demo, page_for: Any
+) -> None:
+    bargain = demo.instance_of("alice", "bargain")
+    page = page_for("en-US")
+    sign_in(page, demo, "web-helper-1", next_path=f"/i/{bargain['id']}")
+    assert page.url.endswith(f"/i/{bargain['id']}?notice=signed_in")
+    counted = _number(page, "[data-counted]", "data-counted")
+    remaining = _number(page, "[data-cents-remaining]", "data-cents-remaining")
+    needed = _number(page, "[data-helpers-needed]", "data-helpers-needed")
+    assert counted == bargain["counted_count"]
+    assert remaining == bargain["cents_remaining"]
+
+    page.locator("[data-assist]").click()
+    page.wait_for_url(re.compile(r"notice=counted"))
+    assert "your assist counted" in page.locator("[role=status].notice").inner_text()
+    assert _number(page, "[data-counted]", "data-counted") == counted + 1
+    assert _number(page, "[data-cents-remaining]", "data-cents-remaining") < remaining
+    assert _number(page, "[data-helpers-needed]", "data-helpers-needed") == needed - 1
+    # The page and the API agree: progress is the sum of counted assists.
+    after = httpx.get(f"{demo.url}/api/v1/instances/{bargain['id']}", timeout=30).json()
+    assert after["counted_count"] == counted + 1
+    assert after["cents_remaining"] == _number(
+        page, "[data-cents-remaining]", "data-cents-remaining"
+    )
+
+    # A second assist by the same person is refused with a clear message, nothing counted.
+    page.locator("[data-assist]").click()
+    page.wait_for_url(re.compile(r"error=already_assisted"))
+    assert "one assist per person" in page.locator("[role=alert]").inner_text()
+    assert _number(page, "[data-counted]", "data-counted") == counted + 1
+
+
+def test_the_starter_sees_no_assist_button_and_is_never_asked_to_share(
+    demo: Demo, page_for: Any
+) -> None:
+    unlock = demo.instance_of("gao", "unlock")
+    page = page_for("en-US")
+    sign_in(page, demo, "gao", next_path=f"/i/{unlock['id']}")
+    assert page.locator("[data-assist]").count() == 0
+    assert "This is your activity" in page.content()
+    assert "Nothing on this page depends on sharing" in page.content()
+    # Anonymous visitors see everything too, and are offered to sign in to assist.
+    anonymous = page_for("en-US")
+    anonymous.goto(f"{demo.url}/i/{unlock['id']}")
+    assert (
+        anonymous.locator("[data-assists]")
+        .inner_text()
+        .startswith(f"{unlock['progress_value']} / {unlock['target_value']}")
+    )
+    assert anonymous.get_by_role("link", name="Sign in to assist").is_visible()
+
+
+def test_each_kind_shows_its_honest_disclosure_without_helper_names(
+    demo: Demo, page_for: Any
+) -> None:
+    page = page_for("en-US")
+    lottery = demo.instance_of("dan", "lottery")
+    public = httpx.get(
+        f"{demo.url}/api/v1/campaigns/{lottery['campaign_id']}/public", timeout=30
+    ).json()
+    page.goto(f"{demo.url}/i/{lottery['id']}")
+    commitment = page.locator("[data-commitment]").inner_text().strip()
+    assert re.fullmatch(r"[0-9a-f]{64}", commitment)
+    assert commitment == public["lottery"]["commitment_hex"]
+    assert _number(page, "[data-entries]", "data-entries") == lottery["progress_value"]
+    assert "prizes among" in page.locator("[data-odds]").inner_text()
+
+    team = demo.instance_of("bo", "groupbuy")
+    page.goto(f"{demo.url}/i/{team['id']}")
+    assert page.locator("[data-members]").inner_text().startswith("3 / 5")
+    assert "refunded in full" in page.locator("[data-refund-promise]").inner_text()
+
+    unlock = demo.instance_of("gao", "unlock")
+    page.goto(f"{demo.url}/i/{unlock['id']}")
+    assert (
+        page.locator("[data-assists]")
+        .inner_text()
+        .startswith(f"{unlock['progress_value']} / {unlock['target_value']}")
+    )
+    # The demo participants' display names exist in the database; no page shows them.
+    for instance in (lottery, team, unlock):
+        page.goto(f"{demo.url}/i/{instance['id']}")
+        for name in ("Alice", "Bo 小波", "Chen", "Erin", "Fang", "Hui"):
+            assert name not in page.content()
+
+
+def test_pages_render_in_chinese_and_english_and_the_switch_sticks(
+    demo: Demo, page_for: Any
+) -> None:
+    bargain = demo.instance_of("alice", "bargain")
+    zh = page_for("zh-CN")
+    zh.goto(f"{demo.url}/i/{bargain['id']}")
+    assert zh.locator("html").get_attribute("lang") == "zh-CN"
+    assert zh.get_by_text("最多还需助力人数").is_visible()
+    en = page_for("en-US")
+    en.goto(f"{demo.url}/i/{bargain['id']}")
+    assert en.locator("html").get_attribute("lang") == "en"
+    assert en.get_by_text("Most helpers still needed").is_visible()
+    # The switch in the header overrides the browser's preference, on every page after.
+    zh.get_by_role("link", name="English").click()
+    zh.wait_for_url(re.compile(rf"/i/{bargain['id']}$"))
+    assert zh.locator("html").get_attribute("lang") == "en"
+    zh.goto(f"{demo.url}/signin")
+    assert zh.get_by_label("Your name").is_visible()
+
+
+def test_my_activities_and_spending_show_my_own_numbers(demo: Demo, page_for: Any) -> None:
+    page = page_for("en-US")
+    sign_in(page, demo, "chen", next_path="/me")
+    started = page.locator("table[aria-labelledby=started-h] tbody tr")
+    given = page.locator("table[aria-labelledby=given-h] tbody tr")
+    assert started.count() == len(demo.instances_of("chen"))
+    assert given.count() >= 1  # chen assisted alice's bargain
+    page.goto(f"{demo.url}/me/spending")
+    # chen's group-buy order is authorized (on hold), not charged: the team is not full.
+    month = page.locator("[aria-labelledby=sp-month]")
+    assert "¥49.00" in month.inner_text()
+    assert page.locator("[data-spent-month]").get_attribute("data-spent-month") == "0"
+
+
+def test_a_form_without_its_csrf_token_is_refused(demo: Demo, page_for: Any) -> None:
+    page = page_for("en-US")
+    bargain = demo.instance_of("fang", "bargain")
+    sign_in(page, demo, "web-helper-csrf", next_path=f"/i/{bargain['id']}")
+    page.eval_on_selector(
+        "form[action$='/assist'] input[name=csrf_token]", "el => el.value = 'forged'"
+    )
+    page.locator("[data-assist]").click()
+    page.wait_for_load_state()
+    assert page.locator("[data-code]").inner_text() == "csrf_failed"
+    after = httpx.get(f"{demo.url}/api/v1/instances/{bargain['id']}", timeout=30).json()
+    assert after["counted_count"] == bargain["counted_count"]
+
+
+def test_participant_pages_pass_the_accessibility_sanity_check(demo: Demo, page_for: Any) -> None:
+    page = page_for("zh-CN")
+    paths = ["/", "/signin"]
+    paths += [f"/i/{i['id']}" for i in demo.instances_of("alice") + demo.instances_of("bo")]
+    paths += [f"/i/{demo.instance_of('dan', 'lottery')['id']}"]
+    sign_in(page, demo, "a11y-visitor")
+    for path in [*paths, "/", "/me", "/me/spending"]:
+        page.goto(f"{demo.url}{path}")
+        assert accessibility_problems(page) == [], path
