@@ -209,50 +209,30 @@ class WechatSettings(BaseModel):
         return bool(self.app_id and self.app_secret and self.app_secret.get_secret_value())
 
 
-class InviteSettings(BaseModel):
-    """Share links, direct invites and their caps (invites/). Keys rotate: sign with
-    `link_active_kid`, verify with any kid in `link_keys` that is not in
-    `link_retired_kids`. Empty `link_keys` = one key "k0" derived from
-    security.secret_key (embedded mode)."""
+class RiskSettings(BaseModel):
+    """Inline scoring of assists (risk/inline.py): thresholds, weights and windows.
+    Every weight is the most one signal can add; signals combine as a noisy-OR."""
 
-    link_keys: dict[str, SecretStr] = Field(
-        default_factory=dict, description="share-link signing keys, kid -> secret"
-    )
-    link_active_kid: str = Field(default="k0", description="the kid new links are signed with")
-    link_retired_kids: set[str] = Field(
-        default_factory=set, description="kids whose links are refused as retired_key"
-    )
-    link_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, description="share link life")
-    sender_daily_invites: int = Field(
-        default=20, ge=0, description="direct invites one sender may deliver per day (base cap)"
-    )
-    recipient_daily_invites: int = Field(
-        default=10, ge=0, description="platform cap on invites one person receives per day"
-    )
-    group_links_per_hour: int = Field(
-        default=3, ge=0, description="share links one sender may issue for one group per hour"
-    )
-    default_accept_from: str = Field(
-        default="contacts",
-        pattern="^(everyone|contacts|nobody)$",
-        description="who may invite a person who set no preference",
-    )
-    default_quiet_start: str = Field(default="22:00", pattern=r"^\d\d:\d\d$")
-    default_quiet_end: str = Field(default="08:00", pattern=r"^\d\d:\d\d$")
-    default_time_zone: str = Field(default="Asia/Shanghai", description="IANA zone")
-    default_daily_max: int = Field(default=3, ge=0, description="invites a day, by default")
-    reputation_prior_bad: float = Field(default=1.0, gt=0, description="Beta prior a")
-    reputation_prior_good: float = Field(default=49.0, gt=0, description="Beta prior b")
-    reputation_volume_cap: int = Field(
-        default=200, ge=1, description="invites counted at most in the rate's denominator"
-    )
-    reputation_tolerated_rate: float = Field(
-        default=0.05, ge=0, le=1, description="smoothed bad rate up to which caps stay whole"
-    )
-    reputation_stop_rate: float = Field(
-        default=0.30, gt=0, le=1, description="smoothed bad rate at which caps reach 0"
-    )
-    reputation_window_days: int = Field(default=30, ge=1)
+    inline_enabled: bool = Field(default=True, description="score every assist inline")
+    hold_score: float = Field(default=0.6, gt=0, le=1, description="hold at or above")
+    refuse_score: float = Field(default=0.95, gt=0, le=1, description="refuse at or above")
+    new_account_seconds: int = Field(default=86_400, ge=0, description="younger is a signal")
+    w_new_account: float = Field(default=0.3, ge=0, le=1)
+    device_accounts_limit: int = Field(default=3, ge=1, description="helpers per device a day")
+    w_shared_device: float = Field(default=0.7, ge=0, le=1)
+    net_assists_limit: int = Field(default=30, ge=1, description="assists per /24 in 10 min")
+    w_busy_network: float = Field(default=0.5, ge=0, le=1)
+    helper_assists_limit: int = Field(default=20, ge=1, description="one helper's per hour")
+    w_fast_helper: float = Field(default=0.6, ge=0, le=1)
+    w_no_share_open: float = Field(default=0.1, ge=0, le=1)
+    min_open_seconds: float = Field(default=2.0, ge=0, description="faster after the open")
+    w_instant_after_open: float = Field(default=0.3, ge=0, le=1)
+    w_reciprocal: float = Field(default=0.25, ge=0, le=1)
+    w_automation: float = Field(default=0.65, ge=0, le=1)
+    spike_window_seconds: int = Field(default=300, ge=10)
+    spike_min_assists: int = Field(default=30, ge=2, description="per instance per window")
+    spike_assists_per_open: float = Field(default=3.0, gt=0)
+    spike_watch_seconds: int = Field(default=1800, ge=60, description="hold new assists this long")
 
 
 class Settings(BaseSettings):
@@ -281,7 +261,7 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     payments: PaymentSettings = PaymentSettings()
-    invites: InviteSettings = InviteSettings()
+    risk: RiskSettings = RiskSettings()
     wechat: WechatSettings = WechatSettings()
     enforcement: EnforcementSettings = EnforcementSettings()
 

@@ -1,0 +1,207 @@
+"""Behaviour counters for inline scoring: in process (embedded) or in Redis (several
+workers see the same counts).
+
+One call per assist, `observe`, counts the assist and reads every number the scorer
+needs in the same step — on Redis one pipelined round trip. Windows are fixed buckets
+(`at // window`): the cheapest exact count, at the price of forgetting at a bucket edge,
+which is fine for signals (they are evidence, not caps). Keys hold pseudonymous ids and
+keyed hashes only, never a raw address or device id.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from huzhu.risk.inline import CounterSnapshot
+
+PREFIX = "huzhu:risk:"
+
+
+@dataclass(frozen=True, slots=True)
+class Windows:
+    device_seconds: int = 86_400
+    net_seconds: int = 600
+    helper_seconds: int = 3_600
+    pair_seconds: int = 30 * 86_400
+    spike_seconds: int = 300
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    at: float  # unix seconds
+    shop_id: int
+    instance_id: int
+    helper_id: int
+    initiator_id: int
+    device_hash: str | None
+    net_hash: str | None
+
+
+class RiskCounters(Protocol):
+    async def observe(self, obs: Observation) -> CounterSnapshot: ...
+
+    async def record_open(self, *, instance_id: int, at: float) -> None: ...
+
+    async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
+        """Put an instance under watch; True only for the call that started it."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+def _bucket(at: float, window: int) -> int:
+    return int(at // window)
+
+
+class MemoryCounters:
+    """Per-process counters for the embedded mode (one worker)."""
+
+    SWEEP_EVERY = 10_000
+
+    def __init__(self, windows: Windows | None = None) -> None:
+        self.w = windows or Windows()
+        self._counts: dict[tuple[str, int, int], int] = {}  # (name, window, bucket) -> n
+        self._devices: dict[str, dict[int, float]] = {}  # device -> helper -> last seen
+        self._pairs: dict[tuple[int, int, int], float] = {}  # (shop, from, to) -> until
+        self._watched: dict[int, float] = {}  # instance -> until
+        self._seen = 0
+
+    def _incr(self, name: str, window: int, at: float) -> int:
+        key = (name, window, _bucket(at, window))
+        value = self._counts.get(key, 0) + 1
+        self._counts[key] = value
+        return value
+
+    def _sweep(self, now: float) -> None:
+        """Forget what every window has passed, so memory stays bounded."""
+        self._counts = {k: v for k, v in self._counts.items() if k[2] >= _bucket(now, k[1])}
+        for device in list(self._devices):
+            helpers = {
+                h: t for h, t in self._devices[device].items() if now - t < self.w.device_seconds
+            }
+            if helpers:
+                self._devices[device] = helpers
+            else:
+                del self._devices[device]
+        self._pairs = {k: t for k, t in self._pairs.items() if t > now}
+        self._watched = {k: t for k, t in self._watched.items() if t > now}
+
+    async def observe(self, obs: Observation) -> CounterSnapshot:
+        now, w = obs.at, self.w
+        self._seen += 1
+        if self._seen % self.SWEEP_EVERY == 0:
+            self._sweep(now)
+        device_accounts = 0
+        if obs.device_hash is not None:
+            helpers = self._devices.setdefault(obs.device_hash, {})
+            helpers[obs.helper_id] = now
+            device_accounts = sum(1 for t in helpers.values() if now - t < w.device_seconds)
+        net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now) if obs.net_hash else 0
+        self._pairs[(obs.shop_id, obs.helper_id, obs.initiator_id)] = now + w.pair_seconds
+        return CounterSnapshot(
+            device_accounts=device_accounts,
+            net_assists=net,
+            helper_assists=self._incr(f"helper:{obs.helper_id}", w.helper_seconds, now),
+            reciprocal=self._pairs.get((obs.shop_id, obs.initiator_id, obs.helper_id), 0.0) > now,
+            instance_assists=self._incr(f"inst:{obs.instance_id}", w.spike_seconds, now),
+            instance_opens=self._counts.get(
+                (f"open:{obs.instance_id}", w.spike_seconds, _bucket(now, w.spike_seconds)), 0
+            ),
+            instance_watched=self._watched.get(obs.instance_id, 0.0) > now,
+        )
+
+    async def record_open(self, *, instance_id: int, at: float) -> None:
+        self._incr(f"open:{instance_id}", self.w.spike_seconds, at)
+
+    async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
+        now = time.time()
+        if self._watched.get(instance_id, 0.0) > now:
+            return False
+        self._watched[instance_id] = now + seconds
+        return True
+
+    async def close(self) -> None:
+        return None
+
+
+class RedisCounters:
+    """The same counts in Redis, shared by every worker: one pipeline per assist."""
+
+    def __init__(self, client: Any, windows: Windows | None = None, prefix: str = PREFIX) -> None:
+        self.r = client
+        self.w = windows or Windows()
+        self.prefix = prefix
+
+    @classmethod
+    def from_url(
+        cls, url: str, windows: Windows | None = None, prefix: str = PREFIX
+    ) -> RedisCounters:
+        import redis.asyncio as aioredis
+
+        return cls(aioredis.Redis.from_url(url), windows, prefix)
+
+    async def observe(self, obs: Observation) -> CounterSnapshot:
+        now, w = obs.at, self.w
+        pipe = self.r.pipeline(transaction=False)
+        read: dict[str, int] = {}  # what each answer means -> its index in the reply
+
+        def ask(name: str, *args: Any, meaning: str | None = None) -> None:
+            if meaning is not None:
+                read[meaning] = len(pipe)
+            getattr(pipe, name)(*args)
+
+        if obs.device_hash is not None:
+            dev = f"{self.prefix}dev:{obs.device_hash}"
+            ask("zadd", dev, {str(obs.helper_id): now})
+            ask("zremrangebyscore", dev, 0, now - w.device_seconds)
+            ask("zcard", dev, meaning="device_accounts")
+            ask("expire", dev, w.device_seconds)
+        for meaning, name, window in (
+            ("net_assists", f"net:{obs.net_hash}" if obs.net_hash else None, w.net_seconds),
+            ("helper_assists", f"helper:{obs.helper_id}", w.helper_seconds),
+            ("instance_assists", f"inst:{obs.instance_id}", w.spike_seconds),
+        ):
+            if name is not None:
+                key = f"{self.prefix}{name}:{_bucket(now, window)}"
+                ask("incr", key, meaning=meaning)
+                ask("expire", key, window * 2)
+        ask("set", f"{self.prefix}pair:{obs.shop_id}:{obs.helper_id}:{obs.initiator_id}", 1,
+            None, w.pair_seconds)  # fmt: skip
+        ask("exists", f"{self.prefix}pair:{obs.shop_id}:{obs.initiator_id}:{obs.helper_id}",
+            meaning="reciprocal")  # fmt: skip
+        bucket = _bucket(now, w.spike_seconds)
+        ask("get", f"{self.prefix}open:{obs.instance_id}:{bucket}", meaning="instance_opens")
+        ask("exists", f"{self.prefix}watch:{obs.instance_id}", meaning="instance_watched")
+        out = await pipe.execute()
+
+        def value(meaning: str) -> int:
+            return int(out[read[meaning]] or 0) if meaning in read else 0
+
+        return CounterSnapshot(
+            device_accounts=value("device_accounts"),
+            net_assists=value("net_assists"),
+            helper_assists=value("helper_assists"),
+            reciprocal=bool(value("reciprocal")),
+            instance_assists=value("instance_assists"),
+            instance_opens=value("instance_opens"),
+            instance_watched=bool(value("instance_watched")),
+        )
+
+    async def record_open(self, *, instance_id: int, at: float) -> None:
+        key = f"{self.prefix}open:{instance_id}:{_bucket(at, self.w.spike_seconds)}"
+        pipe = self.r.pipeline(transaction=False)
+        pipe.incr(key)
+        pipe.expire(key, self.w.spike_seconds * 2)
+        await pipe.execute()
+
+    async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
+        return bool(await self.r.set(f"{self.prefix}watch:{instance_id}", 1, ex=seconds, nx=True))
+
+    async def close(self) -> None:
+        await self.r.aclose()
+
+
+def open_counters(redis_url: str | None, windows: Windows | None = None) -> RiskCounters:
+    return RedisCounters.from_url(redis_url, windows) if redis_url else MemoryCounters(windows)

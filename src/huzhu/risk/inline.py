@@ -1,0 +1,221 @@
+"""Inline scoring of one assist: pure functions, no I/O, a few microseconds.
+
+The hot path gathers two things before it writes anything: what the request says about
+the client (`client_hints`: keyed hashes of the device id and the network prefix, and
+automation hints) and what the shared counters say about recent behaviour (a
+`CounterSnapshot` from risk/counters.py, one round trip on Redis). `score_assist` turns
+them into a decision with its reasons.
+
+Each signal is a strength in [0, 1] times a weight from settings; the signals combine as
+a noisy-OR, 1 − Π(1 − wᵢ·sᵢ), so the score stays in [0, 1], one strong signal is enough
+to hold, and several weak ones add up without any single weak one deciding. A score at
+or above `hold_score` holds the assist for review (stored, not counted); at or above
+`refuse_score` refuses it. A spike on the instance (assists that share opens do not
+explain) holds every assist while the instance is under watch, whatever the score.
+
+Why these signals (DESIGN.md "Fake-assist defence"): brushing tools run many accounts
+from few devices and networks, act fast and in bulk, arrive without ever opening the
+share, and rings trade assists back and forth. A genuine friend opens a share, reads for
+a few seconds and taps once.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from huzhu.kit import signing
+from huzhu.risk.rules import COUNT, Decision, RiskDecision
+
+DEVICE_HEADER = "x-huzhu-device"
+HASH_CHARS = 20
+
+# User agents of HTTP libraries and headless browsers: a person's WeChat or browser
+# never sends these. Matched as lower-case substrings.
+AUTOMATION_AGENTS = (
+    "python-requests",
+    "python-httpx",
+    "aiohttp",
+    "okhttp",
+    "go-http-client",
+    "curl/",
+    "wget/",
+    "headlesschrome",
+    "phantomjs",
+    "selenium",
+    "puppeteer",
+    "playwright",
+    "scrapy",
+    "java/",
+    "libwww-perl",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ClientHints:
+    """What one request says about its client, with nothing personal kept raw."""
+
+    device_hash: str | None
+    net_hash: str | None
+    automation: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CounterSnapshot:
+    """Recent behaviour around one assist, read (and counted) in one step."""
+
+    device_accounts: int = 0  # distinct helpers seen on this device in the window
+    net_assists: int = 0  # assists from this network prefix in the window
+    helper_assists: int = 0  # this helper's assists across instances in the window
+    reciprocal: bool = False  # the initiator assisted this helper's instance before
+    instance_assists: int = 0  # assists on this instance in the spike window
+    instance_opens: int = 0  # share opens of this instance in the spike window
+    instance_watched: bool = False  # a spike put this instance under watch
+
+
+@dataclass(frozen=True, slots=True)
+class ScoringPolicy:
+    """Thresholds and weights (settings.risk), flattened for the hot loop."""
+
+    hold_score: float
+    refuse_score: float
+    new_account_seconds: float
+    w_new_account: float
+    device_accounts_limit: int
+    w_shared_device: float
+    net_assists_limit: int
+    w_busy_network: float
+    helper_assists_limit: int
+    w_fast_helper: float
+    w_no_share_open: float
+    min_open_seconds: float
+    w_instant_after_open: float
+    w_reciprocal: float
+    w_automation: float
+    spike_min_assists: int
+    spike_assists_per_open: float
+
+
+@dataclass(frozen=True, slots=True)
+class AssistContext:
+    """Facts about this assist the counters do not hold."""
+
+    account_age_seconds: float | None  # None when unknown (not a signal either way)
+    share_seen: bool  # the assist names a share link it came from
+    seconds_since_open: float | None  # from its share open, when known
+
+
+def network_prefix(host: str | None) -> str | None:
+    """The /24 of an IPv4 address or the /48 of an IPv6 one: one household, office or
+    carrier NAT, so many accounts behind it is a signal while the address itself is never
+    kept. None for anything that is not an address."""
+    if not host:
+        return None
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
+    """Keyed hashes of the device id header and the network prefix, and automation
+    hints from the user agent. Raw values never leave this function."""
+    device = headers.get(DEVICE_HEADER)
+    device_hash = (
+        signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS] if device else None
+    )
+    prefix = network_prefix(client_host)
+    net_hash = signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
+    agent = headers.get("user-agent", "").lower()
+    hints: list[str] = []
+    if not agent:
+        hints.append("no_user_agent")
+    else:
+        hints.extend(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in agent)
+    if not headers.get("accept-language"):
+        hints.append("no_accept_language")
+    return ClientHints(device_hash=device_hash, net_hash=net_hash, automation=tuple(hints))
+
+
+def _over(value: int, limit: int) -> float:
+    """0 at or under the limit, rising to 1 at twice the limit."""
+    if limit <= 0 or value <= limit:
+        return 0.0
+    return min(1.0, (value - limit) / limit)
+
+
+def score_assist(
+    policy: ScoringPolicy, context: AssistContext, hints: ClientHints, seen: CounterSnapshot
+) -> RiskDecision:
+    """count / hold / refuse with the score and every reason that contributed."""
+    signals: list[tuple[str, float, float]] = []  # (reason, weight, strength)
+    age = context.account_age_seconds
+    if age is not None and age < policy.new_account_seconds:
+        signals.append(
+            ("new_account", policy.w_new_account, 1.0 - age / policy.new_account_seconds)
+        )
+    if seen.device_accounts > policy.device_accounts_limit:
+        signals.append(
+            (
+                f"shared_device:{seen.device_accounts}",
+                policy.w_shared_device,
+                _over(seen.device_accounts, policy.device_accounts_limit),
+            )
+        )
+    if seen.net_assists > policy.net_assists_limit:
+        signals.append(
+            (
+                f"busy_network:{seen.net_assists}",
+                policy.w_busy_network,
+                _over(seen.net_assists, policy.net_assists_limit),
+            )
+        )
+    if seen.helper_assists > policy.helper_assists_limit:
+        signals.append(
+            (
+                f"fast_helper:{seen.helper_assists}",
+                policy.w_fast_helper,
+                _over(seen.helper_assists, policy.helper_assists_limit),
+            )
+        )
+    if not context.share_seen:
+        signals.append(("no_share_open", policy.w_no_share_open, 1.0))
+    elif (
+        context.seconds_since_open is not None
+        and context.seconds_since_open < policy.min_open_seconds
+    ):
+        signals.append(("instant_after_open", policy.w_instant_after_open, 1.0))
+    if seen.reciprocal:
+        signals.append(("reciprocal_pair", policy.w_reciprocal, 1.0))
+    if hints.automation:
+        signals.append(("automation:" + ",".join(hints.automation), policy.w_automation, 1.0))
+    keep = 1.0
+    for _, weight, strength in signals:
+        keep *= 1.0 - min(1.0, max(0.0, weight * strength))
+    score = round(1.0 - keep, 4)
+    reasons = [reason for reason, weight, strength in signals if weight * strength > 0]
+    decision: Decision = "count"
+    if score >= policy.refuse_score:
+        decision = "refuse"
+    elif score >= policy.hold_score:
+        decision = "hold"
+    if decision == "count" and seen.instance_watched:
+        decision = "hold"
+        reasons.append("instance_under_watch")
+    if decision == "count" and not reasons:
+        return COUNT
+    return RiskDecision(decision=decision, score=score, reasons=reasons)
+
+
+def is_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:
+    """Many assists on one instance that its share opens do not explain: more than
+    `spike_assists_per_open` assists per open (opens + 1, so an instance with no tracked
+    opens needs only the minimum), once there are at least `spike_min_assists`."""
+    if seen.instance_assists < policy.spike_min_assists:
+        return False
+    return seen.instance_assists > policy.spike_assists_per_open * (seen.instance_opens + 1)

@@ -1,0 +1,117 @@
+"""The inline scorer the assist hot path calls: hints from the request, one counter
+round trip, the pure score, and — the first time an instance spikes — a watch on it and
+an alert for the review queue.
+
+`assess` never touches the database: the alert is handed to `on_spike`, which the hot
+path runs after answering (a review case is an ordinary ORM write, off the hot path).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from huzhu.config import RiskSettings, Settings
+from huzhu.risk.counters import Observation, RiskCounters, Windows, open_counters
+from huzhu.risk.inline import (
+    AssistContext,
+    CounterSnapshot,
+    ScoringPolicy,
+    client_hints,
+    is_spike,
+    score_assist,
+)
+from huzhu.risk.rules import COUNT, RiskDecision
+
+
+@dataclass(frozen=True, slots=True)
+class SpikeAlert:
+    shop_id: int
+    campaign_id: int
+    instance_id: int
+    at: datetime
+    seen: CounterSnapshot
+    window_seconds: int
+    watch_seconds: int
+    network_hash: str | None
+
+
+OnSpike = Callable[[SpikeAlert], Awaitable[None]]
+
+
+def policy_from(risk: RiskSettings) -> ScoringPolicy:
+    names = {f.name for f in dataclasses.fields(ScoringPolicy)}
+    return ScoringPolicy(**{name: getattr(risk, name) for name in names})
+
+
+class InlineScorer:
+    """One per process (the hot path holds it)."""
+
+    def __init__(self, settings: Settings, counters: RiskCounters) -> None:
+        self.enabled = settings.risk.inline_enabled
+        self.policy = policy_from(settings.risk)
+        self.watch_seconds = settings.risk.spike_watch_seconds
+        self.window_seconds = settings.risk.spike_window_seconds
+        self.key = settings.security.secret_key.get_secret_value().encode()
+        self.counters = counters
+
+    @classmethod
+    def open(cls, settings: Settings) -> InlineScorer:
+        windows = Windows(spike_seconds=settings.risk.spike_window_seconds)
+        return cls(settings, open_counters(settings.redis.url, windows))
+
+    async def close(self) -> None:
+        await self.counters.close()
+
+    async def assess(
+        self,
+        *,
+        shop_id: int,
+        campaign_id: int,
+        instance_id: int,
+        helper_id: int,
+        initiator_id: int,
+        at: datetime,
+        headers: Mapping[str, str],
+        client_host: str | None,
+        context: AssistContext,
+        on_spike: OnSpike | None = None,
+    ) -> RiskDecision:
+        if not self.enabled:
+            return COUNT
+        hints = client_hints(headers, client_host, self.key)
+        seen = await self.counters.observe(
+            Observation(
+                at=at.timestamp(),
+                shop_id=shop_id,
+                instance_id=instance_id,
+                helper_id=helper_id,
+                initiator_id=initiator_id,
+                device_hash=hints.device_hash,
+                net_hash=hints.net_hash,
+            )
+        )
+        if not seen.instance_watched and is_spike(self.policy, seen):
+            started = await self.counters.watch_instance(instance_id, seconds=self.watch_seconds)
+            seen = dataclasses.replace(seen, instance_watched=True)
+            if started and on_spike is not None:
+                await on_spike(
+                    SpikeAlert(
+                        shop_id=shop_id,
+                        campaign_id=campaign_id,
+                        instance_id=instance_id,
+                        at=at,
+                        seen=seen,
+                        window_seconds=self.window_seconds,
+                        watch_seconds=self.watch_seconds,
+                        network_hash=hints.net_hash,
+                    )
+                )
+        return score_assist(self.policy, context, hints, seen)
+
+    async def share_opened(self, *, instance_id: int, at: datetime) -> None:
+        """The share-open path tells the spike detector that real traffic arrived."""
+        if self.enabled:
+            await self.counters.record_open(instance_id=instance_id, at=at.timestamp())

@@ -1,0 +1,157 @@
+"""Behaviour counters: the in-process and the Redis store count the same things the same
+way, Redis counts are shared by every worker, and windows forget."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TypeVar
+
+import pytest
+
+from huzhu.config import Settings
+from huzhu.risk.counters import MemoryCounters, Observation, RedisCounters, RiskCounters, Windows
+from huzhu.risk.inline import AssistContext, CounterSnapshot
+from huzhu.risk.scoring import InlineScorer, SpikeAlert
+from tests.support.services import redis_url_or_skip
+
+T = TypeVar("T")
+T0 = 1_800_000_000.0  # a bucket-aligned-enough start, far from any edge used below
+WINDOWS = Windows(device_seconds=100, net_seconds=100, helper_seconds=100, spike_seconds=100)
+
+
+def _obs(at: float, *, helper: int, initiator: int, instance: int, device: str | None = "d1",
+         net: str | None = "n1", shop: int = 1) -> Observation:  # fmt: skip
+    return Observation(
+        at=at,
+        shop_id=shop,
+        instance_id=instance,
+        helper_id=helper,
+        initiator_id=initiator,
+        device_hash=device,
+        net_hash=net,
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+def kind(request: pytest.FixtureRequest) -> str:
+    if request.param == "redis":
+        redis_url_or_skip()
+    return str(request.param)
+
+
+def _with_counters(kind: str, body: Callable[[RiskCounters], Awaitable[T]]) -> T:
+    """Run `body` against fresh counters in one event loop (the Redis client is bound to
+    the loop it was made in), closing them after."""
+
+    async def main() -> T:
+        counters: RiskCounters
+        if kind == "memory":
+            counters = MemoryCounters(WINDOWS)
+        else:
+            # A key prefix per test keeps runs apart in the one Redis.
+            prefix = f"huzhu:test:{uuid.uuid4().hex[:8]}:"
+            counters = RedisCounters.from_url(redis_url_or_skip(), WINDOWS, prefix)
+        try:
+            return await body(counters)
+        finally:
+            await counters.close()
+
+    return asyncio.run(main())
+
+
+def test_counts_devices_networks_helpers_and_pairs(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[CounterSnapshot]:
+        seen = []
+        for helper in (11, 12, 13, 11):
+            seen.append(
+                await counters.observe(_obs(T0 + 1, helper=helper, initiator=1, instance=5))
+            )
+        # Helper 1 now assists helper 11's instance: 11 had assisted 1 before.
+        seen.append(await counters.observe(_obs(T0 + 2, helper=1, initiator=11, instance=6)))
+        await counters.record_open(instance_id=5, at=T0 + 3)
+        seen.append(await counters.observe(_obs(T0 + 4, helper=14, initiator=1, instance=5)))
+        return seen
+
+    seen = _with_counters(kind, body)
+    assert [s.device_accounts for s in seen] == [1, 2, 3, 3, 4, 5]
+    assert [s.net_assists for s in seen] == [1, 2, 3, 4, 5, 6]
+    assert [s.helper_assists for s in seen] == [1, 1, 1, 2, 1, 1]
+    assert [s.reciprocal for s in seen] == [False] * 4 + [True, False]
+    assert [s.instance_assists for s in seen] == [1, 2, 3, 4, 1, 5]
+    assert seen[-1].instance_opens == 1
+
+
+def test_windows_forget(kind: str) -> None:
+    async def body(counters: RiskCounters) -> CounterSnapshot:
+        await counters.observe(_obs(T0, helper=1, initiator=2, instance=3))
+        return await counters.observe(_obs(T0 + 250, helper=1, initiator=2, instance=3))
+
+    later = _with_counters(kind, body)
+    assert later.helper_assists == 1
+    assert later.net_assists == 1
+    assert later.instance_assists == 1
+
+
+def test_watch_starts_once(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[bool]:
+        return [await counters.watch_instance(9, seconds=60) for _ in range(3)]
+
+    assert _with_counters(kind, body) == [True, False, False]
+
+
+def test_two_workers_share_redis_counts() -> None:
+    url = redis_url_or_skip()
+    prefix = f"huzhu:test:{uuid.uuid4().hex[:8]}:"
+    a, b = (
+        RedisCounters.from_url(url, WINDOWS, prefix),
+        RedisCounters.from_url(url, WINDOWS, prefix),
+    )
+
+    async def run() -> int:
+        await a.observe(_obs(T0, helper=1, initiator=2, instance=3))
+        seen = await b.observe(_obs(T0, helper=4, initiator=2, instance=3))
+        await a.close()
+        await b.close()
+        return seen.instance_assists
+
+    assert asyncio.run(run()) == 2
+
+
+def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
+    settings = Settings()
+    settings.risk.spike_min_assists = 5
+    counters = MemoryCounters(Windows(spike_seconds=settings.risk.spike_window_seconds))
+    scorer = InlineScorer(settings, counters)
+    alerts: list[SpikeAlert] = []
+
+    async def on_spike(alert: SpikeAlert) -> None:
+        alerts.append(alert)
+
+    async def run() -> list[str]:
+        decisions = []
+        for helper in range(100, 110):
+            decision = await scorer.assess(
+                shop_id=1,
+                campaign_id=2,
+                instance_id=3,
+                helper_id=helper,
+                initiator_id=1,
+                at=datetime.fromtimestamp(T0 + helper / 1000, UTC),
+                headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
+                client_host=f"198.51.{helper}.1",
+                context=AssistContext(
+                    account_age_seconds=1e7, share_seen=True, seconds_since_open=10.0
+                ),
+                on_spike=on_spike,
+            )
+            decisions.append(decision.decision)
+        return decisions
+
+    decisions = asyncio.run(run())
+    assert decisions == ["count"] * 4 + ["hold"] * 6
+    assert len(alerts) == 1
+    assert alerts[0].seen.instance_assists == 5
+    assert alerts[0].seen.instance_opens == 0

@@ -1,0 +1,151 @@
+"""Inline scoring: a genuine friend counts, brushing patterns are held or refused with
+their reasons, the score is bounded and never falls when a signal gets stronger."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from huzhu.config import RiskSettings
+from huzhu.risk.inline import (
+    AssistContext,
+    ClientHints,
+    CounterSnapshot,
+    client_hints,
+    is_spike,
+    network_prefix,
+    score_assist,
+)
+from huzhu.risk.scoring import policy_from
+
+POLICY = policy_from(RiskSettings())
+KEY = b"k" * 32
+FRIEND = AssistContext(account_age_seconds=400 * 86_400, share_seen=True, seconds_since_open=9.0)
+PHONE = {
+    "user-agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50",
+    "accept-language": "zh-CN",
+    "x-huzhu-device": "install-1",
+}
+CALM = CounterSnapshot(device_accounts=1, net_assists=2, helper_assists=1)
+
+
+def test_a_genuine_friend_counts() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    decision = score_assist(POLICY, FRIEND, hints, CALM)
+    assert decision.decision == "count"
+    assert decision.score == 0.0
+
+
+def test_a_script_on_a_device_shared_by_many_accounts_is_refused_with_reasons() -> None:
+    hints = client_hints({"user-agent": "python-requests/2.31"}, "203.0.113.7", KEY)
+    seen = CounterSnapshot(device_accounts=9, net_assists=80, helper_assists=40)
+    context = AssistContext(account_age_seconds=60, share_seen=False, seconds_since_open=None)
+    decision = score_assist(POLICY, context, hints, seen)
+    assert decision.decision == "refuse"
+    assert any(r.startswith("automation:") for r in decision.reasons)
+    assert "shared_device:9" in decision.reasons
+    assert "new_account" in decision.reasons
+
+
+def test_one_weak_signal_alone_does_not_hold() -> None:
+    for context, seen in (
+        (dataclasses.replace(FRIEND, share_seen=False), CALM),
+        (FRIEND, dataclasses.replace(CALM, reciprocal=True)),
+        (dataclasses.replace(FRIEND, account_age_seconds=3600.0), CALM),
+    ):
+        hints = client_hints(PHONE, "203.0.113.7", KEY)
+        assert score_assist(POLICY, context, hints, seen).decision == "count"
+
+
+def test_a_shared_device_and_a_fast_helper_together_are_held() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    seen = CounterSnapshot(device_accounts=5, helper_assists=30)
+    decision = score_assist(POLICY, FRIEND, hints, seen)
+    assert decision.decision == "hold"
+    assert decision.reasons == ["shared_device:5", "fast_helper:30"]
+
+
+def test_an_instance_under_watch_holds_even_a_clean_assist() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    decision = score_assist(POLICY, FRIEND, hints, dataclasses.replace(CALM, instance_watched=True))
+    assert decision.decision == "hold"
+    assert decision.reasons == ["instance_under_watch"]
+
+
+def test_spike_is_assists_that_opens_do_not_explain() -> None:
+    assert not is_spike(POLICY, CounterSnapshot(instance_assists=POLICY.spike_min_assists - 1))
+    assert is_spike(POLICY, CounterSnapshot(instance_assists=POLICY.spike_min_assists))
+    explained = CounterSnapshot(instance_assists=60, instance_opens=40)
+    assert not is_spike(POLICY, explained)
+
+
+def test_hints_keep_nothing_raw() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    assert hints.device_hash is not None
+    assert hints.net_hash is not None
+    assert "install-1" not in hints.device_hash
+    assert "203.0.113" not in hints.net_hash
+    # One network prefix, one hash; another key, another hash.
+    assert client_hints(PHONE, "203.0.113.250", KEY).net_hash == hints.net_hash
+    assert client_hints(PHONE, "203.0.113.7", b"x" * 32).net_hash != hints.net_hash
+
+
+def test_network_prefix() -> None:
+    assert network_prefix("198.51.100.23") == "198.51.100.0/24"
+    assert network_prefix("2001:db8:1:2::5") == "2001:db8:1::/48"
+    assert network_prefix("::ffff:198.51.100.23") == "198.51.100.0/24"
+    assert network_prefix("testclient") is None
+    assert network_prefix(None) is None
+
+
+counts = st.integers(min_value=0, max_value=500)
+snapshots = st.builds(
+    CounterSnapshot,
+    device_accounts=counts,
+    net_assists=counts,
+    helper_assists=counts,
+    reciprocal=st.booleans(),
+    instance_assists=counts,
+    instance_opens=counts,
+    instance_watched=st.booleans(),
+)
+contexts = st.builds(
+    AssistContext,
+    account_age_seconds=st.none() | st.floats(min_value=0, max_value=1e9),
+    share_seen=st.booleans(),
+    seconds_since_open=st.none() | st.floats(min_value=0, max_value=1e6),
+)
+hint_sets = st.builds(
+    ClientHints,
+    device_hash=st.none() | st.just("d"),
+    net_hash=st.none() | st.just("n"),
+    automation=st.lists(st.sampled_from(["no_user_agent", "agent:curl"]), max_size=2).map(tuple),
+)
+
+
+@given(contexts, hint_sets, snapshots)
+def test_score_is_bounded_and_decision_follows_thresholds(
+    context: AssistContext, hints: ClientHints, seen: CounterSnapshot
+) -> None:
+    decision = score_assist(POLICY, context, hints, seen)
+    assert 0.0 <= decision.score <= 1.0
+    if decision.score >= POLICY.refuse_score:
+        assert decision.decision == "refuse"
+    elif decision.score >= POLICY.hold_score or seen.instance_watched:
+        assert decision.decision == "hold"
+    else:
+        assert decision.decision == "count"
+
+
+@given(contexts, hint_sets, snapshots, st.sampled_from(["device", "net", "helper"]), counts)
+def test_more_of_a_signal_never_lowers_the_score(
+    context: AssistContext, hints: ClientHints, seen: CounterSnapshot, which: str, extra: int
+) -> None:
+    field = {"device": "device_accounts", "net": "net_assists", "helper": "helper_assists"}[which]
+    more = dataclasses.replace(seen, **{field: getattr(seen, field) + extra})
+    assert (
+        score_assist(POLICY, context, hints, more).score
+        >= score_assist(POLICY, context, hints, seen).score
+    )
