@@ -130,3 +130,44 @@ def test_every_route_allows_and_denies_every_role_as_the_table_says(matrix_env: 
                 )
     assert checked >= 7 * 8
     assert not mismatches, "\n".join(mismatches)
+
+
+# The review queue and the enforcement ladder: who may call what, pinned route by route,
+# so a route that names the wrong permission fails here even when the table allows it.
+REVIEW_AND_ENFORCEMENT_ROUTES = {
+    ("POST", "/api/v1/reports"): Permission.REPORT_FILE,
+    ("GET", "/api/v1/review/cases"): Permission.REVIEW_READ,
+    ("GET", "/api/v1/review/cases/{case_id}"): Permission.REVIEW_READ,
+    ("POST", "/api/v1/review/cases/{case_id}/assign"): Permission.REVIEW_DECIDE,
+    ("POST", "/api/v1/review/cases/{case_id}/confirm"): Permission.REVIEW_DECIDE,
+    ("POST", "/api/v1/review/cases/{case_id}/dismiss"): Permission.REVIEW_DECIDE,
+    ("POST", "/api/v1/enforcement/actions"): Permission.ENFORCEMENT_ACT,
+    ("GET", "/api/v1/enforcement/actions"): Permission.REVIEW_READ,
+    ("GET", "/api/v1/enforcement/actions/{action_id}"): Permission.REVIEW_READ,
+    ("POST", "/api/v1/enforcement/actions/{action_id}/lift"): Permission.ENFORCEMENT_ACT,
+    ("GET", "/api/v1/enforcement/accounts/{account_id}"): Permission.REVIEW_READ,
+    ("GET", "/api/v1/me/enforcement"): Permission.ENFORCEMENT_READ_OWN,
+    ("POST", "/api/v1/enforcement/actions/{action_id}/appeal"): Permission.APPEAL_FILE,
+    ("GET", "/api/v1/appeals"): Permission.REVIEW_READ,
+    ("GET", "/api/v1/appeals/{appeal_id}"): Permission.REVIEW_READ,
+    ("POST", "/api/v1/appeals/{appeal_id}/decide"): Permission.APPEAL_DECIDE,
+    ("GET", "/api/v1/audit"): Permission.AUDIT_READ,
+}
+ANALYSTS = {Role.OWNER, Role.ANALYST}
+
+
+def test_review_and_enforcement_routes_name_their_permission_and_only_analysts_decide() -> None:
+    declared = {
+        (m, p): _permission(r)
+        for m, p, r in _api_routes(None)
+        if (m, p) in REVIEW_AND_ENFORCEMENT_ROUTES
+    }
+    assert declared == REVIEW_AND_ENFORCEMENT_ROUTES
+    for permission in set(REVIEW_AND_ENFORCEMENT_ROUTES.values()):
+        holders = {role for role in Role if permission in ROLE_PERMISSIONS[role]}
+        participant_acts = {
+            Permission.REPORT_FILE,
+            Permission.APPEAL_FILE,
+            Permission.ENFORCEMENT_READ_OWN,
+        }
+        assert holders == ({Role.PARTICIPANT} if permission in participant_acts else ANALYSTS)

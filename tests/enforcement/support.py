@@ -51,6 +51,15 @@ class ReviewShop:
     def token(self, name: str) -> str:
         return self.person(name)[1]
 
+    def refresh_token(self, name: str) -> str:
+        """A new participant token (after the clock moved past the old one's expiry)."""
+        account_id = self.id_of(name)
+        token, _ = accounts.issue_participant_token(
+            self.settings, shop_id=self.shop_id, account_id=account_id
+        )
+        self.people[name] = (account_id, token)
+        return token
+
     def inbox(self, name: str) -> list[tuple[str, str, str]]:
         """(kind, title, body) of a person's inbox, oldest first."""
         with self.db.unit_of_work() as s:

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-MAX_ID = 2**63 - 1
+# Ids in JSON bodies: JSON Schema validators compare numbers as doubles, exact only up to
+# 2**53, so a larger bound would let clients believe ids the server refuses are valid.
+MAX_BODY_ID = 2**53
+BodyId = Annotated[int, Field(ge=1, le=MAX_BODY_ID)]
 
 
 class KindOrNext(StrEnum):
@@ -21,13 +24,13 @@ class KindOrNext(StrEnum):
 
 
 class ActionIn(BaseModel):
-    account_id: int = Field(ge=1, le=MAX_ID)
+    account_id: BodyId
     kind: KindOrNext = Field(
         default=KindOrNext.NEXT, description="next: one rung above the account's position"
     )
     reason: str = Field(min_length=1, max_length=1000, description="told to the person")
     evidence: dict[str, Any] = Field(default_factory=dict)
-    case_id: int | None = Field(default=None, ge=1, le=MAX_ID, description="the review case")
+    case_id: BodyId | None = Field(default=None, description="the review case")
 
 
 class ActionOut(BaseModel):

@@ -20,8 +20,10 @@ from huzhu.risk.review_schemas import (
     CaseStatusFilter,
     ConfirmIn,
     DismissIn,
+    FraudReportIn,
     ReportIn,
     ReportOut,
+    SpamReportIn,
 )
 
 router = APIRouter(tags=["review"])
@@ -39,14 +41,14 @@ def file_report(
 ) -> ReportOut:
     """Report a sender for spam or an instance for fraud; it joins the open review case
     about the same subject or opens one. 404 `reported_account_not_found`,
-    `instance_not_found`; 409 `already_reported`; 422 `cannot_report_self`."""
+    `instance_not_found`; 409 `already_reported`; 403 `cannot_report_self`."""
     report = service.file_report(
         session,
         shop_id=principal.shop_id,
         reporter_id=principal.subject_id,
-        kind=body.kind.value,
-        account_id=body.account_id,
-        instance_id=body.instance_id,
+        kind=body.kind,
+        account_id=body.account_id if isinstance(body, SpamReportIn) else None,
+        instance_id=body.instance_id if isinstance(body, FraudReportIn) else None,
         text=body.text,
     )
     return ReportOut.model_validate(report)

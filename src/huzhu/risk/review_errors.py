@@ -1,6 +1,6 @@
 """Errors of the review queue."""
 
-from huzhu.errors import Conflict, InvalidInput, NotFound
+from huzhu.errors import Conflict, Forbidden, InvalidInput, NotFound
 
 
 class CaseNotFound(NotFound):
@@ -18,7 +18,7 @@ class AlreadyReported(Conflict):
     title = "You have reported this already; it is waiting for review"
 
 
-class CannotReportSelf(InvalidInput):
+class CannotReportSelf(Forbidden):
     code = "cannot_report_self"
     title = "You cannot report yourself"
 

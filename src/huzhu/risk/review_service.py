@@ -175,7 +175,7 @@ def file_report(
         session, shop_id=shop_id, kind=kind, account_id=account_id, instance_id=instance_id
     )
     if subject_id == reporter_id:
-        raise CannotReportSelf("you cannot report yourself", field="account_id")
+        raise CannotReportSelf("you cannot report yourself")
     key = rules.open_key(kind=kind, account_id=subject_id, instance_id=instance_id)
     case = open_case(
         session,
