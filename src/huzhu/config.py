@@ -286,6 +286,25 @@ class RiskSettings(BaseModel):
     spike_watch_seconds: int = Field(default=1800, ge=60, description="hold new assists this long")
 
 
+class DetectSettings(BaseModel):
+    """Batch ring detection (`huzhu detect run`, risk/graph): what a ring must look like
+    before it goes to the review queue."""
+
+    window_seconds: int = Field(default=3600, ge=1, description="lockstep window (CopyCatch dt)")
+    min_accounts: int = Field(default=5, ge=2, description="smallest lockstep ring (n)")
+    min_targets: int = Field(default=4, ge=2, description="fewest instances it works (m)")
+    untimed_min_accounts: int = Field(
+        default=10, ge=2, description="smallest ring found without time (slow rings)"
+    )
+    untimed_min_targets: int = Field(default=8, ge=2, description="its fewest instances")
+    rho: float = Field(
+        default=0.6, gt=0, le=1, description="share of the ring's instances each member works"
+    )
+    min_significance: float = Field(
+        default=6.0, ge=0, description="-log10 chance at or above which a group is a ring"
+    )
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="HUZHU_",
@@ -317,6 +336,7 @@ class Settings(BaseSettings):
     wechat: WechatSettings = WechatSettings()
     enforcement: EnforcementSettings = EnforcementSettings()
     invites: InviteSettings = InviteSettings()
+    detect: DetectSettings = DetectSettings()
 
     def model_post_init(self, __context: Any) -> None:
         # The short aliases win over the nested defaults so the README's one-liners work.

@@ -4,6 +4,7 @@ statements live in hotpath_repository.py), written once and named by intent."""
 from __future__ import annotations
 
 from datetime import datetime
+from typing import NamedTuple
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
@@ -141,3 +142,45 @@ def assisted_between(session: Session, a: int, b: int) -> bool:
         .limit(1)
     )
     return session.execute(stmt).first() is not None
+
+
+class AssistEdge(NamedTuple):
+    """One edge of the helper x instance graph that batch ring detection reads."""
+
+    assist_id: int
+    helper_id: int
+    instance_id: int
+    campaign_id: int
+    initiator_id: int
+    created_at: datetime
+
+
+def assist_edges(
+    session: Session,
+    *,
+    shop_id: int,
+    campaign_id: int | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[AssistEdge]:
+    """Counted and held assists of a shop (voided ones are already dealt with)."""
+    stmt = (
+        select(
+            Assist.id,
+            Assist.helper_id,
+            Assist.instance_id,
+            Assist.campaign_id,
+            Instance.initiator_id,
+            Assist.created_at,
+        )
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(Instance.shop_id == shop_id, Assist.status != "voided")
+        .order_by(Assist.id)
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(Assist.campaign_id == campaign_id)
+    if since is not None:
+        stmt = stmt.where(Assist.created_at >= since)
+    if until is not None:
+        stmt = stmt.where(Assist.created_at < until)
+    return [AssistEdge(*row) for row in session.execute(stmt)]

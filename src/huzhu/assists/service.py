@@ -556,3 +556,18 @@ def _close_instance(
 def have_assisted_between(session: Session, a: int, b: int) -> bool:
     """A counted assist either way between two accounts (invites: "contacts")."""
     return repo.assisted_between(session, a, b)
+
+
+def assist_edges(
+    session: Session,
+    *,
+    shop_id: int,
+    campaign_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> list[repo.AssistEdge]:
+    """The shop's counted and held assists (optionally of one campaign, in [since,
+    until)) as graph edges, for batch ring detection (`huzhu detect run`)."""
+    return repo.assist_edges(
+        session, shop_id=shop_id, campaign_id=campaign_id, since=since, until=until
+    )

@@ -4,20 +4,29 @@
 evaluation: it scores every account of an exported account x target file with the
 searches of `huzhu.risk.graph` and writes `user_id,score,reason`, most suspicious first.
 It touches no database.
+
+`huzhu detect run --shop ID` scans the shop's assists in the database (optionally one
+campaign, a time range) and puts each ring found in the review queue with its evidence.
 """
 
 from __future__ import annotations
 
 import re
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
+from huzhu.config import load_settings
+from huzhu.db import Database
+from huzhu.risk import detect_service
 from huzhu.risk.graph.edgefile import EdgeFileError, read_edges, write_scores
 from huzhu.risk.graph.score import DetectConfig, score_accounts
+from huzhu.risk.graph.score import Progress as Stages
 
 app = typer.Typer(help="Batch detection of assist rings.", no_args_is_help=True)
 
@@ -33,6 +42,38 @@ def parse_window(text: str) -> int | None:
     if match is None or int(match.group(1)) == 0:
         raise typer.BadParameter("use auto or a span like 90s, 10m, 1h, 2d", param_hint="--window")
     return int(match.group(1)) * UNITS[match.group(2)]
+
+
+def _bar(console: Console) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+
+def _stages(bar: Progress) -> Stages:
+    tasks: dict[str, TaskID] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in tasks:
+            tasks[stage] = bar.add_task(stage, total=max(total, 1))
+        bar.update(tasks[stage], completed=done, total=max(total, 1))
+
+    return progress
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise typer.BadParameter("an ISO date or datetime", param_hint=option) from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 @app.command("score")
@@ -62,14 +103,7 @@ def score(
         seed=seed,
     )
     started = time.perf_counter()
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with _bar(console) as bar:
         reading = bar.add_task("reading", total=None)
         try:
             graph = read_edges(edges, on_rows=lambda n: bar.update(reading, completed=n))
@@ -78,14 +112,7 @@ def score(
             console.print(f"[red]{exc}[/red]")
             raise typer.Exit(EXIT_BAD_INPUT) from exc
         bar.update(reading, total=graph.n_edges, completed=graph.n_edges)
-        tasks: dict[str, TaskID] = {}
-
-        def progress(stage: str, done: int, total: int) -> None:
-            if stage not in tasks:
-                tasks[stage] = bar.add_task(stage, total=max(total, 1))
-            bar.update(tasks[stage], completed=done, total=max(total, 1))
-
-        result = score_accounts(graph, config, progress=progress)
+        result = score_accounts(graph, config, progress=_stages(bar))
     try:
         write_scores(out, graph.user_labels, result.score, result.reason)
     except OSError as exc:
@@ -97,3 +124,44 @@ def score(
         f" {len(result.groups)} groups, {flagged} accounts flagged;"
         f" {time.perf_counter() - started:.1f}s -> {out}"
     )
+
+
+@app.command("run")
+def run(
+    shop: int = typer.Option(..., "--shop", help="the shop whose assists are scanned"),
+    campaign: int | None = typer.Option(None, "--campaign", help="only this campaign"),
+    since: str | None = typer.Option(None, help="only assists at or after (ISO date/time)"),
+    until: str | None = typer.Option(None, help="only assists before (ISO date/time)"),
+) -> None:
+    """Find rings in the live database and put each in the review queue with evidence.
+    Thresholds come from the HUZHU_DETECT__* settings."""
+    console = Console()
+    start, end = _moment(since, "--since"), _moment(until, "--until")
+    settings = load_settings()
+    db = Database(settings.db)
+    try:
+        with _bar(console) as bar, db.unit_of_work() as session:
+            found = detect_service.run_detection(
+                session,
+                settings.detect,
+                shop_id=shop,
+                campaign_id=campaign,
+                since=start,
+                until=end,
+                progress=_stages(bar),
+            )
+    finally:
+        db.dispose()
+    table = Table(title=f"{found.assists} assists, {found.accounts} accounts scanned")
+    for column in ("case", "detector", "accounts", "instances", "-log10 chance"):
+        table.add_column(column)
+    for case in found.cases:
+        table.add_row(
+            str(case.case_id),
+            case.detector,
+            str(case.accounts),
+            str(case.instances),
+            f"{case.significance:.1f}",
+        )
+    console.print(table)
+    console.print(f"{len(found.cases)} ring(s) in the review queue")

@@ -45,16 +45,25 @@ class Slots:
     item: IntArray  # target of each slot
     start: IntArray | None  # window start (unix seconds) of each slot, None if time-free
     share: np.ndarray  # each slot's share of all edges, for the null model
+    total: float  # all edges of the graph (share * total = acts in the slot)
 
     @classmethod
     def of(
-        cls, incidence: sp.csr_matrix, *, item: IntArray, start: IntArray | None, share: np.ndarray
+        cls,
+        incidence: sp.csr_matrix,
+        *,
+        item: IntArray,
+        start: IntArray | None,
+        share: np.ndarray,
+        total: float,
     ) -> Slots:
         incidence = sp.csr_matrix(incidence, dtype=np.float64)
         incidence.sort_indices()
         by_slot = incidence.T.tocsr()
         by_slot.sort_indices()
-        return cls(incidence=incidence, by_slot=by_slot, item=item, start=start, share=share)
+        return cls(
+            incidence=incidence, by_slot=by_slot, item=item, start=start, share=share, total=total
+        )
 
 
 @dataclass(frozen=True)
@@ -143,7 +152,6 @@ def judge(
     *,
     detector: str,
     rho: float,
-    min_targets: int,
     degree_values: IntArray,
     degree_counts: IntArray,
     window_seconds: int | None,
@@ -153,7 +161,11 @@ def judge(
     `degree_values`/`degree_counts` are the distinct account degrees of the whole graph
     and how many accounts have each, so the expected count costs O(distinct degrees)."""
     needed = member_threshold(rho, chosen.size)
-    share = float(slots.share[chosen].sum())
+    sub = slots.incidence[users][:, chosen]
+    # The null describes the background *without* the group: a slot the ring made busy
+    # is not popular by itself. Its other acts, plus one (Laplace), set its share.
+    others = float(slots.share[chosen].sum()) * slots.total - sub.nnz + chosen.size
+    share = max(others, float(chosen.size)) / slots.total
     lam = degree_values * share
     expected = float(np.dot(degree_counts, stats.poisson.sf(needed - 1, lam)))
     observed = int(users.size)
@@ -162,7 +174,6 @@ def judge(
     else:
         log_p = float(stats.poisson.logsf(observed - 1, expected))
         significance = min(MAX_SIGNIFICANCE, -log_p / LN10) if math.isfinite(log_p) else 300.0
-    sub = slots.incidence[users][:, chosen]
     covered = np.asarray(sub.sum(axis=1)).ravel()
     total_edges = float(slots.incidence.nnz)
     n_users, n_slots = slots.incidence.shape

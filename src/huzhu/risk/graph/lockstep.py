@@ -68,7 +68,9 @@ def burst_slots(edges: EdgeSet, *, window_seconds: int, min_users: int) -> Slots
     slot_item = item[first][keep_burst]
     slot_start = start[first][keep_burst]
     share = sizes[keep_burst] / float(max(1, edges.n_edges))
-    return Slots.of(incidence, item=slot_item, start=slot_start, share=share)
+    return Slots.of(
+        incidence, item=slot_item, start=slot_start, share=share, total=float(edges.n_edges)
+    )
 
 
 def find_lockstep(
@@ -127,7 +129,6 @@ def find_lockstep(
             chosen,
             detector="lockstep",
             rho=rho,
-            min_targets=min_targets,
             degree_values=values,
             degree_counts=counts,
             window_seconds=window_seconds,

@@ -40,9 +40,14 @@ class DetectConfig:
     window_seconds: int | None = None  # None: a day for date-only data, else an hour
     min_users: int = 5  # CopyCatch's n
     min_targets: int = 4  # CopyCatch's m
+    # Without time a group must be bigger: friends who help each other often share four
+    # or five instances among five people, seldom eight among ten. Applies to target-set
+    # and dense-block groups; lockstep groups have time on their side.
+    untimed_min_users: int = 10
+    untimed_min_targets: int = 8
     rho: float = 0.6  # share of the group's targets each member must hit
     min_significance: float = 6.0  # -log10 chance; at or above it an account is flagged
-    blocks: int = 5  # FRAUDAR peels
+    blocks: int = 3  # FRAUDAR peels (each re-peels what the earlier ones left)
     bands: int = 16  # MinHash bands x rows
     rows: int = 3
     seed: int = 0
@@ -107,8 +112,8 @@ def score_accounts(
         bands=config.bands,
         rows=config.rows,
         seed=config.seed,
-        min_users=config.min_users,
-        min_targets=config.min_targets,
+        min_users=config.untimed_min_users,
+        min_targets=config.untimed_min_targets,
         rho=config.rho,
         min_significance=config.min_significance,
         progress=stage("similar"),
@@ -135,8 +140,8 @@ def _judge_blocks(
             slots,
             block.users,
             rho=config.rho,
-            min_users=config.min_users,
-            min_targets=config.min_targets,
+            min_users=config.untimed_min_users,
+            min_targets=config.untimed_min_targets,
         )
         if found is None:
             continue
@@ -146,7 +151,6 @@ def _judge_blocks(
             found[1],
             detector="fraudar",
             rho=config.rho,
-            min_targets=config.min_targets,
             degree_values=values,
             degree_counts=counts,
             window_seconds=None,

@@ -29,7 +29,11 @@ Progress = Callable[[int, int], None]
 def target_slots(edges: EdgeSet) -> Slots:
     share = edges.item_degree / float(max(1, edges.n_edges))
     return Slots.of(
-        edges.matrix, item=np.arange(edges.n_items, dtype=np.int64), start=None, share=share
+        edges.matrix,
+        item=np.arange(edges.n_items, dtype=np.int64),
+        start=None,
+        share=share,
+        total=float(edges.n_edges),
     )
 
 
@@ -108,7 +112,6 @@ def find_similar(
             chosen,
             detector="similar",
             rho=rho,
-            min_targets=min_targets,
             degree_values=values,
             degree_counts=counts,
             window_seconds=None,

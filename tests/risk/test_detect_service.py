@@ -1,0 +1,126 @@
+"""`huzhu detect run`: a ring hidden among honest assists in the database goes to the
+review queue once, with its accounts, instances, windows and assists as evidence."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import numpy as np
+from sqlalchemy import select
+from typer.testing import CliRunner
+
+from huzhu.assists.models import Assist
+from huzhu.cli.main import app
+from huzhu.config import Settings
+from huzhu.db import Database
+from huzhu.kit import clock
+from huzhu.risk import detect_service
+from huzhu.risk.review_models import ReviewCase
+from tests.assists.conftest import UNLOCK_RULES, write_instance
+from tests.factories import make_campaign, make_participant, make_shop
+
+HONEST, RING, INSTANCES, TARGETS = 60, 8, 30, 6
+
+
+def _shop_with_a_ring(db: Database, settings: Settings) -> tuple[int, list[int], list[int]]:
+    """60 honest accounts helping 30 instances over three weeks, and 8 ring accounts
+    that each help 6 of those instances within two minutes of one another."""
+    rng = np.random.default_rng(5)
+    t0 = clock.utcnow() - timedelta(days=30)
+    with db.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign = make_campaign(s, shop_id=shop_id, kind="unlock", rules=UNLOCK_RULES)
+        people = [
+            make_participant(s, settings, shop_id=shop_id, name=f"p{k}")[0]
+            for k in range(HONEST + RING)
+        ]
+        honest, ring = people[:HONEST], people[HONEST:]
+        instances = [
+            write_instance(
+                s,
+                shop_id=shop_id,
+                campaign=campaign,
+                kind="unlock",
+                initiator_id=honest[k],
+                slots=[0, 0, 0],
+            )
+            for k in range(INSTANCES)
+        ]
+        pairs: set[tuple[int, int]] = set()
+        rows = []
+        for instance in instances:
+            for helper in rng.choice(honest, 6, replace=False).tolist():
+                at = t0 + timedelta(seconds=int(rng.integers(0, 21 * 86_400)))
+                pairs.add((helper, instance))
+                rows.append((helper, instance, at))
+        targets = instances[:TARGETS]
+        for k, instance in enumerate(targets):
+            moment = t0 + timedelta(days=k, hours=3)
+            for helper in ring:
+                pairs.discard((helper, instance))
+                rows.append((helper, instance, moment + timedelta(seconds=int(rng.integers(120)))))
+        seen: set[tuple[int, int]] = set()
+        for helper, instance, at in rows:
+            if (helper, instance) in seen:
+                continue
+            seen.add((helper, instance))
+            s.add(
+                Assist(
+                    instance_id=instance,
+                    campaign_id=campaign[0],
+                    helper_id=helper,
+                    status="counted",
+                    value=0,
+                    created_at=at,
+                )
+            )
+    return shop_id, ring, targets
+
+
+def test_ring_goes_to_the_review_queue_once_with_its_evidence(
+    database: Database, settings: Settings
+) -> None:
+    shop_id, ring, targets = _shop_with_a_ring(database, settings)
+    with database.unit_of_work() as s:
+        found = detect_service.run_detection(s, settings.detect, shop_id=shop_id)
+    assert found.assists > HONEST
+    assert [(c.detector, c.accounts, c.instances) for c in found.cases] == [
+        ("lockstep", RING, TARGETS)
+    ]
+    with database.unit_of_work() as s:
+        case = s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).one()
+        assert (case.kind, case.status, case.source) == ("fraud_ring", "open", "detect")
+        assert case.subject_account_ids == sorted(ring)
+        evidence = case.evidence
+        assert evidence["instances"] == sorted(targets)
+        assert evidence["window_seconds"] == 3_600
+        assert {w["instance_id"] for w in evidence["windows"]} == set(targets)
+        assert evidence["assists"] == RING * TARGETS
+        ring_assists = s.scalars(
+            select(Assist.id).where(Assist.helper_id.in_(ring), Assist.instance_id.in_(targets))
+        ).all()
+        assert evidence["assist_ids"] == sorted(ring_assists)
+        assert evidence["density_vs_background"] > 1
+        assert evidence["significance"] >= settings.detect.min_significance
+
+    # Found again while the case is open: the same case, no second one.
+    with database.unit_of_work() as s:
+        again = detect_service.run_detection(s, settings.detect, shop_id=shop_id)
+    assert [c.case_id for c in again.cases] == [found.cases[0].case_id]
+    with database.unit_of_work() as s:
+        assert len(s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).all()) == 1
+
+
+def test_honest_assists_alone_open_no_case_and_the_cli_says_so(
+    database: Database, settings: Settings, db_url: str
+) -> None:
+    shop_id, ring, _ = _shop_with_a_ring(database, settings)
+    with database.unit_of_work() as s:
+        s.query(Assist).filter(Assist.helper_id.in_(ring)).update({"status": "voided"})
+    result = CliRunner().invoke(
+        app, ["detect", "run", "--shop", str(shop_id)], env={"HUZHU_DATABASE_URL": db_url}
+    )
+    assert result.exit_code == 0, result.output
+    assert "0 ring(s) in the review queue" in result.output
+    with database.unit_of_work() as s:
+        assert s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).all() == []
