@@ -44,4 +44,8 @@ def serve(
         access_log=access_log,
         proxy_headers=False,
         log_config=log_config(),
+        # uvicorn's supervisor kills a worker that has not finished starting (imports,
+        # lifespan: job runner, hot-path pool) within this many seconds, then starts
+        # another: on a loaded machine 5 s (its default) restarts workers forever.
+        timeout_worker_healthcheck=60,
     )
