@@ -3,6 +3,8 @@ restrictions bind and lapse by the clock, the account mirror follows, lifts undo
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pytest
@@ -11,9 +13,12 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts.models import Account
 from huzhu.config import Settings
+from huzhu.db import Database
 from huzhu.enforcement import service
 from huzhu.enforcement.errors import ActionAlreadyLifted, InviteRestricted
-from huzhu.enforcement.models import AuditEntry
+from huzhu.enforcement.models import AuditEntry, AuditLogIsAppendOnly
+from huzhu.jobs.registry import periodic_tasks
+from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
 from huzhu.notify.models import Event, InboxMessage
 from tests.factories import make_participant, make_shop
@@ -138,3 +143,84 @@ def test_report_tally_counts_each_report(session: Session, sender: int) -> None:
     for _ in range(3):
         service.note_report(session, shop_id=account.shop_id, account_id=sender)
     assert service.report_count_against(session, sender) == 3
+
+
+def test_the_audit_log_refuses_edits_and_deletes(session: Session, settings: Settings) -> None:
+    for change in ("edit", "delete"):
+        shop_id = make_shop(session)
+        account_id, _ = make_participant(session, settings, shop_id=shop_id, name="s")
+        service.enforce(
+            session,
+            account_id=account_id,
+            rung_or_kind="warning",
+            reason="spam invites",
+            evidence={},
+            actor="operator:7",
+            case_id=None,
+        )
+        entry = session.scalars(select(AuditEntry).where(AuditEntry.account_id == account_id)).one()
+        if change == "edit":
+            entry.reason = "nothing happened"
+        else:
+            session.delete(entry)
+        with pytest.raises(AuditLogIsAppendOnly):
+            session.flush()
+        session.rollback()
+
+
+def test_the_tidy_task_is_registered_with_every_runner(
+    database: Database, settings: Settings
+) -> None:
+    import huzhu.all_tasks  # noqa: F401
+
+    assert "enforcement.tidy" in {t.name for t in periodic_tasks()}
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        account_id, _ = make_participant(s, settings, shop_id=shop_id, name="x")
+        service.enforce(
+            s,
+            account_id=account_id,
+            rung_or_kind="participation_restriction",
+            reason="r",
+            evidence={},
+            actor="operator:1",
+            case_id=None,
+        )
+    clock.advance(31 * 24 * 3600)
+    JobRunner(database, settings).run_periodic(force=True)
+    with database.unit_of_work() as s:
+        account = s.get(Account, account_id)
+        assert account is not None
+        assert (account.status, account.restricted_until, account.restriction_reason) == (
+            "active",
+            None,
+            None,
+        )
+
+
+def test_concurrent_escalations_take_distinct_rungs(database: Database, settings: Settings) -> None:
+    """The account row is locked before the next rung is read: two rules firing at once
+    give a warning and a 1-day restriction, never two warnings."""
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        account_id, _ = make_participant(s, settings, shop_id=shop_id, name="x")
+    barrier = threading.Barrier(4)
+
+    def escalate(_: int) -> str:
+        barrier.wait()
+        with database.unit_of_work() as s:
+            return service.enforce(
+                s,
+                account_id=account_id,
+                rung_or_kind="next",
+                reason="r",
+                evidence={},
+                actor="rule:spam_reports",
+                case_id=None,
+            ).kind
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        kinds = sorted(pool.map(escalate, range(4)))
+    assert kinds == sorted(
+        ["warning", "invite_restriction_1d", "invite_restriction_7d", "participation_restriction"]
+    )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huzhu.db import Base, IdType, JSONType, UTCDateTime
@@ -84,3 +84,15 @@ class AuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class AuditLogIsAppendOnly(RuntimeError):
+    """Raised when code tries to change or delete an audit entry through the ORM."""
+
+
+@event.listens_for(AuditEntry, "before_update")
+@event.listens_for(AuditEntry, "before_delete")
+def _refuse_change(mapper: object, connection: object, target: AuditEntry) -> None:
+    # The log is evidence in appeals and disputes: a flush that would rewrite or drop an
+    # entry fails loudly instead of quietly editing history.
+    raise AuditLogIsAppendOnly(f"audit entry {target.id} cannot be changed or deleted")
