@@ -22,6 +22,7 @@ from tests.support.servers import LiveServer, start_server
 @dataclass
 class Demo:
     server: LiveServer
+    db_url: str
 
     @property
     def url(self) -> str:
@@ -64,7 +65,7 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         db.dispose()
     server = start_server(db_url=url, log_dir=folder)
     try:
-        yield Demo(server)
+        yield Demo(server, url)
     finally:
         server.stop()
 

@@ -25,6 +25,11 @@ NOTICES: dict[str, str] = {
     "paused": _("Campaign paused."),
     "resumed": _("Campaign resumed."),
     "ended": _("Campaign ended."),
+    "muted": _("Muted. You will get no more invites from this person."),
+    "blocked": _("Blocked. No more invites from this person, and no assists between you."),
+    "reported": _(
+        "Thank you. An analyst will look at your report; the sender is not told who reported."
+    ),
 }
 
 ERRORS: dict[str, str] = {
@@ -45,6 +50,16 @@ ERRORS: dict[str, str] = {
     "invalid_transition": _("The campaign cannot make that move from its current status."),
     "not_now": _("That cannot happen at this time."),
     "csrf_failed": _("The form expired. Reload the page and try again."),
+    "blocked": _("One of you blocked the other, so no assists between you."),
+    "link_revoked": _("The sender withdrew this share link."),
+    "link_expired": _("This share link has expired; ask the sender for a new one."),
+    "link_mismatch": _("This share link is for another activity."),
+    "already_reported": _("You reported this already; it is waiting for review."),
+    "cannot_report_self": _("You cannot report yourself."),
+    "cannot_act_on_self": _("You cannot do that to yourself."),
+    "not_your_instance": _("Only the person who started this can share it."),
+    "instance_not_open": _("This activity has ended, so it cannot be shared."),
+    "invite_restricted": _("Your account may not share or invite right now."),
 }
 
 

@@ -28,6 +28,7 @@ from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import PublicCampaignView
 from huzhu.config import Settings
 from huzhu.errors import Forbidden, HuzhuError
+from huzhu.invites import service as invites
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
@@ -45,7 +46,7 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _signed_in(request: Request) -> tuple[int, int]:
+def signed_in(request: Request) -> tuple[int, int]:
     found = auth.participant(request, _settings(request))
     if found is None:
         raise _NotSignedIn()
@@ -191,6 +192,17 @@ class InstancePage:
     terms: dict[str, Any]
     team: groupbuy.TeamView | None
     activity: CampaignActivity | None
+    initiator_id: int  # only to tell "this is yours"; never shown
+
+
+@dataclass(frozen=True, slots=True)
+class Arrival:
+    """The visitor came through a genuine share link: its token and the open recorded,
+    so an assist from here carries the share it came from."""
+
+    token: str
+    open_id: int
+    sender_id: int
 
 
 def _instance_page(session: Session, settings: Settings, instance_id: int) -> InstancePage:
@@ -199,34 +211,34 @@ def _instance_page(session: Session, settings: Settings, instance_id: int) -> In
     campaign = campaigns.public_view(session, instance.campaign_id)
     # The terms this instance started under, not the campaign's current ones.
     terms = campaigns.get_version(session, instance.campaign_version_id).rules
-    team = (
-        groupbuy.team_view(session, settings, instance.id) if instance.kind == "groupbuy" else None
-    )
+    team = None
+    if instance.kind == "groupbuy":
+        team = groupbuy.team_view(session, settings, instance.id)
     activity = None
     if instance.kind == "lottery":
         activity = assists.campaign_activity(
             session, shop_id=instance.shop_id, campaign_id=instance.campaign_id
         )
-    return InstancePage(view=view, campaign=campaign, terms=terms, team=team, activity=activity)
+    return InstancePage(
+        view=view,
+        campaign=campaign,
+        terms=terms,
+        team=team,
+        activity=activity,
+        initiator_id=instance.initiator_id,
+    )
 
 
-def _initiator_of(session: Session, instance_id: int) -> int:
-    return assists.get_instance(session, instance_id).initiator_id
-
-
-@router.get("/i/{instance_id}")
-async def instance_page(instance_id: int, request: Request) -> Response:
+async def render_instance(
+    request: Request, instance_id: int, *, arrival: Arrival | None = None
+) -> Response:
+    """The instance page, reached directly (/i/{id}) or through a share link (/s/{token})."""
     settings = _settings(request)
     page = await in_unit_of_work(
         request, lambda session: _instance_page(session, settings, instance_id)
     )
     who = auth.participant(request, settings)
-    mine = False
-    if who is not None:
-        mine = await in_unit_of_work(
-            request, lambda session: _initiator_of(session, instance_id) == who[1]
-        )
-    share_url = str(request.url_for("instance_page", instance_id=instance_id))
+    link = request.query_params.get("link")
     return render(
         request,
         "participant/instance.html",
@@ -236,20 +248,63 @@ async def instance_page(instance_id: int, request: Request) -> Response:
         campaign=page.campaign,
         terms=page.terms,
         team=page.team,
-        mine=mine,
+        mine=who is not None and who[1] == page.initiator_id,
+        from_sender=who is not None and arrival is not None and who[1] == arrival.sender_id,
         signed_in=who is not None,
-        share_url=share_url,
+        arrival=arrival,
+        share_url=str(request.url_for("instance_page", instance_id=instance_id)),
+        # A share link the starter just made (its token is meant to be passed on).
+        made_link=_link_url(request, link),
+        made_token=link if _link_url(request, link) else None,
         form_key=secrets.token_urlsafe(12),
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request, request.query_params.get("error")),
     )
 
 
+def _link_url(request: Request, token: str | None) -> str | None:
+    """The share link as this browser reaches the site (behind a proxy, run uvicorn with
+    --proxy-headers so the scheme and host are the public ones)."""
+    if not token or len(token) > 600:
+        return None
+    return str(request.url_for("share_landing", token=token))
+
+
+@router.get("/i/{instance_id}")
+async def instance_page(instance_id: int, request: Request) -> Response:
+    return await render_instance(request, instance_id)
+
+
+@router.post("/i/{instance_id}/share-link")
+async def make_share_link(instance_id: int, request: Request) -> Response:
+    """The starter makes a signed share link (genuine-link badge, expiry, revocable)."""
+    await form_of(request)
+    shop_id, account_id = signed_in(request)
+    settings = _settings(request)
+    try:
+        token = await in_unit_of_work(
+            request,
+            lambda session: invites.issue_share_link(
+                session,
+                settings,
+                shop_id=shop_id,
+                account_id=account_id,
+                instance_id=instance_id,
+                channel="friend",
+            )[1],
+        )
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(f"/i/{instance_id}", error=exc.code)
+    return redirect(f"/i/{instance_id}", link=token)
+
+
 @router.post("/i/{instance_id}/assist")
 async def assist(instance_id: int, request: Request) -> Response:
     """The same hot path as POST /api/v1/instances/{id}/assists (HotPath.give)."""
     data = await form_of(request)
-    shop_id, helper_id = _signed_in(request)
+    shop_id, helper_id = signed_in(request)
     hotpath: HotPath = request.app.state.hotpath
     back = f"/i/{instance_id}"
     try:
@@ -259,12 +314,19 @@ async def assist(instance_id: int, request: Request) -> Response:
             helper_id=helper_id,
             # A double click sends the same form twice: one assist, the same answer.
             idempotency_key=_form_key(data),
+            share=data.get("share") or None,
+            share_open_id=_share_open(data),
         )
     except HuzhuError as exc:
         if exc.status == 404:
             raise
         return redirect(back, error=exc.code)
     return redirect(back, notice="held" if outcome.assist_status == "held" else "counted")
+
+
+def _share_open(data: dict[str, str]) -> int | None:
+    raw = data.get("share_open", "")
+    return int(raw) if raw.isdigit() and len(raw) <= 18 else None
 
 
 def _form_key(data: dict[str, str]) -> str | None:
@@ -276,7 +338,7 @@ def _form_key(data: dict[str, str]) -> str | None:
 async def join(instance_id: int, request: Request) -> Response:
     """Join a group-buy team by ordering (authorized now, charged when the team fills)."""
     await form_of(request)
-    shop_id, account_id = _signed_in(request)
+    shop_id, account_id = signed_in(request)
     settings = _settings(request)
     try:
         await in_unit_of_work(
@@ -301,7 +363,7 @@ async def join(instance_id: int, request: Request) -> Response:
 async def start(campaign_id: int, request: Request) -> Response:
     """Start a bargain, lottery or unlock instance, or open a team by ordering."""
     await form_of(request)
-    shop_id, account_id = _signed_in(request)
+    shop_id, account_id = signed_in(request)
     settings = _settings(request)
 
     def _start(session: Session) -> int:

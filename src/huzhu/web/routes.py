@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from huzhu.web import console, participant
+from huzhu.web import console, participant, share
 
 STATIC = Path(__file__).parent / "static"
 
@@ -16,3 +16,4 @@ def install(app: FastAPI) -> None:
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(console.router)
     app.include_router(participant.router)
+    app.include_router(share.router)
