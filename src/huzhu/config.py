@@ -218,6 +218,11 @@ class EnforcementSettings(BaseModel):
     spam_report_window_seconds: int = Field(
         default=30 * 24 * 3600, ge=60, description="only reports this recent count for the rule"
     )
+    reports_per_day: int = Field(
+        default=20,
+        ge=1,
+        description="reports one participant may file a day (reports shrink a sender's caps)",
+    )
 
 
 class WechatTemplate(BaseModel):

@@ -12,14 +12,21 @@ from fastapi.testclient import TestClient
 
 from huzhu.app import create_app
 from huzhu.db import Database
+from huzhu.risk import review_service
 from tests.conftest import make_settings
 from tests.enforcement.support import UNLOCK_RULES, ReviewShop, review_shop
 from tests.factories import auth, make_campaign
 
 
 @pytest.fixture
-def env(db_url: str) -> Iterator[tuple[TestClient, ReviewShop]]:
-    settings = make_settings(db_url, jobs={"run_in_process": False})
+def env(db_url: str, request: pytest.FixtureRequest) -> Iterator[tuple[TestClient, ReviewShop]]:
+    # The daily report allowance lives in process memory in embedded mode; each test's
+    # fresh database reuses account ids, so start each test with a clean count.
+    review_service._limiter(None).reset()
+    per_day = getattr(request, "param", 20)
+    settings = make_settings(
+        db_url, jobs={"run_in_process": False}, enforcement={"reports_per_day": per_day}
+    )
     app = create_app(settings)
     db: Database = app.state.db
     with TestClient(app) as client:
@@ -202,3 +209,32 @@ def test_cases_are_paginated_and_shop_scoped(env: tuple[TestClient, ReviewShop])
         f"/api/v1/review/cases/{page1['items'][0]['id']}", headers=auth(other.analyst)
     )
     assert (foreign.status_code, foreign.json()["code"]) == (404, "review_case_not_found")
+
+
+@pytest.mark.parametrize("env", [2], indirect=True)
+def test_a_reporter_may_file_only_so_many_reports_a_day(
+    env: tuple[TestClient, ReviewShop],
+) -> None:
+    client, shop = env
+    for i in range(2):
+        assert (
+            _report(client, shop, "r", kind="spam", account_id=shop.id_of(f"s{i}")).status_code
+            == 201
+        )
+    third = _report(client, shop, "r", kind="spam", account_id=shop.id_of("s2"))
+    assert (third.status_code, third.json()["code"], third.json()["limit"]) == (
+        429,
+        "report_limit",
+        2,
+    )
+    assert int(third.headers["retry-after"]) > 0
+    # Nothing was written for the refused report.
+    assert (
+        client.get(
+            f"/api/v1/review/cases?account_id={shop.id_of('s2')}", headers=auth(shop.analyst)
+        ).json()["items"]
+        == []
+    )
+    assert (
+        _report(client, shop, "other", kind="spam", account_id=shop.id_of("s2")).status_code == 201
+    )

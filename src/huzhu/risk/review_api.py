@@ -37,13 +37,16 @@ Decider = Annotated[Principal, Depends(require(Permission.REVIEW_DECIDE))]
 def file_report(
     body: ReportIn,
     session: SessionDep,
+    settings: SettingsDep,
     principal: Annotated[Principal, Depends(require(Permission.REPORT_FILE))],
 ) -> ReportOut:
     """Report a sender for spam or an instance for fraud; it joins the open review case
     about the same subject or opens one. 404 `reported_account_not_found`,
-    `instance_not_found`; 409 `already_reported`; 403 `cannot_report_self`."""
+    `instance_not_found`; 409 `already_reported`; 403 `cannot_report_self`; 429
+    `report_limit` (reports a day, `HUZHU_ENFORCEMENT__REPORTS_PER_DAY`)."""
     report = service.file_report(
         session,
+        settings,
         shop_id=principal.shop_id,
         reporter_id=principal.subject_id,
         kind=body.kind,

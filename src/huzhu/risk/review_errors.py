@@ -1,6 +1,6 @@
 """Errors of the review queue."""
 
-from huzhu.errors import Conflict, Forbidden, InvalidInput, NotFound
+from huzhu.errors import Conflict, Forbidden, InvalidInput, NotFound, RateLimited
 
 
 class CaseNotFound(NotFound):
@@ -31,3 +31,10 @@ class ReportSubjectMissing(InvalidInput):
 class ReportedAccountNotFound(NotFound):
     code = "reported_account_not_found"
     title = "No such account in this shop"
+
+
+class ReportLimit(RateLimited):
+    """Carries `limit` and `retry_after` (also sent as the Retry-After header)."""
+
+    code = "report_limit"
+    title = "You have filed as many reports as you may today"

@@ -11,6 +11,7 @@ person learns of a case only through an enforcement action, never of who reporte
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -22,6 +23,7 @@ from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
+from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
 from huzhu.risk import review_repository as repo
@@ -32,6 +34,7 @@ from huzhu.risk.review_errors import (
     CaseAlreadyDecided,
     CaseNotFound,
     ReportedAccountNotFound,
+    ReportLimit,
     ReportSubjectMissing,
 )
 from huzhu.risk.review_models import Report, ReviewCase
@@ -158,8 +161,30 @@ def _join(case: ReviewCase, *, evidence: dict[str, Any], now: Any) -> ReviewCase
     return case
 
 
+@lru_cache(maxsize=4)
+def _limiter(storage_url: str | None) -> RateLimiter:
+    """One limiter per storage for the process (memory embedded, Redis shared)."""
+    return RateLimiter(storage_url)
+
+
+def _spend_report_allowance(settings: Settings, reporter_id: int) -> None:
+    """Reports shrink the reported sender's invite caps (invites' reputation), so a
+    person — or a group settling a score — may file only so many a day."""
+    rate = f"{settings.enforcement.reports_per_day}/day"
+    limiter = _limiter(settings.redis.url)
+    key = f"huzhu:report:{reporter_id}"
+    if not limiter.hit(key, rate):
+        window = limiter.window(key, rate)
+        raise ReportLimit(
+            f"at most {settings.enforcement.reports_per_day} reports a day",
+            limit=settings.enforcement.reports_per_day,
+            retry_after=max(window.retry_after, 1),
+        )
+
+
 def file_report(
     session: Session,
+    settings: Settings,
     *,
     shop_id: int,
     reporter_id: int,
@@ -171,6 +196,7 @@ def file_report(
     """A participant reports a sender for spam (`account_id`) or an instance for
     fraud (`instance_id`: its count jumped without real friends). The report joins the
     open case about the same subject, or opens one; one report per reporter per case."""
+    _spend_report_allowance(settings, reporter_id)
     subject_id, evidence, campaign_id = _report_subject(
         session, shop_id=shop_id, kind=kind, account_id=account_id, instance_id=instance_id
     )
