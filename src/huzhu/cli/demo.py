@@ -44,8 +44,8 @@ def demo(
     table.add_row("Owner login", f"{DEMO_OWNER_EMAIL} / {DEMO_OWNER_PASSWORD}")
     table.add_row("Analyst login", f"{DEMO_ANALYST_EMAIL} / {DEMO_ANALYST_PASSWORD}")
     table.add_row("Participants", "sign in by name, e.g. " + ", ".join(list(PARTICIPANTS)[:4]))
-    for line in summary:
-        table.add_row("", line)
+    for number, line in enumerate(summary):
+        table.add_row("Seeded" if number == 0 else "", line)
     console.print(table)
     if serve_after:
         from huzhu.cli.serve import serve
