@@ -156,14 +156,21 @@ def synthetic(instances: int, seed: int) -> dict[str, Any]:
     }
 
 
-def scaling(sizes: list[int], seed: int) -> dict[str, Any]:
+def scaling(sizes: list[int], seed: int, repeats: int) -> dict[str, Any]:
+    """Best of `repeats` runs per size (the machine is shared: the best run is the one
+    least disturbed), after a warm-up run that pays imports and first-call costs."""
+    score_accounts(generate(WorldSpec(instances=1_000), seed=seed).edges())
     points: list[dict[str, Any]] = []
     for instances in sizes:
         world = generate(WorldSpec(instances=instances, rings=ring_grid()), seed=seed)
         edges = world.edges()
-        started = time.perf_counter()
-        result = score_accounts(edges)
-        seconds = time.perf_counter() - started
+        seconds = float("inf")
+        for _ in range(repeats):
+            started = time.perf_counter()
+            run = score_accounts(edges)
+            took = time.perf_counter() - started
+            if took < seconds:
+                seconds, result = took, run
         points.append(
             {
                 "assists": edges.n_edges,
@@ -184,9 +191,9 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DATA, help="the YelpChi CSV (gzip)")
     args = parser.parse_args()
     seeds = [args.seed] if args.quick else [args.seed + k for k in range(3)]
-    # Synthetic worlds: ~7 assists per instance, so these are ~70k..280k (quick) and
+    # Synthetic worlds: ~6.5 assists per instance, so these are ~100k..400k (quick) and
     # ~250k..1M (full) assists.
-    sizes = [10_000, 20_000, 40_000] if args.quick else [35_000, 70_000, 140_000]
+    sizes = [15_000, 30_000, 60_000] if args.quick else [39_000, 78_000, 155_000]
     started = time.perf_counter()
     background = read_edges(args.data)
     report: dict[str, Any] = {"mode": "quick" if args.quick else "full", "seeds": seeds}
@@ -197,7 +204,7 @@ def main() -> None:
         print(case, json.dumps(row), file=sys.stderr)
     report["synthetic"] = synthetic(10_000 if args.quick else 40_000, args.seed)
     print("synthetic", json.dumps(report["synthetic"]), file=sys.stderr)
-    report["scaling"] = scaling(sizes, args.seed)
+    report["scaling"] = scaling(sizes, args.seed, repeats=1 if args.quick else 2)
     print("scaling", json.dumps(report["scaling"]), file=sys.stderr)
     report["seconds"] = round(time.perf_counter() - started, 1)
     print(json.dumps(report))
