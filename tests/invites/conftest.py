@@ -3,6 +3,7 @@ instances written as rows) and helpers to start an instance and issue links."""
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -11,13 +12,15 @@ from fastapi.testclient import TestClient
 
 from huzhu.app import create_app
 from huzhu.db import Database
-from huzhu.invites import service as invites
 from tests.assists.conftest import BARGAIN_RULES, World, _shop_with_owner, write_instance
 from tests.conftest import make_settings
 from tests.factories import auth
 
 
 def make_world(db_url: str, **overrides: Any) -> World:
+    """Cap counters live outside the database (process memory, Redis): a prefix of its
+    own per world keeps one test's counts from another's, whose ids repeat."""
+    overrides["invites"] = {"cap_key_prefix": uuid.uuid4().hex} | overrides.get("invites", {})
     settings = make_settings(db_url, jobs={"run_in_process": False}, **overrides)
     db = Database(settings.db)
     return World(settings=settings, db=db, shop=_shop_with_owner(db, settings))
@@ -29,7 +32,6 @@ def world(db_url: str) -> Iterator[World]:
     try:
         yield w
     finally:
-        invites.limiter(w.settings).reset()
         w.db.dispose()
 
 

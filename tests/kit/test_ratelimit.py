@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huzhu.kit.ratelimit import RateLimiter
 from tests.support.services import redis_url_or_skip
@@ -69,3 +73,46 @@ def test_limiters_sharing_redis_share_one_count() -> None:
     assert second.hit(key, "2/minute")
     assert not first.hit(key, "2/minute")
     assert not second.hit(key, "2/minute")
+
+
+# -- acquire / release: caps whose size changes, exact under concurrency --------------------
+
+
+@given(
+    ops=st.lists(
+        st.one_of(st.tuples(st.just("acquire"), st.integers(0, 6)), st.just(("release", 0))),
+        max_size=40,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_acquire_grants_exactly_while_fewer_than_the_limit_are_held(
+    ops: list[tuple[str, int]],
+) -> None:
+    """Model: a unit is granted iff fewer than `limit` are held, whatever the limit was
+    before (a reputation may shrink it); a release gives one back."""
+    limiter, key, held = RateLimiter(None), _key(), 0
+    for op, limit in ops:
+        if op == "acquire":
+            granted = limiter.acquire(key, limit=limit, per="day")
+            assert granted == (held < limit)
+            held += granted
+        elif held:
+            limiter.release(key, per="day")
+            held -= 1
+
+
+def test_acquire_under_threads_grants_exactly_the_limit(storage_url: str | None) -> None:
+    limiter, key = RateLimiter(storage_url), _key()
+    barrier = threading.Barrier(40)
+
+    def one(_: int) -> bool:
+        barrier.wait()
+        return limiter.acquire(key, limit=10, per="day")
+
+    for _ in range(3):  # one window, three rounds: later rounds get nothing
+        with ThreadPoolExecutor(max_workers=40) as pool:
+            results = list(pool.map(one, range(40)))
+        assert sum(results) == (10 if _ == 0 else 0)
+    limiter.release(key, per="day")
+    assert limiter.acquire(key, limit=10, per="day")
+    assert not limiter.acquire(key, limit=10, per="day")

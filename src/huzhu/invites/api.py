@@ -11,7 +11,7 @@ from starlette.responses import Response
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
 from huzhu.deps import SessionDep, SettingsDep, require
-from huzhu.invites import service
+from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
     AccountIdPath,
@@ -260,7 +260,7 @@ def send_invite(
     one-tap mute and unsubscribe. Refused naming the reason: 403 `invites_not_accepted`,
     `kind_not_wanted`, `quiet_hours` (with `until`), `muted`, `blocked`, `invite_self`,
     `invite_restricted`, `not_your_instance`; 429 `sender_cap`, `recipient_daily_max`."""
-    invite = service.send_invite(
+    invite = direct.send_invite(
         session,
         settings,
         shop_id=principal.shop_id,
@@ -281,7 +281,7 @@ def send_group_invite(
 ) -> GroupInviteOut:
     """Invite a group's members: each one's own preferences and the caps decide; the
     answer lists who got it and, for the others, the refusal's code."""
-    outcomes = service.send_group_invite(
+    outcomes = direct.send_group_invite(
         session,
         settings,
         shop_id=principal.shop_id,
@@ -308,5 +308,5 @@ def send_group_invite(
 def opt_out(token: OptOutTokenPath, session: SessionDep, settings: SettingsDep) -> OptOutOut:
     """Public, one tap from an invite: mute its sender, or stop all invites. 404
     `invalid_opt_out` for a link that is not genuine."""
-    action, detail = service.opt_out(session, settings, token=token)
+    action, detail = direct.opt_out(session, settings, token=token)
     return OptOutOut(action=action, detail=detail)

@@ -10,6 +10,7 @@ refuses or fails, so a refused invite never uses up anybody's cap.
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -30,33 +31,23 @@ from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.invites import repository as repo
 from huzhu.invites import rules
 from huzhu.invites.errors import (
-    Blocked,
     CannotActOnSelf,
     GroupLinkCap,
     GroupRequired,
     InstanceNotOpen,
-    InvalidOptOut,
-    InviteSelf,
-    InvitesNotAccepted,
-    KindNotWanted,
     LinkExpired,
     LinkRetiredKey,
     LinkRevoked,
     LinkTampered,
     LinkUnknownKey,
-    Muted,
     NotYourInstance,
-    QuietHours,
-    RecipientDailyMax,
     RecipientNotFound,
-    SenderCap,
     ShareLinkNotFound,
 )
 from huzhu.invites.models import (
     AccountBlock,
     AccountMute,
     Contact,
-    Invite,
     InvitePreference,
     ShareLink,
     ShareOpen,
@@ -69,9 +60,10 @@ from huzhu.notify import service as notify
 
 _keyrings: dict[int, tuple[Settings, rules.Keyring]] = {}
 _limiters: dict[str, RateLimiter] = {}
+_limiters_lock = threading.Lock()
 
 
-def _secret(settings: Settings) -> bytes:
+def secret(settings: Settings) -> bytes:
     return settings.security.secret_key.get_secret_value().encode()
 
 
@@ -86,7 +78,7 @@ def keyring(settings: Settings) -> rules.Keyring:
     if conf.link_keys:
         keys = {kid: s.get_secret_value().encode() for kid, s in conf.link_keys.items()}
     else:
-        keys = {"k0": signing.hmac_sha256(_secret(settings), b"share-link-key:k0")}
+        keys = {"k0": signing.hmac_sha256(secret(settings), b"share-link-key:k0")}
     ring = rules.Keyring(
         keys=keys, active_kid=conf.link_active_kid, retired=frozenset(conf.link_retired_kids)
     )
@@ -100,12 +92,21 @@ def limiter(settings: Settings) -> RateLimiter:
     url = settings.redis.url or "memory://"
     found = _limiters.get(url)
     if found is None:
-        found = _limiters[url] = RateLimiter(url)
+        # Under the lock: the first requests arrive together, and limits' lazy import of
+        # its Redis driver is not safe to run from two threads at once.
+        with _limiters_lock:
+            found = _limiters.get(url)
+            if found is None:
+                found = _limiters[url] = RateLimiter(url)
     return found
 
 
-def _hash(settings: Settings, value: str, purpose: str) -> str:
-    return signing.keyed_hash(_secret(settings), value, purpose=purpose)
+def prefix(settings: Settings) -> str:
+    return f"{settings.invites.cap_key_prefix}:inv"
+
+
+def hash(settings: Settings, value: str, purpose: str) -> str:
+    return signing.keyed_hash(secret(settings), value, purpose=purpose)
 
 
 def share_url(settings: Settings, token: str) -> str:
@@ -115,7 +116,7 @@ def share_url(settings: Settings, token: str) -> str:
 # -- the enforcement ladder's say ---------------------------------------------------------
 
 
-def _assert_may_invite(session: Session, account_id: int, now: datetime) -> None:
+def assert_may_invite(session: Session, account_id: int, now: datetime) -> None:
     """Invite restrictions of the enforcement ladder bind sending invites and issuing
     share links alike (403 `invite_restricted` with reason and until)."""
     enforcement.assert_may_invite(session, account_id, now)
@@ -147,7 +148,7 @@ def verify_share_token(settings: Settings, token: str, *, now: datetime) -> rule
     return found
 
 
-def _own_active_instance(
+def own_active_instance(
     session: Session, *, shop_id: int, account_id: int, instance_id: int
 ) -> Any:
     instance = assists.get_instance(session, instance_id, shop_id=shop_id)
@@ -159,7 +160,7 @@ def _own_active_instance(
 
 
 @contextmanager
-def _capped(
+def capped(
     settings: Settings, key: str, *, limit: int, per: str, error: HuzhuError
 ) -> Iterator[None]:
     """Hold one unit of a cap for the block; give it back if the block raises."""
@@ -188,33 +189,37 @@ def issue_share_link(
 ) -> tuple[ShareLink, str]:
     """A signed link to the caller's own active instance, and its token."""
     now = clock.utcnow()
-    instance = _own_active_instance(
+    instance = own_active_instance(
         session, shop_id=shop_id, account_id=account_id, instance_id=instance_id
     )
-    _assert_may_invite(session, account_id, now)
+    assert_may_invite(session, account_id, now)
     group_hash = None
     if channel == "group":
         if not group_ref:
             raise GroupRequired("say which group the link is for (group_ref)", field="group_ref")
-        group_hash = _hash(settings, f"{shop_id}:{group_ref}", "invite-group")
+        group_hash = hash(settings, f"{shop_id}:{group_ref}", "invite-group")
     ttl = ttl_seconds or settings.invites.link_ttl_seconds
     expires = min(now + timedelta(seconds=ttl), clock.as_utc(instance.expires_at))
     ring = keyring(settings)
     if group_hash is None:
-        return _write_link(
+        return write_link(
             session, settings, ring, instance, account_id, channel, None, now, expires
         )
     cap = sender_caps(session, settings, sender_id=account_id, now=now).group_links_per_hour
     error = GroupLinkCap(f"at most {cap} links for one group an hour", limit=cap)
-    with _capped(
-        settings, f"inv:grp:{account_id}:{group_hash}", limit=cap, per="hour", error=error
+    with capped(
+        settings,
+        f"{prefix(settings)}:grp:{account_id}:{group_hash}",
+        limit=cap,
+        per="hour",
+        error=error,
     ):
-        return _write_link(
+        return write_link(
             session, settings, ring, instance, account_id, channel, group_hash, now, expires
         )
 
 
-def _write_link(
+def write_link(
     session: Session,
     settings: Settings,
     ring: rules.Keyring,
@@ -302,8 +307,8 @@ def open_share(
         shop_id=link.shop_id,
         instance_id=link.instance_id,
         channel=link.channel,
-        ua_hash=_hash(settings, user_agent[:500], "share-open-ua") if user_agent else None,
-        ip_prefix_hash=_hash(settings, prefix, "share-open-ip") if prefix else None,
+        ua_hash=hash(settings, user_agent[:500], "share-open-ua") if user_agent else None,
+        ip_prefix_hash=hash(settings, prefix, "share-open-ip") if prefix else None,
         opened_at=clock.utcnow(),
     )
     session.add(opened)
@@ -418,7 +423,7 @@ _RELATIONS: dict[str, type[AccountMute] | type[AccountBlock] | type[Contact]] = 
 }
 
 
-def _same_shop_account(session: Session, *, shop_id: int, account_id: int) -> None:
+def same_shop_account(session: Session, *, shop_id: int, account_id: int) -> None:
     account = accounts.get_account(session, account_id)
     if account is None or account.shop_id != shop_id:
         raise RecipientNotFound(f"account {account_id} not found")
@@ -432,7 +437,7 @@ def set_relation(
     (telling a spammer who muted them invites retaliation)."""
     if other_id == account_id:
         raise CannotActOnSelf(f"you cannot {kind} yourself")
-    _same_shop_account(session, shop_id=shop_id, account_id=other_id)
+    same_shop_account(session, shop_id=shop_id, account_id=other_id)
     model = _RELATIONS[kind]
     if on:
         changed = repo.add_relation(
@@ -506,262 +511,3 @@ def sender_caps(
         sent=sent,
         rate=rules.smoothed_bad_rate(bad=bad, sent=sent, p=p),
     )
-
-
-# -- direct invites -------------------------------------------------------------------------
-
-
-def _consent_refusal(
-    session: Session,
-    settings: Settings,
-    *,
-    sender_id: int,
-    recipient_id: int,
-    kind: str,
-    now: datetime,
-) -> tuple[HuzhuError | None, Preferences]:
-    """The first reason the recipient's own choices refuse this invite, or None."""
-    prefs = preferences_of(session, settings, recipient_id)
-    if repo.is_blocked_either_way(session, sender_id, recipient_id):
-        return Blocked("one of you blocked the other", reason="blocked"), prefs
-    if repo.has_muted(session, account_id=recipient_id, sender_id=sender_id):
-        return Muted("this person muted you", reason="muted"), prefs
-    is_contact = prefs.accept_from == "contacts" and is_contact_of(
-        session, account_id=recipient_id, other_id=sender_id
-    )
-    if rules.refuses_sender(accept_from=prefs.accept_from, is_contact=is_contact):
-        return InvitesNotAccepted(
-            f"this person accepts invites from {prefs.accept_from}"
-            + (" (you are not one of their contacts)" if prefs.accept_from == "contacts" else ""),
-            reason="not_accepted",
-            accept_from=prefs.accept_from,
-        ), prefs
-    if not rules.wants_kind(prefs.kinds, kind):
-        return KindNotWanted(
-            f"this person does not accept {kind} invites", reason="kind_not_wanted", kind=kind
-        ), prefs
-    until = rules.quiet_until(
-        now,
-        start=rules.parse_hhmm(prefs.quiet_start),
-        end=rules.parse_hhmm(prefs.quiet_end),
-        zone=ZoneInfo(prefs.time_zone),
-    )
-    if until is not None:
-        return QuietHours(
-            f"quiet hours until {until.isoformat()}",
-            reason="quiet_hours",
-            until=until.isoformat(),
-            retry_after=max(1, int((until - now).total_seconds())),
-        ), prefs
-    return None, prefs
-
-
-def is_contact_of(session: Session, *, account_id: int, other_id: int) -> bool:
-    """`other_id` is a contact of `account_id`: added explicitly by `account_id`, or one
-    of them has assisted an instance of the other (either way)."""
-    return repo.has_contact(session, account_id=account_id, contact_id=other_id) or (
-        assists.have_assisted_between(session, account_id, other_id)
-    )
-
-
-def _recipient_limit(settings: Settings, prefs: Preferences) -> int:
-    return min(settings.invites.recipient_daily_invites, prefs.daily_max)
-
-
-def send_invite(
-    session: Session,
-    settings: Settings,
-    *,
-    shop_id: int,
-    sender_id: int,
-    instance_id: int,
-    recipient_id: int,
-    group_hash: str | None = None,
-    caps: SenderCaps | None = None,
-) -> Invite:
-    """Deliver one direct invite or raise the reason it is refused. Order: who may
-    invite at all (ladder), the recipient's own choices, then the caps — so a refusal by
-    choice never spends a cap unit."""
-    now = clock.utcnow()
-    instance = _own_active_instance(
-        session, shop_id=shop_id, account_id=sender_id, instance_id=instance_id
-    )
-    if recipient_id == sender_id:
-        raise InviteSelf("you cannot invite yourself", field="recipient_id")
-    _same_shop_account(session, shop_id=shop_id, account_id=recipient_id)
-    _assert_may_invite(session, sender_id, now)
-    refusal, prefs = _consent_refusal(
-        session,
-        settings,
-        sender_id=sender_id,
-        recipient_id=recipient_id,
-        kind=instance.kind,
-        now=now,
-    )
-    if refusal is not None:
-        raise refusal
-    caps = caps or sender_caps(session, settings, sender_id=sender_id, now=now)
-    cap = caps.invites_per_day
-    sender_error = SenderCap(f"at most {cap} invites a day from you now", reason="sender_cap")
-    limit = _recipient_limit(settings, prefs)
-    recipient_error = RecipientDailyMax(
-        f"this person accepts at most {limit} invites a day", reason="recipient_daily_max"
-    )
-    with (
-        _capped(settings, f"inv:snd:{sender_id}", limit=cap, per="day", error=sender_error),
-        _capped(settings, f"inv:rcv:{recipient_id}", limit=limit, per="day", error=recipient_error),
-    ):
-        return _deliver(
-            session,
-            settings,
-            instance=instance,
-            sender_id=sender_id,
-            recipient_id=recipient_id,
-            group_hash=group_hash,
-            now=now,
-        )
-
-
-def _deliver(
-    session: Session,
-    settings: Settings,
-    *,
-    instance: Any,
-    sender_id: int,
-    recipient_id: int,
-    group_hash: str | None,
-    now: datetime,
-) -> Invite:
-    """The invite row, its own share link (so an assist that follows is attributed to
-    it), the inbox message with one-tap mute and unsubscribe links, and the event."""
-    ring = keyring(settings)
-    expires = min(
-        now + timedelta(seconds=settings.invites.link_ttl_seconds),
-        clock.as_utc(instance.expires_at),
-    )
-    link, token = _write_link(
-        session, settings, ring, instance, sender_id, "friend", group_hash, now, expires
-    )
-    sender = accounts.get_account(session, sender_id)
-    name = (sender.display_name if sender is not None else None) or "Someone"
-    base = settings.base_url.rstrip("/")
-    mute_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'mute', recipient_id, sender_id)}"
-    unsub_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'unsubscribe', recipient_id, 0)}"
-    message = notify.send_inbox_message(
-        session,
-        account_id=recipient_id,
-        kind="invite",
-        title=f"{name} asks for your help ({instance.kind})",
-        body=(
-            f"Open: {share_url(settings, token)}\n"
-            f"Mute {name} in one tap: {mute_url}\n"
-            f"Stop all invites in one tap: {unsub_url}\n"
-            "Helping is never required to see anything."
-        ),
-    )
-    invite = Invite(
-        shop_id=instance.shop_id,
-        instance_id=instance.id,
-        sender_id=sender_id,
-        recipient_id=recipient_id,
-        group_hash=group_hash,
-        share_link_id=link.id,
-        inbox_message_id=message.id,
-        created_at=now,
-    )
-    session.add(invite)
-    session.flush()
-    notify.record_event(
-        session,
-        shop_id=instance.shop_id,
-        type="invite.delivered",
-        subject_type="invite",
-        subject_id=invite.id,
-        payload={"instance_id": instance.id, "sender_id": sender_id, "recipient_id": recipient_id},
-    )
-    return invite
-
-
-@dataclass(frozen=True, slots=True)
-class MemberOutcome:
-    recipient_id: int
-    invite: Invite | None
-    error: HuzhuError | None
-
-
-def send_group_invite(
-    session: Session,
-    settings: Settings,
-    *,
-    shop_id: int,
-    sender_id: int,
-    instance_id: int,
-    group_ref: str,
-    member_ids: list[int],
-) -> list[MemberOutcome]:
-    """Invite a group's members one by one, each under their own consent and the
-    sender's caps: members who accept get the invite, the others are listed with the
-    reason. The instance and the ladder are checked once, up front."""
-    now = clock.utcnow()
-    _own_active_instance(session, shop_id=shop_id, account_id=sender_id, instance_id=instance_id)
-    _assert_may_invite(session, sender_id, now)
-    group_hash = _hash(settings, f"{shop_id}:{group_ref}", "invite-group")
-    caps = sender_caps(session, settings, sender_id=sender_id, now=now)
-    outcomes: list[MemberOutcome] = []
-    for member in dict.fromkeys(member_ids):  # each member once, in the order given
-        try:
-            invite = send_invite(
-                session, settings, shop_id=shop_id, sender_id=sender_id, instance_id=instance_id,
-                recipient_id=member, group_hash=group_hash, caps=caps,
-            )  # fmt: skip
-        except HuzhuError as exc:
-            outcomes.append(MemberOutcome(member, None, exc))
-        else:
-            outcomes.append(MemberOutcome(member, invite, None))
-    return outcomes
-
-
-# -- one-tap opt-out ---------------------------------------------------------------------
-
-
-def _opt_out_key(settings: Settings) -> bytes:
-    return signing.hmac_sha256(_secret(settings), b"invite-opt-out")
-
-
-def opt_out_token(settings: Settings, action: str, recipient_id: int, sender_id: int) -> str:
-    """A token that lets its holder mute one sender (or stop all invites) for the
-    recipient without signing in: RFC 8058's one-click idea. It never expires — an
-    unsubscribe link that stops working is a dark pattern."""
-    return signing.sign(_opt_out_key(settings), f"o1|{action}|{recipient_id}|{sender_id}")
-
-
-def opt_out(session: Session, settings: Settings, *, token: str) -> tuple[str, str]:
-    payload = signing.verify(_opt_out_key(settings), token)
-    parts = payload.split("|") if payload else []
-    if len(parts) != 4 or parts[0] != "o1" or parts[1] not in ("mute", "unsubscribe"):
-        raise InvalidOptOut("this link is not genuine")
-    recipient_id, sender_id = int(parts[2]), int(parts[3])
-    account = accounts.get_account(session, recipient_id)
-    if account is None:
-        raise InvalidOptOut("this link is not genuine")
-    if parts[1] == "mute":
-        set_relation(
-            session,
-            shop_id=account.shop_id,
-            account_id=recipient_id,
-            other_id=sender_id,
-            kind="mute",
-            on=True,
-        )
-        return "mute", "you will get no more invites from this person"
-    prefs = preferences_of(session, settings, recipient_id)
-    set_preferences(
-        session, account_id=recipient_id, accept_from="nobody", kinds=prefs.kinds,
-        quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end, time_zone=prefs.time_zone,
-        daily_max=prefs.daily_max,
-    )  # fmt: skip
-    notify.record_event(
-        session, shop_id=account.shop_id, type="account.unsubscribed", subject_type="account",
-        subject_id=recipient_id, payload={"account_id": recipient_id},
-    )  # fmt: skip
-    return "unsubscribe", "you will get no more invites; change this in your invite settings"

@@ -13,7 +13,9 @@ hashes (privacy/), never a raw IP address or phone number.
 from __future__ import annotations
 
 import math
+import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import cast
@@ -43,6 +45,13 @@ class RateLimiter:
         self.storage_url = storage_url or MEMORY_URL
         self._storage = storage_from_string(self.storage_url)
         self._limiter = FixedWindowRateLimiter(self._storage)
+        # limits' memory storage increments under its lock but reads the new count after
+        # releasing it, so two threads can both read the later count (and both refuse).
+        # acquire() needs the count its own increment produced: on memory storage the
+        # increment and its read happen under this lock. Redis INCRBY is atomic already.
+        self._incr_lock: AbstractContextManager[object] = (
+            threading.Lock() if self.storage_url.startswith("memory") else nullcontext()
+        )
 
     def hit(self, key: str, rate: str, *, cost: int = 1) -> bool:
         """Count a hit on `key`; False when it is over `rate` (the hit is not counted)."""
@@ -61,16 +70,19 @@ class RateLimiter:
         granted exactly min(N, C) on one process (memory) or many (Redis INCRBY)."""
         item = _rate(f"1/{per}")
         storage_key = item.key_for(key)
-        count = cast(int, self._storage.incr(storage_key, item.get_expiry(), amount=1))
+        with self._incr_lock:
+            count = cast(int, self._storage.incr(storage_key, item.get_expiry(), amount=1))
         if count <= limit:
             return True
-        self._storage.incr(storage_key, item.get_expiry(), amount=-1)
+        with self._incr_lock:
+            self._storage.incr(storage_key, item.get_expiry(), amount=-1)
         return False
 
     def release(self, key: str, *, per: str) -> None:
         """Give back a unit `acquire` granted, when a later check refused the request."""
         item = _rate(f"1/{per}")
-        self._storage.incr(item.key_for(key), item.get_expiry(), amount=-1)
+        with self._incr_lock:
+            self._storage.incr(item.key_for(key), item.get_expiry(), amount=-1)
 
     def acquire_window(self, key: str, *, per: str) -> Window:
         """The window of an `acquire` counter (for its `reset_at` and `retry_after`;
