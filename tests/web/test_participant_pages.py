@@ -158,3 +158,46 @@ def test_participant_pages_pass_the_accessibility_sanity_check(demo: Demo, page_
     for path in [*paths, "/", "/me", "/me/spending"]:
         page.goto(f"{demo.url}{path}")
         assert accessibility_problems(page) == [], path
+
+
+def test_invite_preferences_start_considerate_and_save_through_the_form(
+    demo: Demo, page_for: Any
+) -> None:
+    page = page_for("en-US")
+    sign_in(page, demo, "prefs-person", next_path="/me/preferences")
+    assert page.locator("[data-default]").is_visible()
+    assert page.get_by_label("Only people I have helped or who helped me").is_checked()
+    assert accessibility_problems(page) == []
+
+    # Out-of-range values are refused next to their field, nothing saved.
+    page.get_by_label("At most this many invites a day").fill("500")
+    page.get_by_label("Time zone").fill("Mars/Olympus")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("#f-daily_max").get_attribute("aria-invalid") == "true"
+    assert page.locator("#e-daily_max").inner_text()
+    assert accessibility_problems(page) == []
+    page.get_by_label("At most this many invites a day").fill("2")
+    page.get_by_role("button", name="Save").click()
+    assert page.locator("#f-time_zone").get_attribute("aria-invalid") == "true"
+    assert "time zone" in page.locator("#e-time_zone").inner_text()
+
+    page.get_by_label("Nobody").check()
+    page.get_by_label("Assist lottery").uncheck()
+    page.get_by_label("From").fill("23:00")
+    page.get_by_label("Until").fill("07:30")
+    page.get_by_label("Time zone").fill("Asia/Shanghai")
+    page.get_by_label("At most this many invites a day").fill("2")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(r"notice=preferences_saved"))
+    assert page.get_by_label("Nobody").is_checked()
+    assert not page.get_by_label("Assist lottery").is_checked()
+    # The API reads back what the page saved.
+    saved = httpx.get(
+        f"{demo.url}/api/v1/me/invite-preferences",
+        headers={"Authorization": f"Bearer {demo.participant_token('prefs-person')}"},
+        timeout=30,
+    ).json()
+    assert saved["accept_from"] == "nobody"
+    assert sorted(saved["kinds"]) == ["bargain", "groupbuy", "unlock"]
+    assert (saved["quiet_start"], saved["quiet_end"], saved["daily_max"]) == ("23:00", "07:30", 2)
+    assert saved["is_default"] is False

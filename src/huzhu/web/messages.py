@@ -27,6 +27,7 @@ NOTICES: dict[str, str] = {
     "ended": _("Campaign ended."),
     "muted": _("Muted. You will get no more invites from this person."),
     "blocked": _("Blocked. No more invites from this person, and no assists between you."),
+    "preferences_saved": _("Your preferences are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
     ),

@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from huzhu.web import console, participant, share
+from huzhu.web import console, participant, preferences, share
 
 STATIC = Path(__file__).parent / "static"
 
@@ -17,3 +17,4 @@ def install(app: FastAPI) -> None:
     app.include_router(console.router)
     app.include_router(participant.router)
     app.include_router(share.router)
+    app.include_router(preferences.router)

@@ -1,0 +1,109 @@
+"""The participant's invite preferences: who may invite them (everyone, contacts,
+nobody), to which campaign kinds, their quiet hours and how many invites a day. The
+defaults are the considerate choice; the form shows them until the person sets their own.
+
+Validated by the same model as the API (`invites.schemas.PreferencesIn`), saved by the
+same service; a bad value is shown next to its field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import Response
+
+from huzhu.config import Settings
+from huzhu.errors import HuzhuError, validation_errors
+from huzhu.invites import service as invites
+from huzhu.invites.schemas import PreferencesIn
+from huzhu.web import auth, messages
+from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.participant import signed_in
+from huzhu.web.templating import render
+
+router = APIRouter(route_class=PageRoute, include_in_schema=False)
+KINDS = ("bargain", "groupbuy", "lottery", "unlock")
+ACCEPT = ("everyone", "contacts", "nobody")
+
+
+def _settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def _page(
+    request: Request, values: dict[str, Any], errors: dict[str, str], *, status: int = 200
+) -> Response:
+    return render(
+        request,
+        "participant/preferences.html",
+        status=status,
+        viewer=auth.viewer(request, _settings(request)),
+        values=values,
+        errors=errors,
+        kinds=KINDS,
+        accept=ACCEPT,
+        notice=messages.notice(request, request.query_params.get("notice")),
+    )
+
+
+@router.get("/me/preferences")
+async def preferences_form(request: Request) -> Response:
+    settings = _settings(request)
+    who = auth.participant(request, settings)
+    if who is None:
+        return redirect("/signin", next="/me/preferences")
+    found = await in_unit_of_work(
+        request, lambda session: invites.preferences_of(session, settings, who[1])
+    )
+    values = {
+        "accept_from": found.accept_from,
+        "kinds": list(found.kinds) if found.kinds is not None else list(KINDS),
+        "quiet_start": found.quiet_start,
+        "quiet_end": found.quiet_end,
+        "time_zone": found.time_zone,
+        "daily_max": str(found.daily_max),
+        "is_default": found.is_default,
+    }
+    return _page(request, values, {})
+
+
+@router.post("/me/preferences")
+async def save_preferences(request: Request) -> Response:
+    form = await request.form()
+    data = await form_of(request)
+    _shop_id, account_id = signed_in(request)
+    chosen = [k for k in form.getlist("kinds") if isinstance(k, str) and k in KINDS]
+    values: dict[str, Any] = {
+        "accept_from": data.get("accept_from", ""),
+        "kinds": chosen,
+        "quiet_start": data.get("quiet_start", "").strip(),
+        "quiet_end": data.get("quiet_end", "").strip(),
+        "time_zone": data.get("time_zone", "").strip(),
+        "daily_max": data.get("daily_max", "").strip(),
+        "is_default": False,
+    }
+    try:
+        body = PreferencesIn.model_validate(
+            {
+                **{k: v for k, v in values.items() if k != "is_default"},
+                # All kinds ticked means "all", also those added later.
+                "kinds": None if set(chosen) == set(KINDS) else chosen,
+            }
+        )
+    except ValidationError as exc:
+        errors = {e["field"].split(".")[0]: e["message"] for e in validation_errors(exc.errors())}
+        return _page(request, values, errors, status=422)
+    try:
+        await in_unit_of_work(
+            request,
+            lambda session: invites.set_preferences(
+                session, account_id=account_id, **body.model_dump()
+            ),
+        )
+    except HuzhuError as exc:
+        field = str(exc.extra.get("errors", [{}])[0].get("field") or "form")
+        return _page(request, values, {field: exc.detail}, status=exc.status)
+    return redirect("/me/preferences", notice="preferences_saved")
