@@ -27,6 +27,11 @@ NOTICES: dict[str, str] = {
     "ended": _("Campaign ended."),
     "muted": _("Muted. You will get no more invites from this person."),
     "blocked": _("Blocked. No more invites from this person, and no assists between you."),
+    "case_taken": _("The case is yours."),
+    "case_confirmed": _("Case confirmed; the people affected are told."),
+    "case_dismissed": _("Case dismissed; the reporters are told."),
+    "appeal_uphold": _("Appeal decided: the action stands."),
+    "appeal_lift": _("Appeal decided: the action is lifted and undone where it can be."),
     "preferences_saved": _("Your preferences are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
@@ -51,6 +56,9 @@ ERRORS: dict[str, str] = {
     "invalid_transition": _("The campaign cannot make that move from its current status."),
     "not_now": _("That cannot happen at this time."),
     "csrf_failed": _("The form expired. Reload the page and try again."),
+    "reason_required": _("Give a reason: it is told to the people affected."),
+    "case_already_decided": _("This case was decided already."),
+    "appeal_already_decided": _("This appeal was decided already."),
     "blocked": _("One of you blocked the other, so no assists between you."),
     "link_revoked": _("The sender withdrew this share link."),
     "link_expired": _("This share link has expired; ask the sender for a new one."),

@@ -1,0 +1,91 @@
+"""The console's review queue and appeals, in Chromium against a real server: a spam
+report becomes a case, an analyst takes and confirms it (the ladder warns the sender),
+the sender appeals, and the analyst lifts the action — every step through the pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from huzhu.seed import DEMO_ANALYST_EMAIL, DEMO_ANALYST_PASSWORD
+from tests.web.conftest import Demo, accessibility_problems, operator_sign_in
+
+
+def _participant(demo: Demo, subject: str) -> tuple[str, int]:
+    body = httpx.post(
+        f"{demo.url}/api/v1/auth/participant",
+        json={"shop": "demo", "subject": subject},
+        timeout=30,
+    ).json()
+    return str(body["token"]), int(body["account_id"])
+
+
+def test_an_analyst_confirms_a_spam_case_and_lifts_the_action_on_appeal(
+    demo: Demo, page_for: Any
+) -> None:
+    sender_token, sender_id = _participant(demo, "review-sender")
+    reporter_token, _ = _participant(demo, "review-reporter")
+    filed = httpx.post(
+        f"{demo.url}/api/v1/reports",
+        json={"kind": "spam", "account_id": sender_id, "text": "ten invites in an hour"},
+        headers={"Authorization": f"Bearer {reporter_token}"},
+        timeout=30,
+    )
+    assert filed.status_code == 201, filed.text
+    case_id = filed.json()["case_id"]
+
+    page = page_for("en-US")
+    operator_sign_in(page, demo, DEMO_ANALYST_EMAIL, DEMO_ANALYST_PASSWORD)
+    page.get_by_role("link", name="Review queue").click()
+    row = page.locator(f"tr[data-case='{case_id}']")
+    assert "ten invites" not in row.inner_text()  # the summary, not the reporter's words
+    assert accessibility_problems(page) == []
+    row.get_by_role("link", name=str(case_id)).click()
+    assert "ten invites in an hour" in page.content()
+    assert accessibility_problems(page) == []
+    page.locator("[data-decision=take]").click()
+    page.wait_for_url(re.compile(r"notice=case_taken"))
+
+    # A decision needs a reason: it is told to the people affected.
+    page.locator("[data-decision=confirm]").click()
+    page.wait_for_url(re.compile(r"error=reason_required"))
+    assert page.locator("[data-case-status]").get_attribute("data-case-status") == "open"
+    page.get_by_label("Reason (told to the people affected)").fill("invites sent to strangers")
+    page.get_by_label("Then").select_option("warning")
+    page.locator("[data-decision=confirm]").click()
+    page.wait_for_url(re.compile(r"notice=case_confirmed"))
+    assert page.locator("[data-case-status]").get_attribute("data-case-status") == "confirmed"
+    assert page.locator("[data-action-kind=warning]").count() == 1
+    assert page.locator("[data-decision]").count() == 0  # decided once
+
+    # The sender appeals the warning over the API; the analyst lifts it on the page.
+    mine = httpx.get(
+        f"{demo.url}/api/v1/me/enforcement",
+        headers={"Authorization": f"Bearer {sender_token}"},
+        timeout=30,
+    ).json()
+    action_id = mine["actions"][0]["id"]
+    appealed = httpx.post(
+        f"{demo.url}/api/v1/enforcement/actions/{action_id}/appeal",
+        json={"text": "those were my classmates"},
+        headers={"Authorization": f"Bearer {sender_token}"},
+        timeout=30,
+    )
+    assert appealed.status_code == 201, appealed.text
+    appeal_id = appealed.json()["id"]
+    page.get_by_role("link", name="Appeals").click()
+    card = page.locator(f"[data-appeal='{appeal_id}']")
+    assert "those were my classmates" in card.inner_text()
+    assert accessibility_problems(page) == []
+    card.get_by_label("Reason (told to the person)").fill("classmates, not strangers")
+    card.locator("[data-appeal-decision=lift]").click()
+    page.wait_for_url(re.compile(r"notice=appeal_lift"))
+    after = httpx.get(
+        f"{demo.url}/api/v1/me/enforcement",
+        headers={"Authorization": f"Bearer {sender_token}"},
+        timeout=30,
+    ).json()
+    assert after["appeals"][0]["status"] == "lifted"
+    assert after["actions"][0]["lifted_at"] is not None
