@@ -10,6 +10,7 @@ person learns of a case only through an enforcement action, never of who reporte
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -376,6 +377,27 @@ def assign_case(
     return case
 
 
+# What "enforce by rule" does when a case of a kind is confirmed. The spam rule is
+# registered below; the fraud issue registers its ring handler (void the ring's assists,
+# recount, enforce) the same way, without editing this module.
+ConfirmRule = Callable[[Session, Settings, ReviewCase], list[EnforcementAction]]
+_CONFIRM_RULES: dict[str, ConfirmRule] = {}
+
+
+def confirm_rule(kind: str) -> Callable[[ConfirmRule], ConfirmRule]:
+    """Register what confirming a case of `kind` with enforce="rule" does."""
+    CaseKind(kind)  # a typo fails at import, not at the first confirmation
+
+    def _register(fn: ConfirmRule) -> ConfirmRule:
+        existing = _CONFIRM_RULES.get(kind)
+        if existing is not None and existing is not fn:
+            raise ValueError(f"a confirm rule for {kind!r} is registered already")
+        _CONFIRM_RULES[kind] = fn
+        return fn
+
+    return _register
+
+
 def confirm_case(
     session: Session,
     settings: Settings,
@@ -386,32 +408,31 @@ def confirm_case(
     enforce: str,
     actor: str,
 ) -> tuple[ReviewCase, list[EnforcementAction]]:
-    """Confirm a case and act on it. `enforce`: "rule" (the spam rule for spam cases,
-    nothing for others — issue 4's voiding flow acts on rings), "none", or "next" / a
-    kind name / a rung, applied to every subject account of the case."""
+    """Confirm a case and act on it. `enforce`: "rule" (the rule registered for the
+    case's kind — the spam rule for spam reports; nothing where none is registered),
+    "none", or "next" / a kind name / a rung, applied to every subject account."""
     case = _decide(
         session, shop_id=shop_id, case_id=case_id, status="confirmed", reason=reason, actor=actor
     )
-    actions: list[EnforcementAction] = []
+    if enforce == NO_ACTION:
+        return case, []
     if enforce == BY_RULE:
-        if case.kind == CaseKind.SPAM_REPORT.value and case.subject_account_id is not None:
-            action = _apply_spam_rule(session, settings, case=case)
-            actions = [action] if action is not None else []
-    elif enforce != NO_ACTION:
-        rung_or_kind: str | int = int(enforce) if enforce.isdigit() else enforce
-        for account_id in case.subject_account_ids or []:
-            actions.append(
-                enforcement.enforce(
-                    session,
-                    account_id=account_id,
-                    rung_or_kind=rung_or_kind,
-                    reason=reason,
-                    evidence={"case_id": case.id, "case_kind": case.kind},
-                    actor=actor,
-                    case_id=case.id,
-                    settings=settings.enforcement,
-                )
-            )
+        rule = _CONFIRM_RULES.get(case.kind)
+        return case, (rule(session, settings, case) if rule is not None else [])
+    rung_or_kind: str | int = int(enforce) if enforce.isdigit() else enforce
+    actions = [
+        enforcement.enforce(
+            session,
+            account_id=account_id,
+            rung_or_kind=rung_or_kind,
+            reason=reason,
+            evidence={"case_id": case.id, "case_kind": case.kind},
+            actor=actor,
+            case_id=case.id,
+            settings=settings.enforcement,
+        )
+        for account_id in case.subject_account_ids or []
+    ]
     return case, actions
 
 
@@ -463,11 +484,13 @@ def _tell_reporters(session: Session, *, case: ReviewCase, status: str) -> None:
         )
 
 
+@confirm_rule(CaseKind.SPAM_REPORT.value)
 def _apply_spam_rule(
-    session: Session, settings: Settings, *, case: ReviewCase
-) -> EnforcementAction | None:
+    session: Session, settings: Settings, case: ReviewCase
+) -> list[EnforcementAction]:
     """The spam rule (review_rules): enough unspent confirmed reports → one rung."""
-    assert case.subject_account_id is not None
+    if case.subject_account_id is None:
+        return []
     conf = settings.enforcement
     reports = [
         (rid, reporter, clock.as_utc(at))
@@ -480,7 +503,7 @@ def _apply_spam_rule(
         threshold=conf.spam_reports_per_rung,
     )
     if spend is None:
-        return None
+        return []
     reporters = len({reporter for rid, reporter, _ in reports if rid in spend})
     action = enforcement.enforce(
         session,
@@ -493,4 +516,4 @@ def _apply_spam_rule(
         settings=conf,
     )
     repo.spend_reports(session, report_ids=spend, action_id=action.id)
-    return action
+    return [action]
