@@ -3,8 +3,9 @@
 Honest side: accounts live in social circles; an initiator starts an instance and shares
 it; friends — mostly from the initiator's circle, some from anywhere — open the share
 link over the following hours (exponential delay) and some of them assist a little
-later. Circles overlap in time and in people, so honest accounts do repeat together,
-which is exactly what a lockstep detector must not mistake for a ring.
+later. Half the instances start in the same evening hours, and a few enthusiasts in each
+circle help most of its instances, so honest accounts do repeat together, at the same
+times — exactly what a lockstep detector must not mistake for a ring.
 
 Rings: a ring is a set of fake accounts hired by some initiators; it works each bought
 instance in one session (all members within minutes), each member on most of them, and
@@ -47,6 +48,11 @@ class WorldSpec:
     in_circle: float = 0.8  # chance an opener comes from the initiator's circle
     assist_rate: float = 0.6  # chance an open turns into an assist
     days: int = 30
+    # Honest traffic crowds too: this share of instances starts in the same four evening
+    # hours of their day, and circle members open shares with a skew (u^skew of the
+    # circle), so a few enthusiasts help most of their circle's instances.
+    evening: float = 0.5
+    skew: float = 2.0
     rings: list[RingSpec] = field(default_factory=list)
 
 
@@ -89,13 +95,19 @@ def generate(spec: WorldSpec, *, seed: int) -> World:
     n_circles = max(1, n_honest // spec.circle_size)
     initiator = rng.integers(0, n_honest, n_instances)
     started = EPOCH + rng.integers(0, spec.days * DAY, n_instances)
+    evening = rng.random(n_instances) < spec.evening
+    day_start = EPOCH + rng.integers(0, spec.days, n_instances) * DAY
+    started = np.where(
+        evening, day_start + 11 * HOUR + rng.integers(0, 4 * HOUR, n_instances), started
+    )
 
     # Honest share opens: circle friends mostly, strangers sometimes.
     opens_per = rng.poisson(spec.friends_opening, n_instances)
     o_inst = np.repeat(np.arange(n_instances), opens_per)
     circle = (initiator[o_inst] // spec.circle_size) % n_circles
     from_circle = rng.random(o_inst.size) < spec.in_circle
-    in_circle = circle * spec.circle_size + rng.integers(0, spec.circle_size, o_inst.size)
+    member = (spec.circle_size * rng.random(o_inst.size) ** spec.skew).astype(np.int64)
+    in_circle = circle * spec.circle_size + member
     o_helper = np.where(from_circle, in_circle, rng.integers(0, n_honest, o_inst.size))
     o_at = started[o_inst] + rng.exponential(2 * HOUR, o_inst.size).astype(np.int64)
     ok = o_helper != initiator[o_inst]
@@ -166,10 +178,11 @@ def ring_grid(
     *,
     per_cell: int = 2,
     targets: int = 8,
+    session_seconds: int = 600,
 ) -> list[RingSpec]:
     """Rings of every size x camouflage level, `per_cell` of each."""
     return [
-        RingSpec(accounts=size, targets=targets, camouflage=camo)
+        RingSpec(accounts=size, targets=targets, camouflage=camo, session_seconds=session_seconds)
         for size in sizes
         for camo in camouflage
         for _ in range(per_cell)

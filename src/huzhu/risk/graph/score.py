@@ -22,8 +22,8 @@ from datetime import UTC, datetime
 import numpy as np
 
 from huzhu.risk.graph import fraudar
-from huzhu.risk.graph.edges import EdgeSet, FloatArray
-from huzhu.risk.graph.evidence import Group, degree_histogram, judge, refine
+from huzhu.risk.graph.edges import EdgeSet, FloatArray, IntArray
+from huzhu.risk.graph.evidence import Group, Slots, degree_histogram, judge, refine
 from huzhu.risk.graph.lockstep import find_lockstep
 from huzhu.risk.graph.similar import find_similar, target_slots
 
@@ -132,32 +132,61 @@ def score_accounts(
 def _judge_blocks(
     edges: EdgeSet, blocks: list[fraudar.DenseBlock], config: DetectConfig
 ) -> list[Group]:
+    """Refine and judge each block. A block may hold several rings at once (peeling
+    keeps every dense part together), so besides the whole block, each of its targets
+    seeds a refinement from the block's accounts on it."""
     slots = target_slots(edges)
     values, counts = degree_histogram(edges.user_degree)
     judged: list[Group] = []
+    assigned = np.zeros(edges.n_users, dtype=bool)
+    seen: set[bytes] = set()
     for block in blocks:
-        found = refine(
-            slots,
-            block.users,
-            rho=config.rho,
-            min_users=config.untimed_min_users,
-            min_targets=config.untimed_min_targets,
-        )
-        if found is None:
-            continue
-        group = judge(
-            slots,
-            found[0],
-            found[1],
-            detector="fraudar",
-            rho=config.rho,
-            degree_values=values,
-            degree_counts=counts,
-            window_seconds=None,
-        )
-        if group.significance >= config.min_significance:
-            judged.append(group)
+        in_block = np.zeros(edges.n_users, dtype=bool)
+        in_block[block.users] = True
+        seeds = [block.users]
+        for item in block.items.tolist():
+            on_item = slots.by_slot.indices[
+                slots.by_slot.indptr[item] : slots.by_slot.indptr[item + 1]
+            ]
+            seeds.append(on_item[in_block[on_item]].astype(np.int64))
+        for seed in seeds:
+            seed = seed[~assigned[seed]]
+            if seed.size < 2:
+                continue
+            found = refine(
+                slots,
+                seed,
+                rho=config.rho,
+                min_users=config.untimed_min_users,
+                min_targets=config.untimed_min_targets,
+            )
+            if found is None or found[1].tobytes() in seen:
+                continue
+            seen.add(found[1].tobytes())
+            group = _judge_block(slots, found, values, counts, config)
+            if group.significance >= config.min_significance:
+                assigned[group.users] = True
+                judged.append(group)
     return judged
+
+
+def _judge_block(
+    slots: Slots,
+    found: tuple[IntArray, IntArray],
+    values: IntArray,
+    counts: IntArray,
+    config: DetectConfig,
+) -> Group:
+    return judge(
+        slots,
+        found[0],
+        found[1],
+        detector="fraudar",
+        rho=config.rho,
+        degree_values=values,
+        degree_counts=counts,
+        window_seconds=None,
+    )
 
 
 def _combine(
