@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from huzhu.app import create_app
-from huzhu.wechat import rules
+from huzhu.wechat import rules, service
 from tests.conftest import make_settings
 from tests.factories import auth
 from tests.wechat.conftest import WechatEnv
@@ -215,3 +215,17 @@ def test_unknown_shop_is_a_404(wx: WechatEnv, client: TestClient) -> None:
     resp = client.get("/api/v1/wechat/oauth/authorize", params={"shop": "nope"})
     assert resp.status_code == 404
     assert resp.json()["code"] == "shop_not_found"
+
+
+def test_share_pages_get_a_config_or_none_never_an_error(wx: WechatEnv) -> None:
+    cfg = service.page_jssdk_config(wx.settings, wx.db.sessionmaker, url=PAGE)
+    assert cfg is not None
+    assert cfg.signature == rules.jssdk_signature(
+        ticket=wx.standin.tickets[0], noncestr=cfg.nonce_str, timestamp=cfg.timestamp, url=PAGE
+    )
+    foreign = service.page_jssdk_config(wx.settings, wx.db.sessionmaker, url="https://x.example/")
+    assert foreign is None
+    off = wx.settings.model_copy(
+        update={"wechat": wx.settings.wechat.model_copy(update={"app_id": None})}
+    )
+    assert service.page_jssdk_config(off, wx.db.sessionmaker, url=PAGE) is None

@@ -1,0 +1,171 @@
+"""Inbox messages reach WeChat through the outbox channel, never inline: queued in the
+inbox message's transaction, sent by the runner's periodic task to the stand-in's
+`message/subscribe/send` over real HTTP, retried with backoff, final on consent errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import select
+
+import huzhu.notify.wechat_tasks  # noqa: F401  (registers notify.wechat_deliver)
+from huzhu.accounts import service as accounts
+from huzhu.jobs.runner import JobRunner
+from huzhu.kit import clock
+from huzhu.notify import service as notify
+from huzhu.notify.models import WechatMessage
+from huzhu.wechat import rules
+from huzhu.wechat import service as wechat
+from tests.wechat.conftest import WechatEnv
+
+OPENID = "o6_channel_test_openid"
+
+
+@dataclass
+class Channel:
+    wx: WechatEnv
+    runner: JobRunner
+    account_id: int
+
+    def inbox(self, kind: str = "lottery.won", account_id: int | None = None) -> int:
+        with self.wx.db.unit_of_work() as s:
+            return notify.send_inbox_message(
+                s,
+                account_id=account_id or self.account_id,
+                kind=kind,
+                title="你中奖了",
+                body="恭喜！你在「双十二助力抽奖」中抽中一等奖，请在七天内领取。",
+            ).id
+
+    def deliver(self) -> None:
+        self.runner.run_periodic(force=True)
+
+    def message(self) -> WechatMessage:
+        with self.wx.db.unit_of_work() as s:
+            row = s.scalars(select(WechatMessage).order_by(WechatMessage.id.desc())).first()
+            assert row is not None
+            s.expunge(row)
+            return row
+
+
+def _recipient(wx: WechatEnv, openid: str) -> int:
+    """A participant who signed in through WeChat asking for messages (the route's path
+    without the browser: the same service calls the callback makes)."""
+    with wx.db.unit_of_work() as s:
+        account = accounts.get_or_create_account(
+            s,
+            wx.settings,
+            shop_id=wx.shop_id,
+            provider=wechat.PROVIDER,
+            subject=rules.wechat_subject(wx.standin.app_id, openid),
+        )
+        wechat.enable_notifications(
+            s, wx.settings, shop_id=wx.shop_id, account_id=account.id, openid=openid
+        )
+        return account.id
+
+
+@pytest.fixture
+def channel(wx: WechatEnv) -> Channel:
+    runner = JobRunner(wx.db, wx.settings)
+    return Channel(wx=wx, runner=runner, account_id=_recipient(wx, OPENID))
+
+
+def test_an_inbox_message_is_sent_as_a_subscription_message(channel: Channel) -> None:
+    channel.inbox()
+    assert channel.message().status == "pending"
+    assert channel.wx.standin.sent == []  # nothing was sent inline
+    channel.deliver()
+    (sent,) = channel.wx.standin.sent
+    assert sent["touser"] == OPENID
+    assert sent["template_id"] == "TPL-won"
+    assert sent["page"] == "pages/draw/index"
+    assert sent["data"]["thing1"]["value"] == "你中奖了"
+    assert len(sent["data"]["thing2"]["value"]) == rules.THING_MAX_CHARS
+    row = channel.message()
+    assert row.status == "sent"
+    assert row.attempts == 1
+    channel.deliver()
+    assert len(channel.wx.standin.sent) == 1  # sent once
+
+
+def test_no_wechat_copy_for_people_who_did_not_ask(channel: Channel) -> None:
+    with channel.wx.db.unit_of_work() as s:
+        other = accounts.get_or_create_account(
+            s, channel.wx.settings, shop_id=channel.wx.shop_id, provider="local", subject="bob"
+        ).id
+    channel.inbox(account_id=other)
+    with channel.wx.db.unit_of_work() as s:
+        assert s.scalars(select(WechatMessage)).all() == []
+
+
+def test_a_kind_without_a_template_stays_in_the_inbox_only(channel: Channel) -> None:
+    channel.inbox(kind="assist.voided")
+    channel.deliver()
+    assert channel.message().status == "skipped"
+    assert channel.wx.standin.sent == []
+
+
+def test_turning_messages_off_stops_queued_ones(channel: Channel) -> None:
+    channel.inbox()
+    with channel.wx.db.unit_of_work() as s:
+        wechat.disable_notifications(s, shop_id=channel.wx.shop_id, account_id=channel.account_id)
+    channel.deliver()
+    assert channel.message().status == "skipped"
+    assert channel.wx.standin.sent == []
+
+
+def test_an_expired_token_is_refreshed_once_and_the_message_still_goes(
+    channel: Channel,
+) -> None:
+    channel.inbox()
+    channel.deliver()
+    channel.wx.standin.expire_tokens()
+    channel.inbox()
+    channel.inbox()
+    channel.deliver()
+    assert len(channel.wx.standin.sent) == 3
+    assert channel.wx.standin.counters["cgi-bin/token"] == 2
+
+
+def test_rate_limited_sends_wait_and_are_retried(channel: Channel) -> None:
+    channel.wx.standin.fail("cgi-bin/message/subscribe/send", rules.RATE_LIMITED)
+    channel.inbox()
+    channel.deliver()
+    row = channel.message()
+    assert row.status == "pending"
+    assert row.last_error == "errcode 45009"
+    assert row.next_attempt_at is not None
+    assert (row.next_attempt_at - clock.utcnow()).total_seconds() >= 29
+    channel.deliver()
+    assert channel.wx.standin.sent == []  # not due yet
+    clock.advance(31)
+    channel.deliver()
+    assert channel.message().status == "sent"
+    assert channel.message().attempts == 2
+
+
+def test_a_person_without_consent_on_wechats_side_is_not_retried(channel: Channel) -> None:
+    channel.wx.standin.refuse_openids.add(OPENID)
+    channel.inbox()
+    channel.deliver()
+    row = channel.message()
+    assert row.status == "failed"
+    assert row.last_error == "errcode 43101"
+    clock.advance(3600)
+    channel.deliver()
+    assert channel.wx.standin.counters["cgi-bin/message/subscribe/send"] == 1
+
+
+def test_a_wechat_that_keeps_failing_is_given_up_after_max_attempts(channel: Channel) -> None:
+    attempts = channel.wx.settings.wechat.max_attempts
+    channel.wx.standin.fail("cgi-bin/message/subscribe/send", *([rules.SYSTEM_BUSY] * attempts))
+    channel.inbox()
+    for _ in range(attempts):
+        channel.deliver()
+        clock.advance(channel.wx.settings.jobs.backoff_max_seconds + 1)
+    row = channel.message()
+    assert row.status == "failed"
+    assert row.attempts == attempts
+    assert channel.wx.standin.sent == []
