@@ -143,8 +143,12 @@ def _step(
     reason: str,
     payload: dict[str, Any],
     notice: tuple[str, str] | None,
+    reason_in_event: bool = True,
 ) -> None:
-    """One enforcement step's three records: audit entry, outbox event, inbox notice."""
+    """One enforcement step's three records: audit entry, outbox event, inbox notice.
+    A participant's own words (an appeal's text) stay in the audit log and are not sent
+    out with the event (`reason_in_event=False`): webhooks receive facts, not what a
+    person wrote about themselves."""
     record_audit(
         session,
         shop_id=shop_id,
@@ -162,7 +166,7 @@ def _step(
         type=event,
         subject_type=subject_type,
         subject_id=subject_id,
-        payload={**payload, "actor": actor, "reason": reason},
+        payload={**payload, "actor": actor, **({"reason": reason} if reason_in_event else {})},
     )
     if notice is not None:
         title, body = notice
@@ -410,6 +414,7 @@ def file_appeal(
         subject_id=appeal.id,
         account_id=account_id,
         reason=text,
+        reason_in_event=False,
         payload={"appeal_id": appeal.id, "action_id": action_id, "kind": action.kind},
         notice=(
             "We received your appeal",
