@@ -10,7 +10,7 @@ from typing import Any
 import httpx
 
 from huzhu.seed import DEMO_ANALYST_EMAIL, DEMO_ANALYST_PASSWORD
-from tests.web.conftest import Demo, accessibility_problems, operator_sign_in
+from tests.web.conftest import Demo, accessibility_problems, operator_sign_in, sign_in
 
 
 def _participant(demo: Demo, subject: str) -> tuple[str, int]:
@@ -60,21 +60,27 @@ def test_an_analyst_confirms_a_spam_case_and_lifts_the_action_on_appeal(
     assert page.locator("[data-action-kind=warning]").count() == 1
     assert page.locator("[data-decision]").count() == 0  # decided once
 
-    # The sender appeals the warning over the API; the analyst lifts it on the page.
-    mine = httpx.get(
+    # The sender sees the warning on their own standing page and appeals it there.
+    sender = page_for("en-US")
+    sign_in(sender, demo, "review-sender", next_path="/me/standing")
+    own = sender.locator("[data-own-action]")
+    assert own.count() == 1
+    assert "invites sent to strangers" in own.inner_text()
+    assert accessibility_problems(sender) == []
+    own.get_by_role("button", name="Send appeal").click()
+    sender.wait_for_url(re.compile(r"error=appeal_text_required"))
+    own.get_by_label("Appeal: tell us why this is wrong (once per action)").fill(
+        "those were my classmates"
+    )
+    own.get_by_role("button", name="Send appeal").click()
+    sender.wait_for_url(re.compile(r"notice=appeal_filed"))
+    assert own.locator("[data-appeal-status]").get_attribute("data-appeal-status") == "pending"
+    assert own.get_by_role("button", name="Send appeal").count() == 0  # once per action
+    appeal_id = httpx.get(
         f"{demo.url}/api/v1/me/enforcement",
         headers={"Authorization": f"Bearer {sender_token}"},
         timeout=30,
-    ).json()
-    action_id = mine["actions"][0]["id"]
-    appealed = httpx.post(
-        f"{demo.url}/api/v1/enforcement/actions/{action_id}/appeal",
-        json={"text": "those were my classmates"},
-        headers={"Authorization": f"Bearer {sender_token}"},
-        timeout=30,
-    )
-    assert appealed.status_code == 201, appealed.text
-    appeal_id = appealed.json()["id"]
+    ).json()["appeals"][0]["id"]
     page.get_by_role("link", name="Appeals").click()
     card = page.locator(f"[data-appeal='{appeal_id}']")
     assert "those were my classmates" in card.inner_text()
@@ -89,3 +95,5 @@ def test_an_analyst_confirms_a_spam_case_and_lifts_the_action_on_appeal(
     ).json()
     assert after["appeals"][0]["status"] == "lifted"
     assert after["actions"][0]["lifted_at"] is not None
+    sender.reload()
+    assert own.locator("[data-appeal-status]").get_attribute("data-appeal-status") == "lifted"

@@ -32,6 +32,7 @@ NOTICES: dict[str, str] = {
     "case_dismissed": _("Case dismissed; the reporters are told."),
     "appeal_uphold": _("Appeal decided: the action stands."),
     "appeal_lift": _("Appeal decided: the action is lifted and undone where it can be."),
+    "appeal_filed": _("Your appeal is sent; you will be told the decision."),
     "preferences_saved": _("Your preferences are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
@@ -56,6 +57,9 @@ ERRORS: dict[str, str] = {
     "invalid_transition": _("The campaign cannot make that move from its current status."),
     "not_now": _("That cannot happen at this time."),
     "csrf_failed": _("The form expired. Reload the page and try again."),
+    "appeal_text_required": _("Write a few words about why the action is wrong."),
+    "already_appealed": _("You appealed this action already."),
+    "action_already_lifted": _("This action was lifted already."),
     "reason_required": _("Give a reason: it is told to the people affected."),
     "case_already_decided": _("This case was decided already."),
     "appeal_already_decided": _("This appeal was decided already."),

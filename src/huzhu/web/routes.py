@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from huzhu.web import console, participant, preferences, review, share
+from huzhu.web import console, participant, preferences, review, share, standing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -19,3 +19,4 @@ def install(app: FastAPI) -> None:
     app.include_router(participant.router)
     app.include_router(share.router)
     app.include_router(preferences.router)
+    app.include_router(standing.router)
