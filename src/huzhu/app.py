@@ -198,5 +198,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     # Participant pages and the operator console (HTML; not part of the API schema).
-    return app
     install_web_pages(app)
+    return app
