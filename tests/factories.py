@@ -34,7 +34,9 @@ def make_participant(
     account = accounts.get_or_create_account(
         session, settings, shop_id=shop_id, provider="local", subject=name, display_name=name
     )
-    token, _ = accounts.issue_participant_token(settings, shop_id=shop_id, account_id=account.id)
+    token, _ = accounts.issue_participant_token(
+        settings, shop_id=shop_id, account_id=account.id, joined_at=account.created_at
+    )
     return account.id, token
 
 

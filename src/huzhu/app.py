@@ -169,7 +169,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         # The assist hot path's own driver connection (SQLite) or asyncpg pool.
-        app.state.hotpath = await open_hotpath(settings)
+        app.state.hotpath = await open_hotpath(settings, db)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work
             app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
         yield
@@ -197,6 +197,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_health_router())
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+    return app
     # Participant pages and the operator console (HTML; not part of the API schema).
     install_web_pages(app)
-    return app

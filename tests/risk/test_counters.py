@@ -122,6 +122,7 @@ def test_two_workers_share_redis_counts() -> None:
 
 def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
     settings = Settings()
+    settings.risk.inline_enabled = True  # the suite turns it off (tests/conftest.py)
     settings.risk.spike_min_assists = 5
     counters = MemoryCounters(Windows(spike_seconds=settings.risk.spike_window_seconds))
     scorer = InlineScorer(settings, counters)

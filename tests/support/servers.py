@@ -43,12 +43,7 @@ class LiveServer:
 
 
 def start_server(
-    *,
-    db_url: str,
-    workers: int = 1,
-    log_dir: Path,
-    extra_env: dict[str, str] | None = None,
-    startup_seconds: float = 30,
+    *, db_url: str, workers: int = 1, log_dir: Path, extra_env: dict[str, str] | None = None
 ) -> LiveServer:
     port = free_port()
     env = {
@@ -75,7 +70,9 @@ def start_server(
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(url=f"http://127.0.0.1:{port}", process=proc, log_path=log_path, env=env)
-    deadline = time.monotonic() + startup_seconds
+    # Generous: importing the app takes seconds of CPU, and on a loaded 2-core machine
+    # several servers may be starting at once.
+    deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")

@@ -112,19 +112,40 @@ class Principal:
         return f"{self.kind}:{self.subject_id}"
 
 
-def participant_token_payload(*, shop_id: int, account_id: int, expires_epoch: int) -> str:
-    return f"p|{shop_id}|{account_id}|{expires_epoch}"
+@dataclass(frozen=True, slots=True)
+class ParticipantClaims:
+    """What a participant token says, trusted because we signed it."""
+
+    shop_id: int
+    account_id: int
+    # When the account was made (unix seconds), for inline scoring's account age without
+    # a query; None in tokens issued without it.
+    joined_epoch: int | None
 
 
-def parse_participant_payload(payload: str, *, now_epoch: int) -> tuple[int, int] | None:
-    """(shop_id, account_id) of a genuine, unexpired participant token payload."""
+def participant_token_payload(
+    *, shop_id: int, account_id: int, expires_epoch: int, joined_epoch: int | None = None
+) -> str:
+    base = f"p|{shop_id}|{account_id}|{expires_epoch}"
+    return base if joined_epoch is None else f"{base}|{joined_epoch}"
+
+
+def parse_participant_claims(payload: str, *, now_epoch: int) -> ParticipantClaims | None:
+    """The claims of a genuine, unexpired participant token payload."""
     parts = payload.split("|")
-    if len(parts) != 4 or parts[0] != "p":
+    if len(parts) not in (4, 5) or parts[0] != "p":
         return None
     try:
         shop_id, account_id, expires = int(parts[1]), int(parts[2]), int(parts[3])
+        joined = int(parts[4]) if len(parts) == 5 else None
     except ValueError:
         return None
     if expires <= now_epoch:
         return None
-    return shop_id, account_id
+    return ParticipantClaims(shop_id=shop_id, account_id=account_id, joined_epoch=joined)
+
+
+def parse_participant_payload(payload: str, *, now_epoch: int) -> tuple[int, int] | None:
+    """(shop_id, account_id) of a genuine, unexpired participant token payload."""
+    claims = parse_participant_claims(payload, now_epoch=now_epoch)
+    return None if claims is None else (claims.shop_id, claims.account_id)

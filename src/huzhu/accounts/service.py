@@ -20,9 +20,10 @@ from huzhu.accounts.errors import (
 )
 from huzhu.accounts.models import Account, ApiToken, Operator, Shop
 from huzhu.accounts.rules import (
+    ParticipantClaims,
     Principal,
     Role,
-    parse_participant_payload,
+    parse_participant_claims,
     participant_token_payload,
 )
 from huzhu.config import Settings
@@ -160,23 +161,32 @@ def revoke_integrator_token(session: Session, *, shop_id: int, token_id: int) ->
 
 
 def issue_participant_token(
-    settings: Settings, *, shop_id: int, account_id: int
+    settings: Settings, *, shop_id: int, account_id: int, joined_at: datetime | None = None
 ) -> tuple[str, datetime]:
     expires = clock.utcnow() + timedelta(seconds=settings.security.participant_token_ttl_seconds)
     payload = participant_token_payload(
-        shop_id=shop_id, account_id=account_id, expires_epoch=int(expires.timestamp())
+        shop_id=shop_id,
+        account_id=account_id,
+        expires_epoch=int(expires.timestamp()),
+        joined_epoch=int(clock.as_utc(joined_at).timestamp()) if joined_at else None,
     )
     return PARTICIPANT_PREFIX + signing.sign(_key(settings), payload), expires
 
 
-def verify_participant_token(settings: Settings, token: str) -> tuple[int, int] | None:
-    """(shop_id, account_id) without touching the database: the assist hot path uses this."""
+def participant_claims(settings: Settings, token: str) -> ParticipantClaims | None:
+    """Who a participant token names, without touching the database (the hot path)."""
     if not token.startswith(PARTICIPANT_PREFIX):
         return None
     payload = signing.verify(_key(settings), token[len(PARTICIPANT_PREFIX) :])
     if payload is None:
         return None
-    return parse_participant_payload(payload, now_epoch=int(clock.utcnow().timestamp()))
+    return parse_participant_claims(payload, now_epoch=int(clock.utcnow().timestamp()))
+
+
+def verify_participant_token(settings: Settings, token: str) -> tuple[int, int] | None:
+    """(shop_id, account_id) without touching the database."""
+    claims = participant_claims(settings, token)
+    return None if claims is None else (claims.shop_id, claims.account_id)
 
 
 def get_or_create_account(
@@ -235,7 +245,9 @@ def participant_login(
         subject=subject,
         display_name=display_name,
     )
-    token, expires = issue_participant_token(settings, shop_id=shop.id, account_id=account.id)
+    token, expires = issue_participant_token(
+        settings, shop_id=shop.id, account_id=account.id, joined_at=account.created_at
+    )
     return token, expires, account
 
 

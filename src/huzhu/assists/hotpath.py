@@ -18,8 +18,11 @@ free slot; CHECK slots_used <= slots_total).
 
 from __future__ import annotations
 
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import orjson
 from fastapi import Request
@@ -28,7 +31,7 @@ from starlette.responses import Response
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import AccountRestricted, InvalidToken, PermissionDenied
-from huzhu.accounts.rules import Permission
+from huzhu.accounts.rules import ParticipantClaims, Permission
 from huzhu.assists import hotpath_repository as sql
 from huzhu.assists.errors import (
     AlreadyAssisted,
@@ -50,9 +53,13 @@ from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.invites import service as invites
 from huzhu.invites.errors import Blocked, LinkMismatch, LinkRevoked
 from huzhu.kit import clock
-from huzhu.risk.rules import AssistFeatures, DecideInline, decide_inline
+from huzhu.risk.alerts import open_spike_case
+from huzhu.risk.inline import AssistContext
+from huzhu.risk.rules import AssistFeatures, DecideInline, RiskDecision
+from huzhu.risk.scoring import InlineScorer, SpikeAlert
 
 FACTS_CACHE_MAX = 100_000
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,13 +72,26 @@ class HotPath:
     """One per process, on app.state.hotpath. `decide` is the inline risk decision;
     tests swap it to force a hold or a refusal without touching the database."""
 
-    def __init__(self, settings: Settings, store: AssistStore) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        store: AssistStore,
+        scorer: InlineScorer,
+        db: Database | None = None,
+    ) -> None:
         self.settings = settings
         self.store = store
-        self.decide: DecideInline = decide_inline
+        self.scorer = scorer
+        # Tests set this to force a decision without shaping traffic to earn it.
+        self.decide: DecideInline | None = None
         self._facts: dict[int, InstanceFacts] = {}
+        self._background: set[asyncio.Task[None]] = set()
+        self._db = db  # for the review case of a spike alert
 
     async def close(self) -> None:
+        for task in list(self._background):
+            await task
+        await self.scorer.close()
         await self.store.close()
 
     async def instance_facts(self, instance_id: int) -> InstanceFacts | None:
@@ -100,6 +120,8 @@ class HotPath:
         idempotency_key: str | None,
         share: str | None = None,
         share_open_id: int | None = None,
+        joined_epoch: int | None = None,
+        client: ClientInfo | None = None,
     ) -> sql.GiveOutcome:
         """Count (or hold) one assist, or raise the HuzhuError that says why not. `share`
         is the token of the link the helper came through: checked here by its HMAC
@@ -122,16 +144,18 @@ class HotPath:
                 raise LinkMismatch("this share link is for another instance", field="share")
         elif share_open_id is not None:
             raise InvalidInput("share_open needs the share it came from", field="share")
-        risk = self.decide(
-            AssistFeatures(
-                shop_id=shop_id,
-                campaign_id=row.campaign_id,
-                instance_id=instance_id,
-                kind=row.kind,
-                helper_id=helper_id,
-                initiator_id=row.initiator_id,
-                at=now,
-            )
+        risk = await self._risk(
+            row=row,
+            instance_id=instance_id,
+            shop_id=shop_id,
+            helper_id=helper_id,
+            at=now,
+            context=AssistContext(
+                account_age_seconds=now.timestamp() - joined_epoch if joined_epoch else None,
+                share_seen=link is not None,
+                seconds_since_open=None,
+            ),
+            client=client,
         )
         if risk.decision == "refuse":
             raise AssistRefused(reasons=list(risk.reasons))
@@ -159,6 +183,73 @@ class HotPath:
         )
         _raise_refusal(outcome, daily_cap=terms.daily_cap)
         return outcome
+
+    async def _risk(
+        self,
+        *,
+        row: sql.FactsRow,
+        instance_id: int,
+        shop_id: int,
+        helper_id: int,
+        at: datetime,
+        context: AssistContext,
+        client: ClientInfo | None,
+    ) -> RiskDecision:
+        """The inline decision (risk/scoring.py), or a test's forced one."""
+        if self.decide is not None:
+            return self.decide(
+                AssistFeatures(
+                    shop_id=shop_id,
+                    campaign_id=row.campaign_id,
+                    instance_id=instance_id,
+                    kind=row.kind,
+                    helper_id=helper_id,
+                    initiator_id=row.initiator_id,
+                    at=at,
+                )
+            )
+        return await self.scorer.assess(
+            shop_id=shop_id,
+            campaign_id=row.campaign_id,
+            instance_id=instance_id,
+            helper_id=helper_id,
+            initiator_id=row.initiator_id,
+            at=at,
+            # A server-side caller (the demo seed) has no client to describe.
+            headers=client.headers if client is not None else {"user-agent": "huzhu"},
+            client_host=client.host if client is not None else None,
+            context=context,
+            on_spike=self._on_spike,
+        )
+
+    async def _on_spike(self, alert: SpikeAlert) -> None:
+        """Queue the review case after this request; the hot path never waits on it."""
+        if self._db is None:
+            return
+        db = self._db
+
+        def _open() -> None:
+            with db.unit_of_work() as session:
+                open_spike_case(session, alert)
+
+        task = asyncio.get_running_loop().create_task(_in_thread(_open))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+async def _in_thread(fn: Callable[[], None]) -> None:
+    try:
+        await run_in_threadpool(fn)
+    except Exception:  # an alert that failed must not fail anything else; it is logged
+        logger.exception("opening a spike case failed")
+
+
+@dataclass(frozen=True, slots=True)
+class ClientInfo:
+    """What the request says about the client, for inline scoring (never stored raw)."""
+
+    headers: Mapping[str, str]
+    host: str | None
 
 
 def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
@@ -199,26 +290,27 @@ def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
     raise HuzhuError(f"unexpected hot path outcome {kind}")
 
 
-async def open_hotpath(settings: Settings) -> HotPath:
-    """Called by the app lifespan: the per-process connection or pool."""
+async def open_hotpath(settings: Settings, db: Database | None = None) -> HotPath:
+    """Called by the app lifespan: the per-process connection or pool, and the inline
+    scorer's counters. `db` lets a spike alert open its review case."""
     store: AssistStore
     if settings.db.is_sqlite:
         store = SqliteAssistStore(str(settings.db.sqlite_path))
     else:
         store = await PostgresAssistStore.open(settings.db.asyncpg_dsn, size=settings.db.pool_size)
-    return HotPath(settings, store)
+    return HotPath(settings, store, InlineScorer.open(settings), db)
 
 
-async def participant_of(
+async def participant_claims_of(
     request: Request, settings: Settings, permission: Permission
-) -> tuple[int, int]:
-    """(shop_id, account_id) from a participant token by its signature alone. Any other
-    bearer is resolved through the database (rare, off the fast path) only to answer
-    401 or 403 exactly as every other route does."""
+) -> ParticipantClaims:
+    """A participant token's claims by its signature alone. Any other bearer is resolved
+    through the database (rare, off the fast path) only to answer 401 or 403 exactly as
+    every other route does."""
     token = bearer_token(request)
     if token is None:
         raise InvalidToken("send Authorization: Bearer <token>")
-    found = accounts.verify_participant_token(settings, token)
+    found = accounts.participant_claims(settings, token)
     if found is not None:
         return found
     db: Database = request.app.state.db
@@ -229,6 +321,14 @@ async def participant_of(
 
     role = await run_in_threadpool(_role)
     raise PermissionDenied(f"role {role} lacks {permission.value}")
+
+
+async def participant_of(
+    request: Request, settings: Settings, permission: Permission
+) -> tuple[int, int]:
+    """(shop_id, account_id) of the calling participant (see participant_claims_of)."""
+    claims = await participant_claims_of(request, settings, permission)
+    return claims.shop_id, claims.account_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,14 +367,18 @@ async def give_assist(request: Request) -> Response:
     args = _request_args(request)
     instance_id = args.instance_id
     hotpath: HotPath = request.app.state.hotpath
-    shop_id, helper_id = await participant_of(request, hotpath.settings, Permission.ASSIST_GIVE)
+    claims = await participant_claims_of(request, hotpath.settings, Permission.ASSIST_GIVE)
     outcome = await hotpath.give(
         instance_id=instance_id,
-        shop_id=shop_id,
-        helper_id=helper_id,
+        shop_id=claims.shop_id,
+        helper_id=claims.account_id,
         idempotency_key=args.idempotency_key,
         share=args.share,
         share_open_id=args.share_open_id,
+        joined_epoch=claims.joined_epoch,
+        client=ClientInfo(
+            headers=request.headers, host=request.client.host if request.client else None
+        ),
     )
     body = orjson.dumps(
         {

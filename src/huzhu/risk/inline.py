@@ -51,6 +51,11 @@ AUTOMATION_AGENTS = (
     "libwww-perl",
 )
 
+# How sure each hint is: a library's user agent names itself; no user agent at all is
+# rare in a browser or WeChat; a missing Accept-Language alone is weak (some in-app web
+# views omit it).
+AUTOMATION_STRENGTH = {"agent": 1.0, "no_user_agent": 0.8, "no_accept_language": 0.3}
+
 
 @dataclass(frozen=True, slots=True)
 class ClientHints:
@@ -193,7 +198,13 @@ def score_assist(
     if seen.reciprocal:
         signals.append(("reciprocal_pair", policy.w_reciprocal, 1.0))
     if hints.automation:
-        signals.append(("automation:" + ",".join(hints.automation), policy.w_automation, 1.0))
+        signals.append(
+            (
+                "automation:" + ",".join(hints.automation),
+                policy.w_automation,
+                max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
+            )
+        )
     keep = 1.0
     for _, weight, strength in signals:
         keep *= 1.0 - min(1.0, max(0.0, weight * strength))
