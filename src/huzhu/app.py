@@ -197,6 +197,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_health_router())
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
-    return app
     # Participant pages and the operator console (HTML; not part of the API schema).
     install_web_pages(app)
+    return app

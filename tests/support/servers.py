@@ -43,7 +43,14 @@ class LiveServer:
 
 
 def start_server(
-    *, db_url: str, workers: int = 1, log_dir: Path, extra_env: dict[str, str] | None = None
+    *,
+    db_url: str,
+    workers: int = 1,
+    log_dir: Path,
+    extra_env: dict[str, str] | None = None,
+    # Generous: importing the app takes seconds of CPU, and on a loaded 2-core machine
+    # several servers may be starting at once.
+    startup_seconds: float = 90,
 ) -> LiveServer:
     port = free_port()
     env = {
@@ -70,9 +77,7 @@ def start_server(
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
     server = LiveServer(url=f"http://127.0.0.1:{port}", process=proc, log_path=log_path, env=env)
-    # Generous: importing the app takes seconds of CPU, and on a loaded 2-core machine
-    # several servers may be starting at once.
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + startup_seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"server exited early:\n{server.log()}")

@@ -252,6 +252,21 @@ def jssdk_config(w: Wechat, *, url: str) -> JssdkConfig:
     )
 
 
+def page_jssdk_config(
+    settings: Settings, sessions: sessionmaker[Session], *, url: str
+) -> JssdkConfig | None:
+    """For server-rendered share pages (web/): the page's `wx.config`, or None when
+    WeChat is off, the URL is not ours, or WeChat is unavailable — a page must render
+    the same without it, since sharing is only ever offered, never required."""
+    if not settings.wechat.enabled:
+        return None
+    try:
+        with adapter(settings, sessions) as w:
+            return jssdk_config(w, url=url)
+    except (PageUrlNotAllowed, WechatUnavailable):
+        return None
+
+
 # -- web OAuth (snsapi_base) ------------------------------------------------------------
 
 
@@ -324,7 +339,7 @@ def finish_oauth(
         subject=rules.wechat_subject(w.app_id, openid),
     )
     if start.notify:
-        _enable_notifications(
+        enable_notifications(
             session, w.settings, shop_id=shop.id, account_id=account.id, openid=openid
         )
     token, expires = accounts.issue_participant_token(
@@ -342,9 +357,10 @@ def _seal_context(account_id: int) -> str:
     return f"account:{account_id}"
 
 
-def _enable_notifications(
+def enable_notifications(
     session: Session, settings: Settings, *, shop_id: int, account_id: int, openid: str
 ) -> None:
+    """Keep the openid, sealed, for messages: only after the person asked for them."""
     was_enabled = repo.recipient_exists(session, account_id)
     repo.upsert_recipient(
         session,
