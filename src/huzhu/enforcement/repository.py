@@ -39,6 +39,29 @@ def unlifted_actions_of(
     )
 
 
+def binding_rows(
+    session: Session, account_id: int, *, kinds: tuple[str, ...], now: datetime
+) -> list[tuple[str, datetime, datetime | None, str, int]]:
+    """(kind, starts_at, expires_at, reason, id) of the account's actions of `kinds`
+    that may bind at `now` — plain rows, no ORM objects: every invite pays for this."""
+    rows = session.execute(
+        select(
+            EnforcementAction.kind,
+            EnforcementAction.starts_at,
+            EnforcementAction.expires_at,
+            EnforcementAction.reason,
+            EnforcementAction.id,
+        ).where(
+            EnforcementAction.account_id == account_id,
+            EnforcementAction.kind.in_(kinds),
+            EnforcementAction.lifted_at.is_(None),
+            EnforcementAction.starts_at <= now,
+            (EnforcementAction.expires_at.is_(None)) | (EnforcementAction.expires_at > now),
+        )
+    )
+    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+
+
 def action_in_shop(session: Session, *, shop_id: int, action_id: int) -> EnforcementAction | None:
     return session.scalars(
         select(EnforcementAction).where(

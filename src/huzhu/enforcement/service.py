@@ -178,14 +178,28 @@ def _step(
 # -- the checks other domains call -------------------------------------------------------
 
 
+_INVITE_BLOCKING_KINDS = tuple(sorted(k.value for k in rules.BLOCKS_INVITES))
+
+
 def assert_may_invite(session: Session, account_id: int, now: datetime) -> None:
     """Raise InviteRestricted (403, with kind, reason and restricted_until — null for a
     ban) while an invite restriction, participation restriction or ban is active.
     Decided by `now` alone: an expired restriction stops binding without any job."""
-    candidates = repo.unlifted_actions_of(
-        session, account_id, kinds=frozenset(k.value for k in rules.BLOCKS_INVITES), now=now
-    )
-    binding = rules.binding_for_invites([_fact(a) for a in candidates], clock.as_utc(now))
+    now = clock.as_utc(now)
+    rows = repo.binding_rows(session, account_id, kinds=_INVITE_BLOCKING_KINDS, now=now)
+    if not rows:
+        return
+    facts = [
+        ActionFact(
+            kind=ActionKind(kind),
+            starts_at=clock.as_utc(starts),
+            expires_at=clock.as_utc(expires) if expires is not None else None,
+            reason=reason,
+            action_id=action_id,
+        )
+        for kind, starts, expires, reason, action_id in rows
+    ]
+    binding = rules.binding_for_invites(facts, now)
     if binding is None:
         return
     until = binding.expires_at
