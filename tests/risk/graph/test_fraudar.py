@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import scipy.sparse as sp
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huzhu.risk.graph import fraudar
 from tests.risk.graph.graphs import same_density_random, with_ring
@@ -55,3 +57,39 @@ def test_random_graph_of_the_same_density_has_no_dense_block() -> None:
     forced = fraudar.peel(matrix, fraudar.column_weights(matrix))
     assert forced is not None
     assert forced.lift < 1.5
+
+
+@given(
+    st.integers(2, 4).flatmap(
+        lambda n_users: st.integers(2, 4).flatmap(
+            lambda n_items: st.tuples(
+                st.just(n_users),
+                st.just(n_items),
+                st.lists(st.booleans(), min_size=n_users * n_items, max_size=n_users * n_items),
+                st.lists(st.floats(0.1, 2.0, allow_nan=False), min_size=n_items, max_size=n_items),
+            )
+        )
+    )
+)
+@settings(max_examples=150, deadline=None)
+def test_peel_keeps_the_papers_factor_two_against_brute_force(
+    graph: tuple[int, int, list[bool], list[float]],
+) -> None:
+    # The core pruning must not cost the guarantee: g(peel) >= g(best subset) / 2.
+    n_users, n_items, cells, w = graph
+    dense = np.array(cells, dtype=float).reshape(n_users, n_items)
+    if dense.sum() == 0:
+        return
+    matrix = sp.csr_matrix(dense)
+    weights = np.array(w)
+    block = fraudar.peel(matrix, weights)
+    assert block is not None
+    assert abs(_g(matrix, weights, block.users, block.items) - block.density) < 1e-6
+    best = 0.0
+    for mask in range(1, 1 << (n_users + n_items)):
+        users = np.array([u for u in range(n_users) if mask >> u & 1], dtype=np.int64)
+        items = np.array([i for i in range(n_items) if mask >> (n_users + i) & 1], dtype=np.int64)
+        if users.size and items.size:
+            best = max(best, _g(matrix, weights, users, items))
+    assert block.density >= best / 2 - 1e-6
+    assert block.density <= best + 1e-6

@@ -215,6 +215,7 @@ def _combine(
         notes.setdefault(user, []).append(
             f"fraudar block {b + 1}: {blocks[b].users.size} accounts x {blocks[b].items.size}"
             f" targets, density {blocks[b].lift:.1f}x background"
+            + ("" if score[user] > 0 else " (dense, but no group in it beats chance)")
         )
     reason = ["; ".join(notes[u]) if u in notes else "" for u in range(n)]
     return AccountScores(
