@@ -231,3 +231,34 @@ def test_bad_targets_are_clear_problems(env: tuple[TestClient, ReviewShop]) -> N
         headers=auth(other.analyst),
     )
     assert (foreign.status_code, foreign.json()["code"]) == (404, "account_not_found")
+
+
+def test_lifting_an_action_directly_closes_its_pending_appeal(
+    env: tuple[TestClient, ReviewShop],
+) -> None:
+    client, shop = env
+    action = _act(client, shop, "fay", "invite_restriction_7d", "spam").json()
+    appeal = client.post(
+        f"/api/v1/enforcement/actions/{action['id']}/appeal",
+        json={"text": "wrong person"},
+        headers=auth(shop.token("fay")),
+    ).json()
+    client.post(
+        f"/api/v1/enforcement/actions/{action['id']}/lift",
+        json={"reason": "wrong person indeed"},
+        headers=auth(shop.analyst),
+    )
+    closed = client.get(f"/api/v1/appeals/{appeal['id']}", headers=auth(shop.analyst)).json()
+    assert (closed["status"], closed["decision_reason"]) == ("lifted", "wrong person indeed")
+    late = client.post(
+        f"/api/v1/appeals/{appeal['id']}/decide",
+        json={"decision": "uphold", "reason": "x"},
+        headers=auth(shop.analyst),
+    )
+    assert (late.status_code, late.json()["code"]) == (409, "appeal_already_decided")
+    assert [k for k, _, _ in shop.inbox("fay")] == [
+        "enforcement.applied",
+        "appeal.filed",
+        "enforcement.lifted",
+    ]
+    assert [a for _, a, _, _ in shop.audit()][-2:] == ["enforcement.lifted", "appeal.lifted"]

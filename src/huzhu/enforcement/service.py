@@ -375,7 +375,34 @@ def lift(
             f"Reason: {reason}. It no longer applies and does not count against you.",
         ),
     )
+    _close_pending_appeal(session, action=action, actor=actor, reason=reason, now=now)
     return action
+
+
+def _close_pending_appeal(
+    session: Session, *, action: EnforcementAction, actor: str, reason: str, now: datetime
+) -> None:
+    """An analyst lifted an action directly while its appeal waited: the appeal got what
+    it asked for, so it is closed as lifted rather than left pending forever (the lift's
+    notice already told the person)."""
+    appeal = repo.appeal_of_action(session, action.id)
+    if appeal is None or not repo.decide_appeal(
+        session, appeal_id=appeal.id, status="lifted", by=actor, reason=reason, now=now
+    ):
+        return
+    session.refresh(appeal)
+    _step(
+        session,
+        shop_id=action.shop_id,
+        actor=actor,
+        event="appeal.lifted",
+        subject_type="appeal",
+        subject_id=appeal.id,
+        account_id=appeal.account_id,
+        reason=reason,
+        payload={"appeal_id": appeal.id, "action_id": action.id, "decision": "lifted"},
+        notice=None,
+    )
 
 
 def tidy_lapsed_restrictions(session: Session, *, limit: int = 200) -> int:
