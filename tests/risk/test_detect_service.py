@@ -84,8 +84,10 @@ def test_ring_goes_to_the_review_queue_once_with_its_evidence(
     with database.unit_of_work() as s:
         found = detect_service.run_detection(s, settings.detect, shop_id=shop_id)
     assert found.assists > HONEST
-    assert [(c.detector, c.accounts, c.instances) for c in found.cases] == [
-        ("lockstep", RING, TARGETS)
+    # Found on the instance graph; the initiator graph sees the same ring (one instance
+    # per initiator here) and does not open a second case for it.
+    assert [(c.graph, c.detector, c.accounts, c.targets) for c in found.cases] == [
+        ("instance", "lockstep", RING, TARGETS)
     ]
     with database.unit_of_work() as s:
         case = s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).one()
@@ -124,3 +126,78 @@ def test_honest_assists_alone_open_no_case_and_the_cli_says_so(
     assert "0 ring(s) in the review queue" in result.output
     with database.unit_of_work() as s:
         assert s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).all() == []
+
+
+def test_ring_spread_over_each_initiators_instances_is_found_on_the_initiator_graph(
+    database: Database, settings: Settings
+) -> None:
+    """Six initiators buy assists; the ring splits itself over each one's instances in
+    four campaigns (two or three members per instance), too thin for any instance, in
+    step on each initiator."""
+    rng = np.random.default_rng(9)
+    t0 = clock.utcnow() - timedelta(days=30)
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaigns = [
+            make_campaign(s, shop_id=shop_id, kind="unlock", rules=UNLOCK_RULES) for _ in range(4)
+        ]
+        campaign_of: dict[int, int] = {}
+        people = [
+            make_participant(s, settings, shop_id=shop_id, name=f"q{k}")[0]
+            for k in range(HONEST + RING)
+        ]
+        honest, ring = people[:HONEST], people[HONEST:]
+        buyers = honest[:6]
+        by_buyer: dict[int, list[int]] = {}
+        for b in buyers:
+            for campaign in campaigns:
+                instance = write_instance(
+                    s,
+                    shop_id=shop_id,
+                    campaign=campaign,
+                    kind="unlock",
+                    initiator_id=b,
+                    slots=[0, 0, 0],
+                )
+                by_buyer.setdefault(b, []).append(instance)
+                campaign_of[instance] = campaign[0]
+        for k, buyer in enumerate(buyers):
+            moment = t0 + timedelta(days=k, hours=3)
+            for helper in ring:
+                instance = int(rng.choice(by_buyer[buyer]))
+                s.add(
+                    Assist(
+                        instance_id=instance,
+                        campaign_id=campaign_of[instance],
+                        helper_id=helper,
+                        status="counted",
+                        value=0,
+                        created_at=moment + timedelta(seconds=int(rng.integers(120))),
+                    )
+                )
+        for instances in by_buyer.values():
+            for instance in instances:
+                for helper in rng.choice(honest[6:], 4, replace=False).tolist():
+                    at = t0 + timedelta(seconds=int(rng.integers(0, 21 * 86_400)))
+                    s.add(
+                        Assist(
+                            instance_id=instance,
+                            campaign_id=campaign_of[instance],
+                            helper_id=helper,
+                            status="counted",
+                            value=0,
+                            created_at=at,
+                        )
+                    )
+    with database.unit_of_work() as s:
+        found = detect_service.run_detection(s, settings.detect, shop_id=shop_id)
+    assert [(c.graph, c.accounts, c.targets) for c in found.cases] == [
+        ("initiator", RING, len(buyers))
+    ]
+    with database.unit_of_work() as s:
+        case = s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).one()
+        assert case.subject_account_ids == sorted(ring)
+        assert case.evidence["graph"] == "helper x initiator"
+        assert case.evidence["initiators"] == sorted(buyers)
+        assert {w["initiator_id"] for w in case.evidence["windows"]} == set(buyers)
+        assert case.evidence["assists"] == RING * len(buyers)

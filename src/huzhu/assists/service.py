@@ -558,6 +558,9 @@ def have_assisted_between(session: Session, a: int, b: int) -> bool:
     return repo.assisted_between(session, a, b)
 
 
+AssistEdge = repo.AssistEdge
+
+
 def assist_edges(
     session: Session,
     *,
@@ -565,7 +568,7 @@ def assist_edges(
     campaign_id: int | None = None,
     since: datetime | None = None,
     until: datetime | None = None,
-) -> list[repo.AssistEdge]:
+) -> list[AssistEdge]:
     """The shop's counted and held assists (optionally of one campaign, in [since,
     until)) as graph edges, for batch ring detection (`huzhu detect run`)."""
     return repo.assist_edges(

@@ -153,14 +153,15 @@ def run(
     finally:
         db.dispose()
     table = Table(title=f"{found.assists} assists, {found.accounts} accounts scanned")
-    for column in ("case", "detector", "accounts", "instances", "-log10 chance"):
+    for column in ("case", "graph", "detector", "accounts", "targets", "-log10 chance"):
         table.add_column(column)
     for case in found.cases:
         table.add_row(
             str(case.case_id),
+            f"helper x {case.graph}",
             case.detector,
             str(case.accounts),
-            str(case.instances),
+            str(case.targets),
             f"{case.significance:.1f}",
         )
     console.print(table)

@@ -1,10 +1,11 @@
 """Batch ring detection over the live database: assists in, review cases out.
 
 Reads the shop's counted and held assists through `huzhu.assists.service`, runs the
-searches of `huzhu.risk.graph` on the helper x instance graph with assist times, and
-puts every significant group in the review queue as a `fraud_ring` case with its
-evidence: the accounts, the instances and their initiators, the time windows, the
-density against the background, the chance of such a group, and the assists involved.
+searches of `huzhu.risk.graph` on the helper x instance graph and on the helper x
+initiator graph, both with assist times, and puts every significant group in the review
+queue as a `fraud_ring` case with its evidence: the accounts, the instances and their
+initiators, the time windows, the density against the background, the chance of such a
+group, and the assists involved.
 A ring found again while its case is open joins that case (same open key) instead of
 opening another. Nothing is voided here: confirming the case is an analyst's decision.
 """
@@ -31,12 +32,22 @@ SOURCE = "detect"
 MAX_ASSISTS_IN_EVIDENCE = 500
 
 
+# The two graphs the issue names. A ring that spreads its members over one initiator's
+# several instances (a few per instance, below any instance-level group) still moves in
+# lockstep on that initiator.
+GRAPHS = ("instance", "initiator")
+# A group found on the initiator graph that is mostly a ring already reported from the
+# instance graph in this run adds nothing but a second case.
+SAME_RING_OVERLAP = 0.8
+
+
 @dataclass(frozen=True)
 class RingCase:
     case_id: int
+    graph: str  # "instance" or "initiator": what the ring's targets are
     detector: str
     accounts: int
-    instances: int
+    targets: int
     significance: float
 
 
@@ -76,95 +87,125 @@ def run_detection(
     if not rows:
         return DetectionRun(assists=0, accounts=0, instances=0, cases=[])
     helper = np.fromiter((r.helper_id for r in rows), dtype=np.int64, count=len(rows))
-    instance = np.fromiter((r.instance_id for r in rows), dtype=np.int64, count=len(rows))
     at = np.fromiter(
         (int(clock.as_utc(r.created_at).timestamp()) for r in rows),
         dtype=np.int64,
         count=len(rows),
     )
     helper_ids, helper_index = np.unique(helper, return_inverse=True)
-    instance_ids, instance_index = np.unique(instance, return_inverse=True)
-    edges = EdgeSet.build(
-        user=helper_index,
-        item=instance_index,
-        time=at,
-        user_labels=[str(h) for h in helper_ids.tolist()],
-        item_labels=[str(i) for i in instance_ids.tolist()],
-    )
-    result = score_accounts(edges, config_from(settings), progress=progress)
-    facts = {r.instance_id: (r.campaign_id, r.initiator_id) for r in rows}
-    assist_of = {(r.helper_id, r.instance_id): r.assist_id for r in rows}
+    config = config_from(settings)
+    reported: set[int] = set()
     cases: list[RingCase] = []
-    for group in result.groups:
-        accounts = sorted(int(helper_ids[u]) for u in group.users.tolist())
-        targets = sorted(int(instance_ids[i]) for i in set(group.items.tolist()))
-        evidence = _evidence(group, accounts, targets, facts, assist_of, instance_ids)
-        campaigns = sorted({facts[t][0] for t in targets})
-        digest = hashlib.sha256(f"{shop_id}|{accounts}|{targets}".encode()).hexdigest()[:40]
-        case = review.open_case(
-            session,
-            shop_id=shop_id,
-            kind="fraud_ring",
-            source=SOURCE,
-            subject_account_ids=accounts,
-            summary=(
-                f"{group.detector}: {len(accounts)} accounts on {len(targets)} instances,"
-                f" chance 1e-{group.significance:.0f}"
-            ),
-            evidence=evidence,
-            campaign_id=campaigns[0] if len(campaigns) == 1 else None,
-            open_key=f"ring:{digest}",
+    for graph in GRAPHS:
+        target = np.fromiter(
+            (r.instance_id if graph == "instance" else r.initiator_id for r in rows),
+            dtype=np.int64,
+            count=len(rows),
         )
-        cases.append(
-            RingCase(
-                case_id=case.id,
-                detector=group.detector,
-                accounts=len(accounts),
-                instances=len(targets),
-                significance=round(group.significance, 1),
+        target_ids, target_index = np.unique(target, return_inverse=True)
+        edges = EdgeSet.build(
+            user=helper_index,
+            item=target_index,
+            time=at,
+            user_labels=[str(h) for h in helper_ids.tolist()],
+            item_labels=[str(t) for t in target_ids.tolist()],
+        )
+        result = score_accounts(edges, config, progress=progress)
+        for group in result.groups:
+            accounts = sorted(int(helper_ids[u]) for u in group.users.tolist())
+            if len(reported.intersection(accounts)) >= SAME_RING_OVERLAP * len(accounts):
+                continue
+            reported.update(accounts)
+            case = _open_case(
+                session,
+                shop_id=shop_id,
+                graph=graph,
+                group=group,
+                accounts=accounts,
+                target_ids=target_ids,
+                rows=rows,
             )
-        )
+            cases.append(case)
     return DetectionRun(
-        assists=len(rows), accounts=edges.n_users, instances=edges.n_items, cases=cases
+        assists=len(rows),
+        accounts=int(helper_ids.size),
+        instances=len({r.instance_id for r in rows}),
+        cases=cases,
     )
 
 
-def _evidence(
+def _open_case(
+    session: Session,
+    *,
+    shop_id: int,
+    graph: str,
     group: Group,
     accounts: list[int],
-    targets: list[int],
-    facts: dict[int, tuple[int, int]],
-    assist_of: dict[tuple[int, int], int],
-    instance_ids: np.ndarray,
-) -> dict[str, Any]:
-    ring_assists = sorted(
-        assist_of[(a, t)] for a in accounts for t in targets if (a, t) in assist_of
-    )
+    target_ids: np.ndarray,
+    rows: list[assists.AssistEdge],
+) -> RingCase:
+    targets = sorted({int(target_ids[i]) for i in group.items.tolist()})
+    members, wanted = set(accounts), set(targets)
+    # The ring's assists: by its accounts on its targets (for the initiator graph, on
+    # any instance of those initiators).
+    mine = [
+        r
+        for r in rows
+        if r.helper_id in members
+        and (r.instance_id if graph == "instance" else r.initiator_id) in wanted
+    ]
+    instances = sorted({r.instance_id for r in mine})
+    campaigns = sorted({r.campaign_id for r in mine})
     windows: list[dict[str, Any]] = []
     if group.starts is not None and group.window_seconds is not None:
         for item, start in zip(group.items.tolist(), group.starts.tolist(), strict=True):
             windows.append(
                 {
-                    "instance_id": int(instance_ids[item]),
+                    f"{graph}_id": int(target_ids[item]),
                     "from": _iso(start),
                     "to": _iso(start + group.window_seconds),
                 }
             )
-    return {
+    assist_ids = sorted(r.assist_id for r in mine)
+    evidence: dict[str, Any] = {
+        "graph": f"helper x {graph}",
         "detector": group.detector,
         "accounts": accounts,
-        "instances": targets,
-        "initiators": sorted({facts[t][1] for t in targets}),
-        "campaigns": sorted({facts[t][0] for t in targets}),
+        "instances": instances,
+        "initiators": sorted({r.initiator_id for r in mine}),
+        "campaigns": campaigns,
         "window_seconds": group.window_seconds,
         "windows": windows,
         "density_vs_background": round(group.lift, 2),
         "significance": round(group.significance, 2),
         "expected_by_chance": group.expected,
         "each_covers_at_least": group.needed,
-        "assist_ids": ring_assists[:MAX_ASSISTS_IN_EVIDENCE],
-        "assists": len(ring_assists),
+        "assist_ids": assist_ids[:MAX_ASSISTS_IN_EVIDENCE],
+        "assists": len(assist_ids),
     }
+    digest = hashlib.sha256(f"{shop_id}|{graph}|{accounts}|{targets}".encode()).hexdigest()
+    case = review.open_case(
+        session,
+        shop_id=shop_id,
+        kind="fraud_ring",
+        source=SOURCE,
+        subject_account_ids=accounts,
+        summary=(
+            f"{group.detector}: {len(accounts)} accounts on {len(targets)} {graph}s,"
+            f" chance 1e-{group.significance:.0f}"
+        ),
+        evidence=evidence,
+        campaign_id=campaigns[0] if len(campaigns) == 1 else None,
+        open_key=f"ring:{digest[:40]}",
+    )
+    return RingCase(
+        case_id=case.id,
+        graph=graph,
+        detector=group.detector,
+        accounts=len(accounts),
+        targets=len(targets),
+        significance=round(group.significance, 1),
+    )
 
 
 def _iso(seconds: int) -> str:
