@@ -77,7 +77,11 @@ def real_labels(path: Path, background: EdgeSet, seed: int) -> dict[str, Any]:
     started = time.perf_counter()
     result = score_accounts(background)
     seconds = time.perf_counter() - started
-    out: dict[str, Any] = {"seconds": round(seconds, 2), "groups": len(result.groups)}
+    out: dict[str, Any] = {
+        "seconds": round(seconds, 2),
+        "stages": {k: round(v, 2) for k, v in result.seconds.items()},
+        "groups": len(result.groups),
+    }
     for name, score in detector_scores(background, result, seed).items():
         out[name] = {
             "auc": round(roc_auc(score, spam), 4),
