@@ -130,3 +130,28 @@ def test_bad_window_is_refused(tmp_path: Path) -> None:
     )
     assert result.exit_code != 0
     assert "window" in result.output
+
+
+def test_simulated_world_round_trips_and_its_rings_score_highest(tmp_path: Path) -> None:
+    world = tmp_path / "world.csv.gz"
+    made = runner.invoke(
+        app, ["detect", "simulate", "--out", str(world), "--instances", "600", "--seed", "3"]
+    )
+    assert made.exit_code == 0, made.output
+    with gzip.open(world, "rt", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert list(rows[0]) == ["user_id", "item_id", "date", "label"]
+    ring = {r["user_id"] for r in rows if r["label"] == "1"}
+    assert len(ring) == 510
+    again = tmp_path / "again.csv.gz"
+    runner.invoke(
+        app, ["detect", "simulate", "--out", str(again), "--instances", "600", "--seed", "3"]
+    )
+    with gzip.open(again, "rt", newline="") as handle:
+        assert list(csv.DictReader(handle)) == rows  # same seed, same world
+    out = tmp_path / "scores.csv"
+    scored = runner.invoke(app, ["detect", "score", "--edges", str(world), "--out", str(out)])
+    assert scored.exit_code == 0, scored.output
+    flagged = {r["user_id"] for r in _read(out) if float(r["score"]) >= 6}
+    assert flagged <= ring
+    assert len(flagged) >= 0.9 * len(ring)

@@ -5,6 +5,9 @@ evaluation: it scores every account of an exported account x target file with th
 searches of `huzhu.risk.graph` and writes `user_id,score,reason`, most suspicious first.
 It touches no database.
 
+`huzhu detect simulate --out FILE` writes a seeded synthetic assist world with rings in
+the same format (plus a `label` column), to try the scorer on.
+
 `huzhu detect run --shop ID` scans the shop's assists in the database (optionally one
 campaign, a time range) and puts each ring found in the review queue with its evidence.
 """
@@ -24,9 +27,10 @@ from rich.table import Table
 from huzhu.config import load_settings
 from huzhu.db import Database
 from huzhu.risk import detect_service
-from huzhu.risk.graph.edgefile import EdgeFileError, read_edges, write_scores
+from huzhu.risk.graph.edgefile import EdgeFileError, read_edges, write_edges, write_scores
 from huzhu.risk.graph.score import DetectConfig, score_accounts
 from huzhu.risk.graph.score import Progress as Stages
+from huzhu.simulate.assists import WorldSpec, generate, ring_grid
 
 app = typer.Typer(help="Batch detection of assist rings.", no_args_is_help=True)
 
@@ -166,3 +170,25 @@ def run(
         )
     console.print(table)
     console.print(f"{len(found.cases)} ring(s) in the review queue")
+
+
+@app.command("simulate")
+def simulate(
+    out: Path = typer.Option(..., "--out", help="edge file to write (.csv or .csv.gz)"),
+    instances: int = typer.Option(2_000, min=10, help="instances in the synthetic world"),
+    seed: int = typer.Option(0, help="the same seed writes the same world"),
+    rings: bool = typer.Option(True, help="inject rings of 5-50 accounts, 0-3x camouflage"),
+) -> None:
+    """Write a synthetic assist world (helper x instance, with times; label 1 = ring
+    account) for trying `huzhu detect score`."""
+    console = Console(stderr=True)
+    world = generate(WorldSpec(instances=instances, rings=ring_grid() if rings else []), seed=seed)
+    try:
+        write_edges(out, world.edges(), label=world.ring_of >= 0)
+    except OSError as exc:
+        console.print(f"[red]cannot write {out}: {exc}[/red]")
+        raise typer.Exit(EXIT_BAD_INPUT) from exc
+    console.print(
+        f"{world.n_assists} assists by {world.n_accounts} accounts on {instances} instances,"
+        f" {int((world.ring_of >= 0).sum())} ring accounts -> {out}"
+    )

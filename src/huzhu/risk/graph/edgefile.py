@@ -117,3 +117,25 @@ def write_scores(path: Path, labels: list[str], score: np.ndarray, reason: list[
         writer.writerow(["user_id", "score", "reason"])
         for index in order.tolist():
             writer.writerow([labels[index], f"{score[index]:.4f}", reason[index]])
+
+
+def write_edges(path: Path, edges: EdgeSet, *, label: np.ndarray | None = None) -> None:
+    """An edge file `huzhu detect score` reads back: `user_id,item_id[,date][,label]`,
+    dates as ISO datetimes in UTC; `label` (per account, 1 = planted) is carried along
+    for evaluation and ignored by the scorer."""
+    with _open_text(path, "w") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        header = ["user_id", "item_id"]
+        if edges.time is not None:
+            header.append(TIME_COLUMN)
+        if label is not None:
+            header.append("label")
+        writer.writerow(header)
+        times = None if edges.time is None else edges.time.tolist()
+        for e, (u, i) in enumerate(zip(edges.user.tolist(), edges.item.tolist(), strict=True)):
+            row = [edges.user_labels[u], edges.item_labels[i]]
+            if times is not None:
+                row.append(datetime.fromtimestamp(times[e], tz=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
+            if label is not None:
+                row.append("1" if label[u] else "0")
+            writer.writerow(row)
