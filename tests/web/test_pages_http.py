@@ -1,0 +1,95 @@
+"""Page behaviour that needs no browser, in-process over ASGI on a migrated database with
+the demo seed: security headers and cookie flags, no open redirects, the closed sign-in,
+and link previews that carry the honest numbers."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from huzhu.app import create_app
+from huzhu.db import Database
+from huzhu.seed import seed_demo
+from tests.conftest import make_settings
+
+
+def _client(url: str, **overrides: Any) -> Iterator[TestClient]:
+    settings = make_settings(url, jobs={"run_in_process": False}, **overrides)
+    db = Database(settings.db)
+    try:
+        seed_demo(db, settings)
+    finally:
+        db.dispose()
+    with TestClient(create_app(settings), base_url="http://testserver") as client:
+        yield client
+
+
+@pytest.fixture
+def client(sqlite_url: str) -> Iterator[TestClient]:
+    yield from _client(sqlite_url)
+
+
+def _csrf(client: TestClient, path: str) -> str:
+    page = client.get(path)
+    found = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+    assert found is not None
+    return found.group(1)
+
+
+def test_pages_send_security_headers_and_a_strict_csrf_cookie(client: TestClient) -> None:
+    page = client.get("/i/1", headers={"Accept-Language": "en"})
+    assert page.status_code == 200
+    assert page.headers["content-type"].startswith("text/html")
+    assert page.headers["cache-control"] == "no-store"
+    assert page.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("huzhu_csrf=")
+    assert "HttpOnly" in cookie
+    assert "SameSite=lax" in cookie
+
+
+def test_sign_in_never_redirects_off_site(client: TestClient) -> None:
+    token = _csrf(client, "/signin")
+    for target in ("//evil.example/x", "https://evil.example/", "/\\evil.example"):
+        answer = client.post(
+            "/signin",
+            data={"csrf_token": token, "name": "redirect-check", "shop": "demo", "next": target},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 303
+        assert answer.headers["location"].startswith("/?"), target
+    switched = client.get("/lang/en?next=https://evil.example/", follow_redirects=False)
+    assert switched.headers["location"] == "/"
+
+
+def test_the_instance_page_previews_its_honest_numbers(client: TestClient) -> None:
+    api = client.get("/api/v1/instances/1").json()
+    page = client.get("/i/1", headers={"Accept-Language": "en"}).text
+    preview = re.search(r'<meta property="og:description" content="([^"]+)"', page)
+    assert preview is not None
+    cents = api["cents_remaining"]
+    assert f"¥{cents // 100:,}.{cents % 100:02d} still to cut" in preview.group(1)
+    assert f"at most {api['helpers_still_needed']} more helpers" in preview.group(1)
+
+
+def test_the_demo_sign_in_is_refused_when_the_local_login_is_closed(sqlite_url: str) -> None:
+    for client in _client(sqlite_url, accounts={"local_login_open": False}):
+        form = client.get("/signin", headers={"Accept-Language": "en"})
+        assert form.status_code == 403
+        assert "turned off" in form.text
+        assert 'name="name"' not in form.text
+        # A valid CSRF token (from any form of the site) does not open it either.
+        token = _csrf(client, "/console/login")
+        answer = client.post(
+            "/signin",
+            data={"csrf_token": token, "name": "x", "shop": "demo", "next": "/"},
+            follow_redirects=False,
+        )
+        assert answer.status_code == 403
+        assert "huzhu_p=" not in answer.headers.get("set-cookie", "")
