@@ -9,8 +9,10 @@ The paper searches from seeds with a local update that moves each t_p to where t
 members' acts are. Here the times are snapped to a grid instead, which makes the search
 near-linear: every edge falls into a *burst* (target, window of width dt) on each of two
 grids offset by dt/2, so any two acts on a target less than dt/2 apart share a burst.
-Bursts with fewer than n accounts cannot hold a group and are dropped. Seeds are bursts
-holding at least n accounts that each sit in at least m bursts; from each seed
+Bursts with fewer than rho * n accounts are dropped: a target that few of the members
+work adds little evidence, and keeping them would let chance pairs seed searches (a
+ring is still found from the targets most of it works). Seeds are bursts holding rho * n
+accounts that each sit in bursts of at least m distinct targets; from each seed
 `evidence.refine` alternates between the best window per target and the accounts that
 keep pace, exactly CopyCatch's alternating step on the snapped times. Each edge lands in
 two bursts and each seed touches only its accounts' bursts, so the work is
@@ -84,8 +86,7 @@ def find_lockstep(
     progress: Progress | None = None,
 ) -> list[Group]:
     """Lockstep groups the null model finds significant; best first."""
-    # A target may be hit by only rho of the members, so smaller bursts can still
-    # belong to a group of n.
+    # A group's target need not be worked by all n members; rho * n of them suffice.
     smallest = max(2, math.ceil(rho * min_users))
     slots = burst_slots(edges, window_seconds=window_seconds, min_users=smallest)
     inc = slots.incidence

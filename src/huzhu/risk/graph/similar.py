@@ -44,9 +44,9 @@ def minhash_signatures(
     rng = np.random.default_rng(seed)
     sub = matrix[users]
     starts = sub.indptr[:-1]
-    out = np.empty((hashes, users.size), dtype=np.int64)
+    out = np.empty((hashes, users.size), dtype=np.int32)
     for h in range(hashes):
-        rank = rng.permutation(matrix.shape[1]).astype(np.int64)
+        rank = rng.permutation(matrix.shape[1]).astype(np.int32)
         out[h] = np.minimum.reduceat(rank[sub.indices], starts)
     return out
 
