@@ -131,3 +131,15 @@ def test_message_fields_fit_wechats_thing_type() -> None:
     assert data["thing1"]["value"] == "短标题"
     assert len(data["thing2"]["value"]) == 20
     assert "page" not in body
+
+
+def test_every_flipped_byte_of_the_cookie_or_state_is_refused() -> None:
+    cookie = rules.oauth_cookie(KEY, _start())
+    state = rules.oauth_state(KEY, cookie)
+    for i in range(len(cookie)):
+        flipped = cookie[:i] + ("A" if cookie[i] != "A" else "B") + cookie[i + 1 :]
+        assert rules.parse_oauth_cookie(KEY, flipped, state=state, now_epoch=1_000) is None
+    for i in range(len(state)):
+        flipped = state[:i] + ("0" if state[i] != "0" else "1") + state[i + 1 :]
+        assert rules.parse_oauth_cookie(KEY, cookie, state=flipped, now_epoch=1_000) is None
+    assert rules.parse_oauth_cookie(KEY, cookie[:-1], state=state, now_epoch=1_000) is None

@@ -8,6 +8,7 @@ while WeChat is asked (on SQLite that would be the one write lock).
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -108,6 +109,37 @@ def _key(settings: Settings) -> bytes:
 # -- the shared access_token and jsapi_ticket -------------------------------------------
 
 
+# Fresh values this process has read: (database, key) -> (value, refresh_before). A page
+# view then costs no database transaction (on SQLite each one takes the write lock).
+# Only fresh values are kept — never past the moment a refresh is due — and a value
+# WeChat rejects is dropped at once (`with_access_token`).
+_FRESH: dict[tuple[str, str], tuple[str, datetime]] = {}
+_FRESH_LOCK = threading.Lock()
+
+
+def _cache_key(w: Wechat, key: str) -> tuple[str, str]:
+    return (str(w.sessions.kw.get("bind", "")), key)
+
+
+def _cached(w: Wechat, key: str) -> str | None:
+    with _FRESH_LOCK:
+        hit = _FRESH.get(_cache_key(w, key))
+    if hit is not None and clock.utcnow() < hit[1]:
+        return hit[0]
+    return None
+
+
+def _remember(w: Wechat, key: str, value: str, expires_at: datetime) -> None:
+    fresh_until = expires_at - timedelta(seconds=w.settings.wechat.refresh_ahead_seconds)
+    with _FRESH_LOCK:
+        _FRESH[_cache_key(w, key)] = (value, fresh_until)
+
+
+def _forget(w: Wechat, key: str) -> None:
+    with _FRESH_LOCK:
+        _FRESH.pop(_cache_key(w, key), None)
+
+
 @dataclass(frozen=True, slots=True)
 class _Snapshot:
     value: str | None
@@ -135,6 +167,9 @@ def credential(w: Wechat, kind: str) -> str:
     """
     cfg = w.settings.wechat
     key = f"{w.app_id}:{kind}"
+    cached = _cached(w, key)
+    if cached is not None:
+        return cached
     lease = timedelta(seconds=cfg.timeout_seconds * 2 + 5)
     deadline = time.monotonic() + lease.total_seconds() + cfg.timeout_seconds
     while True:
@@ -142,6 +177,7 @@ def credential(w: Wechat, kind: str) -> str:
         refresh_before = now + timedelta(seconds=cfg.refresh_ahead_seconds)
         snap = _read(w, key)
         if snap.value and snap.expires_at and snap.expires_at > refresh_before:
+            _remember(w, key, snap.value, snap.expires_at)
             return snap.value
         usable = (
             snap.value
@@ -202,10 +238,10 @@ def _refresh(w: Wechat, *, kind: str, key: str, usable: str | None, failures: in
             repo.release_lease(s, key=key, blocked_until=None, count_failure=False)
         raise
     now = clock.utcnow()
+    expires_at = now + timedelta(seconds=got.expires_in)
     with w.unit() as s:
-        repo.store_refreshed(
-            s, key=key, value=got.value, expires_at=now + timedelta(seconds=got.expires_in), now=now
-        )
+        repo.store_refreshed(s, key=key, value=got.value, expires_at=expires_at, now=now)
+    _remember(w, key, got.value, expires_at)
     return got.value
 
 
@@ -218,8 +254,10 @@ def with_access_token(w: Wechat, call: Callable[[str], T]) -> T:
     except WechatApiError as exc:
         if exc.errcode not in rules.TOKEN_ERRORS:
             raise
+    key = f"{w.app_id}:{ACCESS_TOKEN}"
+    _forget(w, key)
     with w.unit() as s:
-        repo.expire_if_current(s, key=f"{w.app_id}:{ACCESS_TOKEN}", value=token, now=clock.utcnow())
+        repo.expire_if_current(s, key=key, value=token, now=clock.utcnow())
     return call(credential(w, ACCESS_TOKEN))
 
 
