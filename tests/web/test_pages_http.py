@@ -93,3 +93,11 @@ def test_the_demo_sign_in_is_refused_when_the_local_login_is_closed(sqlite_url: 
         )
         assert answer.status_code == 403
         assert "huzhu_p=" not in answer.headers.get("set-cookie", "")
+
+
+@pytest.mark.parametrize("path", ["/i/abc", "/i/99999999999999999999", "/i/424242", "/s/x.y"])
+def test_a_page_that_names_nothing_is_an_html_404(client: TestClient, path: str) -> None:
+    answer = client.get(path, headers={"Accept-Language": "en"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert "<h1>" in answer.text

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlencode
 
 from fastapi import Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
@@ -15,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.errors import HuzhuError
+from huzhu.errors import HuzhuError, NotFound
 from huzhu.web import security
 from huzhu.web.templating import render
 
@@ -34,6 +35,9 @@ class PageRoute(APIRoute):
                 return await handler(request)
             except HuzhuError as exc:
                 return error_page(request, exc)
+            except (RequestValidationError, OverflowError):
+                # /i/abc or an id beyond 64 bits names nothing: a page, not a JSON 422.
+                return error_page(request, NotFound("no such page"))
 
         return handle
 
