@@ -92,6 +92,8 @@ def score(
     ),
     min_users: int = typer.Option(5, min=2, help="smallest group (CopyCatch's n)"),
     min_targets: int = typer.Option(4, min=2, help="fewest shared targets (CopyCatch's m)"),
+    untimed_min_users: int = typer.Option(10, min=2, help="smallest group found without time"),
+    untimed_min_targets: int = typer.Option(8, min=2, help="its fewest shared targets"),
     min_significance: float = typer.Option(
         6.0, min=0.0, help="flag at or above this -log10 chance"
     ),
@@ -103,6 +105,8 @@ def score(
         window_seconds=parse_window(window),
         min_users=min_users,
         min_targets=min_targets,
+        untimed_min_users=untimed_min_users,
+        untimed_min_targets=untimed_min_targets,
         min_significance=min_significance,
         seed=seed,
     )
@@ -137,8 +141,7 @@ def run(
     since: str | None = typer.Option(None, help="only assists at or after (ISO date/time)"),
     until: str | None = typer.Option(None, help="only assists before (ISO date/time)"),
 ) -> None:
-    """Find rings in the live database and put each in the review queue with evidence.
-    Thresholds come from the HUZHU_DETECT__* settings."""
+    """Find rings in the shop's assists and queue each for review (HUZHU_DETECT__*)."""
     console = Console()
     start, end = _moment(since, "--since"), _moment(until, "--until")
     settings = load_settings()
@@ -179,8 +182,7 @@ def simulate(
     seed: int = typer.Option(0, help="the same seed writes the same world"),
     rings: bool = typer.Option(True, help="inject rings of 5-50 accounts, 0-3x camouflage"),
 ) -> None:
-    """Write a synthetic assist world (helper x instance, with times; label 1 = ring
-    account) for trying `huzhu detect score`."""
+    """Write a seeded synthetic assist world with rings (label 1) for `detect score`."""
     console = Console(stderr=True)
     world = generate(WorldSpec(instances=instances, rings=ring_grid() if rings else []), seed=seed)
     try:
