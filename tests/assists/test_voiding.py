@@ -4,6 +4,7 @@ of the claimed slots and of the counted assists, and no slot is claimed twice.""
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -13,7 +14,8 @@ from sqlalchemy import func, select
 
 from huzhu.assists import service
 from huzhu.assists.models import Assist, InstanceSlot
-from tests.assists.conftest import BARGAIN_RULES, World
+from huzhu.notify.models import Event, InboxMessage
+from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World
 from tests.factories import auth
 
 # ("assist", helper number) or ("void", which counted assist, by position)
@@ -95,3 +97,104 @@ def test_voids_give_back_exactly_the_cents_they_took(world: World, client: TestC
         _run(world, client, campaign_id, next(runs), script)
 
     prop()
+
+
+def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_many(
+    world: World, client: TestClient
+) -> None:
+    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES | {"max_helpers": 6})
+    instances, ring = [], []
+    for n in range(2):
+        starter = world.person(f"starter{n}")
+        instance_id = client.post(
+            f"/api/v1/campaigns/{campaign_id}/instances", headers=auth(starter[1])
+        ).json()["id"]
+        instances.append(instance_id)
+        for k in range(4):
+            resp = client.post(
+                f"/api/v1/instances/{instance_id}/assists", headers=auth(world.person(f"r{k}")[1])
+            )
+            assert resp.status_code == 201, resp.text
+            if k < 3:  # r0..r2 are the ring; r3 is a real friend of both
+                ring.append(resp.json()["assist_id"])
+    with world.db.unit_of_work() as s:
+        summary = service.void_assists(
+            s,
+            shop_id=world.shop.shop_id,
+            assist_ids=[*ring, 10**12],
+            reason="they came from fake accounts",
+        )
+    assert summary.voided == 6
+    assert summary.skipped == 1  # the unknown id
+    assert summary.per_instance == {instances[0]: 3, instances[1]: 3}
+    for instance_id in instances:
+        _check(world, instance_id)
+    with world.db.unit_of_work() as s:
+        inbox = s.scalars(
+            select(InboxMessage).where(
+                InboxMessage.account_id == world.person("starter0")[0],
+                InboxMessage.kind == "assist.voided",
+            )
+        ).all()
+        events = s.scalars(select(Event).where(Event.type == "assist.voided")).all()
+    assert [m.title for m in inbox] == ["3 assists were removed"]
+    assert inbox[0].body.startswith("3 assists were removed because they came from fake accounts")
+    assert sorted(e.payload["voided"] for e in events) == [3, 3]
+    # Confirming the same ring again removes nothing twice.
+    with world.db.unit_of_work() as s:
+        again = service.void_assists(s, shop_id=world.shop.shop_id, assist_ids=ring, reason="again")
+    assert again.voided == 0
+    assert again.skipped == 6
+
+
+def test_voiding_recounts_correctly_under_concurrent_new_assists(
+    world: World, client: TestClient
+) -> None:
+    """Voids and new assists race on one instance; whatever the interleaving, progress
+    is the sum of the claimed slots and every counted assist holds exactly one."""
+    campaign_id, _ = world.campaign(
+        "unlock", UNLOCK_RULES | {"helpers_needed": 60, "daily_assists_per_helper": 100}
+    )
+    instance_id = client.post(
+        f"/api/v1/campaigns/{campaign_id}/instances", headers=auth(world.person("host")[1])
+    ).json()["id"]
+    first = [
+        client.post(
+            f"/api/v1/instances/{instance_id}/assists", headers=auth(world.person(f"a{k}")[1])
+        ).json()["assist_id"]
+        for k in range(20)
+    ]
+    late = [world.person(f"b{k}")[1] for k in range(30)]
+
+    def void_half() -> None:
+        for assist_id in first[::2]:
+            with world.db.unit_of_work() as s:
+                service.void_assists(
+                    s, shop_id=world.shop.shop_id, assist_ids=[assist_id], reason="a ring"
+                )
+
+    def assist(token: str) -> int:
+        return client.post(
+            f"/api/v1/instances/{instance_id}/assists", headers=auth(token)
+        ).status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        voider = pool.submit(void_half)
+        codes = list(pool.map(assist, late))
+        voider.result()
+    assert codes.count(201) == 30
+    _check_unlock(world, instance_id, counted=20 - 10 + 30, voided=10)
+
+
+def _check_unlock(world: World, instance_id: int, *, counted: int, voided: int) -> None:
+    with world.db.unit_of_work() as s:
+        instance = service.get_instance(s, instance_id)
+        claimed = s.scalars(
+            select(InstanceSlot.assist_id).where(
+                InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None)
+            )
+        ).all()
+        statuses = s.scalars(select(Assist.status).where(Assist.instance_id == instance_id)).all()
+    assert statuses.count("counted") == counted == instance.slots_used == len(set(claimed))
+    assert statuses.count("voided") == voided == instance.voided_count
+    assert instance.progress_value == counted  # an unlock's slots are worth one each

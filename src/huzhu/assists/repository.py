@@ -74,6 +74,14 @@ def assist_by_id(session: Session, assist_id: int) -> Assist | None:
     return session.get(Assist, assist_id)
 
 
+def assists_by_ids(session: Session, assist_ids: list[int]) -> list[Assist]:
+    if not assist_ids:
+        return []
+    return list(
+        session.scalars(select(Assist).where(Assist.id.in_(assist_ids)).order_by(Assist.id))
+    )
+
+
 def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Instance]:
     return select(Instance).where(Instance.shop_id == shop_id, Instance.initiator_id == account_id)
 

@@ -99,10 +99,12 @@ def remaining_cents(*, kind: str, target_value: int, progress_value: int) -> int
 
 
 def void_notice(
-    *, kind: str, reason: str, free_slots: int, cents_remaining: int | None
+    *, kind: str, reason: str, free_slots: int, cents_remaining: int | None, count: int = 1
 ) -> tuple[str, str]:
-    """The honest inbox message an initiator gets when an assist is removed."""
-    title = "1 assist was removed"
+    """The honest inbox message an initiator gets when assists are removed: how many,
+    why, and where that leaves them — never a silent drop in the count."""
+    removed = f"{count} assist{'s were' if count != 1 else ' was'} removed"
+    title = removed
     if kind == "bargain" and cents_remaining is not None:
         still = (
             f"your bargain is {format_cny(cents_remaining)} from the floor price and needs "
@@ -112,4 +114,4 @@ def void_notice(
         still = f"you can still earn {free_slots} more entr{'ies' if free_slots != 1 else 'y'}"
     else:
         still = f"you need {free_slots} more helper{'s' if free_slots != 1 else ''}"
-    return title, f"1 assist was removed because {reason}; {still}."
+    return title, f"{removed} because {reason}; {still}."

@@ -11,6 +11,7 @@ reserved are recorded on the instance so the release or consumption is exact.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -314,6 +315,65 @@ def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) 
     session.refresh(assist)  # read again under the instance lock
     if assist.status == "voided":
         raise AssistNotVoidable(f"assist {assist_id} was voided at {assist.voided_at}")
+    was_counted = _void_one(session, instance, assist, reason=reason)
+    _recompute_progress(session, instance)
+    _reopen_if_reached_by_fraud(instance, lost_counted=was_counted)
+    session.flush()
+    _tell_initiator(session, instance, reason=reason, assist_ids=[assist.id])
+    return assist
+
+
+@dataclass(frozen=True, slots=True)
+class VoidSummary:
+    """What voiding a set of assists did: per instance, how many were removed."""
+
+    voided: int
+    skipped: int  # unknown, of another shop, or voided before
+    per_instance: dict[int, int]
+
+
+def void_assists(
+    session: Session, *, shop_id: int, assist_ids: list[int], reason: str
+) -> VoidSummary:
+    """Void many assists (a confirmed ring) instance by instance: each instance is locked
+    once, its voids recounted once, and its initiator told once with the real number
+    ("3 assists were removed because …"). Already-voided assists are skipped, so
+    confirming the same ring twice removes nothing twice."""
+    by_instance: dict[int, list[int]] = {}
+    skipped = 0
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    skipped += len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
+    per_instance: dict[int, int] = {}
+    for instance_id in sorted(by_instance):
+        instance = repo.instance_by_id(session, instance_id, lock=True)
+        if instance is None or instance.shop_id != shop_id:
+            skipped += len(by_instance[instance_id])
+            continue
+        removed: list[int] = []
+        lost_counted = False
+        for assist in repo.assists_by_ids(session, by_instance[instance_id]):
+            session.refresh(assist)  # read again under the instance lock
+            if assist.status == "voided":
+                skipped += 1
+                continue
+            lost_counted = _void_one(session, instance, assist, reason=reason) or lost_counted
+            removed.append(assist.id)
+        if not removed:
+            continue
+        _recompute_progress(session, instance)
+        _reopen_if_reached_by_fraud(instance, lost_counted=lost_counted)
+        session.flush()
+        _tell_initiator(session, instance, reason=reason, assist_ids=removed)
+        per_instance[instance_id] = len(removed)
+    return VoidSummary(
+        voided=sum(per_instance.values()), skipped=skipped, per_instance=per_instance
+    )
+
+
+def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: str) -> bool:
+    """Mark one assist voided and give back what it held (its slot or its hold); True
+    when it had been counted."""
     was = assist.status
     assist.status = "voided"
     assist.voided_at = clock.utcnow()
@@ -323,14 +383,14 @@ def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) 
     elif was == "held":
         instance.held_count -= 1
     instance.voided_count += 1
-    _recompute_progress(session, instance)
-    if was == "counted" and instance.status == "succeeded" and instance.kind != "groupbuy":
+    return was == "counted"
+
+
+def _reopen_if_reached_by_fraud(instance: Instance, *, lost_counted: bool) -> None:
+    if lost_counted and instance.status == "succeeded" and instance.kind != "groupbuy":
         instance.status = "active"
         instance.succeeded_at = None
         instance.purchase_deadline_at = None
-    session.flush()
-    _tell_initiator(session, instance, reason=reason, assist_id=assist.id)
-    return assist
 
 
 def _recompute_progress(session: Session, instance: Instance) -> None:
@@ -343,7 +403,9 @@ def _recompute_progress(session: Session, instance: Instance) -> None:
     instance.progress_value = base + claimed
 
 
-def _tell_initiator(session: Session, instance: Instance, *, reason: str, assist_id: int) -> None:
+def _tell_initiator(
+    session: Session, instance: Instance, *, reason: str, assist_ids: list[int]
+) -> None:
     free = instance.slots_total - instance.slots_used
     remaining = rules.remaining_cents(
         kind=instance.kind,
@@ -351,7 +413,11 @@ def _tell_initiator(session: Session, instance: Instance, *, reason: str, assist
         progress_value=instance.progress_value,
     )
     title, body = rules.void_notice(
-        kind=instance.kind, reason=reason, free_slots=free, cents_remaining=remaining
+        kind=instance.kind,
+        reason=reason,
+        free_slots=free,
+        cents_remaining=remaining,
+        count=len(assist_ids),
     )
     notify.send_inbox_message(
         session, account_id=instance.initiator_id, kind="assist.voided", title=title, body=body
@@ -364,7 +430,9 @@ def _tell_initiator(session: Session, instance: Instance, *, reason: str, assist
         subject_id=instance.id,
         payload={
             "instance_id": instance.id,
-            "assist_id": assist_id,
+            "assist_id": assist_ids[0],  # kept for receivers of the single-assist event
+            "assist_ids": assist_ids,
+            "voided": len(assist_ids),
             "reason": reason,
             "progress_value": instance.progress_value,
             "slots_used": instance.slots_used,
