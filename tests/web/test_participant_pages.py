@@ -201,3 +201,38 @@ def test_invite_preferences_start_considerate_and_save_through_the_form(
     assert sorted(saved["kinds"]) == ["bargain", "groupbuy", "unlock"]
     assert (saved["quiet_start"], saved["quiet_end"], saved["daily_max"]) == ("23:00", "07:30", 2)
     assert saved["is_default"] is False
+
+
+def test_the_starter_buys_a_bargain_at_its_floor_and_sees_it_in_spending(
+    demo: Demo, page_for: Any
+) -> None:
+    bargain_campaign = demo.instance_of("alice", "bargain")["campaign_id"]
+    starter = demo.participant_token("buyer-starter")
+    started = httpx.post(
+        f"{demo.url}/api/v1/campaigns/{bargain_campaign}/instances",
+        headers={"Authorization": f"Bearer {starter}"},
+        timeout=30,
+    )
+    assert started.status_code == 201, started.text
+    instance = started.json()
+    for n in range(instance["helpers_still_needed"]):
+        helper = demo.participant_token(f"buyer-helper-{n}")
+        given = httpx.post(
+            f"{demo.url}/api/v1/instances/{instance['id']}/assists",
+            headers={"Authorization": f"Bearer {helper}"},
+            timeout=30,
+        )
+        assert given.status_code == 201, given.text
+    page = page_for("en-US")
+    sign_in(page, demo, "buyer-starter", next_path=f"/i/{instance['id']}")
+    assert page.locator("[data-status]").get_attribute("data-status") == "succeeded"
+    assert (
+        "nothing is charged unless you buy" in page.locator("[data-purchase-window]").inner_text()
+    )
+    page.locator("[data-buy]").click()
+    page.wait_for_url(re.compile(r"notice=bought"))
+    assert page.locator("[data-status]").get_attribute("data-status") == "purchased"
+    assert page.locator("[data-buy]").count() == 0
+    page.goto(f"{demo.url}/me/spending")
+    assert page.locator("[data-spent-week]").get_attribute("data-spent-week") == "9900"
+    assert "¥99.00" in page.locator("[aria-labelledby=sp-week]").inner_text()

@@ -33,6 +33,7 @@ NOTICES: dict[str, str] = {
     "appeal_uphold": _("Appeal decided: the action stands."),
     "appeal_lift": _("Appeal decided: the action is lifted and undone where it can be."),
     "appeal_filed": _("Your appeal is sent; you will be told the decision."),
+    "bought": _("Bought at the floor price. It shows in your spending."),
     "preferences_saved": _("Your preferences are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
@@ -60,6 +61,8 @@ ERRORS: dict[str, str] = {
     "appeal_text_required": _("Write a few words about why the action is wrong."),
     "already_appealed": _("You appealed this action already."),
     "action_already_lifted": _("This action was lifted already."),
+    "purchase_not_open": _("This can no longer be bought: the purchase window has closed."),
+    "not_initiator": _("Only the person who started this can buy it."),
     "reason_required": _("Give a reason: it is told to the people affected."),
     "case_already_decided": _("This case was decided already."),
     "appeal_already_decided": _("This appeal was decided already."),

@@ -359,6 +359,31 @@ async def join(instance_id: int, request: Request) -> Response:
     return redirect(f"/i/{instance_id}", notice="joined")
 
 
+@router.post("/i/{instance_id}/buy")
+async def buy(instance_id: int, request: Request) -> Response:
+    """The starter buys a bargain that reached its floor, at the floor, within the
+    purchase window (charged once: the payment is keyed by the instance)."""
+    await form_of(request)
+    shop_id, account_id = signed_in(request)
+    settings = _settings(request)
+    try:
+        await in_unit_of_work(
+            request,
+            lambda session: assists.purchase_bargain(
+                session,
+                settings,
+                shop_id=shop_id,
+                account_id=account_id,
+                instance_id=instance_id,
+            ),
+        )
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(f"/i/{instance_id}", error=exc.code)
+    return redirect(f"/i/{instance_id}", notice="bought")
+
+
 @router.post("/c/{campaign_id}/start")
 async def start(campaign_id: int, request: Request) -> Response:
     """Start a bargain, lottery or unlock instance, or open a team by ordering."""
