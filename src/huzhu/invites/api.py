@@ -18,6 +18,7 @@ from huzhu.invites.schemas import (
     GroupInviteIn,
     GroupInviteOut,
     GroupMemberOutcome,
+    InviteCapsOut,
     InviteIn,
     InviteOut,
     LinkIdPath,
@@ -302,6 +303,21 @@ def send_group_invite(
     ]
     delivered = sum(m.delivered for m in members)
     return GroupInviteOut(delivered=delivered, refused=len(members) - delivered, members=members)
+
+
+@router.get("/me/invite-caps", response_model=InviteCapsOut)
+def read_invite_caps(
+    session: SessionDep, settings: SettingsDep, principal: Inviter
+) -> InviteCapsOut:
+    """Your invite caps after reputation (see the README's formula), and its inputs."""
+    caps = service.sender_caps(session, settings, sender_id=principal.subject_id)
+    return InviteCapsOut(
+        invites_per_day=caps.invites_per_day,
+        group_links_per_hour=caps.group_links_per_hour,
+        bad_outcomes=caps.bad,
+        invites_counted=caps.sent,
+        smoothed_bad_rate=round(caps.rate, 6),
+    )
 
 
 @router.post("/opt-outs/{token}", response_model=OptOutOut)

@@ -85,8 +85,12 @@ def relations_of(session: Session, model: RelationModel, account_id: int) -> lis
     return [int(v) for v in session.scalars(stmt.order_by(table.c[other]).limit(1000))]
 
 
-def invites_sent_since(session: Session, *, sender_id: int, since: datetime) -> int:
-    stmt = select(func.count()).where(Invite.sender_id == sender_id, Invite.created_at >= since)
+def invites_sent_between(
+    session: Session, *, sender_id: int, since: datetime, until: datetime
+) -> int:
+    stmt = select(func.count()).where(
+        Invite.sender_id == sender_id, Invite.created_at >= since, Invite.created_at < until
+    )
     return int(session.scalar(stmt) or 0)
 
 

@@ -204,11 +204,12 @@ def smoothed_bad_rate(*, bad: int, sent: int, p: ReputationParams) -> float:
 
 
 def cap_multiplier(rate: float, p: ReputationParams) -> float:
-    """1 up to the tolerated rate, 0 from the stop rate, linear in between."""
+    """1 up to the tolerated rate, 0 from the stop rate, linear in between. The stop
+    rate wins when settings put it at or below the tolerated one."""
+    if rate >= p.stop_rate:
+        return 0.0
     if rate <= p.tolerated_rate:
         return 1.0
-    if rate >= p.stop_rate or p.stop_rate <= p.tolerated_rate:
-        return 0.0
     return (p.stop_rate - rate) / (p.stop_rate - p.tolerated_rate)
 
 

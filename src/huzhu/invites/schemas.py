@@ -44,7 +44,7 @@ class ShareLinkIn(BaseModel):
         max_length=200,
         description="the group's id in the chat app (channel group only); stored as a keyed hash",
     )
-    ttl_seconds: Int | None = Field(default=None, ge=60, le=30 * 24 * 3600)
+    ttl_seconds: Annotated[int, Ge(60), Le(30 * 24 * 3600), BeforeValidator(_no_bool)] | None = None
 
 
 class ShareLinkOut(BaseModel):
@@ -133,3 +133,13 @@ class RelationsOut(BaseModel):
 class OptOutOut(BaseModel):
     action: Literal["mute", "unsubscribe"]
     detail: str
+
+
+class InviteCapsOut(BaseModel):
+    """Your caps now, and why: they shrink as people mute, block or report you."""
+
+    invites_per_day: int
+    group_links_per_hour: int
+    bad_outcomes: int = Field(description="mutes and blocks of you lately, plus reports")
+    invites_counted: int = Field(description="invites you delivered lately")
+    smoothed_bad_rate: float = Field(description="(bad + a) / (min(sent, V) + a + b)")

@@ -466,6 +466,9 @@ def relations(session: Session, account_id: int) -> dict[str, list[int]]:
 # -- sender reputation ----------------------------------------------------------------------
 
 
+CLEAN_AFTER = timedelta(days=1)
+
+
 @dataclass(frozen=True, slots=True)
 class SenderCaps:
     invites_per_day: int
@@ -491,14 +494,19 @@ def sender_caps(
     settings: Settings,
     *,
     sender_id: int,
-    now: datetime,
+    now: datetime | None = None,
     reports: int | None = None,
 ) -> SenderCaps:
     """The sender's caps after reputation. Bad outcomes = people who muted or blocked
     them within the window + reports filed against them (enforcement's tally; pass
     `reports` to decide without it, e.g. in a simulation)."""
+    now = now or clock.utcnow()
     since = now - timedelta(days=settings.invites.reputation_window_days)
-    sent = repo.invites_sent_since(session, sender_id=sender_id, since=since)
+    # An invite counts as clean only once its recipient has had a day to mute or
+    # report it: otherwise a burst of fresh invites would raise the cap it is spending.
+    sent = repo.invites_sent_between(
+        session, sender_id=sender_id, since=since, until=now - CLEAN_AFTER
+    )
     if reports is None:
         reports = enforcement.report_count_against(session, sender_id)
     bad = repo.mutes_and_blocks_of_sender_since(session, sender_id=sender_id, since=since) + reports
