@@ -14,13 +14,18 @@ def test_ring_members_are_flagged_with_their_evidence() -> None:
     assert result.window_seconds == 3_600
     assert set(np.flatnonzero(result.flagged).tolist()) == set(ring.tolist())
     honest = np.setdiff1d(np.arange(graph.n_users), ring)
-    assert result.score[honest].max() == 0.0
     assert result.score[ring].min() >= 6.0
+    # Honest accounts that happen to share a few of the ring's targets rank next, below
+    # the flag, and say so; the rest score 0.
+    assert result.score[honest].max() < 6.0
+    near = honest[result.score[honest] > 0]
+    assert near.size < 0.05 * honest.size
+    assert all("not claimed" in result.reason[int(u)] for u in near)
+    assert (result.score[honest] == 0).sum() > 0.9 * honest.size
     reason = result.reason[int(ring[0])]
     assert "lockstep group 1" in reason
     assert "1h windows" in reason
     assert "x background" in reason
-    assert result.reason[int(honest[0])] in ("",) or "fraudar block" in result.reason[0]
 
 
 def test_slow_ring_is_flagged_by_similarity_without_times() -> None:

@@ -79,6 +79,10 @@ class Group:
     expected: float  # members expected by chance (null model)
     significance: float  # -log10 P(at least |users| members by chance)
     lift: float  # edge density of users x slots against the whole graph's
+    # Accounts outside the group that share at least two of its slots (its windows, for
+    # lockstep): partial members or lookalikes, for an analyst to look at next.
+    associates: IntArray
+    associate_coverage: np.ndarray
 
     @property
     def size(self) -> int:
@@ -180,6 +184,8 @@ def judge(
     background = total_edges / (float(n_users) * float(n_slots)) if n_slots else 0.0
     density = float(sub.nnz) / float(users.size * chosen.size)
     lift = density / background if background > 0 else float("inf")
+    near, hits = np.unique(row_entries(slots.by_slot, chosen), return_counts=True)
+    outside = (hits >= 2) & ~np.isin(near, users)
     return Group(
         detector=detector,
         users=users,
@@ -192,6 +198,8 @@ def judge(
         expected=expected,
         significance=max(0.0, significance),
         lift=lift,
+        associates=near[outside].astype(np.int64),
+        associate_coverage=hits[outside] / float(chosen.size),
     )
 
 

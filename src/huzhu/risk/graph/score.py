@@ -3,9 +3,11 @@
 The three searches propose groups; the null model in `evidence` judges each; an
 account's score is the significance (-log10 chance) of the strongest group holding it,
 plus its coverage of that group's targets (0..1) so that within a group the members who
-keep closest pace rank first. Accounts in no significant group score 0. A score at or
-above `min_significance` is a flag: "this many accounts would not line up like this by
-chance in a graph like this one".
+keep closest pace rank first. A score at or above `min_significance` is a flag: "this
+many accounts would not line up like this by chance in a graph like this one". Below
+the flag rank the accounts that share two or more of a significant group's slots without
+being members (partial members, lookalikes), by the share they cover; everyone else
+scores 0.
 
 Plain FRAUDAR blocks are kept as evidence of density against the background, but a
 block only counts towards the score after the same refinement and null model, because
@@ -209,6 +211,21 @@ def _combine(
         text = _describe(number, group, edges)
         for user, covered in zip(group.users.tolist(), group.coverage.tolist(), strict=True):
             notes.setdefault(user, []).append(f"{text} covers {covered:.0%}")
+    # Partial members rank below every flag, by how much of a ring's work they share.
+    below_flag = np.nextafter(config.min_significance, 0.0)
+    for number, group in enumerate(ranked, start=1):
+        value = below_flag * group.associate_coverage
+        lifted = value > score[group.associates]
+        for user, covered in zip(
+            group.associates[lifted].tolist(),
+            group.associate_coverage[lifted].tolist(),
+            strict=True,
+        ):
+            notes.setdefault(user, []).append(
+                f"near {group.detector} group {number}: on {covered:.0%} of its"
+                f" {'windows' if group.starts is not None else 'targets'} (not claimed)"
+            )
+        np.maximum.at(score, group.associates, value)
     plain, which = fraudar.block_scores(n, blocks)
     for user in np.flatnonzero(which >= 0).tolist():
         b = int(which[user])
