@@ -4,22 +4,17 @@ placeholders, and the language is chosen as the pages promise."""
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from huzhu.web import i18n
+from huzhu.web import catalogs, i18n
 
-WEB = Path(i18n.__file__).parent
-METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 
 def _used_msgids() -> set[str]:
-    found = extract_from_dir(str(WEB), METHODS, keywords={"_": None})
-    return {message for _file, _line, message, _comments, _context in found if message}
+    return set(catalogs.used_messages())
 
 
 def _catalog(code: str) -> dict[str, str]:
