@@ -97,3 +97,34 @@ def test_an_analyst_confirms_a_spam_case_and_lifts_the_action_on_appeal(
     assert after["actions"][0]["lifted_at"] is not None
     sender.reload()
     assert own.locator("[data-appeal-status]").get_attribute("data-appeal-status") == "lifted"
+
+
+def test_an_analyst_voids_a_fake_assist_and_the_numbers_follow(demo: Demo, page_for: Any) -> None:
+    unlock = demo.instance_of("gao", "unlock")
+    page = page_for("en-US")
+    operator_sign_in(page, demo, DEMO_ANALYST_EMAIL, DEMO_ANALYST_PASSWORD)
+    page.goto(f"{demo.url}/console/campaigns/{unlock['campaign_id']}")
+    page.locator(f"[data-instance-link='{unlock['id']}']").click()
+    assert accessibility_problems(page) == []
+    counted = int(page.locator("[data-counted]").get_attribute("data-counted") or "0")
+    assert counted == unlock["counted_count"]
+    row = page.locator("tr[data-assist-row]").filter(
+        has=page.locator("[data-assist-status=counted]")
+    )
+    first = row.first
+    assist_id = first.get_attribute("data-assist-row")
+    first.locator("[data-void]").click()
+    page.wait_for_url(re.compile(r"error=void_reason_required"))
+    first = page.locator(f"tr[data-assist-row='{assist_id}']")
+    first.get_by_label("Reason, told to the starter").fill("one device behind many accounts")
+    first.locator("[data-void]").click()
+    page.wait_for_url(re.compile(r"notice=voided"))
+    assert page.locator("[data-counted]").get_attribute("data-counted") == str(counted - 1)
+    assert page.locator("[data-voided]").get_attribute("data-voided") == "1"
+    voided = page.locator(f"tr[data-assist-row='{assist_id}'] [data-assist-status]")
+    assert voided.get_attribute("data-assist-status") == "voided"
+    # The public page shows the removal honestly, and progress equals the counted assists.
+    after = httpx.get(f"{demo.url}/api/v1/instances/{unlock['id']}", timeout=30).json()
+    assert after["counted_count"] == counted - 1
+    assert after["progress_value"] == counted - 1
+    assert after["voided_count"] == 1

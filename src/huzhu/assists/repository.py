@@ -86,6 +86,10 @@ def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Ins
     return select(Instance).where(Instance.shop_id == shop_id, Instance.initiator_id == account_id)
 
 
+def instances_of_campaign_query(*, shop_id: int, campaign_id: int) -> Select[Instance]:
+    return select(Instance).where(Instance.shop_id == shop_id, Instance.campaign_id == campaign_id)
+
+
 def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
     return select(Assist).where(Assist.instance_id == instance_id)
 

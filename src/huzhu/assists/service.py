@@ -252,6 +252,14 @@ def list_my_instances(
     return fetch_page(session, stmt, Instance.id, params)
 
 
+def list_campaign_instances(
+    session: Session, params: PageParams, *, shop_id: int, campaign_id: int
+) -> tuple[list[Instance], int | None]:
+    """A campaign's instances, newest first, for its operators."""
+    stmt = repo.instances_of_campaign_query(shop_id=shop_id, campaign_id=campaign_id)
+    return fetch_page(session, stmt, Instance.id, params)
+
+
 def list_assists(
     session: Session, params: PageParams, *, shop_id: int, instance_id: int
 ) -> tuple[list[Assist], int | None]:

@@ -36,6 +36,7 @@ ACTIONS = {
     "resume": flows.resume,
     "end": flows.end,
 }
+RECENT = PageParams(limit=50)
 DONE = {"launch": "launched", "pause": "paused", "resume": "resumed", "end": "ended"}
 
 
@@ -279,13 +280,17 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         return redirect("/console/login", next=str(request.url.path))
     _must(principal, Permission.CAMPAIGN_READ)
 
-    def _load(session: Session) -> tuple[Any, dict[str, Any]]:
+    def _load(session: Session) -> tuple[Any, dict[str, Any], list[Any]]:
         campaign = campaigns.describe_campaign(
             session, shop_id=principal.shop_id, campaign_id=campaign_id
         )
-        return campaign, _dashboard(session, principal, campaign_id)
+        recent, _ = assists.list_campaign_instances(
+            session, RECENT, shop_id=principal.shop_id, campaign_id=campaign_id
+        )
+        views = [assists.describe(i) for i in recent]
+        return campaign, _dashboard(session, principal, campaign_id), views
 
-    campaign, live = await in_unit_of_work(request, _load)
+    campaign, live, recent = await in_unit_of_work(request, _load)
     settings = _settings(request)
     return render(
         request,
@@ -293,6 +298,7 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         viewer=auth.viewer(request, settings, principal=principal),
         campaign=campaign,
         live=live,
+        recent=recent,
         may_write=auth.may(principal, Permission.CAMPAIGN_WRITE),
         refresh_seconds=settings.web.dashboard_refresh_seconds,
         notice=messages.notice(request, request.query_params.get("notice")),

@@ -34,6 +34,7 @@ NOTICES: dict[str, str] = {
     "appeal_lift": _("Appeal decided: the action is lifted and undone where it can be."),
     "appeal_filed": _("Your appeal is sent; you will be told the decision."),
     "bought": _("Bought at the floor price. It shows in your spending."),
+    "voided": _("Assist voided; the starter is told how many assists were removed and why."),
     "preferences_saved": _("Your preferences are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
@@ -63,6 +64,8 @@ ERRORS: dict[str, str] = {
     "action_already_lifted": _("This action was lifted already."),
     "purchase_not_open": _("This can no longer be bought: the purchase window has closed."),
     "not_initiator": _("Only the person who started this can buy it."),
+    "void_reason_required": _("Give a reason of 3 to 200 characters: the starter is told it."),
+    "assist_not_voidable": _("This assist was voided already."),
     "reason_required": _("Give a reason: it is told to the people affected."),
     "case_already_decided": _("This case was decided already."),
     "appeal_already_decided": _("This appeal was decided already."),

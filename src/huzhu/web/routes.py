@@ -7,7 +7,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from huzhu.web import console, participant, preferences, review, share, standing
+from huzhu.web import console, console_instances, participant, preferences, review, share, standing
 
 STATIC = Path(__file__).parent / "static"
 
@@ -15,6 +15,7 @@ STATIC = Path(__file__).parent / "static"
 def install(app: FastAPI) -> None:
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(console.router)
+    app.include_router(console_instances.router)
     app.include_router(review.router)
     app.include_router(participant.router)
     app.include_router(share.router)
