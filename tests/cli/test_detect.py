@@ -78,6 +78,21 @@ def test_file_without_dates_uses_target_similarity(tmp_path: Path) -> None:
     assert scored[0]["reason"].startswith("similar group")
 
 
+def test_spreadsheet_export_with_bom_and_spaced_header_is_read(tmp_path: Path) -> None:
+    source = tmp_path / "export.csv"
+    source.write_bytes(
+        (
+            "\ufeffUser_ID , Item_ID,date\r\n"
+            "a,x,2012-01-02 10:00:00\r\n"
+            "b,x,2012-01-02T11:00+08:00\r\n"
+        ).encode()
+    )
+    out = tmp_path / "scores.csv"
+    result = runner.invoke(app, ["detect", "score", "--edges", str(source), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert sorted(r["user_id"] for r in _read(out)) == ["a", "b"]
+
+
 def test_date_only_values_are_accepted(tmp_path: Path) -> None:
     source = tmp_path / "edges.csv"
     _write(

@@ -30,10 +30,13 @@ class EdgeFileError(ValueError):
 
 
 def _open_text(path: Path, mode: str) -> TextIO:
+    # Reading accepts a UTF-8 byte-order mark (spreadsheet exports start with one, and it
+    # would otherwise glue itself to the first column's name); writing adds none.
+    encoding = "utf-8-sig" if mode == "r" else "utf-8"
     if path.suffix == ".gz":
         raw = gzip.GzipFile(path, mode + "b")
-        return io.TextIOWrapper(raw, encoding="utf-8", newline="")
-    return cast(TextIO, path.open(mode, encoding="utf-8", newline=""))
+        return io.TextIOWrapper(raw, encoding=encoding, newline="")
+    return cast(TextIO, path.open(mode, encoding=encoding, newline=""))
 
 
 def _parse_time(text: str) -> int:
