@@ -93,6 +93,9 @@ def run_detection(
         count=len(rows),
     )
     helper_ids, helper_index = np.unique(helper, return_inverse=True)
+    by_helper: dict[int, list[assists.AssistEdge]] = {}
+    for row in rows:
+        by_helper.setdefault(row.helper_id, []).append(row)
     config = config_from(settings)
     reported: set[int] = set()
     cases: list[RingCase] = []
@@ -123,7 +126,7 @@ def run_detection(
                 group=group,
                 accounts=accounts,
                 target_ids=target_ids,
-                rows=rows,
+                by_helper=by_helper,
             )
             cases.append(case)
     return DetectionRun(
@@ -142,17 +145,17 @@ def _open_case(
     group: Group,
     accounts: list[int],
     target_ids: np.ndarray,
-    rows: list[assists.AssistEdge],
+    by_helper: dict[int, list[assists.AssistEdge]],
 ) -> RingCase:
     targets = sorted({int(target_ids[i]) for i in group.items.tolist()})
-    members, wanted = set(accounts), set(targets)
+    wanted = set(targets)
     # The ring's assists: by its accounts on its targets (for the initiator graph, on
     # any instance of those initiators).
     mine = [
         r
-        for r in rows
-        if r.helper_id in members
-        and (r.instance_id if graph == "instance" else r.initiator_id) in wanted
+        for account in accounts
+        for r in by_helper[account]
+        if (r.instance_id if graph == "instance" else r.initiator_id) in wanted
     ]
     instances = sorted({r.instance_id for r in mine})
     campaigns = sorted({r.campaign_id for r in mine})
