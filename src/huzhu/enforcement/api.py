@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep, require
@@ -25,6 +25,10 @@ from huzhu.enforcement.schemas import (
 )
 from huzhu.pagination import Page, PageParams, page_params
 from huzhu.risk import review_service
+
+# Ids are positive 64-bit integers; saying so in the schema keeps out-of-range ids
+# schema-invalid instead of "valid ids the server refuses".
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter(tags=["enforcement"])
 
@@ -74,7 +78,7 @@ def list_actions(
 
 
 @router.get("/enforcement/actions/{action_id}", response_model=ActionOut)
-def get_action(action_id: int, session: SessionDep, principal: Reviewer) -> ActionOut:
+def get_action(action_id: IdPath, session: SessionDep, principal: Reviewer) -> ActionOut:
     """404 `enforcement_action_not_found`."""
     return ActionOut.model_validate(
         service.get_action(session, shop_id=principal.shop_id, action_id=action_id)
@@ -82,7 +86,9 @@ def get_action(action_id: int, session: SessionDep, principal: Reviewer) -> Acti
 
 
 @router.post("/enforcement/actions/{action_id}/lift", response_model=ActionOut)
-def lift_action(action_id: int, body: LiftIn, session: SessionDep, principal: Actor) -> ActionOut:
+def lift_action(
+    action_id: IdPath, body: LiftIn, session: SessionDep, principal: Actor
+) -> ActionOut:
     """Undo an action: it stops binding and counting; the account's status is
     recomputed. 404 `enforcement_action_not_found`; 409 `action_already_lifted`."""
     action = service.lift(
@@ -97,7 +103,7 @@ def lift_action(action_id: int, body: LiftIn, session: SessionDep, principal: Ac
 
 @router.get("/enforcement/accounts/{account_id}", response_model=Standing)
 def account_standing(
-    account_id: int, session: SessionDep, settings: SettingsDep, principal: Reviewer
+    account_id: IdPath, session: SessionDep, settings: SettingsDep, principal: Reviewer
 ) -> Standing:
     """An account's rung, what binds it now and the reports against it. 404
     `account_not_found`."""
@@ -137,7 +143,7 @@ def my_enforcement(session: SessionDep, settings: SettingsDep, principal: Self) 
     status_code=status.HTTP_201_CREATED,
 )
 def appeal_action(
-    action_id: int, body: AppealIn, session: SessionDep, principal: Appellant
+    action_id: IdPath, body: AppealIn, session: SessionDep, principal: Appellant
 ) -> AppealOut:
     """Appeal an action on my account, once. 404 `enforcement_action_not_found` (also
     for someone else's action); 409 `already_appealed`, `action_already_lifted`."""
@@ -170,7 +176,7 @@ def list_appeals(
 
 
 @router.get("/appeals/{appeal_id}", response_model=AppealOut)
-def get_appeal(appeal_id: int, session: SessionDep, principal: Reviewer) -> AppealOut:
+def get_appeal(appeal_id: IdPath, session: SessionDep, principal: Reviewer) -> AppealOut:
     """404 `appeal_not_found`."""
     return AppealOut.model_validate(
         service.get_appeal(session, shop_id=principal.shop_id, appeal_id=appeal_id)
@@ -179,7 +185,7 @@ def get_appeal(appeal_id: int, session: SessionDep, principal: Reviewer) -> Appe
 
 @router.post("/appeals/{appeal_id}/decide", response_model=AppealOut)
 def decide_appeal(
-    appeal_id: int, body: AppealDecisionIn, session: SessionDep, principal: AppealJudge
+    appeal_id: IdPath, body: AppealDecisionIn, session: SessionDep, principal: AppealJudge
 ) -> AppealOut:
     """Uphold the action or lift it (undoing its effects). 404 `appeal_not_found`; 409
     `appeal_already_decided`."""

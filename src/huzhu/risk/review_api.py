@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep, require
@@ -25,6 +25,10 @@ from huzhu.risk.review_schemas import (
     ReportOut,
     SpamReportIn,
 )
+
+# Ids are positive 64-bit integers; saying so in the schema keeps out-of-range ids
+# schema-invalid instead of "valid ids the server refuses".
+IdPath = Annotated[int, Path(ge=1, le=2**63 - 1)]
 
 router = APIRouter(tags=["review"])
 
@@ -81,7 +85,7 @@ def list_cases(
 
 
 @router.get("/review/cases/{case_id}", response_model=CaseDetail)
-def get_case(case_id: int, session: SessionDep, principal: Reader) -> CaseDetail:
+def get_case(case_id: IdPath, session: SessionDep, principal: Reader) -> CaseDetail:
     """A case with its evidence, its reports and the actions taken on it. 404
     `review_case_not_found`."""
     case = service.get_case(session, shop_id=principal.shop_id, case_id=case_id)
@@ -97,7 +101,7 @@ def get_case(case_id: int, session: SessionDep, principal: Reader) -> CaseDetail
 
 
 @router.post("/review/cases/{case_id}/assign", response_model=CaseOut)
-def assign_case(case_id: int, session: SessionDep, principal: Decider) -> CaseOut:
+def assign_case(case_id: IdPath, session: SessionDep, principal: Decider) -> CaseOut:
     """Take the case (assign it to me). 404 `review_case_not_found`; 409
     `case_already_decided`, `not_an_operator`."""
     case = service.assign_case(
@@ -112,7 +116,7 @@ def assign_case(case_id: int, session: SessionDep, principal: Decider) -> CaseOu
 
 @router.post("/review/cases/{case_id}/confirm", response_model=CaseDecision)
 def confirm_case(
-    case_id: int, body: ConfirmIn, session: SessionDep, settings: SettingsDep, principal: Decider
+    case_id: IdPath, body: ConfirmIn, session: SessionDep, settings: SettingsDep, principal: Decider
 ) -> CaseDecision:
     """Confirm the case and act on it (`enforce`: the spam rule by default). 404
     `review_case_not_found`; 409 `case_already_decided`."""
@@ -131,7 +135,9 @@ def confirm_case(
 
 
 @router.post("/review/cases/{case_id}/dismiss", response_model=CaseOut)
-def dismiss_case(case_id: int, body: DismissIn, session: SessionDep, principal: Decider) -> CaseOut:
+def dismiss_case(
+    case_id: IdPath, body: DismissIn, session: SessionDep, principal: Decider
+) -> CaseOut:
     """Dismiss the case: no breach. 404 `review_case_not_found`; 409
     `case_already_decided`."""
     case = service.dismiss_case(
