@@ -274,3 +274,23 @@ def test_an_invite_restriction_stops_invites_and_links_saying_until_when(
         f"/api/v1/instances/{instance_id}/share-links", headers=auth(alice), json={"channel": "qr"}
     )
     assert link.json()["code"] == "invite_restricted"
+
+
+def test_preferences_are_validated_by_the_service_and_recorded(world: World) -> None:
+    from huzhu.errors import InvalidInput
+    from huzhu.invites import service as invites
+    from huzhu.notify.models import Event
+
+    bob_id, _ = world.person("bob")
+    with world.db.unit_of_work() as s:
+        for bad, field in (
+            ({"quiet_start": "25:00"}, "quiet_start"),
+            ({"time_zone": "Mars/Olympus"}, "time_zone"),
+            ({"accept_from": "friends"}, "accept_from"),
+        ):
+            with pytest.raises(InvalidInput) as caught:
+                invites.set_preferences(s, account_id=bob_id, **(OPEN_ALL | bad))
+            assert caught.value.extra["errors"][0]["field"] == field
+        invites.set_preferences(s, account_id=bob_id, **OPEN_ALL)
+        types = s.scalars(select(Event.type).where(Event.subject_id == bob_id)).all()
+        assert "account.invite_preferences_set" in types

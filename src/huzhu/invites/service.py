@@ -397,10 +397,24 @@ def set_preferences(
     time_zone: str,
     daily_max: int,
 ) -> Preferences:
+    """Save a person's invite preferences (validated here too: the web form calls this
+    without the API's schema) and record `account.invite_preferences_set`."""
     try:
         ZoneInfo(time_zone)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise InvalidInput(f"unknown time zone {time_zone!r}", field="time_zone") from exc
+    for field, value in (("quiet_start", quiet_start), ("quiet_end", quiet_end)):
+        try:
+            rules.parse_hhmm(value)
+        except ValueError as exc:
+            raise InvalidInput(str(exc), field=field) from exc
+    if accept_from not in rules.ACCEPT_FROM:
+        raise InvalidInput(
+            f"accept_from is one of {', '.join(rules.ACCEPT_FROM)}", field="accept_from"
+        )
+    account = accounts.get_account(session, account_id)
+    if account is None:
+        raise RecipientNotFound(f"account {account_id} not found")
     row = repo.preference(session, account_id)
     if row is None:
         row = InvitePreference(account_id=account_id)
@@ -411,6 +425,14 @@ def set_preferences(
     row.time_zone, row.daily_max = time_zone, daily_max
     row.updated_at = clock.utcnow()
     session.flush()
+    notify.record_event(
+        session,
+        shop_id=account.shop_id,
+        type="account.invite_preferences_set",
+        subject_type="account",
+        subject_id=account_id,
+        payload={"account_id": account_id, "accept_from": accept_from, "daily_max": daily_max},
+    )
     return Preferences(accept_from, row.kinds, quiet_start, quiet_end, time_zone, daily_max, False)
 
 
