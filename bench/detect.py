@@ -27,6 +27,7 @@ import csv
 import gzip
 import json
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -119,7 +120,13 @@ def planted(background: EdgeSet, seeds: list[int]) -> dict[str, Any]:
 #: A harsher honest background: circles of 10 friends who open almost only each other's
 #: shares, 20 opens per instance, a few enthusiasts doing most of it, 90% of instances
 #: started in the same evening hours.
-TIGHT = {"circle_size": 10, "in_circle": 0.95, "skew": 3.0, "evening": 0.9, "friends_opening": 20}
+TIGHT: dict[str, Any] = {
+    "circle_size": 10,
+    "in_circle": 0.95,
+    "skew": 3.0,
+    "evening": 0.9,
+    "friends_opening": 20,
+}
 
 
 def synthetic(
@@ -133,10 +140,10 @@ def synthetic(
     cells: list[dict[str, Any]] = []
     for size in sorted({r.accounts for r in world.rings}):
         for camo in sorted({r.camouflage for r in world.rings}):
-            rings = [
+            cell = [
                 i for i, r in enumerate(world.rings) if r.accounts == size and r.camouflage == camo
             ]
-            members = np.isin(world.ring_of, rings)
+            members = np.isin(world.ring_of, cell)
             # Precision of the groups these rings were found in: of the accounts flagged
             # together with this cell's members, the share that are fake.
             together = np.zeros(world.n_accounts, dtype=bool)
@@ -147,7 +154,7 @@ def synthetic(
                 {
                     "ring_size": size,
                     "camouflage": camo,
-                    "rings": len(rings),
+                    "rings": len(cell),
                     "recall": round(float((flagged & members).sum() / members.sum()), 4),
                     "precision": round(float(fake_account[together].mean()), 4)
                     if together.any()
@@ -166,6 +173,106 @@ def synthetic(
         "honest_assists_voided": round(float(voided[~world.fake].mean()), 6),
         "seconds": round(sum(result.seconds.values()), 2),
         "cells": cells,
+    }
+
+
+def database_run(instances: int, seed: int) -> dict[str, Any]:
+    """`huzhu detect run` end to end on a fresh migrated SQLite database holding a
+    synthetic world as rows (bulk inserts: the hot path is not what is measured here):
+    read the assists through the assists service, score both graphs, queue the cases."""
+    from datetime import UTC, datetime, timedelta
+
+    from sqlalchemy import insert, select
+
+    from huzhu.accounts import service as accounts
+    from huzhu.accounts.models import Account
+    from huzhu.assists.models import Assist, Instance
+    from huzhu.campaigns.models import Campaign, CampaignVersion
+    from huzhu.config import Settings
+    from huzhu.db import Database
+    from huzhu.migrations import run_migrations
+    from huzhu.risk import detect_service
+    from huzhu.risk.review_models import ReviewCase
+
+    world = generate(WorldSpec(instances=instances, rings=ring_grid()), seed=seed)
+    with tempfile.TemporaryDirectory(prefix="huzhu-detect-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'detect.db'}"
+        run_migrations(url)
+        settings = Settings(database_url=url)
+        db = Database(settings.db)
+        now = datetime.now(UTC)
+        with db.unit_of_work() as s:
+            shop = accounts.create_shop(s, slug="detect-bench", name="Detect bench")
+            campaign = Campaign(
+                shop_id=shop.id, kind="unlock", name="bench", description="",
+                channel="own_app", status="live", version=1, budget_cents=0,
+                budget_reserved_cents=0, budget_spent_cents=0, inventory_total=0,
+                inventory_reserved=0, inventory_used=0, launched_at=now, created_at=now,
+                updated_at=now,
+            )  # fmt: skip
+            s.add(campaign)
+            s.flush()
+            version = CampaignVersion(campaign_id=campaign.id, version=1, rules={}, created_at=now)
+            s.add(version)
+            s.flush()
+            account_id = list(
+                s.scalars(
+                    insert(Account).returning(Account.id, sort_by_parameter_order=True),
+                    [
+                        {"shop_id": shop.id, "provider": "bench", "subject_hash": f"{k:064x}",
+                         "status": "active", "created_at": now}
+                        for k in range(world.n_accounts)
+                    ],
+                )
+            )  # fmt: skip
+            instance_id = list(
+                s.scalars(
+                    insert(Instance).returning(Instance.id, sort_by_parameter_order=True),
+                    [
+                        {"shop_id": shop.id, "campaign_id": campaign.id,
+                         "campaign_version_id": version.id, "kind": "unlock",
+                         "initiator_id": account_id[int(a)], "status": "expired",
+                         "seed_hex": "0" * 64, "slots_total": 0, "target_value": 0,
+                         "expires_at": now, "created_at": now}
+                        for a in world.initiator.tolist()
+                    ],
+                )
+            )  # fmt: skip
+            epoch = datetime(1970, 1, 1, tzinfo=UTC)
+            s.execute(
+                insert(Assist),
+                [
+                    {"instance_id": instance_id[i], "campaign_id": campaign.id,
+                     "helper_id": account_id[h], "status": "counted", "value": 0,
+                     "created_at": epoch + timedelta(seconds=t)}
+                    for h, i, t in zip(
+                        world.helper.tolist(), world.instance.tolist(), world.at.tolist(),
+                        strict=True,
+                    )
+                ],
+            )  # fmt: skip
+        started = time.perf_counter()
+        with db.unit_of_work() as s:
+            found = detect_service.run_detection(s, settings.detect, shop_id=shop.id)
+        seconds = time.perf_counter() - started
+        with db.unit_of_work() as s:
+            subjects = s.scalars(
+                select(ReviewCase.subject_account_ids).where(ReviewCase.shop_id == shop.id)
+            ).all()
+        db.dispose()
+    fake = {account_id[a] for a in np.flatnonzero(world.ring_of >= 0).tolist()}
+    queued = {a for ids in subjects for a in ids}
+    return {
+        "assists": found.assists,
+        "seconds": round(seconds, 2),
+        "cases": len(found.cases),
+        "cases_per_graph": {
+            g: sum(c.graph == g for c in found.cases) for g in ("instance", "initiator")
+        },
+        "fake_accounts": len(fake),
+        "queued_accounts": len(queued),
+        "precision": round(len(queued & fake) / len(queued), 4) if queued else None,
+        "recall": round(len(queued & fake) / len(fake), 4),
     }
 
 
@@ -224,6 +331,8 @@ def main() -> None:
     # window holds them, so only target-set similarity (10 x 8 at least) can.
     report["synthetic_slow_rings"] = synthetic(instances, args.seed, session_seconds=2 * 86_400)
     print("synthetic_slow", json.dumps(report["synthetic_slow_rings"]), file=sys.stderr)
+    report["database"] = database_run(3_000 if args.quick else 20_000, args.seed)
+    print("database", json.dumps(report["database"]), file=sys.stderr)
     report["scaling"] = scaling(sizes, args.seed, repeats=1 if args.quick else 2)
     print("scaling", json.dumps(report["scaling"]), file=sys.stderr)
     report["seconds"] = round(time.perf_counter() - started, 1)
