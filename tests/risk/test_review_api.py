@@ -167,6 +167,10 @@ def test_fraud_report_attaches_the_instance_evidence(
     )
     assert started.status_code == 201, started.text
     instance_id = started.json()["id"]
+    assisted = client.post(
+        f"/api/v1/instances/{instance_id}/assists", headers=auth(shop.token("helper"))
+    )
+    assert assisted.status_code in (201, 202), assisted.text
     report = _report(
         client, shop, "friend", kind="fraud", instance_id=instance_id, text="jumped overnight"
     )
@@ -178,7 +182,14 @@ def test_fraud_report_attaches_the_instance_evidence(
     assert case["kind"] == "fraud_report"
     assert case["instance_id"] == instance_id
     assert case["evidence"]["instance"]["id"] == instance_id
-    assert case["evidence"]["assists"] == []
+    [assist] = case["evidence"]["assists"]
+    assert assist["helper_id"] == shop.id_of("helper")
+    assert assist["status"] in ("counted", "held")
+    assert {"risk_decision", "risk_score", "risk_reasons", "at"} <= set(assist)
+    assert (
+        case["evidence"]["instance"]["counted_count"] + case["evidence"]["instance"]["held_count"]
+        == 1
+    )
     gone = _report(client, shop, "friend", kind="fraud", instance_id=2**40)
     assert (gone.status_code, gone.json()["code"]) == (404, "instance_not_found")
     # A fraud case has no automatic rule; an explicit kind applies to its subject.
