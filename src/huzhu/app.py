@@ -28,6 +28,7 @@ from huzhu.invites.api import router as invites_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
+from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
 from huzhu.risk.review_api import router as review_router
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router

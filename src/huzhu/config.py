@@ -289,6 +289,9 @@ class RiskSettings(BaseModel):
     spike_min_assists: int = Field(default=30, ge=2, description="per instance per window")
     spike_assists_per_open: float = Field(default=3.0, gt=0)
     spike_watch_seconds: int = Field(default=1800, ge=60, description="hold new assists this long")
+    ring_warn_min_assists: int = Field(
+        default=3, ge=1, description="a confirmed ring's initiator with this many is warned"
+    )
 
 
 class DetectSettings(BaseModel):

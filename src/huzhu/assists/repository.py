@@ -196,3 +196,39 @@ def assist_edges(
     if until is not None:
         stmt = stmt.where(Assist.created_at < until)
     return [AssistEdge(*row) for row in session.execute(stmt)]
+
+
+def ring_assist_ids(
+    session: Session, *, shop_id: int, helper_ids: list[int], instance_ids: list[int]
+) -> list[int]:
+    """Assists not yet voided that these helpers gave on these instances."""
+    if not helper_ids or not instance_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Assist.id)
+            .join(Instance, Instance.id == Assist.instance_id)
+            .where(
+                Instance.shop_id == shop_id,
+                Assist.helper_id.in_(helper_ids),
+                Assist.instance_id.in_(instance_ids),
+                Assist.status != "voided",
+            )
+            .order_by(Assist.id)
+        )
+    )
+
+
+def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Assist.id)
+            .join(Instance, Instance.id == Assist.instance_id)
+            .where(
+                Instance.shop_id == shop_id,
+                Assist.instance_id == instance_id,
+                Assist.status == "held",
+            )
+            .order_by(Assist.id)
+        )
+    )

@@ -379,6 +379,20 @@ def void_assists(
     )
 
 
+def ring_assist_ids(
+    session: Session, *, shop_id: int, helper_ids: list[int], instance_ids: list[int]
+) -> list[int]:
+    """The assists a ring's accounts gave on its instances (not yet voided)."""
+    return repo.ring_assist_ids(
+        session, shop_id=shop_id, helper_ids=helper_ids, instance_ids=instance_ids
+    )
+
+
+def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
+    """An instance's assists still waiting for a review."""
+    return repo.held_assist_ids(session, shop_id=shop_id, instance_id=instance_id)
+
+
 def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: str) -> bool:
     """Mark one assist voided and give back what it held (its slot or its hold); True
     when it had been counted."""
