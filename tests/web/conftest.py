@@ -1,5 +1,9 @@
-"""One real server per test module, on a fresh SQLite database holding the demo seed,
-and one Chromium for the module. Pages are checked the way people use them."""
+"""One real server for all page tests, on a fresh SQLite database holding the demo
+seed, and one Chromium per module (Playwright's sync API keeps an event loop running,
+which must not outlive the module: other tests call asyncio.run). Starting a server
+costs seconds of CPU, so it is shared; every test works with its own participants (or reads the numbers it
+checks live), so tests do not depend on each other's order. Pages are checked the way
+people use them."""
 
 from __future__ import annotations
 
@@ -51,7 +55,7 @@ class Demo:
         return next(i for i in self.instances_of(subject) if i["kind"] == kind)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
     folder = tmp_path_factory.mktemp("web")
     path = folder / "demo.db"
