@@ -1,9 +1,9 @@
 """One real server for all page tests, on a fresh SQLite database holding the demo
 seed, and one Chromium per module (Playwright's sync API keeps an event loop running,
 which must not outlive the module: other tests call asyncio.run). Starting a server
-costs seconds of CPU, so it is shared; every test works with its own participants (or reads the numbers it
-checks live), so tests do not depend on each other's order. Pages are checked the way
-people use them."""
+costs seconds of CPU, so it is shared; every test works with its own participants (or
+reads the numbers it checks live), so tests do not depend on each other's order. Pages
+are checked the way people use them."""
 
 from __future__ import annotations
 
