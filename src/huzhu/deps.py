@@ -7,6 +7,8 @@ dependency carries the permission so tests can read the whole route → permissi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
+from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -96,3 +98,13 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
 def permission_of(dependency: Any) -> Permission | None:
     return getattr(dependency, "huzhu_permission", None)
+
+
+def note_share_open(request: Request, *, instance_id: int, at: datetime) -> None:
+    """Tell the inline scorer's spike detector that a share of this instance was opened
+    (real traffic explains a burst of assists). Called from sync routes, which run in a
+    worker thread: the scorer's counters live on the event loop."""
+    hotpath = getattr(request.app.state, "hotpath", None)
+    if hotpath is None:
+        return
+    anyio.from_thread.run(partial(hotpath.scorer.share_opened, instance_id=instance_id, at=at))

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from huzhu.assists.models import Assist
+from huzhu.accounts.service import issue_participant_token
+from huzhu.assists.models import Assist, Instance
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.risk.review_models import ReviewCase
@@ -38,7 +39,7 @@ def world(db_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Database, d
             s, shop_id=shop_id, kind="unlock", rules={**UNLOCK_RULES, "helpers_needed": 50}
         )
         ids = {}
-        for name in ("calm", "busy"):  # one active instance per starter and campaign
+        for name in ("calm", "busy", "viral"):  # one active instance per starter and campaign
             starter, _ = make_participant(s, settings, shop_id=shop_id, name=f"starter-{name}")
             ids[name] = write_instance(
                 s,
@@ -135,3 +136,38 @@ def test_a_friend_counts_a_script_is_held_and_a_spike_is_watched(
     # No raw personal data in the evidence or the reasons.
     assert "phone-" not in str(cases[0].evidence)
     assert "127.0.0" not in str(cases[0].evidence)
+
+
+def test_a_burst_that_share_opens_explain_is_no_spike(
+    world: tuple[LiveServer, Database, dict[str, int]], db_url: str
+) -> None:
+    """Many friends arriving through a share that many people opened is what a
+    popular activity looks like: counted, not watched."""
+    server, db, ids = world
+    settings = make_settings(db_url)
+    with db.unit_of_work() as s:
+        starter = s.scalars(select(Instance.initiator_id).where(Instance.id == ids["viral"])).one()
+    starter_token = issue_participant_token(settings, shop_id=ids["shop"], account_id=starter)[0]
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        issued = client.post(
+            f"/api/v1/instances/{ids['viral']}/share-links",
+            headers=auth(starter_token),
+            json={"channel": "timeline"},
+        )
+        assert issued.status_code == 201, issued.text
+        token = issued.json()["token"]
+        for _ in range(4):
+            assert client.post(f"/api/v1/shares/{token}/open", headers=PHONE).status_code == 201
+        codes = []
+        for i in range(SPIKE_MIN + 3):
+            helper = _helper(db, settings, ids["shop"], f"viral{i}")
+            r = client.post(
+                f"/api/v1/instances/{ids['viral']}/assists",
+                params={"share": token},
+                headers={**auth(helper), **PHONE, "X-Huzhu-Device": f"viral-phone-{i}"},
+            )
+            codes.append(r.status_code)
+    # 9 assists against 4 opens is within 3 per open: no spike, all counted.
+    assert codes == [201] * (SPIKE_MIN + 3)
+    with db.unit_of_work() as s:
+        assert not s.scalars(select(ReviewCase).where(ReviewCase.kind == "spike")).all()

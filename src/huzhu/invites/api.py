@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep, note_share_open, require
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
@@ -129,6 +129,8 @@ def open_share(
         user_agent=request.headers.get("user-agent"),
         client_ip=request.client.host if request.client else None,
     )
+    # Real share traffic is what explains a burst of assists (risk/inline.py spikes).
+    note_share_open(request, instance_id=opened.link.instance_id, at=opened.open.opened_at)
     return ShareOpened(
         open_id=opened.open.id,
         link_id=opened.link.id,
