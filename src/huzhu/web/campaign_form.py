@@ -105,7 +105,7 @@ def parse(kind: str, data: dict[str, str]) -> tuple[dict[str, Any], dict[str, st
         raw = data.get(field.name, "").strip()
         if not raw:
             if field.required:
-                errors[field.name] = "Field required"
+                errors[field.name] = "required"
             continue
         try:
             body[field.name] = _convert(field.type, raw)
@@ -128,11 +128,8 @@ def _convert(kind: str, raw: str) -> Any:
 
 
 def _bad_value(kind: str) -> str:
-    return {
-        "yuan": "Enter an amount in yuan with at most two decimals",
-        "int": "Enter a whole number",
-        "datetime": "Enter a date and time",
-    }.get(kind, "Invalid value")
+    """A code the template translates (see `error_text` in _macros.html)."""
+    return {"yuan": "bad_yuan", "int": "bad_int", "datetime": "bad_datetime"}.get(kind, "bad_value")
 
 
 def _prizes(data: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:
