@@ -92,6 +92,21 @@ class WebSettings(BaseModel):
     dashboard_refresh_seconds: float = Field(
         default=3.0, ge=0.5, le=600, description="how often a live dashboard polls its numbers"
     )
+    time_zone: str = Field(
+        default="Asia/Shanghai",
+        description="IANA zone the pages show times in and count weeks and months by",
+    )
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(value)  # an unknown zone is refused at start-up, not on a page
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
 
 
 class CampaignSettings(BaseModel):

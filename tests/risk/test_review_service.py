@@ -117,6 +117,7 @@ def test_enforce_by_rule_runs_the_rule_registered_for_the_kind(
             session, shop_id=shop_id, case_id=case.id, reason="x", actor="operator:1"
         )
     # A kind without a rule: confirming by rule acts on nobody.
+    monkeypatch.delitem(review_service._CONFIRM_RULES, "inline_hold", raising=False)
     other = review_service.open_case(
         session,
         shop_id=shop_id,
