@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from fastapi.testclient import TestClient
@@ -14,6 +16,7 @@ from fastapi.testclient import TestClient
 from huzhu.app import create_app
 from huzhu.db import Database
 from huzhu.seed import seed_demo
+from huzhu.web.participant import month_start, week_start
 from tests.conftest import make_settings
 
 
@@ -101,3 +104,22 @@ def test_a_page_that_names_nothing_is_an_html_404(client: TestClient, path: str)
     assert answer.status_code == 404
     assert answer.headers["content-type"].startswith("text/html")
     assert "<h1>" in answer.text
+
+
+def test_weeks_and_months_start_at_local_midnight_in_the_site_zone() -> None:
+    shanghai = ZoneInfo("Asia/Shanghai")
+    # Sunday 17:00 UTC is already Monday 01:00 in Shanghai: a new week has begun there.
+    now = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
+    assert week_start(now, shanghai) == datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
+    assert week_start(now, ZoneInfo("UTC")) == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
+    # 30 Nov 20:00 UTC is 1 Dec 04:00 in Shanghai: December's spending starts there.
+    late = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
+    assert month_start(late, shanghai) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
+    assert month_start(late, ZoneInfo("UTC")) == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
+
+
+def test_pages_show_times_in_the_site_zone_and_say_which(client: TestClient) -> None:
+    api = client.get("/api/v1/instances/1").json()
+    page = client.get("/i/1", headers={"Accept-Language": "en"}).text
+    local = datetime.fromisoformat(api["expires_at"]).astimezone(ZoneInfo("Asia/Shanghai"))
+    assert f"{local:%Y-%m-%d %H:%M} (Asia/Shanghai)" in page

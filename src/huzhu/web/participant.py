@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -449,14 +450,16 @@ async def my_activities(request: Request) -> Response:
     )
 
 
-def week_start(now: datetime) -> datetime:
-    """Monday 00:00 UTC of the current week."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
-    return day - timedelta(days=day.weekday())
+def week_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """Monday 00:00 of the current week in the site's zone, as UTC."""
+    local = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
+    return clock.as_utc((local - timedelta(days=local.weekday())).astimezone(UTC))
 
 
-def month_start(now: datetime) -> datetime:
-    return now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+def month_start(now: datetime, zone: ZoneInfo) -> datetime:
+    """The 1st of the current month, 00:00 in the site's zone, as UTC."""
+    local = now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return clock.as_utc(local.astimezone(UTC))
 
 
 @router.get("/me/spending")
@@ -467,13 +470,14 @@ async def my_spending(request: Request) -> Response:
         return redirect("/signin", next="/me/spending")
     shop_id, account_id = who
     now = clock.utcnow()
+    zone = ZoneInfo(settings.web.time_zone)
 
     def _spending(session: Session) -> tuple[Any, Any]:
         week = assists.spending_of(
-            session, shop_id=shop_id, account_id=account_id, since=week_start(now)
+            session, shop_id=shop_id, account_id=account_id, since=week_start(now, zone)
         )
         month = assists.spending_of(
-            session, shop_id=shop_id, account_id=account_id, since=month_start(now)
+            session, shop_id=shop_id, account_id=account_id, since=month_start(now, zone)
         )
         return week, month
 

@@ -12,9 +12,11 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
-from jinja2 import Environment, FileSystemLoader, select_autoescape
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
 from huzhu.config import Settings
@@ -40,13 +42,20 @@ def environment(code: str) -> Environment:
     return env
 
 
-def format_when(value: datetime | str | None) -> str:
-    """A time as people read it, in UTC and saying so (pages never guess a zone)."""
+@pass_context
+def format_when(context: Context, value: datetime | str | None) -> str:
+    """A time as people read it, in the site's zone and saying which (stored times are
+    UTC; the zone is `HUZHU_WEB__TIME_ZONE`)."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return clock.as_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+    zone = ZoneInfo(str(context.get("time_zone") or "UTC"))
+    return clock.as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M ") + _zone_name(zone)
+
+
+def _zone_name(zone: ZoneInfo) -> str:
+    return "UTC" if zone.key == "UTC" else f"({zone.key})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +101,7 @@ def render(
             csrf_field=security.CSRF_FIELD,
             csrf_token=security.csrf_token(settings, seed),
             viewer=viewer or Viewer(),
+            time_zone=settings.web.time_zone,
             path=request.url.path,
             **context,
         )
