@@ -26,6 +26,9 @@ def test_helper_assists_on_the_instance_page_and_the_count_changes(
     needed = _number(page, "[data-helpers-needed]", "data-helpers-needed")
     assert counted == bargain["counted_count"]
     assert remaining == bargain["cents_remaining"]
+    # A second tab of the same person, opened before the assist (a stale form).
+    stale = page.context.new_page()
+    stale.goto(f"{demo.url}/i/{bargain['id']}")
 
     page.locator("[data-assist]").click()
     page.wait_for_url(re.compile(r"notice=counted"))
@@ -40,11 +43,14 @@ def test_helper_assists_on_the_instance_page_and_the_count_changes(
         page, "[data-cents-remaining]", "data-cents-remaining"
     )
 
-    # A second assist by the same person is refused with a clear message, nothing counted.
-    page.locator("[data-assist]").click()
-    page.wait_for_url(re.compile(r"error=already_assisted"))
-    assert "one assist per person" in page.locator("[role=alert]").inner_text()
-    assert _number(page, "[data-counted]", "data-counted") == counted + 1
+    # The page now says so instead of offering the button again.
+    assert page.locator("[data-assist]").count() == 0
+    assert page.locator("[data-taken]").get_attribute("data-taken") == "counted"
+    # A second assist from the stale tab is refused with a clear message, nothing counted.
+    stale.locator("[data-assist]").click()
+    stale.wait_for_url(re.compile(r"error=already_assisted"))
+    assert "one assist per person" in stale.locator("[role=alert]").inner_text()
+    assert _number(stale, "[data-counted]", "data-counted") == counted + 1
 
 
 def test_the_starter_sees_no_assist_button_and_is_never_asked_to_share(
@@ -83,8 +89,10 @@ def test_each_kind_shows_its_honest_disclosure_without_helper_names(
     assert "prizes among" in page.locator("[data-odds]").inner_text()
 
     team = demo.instance_of("bo", "groupbuy")
+    members = httpx.get(f"{demo.url}/api/v1/teams/{team['id']}", timeout=30).json()["members"]
+    assert 1 < members < 5  # the demo's team is partly filled
     page.goto(f"{demo.url}/i/{team['id']}")
-    assert page.locator("[data-members]").inner_text().startswith("3 / 5")
+    assert page.locator("[data-members]").inner_text().startswith(f"{members} / 5")
     assert "refunded in full" in page.locator("[data-refund-promise]").inner_text()
 
     unlock = demo.instance_of("gao", "unlock")
@@ -236,3 +244,21 @@ def test_the_starter_buys_a_bargain_at_its_floor_and_sees_it_in_spending(
     page.goto(f"{demo.url}/me/spending")
     assert page.locator("[data-spent-week]").get_attribute("data-spent-week") == "9900"
     assert "¥99.00" in page.locator("[aria-labelledby=sp-week]").inner_text()
+
+
+def test_a_friend_joins_a_team_by_ordering_and_the_page_says_so(demo: Demo, page_for: Any) -> None:
+    team = demo.instance_of("bo", "groupbuy")
+    page = page_for("en-US")
+    sign_in(page, demo, "team-joiner", next_path=f"/i/{team['id']}")
+    members = int(page.locator("[data-members]").get_attribute("data-members") or "0")
+    page.locator("[data-join]").click()
+    page.wait_for_url(re.compile(r"notice=joined"))
+    assert int(page.locator("[data-members]").get_attribute("data-members") or "0") == members + 1
+    assert page.locator("[data-join]").count() == 0
+    assert page.locator("[data-taken]").get_attribute("data-taken") == "ordered"
+    after = httpx.get(f"{demo.url}/api/v1/teams/{team['id']}", timeout=30).json()
+    assert after["members"] == members + 1
+    # The order is authorized, not charged, until the team is full.
+    page.goto(f"{demo.url}/me/spending")
+    assert page.locator("[data-spent-week]").get_attribute("data-spent-week") == "0"
+    assert "¥49.00" in page.locator("[aria-labelledby=sp-week]").inner_text()

@@ -133,6 +133,14 @@ def campaign_status_counts(session: Session, campaign_id: int) -> tuple[dict[str
     return {s: int(n) for s, n in instances}, {s: int(n) for s, n in assists}
 
 
+def assist_status_of(session: Session, *, instance_id: int, helper_id: int) -> str | None:
+    return session.scalars(
+        select(Assist.status).where(
+            Assist.instance_id == instance_id, Assist.helper_id == helper_id
+        )
+    ).one_or_none()
+
+
 def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purchase | None:
     return session.scalars(
         select(Purchase).where(

@@ -252,6 +252,15 @@ def list_my_instances(
     return fetch_page(session, stmt, Instance.id, params)
 
 
+def part_taken(session: Session, *, instance_id: int, account_id: int) -> str | None:
+    """What this person already did on the instance — "counted", "held" or "voided" (an
+    assist), "ordered" (a team order) — or None, so a page offers only what is still
+    possible for them."""
+    if repo.purchase_of(session, instance_id=instance_id, account_id=account_id) is not None:
+        return "ordered"
+    return repo.assist_status_of(session, instance_id=instance_id, helper_id=account_id)
+
+
 def list_campaign_instances(
     session: Session, params: PageParams, *, shop_id: int, campaign_id: int
 ) -> tuple[list[Instance], int | None]:

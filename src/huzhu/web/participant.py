@@ -239,6 +239,12 @@ async def render_instance(
         request, lambda session: _instance_page(session, settings, instance_id)
     )
     who = auth.participant(request, settings)
+    taken = None
+    if who is not None and who[1] != page.initiator_id:
+        taken = await in_unit_of_work(
+            request,
+            lambda session: assists.part_taken(session, instance_id=instance_id, account_id=who[1]),
+        )
     link = request.query_params.get("link")
     return render(
         request,
@@ -252,6 +258,7 @@ async def render_instance(
         mine=who is not None and who[1] == page.initiator_id,
         from_sender=who is not None and arrival is not None and who[1] == arrival.sender_id,
         signed_in=who is not None,
+        taken=taken,
         arrival=arrival,
         share_url=str(request.url_for("instance_page", instance_id=instance_id)),
         # A share link the starter just made (its token is meant to be passed on).
