@@ -11,6 +11,7 @@ from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
+from huzhu.risk import rings  # what confirming a fraud case does, in every process
 from huzhu.notify import wechat_tasks
 
 __all__ = [
@@ -22,5 +23,6 @@ __all__ = [
     "jobs_tasks",
     "lottery_tasks",
     "notify_tasks",
+    "rings",
     "wechat_tasks",
 ]

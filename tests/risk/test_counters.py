@@ -90,9 +90,21 @@ def test_windows_forget(kind: str) -> None:
         return await counters.observe(_obs(T0 + 250, helper=1, initiator=2, instance=3))
 
     later = _with_counters(kind, body)
+    assert later.device_accounts == 1
     assert later.helper_assists == 1
     assert later.net_assists == 1
     assert later.instance_assists == 1
+
+
+def test_a_device_forgets_accounts_past_its_window(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[int]:
+        seen = [await counters.observe(_obs(T0 + k, helper=k, initiator=2, instance=3))
+                for k in range(1, 4)]  # fmt: skip
+        later = await counters.observe(_obs(T0 + 102.5, helper=9, initiator=2, instance=3))
+        return [s.device_accounts for s in seen] + [later.device_accounts]
+
+    # At T0+102.5 the window of 100 s still holds the account seen at T0+3 only.
+    assert _with_counters(kind, body) == [1, 2, 3, 2]
 
 
 def test_watch_starts_once(kind: str) -> None:

@@ -129,6 +129,7 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
     assert resp.status_code == 403
     assert resp.json()["code"] == "account_restricted"
     assert resp.json()["restricted_until"]
+    assert resp.json()["reason"] == "your account gave fake assists as part of a ring"
     # Confirming is done once: the case is closed, the ring is not voided twice.
     again = client.post(
         f"/api/v1/review/cases/{case_id}/confirm",

@@ -33,6 +33,7 @@ from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import AccountRestricted, InvalidToken, PermissionDenied
 from huzhu.accounts.rules import ParticipantClaims, Permission
 from huzhu.assists import hotpath_repository as sql
+from huzhu.assists import service as assists_service
 from huzhu.assists.errors import (
     AlreadyAssisted,
     AssistRefused,
@@ -181,8 +182,29 @@ class HotPath:
                 channel=link.channel if link is not None else None,
             )
         )
+        if outcome.outcome == "restricted":
+            # Rare, so off the single statement: why, as the enforcement ladder wrote it.
+            reason = await self._restriction_reason(helper_id)
+            raise AccountRestricted(
+                "this account may not assist right now",
+                restricted_until=(
+                    outcome.restricted_until.isoformat() if outcome.restricted_until else None
+                ),
+                reason=reason,
+            )
         _raise_refusal(outcome, daily_cap=terms.daily_cap)
         return outcome
+
+    async def _restriction_reason(self, account_id: int) -> str | None:
+        if self._db is None:
+            return None
+        db = self._db
+
+        def _read() -> str | None:
+            with db.unit_of_work() as session:
+                return assists_service.restriction_reason(session, account_id)
+
+        return await run_in_threadpool(_read)
 
     async def _risk(
         self,
@@ -275,12 +297,6 @@ def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
         raise LinkRevoked("the sender withdrew this link; assist without it")
     if kind == "share_mismatch":
         raise LinkMismatch("the share link or its open does not belong to this instance")
-    if kind == "restricted":
-        until = outcome.restricted_until
-        raise AccountRestricted(
-            "this account may not assist right now",
-            restricted_until=until.isoformat() if until else None,
-        )
     if kind == "full":
         raise InstanceFull("every slot of this instance is taken")
     if kind == "daily_limit":

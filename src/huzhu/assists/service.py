@@ -130,7 +130,14 @@ def check_may_take_part(session: Session, *, account_id: int, now: datetime) -> 
         raise AccountRestricted(
             "this account may not take part right now",
             restricted_until=until.isoformat() if until else None,
+            reason=account.restriction_reason if account else None,
         )
+
+
+def restriction_reason(session: Session, account_id: int) -> str | None:
+    """Why an account may not take part (for refusals that only know that it may not)."""
+    account = accounts.get_account(session, account_id)
+    return account.restriction_reason if account else None
 
 
 def _slots_for(kind: str, terms: dict[str, Any], *, seed_hex: str) -> tuple[list[int], int]:

@@ -95,9 +95,17 @@ class MemoryCounters:
             self._sweep(now)
         device_accounts = 0
         if obs.device_hash is not None:
+            # Kept in last-seen order, so the stale ones are at the front: pruning is
+            # amortised O(1) and a device farming thousands of accounts costs no more.
             helpers = self._devices.setdefault(obs.device_hash, {})
+            helpers.pop(obs.helper_id, None)
             helpers[obs.helper_id] = now
-            device_accounts = sum(1 for t in helpers.values() if now - t < w.device_seconds)
+            while helpers:
+                oldest, seen = next(iter(helpers.items()))
+                if now - seen < w.device_seconds:
+                    break
+                del helpers[oldest]
+            device_accounts = len(helpers)
         net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now) if obs.net_hash else 0
         self._pairs[(obs.shop_id, obs.helper_id, obs.initiator_id)] = now + w.pair_seconds
         return CounterSnapshot(

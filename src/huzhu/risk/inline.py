@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
 from huzhu.kit import signing
 from huzhu.risk.rules import COUNT, Decision, RiskDecision
@@ -127,21 +128,33 @@ def network_prefix(host: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
+@lru_cache(maxsize=65_536)
+def _net_hash(key: bytes, host: str | None) -> str | None:
+    prefix = network_prefix(host)
+    return signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
+
+
+@lru_cache(maxsize=65_536)
+def _device_hash(key: bytes, device: str) -> str:
+    return signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS]
+
+
+@lru_cache(maxsize=4_096)
+def _agent_hints(agent: str) -> tuple[str, ...]:
+    lowered = agent.lower()
+    if not lowered:
+        return ("no_user_agent",)
+    return tuple(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in lowered)
+
+
 def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
     """Keyed hashes of the device id header and the network prefix, and automation
-    hints from the user agent. Raw values never leave this function."""
+    hints from the user agent. Raw values never leave this function (the caches hold
+    them only in this process's memory, as the request did)."""
     device = headers.get(DEVICE_HEADER)
-    device_hash = (
-        signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS] if device else None
-    )
-    prefix = network_prefix(client_host)
-    net_hash = signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
-    agent = headers.get("user-agent", "").lower()
-    hints: list[str] = []
-    if not agent:
-        hints.append("no_user_agent")
-    else:
-        hints.extend(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in agent)
+    device_hash = _device_hash(key, device) if device else None
+    net_hash = _net_hash(key, client_host)
+    hints = list(_agent_hints(headers.get("user-agent", "")))
     if not headers.get("accept-language"):
         hints.append("no_accept_language")
     return ClientHints(device_hash=device_hash, net_hash=net_hash, automation=tuple(hints))
