@@ -11,8 +11,8 @@ from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
-from huzhu.risk import rings  # what confirming a fraud case does, in every process
 from huzhu.notify import wechat_tasks
+from huzhu.risk import rings  # what confirming a fraud case does, in every process
 
 __all__ = [
     "assists_tasks",
