@@ -173,6 +173,8 @@ def measure(
         "HUZHU_INVITES__SENDER_DAILY_INVITES": str(10**9),
         "HUZHU_INVITES__RECIPIENT_DAILY_INVITES": str(10**9),
         "HUZHU_INVITES__CAP_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
+        # The load comes from one loopback address: no per-network ceiling on opens.
+        "HUZHU_INVITES__OPENS_PER_NETWORK": "1000000000/minute",
         **assist_bench.SCORING_ON,
     }
     proc, port = assist_bench.start_server(db_url, workers=1, redis_url=redis_url, extra_env=env)

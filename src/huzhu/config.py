@@ -216,6 +216,10 @@ class InviteSettings(BaseModel):
         max_length=60,
         description="prefix of the cap counters' keys (deployments sharing one Redis differ)",
     )
+    opens_per_network: str = Field(
+        default="120/minute",
+        description="share opens one IP /24 (/48) may record; anonymous writes need a ceiling",
+    )
 
 
 class EnforcementSettings(BaseModel):

@@ -146,3 +146,32 @@ def test_my_links_are_listed_newest_first(world: World, client: TestClient) -> N
     listed = client.get("/api/v1/me/share-links", headers=auth(alice)).json()["items"]
     assert [item["id"] for item in listed] == sorted(ids, reverse=True)
     assert all("token" not in item for item in listed)
+
+
+def test_one_network_cannot_flood_opens(db_url: str) -> None:
+    from huzhu.app import create_app
+    from tests.invites.conftest import make_world
+
+    world = make_world(db_url, invites={"opens_per_network": "3/minute"})
+    try:
+        instance_id = start(world, "alice")
+        _, alice = world.person("alice")
+        app = create_app(world.settings)
+        with (
+            TestClient(app, raise_server_exceptions=False, client=("198.51.100.7", 1)) as one,
+            TestClient(app, raise_server_exceptions=False, client=("198.51.100.99", 1)) as same,
+            TestClient(app, raise_server_exceptions=False, client=("192.0.2.1", 1)) as other,
+        ):
+            token = issue(one, alice, instance_id).json()["token"]
+            assert [one.post(f"/api/v1/shares/{token}/open").status_code for _ in range(3)] == [
+                201
+            ] * 3
+            flooded = same.post(f"/api/v1/shares/{token}/open")  # the same /24
+            assert flooded.status_code == 429
+            assert flooded.json()["code"] == "too_many_opens"
+            assert int(flooded.headers["retry-after"]) > 0
+            assert other.post(f"/api/v1/shares/{token}/open").status_code == 201
+        with world.db.unit_of_work() as s:
+            assert len(s.scalars(select(ShareOpen)).all()) == 4
+    finally:
+        world.db.dispose()

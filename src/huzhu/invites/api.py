@@ -121,7 +121,8 @@ def open_share(
     """Public: open a share link. Records the open (time, channel, keyed hashes of the
     user agent and of the IP's /24 or /48 — never the raw values) and returns the
     instance's public view. Refusals: 404 `link_tampered` / `link_unknown_key`; 410
-    `link_expired`, `link_revoked`, `link_retired_key`."""
+    `link_expired`, `link_revoked`, `link_retired_key`; 429 `too_many_opens` (one network
+    opening too often)."""
     opened = service.open_share(
         session,
         settings,

@@ -139,14 +139,14 @@ def send_invite(
     with (
         service.capped(
             settings,
-            f"{service.prefix(settings)}:snd:{sender_id}",
+            f"{service.cap_prefix(settings)}:snd:{sender_id}",
             limit=cap,
             per="day",
             error=sender_error,
         ),
         service.capped(
             settings,
-            f"{service.prefix(settings)}:rcv:{recipient_id}",
+            f"{service.cap_prefix(settings)}:rcv:{recipient_id}",
             limit=limit,
             per="day",
             error=recipient_error,
@@ -248,7 +248,7 @@ def send_group_invite(
         session, shop_id=shop_id, account_id=sender_id, instance_id=instance_id
     )
     service.assert_may_invite(session, sender_id, now)
-    group_hash = service.hash(settings, f"{shop_id}:{group_ref}", "invite-group")
+    group_hash = service.pseudonym(settings, f"{shop_id}:{group_ref}", "invite-group")
     caps = service.sender_caps(session, settings, sender_id=sender_id, now=now)
     outcomes: list[MemberOutcome] = []
     for member in dict.fromkeys(member_ids):  # each member once, in the order given

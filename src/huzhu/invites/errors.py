@@ -65,6 +65,11 @@ class GroupLinkCap(RateLimited):
     title = "Too many links for this group this hour"
 
 
+class TooManyOpens(RateLimited):
+    code = "too_many_opens"
+    title = "Too many share opens from this network; try again shortly"
+
+
 class RecipientNotFound(NotFound):
     code = "recipient_not_found"
     title = "No such person in this shop"

@@ -43,6 +43,7 @@ from huzhu.invites.errors import (
     NotYourInstance,
     RecipientNotFound,
     ShareLinkNotFound,
+    TooManyOpens,
 )
 from huzhu.invites.models import (
     AccountBlock,
@@ -101,11 +102,11 @@ def limiter(settings: Settings) -> RateLimiter:
     return found
 
 
-def prefix(settings: Settings) -> str:
+def cap_prefix(settings: Settings) -> str:
     return f"{settings.invites.cap_key_prefix}:inv"
 
 
-def hash(settings: Settings, value: str, purpose: str) -> str:
+def pseudonym(settings: Settings, value: str, purpose: str) -> str:
     return signing.keyed_hash(secret(settings), value, purpose=purpose)
 
 
@@ -197,7 +198,7 @@ def issue_share_link(
     if channel == "group":
         if not group_ref:
             raise GroupRequired("say which group the link is for (group_ref)", field="group_ref")
-        group_hash = hash(settings, f"{shop_id}:{group_ref}", "invite-group")
+        group_hash = pseudonym(settings, f"{shop_id}:{group_ref}", "invite-group")
     ttl = ttl_seconds or settings.invites.link_ttl_seconds
     expires = min(now + timedelta(seconds=ttl), clock.as_utc(instance.expires_at))
     ring = keyring(settings)
@@ -209,7 +210,7 @@ def issue_share_link(
     error = GroupLinkCap(f"at most {cap} links for one group an hour", limit=cap)
     with capped(
         settings,
-        f"{prefix(settings)}:grp:{account_id}:{group_hash}",
+        f"{cap_prefix(settings)}:grp:{account_id}:{group_hash}",
         limit=cap,
         per="hour",
         error=error,
@@ -300,15 +301,26 @@ def open_share(
 ) -> Opened:
     """Record an open of a link (anonymous) and return the instance's public view."""
     link = live_link(session, settings, token)
-    view = assists.describe(assists.get_instance(session, link.instance_id))
     prefix = rules.ip_prefix(client_ip) if client_ip else None
+    ip_hash = pseudonym(settings, prefix, "share-open-ip") if prefix else None
+    if ip_hash is not None:
+        # Opens are anonymous writes, and they tell the spike detector that real traffic
+        # arrived: one network must not be able to flood either.
+        lim, rate = limiter(settings), settings.invites.opens_per_network
+        key = f"{cap_prefix(settings)}:open:{ip_hash}"
+        if not lim.hit(key, rate):
+            raise TooManyOpens(
+                f"at most {rate} share opens from one network",
+                retry_after=lim.window(key, rate).retry_after,
+            )
+    view = assists.describe(assists.get_instance(session, link.instance_id))
     opened = ShareOpen(
         share_link_id=link.id,
         shop_id=link.shop_id,
         instance_id=link.instance_id,
         channel=link.channel,
-        ua_hash=hash(settings, user_agent[:500], "share-open-ua") if user_agent else None,
-        ip_prefix_hash=hash(settings, prefix, "share-open-ip") if prefix else None,
+        ua_hash=pseudonym(settings, user_agent[:500], "share-open-ua") if user_agent else None,
+        ip_prefix_hash=ip_hash,
         opened_at=clock.utcnow(),
     )
     session.add(opened)
