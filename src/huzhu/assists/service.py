@@ -12,7 +12,7 @@ reserved are recorded on the instance so the release or consumption is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +34,7 @@ from huzhu.assists.errors import (
     PurchaseNotOpen,
     UnsupportedKind,
 )
+from huzhu.assists.hotpath_repository import success_job_key
 from huzhu.assists.models import Assist, Instance, Purchase
 from huzhu.assists.schemas import (
     CampaignActivity,
@@ -407,6 +408,176 @@ def ring_assist_ids(
 def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
     """An instance's assists still waiting for a review."""
     return repo.held_assist_ids(session, shop_id=shop_id, instance_id=instance_id)
+
+
+@dataclass(frozen=True, slots=True)
+class CountSummary:
+    """What a review that cleared held assists did: per instance, how many now count and
+    how many were genuine but came too late (voided with that honest reason)."""
+
+    counted: int
+    late: int
+    skipped: int  # unknown, of another shop, or no longer held
+    per_instance: dict[int, tuple[int, int]]  # instance -> (counted, late)
+
+
+def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int]) -> CountSummary:
+    """Held assists a reviewer found genuine now count: each claims the lowest free slot
+    of its instance (a conditional UPDATE, under the instance lock the hot path takes
+    too), its value is added to progress, and an instance that fills succeeds as on the
+    hot path. One that can no longer count — the instance ended or is full — is voided
+    with that reason, so the participant sees what happened to it."""
+    by_instance: dict[int, list[int]] = {}
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    skipped = len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
+    per_instance: dict[int, tuple[int, int]] = {}
+    for instance_id in sorted(by_instance):
+        instance = repo.instance_by_id(session, instance_id, lock=True)
+        if instance is None or instance.shop_id != shop_id:
+            skipped += len(by_instance[instance_id])
+            continue
+        session.refresh(instance)  # read again under the lock
+        counted: list[int] = []
+        late: list[int] = []
+        for assist in repo.assists_by_ids(session, by_instance[instance_id]):
+            session.refresh(assist)
+            if assist.status != "held":
+                skipped += 1
+                continue
+            if _count_one(session, instance, assist):
+                counted.append(assist.id)
+            else:
+                late.append(assist.id)
+        if counted or late:
+            session.flush()
+            _tell_counted(session, instance, counted=counted, late=late)
+            per_instance[instance_id] = (len(counted), len(late))
+    return CountSummary(
+        counted=sum(c for c, _ in per_instance.values()),
+        late=sum(n for _, n in per_instance.values()),
+        skipped=skipped,
+        per_instance=per_instance,
+    )
+
+
+def _count_one(session: Session, instance: Instance, assist: Assist) -> bool:
+    """Count one held assist on its locked instance; False (and voided with the honest
+    reason) when it can no longer count."""
+    now = clock.utcnow()
+    full = instance.slots_used >= instance.slots_total
+    ended = instance.status != "active" or clock.as_utc(instance.expires_at) <= now
+    claim = (
+        None
+        if full or ended
+        else repo.claim_lowest_free_slot(session, instance_id=instance.id, assist_id=assist.id)
+    )
+    if claim is None:
+        # Filled (succeeded or a lottery at its cap) says "full"; expired or ended
+        # otherwise says "ended".
+        full = full or not ended
+        _void_one(
+            session,
+            instance,
+            assist,
+            reason=rules.LATE_REASON_FULL if full else rules.LATE_REASON_CLOSED,
+        )
+        return False
+    slot, value = claim
+    assist.status = "counted"
+    assist.slot = slot
+    assist.value = value
+    instance.held_count -= 1
+    instance.slots_used += 1
+    instance.progress_value += value
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="assist.counted",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={
+            "instance_id": instance.id,
+            "assist_id": assist.id,
+            "helper_id": assist.helper_id,
+            "value": value,
+            "slot": slot,
+            "progress_value": instance.progress_value,
+            "slots_used": instance.slots_used,
+            "slots_total": instance.slots_total,
+            "after_review": True,
+        },
+    )
+    if instance.slots_used == instance.slots_total:
+        _succeed_when_full(session, instance, now=now)
+    return True
+
+
+def _succeed_when_full(session: Session, instance: Instance, *, now: datetime) -> None:
+    """What the hot path does when the last slot is claimed (hotpath_repository's
+    ADD_PROGRESS and success job), from the same terms and the same job key: bargains and
+    unlocks succeed, a bargain's purchase window opens; a lottery stays active."""
+    version = campaigns.get_version(session, instance.campaign_version_id)
+    # The daily cap is not used here; only the success terms are.
+    terms = rules.assist_terms(instance.kind, version.rules, default_daily_cap=1)
+    if not terms.succeeds_when_full:
+        return
+    window = terms.purchase_window_seconds
+    instance.status = "succeeded"
+    instance.succeeded_at = now
+    instance.purchase_deadline_at = now + timedelta(seconds=window) if window else None
+    session.flush()
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="instance.succeeded",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={"instance_id": instance.id, "progress_value": instance.progress_value},
+    )
+    if terms.success_job is not None:
+        jobs.enqueue(
+            session,
+            kind=terms.success_job,
+            payload={"instance_id": instance.id},
+            run_at=(
+                instance.purchase_deadline_at
+                if terms.success_job == "instance.purchase_window_close"
+                else now
+            ),
+            dedupe_key=success_job_key(terms.success_job, instance.id, instance.voided_count),
+        )
+
+
+def _tell_counted(
+    session: Session, instance: Instance, *, counted: list[int], late: list[int]
+) -> None:
+    title, body = rules.counted_after_review_notice(counted=len(counted), late=len(late))
+    notify.send_inbox_message(
+        session,
+        account_id=instance.initiator_id,
+        kind="assist.counted_after_review",
+        title=title,
+        body=body,
+    )
+    if late:
+        notify.record_event(
+            session,
+            shop_id=instance.shop_id,
+            type="assist.voided",
+            subject_type="instance",
+            subject_id=instance.id,
+            payload={
+                "instance_id": instance.id,
+                "assist_id": late[0],
+                "assist_ids": late,
+                "voided": len(late),
+                "reason": "genuine, too late to count",
+                "progress_value": instance.progress_value,
+                "slots_used": instance.slots_used,
+                "status": instance.status,
+            },
+        )
 
 
 def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: str) -> bool:

@@ -436,12 +436,36 @@ def confirm_case(
     return case, actions
 
 
+# What dismissing a case of a kind does besides closing it: the fraud domain registers
+# "the held assists were genuine after all, count them" for spikes and inline holds.
+DismissRule = Callable[[Session, ReviewCase], None]
+_DISMISS_RULES: dict[str, DismissRule] = {}
+
+
+def dismiss_rule(kind: str) -> Callable[[DismissRule], DismissRule]:
+    """Register what dismissing a case of `kind` does (always, in the same unit of work)."""
+    CaseKind(kind)
+
+    def _register(fn: DismissRule) -> DismissRule:
+        existing = _DISMISS_RULES.get(kind)
+        if existing is not None and existing is not fn:
+            raise ValueError(f"a dismiss rule for {kind!r} is registered already")
+        _DISMISS_RULES[kind] = fn
+        return fn
+
+    return _register
+
+
 def dismiss_case(
     session: Session, *, shop_id: int, case_id: int, reason: str, actor: str
 ) -> ReviewCase:
-    return _decide(
+    case = _decide(
         session, shop_id=shop_id, case_id=case_id, status="dismissed", reason=reason, actor=actor
     )
+    rule = _DISMISS_RULES.get(case.kind)
+    if rule is not None:
+        rule(session, case)
+    return case
 
 
 def _decide(

@@ -7,7 +7,9 @@ the initiators whose instances the ring filled are warned — nothing is deleted
 step is an event and an audit entry (void events in assists, actions in enforcement).
 
 A confirmed spike or inline hold: the held assists on that instance were fake; they are
-voided (they never counted, so nothing is recounted away from anyone).
+voided (they never counted, so nothing is recounted away from anyone). A dismissed one
+(registered as a dismiss rule): they were genuine, so each now counts if the instance
+still has room and is still running, and is otherwise voided with that honest reason.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.risk.review_models import ReviewCase
-from huzhu.risk.review_service import confirm_rule
+from huzhu.risk.review_service import confirm_rule, dismiss_rule
 
 RING_REASON = "they came from accounts acting together as a ring (fake assists)"
 HOLD_REASON = "they were held as suspicious and a reviewer confirmed they were fake"
@@ -103,3 +105,20 @@ def _void_held(session: Session, case: ReviewCase) -> list[EnforcementAction]:
     held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
     assists.void_assists(session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON)
     return []
+
+
+@dismiss_rule("spike")
+def count_after_spike(session: Session, case: ReviewCase) -> None:
+    _count_held(session, case)
+
+
+@dismiss_rule("inline_hold")
+def count_after_hold(session: Session, case: ReviewCase) -> None:
+    _count_held(session, case)
+
+
+def _count_held(session: Session, case: ReviewCase) -> None:
+    if case.instance_id is None:
+        return
+    held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
+    assists.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
