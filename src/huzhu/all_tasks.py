@@ -13,6 +13,7 @@ from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
 from huzhu.notify import wechat_tasks
 from huzhu.risk import rings  # what confirming a fraud case does, in every process
+from huzhu.risk import tasks as risk_tasks
 
 __all__ = [
     "assists_tasks",
@@ -24,5 +25,6 @@ __all__ = [
     "lottery_tasks",
     "notify_tasks",
     "rings",
+    "risk_tasks",
     "wechat_tasks",
 ]

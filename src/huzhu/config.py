@@ -330,6 +330,18 @@ class DetectSettings(BaseModel):
     min_significance: float = Field(
         default=6.0, ge=0, description="-log10 chance at or above which a group is a ring"
     )
+    schedule_every_seconds: int | None = Field(
+        default=None,
+        ge=0,
+        description="scan shops with recent assists this often (0: off; unset: 3600, "
+        "off under HUZHU_ENV=test)",
+    )
+    schedule_window_seconds: int = Field(
+        default=7 * 86_400, ge=60, description="how far back a scheduled scan looks"
+    )
+    auto_confirm_significance: float | None = Field(
+        default=None, gt=0, description="confirm a ring above this -log10 chance (unset: never)"
+    )
 
 
 class Settings(BaseSettings):

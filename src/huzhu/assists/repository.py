@@ -265,3 +265,17 @@ def claim_lowest_free_slot(
         .execution_options(synchronize_session=False)
     ).first()
     return (int(row[0]), int(row[1])) if row is not None else None
+
+
+def shops_with_assists_since(session: Session, since: datetime) -> list[int]:
+    """Shops that received assists since `since` (scheduled ring detection scans only
+    those)."""
+    return list(
+        session.scalars(
+            select(Instance.shop_id)
+            .join(Assist, Assist.instance_id == Instance.id)
+            .where(Assist.created_at >= since)
+            .distinct()
+            .order_by(Instance.shop_id)
+        )
+    )

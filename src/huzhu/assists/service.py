@@ -851,3 +851,8 @@ def assist_edges(
     return repo.assist_edges(
         session, shop_id=shop_id, campaign_id=campaign_id, since=since, until=until
     )
+
+
+def shops_with_assists_since(session: Session, since: datetime) -> list[int]:
+    """Shops with assists since `since`, for the scheduled ring detection."""
+    return repo.shops_with_assists_since(session, since)

@@ -7,7 +7,10 @@ queue as a `fraud_ring` case with its evidence: the accounts, the instances and 
 initiators, the time windows, the density against the background, the chance of such a
 group, and the assists involved.
 A ring found again while its case is open joins that case (same open key) instead of
-opening another. Nothing is voided here: confirming the case is an analyst's decision.
+opening another. Nothing is voided here: confirming the case is an analyst's decision —
+except above `HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE` (unset by default), where
+`auto_confirm` confirms it by the rule actor `rule:detect`, so the ring's confirm rule
+(risk/rings.py) voids and enforces as an analyst's confirmation would.
 """
 
 from __future__ import annotations
@@ -21,14 +24,16 @@ import numpy as np
 from sqlalchemy.orm import Session
 
 from huzhu.assists import service as assists
-from huzhu.config import DetectSettings
+from huzhu.config import DetectSettings, Settings
 from huzhu.kit import clock
 from huzhu.risk import review_service as review
 from huzhu.risk.graph.edges import EdgeSet
 from huzhu.risk.graph.evidence import Group
 from huzhu.risk.graph.score import DetectConfig, Progress, score_accounts
+from huzhu.risk.review_errors import CaseAlreadyDecided
 
 SOURCE = "detect"
+AUTO_ACTOR = "rule:detect"
 MAX_ASSISTS_IN_EVIDENCE = 500
 
 
@@ -213,3 +218,40 @@ def _open_case(
 
 def _iso(seconds: int) -> str:
     return datetime.fromtimestamp(seconds, tz=UTC).isoformat()
+
+
+def auto_confirm(
+    session: Session, settings: Settings, run: DetectionRun, *, shop_id: int
+) -> list[int]:
+    """Confirm, by rule, the rings of this run whose significance is above the setting
+    (a chance so small that waiting for an analyst only lets the ring keep its gains);
+    the ids confirmed. A case decided meanwhile is left as it was decided."""
+    threshold = settings.detect.auto_confirm_significance
+    if threshold is None:
+        return []
+    confirmed: list[int] = []
+    for ring in run.cases:
+        if ring.significance <= threshold:
+            continue
+        case = review.get_case(session, shop_id=shop_id, case_id=ring.case_id)
+        if case.status != "open":
+            continue
+        try:
+            with session.begin_nested():
+                review.confirm_case(
+                    session,
+                    settings,
+                    shop_id=case.shop_id,
+                    case_id=case.id,
+                    reason=(
+                        f"{ring.detector} ring of {ring.accounts} accounts, chance "
+                        f"1e-{ring.significance:.0f}, above the auto-confirm threshold "
+                        f"1e-{threshold:g}"
+                    ),
+                    enforce=review.BY_RULE,
+                    actor=AUTO_ACTOR,
+                )
+        except CaseAlreadyDecided:
+            continue
+        confirmed.append(case.id)
+    return confirmed
