@@ -308,6 +308,12 @@ class RiskSettings(BaseModel):
     spike_min_assists: int = Field(default=30, ge=2, description="per instance per window")
     spike_assists_per_open: float = Field(default=3.0, gt=0)
     spike_watch_seconds: int = Field(default=1800, ge=60, description="hold new assists this long")
+    campaign_spike_min_assists: int = Field(
+        default=300, ge=2, description="per campaign per window before a campaign spike"
+    )
+    campaign_spike_assists_per_open: float = Field(
+        default=3.0, gt=0, description="campaign assists per share open that is a spike"
+    )
     ring_warn_min_assists: int = Field(
         default=3, ge=1, description="a confirmed ring's initiator with this many is warned"
     )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -107,4 +106,12 @@ def note_share_open(request: Request, *, instance_id: int, at: datetime) -> None
     hotpath = getattr(request.app.state, "hotpath", None)
     if hotpath is None:
         return
-    anyio.from_thread.run(partial(hotpath.scorer.share_opened, instance_id=instance_id, at=at))
+
+    async def _note() -> None:
+        # The instance's campaign, from the hot path's cache of frozen facts, so the
+        # open also counts for the campaign-wide spike rule.
+        facts = await hotpath.instance_facts(instance_id)
+        campaign_id = facts.row.campaign_id if facts is not None else None
+        await hotpath.scorer.share_opened(instance_id=instance_id, at=at, campaign_id=campaign_id)
+
+    anyio.from_thread.run(_note)

@@ -1,6 +1,6 @@
-"""Streaming alerts into the review queue: a spike on an instance becomes one open case
-with its evidence, and an event for webhooks. Runs off the hot path (the hot path hands
-the alert to a background thread after answering)."""
+"""Streaming alerts into the review queue: a spike on an instance (or on a whole
+campaign) becomes one open case with its evidence, and an event for webhooks. Runs off
+the hot path (the hot path hands the alert to a background thread after answering)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,10 @@ from huzhu.risk.scoring import SpikeAlert
 
 
 def open_spike_case(session: Session, alert: SpikeAlert) -> int:
-    """One open case per instance under watch (`open_key`), however often it spikes."""
+    """One open case per instance under watch (`open_key`), however often it spikes;
+    one per campaign for a campaign-wide spike."""
+    if alert.scope == "campaign":
+        return _open_campaign_case(session, alert)
     seen = alert.seen
     case = review_service.open_case(
         session,
@@ -38,5 +41,39 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
         instance_id=alert.instance_id,
         campaign_id=alert.campaign_id,
         open_key=f"spike:{alert.instance_id}",
+    )
+    return case.id
+
+
+def _open_campaign_case(session: Session, alert: SpikeAlert) -> int:
+    """A campaign-wide spike: an alert with its evidence, nothing held (a reviewer who
+    confirms it looks for the ring with `huzhu detect run --campaign`)."""
+    seen = alert.seen
+    case = review_service.open_case(
+        session,
+        shop_id=alert.shop_id,
+        kind="spike",
+        source="inline.campaign_spike",
+        subject_account_ids=[],
+        summary=(
+            f"{seen.campaign_assists} assists on campaign {alert.campaign_id} within "
+            f"{alert.window_seconds} s against {seen.campaign_opens} share opens; "
+            "assists are not held (alert only)"
+        ),
+        evidence={
+            "scope": "campaign",
+            "campaign_id": alert.campaign_id,
+            "detected_at": alert.at.isoformat(),
+            "window_seconds": alert.window_seconds,
+            "assists_in_window": seen.campaign_assists,
+            "share_opens_in_window": seen.campaign_opens,
+            "latest_instance_id": alert.instance_id,
+            "latest_instance_assists_in_window": seen.instance_assists,
+            "busiest_network": alert.network_hash,
+            "network_assists_in_window": seen.net_assists,
+            "alert_period_seconds": alert.watch_seconds,
+        },
+        campaign_id=alert.campaign_id,
+        open_key=f"spike:campaign:{alert.campaign_id}",
     )
     return case.id

@@ -37,15 +37,23 @@ class Observation:
     initiator_id: int
     device_hash: str | None
     net_hash: str | None
+    campaign_id: int = 0  # 0: not known (no campaign-level counts)
 
 
 class RiskCounters(Protocol):
     async def observe(self, obs: Observation) -> CounterSnapshot: ...
 
-    async def record_open(self, *, instance_id: int, at: float) -> None: ...
+    async def record_open(
+        self, *, instance_id: int, at: float, campaign_id: int | None = None
+    ) -> None: ...
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
         """Put an instance under watch; True only for the call that started it."""
+        ...
+
+    async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
+        """Mark a campaign spike reported for `seconds`; True only for the call that
+        marked it (one alert per campaign per period, across workers)."""
         ...
 
     async def close(self) -> None: ...
@@ -66,6 +74,7 @@ class MemoryCounters:
         self._devices: dict[str, dict[int, float]] = {}  # device -> helper -> last seen
         self._pairs: dict[tuple[int, int, int], float] = {}  # (shop, from, to) -> until
         self._watched: dict[int, float] = {}  # instance -> until
+        self._alerted: dict[int, float] = {}  # campaign -> until
         self._seen = 0
 
     def _incr(self, name: str, window: int, at: float) -> int:
@@ -87,6 +96,7 @@ class MemoryCounters:
                 del self._devices[device]
         self._pairs = {k: t for k, t in self._pairs.items() if t > now}
         self._watched = {k: t for k, t in self._watched.items() if t > now}
+        self._alerted = {k: t for k, t in self._alerted.items() if t > now}
 
     async def observe(self, obs: Observation) -> CounterSnapshot:
         now, w = obs.at, self.w
@@ -108,6 +118,8 @@ class MemoryCounters:
             device_accounts = len(helpers)
         net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now) if obs.net_hash else 0
         self._pairs[(obs.shop_id, obs.helper_id, obs.initiator_id)] = now + w.pair_seconds
+        bucket = _bucket(now, w.spike_seconds)
+        campaign = obs.campaign_id
         return CounterSnapshot(
             device_accounts=device_accounts,
             net_assists=net,
@@ -115,19 +127,35 @@ class MemoryCounters:
             reciprocal=self._pairs.get((obs.shop_id, obs.initiator_id, obs.helper_id), 0.0) > now,
             instance_assists=self._incr(f"inst:{obs.instance_id}", w.spike_seconds, now),
             instance_opens=self._counts.get(
-                (f"open:{obs.instance_id}", w.spike_seconds, _bucket(now, w.spike_seconds)), 0
+                (f"open:{obs.instance_id}", w.spike_seconds, bucket), 0
             ),
             instance_watched=self._watched.get(obs.instance_id, 0.0) > now,
+            campaign_assists=self._incr(f"camp:{campaign}", w.spike_seconds, now)
+            if campaign
+            else 0,
+            campaign_opens=self._counts.get((f"copen:{campaign}", w.spike_seconds, bucket), 0),
+            campaign_alerted=self._alerted.get(campaign, 0.0) > now,
         )
 
-    async def record_open(self, *, instance_id: int, at: float) -> None:
+    async def record_open(
+        self, *, instance_id: int, at: float, campaign_id: int | None = None
+    ) -> None:
         self._incr(f"open:{instance_id}", self.w.spike_seconds, at)
+        if campaign_id:
+            self._incr(f"copen:{campaign_id}", self.w.spike_seconds, at)
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
         now = time.time()
         if self._watched.get(instance_id, 0.0) > now:
             return False
         self._watched[instance_id] = now + seconds
+        return True
+
+    async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
+        now = time.time()
+        if self._alerted.get(campaign_id, 0.0) > now:
+            return False
+        self._alerted[campaign_id] = now + seconds
         return True
 
     async def close(self) -> None:
@@ -170,7 +198,9 @@ class RedisCounters:
             ("net_assists", f"net:{obs.net_hash}" if obs.net_hash else None, w.net_seconds),
             ("helper_assists", f"helper:{obs.helper_id}", w.helper_seconds),
             ("instance_assists", f"inst:{obs.instance_id}", w.spike_seconds),
-        ):
+            ("campaign_assists", f"camp:{obs.campaign_id}" if obs.campaign_id else None,
+             w.spike_seconds),
+        ):  # fmt: skip
             if name is not None:
                 key = f"{self.prefix}{name}:{_bucket(now, window)}"
                 ask("incr", key, meaning=meaning)
@@ -182,6 +212,9 @@ class RedisCounters:
         bucket = _bucket(now, w.spike_seconds)
         ask("get", f"{self.prefix}open:{obs.instance_id}:{bucket}", meaning="instance_opens")
         ask("exists", f"{self.prefix}watch:{obs.instance_id}", meaning="instance_watched")
+        if obs.campaign_id:
+            ask("get", f"{self.prefix}copen:{obs.campaign_id}:{bucket}", meaning="campaign_opens")
+            ask("exists", f"{self.prefix}calert:{obs.campaign_id}", meaning="campaign_alerted")
         out = await pipe.execute()
 
         def value(meaning: str) -> int:
@@ -195,17 +228,29 @@ class RedisCounters:
             instance_assists=value("instance_assists"),
             instance_opens=value("instance_opens"),
             instance_watched=bool(value("instance_watched")),
+            campaign_assists=value("campaign_assists"),
+            campaign_opens=value("campaign_opens"),
+            campaign_alerted=bool(value("campaign_alerted")),
         )
 
-    async def record_open(self, *, instance_id: int, at: float) -> None:
-        key = f"{self.prefix}open:{instance_id}:{_bucket(at, self.w.spike_seconds)}"
+    async def record_open(
+        self, *, instance_id: int, at: float, campaign_id: int | None = None
+    ) -> None:
+        bucket = _bucket(at, self.w.spike_seconds)
         pipe = self.r.pipeline(transaction=False)
-        pipe.incr(key)
-        pipe.expire(key, self.w.spike_seconds * 2)
+        names = [f"open:{instance_id}"] + ([f"copen:{campaign_id}"] if campaign_id else [])
+        for name in names:
+            key = f"{self.prefix}{name}:{bucket}"
+            pipe.incr(key)
+            pipe.expire(key, self.w.spike_seconds * 2)
         await pipe.execute()
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
         return bool(await self.r.set(f"{self.prefix}watch:{instance_id}", 1, ex=seconds, nx=True))
+
+    async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
+        key = f"{self.prefix}calert:{campaign_id}"
+        return bool(await self.r.set(key, 1, ex=seconds, nx=True))
 
     async def close(self) -> None:
         await self.r.aclose()

@@ -11,7 +11,9 @@ a noisy-OR, 1 − Π(1 − wᵢ·sᵢ), so the score stays in [0, 1], one strong
 to hold, and several weak ones add up without any single weak one deciding. A score at
 or above `hold_score` holds the assist for review (stored, not counted); at or above
 `refuse_score` refuses it. A spike on the instance (assists that share opens do not
-explain) holds every assist while the instance is under watch, whatever the score.
+explain) holds every assist while the instance is under watch, whatever the score. A
+spike on a whole campaign only raises an alert: holding every instance of a campaign
+would make every honest participant in it wait for the few a ring worked.
 
 Why these signals (DESIGN.md "Fake-assist defence"): brushing tools run many accounts
 from few devices and networks, act fast and in bulk, arrive without ever opening the
@@ -78,6 +80,9 @@ class CounterSnapshot:
     instance_assists: int = 0  # assists on this instance in the spike window
     instance_opens: int = 0  # share opens of this instance in the spike window
     instance_watched: bool = False  # a spike put this instance under watch
+    campaign_assists: int = 0  # assists on the instance's campaign in the spike window
+    campaign_opens: int = 0  # share opens of the campaign's instances in the window
+    campaign_alerted: bool = False  # a campaign spike was reported in this watch period
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +106,8 @@ class ScoringPolicy:
     w_automation: float
     spike_min_assists: int
     spike_assists_per_open: float
+    campaign_spike_min_assists: int
+    campaign_spike_assists_per_open: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -243,3 +250,13 @@ def is_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:
     if seen.instance_assists < policy.spike_min_assists:
         return False
     return seen.instance_assists > policy.spike_assists_per_open * (seen.instance_opens + 1)
+
+
+def is_campaign_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:
+    """The same rule over a whole campaign: a burst spread thinly over many instances
+    (each under the instance minimum) that the campaign's share opens do not explain."""
+    if seen.campaign_assists < policy.campaign_spike_min_assists:
+        return False
+    return seen.campaign_assists > policy.campaign_spike_assists_per_open * (
+        seen.campaign_opens + 1
+    )

@@ -1,6 +1,7 @@
 """The inline scorer the assist hot path calls: hints from the request, one counter
 round trip, the pure score, and — the first time an instance spikes — a watch on it and
-an alert for the review queue.
+an alert for the review queue; the first time a whole campaign spikes (once per watch
+period), an alert only (see inline.py: a campaign's honest participants are not held).
 
 `assess` never touches the database: the alert is handed to `on_spike`, which the hot
 path runs after answering (a review case is an ordinary ORM write, off the hot path).
@@ -20,6 +21,7 @@ from huzhu.risk.inline import (
     CounterSnapshot,
     ScoringPolicy,
     client_hints,
+    is_campaign_spike,
     is_spike,
     score_assist,
 )
@@ -36,6 +38,7 @@ class SpikeAlert:
     window_seconds: int
     watch_seconds: int
     network_hash: str | None
+    scope: str = "instance"  # "instance" (its new assists are held) | "campaign" (alert only)
 
 
 OnSpike = Callable[[SpikeAlert], Awaitable[None]]
@@ -91,6 +94,7 @@ class InlineScorer:
                 initiator_id=initiator_id,
                 device_hash=hints.device_hash,
                 net_hash=hints.net_hash,
+                campaign_id=campaign_id,
             )
         )
         if not seen.instance_watched and is_spike(self.policy, seen):
@@ -109,9 +113,30 @@ class InlineScorer:
                         network_hash=hints.net_hash,
                     )
                 )
+        if not seen.campaign_alerted and is_campaign_spike(self.policy, seen):
+            started = await self.counters.alert_campaign(campaign_id, seconds=self.watch_seconds)
+            if started and on_spike is not None:
+                await on_spike(
+                    SpikeAlert(
+                        shop_id=shop_id,
+                        campaign_id=campaign_id,
+                        instance_id=instance_id,
+                        at=at,
+                        seen=seen,
+                        window_seconds=self.window_seconds,
+                        watch_seconds=self.watch_seconds,
+                        network_hash=hints.net_hash,
+                        scope="campaign",
+                    )
+                )
         return score_assist(self.policy, context, hints, seen)
 
-    async def share_opened(self, *, instance_id: int, at: datetime) -> None:
-        """The share-open path tells the spike detector that real traffic arrived."""
+    async def share_opened(
+        self, *, instance_id: int, at: datetime, campaign_id: int | None = None
+    ) -> None:
+        """The share-open path tells the spike detector that real traffic arrived (on
+        the instance and, when known, on its campaign)."""
         if self.enabled:
-            await self.counters.record_open(instance_id=instance_id, at=at.timestamp())
+            await self.counters.record_open(
+                instance_id=instance_id, at=at.timestamp(), campaign_id=campaign_id
+            )
