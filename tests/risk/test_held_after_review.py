@@ -15,6 +15,8 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import Role
 from huzhu.assists import rules as assist_rules
 from huzhu.assists import service as assists
 from huzhu.assists.models import Assist, Instance, InstanceSlot
@@ -29,7 +31,7 @@ from huzhu.risk import (
 from huzhu.risk.review_errors import CaseAlreadyDecided
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
-from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop
 from tests.support.servers import LiveServer, start_server
 
 PHONE = {
@@ -41,8 +43,10 @@ SCRIPT: dict[str, str] = {}
 
 
 class Env:
-    def __init__(self, server: LiveServer, db: Database, db_url: str, shop_id: int) -> None:
-        self.server, self.db, self.shop_id = server, db, shop_id
+    def __init__(
+        self, server: LiveServer, db: Database, db_url: str, shop_id: int, analyst: str
+    ) -> None:
+        self.server, self.db, self.shop_id, self.analyst = server, db, shop_id, analyst
         self.settings = make_settings(db_url)
         self._n = 0
 
@@ -104,6 +108,11 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
     db = Database(settings.db)
     with db.unit_of_work() as s:
         shop_id = make_shop(s)
+        email = f"analyst-{shop_id}@example.test"
+        accounts.create_operator(
+            s, shop_id=shop_id, email=email, display_name="a", password=PASSWORD, role=Role.ANALYST
+        )
+        analyst, _ = accounts.login(s, settings, email=email, password=PASSWORD)
     server = start_server(
         db_url=db_url,
         log_dir=tmp_path,
@@ -116,7 +125,7 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
         },
     )
     try:
-        yield Env(server, db, db_url, shop_id)
+        yield Env(server, db, db_url, shop_id, analyst)
     finally:
         server.stop()
         db.dispose()
@@ -233,10 +242,20 @@ def test_counting_held_assists_races_new_assists_without_exceeding_the_slots(env
             )
             return r.status_code
 
+        def dismiss() -> int:
+            # The analyst's dismissal over the API, racing the assists in the same server.
+            return client.post(
+                f"/api/v1/review/cases/{case_id}/dismiss",
+                headers=auth(env.analyst),
+                json={"reason": "friends from a school group, genuine"},
+            ).status_code
+
         with ThreadPoolExecutor(max_workers=8) as pool:
-            dismissal = pool.submit(env.dismiss, case_id)
-            codes = list(pool.map(late, tokens))
-            dismissal.result()
+            futures = [pool.submit(late, t) for t in tokens[:10]]
+            dismissal = pool.submit(dismiss)
+            futures += [pool.submit(late, t) for t in tokens[10:]]
+            codes = [f.result() for f in futures]
+            assert dismissal.result() == 200
     instance, rows = _invariants(env.db, instance_id)
     assert set(codes) <= {201, 409}
     refused = codes.count(409)
