@@ -6,6 +6,7 @@ of the claimed slots and nothing exceeds the slots."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
@@ -29,6 +30,7 @@ from huzhu.risk import (
     rings,  # noqa: F401  (registers the confirm and dismiss rules)
 )
 from huzhu.risk.review_errors import CaseAlreadyDecided
+from huzhu.risk.review_models import ReviewCase
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop
@@ -40,6 +42,7 @@ PHONE = {
 }
 # httpx's own user agent names an HTTP library: the scorer holds it.
 SCRIPT: dict[str, str] = {}
+SPIKE_MIN = 5
 
 
 class Env:
@@ -102,8 +105,7 @@ class Env:
             )
 
 
-@pytest.fixture
-def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+def _start(db_url: str, tmp_path: Path, *, spike_min: int) -> tuple[Env, Database]:
     settings = make_settings(db_url)
     db = Database(settings.db)
     with db.unit_of_work() as s:
@@ -118,16 +120,33 @@ def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
         log_dir=tmp_path,
         extra_env={
             "HUZHU_RISK__INLINE_ENABLED": "true",
-            # Every request comes from loopback: neither a spike nor a busy network here.
-            "HUZHU_RISK__SPIKE_MIN_ASSISTS": "10000",
+            "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(spike_min),
+            # Every request comes from loopback: not a busy network here.
             "HUZHU_RISK__NET_ASSISTS_LIMIT": "10000",
             "HUZHU_JOBS__RUN_IN_PROCESS": "false",
         },
     )
+    return Env(server, db, db_url, shop_id, analyst), db
+
+
+@pytest.fixture
+def env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    """No spikes here: the holds come from the score alone."""
+    started, db = _start(db_url, tmp_path, spike_min=10_000)
     try:
-        yield Env(server, db, db_url, shop_id, analyst)
+        yield started
     finally:
-        server.stop()
+        started.server.stop()
+        db.dispose()
+
+
+@pytest.fixture
+def spiky_env(db_url: str, tmp_path: Path) -> Iterator[Env]:
+    started, db = _start(db_url, tmp_path, spike_min=SPIKE_MIN)
+    try:
+        yield started
+    finally:
+        started.server.stop()
         db.dispose()
 
 
@@ -267,3 +286,39 @@ def test_counting_held_assists_races_new_assists_without_exceeding_the_slots(env
     assert counted + late_voided + refused == 50
     assert instance.status == "succeeded"
     assert instance.held_count == 0
+
+
+def test_dismissing_a_spike_counts_what_the_watch_held_not_what_the_score_held(
+    spiky_env: Env,
+) -> None:
+    env = spiky_env
+    instance_id, _ = env.instance("unlock", UNLOCK_RULES | {"helpers_needed": 20}, [1] * 20)
+    with httpx.Client(base_url=env.server.url, timeout=30) as client:
+        scripts = [env.assist(client, instance_id, SCRIPT) for _ in range(2)]
+        friends = [env.assist(client, instance_id, PHONE) for _ in range(6)]
+    # The 5th assist on the instance (the 3rd friend) starts the watch; friends after it
+    # are held by the watch alone.
+    assert scripts == [202, 202]
+    assert friends == [201, 201, 202, 202, 202, 202]
+    case_id = None
+    for _ in range(100):  # the spike case is opened in the background after the answer
+        with env.db.unit_of_work() as s:
+            case_id = s.scalars(
+                select(ReviewCase.id).where(ReviewCase.instance_id == instance_id)
+            ).one_or_none()
+        if case_id is not None:
+            break
+        time.sleep(0.1)
+    assert case_id is not None
+    with httpx.Client(base_url=env.server.url, timeout=30) as client:
+        r = client.post(
+            f"/api/v1/review/cases/{case_id}/dismiss",
+            headers=auth(env.analyst),
+            json={"reason": "a class sharing it in their group chat"},
+        )
+        assert r.status_code == 200, r.text
+    instance, rows = _invariants(env.db, instance_id)
+    by_status = sorted((a.status, "instance_under_watch" in a.risk_reasons) for a in rows)
+    assert by_status == [("counted", False)] * 2 + [("counted", True)] * 4 + [("held", False)] * 2
+    assert instance.slots_used == 6
+    assert instance.held_count == 2  # the scripts still wait for their own review

@@ -279,3 +279,20 @@ def shops_with_assists_since(session: Session, since: datetime) -> list[int]:
             .order_by(Instance.shop_id)
         )
     )
+
+
+def held_assist_reasons(
+    session: Session, *, shop_id: int, instance_id: int
+) -> list[tuple[int, list[str]]]:
+    """(id, inline reasons) of an instance's held assists."""
+    rows = session.execute(
+        select(Assist.id, Assist.risk_reasons)
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(
+            Instance.shop_id == shop_id,
+            Assist.instance_id == instance_id,
+            Assist.status == "held",
+        )
+        .order_by(Assist.id)
+    )
+    return [(int(i), list(reasons or [])) for i, reasons in rows]

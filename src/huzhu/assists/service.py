@@ -410,6 +410,15 @@ def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list
     return repo.held_assist_ids(session, shop_id=shop_id, instance_id=instance_id)
 
 
+def held_assist_ids_for(
+    session: Session, *, shop_id: int, instance_id: int, reason: str
+) -> list[int]:
+    """An instance's held assists that were held for `reason` (one of their inline
+    reasons), e.g. only those a watch held, not those the score held on its own."""
+    rows = repo.held_assist_reasons(session, shop_id=shop_id, instance_id=instance_id)
+    return [assist_id for assist_id, reasons in rows if reason in reasons]
+
+
 @dataclass(frozen=True, slots=True)
 class CountSummary:
     """What a review that cleared held assists did: per instance, how many now count and

@@ -32,6 +32,8 @@ from huzhu.kit import signing
 from huzhu.risk.rules import COUNT, Decision, RiskDecision
 
 DEVICE_HEADER = "x-huzhu-device"
+# The reason of an assist held only because a spike put its instance under watch.
+WATCH_REASON = "instance_under_watch"
 HASH_CHARS = 20
 
 # User agents of HTTP libraries and headless browsers: a person's WeChat or browser
@@ -237,7 +239,7 @@ def score_assist(
         decision = "hold"
     if decision == "count" and seen.instance_watched:
         decision = "hold"
-        reasons.append("instance_under_watch")
+        reasons.append(WATCH_REASON)
     if decision == "count" and not reasons:
         return COUNT
     return RiskDecision(decision=decision, score=score, reasons=reasons)

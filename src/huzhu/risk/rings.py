@@ -22,6 +22,7 @@ from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
+from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review_models import ReviewCase
 from huzhu.risk.review_service import confirm_rule, dismiss_rule
 
@@ -109,15 +110,19 @@ def _void_held(session: Session, case: ReviewCase) -> list[EnforcementAction]:
 
 @dismiss_rule("spike")
 def count_after_spike(session: Session, case: ReviewCase) -> None:
-    _count_held(session, case)
+    """The burst was genuine: count what the watch held. An assist the score held on its
+    own (a script, a device farm) was not cleared by this decision and stays held."""
+    if case.instance_id is None:  # a campaign spike held nothing
+        return
+    held = assists.held_assist_ids_for(
+        session, shop_id=case.shop_id, instance_id=case.instance_id, reason=WATCH_REASON
+    )
+    assists.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
 
 
 @dismiss_rule("inline_hold")
 def count_after_hold(session: Session, case: ReviewCase) -> None:
-    _count_held(session, case)
-
-
-def _count_held(session: Session, case: ReviewCase) -> None:
+    """The analyst looked at the instance's held assists and found them genuine."""
     if case.instance_id is None:
         return
     held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
