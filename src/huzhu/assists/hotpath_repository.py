@@ -115,24 +115,17 @@ class GiveOutcome:
 
 # -- SQLite: statements run in the event loop on the process's own connection ---------
 
-# Every fact the checks need, read in one statement under the write lock: the instance,
-# this helper's prior assist, a block either way, the helper's standing and the lowest
-# free slot. One statement instead of five is most of what the hot path's SQL costs.
-SQLITE_CHECKS = """
-SELECT i.status, i.expires_at, i.shop_id, i.initiator_id,
-       a.id, a.idempotency_key, a.risk_decision, a.slot, a.value,
-       EXISTS (SELECT 1 FROM account_block b
-               WHERE (b.account_id = :helper AND b.blocked_id = i.initiator_id)
-                  OR (b.account_id = i.initiator_id AND b.blocked_id = :helper)),
-       h.id, h.status, h.restricted_until,
-       f.slot, f.value
-FROM instance i
-LEFT JOIN assist a ON a.instance_id = i.id AND a.helper_id = :helper
-LEFT JOIN account h ON h.id = :helper
-LEFT JOIN (SELECT s.instance_id, s.slot, s.value FROM instance_slot s
-           WHERE s.instance_id = :instance AND s.assist_id IS NULL
-           ORDER BY s.slot LIMIT 1) f ON f.instance_id = i.id
-WHERE i.id = :instance
+SQLITE_LOCKED_INSTANCE = (
+    "SELECT status, expires_at, shop_id, initiator_id FROM instance WHERE id = ?"
+)
+SQLITE_PRIOR_ASSIST = """
+SELECT id, idempotency_key, risk_decision, slot, value
+FROM assist WHERE instance_id = ? AND helper_id = ?
+"""
+SQLITE_HELPER_STANDING = "SELECT status, restricted_until FROM account WHERE id = ?"
+SQLITE_BLOCKED = """
+SELECT 1 FROM account_block
+WHERE (account_id = ? AND blocked_id = ?) OR (account_id = ? AND blocked_id = ?) LIMIT 1
 """
 SQLITE_SHARE_LINK = "SELECT instance_id, revoked_at FROM share_link WHERE id = ?"
 SQLITE_SHARE_OPEN = "SELECT share_link_id FROM share_open WHERE id = ?"
@@ -187,26 +180,26 @@ def _sqlite_dt(value: Any) -> datetime | None:
 def sqlite_give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
     """Steps 1–6 inside the caller's BEGIN IMMEDIATE; the caller commits or rolls back.
     Every refusal returns before the first write."""
-    row = conn.execute(SQLITE_CHECKS, {"instance": p.instance_id, "helper": p.helper_id}).fetchone()
-    if row is None or row[2] != p.shop_id:
+    inst = conn.execute(SQLITE_LOCKED_INSTANCE, (p.instance_id,)).fetchone()
+    if inst is None or inst[2] != p.shop_id:
         return GiveOutcome("not_found")
-    status, expires, _, initiator_id, prior_id, prior_key, prior_decision, prior_slot = row[:8]
-    prior_value, blocked, helper_id, helper_status, helper_until, free_slot, free_value = row[8:]
-    if prior_id is not None:
-        if p.idempotency_key is not None and prior_key == p.idempotency_key:
-            done = "held" if prior_decision == "hold" else "counted"
-            return GiveOutcome("replay", prior_id, done, prior_slot, prior_value)
+    prior = conn.execute(SQLITE_PRIOR_ASSIST, (p.instance_id, p.helper_id)).fetchone()
+    if prior is not None:
+        if p.idempotency_key is not None and prior[1] == p.idempotency_key:
+            status = "held" if prior[2] == "hold" else "counted"
+            return GiveOutcome("replay", prior[0], status, prior[3], prior[4])
         return GiveOutcome("already_assisted")
-    expires_at = _sqlite_dt(expires)
-    if status != "active" or (expires_at is not None and expires_at <= p.now):
-        return GiveOutcome("closed", instance_status=status)
-    if initiator_id == p.helper_id:
+    expires_at = _sqlite_dt(inst[1])
+    if inst[0] != "active" or (expires_at is not None and expires_at <= p.now):
+        return GiveOutcome("closed", instance_status=inst[0])
+    if inst[3] == p.helper_id:
         return GiveOutcome("self_assist")
-    if blocked:
+    pair = (p.helper_id, inst[3], inst[3], p.helper_id)
+    if conn.execute(SQLITE_BLOCKED, pair).fetchone() is not None:
         return GiveOutcome("blocked")
-    until = _sqlite_dt(helper_until)
-    if helper_id is None or is_barred(helper_status, until, p.now):
-        return GiveOutcome("restricted", restricted_until=until)
+    helper = conn.execute(SQLITE_HELPER_STANDING, (p.helper_id,)).fetchone()
+    if helper is None or is_barred(helper[0], _sqlite_dt(helper[1]), p.now):
+        return GiveOutcome("restricted", restricted_until=_sqlite_dt(helper[1]) if helper else None)
     if p.share_link_id is not None:
         refused = _sqlite_share_refusal(conn, p)
         if refused is not None:
@@ -214,9 +207,10 @@ def sqlite_give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
     slot: int | None = None
     value = 0
     if p.decision == "count":
-        if free_slot is None:
+        free = conn.execute(SQLITE_LOWEST_FREE_SLOT, (p.instance_id,)).fetchone()
+        if free is None:
             return GiveOutcome("full")
-        slot, value = int(free_slot), int(free_value)
+        slot, value = int(free[0]), int(free[1])
     counted_today = conn.execute(
         SQLITE_COUNT_HELPER_DAY, (p.campaign_id, p.helper_id, p.day, p.daily_cap)
     ).fetchone()
