@@ -9,8 +9,8 @@ from huzhu.invites import models as invites_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
-from huzhu.wechat import models as wechat_models
 from huzhu.risk import review_models
+from huzhu.wechat import models as wechat_models
 
 __all__ = [
     "accounts_models",
@@ -22,6 +22,6 @@ __all__ = [
     "jobs_models",
     "notify_models",
     "payments_models",
-    "wechat_models",
     "review_models",
+    "wechat_models",
 ]

@@ -132,6 +132,15 @@ def test_a_friend_counts_a_script_is_held_and_a_spike_is_watched(
         time.sleep(0.1)
     assert len(cases) == 1
     assert cases[0].instance_id == ids["busy"]
+    # The script's holds wait for an analyst in one case for their instance; the watch's
+    # holds are in the spike's case, not in a hold case of their own.
+    with db.unit_of_work() as s:
+        holds = s.scalars(select(ReviewCase).where(ReviewCase.kind == "inline_hold")).all()
+    assert [c.instance_id for c in holds] == [ids["calm"]]
+    assert holds[0].status == "open"
+    first = holds[0].evidence
+    assert any(r.startswith("automation:") for r in first["reasons"])
+    assert len(first.get("updates", [])) == 3  # the other three held assists joined it
     assert cases[0].evidence["assists_in_window"] == SPIKE_MIN
     # No raw personal data in the evidence or the reasons.
     assert "phone-" not in str(cases[0].evidence)

@@ -304,7 +304,9 @@ def test_dismissing_a_spike_counts_what_the_watch_held_not_what_the_score_held(
     for _ in range(100):  # the spike case is opened in the background after the answer
         with env.db.unit_of_work() as s:
             case_id = s.scalars(
-                select(ReviewCase.id).where(ReviewCase.instance_id == instance_id)
+                select(ReviewCase.id).where(
+                    ReviewCase.instance_id == instance_id, ReviewCase.kind == "spike"
+                )
             ).one_or_none()
         if case_id is not None:
             break

@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 
 import orjson
 from fastapi import Request
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
@@ -54,8 +55,8 @@ from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.invites import service as invites
 from huzhu.invites.errors import Blocked, LinkMismatch, LinkRevoked
 from huzhu.kit import clock
-from huzhu.risk.alerts import open_spike_case
-from huzhu.risk.inline import AssistContext
+from huzhu.risk.alerts import HoldAlert, open_hold_case, open_spike_case
+from huzhu.risk.inline import WATCH_REASON, AssistContext
 from huzhu.risk.rules import AssistFeatures, DecideInline, RiskDecision
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 
@@ -193,6 +194,20 @@ class HotPath:
                 reason=reason,
             )
         _raise_refusal(outcome, daily_cap=terms.daily_cap)
+        if outcome.outcome == "held" and WATCH_REASON not in risk.reasons:
+            # Held by its own score: an analyst must see it (a watch's holds are in the
+            # spike's case already).
+            hold = HoldAlert(
+                shop_id=shop_id,
+                campaign_id=row.campaign_id,
+                instance_id=instance_id,
+                assist_id=int(outcome.assist_id or 0),
+                helper_id=helper_id,
+                score=risk.score,
+                reasons=list(risk.reasons),
+                at=now,
+            )
+            self._in_background(lambda session: open_hold_case(session, hold))
         return outcome
 
     async def _restriction_reason(self, account_id: int) -> str | None:
@@ -245,14 +260,18 @@ class HotPath:
         )
 
     async def _on_spike(self, alert: SpikeAlert) -> None:
-        """Queue the review case after this request; the hot path never waits on it."""
+        self._in_background(lambda session: open_spike_case(session, alert))
+
+    def _in_background(self, write: Callable[[Session], object]) -> None:
+        """Open a review case after this request, in its own unit of work in a pool
+        thread; the hot path never waits on it."""
         if self._db is None:
             return
         db = self._db
 
         def _open() -> None:
             with db.unit_of_work() as session:
-                open_spike_case(session, alert)
+                write(session)
 
         task = asyncio.get_running_loop().create_task(_in_thread(_open))
         self._background.add(task)
@@ -263,7 +282,7 @@ async def _in_thread(fn: Callable[[], None]) -> None:
     try:
         await run_in_threadpool(fn)
     except Exception:  # an alert that failed must not fail anything else; it is logged
-        logger.exception("opening a spike case failed")
+        logger.exception("opening a review case failed")
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,9 @@ the hot path (the hot path hands the alert to a background thread after answerin
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from huzhu.risk import review_service
@@ -75,5 +78,48 @@ def _open_campaign_case(session: Session, alert: SpikeAlert) -> int:
         },
         campaign_id=alert.campaign_id,
         open_key=f"spike:campaign:{alert.campaign_id}",
+    )
+    return case.id
+
+
+@dataclass(frozen=True, slots=True)
+class HoldAlert:
+    """An assist the inline score held: it waits, uncounted, for an analyst."""
+
+    shop_id: int
+    campaign_id: int
+    instance_id: int
+    assist_id: int
+    helper_id: int
+    score: float
+    reasons: list[str]
+    at: datetime
+
+
+def open_hold_case(session: Session, alert: HoldAlert) -> int:
+    """One open `inline_hold` case per instance: later holds on it join that case (their
+    assist, score and reasons under "updates"). Dismissing it counts what is held;
+    confirming voids it (risk/rings.py)."""
+    case = review_service.open_case(
+        session,
+        shop_id=alert.shop_id,
+        kind="inline_hold",
+        source="inline.score",
+        subject_account_ids=[alert.helper_id],
+        summary=(
+            f"an assist on instance {alert.instance_id} was held for review "
+            f"(score {alert.score:.2f}: {', '.join(alert.reasons)})"
+        )[:300],
+        evidence={
+            "instance_id": alert.instance_id,
+            "campaign_id": alert.campaign_id,
+            "assist_id": alert.assist_id,
+            "score": alert.score,
+            "reasons": alert.reasons,
+            "held_at": alert.at.isoformat(),
+        },
+        instance_id=alert.instance_id,
+        campaign_id=alert.campaign_id,
+        open_key=f"hold:{alert.instance_id}",
     )
     return case.id
