@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -99,19 +100,16 @@ def permission_of(dependency: Any) -> Permission | None:
     return getattr(dependency, "huzhu_permission", None)
 
 
-def note_share_open(request: Request, *, instance_id: int, at: datetime) -> None:
-    """Tell the inline scorer's spike detector that a share of this instance was opened
-    (real traffic explains a burst of assists). Called from sync routes, which run in a
-    worker thread: the scorer's counters live on the event loop."""
+def note_share_open(request: Request, *, instance_id: int, campaign_id: int, at: datetime) -> None:
+    """Tell the inline scorer's spike detector that a share of this instance (and so of
+    its campaign) was opened: real traffic explains a burst of assists. Called from sync
+    routes, which run in a worker thread: the scorer's counters live on the event loop.
+    The caller passes the campaign, so nothing here touches the hot path's connection."""
     hotpath = getattr(request.app.state, "hotpath", None)
     if hotpath is None:
         return
-
-    async def _note() -> None:
-        # The instance's campaign, from the hot path's cache of frozen facts, so the
-        # open also counts for the campaign-wide spike rule.
-        facts = await hotpath.instance_facts(instance_id)
-        campaign_id = facts.row.campaign_id if facts is not None else None
-        await hotpath.scorer.share_opened(instance_id=instance_id, at=at, campaign_id=campaign_id)
-
-    anyio.from_thread.run(_note)
+    anyio.from_thread.run(
+        partial(
+            hotpath.scorer.share_opened, instance_id=instance_id, at=at, campaign_id=campaign_id
+        )
+    )

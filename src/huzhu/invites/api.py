@@ -131,7 +131,12 @@ def open_share(
         client_ip=request.client.host if request.client else None,
     )
     # Real share traffic is what explains a burst of assists (risk/inline.py spikes).
-    note_share_open(request, instance_id=opened.link.instance_id, at=opened.open.opened_at)
+    note_share_open(
+        request,
+        instance_id=opened.link.instance_id,
+        campaign_id=opened.instance.campaign_id,
+        at=opened.open.opened_at,
+    )
     return ShareOpened(
         open_id=opened.open.id,
         link_id=opened.link.id,
