@@ -161,6 +161,27 @@ def _allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    """A routing-level error (no such path, wrong method) as problem+json. The web pages
+    put their own handler in front of it for browsers (web/routes.py) and call this one
+    for everything else."""
+    headers = dict(exc.headers) if exc.headers else None
+    if exc.status_code == 405:
+        # Starlette lists only the first matching route's methods; a path served by
+        # several routes (GET and POST /tokens) must list them all.
+        headers = {"Allow": ", ".join(_allowed_methods(request))}
+    code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
+    body = {
+        "type": TYPE_BASE + code,
+        "title": str(exc.detail),
+        "status": exc.status_code,
+        "detail": str(exc.detail),
+        "code": code,
+        "instance": request.url.path,
+    }
+    return problem_response(body, status=exc.status_code, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HuzhuError)
     async def _huzhu(request: Request, exc: HuzhuError) -> JSONResponse:
@@ -178,23 +199,7 @@ def install_error_handlers(app: FastAPI) -> None:
         err = InvalidInput(detail or "invalid request", errors=errors)
         return problem_response(err.to_problem(request.url.path), status=422)
 
-    @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        headers = dict(exc.headers) if exc.headers else None
-        if exc.status_code == 405:
-            # Starlette lists only the first matching route's methods; a path served by
-            # several routes (GET and POST /tokens) must list them all.
-            headers = {"Allow": ", ".join(_allowed_methods(request))}
-        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
-        body = {
-            "type": TYPE_BASE + code,
-            "title": str(exc.detail),
-            "status": exc.status_code,
-            "detail": str(exc.detail),
-            "code": code,
-            "instance": request.url.path,
-        }
-        return problem_response(body, status=exc.status_code, headers=headers)
+    app.add_exception_handler(StarletteHTTPException, http_problem)  # type: ignore[arg-type]
 
     @app.exception_handler(OverflowError)
     async def _overflow(request: Request, exc: OverflowError) -> JSONResponse:

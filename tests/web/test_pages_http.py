@@ -106,6 +106,50 @@ def test_a_page_that_names_nothing_is_an_html_404(client: TestClient, path: str)
     assert "<h1>" in answer.text
 
 
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/me/nothing/here", "/static/web/gone.js"])
+def test_a_browser_asking_for_an_unknown_path_gets_the_html_404_page(
+    client: TestClient, path: str
+) -> None:
+    answer = client.get(path, headers={"Accept": BROWSER_ACCEPT, "Accept-Language": "zh-CN"})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"].startswith("text/html")
+    assert answer.headers["cache-control"] == "no-store"
+    assert '<html lang="zh-CN">' in answer.text
+    assert "<h1>未找到</h1>" in answer.text
+    assert "<code data-code>not_found</code>" in answer.text
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/api/v1/no-such-thing", BROWSER_ACCEPT),  # the API answers in JSON even to a browser
+        ("/api", BROWSER_ACCEPT),
+        ("/no-such-page", "application/json"),
+        ("/no-such-page", "*/*"),  # curl, scripts
+        ("/no-such-page", ""),
+    ],
+)
+def test_api_paths_and_non_html_clients_keep_problem_json_for_unknown_paths(
+    client: TestClient, path: str, accept: str
+) -> None:
+    answer = client.get(path, headers={"Accept": accept} if accept else {})
+    assert answer.status_code == 404
+    assert answer.headers["content-type"] == "application/problem+json"
+    body = answer.json()
+    assert body["code"] == "not_found"
+    assert body["instance"] == path
+
+
+def test_a_wrong_method_stays_problem_json_with_its_allow_header(client: TestClient) -> None:
+    answer = client.delete("/healthz", headers={"Accept": BROWSER_ACCEPT})
+    assert answer.status_code == 405
+    assert answer.headers["content-type"] == "application/problem+json"
+    assert answer.headers["allow"] == "GET"
+
+
 def test_weeks_and_months_start_at_local_midnight_in_the_site_zone() -> None:
     shanghai = ZoneInfo("Asia/Shanghai")
     # Sunday 17:00 UTC is already Monday 01:00 in Shanghai: a new week has begun there.

@@ -12,11 +12,12 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.errors import HuzhuError, NotFound
+from huzhu.errors import HuzhuError, NotFound, http_problem
 from huzhu.web import security
 from huzhu.web.templating import render
 
@@ -52,6 +53,26 @@ def error_page(request: Request, exc: HuzhuError) -> Response:
         detail=exc.detail,
         title=exc.title,
     )
+
+
+API_PATH = "/api"
+
+
+def wants_page(request: Request) -> bool:
+    """A browser asking for a page: it accepts HTML and the path is not the API's (API
+    clients keep problem+json whatever they accept)."""
+    path = request.url.path
+    if path == API_PATH or path.startswith(API_PATH + "/"):
+        return False
+    return "text/html" in request.headers.get("accept", "").lower()
+
+
+async def routing_error(request: Request, exc: StarletteHTTPException) -> Response:
+    """A path no route serves: the HTML error page for a browser, problem+json for
+    everyone else."""
+    if exc.status_code == 404 and wants_page(request):
+        return error_page(request, NotFound("no such page"))
+    return await http_problem(request, exc)
 
 
 def local_path(target: str | None, default: str) -> str:

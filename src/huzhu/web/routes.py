@@ -6,13 +6,18 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huzhu.web import console, console_instances, participant, preferences, review, share, standing
+from huzhu.web.pages import routing_error
 
 STATIC = Path(__file__).parent / "static"
 
 
 def install(app: FastAPI) -> None:
+    """Called after errors.install_error_handlers: its routing-error handler is replaced
+    by one that answers browsers with a page and defers to it otherwise."""
+    app.add_exception_handler(StarletteHTTPException, routing_error)  # type: ignore[arg-type]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
     app.include_router(console.router)
     app.include_router(console_instances.router)
