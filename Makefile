@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo serve test test-fast lint fmt bench schema clean
+.PHONY: install vendor demo serve test test-fast lint fmt bench schema clean
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -14,21 +14,26 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install -q -e '.[test,lint]'
 	touch $(STAMP)
 
-install: $(STAMP)
+## make vendor — front-end files from the npm registry, pinned (sha512) in
+## src/huzhu/web/vendor.py, into the git-ignored static/vendor/; no network when present
+vendor: $(STAMP)
+	$(BIN)/python scripts/fetch_vendor.py
+
+install: $(STAMP) vendor
 
 ## make demo — migrate an embedded SQLite database, seed the demo, serve on $(HOST):$(PORT)
-demo: $(STAMP)
+demo: install
 	$(BIN)/huzhu demo --host $(HOST) --port $(PORT)
 
-serve: $(STAMP)
+serve: install
 	$(BIN)/huzhu serve --host $(HOST) --port $(PORT)
 
 ## make test — every test (PostgreSQL/Redis tests skip with a reason when absent,
 ## and fail instead when HUZHU_REQUIRE_SERVICES=1, as in CI)
-test: $(STAMP)
+test: install
 	$(BIN)/pytest -q
 
-test-fast: $(STAMP)
+test-fast: install
 	$(BIN)/pytest -q -m "not slow"
 
 lint: $(STAMP)

@@ -30,6 +30,27 @@ def share_links_of_sender_query(*, shop_id: int, sender_id: int) -> Select[Share
     return select(ShareLink).where(ShareLink.shop_id == shop_id, ShareLink.sender_id == sender_id)
 
 
+def newest_live_link(
+    session: Session, *, instance_id: int, sender_id: int, channel: str, kid: str, now: datetime
+) -> ShareLink | None:
+    """The sender's newest unrevoked, unexpired link of one instance and channel, signed
+    with `kid` (group links are per group, so never reused this way)."""
+    return session.scalars(
+        select(ShareLink)
+        .where(
+            ShareLink.instance_id == instance_id,
+            ShareLink.sender_id == sender_id,
+            ShareLink.channel == channel,
+            ShareLink.group_hash.is_(None),
+            ShareLink.revoked_at.is_(None),
+            ShareLink.kid == kid,
+            ShareLink.expires_at > now,
+        )
+        .order_by(ShareLink.id.desc())
+        .limit(1)
+    ).first()
+
+
 def preference(session: Session, account_id: int) -> InvitePreference | None:
     return session.get(InvitePreference, account_id)
 

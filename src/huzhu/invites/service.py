@@ -220,6 +220,48 @@ def issue_share_link(
         )
 
 
+def page_share_token(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    account_id: int,
+    instance_id: int,
+    channel: str,
+) -> str:
+    """The token of the initiator's share link for one channel, for a page that sets it
+    as its share data on every view: the newest live link with at least half its life
+    left is reused, else one is issued — so views do not pile up links, and a link
+    passed on from the page still has time to be opened. The same checks as issuing
+    (own active instance, no invite restriction) apply on every call."""
+    if channel == "group":
+        raise GroupRequired("a group link is issued for its group (group_ref)", field="channel")
+    now = clock.utcnow()
+    own_active_instance(session, shop_id=shop_id, account_id=account_id, instance_id=instance_id)
+    assert_may_invite(session, account_id, now)
+    ring = keyring(settings)
+    found = repo.newest_live_link(
+        session,
+        instance_id=instance_id,
+        sender_id=account_id,
+        channel=channel,
+        kid=ring.active_kid,
+        now=now,
+    )
+    if found is not None:
+        expires, issued = clock.as_utc(found.expires_at), clock.as_utc(found.issued_at)
+        if (expires - now) * 2 >= expires - issued:
+            return rules.sign_link(ring, _claims_of(found))
+    return issue_share_link(
+        session,
+        settings,
+        shop_id=shop_id,
+        account_id=account_id,
+        instance_id=instance_id,
+        channel=channel,
+    )[1]
+
+
 def write_link(
     session: Session,
     settings: Settings,

@@ -36,6 +36,7 @@ from huzhu.payments import service as payments
 from huzhu.web import auth, i18n, messages, security
 from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, local_path, redirect
 from huzhu.web.templating import render
+from huzhu.web.wechat_share import share_config
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LIST = PageParams(limit=50)
@@ -246,6 +247,15 @@ async def render_instance(
             lambda session: assists.part_taken(session, instance_id=instance_id, account_id=who[1]),
         )
     link = request.query_params.get("link")
+    mine = who is not None and who[1] == page.initiator_id
+    share_url = str(request.url_for("instance_page", instance_id=instance_id))
+    wechat = await share_config(
+        request,
+        instance_id=instance_id,
+        shop_id=who[0] if who is not None else None,
+        starter_id=who[1] if who is not None and mine else None,
+        page_link=share_url,
+    )
     return render(
         request,
         "participant/instance.html",
@@ -255,12 +265,13 @@ async def render_instance(
         campaign=page.campaign,
         terms=page.terms,
         team=page.team,
-        mine=who is not None and who[1] == page.initiator_id,
+        mine=mine,
         from_sender=who is not None and arrival is not None and who[1] == arrival.sender_id,
         signed_in=who is not None,
         taken=taken,
         arrival=arrival,
-        share_url=str(request.url_for("instance_page", instance_id=instance_id)),
+        share_url=share_url,
+        wechat=wechat,
         # A share link the starter just made (its token is meant to be passed on).
         made_link=_link_url(request, link),
         made_token=link if _link_url(request, link) else None,
