@@ -302,7 +302,7 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         may_write=auth.may(principal, Permission.CAMPAIGN_WRITE),
         refresh_seconds=settings.web.dashboard_refresh_seconds,
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
     )
 
 
@@ -334,5 +334,5 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(back, error=exc.code)
+        return redirect(back, **messages.problem_query(request, exc))
     return redirect(back, notice=DONE[action])

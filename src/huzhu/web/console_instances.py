@@ -57,7 +57,7 @@ async def instance_detail(instance_id: int, request: Request) -> Response:
         viewer=auth.viewer(request, _settings(request), principal=principal),
         may_void=auth.may(principal, Permission.ASSIST_VOID),
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
         **found,
     )
 
@@ -82,5 +82,5 @@ async def void(instance_id: int, assist_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(back, error=exc.code)
+        return redirect(back, **messages.problem_query(request, exc))
     return redirect(back, notice="voided")

@@ -1,11 +1,34 @@
-"""Short notices shown after a form, by stable code: translated here (the texts are
-gettext msgids, so the catalogs translate them), never built from user input."""
+"""Notices and errors shown on the pages, by stable code, in the page's language.
+
+Notices are short texts after a form. Errors come from the engine (a `HuzhuError`): each
+stable problem `code` has a message here — some with a variant that fills in the
+problem's variable parts (until when, how many) — translated by the catalogs; a code
+without one shows the problem's English `detail` rather than nothing. The texts are
+gettext msgids, never built from user input.
+
+After a refused form the page redirects (303) and shows the error on the next GET. The
+redirect carries the code and, signed, the problem's detail and variable parts
+(`problem_query`), so a crafted link cannot put its own words on our page: an unsigned
+or altered `problem` is ignored and the code's plain message is shown.
+"""
 
 from __future__ import annotations
 
+import json
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
 from fastapi import Request
 
-from huzhu.web.templating import gettext
+from huzhu.config import Settings
+from huzhu.errors import HuzhuError
+from huzhu.kit import signing
+from huzhu.kit.money import format_cny
+from huzhu.web.templating import format_time, gettext
+
+DETAIL_MAX = 300
+VALUE_MAX = 200
 
 
 def _(message: str) -> str:
@@ -42,6 +65,7 @@ NOTICES: dict[str, str] = {
 }
 
 ERRORS: dict[str, str] = {
+    # assist
     "already_assisted": _("You already assisted this one: one assist per person."),
     "self_assist": _("Your own assist does not count: ask a friend who wants to help."),
     "instance_full": _("This one needs no more assists."),
@@ -49,38 +73,103 @@ ERRORS: dict[str, str] = {
     "daily_assist_limit": _("You reached today's assist limit for this campaign."),
     "assist_refused": _("This assist could not be accepted."),
     "account_restricted": _("Your account may not take part right now."),
+    "blocked": _("One of you blocked the other, so no assists between you."),
+    "unsupported_kind": _("A team is joined by ordering, not by assisting."),
+    "busy": _("The server is busy right now. Try again in a moment."),
+    "instance_not_found": _("This activity does not exist or was removed."),
+    # start, join
     "team_full": _("The team already has all its members."),
     "team_closed": _("The team is no longer taking members."),
+    "team_not_found": _("This team does not exist."),
     "already_in_team": _("You are already in this team."),
+    "not_a_groupbuy": _("This campaign is not a group buy."),
     "instance_already_active": _("You already have one running in this campaign."),
     "budget_exhausted": _("This campaign has no budget left for a new one."),
     "out_of_stock": _("This campaign is out of stock."),
     "campaign_not_open": _("This campaign is not open right now."),
-    "invalid_transition": _("The campaign cannot make that move from its current status."),
-    "not_now": _("That cannot happen at this time."),
-    "csrf_failed": _("The form expired. Reload the page and try again."),
+    "campaign_not_found": _("This campaign does not exist."),
+    "purchase_not_open": _("This can no longer be bought: the purchase window has closed."),
+    "not_initiator": _("Only the person who started this can buy it."),
+    # share links and invites
+    "not_your_instance": _("Only the person who started this can share it."),
+    "instance_not_open": _("This activity has ended, so it cannot be shared."),
+    "invite_restricted": _("Your account may not share or invite right now."),
+    "group_link_cap": _("You made as many links for this group as you may this hour."),
+    "sender_cap": _("You sent as many invites as you may today."),
+    "link_tampered": _(
+        "This share link is not genuine: it was changed or cut short. "
+        "Ask the sender to send it again."
+    ),
+    "link_expired": _(
+        "This share link has expired. Ask the sender for a new one if you still want to help."
+    ),
+    "link_revoked": _("The sender withdrew this share link."),
+    "link_unknown_key": _("This share link was not made by this shop."),
+    "link_retired_key": _(
+        "This share link is too old to be trusted any more. Ask the sender for a new one."
+    ),
+    "link_mismatch": _("This share link is for another activity."),
+    "too_many_opens": _("Too many share links were opened from your network. Try again shortly."),
+    # mute, block, report
+    "cannot_act_on_self": _("You cannot do that to yourself."),
+    "already_reported": _("You reported this already; it is waiting for review."),
+    "cannot_report_self": _("You cannot report yourself."),
+    "report_limit": _("You filed as many reports as you may today."),
+    # appeal
     "appeal_text_required": _("Write a few words about why the action is wrong."),
     "already_appealed": _("You appealed this action already."),
     "action_already_lifted": _("This action was lifted already."),
-    "purchase_not_open": _("This can no longer be bought: the purchase window has closed."),
-    "not_initiator": _("Only the person who started this can buy it."),
+    "enforcement_action_not_found": _("There is no such action on your account."),
+    # the pages themselves
+    "not_found": _("This page does not exist."),
+    "sign_in_required": _("Please sign in first."),
+    "csrf_failed": _(
+        "The form expired or did not come from this site. Go back, reload the page and try again."
+    ),
+    "forbidden": _("You are not allowed to do this."),
+    "permission_denied": _("Your role does not allow this."),
+    # the console
+    "invalid_transition": _("The campaign cannot make that move from its current status."),
+    "not_now": _("That cannot happen at this time."),
     "void_reason_required": _("Give a reason of 3 to 200 characters: the starter is told it."),
     "assist_not_voidable": _("This assist was voided already."),
     "reason_required": _("Give a reason: it is told to the people affected."),
     "case_already_decided": _("This case was decided already."),
     "appeal_already_decided": _("This appeal was decided already."),
-    "blocked": _("One of you blocked the other, so no assists between you."),
-    "link_revoked": _("The sender withdrew this share link."),
-    "link_expired": _("This share link has expired; ask the sender for a new one."),
-    "link_mismatch": _("This share link is for another activity."),
-    "already_reported": _("You reported this already; it is waiting for review."),
-    "cannot_report_self": _("You cannot report yourself."),
-    "cannot_act_on_self": _("You cannot do that to yourself."),
-    "not_your_instance": _("Only the person who started this can share it."),
-    "instance_not_open": _("This activity has ended, so it cannot be shared."),
-    "invite_restricted": _("Your account may not share or invite right now."),
 }
 
+# A problem that names its variable parts says them: code -> (the field it needs, msgid),
+# tried in order before the code's plain message above. Times are shown in the site's
+# zone, saying which.
+WITH: dict[str, tuple[tuple[str, str], ...]] = {
+    "account_restricted": (
+        ("restricted_until", _("Your account may not take part until %(restricted_until)s.")),
+    ),
+    "invite_restricted": (
+        (
+            "restricted_until",
+            _("Your account may not share or invite until %(restricted_until)s."),
+        ),
+    ),
+    "daily_assist_limit": (
+        ("limit", _("You reached today's limit of %(limit)s assists in this campaign.")),
+    ),
+    "campaign_not_open": (
+        ("starts_at", _("This campaign opens at %(starts_at)s.")),
+        ("ends_at", _("This campaign ended at %(ends_at)s.")),
+    ),
+    "budget_exhausted": (
+        (
+            "needed_cents",
+            _("This campaign has no budget left for a new one (one needs %(needed_cents)s)."),
+        ),
+    ),
+    "report_limit": (("limit", _("You may file %(limit)s reports a day; try again tomorrow.")),),
+    "group_link_cap": (
+        ("limit", _("You may make %(limit)s links for one group an hour; try again later.")),
+    ),
+    "sender_cap": (("limit", _("You may send %(limit)s invites a day; try again tomorrow.")),),
+}
 
 GENERIC_ERROR = _("That did not work.")
 
@@ -90,8 +179,77 @@ def notice(request: Request, code: str | None) -> str | None:
     return gettext(request, message) if message else None
 
 
-def error(request: Request, code: str | None) -> str | None:
+def problem_text(request: Request, *, code: str, detail: str | None, extra: dict[str, Any]) -> str:
+    """The problem in the page's language: the code's message (its variant with the
+    variable parts when the problem has them), else the English detail."""
+    for field, message in WITH.get(code, ()):
+        value = _shown(request, field, extra.get(field))
+        if value is not None:
+            return gettext(request, message, **{field: value})
+    plain = ERRORS.get(code)
+    if plain is not None:
+        return gettext(request, plain)
+    return detail or gettext(request, GENERIC_ERROR)
+
+
+def _shown(request: Request, field: str, value: Any) -> str | None:
+    """A variable part as people read it: a time in the site's zone, money in yuan."""
+    if value is None or isinstance(value, bool):
+        return None
+    if field.endswith(("_at", "_until")):
+        try:
+            moment = datetime.fromisoformat(str(value))
+        except ValueError:
+            return None
+        settings: Settings = request.app.state.settings
+        return format_time(moment, ZoneInfo(settings.web.time_zone))
+    if field.endswith("_cents"):
+        return format_cny(int(value)) if isinstance(value, int) else None
+    return str(value) if isinstance(value, int | str) else None
+
+
+# -- carrying a problem across the redirect -----------------------------------------------
+
+
+def _key(request: Request) -> bytes:
+    settings: Settings = request.app.state.settings
+    # A key of its own, so a signed problem is never mistaken for another signed token.
+    secret = settings.security.secret_key.get_secret_value().encode()
+    return signing.hmac_sha256(secret, b"huzhu:web:problem")
+
+
+def problem_query(request: Request, exc: HuzhuError) -> dict[str, str]:
+    """The query a redirect after a refused form carries: `error` (the stable code) and
+    `problem` (its detail and scalar variable parts, signed)."""
+    extra = {
+        key: value[:VALUE_MAX] if isinstance(value, str) else value
+        for key, value in exc.extra.items()
+        if value is None or isinstance(value, str | int | float | bool)
+    }
+    payload = json.dumps(
+        {"c": exc.code, "d": exc.detail[:DETAIL_MAX], "x": extra},
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return {"error": exc.code, "problem": signing.sign(_key(request), payload)}
+
+
+def error(request: Request) -> str | None:
+    """The error a redirect brought to this page (see problem_query), or None."""
+    code = request.query_params.get("error")
     if not code:
         return None
-    message = ERRORS.get(code)
-    return gettext(request, message) if message else gettext(request, GENERIC_ERROR)
+    detail: str | None = None
+    extra: dict[str, Any] = {}
+    token = request.query_params.get("problem")
+    found = signing.verify(_key(request), token) if token and len(token) < 2000 else None
+    try:
+        carried = json.loads(found) if found is not None else None
+    except ValueError:
+        carried = None
+    # Only the problem signed for this very code: another code's words never show here.
+    if isinstance(carried, dict) and carried.get("c") == code:
+        detail = str(carried.get("d") or "") or None
+        if isinstance(carried.get("x"), dict):
+            extra = carried["x"]
+    return problem_text(request, code=code, detail=detail, extra=extra)

@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.errors import HuzhuError, NotFound, http_problem
-from huzhu.web import security
+from huzhu.web import messages, security
 from huzhu.web.templating import render
 
 T = TypeVar("T")
@@ -50,8 +50,7 @@ def error_page(request: Request, exc: HuzhuError) -> Response:
         status=exc.status,
         status_code=exc.status,
         code=exc.code,
-        detail=exc.detail,
-        title=exc.title,
+        message=messages.problem_text(request, code=exc.code, detail=exc.detail, extra=exc.extra),
     )
 
 

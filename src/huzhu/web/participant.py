@@ -81,7 +81,7 @@ async def home(request: Request) -> Response:
         viewer=auth.viewer(request, settings),
         campaigns=live,
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
     )
 
 
@@ -277,7 +277,7 @@ async def render_instance(
         made_token=link if _link_url(request, link) else None,
         form_key=secrets.token_urlsafe(12),
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
     )
 
 
@@ -315,7 +315,7 @@ async def make_share_link(instance_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(f"/i/{instance_id}", error=exc.code)
+        return redirect(f"/i/{instance_id}", **messages.problem_query(request, exc))
     return redirect(f"/i/{instance_id}", link=token)
 
 
@@ -339,7 +339,7 @@ async def assist(instance_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(back, error=exc.code)
+        return redirect(back, **messages.problem_query(request, exc))
     return redirect(back, notice="held" if outcome.assist_status == "held" else "counted")
 
 
@@ -374,7 +374,7 @@ async def join(instance_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(f"/i/{instance_id}", error=exc.code)
+        return redirect(f"/i/{instance_id}", **messages.problem_query(request, exc))
     return redirect(f"/i/{instance_id}", notice="joined")
 
 
@@ -399,7 +399,7 @@ async def buy(instance_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(f"/i/{instance_id}", error=exc.code)
+        return redirect(f"/i/{instance_id}", **messages.problem_query(request, exc))
     return redirect(f"/i/{instance_id}", notice="bought")
 
 
@@ -431,7 +431,7 @@ async def start(campaign_id: int, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect("/", error=exc.code)
+        return redirect("/", **messages.problem_query(request, exc))
     return redirect(f"/i/{instance_id}", notice="started")
 
 

@@ -101,7 +101,7 @@ async def review_case(case_id: int, request: Request) -> Response:
         may_decide=auth.may(principal, Permission.REVIEW_DECIDE),
         enforce_choices=ENFORCE_CHOICES,
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
         **found,
     )
 
@@ -159,7 +159,7 @@ async def decide_case(case_id: int, decision: str, request: Request) -> Response
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect(back, error=exc.code)
+        return redirect(back, **messages.problem_query(request, exc))
     return redirect(back, notice=notice or None)
 
 
@@ -191,7 +191,7 @@ async def appeals(request: Request) -> Response:
         shown=chosen or "all",
         statuses=APPEAL_STATUSES,
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
     )
 
 
@@ -222,5 +222,5 @@ async def decide_appeal(appeal_id: int, decision: str, request: Request) -> Resp
     except HuzhuError as exc:
         if exc.status == 404:
             raise
-        return redirect("/console/appeals", error=exc.code)
+        return redirect("/console/appeals", **messages.problem_query(request, exc))
     return redirect("/console/appeals", notice=f"appeal_{decision}")

@@ -18,6 +18,7 @@ from huzhu.config import Settings
 from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
 from huzhu.risk import review_service as reviews
+from huzhu.web import messages
 from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
 from huzhu.web.participant import Arrival, render_instance, signed_in
 
@@ -86,5 +87,5 @@ async def act_on_sender(token: str, action: str, request: Request) -> Response:
     except HuzhuError as exc:
         if exc.status in (404, 410):
             raise
-        return redirect(f"/s/{token}", error=exc.code)
+        return redirect(f"/s/{token}", **messages.problem_query(request, exc))
     return redirect(f"/i/{instance_id}", notice=RELATIONS.get(action, "reported"))

@@ -52,7 +52,7 @@ async def my_standing(request: Request) -> Response:
         "participant/standing.html",
         viewer=auth.viewer(request, settings),
         notice=messages.notice(request, request.query_params.get("notice")),
-        error=messages.error(request, request.query_params.get("error")),
+        error=messages.error(request),
         **found,
     )
 
@@ -72,5 +72,5 @@ async def appeal(action_id: int, request: Request) -> Response:
             ),
         )
     except HuzhuError as exc:
-        return redirect("/me/standing", error=exc.code)
+        return redirect("/me/standing", **messages.problem_query(request, exc))
     return redirect("/me/standing", notice="appeal_filed")

@@ -50,7 +50,10 @@ def format_when(context: Context, value: datetime | str | None) -> str:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    zone = ZoneInfo(str(context.get("time_zone") or "UTC"))
+    return format_time(value, ZoneInfo(str(context.get("time_zone") or "UTC")))
+
+
+def format_time(value: datetime, zone: ZoneInfo) -> str:
     return clock.as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M ") + _zone_name(zone)
 
 
