@@ -237,6 +237,36 @@ def test_a_code_without_a_message_shows_the_english_detail_and_forgeries_show_no
     assert both(client, swapped)[1] == "Your account may not take part right now."
 
 
+def test_refused_preferences_are_told_next_to_their_field_in_the_pages_language(
+    client: TestClient,
+) -> None:
+    sign_in(client, "prefs-language")
+    form = {
+        "accept_from": "contacts",
+        "kinds": "bargain",
+        "quiet_start": "22:00",
+        "quiet_end": "08:00",
+        "time_zone": "Asia/Shanghai",
+    }
+
+    def refused(language: dict[str, str], **changes: str) -> dict[str, str]:
+        data = {"csrf_token": _csrf(client, "/me/preferences"), **form, **changes}
+        answer = client.post("/me/preferences", data=data, headers=language)
+        assert answer.status_code == 422
+        found = re.findall(r'<p class="field-error" id="e-(\w+)">(.*?)</p>', answer.text)
+        return {field: html.unescape(text) for field, text in found}
+
+    # The model refuses 500; the service refuses a zone it does not know.
+    assert refused(ZH, daily_max="500") == {"daily_max": "请填写 0 到 100 之间的整数。"}
+    assert refused(EN, daily_max="500") == {"daily_max": "Enter a whole number from 0 to 100."}
+    assert refused(ZH, daily_max="2", time_zone="Mars/Olympus") == {
+        "time_zone": "请填写有效的时区，例如 Asia/Shanghai。"
+    }
+    assert refused(EN, daily_max="2", time_zone="Mars/Olympus") == {
+        "time_zone": "Enter a time zone we know, such as Asia/Shanghai."
+    }
+
+
 PARTICIPANT_CODES = [
     # assist (the hot path)
     "already_assisted", "self_assist", "instance_full", "instance_closed",

@@ -26,6 +26,16 @@ from huzhu.web.templating import render
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("bargain", "groupbuy", "lottery", "unlock")
 ACCEPT = ("everyone", "contacts", "nobody")
+# A refused value is told by its field in the page's language (_macros.error_text): the
+# model's and the service's English messages are written for API clients.
+FIELD_ERRORS = {
+    "accept_from": "bad_choice",
+    "kinds": "bad_choice",
+    "quiet_start": "bad_time",
+    "quiet_end": "bad_time",
+    "time_zone": "bad_zone",
+    "daily_max": "bad_count",
+}
 
 
 def _settings(request: Request) -> Settings:
@@ -94,7 +104,8 @@ async def save_preferences(request: Request) -> Response:
             }
         )
     except ValidationError as exc:
-        errors = {e["field"].split(".")[0]: e["message"] for e in validation_errors(exc.errors())}
+        fields = [e["field"].split(".")[0] for e in validation_errors(exc.errors())]
+        errors = {field: FIELD_ERRORS.get(field, "bad_value") for field in fields}
         return _page(request, values, errors, status=422)
     try:
         await in_unit_of_work(
@@ -105,5 +116,8 @@ async def save_preferences(request: Request) -> Response:
         )
     except HuzhuError as exc:
         field = str(exc.extra.get("errors", [{}])[0].get("field") or "form")
-        return _page(request, values, {field: exc.detail}, status=exc.status)
+        told = FIELD_ERRORS.get(field) or messages.problem_text(
+            request, code=exc.code, detail=exc.detail, extra=exc.extra
+        )
+        return _page(request, values, {field: told}, status=exc.status)
     return redirect("/me/preferences", notice="preferences_saved")
