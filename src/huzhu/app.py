@@ -10,13 +10,15 @@ import anyio
 from fastapi import APIRouter, FastAPI, Request
 from sqlalchemy import text
 from starlette.responses import JSONResponse
+from starlette.routing import Route
 
 import huzhu
 from huzhu.accounts.api import router as accounts_router
+from huzhu.assists.api import HOT_PATH
 from huzhu.assists.api import hot_router as assist_hot_router
 from huzhu.assists.api import router as assists_router
 from huzhu.assists.groupbuy_api import router as groupbuy_router
-from huzhu.assists.hotpath import open_hotpath
+from huzhu.assists.hotpath import give_assist, open_hotpath
 from huzhu.assists.lottery_api import router as lottery_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
@@ -197,6 +199,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(_health_router())
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
+    # The assist hot path also as a plain Starlette route in front of everything: matched
+    # by one pattern before FastAPI walks its included routers, and called without
+    # dependency solving (it parses its own request). The same middleware runs around it
+    # as around every route; its FastAPI twin above documents it in the OpenAPI schema.
+    app.router.routes.insert(
+        0,
+        Route(API_PREFIX + HOT_PATH, give_assist, methods=["POST"], include_in_schema=False),
+    )
     # Participant pages and the operator console (HTML; not part of the API schema).
     install_web_pages(app)
     return app

@@ -64,7 +64,11 @@ SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 
 
 def bearer_token(request: Request) -> str | None:
-    header = request.headers.get("authorization", "")
+    return parse_bearer(request.headers.get("authorization", ""))
+
+
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value."""
     scheme, _, value = header.partition(" ")
     if scheme.lower() != "bearer" or not value.strip():
         return None

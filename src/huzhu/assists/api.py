@@ -32,6 +32,7 @@ router = APIRouter(tags=["assists"])
 # does not walk every other route; its endpoint takes the bare Request (no dependency
 # solving) and documents its parameters by hand.
 hot_router = APIRouter(tags=["assists"])
+HOT_PATH = "/instances/{instance_id}/assists"  # the app also serves it as a bare route
 
 _HOT_PARAMETERS = [
     {
@@ -66,7 +67,7 @@ _HOT_PARAMETERS = [
 
 
 @hot_router.post(
-    "/instances/{instance_id}/assists",
+    HOT_PATH,
     response_model=AssistGiven,
     status_code=status.HTTP_201_CREATED,
     responses={202: {"model": AssistGiven, "description": "held for a check, not counted yet"}},

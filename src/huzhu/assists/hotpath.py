@@ -50,7 +50,7 @@ from huzhu.assists.rules import AssistTerms, assist_terms, day_key
 from huzhu.assists.schemas import MAX_ID
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.deps import bearer_token
+from huzhu.deps import bearer_token, parse_bearer
 from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.invites import service as invites
 from huzhu.invites.errors import Blocked, LinkMismatch, LinkRevoked
@@ -337,12 +337,12 @@ async def open_hotpath(settings: Settings, db: Database | None = None) -> HotPat
 
 
 async def participant_claims_of(
-    request: Request, settings: Settings, permission: Permission
+    request: Request, settings: Settings, permission: Permission, *, token: str | None = None
 ) -> ParticipantClaims:
     """A participant token's claims by its signature alone. Any other bearer is resolved
     through the database (rare, off the fast path) only to answer 401 or 403 exactly as
-    every other route does."""
-    token = bearer_token(request)
+    every other route does. `token`: the bearer, when the caller has read it already."""
+    token = token or bearer_token(request)
     if token is None:
         raise InvalidToken("send Authorization: Bearer <token>")
     found = accounts.participant_claims(settings, token)
@@ -374,7 +374,17 @@ class AssistArgs:
     share_open_id: int | None
 
 
-def _request_args(request: Request) -> AssistArgs:
+def request_headers(request: Request) -> dict[str, str]:
+    """The request's headers as a plain dict, read once: starlette's Headers scans the
+    raw list on every lookup, and the hot path looks up several (the first of a repeated
+    header wins, as with Headers.get)."""
+    return {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in reversed(request.scope["headers"])
+    }
+
+
+def _request_args(request: Request, headers: Mapping[str, str]) -> AssistArgs:
     """instance_id, Idempotency-Key and the optional `share` / `share_open` query
     parameters, validated by hand (the route skips FastAPI's parameter solving, which
     costs more than the whole transaction)."""
@@ -382,9 +392,11 @@ def _request_args(request: Request) -> AssistArgs:
     instance_id = int(raw) if raw.isdigit() and len(raw) <= 19 else 0
     if not 1 <= instance_id <= MAX_ID:
         raise InvalidInput("instance_id must be a positive 64-bit integer", field="instance_id")
-    key = request.headers.get("idempotency-key") or None
+    key = headers.get("idempotency-key") or None
     if key is not None and len(key) > 200:
         raise InvalidInput("at most 200 characters", field="Idempotency-Key")
+    if not request.scope.get("query_string"):
+        return AssistArgs(instance_id, key, None, None)
     query = request.query_params
     share = query.get("share") or None
     if share is not None and len(share) > 600:
@@ -399,10 +411,16 @@ def _request_args(request: Request) -> AssistArgs:
 async def give_assist(request: Request) -> Response:
     """The route body: 201 counted, 202 held for review; a replay of the same
     Idempotency-Key answers the first status and body again."""
-    args = _request_args(request)
+    headers = request_headers(request)
+    args = _request_args(request, headers)
     instance_id = args.instance_id
     hotpath: HotPath = request.app.state.hotpath
-    claims = await participant_claims_of(request, hotpath.settings, Permission.ASSIST_GIVE)
+    claims = await participant_claims_of(
+        request,
+        hotpath.settings,
+        Permission.ASSIST_GIVE,
+        token=parse_bearer(headers.get("authorization", "")),
+    )
     outcome = await hotpath.give(
         instance_id=instance_id,
         shop_id=claims.shop_id,
@@ -411,9 +429,7 @@ async def give_assist(request: Request) -> Response:
         share=args.share,
         share_open_id=args.share_open_id,
         joined_epoch=claims.joined_epoch,
-        client=ClientInfo(
-            headers=request.headers, host=request.client.host if request.client else None
-        ),
+        client=ClientInfo(headers=headers, host=request.client.host if request.client else None),
     )
     body = orjson.dumps(
         {
@@ -424,6 +440,6 @@ async def give_assist(request: Request) -> Response:
             "value": outcome.value,
         }
     )
-    headers = {"Idempotent-Replayed": "true"} if outcome.outcome == "replay" else None
+    replayed = {"Idempotent-Replayed": "true"} if outcome.outcome == "replay" else None
     status = 202 if outcome.assist_status == "held" else 201
-    return Response(body, status_code=status, media_type="application/json", headers=headers)
+    return Response(body, status_code=status, media_type="application/json", headers=replayed)

@@ -75,7 +75,7 @@ def facts_row(row: Any) -> FactsRow:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class GiveParams:
     """Everything one assist needs, decided before the transaction starts."""
 

@@ -1,8 +1,9 @@
 """Where the hot path's transactions run: group commit over one SQLite connection in the
 event loop, or over an asyncpg pool.
 
-Group commit: assists that arrive while the loop is busy are written together, one
-savepoint (SQLite) or one function call (PostgreSQL) each, under one COMMIT. A commit
+Group commit: assists that arrive while the loop is busy are written together (SQLite:
+their statements in one transaction; PostgreSQL: one function call each in one
+statement) under one COMMIT. A commit
 costs far more than an assist's statements (WAL frames for every page touched; one
 round trip and WAL flush on PostgreSQL), and on a hot instance every assist takes the
 same row lock, so one commit per batch is what lets the hot path keep up. Nothing is
@@ -27,7 +28,6 @@ SQLITE_OPEN_TIMEOUT = 30.0
 MAX_BATCH = 128
 PG_MAX_INFLIGHT = 4
 PG_DEADLOCK_RETRIES = 3
-WRITES = ("counted", "held")
 
 Result = sql.GiveOutcome | BaseException
 RunBatch = Callable[[list[sql.GiveParams]], Awaitable[list[Result]]]
@@ -131,30 +131,32 @@ class SqliteAssistStore:
         return await self.group.submit(params)
 
     async def _run_batch(self, batch: list[sql.GiveParams]) -> list[Result]:
+        """The whole batch in one transaction, without a savepoint per assist: every
+        refusal is decided before its first write, so only an error in the middle of an
+        assist's writes could leave part of it behind. Then the batch is rolled back
+        whole and each assist runs again alone, so the failure stays its own."""
         await self._begin_immediate()
-        results: list[Result] = []
         try:
-            for params in batch:
-                results.append(self._one(params))
+            results: list[Result] = [sql.sqlite_give(self.conn, params) for params in batch]
             self.conn.execute("COMMIT")
-        except BaseException:
+            return results
+        except BaseException as exc:
             if self.conn.in_transaction:
                 self.conn.execute("ROLLBACK")
-            raise
-        return results
+            if len(batch) == 1 or not isinstance(exc, Exception):
+                raise
+        return [await self._run_alone(params) for params in batch]
 
-    def _one(self, params: sql.GiveParams) -> Result:
-        self.conn.execute("SAVEPOINT assist")
+    async def _run_alone(self, params: sql.GiveParams) -> Result:
+        await self._begin_immediate()
         try:
             outcome = sql.sqlite_give(self.conn, params)
-        except Exception as exc:  # this assist fails alone; the batch goes on
-            self.conn.execute("ROLLBACK TO assist")
-            self.conn.execute("RELEASE assist")
+            self.conn.execute("COMMIT")
+            return outcome
+        except Exception as exc:  # this assist fails alone; nothing of it is kept
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
             return exc
-        if outcome.outcome not in WRITES:
-            self.conn.execute("ROLLBACK TO assist")
-        self.conn.execute("RELEASE assist")
-        return outcome
 
     async def _begin_immediate(self) -> None:
         pause = 0.0005

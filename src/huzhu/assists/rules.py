@@ -84,7 +84,7 @@ def base_value(*, target_value: int, slot_values: list[int]) -> int:
 
 def day_key(now: datetime) -> str:
     """The UTC day a helper's daily assist counter belongs to."""
-    return now.astimezone(UTC).strftime("%Y-%m-%d")
+    return now.astimezone(UTC).date().isoformat()  # YYYY-MM-DD, without strftime's cost
 
 
 def is_barred(status: str, restricted_until: datetime | None, now: datetime) -> bool:

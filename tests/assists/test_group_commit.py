@@ -1,0 +1,118 @@
+"""SQLite group commit: a batch runs without a savepoint per assist, so an error in the
+middle of one assist's writes must roll the batch back and run each assist alone — the
+failure stays its own, the others count, and nothing of the failed one is kept.
+
+The failure is real: a trigger makes SQLite abort one helper's INSERT into `assist`
+after that assist has already passed its checks and claimed nothing yet, while its
+neighbours in the same batch have written everything."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from contextlib import closing
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from huzhu.assists import hotpath_repository as sql
+from huzhu.assists.hotpath_store import SqliteAssistStore
+from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
+from huzhu.assists.rules import day_key
+from huzhu.db import Database
+from huzhu.kit import clock
+from huzhu.notify.models import Event
+from tests.assists.conftest import BARGAIN_RULES, World, _shop_with_owner, write_instance
+from tests.conftest import make_settings
+
+
+@pytest.fixture
+def sqlite_world(sqlite_url: str) -> World:
+    settings = make_settings(sqlite_url, jobs={"run_in_process": False})
+    db = Database(settings.db)
+    return World(settings=settings, db=db, shop=_shop_with_owner(db, settings))
+
+
+def _params(
+    world: World, campaign: tuple[int, int], instance_id: int, helper_id: int
+) -> sql.GiveParams:
+    now = clock.utcnow()
+    return sql.GiveParams(
+        instance_id=instance_id,
+        shop_id=world.shop.shop_id,
+        campaign_id=campaign[0],
+        helper_id=helper_id,
+        decision="count",
+        score=0.0,
+        reasons=[],
+        idempotency_key=None,
+        now=now,
+        day=day_key(now),
+        daily_cap=100,
+        succeeds_when_full=True,
+        purchase_deadline_at=now + timedelta(hours=1),
+        success_job=None,
+    )
+
+
+def test_a_failure_inside_a_batch_is_that_assists_alone(sqlite_world: World) -> None:
+    world = sqlite_world
+    campaign = world.campaign("bargain", BARGAIN_RULES)
+    initiator, _ = world.person("initiator")
+    with world.db.unit_of_work() as s:
+        instance_id = write_instance(
+            s,
+            shop_id=world.shop.shop_id,
+            campaign=campaign,
+            kind="bargain",
+            initiator_id=initiator,
+            slots=[300, 200, 100, 50],
+        )
+    helpers = [world.person(name)[0] for name in ("ann", "bob", "cat")]
+    path = str(world.settings.db.sqlite_path)
+    with closing(sqlite3.connect(path)) as conn, conn:
+        conn.execute(
+            "CREATE TRIGGER fail_bob BEFORE INSERT ON assist "
+            f"WHEN NEW.helper_id = {helpers[1]} BEGIN SELECT RAISE(ABORT, 'disk says no'); END"
+        )
+
+    async def run() -> list[object]:
+        store = SqliteAssistStore(path)
+        try:
+            # Submitted in one turn of the loop: one batch.
+            return await asyncio.gather(
+                *(store.give(_params(world, campaign, instance_id, h)) for h in helpers),
+                return_exceptions=True,
+            )
+        finally:
+            await store.close()
+
+    results = asyncio.run(run())
+    ann, bob, cat = results
+    assert isinstance(bob, sqlite3.IntegrityError), bob
+    assert isinstance(ann, sql.GiveOutcome)
+    assert ann.outcome == "counted"
+    assert isinstance(cat, sql.GiveOutcome)
+    assert cat.outcome == "counted"
+    assert {ann.slot, cat.slot} == {0, 1}
+    with world.db.unit_of_work() as s:
+        instance = s.get(Instance, instance_id)
+        assert instance is not None
+        assert (instance.slots_used, instance.progress_value) == (2, 500)
+        claimed = s.scalars(
+            select(InstanceSlot.assist_id).where(
+                InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None)
+            )
+        ).all()
+        assert sorted(claimed) == sorted([ann.assist_id, cat.assist_id])
+        assert s.scalar(select(func.count()).select_from(Assist)) == 2
+        days = {r.helper_id: r.n for r in s.execute(select(HelperDay.helper_id, HelperDay.n))}
+        assert days == {helpers[0]: 1, helpers[2]: 1}  # bob's daily count was not kept
+        counted = s.scalars(
+            select(Event.payload).where(
+                Event.subject_id == instance_id, Event.type == "assist.counted"
+            )
+        ).all()
+        assert sorted(p["helper_id"] for p in counted) == sorted([helpers[0], helpers[2]])
+    world.db.dispose()
