@@ -149,17 +149,19 @@ SQLITE_CLAIM_SLOT = """
 UPDATE instance_slot SET assist_id = ?
 WHERE instance_id = ? AND slot = ? AND assist_id IS NULL
 """
+# Only the counters: a SET that names `status` would rewrite every index on it (SQLite
+# updates an index whenever its columns are assigned, changed or not) on every assist.
 SQLITE_ADD_PROGRESS = """
-UPDATE instance SET
-  slots_used = slots_used + 1,
-  progress_value = progress_value + :value,
-  status = CASE WHEN :succeeds AND slots_used + 1 = slots_total THEN 'succeeded' ELSE status END,
-  succeeded_at = CASE WHEN :succeeds AND slots_used + 1 = slots_total
-                      THEN :now ELSE succeeded_at END,
-  purchase_deadline_at = CASE WHEN :succeeds AND slots_used + 1 = slots_total
-                              THEN :deadline ELSE purchase_deadline_at END
-WHERE id = :id
+UPDATE instance SET slots_used = slots_used + 1, progress_value = progress_value + ?
+WHERE id = ?
 RETURNING status, progress_value, slots_used, slots_total, voided_count
+"""
+# The last slot of a kind that succeeds when full: conditional, so only a full, still
+# active instance turns succeeded.
+SQLITE_SUCCEED = """
+UPDATE instance SET status = 'succeeded', succeeded_at = ?, purchase_deadline_at = ?
+WHERE id = ? AND status = 'active' AND slots_used = slots_total
+RETURNING status
 """
 SQLITE_ADD_HELD = "UPDATE instance SET held_count = held_count + 1 WHERE id = ?"
 SQLITE_INSERT_EVENT = """
@@ -274,16 +276,11 @@ def _sqlite_write(
     if claimed != 1:  # impossible under the write lock; refuse rather than double-claim
         raise RuntimeError("slot claim lost under the write lock")
     deadline = sqlite_text(p.purchase_deadline_at) if p.purchase_deadline_at else None
-    row = conn.execute(
-        SQLITE_ADD_PROGRESS,
-        {
-            "value": value,
-            "succeeds": p.succeeds_when_full,
-            "now": now,
-            "deadline": deadline,
-            "id": p.instance_id,
-        },
-    ).fetchone()
+    row = conn.execute(SQLITE_ADD_PROGRESS, (value, p.instance_id)).fetchone()
+    if p.succeeds_when_full and row[2] == row[3]:
+        succeeded = conn.execute(SQLITE_SUCCEED, (now, deadline, p.instance_id)).fetchone()
+        if succeeded is not None:
+            row = (succeeded[0], *row[1:])
     inst_status, progress, used, total, voided = row
     payload |= {"slot": slot, "progress_value": progress, "slots_used": used, "slots_total": total}
     _sqlite_event(conn, p, "assist.counted", payload, now)

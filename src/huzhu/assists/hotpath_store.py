@@ -119,6 +119,8 @@ class SqliteAssistStore:
             # only repeat those reads (the ORM connections keep them on).
             "PRAGMA foreign_keys=OFF",
             "PRAGMA busy_timeout=0",
+            "PRAGMA cache_size=-65536",
+            "PRAGMA mmap_size=268435456",
         ):
             self.conn.execute(pragma)
         self.group = GroupCommit(self._run_batch, max_inflight=1)

@@ -99,6 +99,13 @@ class Assist(Base):
         UniqueConstraint("instance_id", "helper_id"),
         Index("ix_assist_campaign_created", "campaign_id", "created_at"),
         Index("ix_assist_helper", "helper_id"),
+        # Most assists come without a link: indexing their NULLs cost every insert.
+        Index(
+            "ix_assist_share_link",
+            "share_link_id",
+            sqlite_where=text("share_link_id IS NOT NULL"),
+            postgresql_where=text("share_link_id IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -113,7 +120,7 @@ class Assist(Base):
     # The share link (and its recorded open) the helper came through, when they said so:
     # an assist with a link but no open is a signal for scoring. No foreign keys: the hot
     # path reads the link's row itself inside the same transaction.
-    share_link_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    share_link_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     share_open_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     risk_decision: Mapped[str] = mapped_column(String(10), default="count")
     risk_score: Mapped[float] = mapped_column(Float, default=0.0)

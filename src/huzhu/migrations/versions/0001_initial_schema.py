@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-25 09:02:34.490080
+Create Date: 2026-12-02 07:55:40.224457
 """
 
 from __future__ import annotations
@@ -561,7 +561,7 @@ def upgrade() -> None:
     with op.batch_alter_table('assist', schema=None) as batch_op:
         batch_op.create_index('ix_assist_campaign_created', ['campaign_id', 'created_at'], unique=False)
         batch_op.create_index('ix_assist_helper', ['helper_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_assist_share_link_id'), ['share_link_id'], unique=False)
+        batch_op.create_index('ix_assist_share_link', ['share_link_id'], unique=False, sqlite_where=sa.text('share_link_id IS NOT NULL'), postgresql_where=sa.text('share_link_id IS NOT NULL'))
 
     op.create_table('instance_slot',
     sa.Column('instance_id', sa.BigInteger(), nullable=False),
@@ -684,7 +684,7 @@ def downgrade() -> None:
 
     op.drop_table('instance_slot')
     with op.batch_alter_table('assist', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_assist_share_link_id'))
+        batch_op.drop_index('ix_assist_share_link', sqlite_where=sa.text('share_link_id IS NOT NULL'), postgresql_where=sa.text('share_link_id IS NOT NULL'))
         batch_op.drop_index('ix_assist_helper')
         batch_op.drop_index('ix_assist_campaign_created')
 
