@@ -104,11 +104,13 @@ class IdempotencyMiddleware:
     def _key_of(self, scope: Scope) -> str | None:
         if scope["type"] != "http" or scope["method"] not in KEYED_METHODS:
             return None
+        raw = _header(scope, b"idempotency-key")
+        if raw is None:
+            return None
         path: str = scope["path"]
         if not path.startswith(self.prefix) or any(p.search(path) for p in self.skip):
             return None
-        raw = _header(scope, b"idempotency-key")
-        return None if raw is None else raw.decode("latin-1")
+        return raw.decode("latin-1")
 
     async def _decide(self, request: KeyedRequest) -> Decision:
         """Take the key, or wait (bounded) while its first request runs."""
