@@ -1,8 +1,13 @@
 """`huzhu detect run`: a ring hidden among honest assists in the database goes to the
-review queue once, with its accounts, instances, windows and assists as evidence."""
+review queue once, with its accounts, instances, windows and assists as evidence; above
+the auto-confirm threshold the command confirms it as the scheduled scan does, unless
+told `--no-auto-confirm`."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from datetime import timedelta
 
 import numpy as np
@@ -201,3 +206,70 @@ def test_ring_spread_over_each_initiators_instances_is_found_on_the_initiator_gr
         assert case.evidence["initiators"] == sorted(buyers)
         assert {w["initiator_id"] for w in case.evidence["windows"]} == set(buyers)
         assert case.evidence["assists"] == RING * len(buyers)
+
+
+def _cli(db_url: str, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """`huzhu detect run` in its own process, as an operator runs it: nothing this test
+    process imported (the ring's confirm rule, say) is there unless the CLI loads it."""
+    return subprocess.run(
+        [sys.executable, "-m", "huzhu.cli.main", "detect", "run", *args],
+        env={**os.environ, "HUZHU_DATABASE_URL": db_url, "COLUMNS": "200", **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def _ring_state(db: Database, shop_id: int, ring: list[int], targets: list[int]) -> object:
+    with db.unit_of_work() as s:
+        case = s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).one()
+        voided = s.scalars(
+            select(Assist.id).where(
+                Assist.helper_id.in_(ring),
+                Assist.instance_id.in_(targets),
+                Assist.status == "voided",
+            )
+        ).all()
+        honest_voided = s.scalars(
+            select(Assist.id).where(Assist.helper_id.not_in(ring), Assist.status == "voided")
+        ).all()
+        return case.status, case.decided_by, len(voided), len(honest_voided)
+
+
+def test_the_cli_confirms_above_the_threshold_as_the_scheduled_scan_does(
+    database: Database, settings: Settings, db_url: str
+) -> None:
+    shop_id, ring, targets = _shop_with_a_ring(database, settings)
+    done = _cli(db_url, "--shop", str(shop_id), HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE="6")
+    assert done.returncode == 0, done.stderr
+    assert "confirmed by rule" in done.stdout
+    assert "1 confirmed by rule:detect" in done.stdout
+    assert _ring_state(database, shop_id, ring, targets) == (
+        "confirmed",
+        "rule:detect",
+        RING * TARGETS,
+        0,
+    )
+
+
+def test_no_auto_confirm_only_queues_and_auto_confirm_needs_the_threshold(
+    database: Database, settings: Settings, db_url: str
+) -> None:
+    shop_id, ring, targets = _shop_with_a_ring(database, settings)
+    unset = CliRunner().invoke(
+        app,
+        ["detect", "run", "--shop", str(shop_id), "--auto-confirm"],
+        env={"HUZHU_DATABASE_URL": db_url, "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE": None},
+    )
+    assert unset.exit_code == 2
+    assert "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE" in unset.output
+    with database.unit_of_work() as s:  # refused before anything was scanned
+        assert s.scalars(select(ReviewCase).where(ReviewCase.shop_id == shop_id)).all() == []
+    queued = CliRunner().invoke(
+        app,
+        ["detect", "run", "--shop", str(shop_id), "--no-auto-confirm"],
+        env={"HUZHU_DATABASE_URL": db_url, "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE": "6"},
+    )
+    assert queued.exit_code == 0, queued.output
+    assert "1 ring(s) in the review queue" in queued.output
+    assert _ring_state(database, shop_id, ring, targets) == ("open", None, 0, 0)

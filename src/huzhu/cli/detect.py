@@ -9,7 +9,9 @@ It touches no database.
 the same format (plus a `label` column), to try the scorer on.
 
 `huzhu detect run --shop ID` scans the shop's assists in the database (optionally one
-campaign, a time range) and puts each ring found in the review queue with its evidence.
+campaign, a time range) and puts each ring found in the review queue with its evidence;
+like the scheduled scan (the same `detect_service.scan`), it confirms by rule the rings
+above HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE unless told `--no-auto-confirm`.
 """
 
 from __future__ import annotations
@@ -140,27 +142,43 @@ def run(
     campaign: int | None = typer.Option(None, "--campaign", help="only this campaign"),
     since: str | None = typer.Option(None, help="only assists at or after (ISO date/time)"),
     until: str | None = typer.Option(None, help="only assists before (ISO date/time)"),
+    auto_confirm: bool | None = typer.Option(
+        None,
+        "--auto-confirm/--no-auto-confirm",
+        help="confirm by rule (void, recount, enforce) the rings above "
+        "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE, as the scheduled scan does [default: "
+        "when that setting is set]; --no-auto-confirm only queues them for an analyst",
+    ),
 ) -> None:
     """Find rings in the shop's assists and queue each for review (HUZHU_DETECT__*)."""
     console = Console()
     start, end = _moment(since, "--since"), _moment(until, "--until")
     settings = load_settings()
+    threshold = settings.detect.auto_confirm_significance
+    if auto_confirm and threshold is None:
+        raise typer.BadParameter(
+            "set HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE: the -log10 chance above which a "
+            "ring is confirmed",
+            param_hint="--auto-confirm",
+        )
     db = Database(settings.db)
     try:
         with _bar(console) as bar, db.unit_of_work() as session:
-            found = detect_service.run_detection(
+            done = detect_service.scan(
                 session,
-                settings.detect,
+                settings,
                 shop_id=shop,
                 campaign_id=campaign,
                 since=start,
                 until=end,
                 progress=_stages(bar),
+                confirm=auto_confirm is not False,
             )
     finally:
         db.dispose()
+    found, confirmed = done.found, set(done.confirmed)
     table = Table(title=f"{found.assists} assists, {found.accounts} accounts scanned")
-    for column in ("case", "graph", "detector", "accounts", "targets", "-log10 chance"):
+    for column in ("case", "graph", "detector", "accounts", "targets", "-log10 chance", "status"):
         table.add_column(column)
     for case in found.cases:
         table.add_row(
@@ -170,9 +188,15 @@ def run(
             str(case.accounts),
             str(case.targets),
             f"{case.significance:.1f}",
+            "confirmed by rule" if case.case_id in confirmed else "in review",
         )
     console.print(table)
     console.print(f"{len(found.cases)} ring(s) in the review queue")
+    if confirmed:
+        console.print(
+            f"{len(confirmed)} confirmed by {detect_service.AUTO_ACTOR} (above 1e-{threshold:g}):"
+            " their assists voided, the accounts enforced"
+        )
 
 
 @app.command("simulate")

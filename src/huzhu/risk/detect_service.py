@@ -11,6 +11,10 @@ opening another. Nothing is voided here: confirming the case is an analyst's dec
 except above `HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE` (unset by default), where
 `auto_confirm` confirms it by the rule actor `rule:detect`, so the ring's confirm rule
 (risk/rings.py) voids and enforces as an analyst's confirmation would.
+
+`scan` is the one entry point of both the scheduled job (risk/tasks.py) and
+`huzhu detect run`: find, queue, and confirm by rule above the threshold, so a scan from
+the command line does exactly what the scheduled one does unless told not to confirm.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from huzhu.assists import service as assists
 from huzhu.config import DetectSettings, Settings
 from huzhu.kit import clock
 from huzhu.risk import review_service as review
+from huzhu.risk import rings  # noqa: F401  (auto_confirm acts through the ring's confirm rule)
 from huzhu.risk.graph.edges import EdgeSet
 from huzhu.risk.graph.evidence import Group
 from huzhu.risk.graph.score import DetectConfig, Progress, score_accounts
@@ -62,6 +67,39 @@ class DetectionRun:
     accounts: int
     instances: int
     cases: list[RingCase]
+
+
+@dataclass(frozen=True)
+class Scan:
+    found: DetectionRun
+    confirmed: list[int]  # case ids confirmed by rule in this scan
+
+
+def scan(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    campaign_id: int | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    progress: Progress | None = None,
+    confirm: bool = True,
+) -> Scan:
+    """Find the shop's rings, queue each for review and — unless `confirm` is False, and
+    only when `HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE` is set — confirm by rule those
+    above it, in this unit of work."""
+    found = run_detection(
+        session,
+        settings.detect,
+        shop_id=shop_id,
+        campaign_id=campaign_id,
+        since=since,
+        until=until,
+        progress=progress,
+    )
+    confirmed = auto_confirm(session, settings, found, shop_id=shop_id) if confirm else []
+    return Scan(found=found, confirmed=confirmed)
 
 
 def config_from(settings: DetectSettings) -> DetectConfig:

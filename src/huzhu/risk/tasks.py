@@ -69,12 +69,10 @@ def plan(session: Session, settings: Settings, payload: dict[str, Any]) -> None:
 
 @handler("detect.run")
 def run(session: Session, settings: Settings, payload: dict[str, Any]) -> None:
-    shop_id = int(payload["shop_id"])
-    found = detect_service.run_detection(
+    detect_service.scan(
         session,
-        settings.detect,
-        shop_id=shop_id,
+        settings,
+        shop_id=int(payload["shop_id"]),
         since=datetime.fromisoformat(payload["since"]),
         until=datetime.fromisoformat(payload["until"]),
     )
-    detect_service.auto_confirm(session, settings, found, shop_id=shop_id)
