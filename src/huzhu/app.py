@@ -31,6 +31,7 @@ from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.notify.api import router as notify_router
 from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
+from huzhu.risk.live import attach as attach_scorer
 from huzhu.risk.review_api import router as review_router
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router
@@ -172,6 +173,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         # The assist hot path's own driver connection (SQLite) or asyncpg pool.
         app.state.hotpath = await open_hotpath(settings, db)
+        # A dismissed spike lifts its watch in the scorer's counters (risk/live.py).
+        attach_scorer(db, app.state.hotpath.scorer)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work
             app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
         yield

@@ -302,6 +302,12 @@ class RiskSettings(BaseModel):
     w_no_share_open: float = Field(default=0.1, ge=0, le=1)
     min_open_seconds: float = Field(default=2.0, ge=0, description="faster after the open")
     w_instant_after_open: float = Field(default=0.3, ge=0, le=1)
+    w_share_not_opened: float = Field(
+        default=0.2, ge=0, le=1, description="a share cited with no open of it recorded"
+    )
+    open_memory_seconds: int = Field(
+        default=86_400, ge=60, description="how long the scorer remembers a share open"
+    )
     w_reciprocal: float = Field(default=0.25, ge=0, le=1)
     w_automation: float = Field(default=0.65, ge=0, le=1)
     spike_window_seconds: int = Field(default=300, ge=10)

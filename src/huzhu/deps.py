@@ -104,16 +104,30 @@ def permission_of(dependency: Any) -> Permission | None:
     return getattr(dependency, "huzhu_permission", None)
 
 
-def note_share_open(request: Request, *, instance_id: int, campaign_id: int, at: datetime) -> None:
-    """Tell the inline scorer's spike detector that a share of this instance (and so of
-    its campaign) was opened: real traffic explains a burst of assists. Called from sync
-    routes, which run in a worker thread: the scorer's counters live on the event loop.
-    The caller passes the campaign, so nothing here touches the hot path's connection."""
+def note_share_open(
+    request: Request,
+    *,
+    instance_id: int,
+    campaign_id: int,
+    at: datetime,
+    link_id: int | None = None,
+    open_id: int | None = None,
+) -> None:
+    """Tell the inline scorer that a share of this instance (and so of its campaign) was
+    opened: real traffic explains a burst of assists (spikes), and an assist through this
+    open or link is timed from it. Called from sync routes, which run in a worker thread:
+    the scorer's counters live on the event loop. The caller passes the campaign, so
+    nothing here touches the hot path's connection."""
     hotpath = getattr(request.app.state, "hotpath", None)
     if hotpath is None:
         return
     anyio.from_thread.run(
         partial(
-            hotpath.scorer.share_opened, instance_id=instance_id, at=at, campaign_id=campaign_id
+            hotpath.scorer.share_opened,
+            instance_id=instance_id,
+            at=at,
+            campaign_id=campaign_id,
+            link_id=link_id,
+            open_id=open_id,
         )
     )

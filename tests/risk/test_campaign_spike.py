@@ -81,7 +81,10 @@ def _run(kind: str, *, opens: int, assists: int) -> tuple[list[str], list[SpikeA
                         headers=FRIEND,
                         client_host=f"198.51.{k}.1",
                         context=AssistContext(
-                            account_age_seconds=1e7, share_seen=True, seconds_since_open=10.0
+                            account_age_seconds=1e7,
+                            share_seen=True,
+                            share_link_id=1,
+                            share_open_id=1,
                         ),
                         on_spike=on_spike,
                     )

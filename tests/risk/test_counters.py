@@ -4,6 +4,8 @@ way, Redis counts are shared by every worker, and windows forget."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -19,7 +21,9 @@ from tests.support.services import redis_url_or_skip
 
 T = TypeVar("T")
 T0 = 1_800_000_000.0  # a bucket-aligned-enough start, far from any edge used below
-WINDOWS = Windows(device_seconds=100, net_seconds=100, helper_seconds=100, spike_seconds=100)
+WINDOWS = Windows(
+    device_seconds=100, net_seconds=100, helper_seconds=100, spike_seconds=100, open_seconds=100
+)
 
 
 def _obs(at: float, *, helper: int, initiator: int, instance: int, device: str | None = "d1",
@@ -114,6 +118,58 @@ def test_watch_starts_once(kind: str) -> None:
     assert _with_counters(kind, body) == [True, False, False]
 
 
+def test_opens_time_the_assists_that_come_through_them(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[float | None]:
+        await counters.record_open(instance_id=5, at=T0, link_id=7, open_id=70)
+        await counters.record_open(instance_id=5, at=T0 + 30, link_id=7, open_id=71)
+
+        async def through(
+            at: float, *, link: int | None = 7, opened: int | None = None
+        ) -> float | None:
+            obs = _obs(at, helper=11, initiator=1, instance=5)
+            seen = await counters.observe(
+                dataclasses.replace(obs, share_link_id=link, share_open_id=opened)
+            )
+            return seen.seconds_since_open
+
+        return [
+            await through(T0 + 40, opened=70),  # its own open
+            await through(T0 + 40),  # no open named: the link's latest
+            await through(T0 + 40, opened=99),  # an open nobody told the counters of
+            await through(T0 + 40, link=8),  # a link never opened
+            await through(T0 + 40, link=None),  # no share at all
+            await through(T0 + 131, opened=71),  # past the open memory (100 s)
+        ]
+
+    assert _with_counters(kind, body) == [40.0, 10.0, None, None, None, None]
+
+
+def test_a_cleared_watch_is_lifted_and_not_started_again(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[object]:
+        now = time.time()  # watches run on the wall clock
+        started = await counters.watch_instance(9, seconds=60)
+        watched = await counters.observe(_obs(now, helper=1, initiator=2, instance=9))
+        await counters.clear_watch(9, seconds=60)
+        cleared = await counters.observe(_obs(now + 1, helper=3, initiator=2, instance=9))
+        again = await counters.watch_instance(9, seconds=60)
+        other = await counters.observe(_obs(now + 1, helper=3, initiator=2, instance=10))
+        return [
+            started,
+            (watched.instance_watched, watched.instance_cleared),
+            (cleared.instance_watched, cleared.instance_cleared),
+            again,
+            (other.instance_watched, other.instance_cleared),
+        ]
+
+    assert _with_counters(kind, body) == [
+        True,
+        (True, False),
+        (False, True),
+        False,
+        (False, False),
+    ]
+
+
 def test_two_workers_share_redis_counts() -> None:
     url = redis_url_or_skip()
     prefix = f"huzhu:test:{uuid.uuid4().hex[:8]}:"
@@ -156,7 +212,7 @@ def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
                 headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
                 client_host=f"198.51.{helper}.1",
                 context=AssistContext(
-                    account_age_seconds=1e7, share_seen=True, seconds_since_open=10.0
+                    account_age_seconds=1e7, share_seen=True, share_link_id=1, share_open_id=1
                 ),
                 on_spike=on_spike,
             )
@@ -168,3 +224,42 @@ def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
     assert len(alerts) == 1
     assert alerts[0].seen.instance_assists == 5
     assert alerts[0].seen.instance_opens == 0
+
+
+def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:
+    settings = Settings()
+    settings.risk.inline_enabled = True
+    settings.risk.spike_min_assists = 5
+    scorer = InlineScorer(settings, MemoryCounters(Windows()))
+    alerts: list[SpikeAlert] = []
+
+    async def on_spike(alert: SpikeAlert) -> None:
+        alerts.append(alert)
+
+    async def assess(helper: int) -> str:
+        decision = await scorer.assess(
+            shop_id=1,
+            campaign_id=2,
+            instance_id=3,
+            helper_id=helper,
+            initiator_id=1,
+            at=datetime.now(UTC),
+            headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
+            client_host=f"198.51.{helper}.1",
+            context=AssistContext(
+                account_age_seconds=1e7, share_seen=True, share_link_id=1, share_open_id=1
+            ),
+            on_spike=on_spike,
+        )
+        return decision.decision
+
+    async def run() -> tuple[list[str], list[str]]:
+        before = [await assess(h) for h in range(100, 107)]
+        await scorer.lift_watch(3)
+        after = [await assess(h) for h in range(200, 210)]
+        return before, after
+
+    before, after = asyncio.run(run())
+    assert before == ["count"] * 4 + ["hold"] * 3
+    assert after == ["count"] * 10  # still a burst by the counts, but judged genuine
+    assert len(alerts) == 1

@@ -2,7 +2,8 @@
 (the analyst found the assists genuine) counts each one that can still count — lowest
 free slot, progress, success as on the hot path — and voids with an honest reason those
 that came too late; under new assists racing on the same instance, progress stays the sum
-of the claimed slots and nothing exceeds the slots."""
+of the claimed slots and nothing exceeds the slots. Dismissing a spike also lifts the
+instance's watch, so new assists count again; confirming it keeps the watch."""
 
 from __future__ import annotations
 
@@ -288,7 +289,7 @@ def test_counting_held_assists_races_new_assists_without_exceeding_the_slots(env
     assert instance.held_count == 0
 
 
-def test_dismissing_a_spike_counts_what_the_watch_held_not_what_the_score_held(
+def test_dismissing_a_spike_counts_what_the_watch_held_and_lifts_the_watch(
     spiky_env: Env,
 ) -> None:
     env = spiky_env
@@ -300,18 +301,7 @@ def test_dismissing_a_spike_counts_what_the_watch_held_not_what_the_score_held(
     # are held by the watch alone.
     assert scripts == [202, 202]
     assert friends == [201, 201, 202, 202, 202, 202]
-    case_id = None
-    for _ in range(100):  # the spike case is opened in the background after the answer
-        with env.db.unit_of_work() as s:
-            case_id = s.scalars(
-                select(ReviewCase.id).where(
-                    ReviewCase.instance_id == instance_id, ReviewCase.kind == "spike"
-                )
-            ).one_or_none()
-        if case_id is not None:
-            break
-        time.sleep(0.1)
-    assert case_id is not None
+    case_id = _spike_case(env, instance_id)
     with httpx.Client(base_url=env.server.url, timeout=30) as client:
         r = client.post(
             f"/api/v1/review/cases/{case_id}/dismiss",
@@ -324,3 +314,49 @@ def test_dismissing_a_spike_counts_what_the_watch_held_not_what_the_score_held(
     assert by_status == [("counted", False)] * 2 + [("counted", True)] * 4 + [("held", False)] * 2
     assert instance.slots_used == 6
     assert instance.held_count == 2  # the scripts still wait for their own review
+    # The dismissal lifted the watch: the class's next friends count at once, and the
+    # burst that was judged genuine does not put the instance back under watch.
+    with httpx.Client(base_url=env.server.url, timeout=30) as client:
+        assert [env.assist(client, instance_id, PHONE) for _ in range(4)] == [201] * 4
+    time.sleep(0.3)  # a wrongly reopened spike case would be written in the background
+    instance, rows = _invariants(env.db, instance_id)
+    assert instance.slots_used == 10
+    with env.db.unit_of_work() as s:
+        spikes = s.scalars(
+            select(ReviewCase.status).where(
+                ReviewCase.instance_id == instance_id, ReviewCase.kind == "spike"
+            )
+        ).all()
+    assert spikes == ["dismissed"]
+
+
+def _spike_case(env: Env, instance_id: int) -> int:
+    for _ in range(100):  # the spike case is opened in the background after the answer
+        with env.db.unit_of_work() as s:
+            case_id = s.scalars(
+                select(ReviewCase.id).where(
+                    ReviewCase.instance_id == instance_id, ReviewCase.kind == "spike"
+                )
+            ).one_or_none()
+        if case_id is not None:
+            return int(case_id)
+        time.sleep(0.1)
+    raise AssertionError("no spike case was opened")
+
+
+def test_confirming_a_spike_keeps_the_watch_holding_new_assists(spiky_env: Env) -> None:
+    env = spiky_env
+    instance_id, _ = env.instance("unlock", UNLOCK_RULES | {"helpers_needed": 20}, [1] * 20)
+    with httpx.Client(base_url=env.server.url, timeout=30) as client:
+        burst = [env.assist(client, instance_id, PHONE) for _ in range(SPIKE_MIN + 1)]
+        assert burst == [201] * (SPIKE_MIN - 1) + [202, 202]
+        r = client.post(
+            f"/api/v1/review/cases/{_spike_case(env, instance_id)}/confirm",
+            headers=auth(env.analyst),
+            json={"reason": "bought assists", "enforce": "rule"},
+        )
+        assert r.status_code == 200, r.text
+        assert [env.assist(client, instance_id, PHONE) for _ in range(2)] == [202, 202]
+    instance, rows = _invariants(env.db, instance_id)
+    assert sorted(a.status for a in rows) == ["counted"] * 4 + ["held"] * 2 + ["voided"] * 2
+    assert instance.slots_used == SPIKE_MIN - 1

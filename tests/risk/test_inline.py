@@ -22,13 +22,18 @@ from huzhu.risk.scoring import policy_from
 
 POLICY = policy_from(RiskSettings())
 KEY = b"k" * 32
-FRIEND = AssistContext(account_age_seconds=400 * 86_400, share_seen=True, seconds_since_open=9.0)
+# A friend who opened the share (open 70 of link 7) and read for 9 s before tapping.
+FRIEND = AssistContext(
+    account_age_seconds=400 * 86_400, share_seen=True, share_link_id=7, share_open_id=70
+)
 PHONE = {
     "user-agent": "Mozilla/5.0 (iPhone) MicroMessenger/8.0.50",
     "accept-language": "zh-CN",
     "x-huzhu-device": "install-1",
 }
-CALM = CounterSnapshot(device_accounts=1, net_assists=2, helper_assists=1)
+CALM = CounterSnapshot(device_accounts=1, net_assists=2, helper_assists=1, seconds_since_open=9.0)
+# What the counters say when no open of the share is remembered.
+NO_OPEN = dataclasses.replace(CALM, seconds_since_open=None)
 
 
 def test_a_genuine_friend_counts() -> None:
@@ -41,7 +46,7 @@ def test_a_genuine_friend_counts() -> None:
 def test_a_script_on_a_device_shared_by_many_accounts_is_refused_with_reasons() -> None:
     hints = client_hints({"user-agent": "python-requests/2.31"}, "203.0.113.7", KEY)
     seen = CounterSnapshot(device_accounts=9, net_assists=80, helper_assists=40)
-    context = AssistContext(account_age_seconds=60, share_seen=False, seconds_since_open=None)
+    context = AssistContext(account_age_seconds=60, share_seen=False)
     decision = score_assist(POLICY, context, hints, seen)
     assert decision.decision == "refuse"
     assert any(r.startswith("automation:") for r in decision.reasons)
@@ -54,6 +59,8 @@ def test_one_weak_signal_alone_does_not_hold() -> None:
         (dataclasses.replace(FRIEND, share_seen=False), CALM),
         (FRIEND, dataclasses.replace(CALM, reciprocal=True)),
         (dataclasses.replace(FRIEND, account_age_seconds=3600.0), CALM),
+        (FRIEND, dataclasses.replace(CALM, seconds_since_open=0.0)),
+        (dataclasses.replace(FRIEND, share_open_id=None), NO_OPEN),
     ):
         hints = client_hints(PHONE, "203.0.113.7", KEY)
         assert score_assist(POLICY, context, hints, seen).decision == "count"
@@ -110,12 +117,14 @@ snapshots = st.builds(
     instance_assists=counts,
     instance_opens=counts,
     instance_watched=st.booleans(),
+    seconds_since_open=st.none() | st.floats(min_value=-1, max_value=1e6),
 )
 contexts = st.builds(
     AssistContext,
     account_age_seconds=st.none() | st.floats(min_value=0, max_value=1e9),
     share_seen=st.booleans(),
-    seconds_since_open=st.none() | st.floats(min_value=0, max_value=1e6),
+    share_link_id=st.none() | st.just(7),
+    share_open_id=st.none() | st.just(70),
 )
 hint_sets = st.builds(
     ClientHints,
@@ -148,4 +157,46 @@ def test_more_of_a_signal_never_lowers_the_score(
     assert (
         score_assist(POLICY, context, hints, more).score
         >= score_assist(POLICY, context, hints, seen).score
+    )
+
+
+def test_time_from_open_to_assist_weighs_more_the_faster() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+
+    def score(since: float) -> tuple[float, list[str]]:
+        decision = score_assist(
+            POLICY, FRIEND, hints, dataclasses.replace(CALM, seconds_since_open=since)
+        )
+        return decision.score, decision.reasons
+
+    assert score(POLICY.min_open_seconds) == (0.0, [])
+    assert score(0.0) == (POLICY.w_instant_after_open, ["instant_after_open:0.0s"])
+    assert score(0.5)[1] == ["instant_after_open:0.5s"]
+    assert 0.0 < score(1.5)[0] < score(0.5)[0] < score(0.0)[0]
+    # Another worker's clock a little ahead: as fast as it gets, never a crash.
+    assert score(-0.2) == score(0.0)
+
+
+def test_a_share_with_no_open_remembered_is_a_hint_unless_the_assist_names_its_open() -> None:
+    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    lifted = score_assist(POLICY, dataclasses.replace(FRIEND, share_open_id=None), hints, NO_OPEN)
+    assert (lifted.score, lifted.reasons) == (POLICY.w_share_not_opened, ["share_not_opened"])
+    # It names an open the counters do not know (opened before a restart, or long ago):
+    # unknown is no signal either way.
+    assert score_assist(POLICY, FRIEND, hints, NO_OPEN).score == 0.0
+    # Without any share the old, weaker signal applies, and the open time is not read.
+    bare = dataclasses.replace(FRIEND, share_seen=False, share_link_id=None, share_open_id=None)
+    assert score_assist(POLICY, bare, hints, CALM).reasons == ["no_share_open"]
+
+
+@given(contexts, hint_sets, snapshots, st.floats(min_value=0, max_value=1e6))
+def test_a_faster_assist_after_its_open_never_lowers_the_score(
+    context: AssistContext, hints: ClientHints, seen: CounterSnapshot, later: float
+) -> None:
+    if seen.seconds_since_open is None:
+        return
+    slower = dataclasses.replace(seen, seconds_since_open=seen.seconds_since_open + later)
+    assert (
+        score_assist(POLICY, context, hints, seen).score
+        >= score_assist(POLICY, context, hints, slower).score
     )

@@ -155,7 +155,8 @@ class HotPath:
             context=AssistContext(
                 account_age_seconds=now.timestamp() - joined_epoch if joined_epoch else None,
                 share_seen=link is not None,
-                seconds_since_open=None,
+                share_link_id=link.link_id if link is not None else None,
+                share_open_id=share_open_id,
             ),
             client=client,
         )

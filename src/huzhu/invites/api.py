@@ -136,6 +136,8 @@ def open_share(
         instance_id=opened.link.instance_id,
         campaign_id=opened.instance.campaign_id,
         at=opened.open.opened_at,
+        link_id=opened.link.id,
+        open_id=opened.open.id,
     )
     return ShareOpened(
         open_id=opened.open.id,

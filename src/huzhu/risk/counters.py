@@ -6,6 +6,11 @@ needs in the same step — on Redis one pipelined round trip. Windows are fixed 
 (`at // window`): the cheapest exact count, at the price of forgetting at a bucket edge,
 which is fine for signals (they are evidence, not caps). Keys hold pseudonymous ids and
 keyed hashes only, never a raw address or device id.
+
+Share opens are recorded here too (`record_open`, from the open routes): a count per
+instance and campaign for the spike rules, and the time of each open (by open id) and of
+each link's latest open, kept `open_seconds`, so `observe` can tell the scorer how long
+after its open an assist came — in the same round trip, with no database read.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ class Windows:
     helper_seconds: int = 3_600
     pair_seconds: int = 30 * 86_400
     spike_seconds: int = 300
+    open_seconds: int = 86_400  # how long an open's time is remembered
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,17 +44,31 @@ class Observation:
     device_hash: str | None
     net_hash: str | None
     campaign_id: int = 0  # 0: not known (no campaign-level counts)
+    share_link_id: int | None = None  # the link the assist came through
+    share_open_id: int | None = None  # the open it names (else the link's latest counts)
 
 
 class RiskCounters(Protocol):
     async def observe(self, obs: Observation) -> CounterSnapshot: ...
 
     async def record_open(
-        self, *, instance_id: int, at: float, campaign_id: int | None = None
+        self,
+        *,
+        instance_id: int,
+        at: float,
+        campaign_id: int | None = None,
+        link_id: int | None = None,
+        open_id: int | None = None,
     ) -> None: ...
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
-        """Put an instance under watch; True only for the call that started it."""
+        """Put an instance under watch; True only for the call that started it (never
+        while the instance is cleared)."""
+        ...
+
+    async def clear_watch(self, instance_id: int, *, seconds: int) -> None:
+        """Lift the instance's watch and keep a new one from starting for `seconds`: an
+        analyst found its burst genuine, so the same burst must not hold it again."""
         ...
 
     async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
@@ -63,6 +83,21 @@ def _bucket(at: float, window: int) -> int:
     return int(at // window)
 
 
+def _since(now: float, opened: float | None, memory: int) -> float | None:
+    if opened is None or now - opened >= memory:
+        return None
+    return now - opened
+
+
+def _forget_before(times: dict[int, float], horizon: float) -> None:
+    """Drop the oldest entries (at the front: kept in time order) older than horizon."""
+    while times:
+        key, at = next(iter(times.items()))
+        if at >= horizon:
+            return
+        del times[key]
+
+
 class MemoryCounters:
     """Per-process counters for the embedded mode (one worker)."""
 
@@ -74,6 +109,10 @@ class MemoryCounters:
         self._devices: dict[str, dict[int, float]] = {}  # device -> helper -> last seen
         self._pairs: dict[tuple[int, int, int], float] = {}  # (shop, from, to) -> until
         self._watched: dict[int, float] = {}  # instance -> until
+        self._cleared: dict[int, float] = {}  # instance -> until
+        # Times of opens and of each link's latest open, oldest first (pruned from the front).
+        self._opens: dict[int, float] = {}  # open id -> at
+        self._link_opens: dict[int, float] = {}  # link id -> latest at
         self._alerted: dict[int, float] = {}  # campaign -> until
         self._seen = 0
 
@@ -96,6 +135,9 @@ class MemoryCounters:
                 del self._devices[device]
         self._pairs = {k: t for k, t in self._pairs.items() if t > now}
         self._watched = {k: t for k, t in self._watched.items() if t > now}
+        self._cleared = {k: t for k, t in self._cleared.items() if t > now}
+        for opens in (self._opens, self._link_opens):
+            _forget_before(opens, now - self.w.open_seconds)
         self._alerted = {k: t for k, t in self._alerted.items() if t > now}
 
     async def observe(self, obs: Observation) -> CounterSnapshot:
@@ -120,6 +162,12 @@ class MemoryCounters:
         self._pairs[(obs.shop_id, obs.helper_id, obs.initiator_id)] = now + w.pair_seconds
         bucket = _bucket(now, w.spike_seconds)
         campaign = obs.campaign_id
+        if obs.share_open_id is not None:
+            opened = self._opens.get(obs.share_open_id)
+        elif obs.share_link_id is not None:
+            opened = self._link_opens.get(obs.share_link_id)
+        else:
+            opened = None
         return CounterSnapshot(
             device_accounts=device_accounts,
             net_assists=net,
@@ -130,26 +178,46 @@ class MemoryCounters:
                 (f"open:{obs.instance_id}", w.spike_seconds, bucket), 0
             ),
             instance_watched=self._watched.get(obs.instance_id, 0.0) > now,
+            instance_cleared=self._cleared.get(obs.instance_id, 0.0) > now,
             campaign_assists=self._incr(f"camp:{campaign}", w.spike_seconds, now)
             if campaign
             else 0,
             campaign_opens=self._counts.get((f"copen:{campaign}", w.spike_seconds, bucket), 0),
             campaign_alerted=self._alerted.get(campaign, 0.0) > now,
+            seconds_since_open=_since(now, opened, w.open_seconds),
         )
 
     async def record_open(
-        self, *, instance_id: int, at: float, campaign_id: int | None = None
+        self,
+        *,
+        instance_id: int,
+        at: float,
+        campaign_id: int | None = None,
+        link_id: int | None = None,
+        open_id: int | None = None,
     ) -> None:
         self._incr(f"open:{instance_id}", self.w.spike_seconds, at)
         if campaign_id:
             self._incr(f"copen:{campaign_id}", self.w.spike_seconds, at)
+        horizon = at - self.w.open_seconds
+        if open_id is not None:
+            self._opens[open_id] = at
+            _forget_before(self._opens, horizon)
+        if link_id is not None:
+            self._link_opens.pop(link_id, None)  # re-inserted last: the order stays by time
+            self._link_opens[link_id] = at
+            _forget_before(self._link_opens, horizon)
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
         now = time.time()
-        if self._watched.get(instance_id, 0.0) > now:
+        if self._watched.get(instance_id, 0.0) > now or self._cleared.get(instance_id, 0.0) > now:
             return False
         self._watched[instance_id] = now + seconds
         return True
+
+    async def clear_watch(self, instance_id: int, *, seconds: int) -> None:
+        self._watched.pop(instance_id, None)
+        self._cleared[instance_id] = time.time() + seconds
 
     async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
         now = time.time()
@@ -211,7 +279,12 @@ class RedisCounters:
             meaning="reciprocal")  # fmt: skip
         bucket = _bucket(now, w.spike_seconds)
         ask("get", f"{self.prefix}open:{obs.instance_id}:{bucket}", meaning="instance_opens")
-        ask("exists", f"{self.prefix}watch:{obs.instance_id}", meaning="instance_watched")
+        # "1" under watch, "0" cleared by an analyst (see clear_watch).
+        ask("get", f"{self.prefix}watch:{obs.instance_id}", meaning="watch")
+        if obs.share_open_id is not None:
+            ask("get", f"{self.prefix}opened:{obs.share_open_id}", meaning="opened_at")
+        elif obs.share_link_id is not None:
+            ask("get", f"{self.prefix}linkopen:{obs.share_link_id}", meaning="opened_at")
         if obs.campaign_id:
             ask("get", f"{self.prefix}copen:{obs.campaign_id}:{bucket}", meaning="campaign_opens")
             ask("exists", f"{self.prefix}calert:{obs.campaign_id}", meaning="campaign_alerted")
@@ -220,6 +293,10 @@ class RedisCounters:
         def value(meaning: str) -> int:
             return int(out[read[meaning]] or 0) if meaning in read else 0
 
+        watch = out[read["watch"]]
+        watch = None if watch is None else int(watch)
+        opened = out[read["opened_at"]] if "opened_at" in read else None
+
         return CounterSnapshot(
             device_accounts=value("device_accounts"),
             net_assists=value("net_assists"),
@@ -227,14 +304,24 @@ class RedisCounters:
             reciprocal=bool(value("reciprocal")),
             instance_assists=value("instance_assists"),
             instance_opens=value("instance_opens"),
-            instance_watched=bool(value("instance_watched")),
+            instance_watched=watch == 1,
+            instance_cleared=watch == 0,
             campaign_assists=value("campaign_assists"),
             campaign_opens=value("campaign_opens"),
             campaign_alerted=bool(value("campaign_alerted")),
+            seconds_since_open=_since(
+                now, float(opened) if opened is not None else None, w.open_seconds
+            ),
         )
 
     async def record_open(
-        self, *, instance_id: int, at: float, campaign_id: int | None = None
+        self,
+        *,
+        instance_id: int,
+        at: float,
+        campaign_id: int | None = None,
+        link_id: int | None = None,
+        open_id: int | None = None,
     ) -> None:
         bucket = _bucket(at, self.w.spike_seconds)
         pipe = self.r.pipeline(transaction=False)
@@ -243,10 +330,19 @@ class RedisCounters:
             key = f"{self.prefix}{name}:{bucket}"
             pipe.incr(key)
             pipe.expire(key, self.w.spike_seconds * 2)
+        stamp = repr(at)
+        if open_id is not None:
+            pipe.set(f"{self.prefix}opened:{open_id}", stamp, ex=self.w.open_seconds)
+        if link_id is not None:
+            pipe.set(f"{self.prefix}linkopen:{link_id}", stamp, ex=self.w.open_seconds)
         await pipe.execute()
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
+        # NX: one worker starts it, and a cleared instance ("0" in the key) starts none.
         return bool(await self.r.set(f"{self.prefix}watch:{instance_id}", 1, ex=seconds, nx=True))
+
+    async def clear_watch(self, instance_id: int, *, seconds: int) -> None:
+        await self.r.set(f"{self.prefix}watch:{instance_id}", 0, ex=seconds)
 
     async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
         key = f"{self.prefix}calert:{campaign_id}"

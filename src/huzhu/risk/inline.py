@@ -3,7 +3,9 @@
 The hot path gathers two things before it writes anything: what the request says about
 the client (`client_hints`: keyed hashes of the device id and the network prefix, and
 automation hints) and what the shared counters say about recent behaviour (a
-`CounterSnapshot` from risk/counters.py, one round trip on Redis). `score_assist` turns
+`CounterSnapshot` from risk/counters.py, one round trip on Redis) — including how long ago
+the share it came through was opened: the open routes record each open's time in the same
+counters, so the hot path learns it without a query. `score_assist` turns
 them into a decision with its reasons.
 
 Each signal is a strength in [0, 1] times a weight from settings; the signals combine as
@@ -11,7 +13,9 @@ a noisy-OR, 1 − Π(1 − wᵢ·sᵢ), so the score stays in [0, 1], one strong
 to hold, and several weak ones add up without any single weak one deciding. A score at
 or above `hold_score` holds the assist for review (stored, not counted); at or above
 `refuse_score` refuses it. A spike on the instance (assists that share opens do not
-explain) holds every assist while the instance is under watch, whatever the score. A
+explain) holds every assist while the instance is under watch, whatever the score —
+until the watch runs out, or an analyst dismisses the spike (the burst was genuine), which
+lifts the watch and keeps the instance clear of a new one for a watch period. A
 spike on a whole campaign only raises an alert: holding every instance of a campaign
 would make every honest participant in it wait for the few a ring worked.
 
@@ -82,9 +86,13 @@ class CounterSnapshot:
     instance_assists: int = 0  # assists on this instance in the spike window
     instance_opens: int = 0  # share opens of this instance in the spike window
     instance_watched: bool = False  # a spike put this instance under watch
+    instance_cleared: bool = False  # an analyst found its spike genuine: no watch for now
     campaign_assists: int = 0  # assists on the instance's campaign in the spike window
     campaign_opens: int = 0  # share opens of the campaign's instances in the window
     campaign_alerted: bool = False  # a campaign spike was reported in this watch period
+    # Since the open this assist came through (its own open, else its link's latest),
+    # None when no such open is remembered.
+    seconds_since_open: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,6 +112,7 @@ class ScoringPolicy:
     w_no_share_open: float
     min_open_seconds: float
     w_instant_after_open: float
+    w_share_not_opened: float
     w_reciprocal: float
     w_automation: float
     spike_min_assists: int
@@ -114,11 +123,12 @@ class ScoringPolicy:
 
 @dataclass(frozen=True, slots=True)
 class AssistContext:
-    """Facts about this assist the counters do not hold."""
+    """Facts about this assist the request carries (the counters add the rest)."""
 
     account_age_seconds: float | None  # None when unknown (not a signal either way)
     share_seen: bool  # the assist names a share link it came from
-    seconds_since_open: float | None  # from its share open, when known
+    share_link_id: int | None = None  # that link (from its verified token)
+    share_open_id: int | None = None  # the open the helper says they came through
 
 
 def network_prefix(host: str | None) -> str | None:
@@ -212,11 +222,23 @@ def score_assist(
         )
     if not context.share_seen:
         signals.append(("no_share_open", policy.w_no_share_open, 1.0))
-    elif (
-        context.seconds_since_open is not None
-        and context.seconds_since_open < policy.min_open_seconds
-    ):
-        signals.append(("instant_after_open", policy.w_instant_after_open, 1.0))
+    elif seen.seconds_since_open is not None:
+        # A person loads the page, reads and taps; a script taps as the page answers.
+        # Stronger the faster (clocks of two workers may disagree slightly: below 0 is 0).
+        since = max(0.0, seen.seconds_since_open)
+        if since < policy.min_open_seconds:
+            signals.append(
+                (
+                    f"instant_after_open:{since:.1f}s",
+                    policy.w_instant_after_open,
+                    1.0 - since / policy.min_open_seconds,
+                )
+            )
+    elif context.share_open_id is None:
+        # A share token used with no open of its link remembered: lifted from a chat by
+        # a tool that never loads the page. (An assist naming its own open that the
+        # counters do not know — opened long ago, or before a restart — is no signal.)
+        signals.append(("share_not_opened", policy.w_share_not_opened, 1.0))
     if seen.reciprocal:
         signals.append(("reciprocal_pair", policy.w_reciprocal, 1.0))
     if hints.automation:

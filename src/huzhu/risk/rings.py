@@ -10,6 +10,9 @@ A confirmed spike or inline hold: the held assists on that instance were fake; t
 voided (they never counted, so nothing is recounted away from anyone). A dismissed one
 (registered as a dismiss rule): they were genuine, so each now counts if the instance
 still has room and is still running, and is otherwise voided with that honest reason.
+A dismissed instance spike also lifts the instance's watch once the dismissal commits
+(risk/live.py), so its new assists count again; a confirmed one keeps the watch until it
+runs out.
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
+from huzhu.risk import live
 from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review_models import ReviewCase
 from huzhu.risk.review_service import confirm_rule, dismiss_rule
@@ -110,10 +114,13 @@ def _void_held(session: Session, case: ReviewCase) -> list[EnforcementAction]:
 
 @dismiss_rule("spike")
 def count_after_spike(session: Session, case: ReviewCase) -> None:
-    """The burst was genuine: count what the watch held. An assist the score held on its
-    own (a script, a device farm) was not cleared by this decision and stays held."""
+    """The burst was genuine: count what the watch held, and lift the watch so new
+    assists count too. An assist the score held on its own (a script, a device farm) was
+    not cleared by this decision and stays held."""
     if case.instance_id is None:  # a campaign spike held nothing
         return
+    instance_id = case.instance_id
+    live.after_commit(session, lambda scorer: scorer.lift_watch(instance_id))
     held = assists.held_assist_ids_for(
         session, shop_id=case.shop_id, instance_id=case.instance_id, reason=WATCH_REASON
     )

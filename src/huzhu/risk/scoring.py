@@ -62,7 +62,10 @@ class InlineScorer:
 
     @classmethod
     def open(cls, settings: Settings) -> InlineScorer:
-        windows = Windows(spike_seconds=settings.risk.spike_window_seconds)
+        windows = Windows(
+            spike_seconds=settings.risk.spike_window_seconds,
+            open_seconds=settings.risk.open_memory_seconds,
+        )
         return cls(settings, open_counters(settings.redis.url, windows))
 
     async def close(self) -> None:
@@ -95,9 +98,11 @@ class InlineScorer:
                 device_hash=hints.device_hash,
                 net_hash=hints.net_hash,
                 campaign_id=campaign_id,
+                share_link_id=context.share_link_id,
+                share_open_id=context.share_open_id,
             )
         )
-        if not seen.instance_watched and is_spike(self.policy, seen):
+        if not (seen.instance_watched or seen.instance_cleared) and is_spike(self.policy, seen):
             started = await self.counters.watch_instance(instance_id, seconds=self.watch_seconds)
             seen = dataclasses.replace(seen, instance_watched=True)
             if started and on_spike is not None:
@@ -132,11 +137,27 @@ class InlineScorer:
         return score_assist(self.policy, context, hints, seen)
 
     async def share_opened(
-        self, *, instance_id: int, at: datetime, campaign_id: int | None = None
+        self,
+        *,
+        instance_id: int,
+        at: datetime,
+        campaign_id: int | None = None,
+        link_id: int | None = None,
+        open_id: int | None = None,
     ) -> None:
         """The share-open path tells the spike detector that real traffic arrived (on
-        the instance and, when known, on its campaign)."""
+        the instance and, when known, on its campaign), and the scorer when this open
+        (and its link's latest) happened, for the time from open to assist."""
         if self.enabled:
             await self.counters.record_open(
-                instance_id=instance_id, at=at.timestamp(), campaign_id=campaign_id
+                instance_id=instance_id,
+                at=at.timestamp(),
+                campaign_id=campaign_id,
+                link_id=link_id,
+                open_id=open_id,
             )
+
+    async def lift_watch(self, instance_id: int) -> None:
+        """An analyst dismissed the instance's spike: its new assists count again, and
+        the same burst does not put it back under watch for a watch period."""
+        await self.counters.clear_watch(instance_id, seconds=self.watch_seconds)

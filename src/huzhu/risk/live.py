@@ -1,0 +1,96 @@
+"""Reaching the serving process's inline scorer from a unit of work.
+
+The scorer's counters live on the event loop of the process that serves assists (in
+memory, or behind a Redis client bound to that loop); review decisions are made by sync
+services in worker threads. A service asks for a change with `after_commit`, and the
+change is made once its unit of work commits — a decision rolled back changes nothing
+there. The app attaches its scorer to its Database (`attach`, in the lifespan), so every
+session that Database hands out can reach it. A process with no scorer (the CLI) reaches
+none: what it would have lifted runs out by itself (a watch lasts
+`HUZHU_RISK__SPIKE_WATCH_SECONDS`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session, SessionTransaction
+
+from huzhu.db import Database
+from huzhu.risk.scoring import InlineScorer
+
+SCORER_KEY = "huzhu.risk.scorer"
+PENDING_KEY = "huzhu.risk.after_commit"
+WAIT_SECONDS = 10.0
+logger = logging.getLogger(__name__)
+
+ScorerChange = Callable[[InlineScorer], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class ScorerHandle:
+    scorer: InlineScorer
+    loop: asyncio.AbstractEventLoop
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def run(self, change: ScorerChange) -> None:
+        """Make the change on the scorer's loop; from a worker thread, wait for it, so
+        the decision's answer goes out after the counters changed."""
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:
+            running = None
+        if running is self.loop:
+            task = self.loop.create_task(_awaited(change(self.scorer)))
+            self._tasks.add(task)
+            task.add_done_callback(self._tasks.discard)
+            return
+        asyncio.run_coroutine_threadsafe(_awaited(change(self.scorer)), self.loop).result(
+            timeout=WAIT_SECONDS
+        )
+
+
+async def _awaited(step: Awaitable[None]) -> None:
+    await step
+
+
+def attach(db: Database, scorer: InlineScorer) -> None:
+    """Let sessions of `db` reach `scorer`; called on the scorer's event loop."""
+    handle = ScorerHandle(scorer=scorer, loop=asyncio.get_running_loop())
+    db.sessionmaker.configure(info={SCORER_KEY: handle})
+
+
+def after_commit(session: Session, change: ScorerChange) -> None:
+    """Make `change` on the attached scorer once this session's transaction commits;
+    nothing when no scorer is attached or the transaction rolls back."""
+    if session.info.get(SCORER_KEY) is None:
+        return
+    pending: list[ScorerChange] | None = session.info.get(PENDING_KEY)
+    if pending is None:
+        pending = session.info[PENDING_KEY] = []
+        event.listen(session, "after_commit", _apply)
+        event.listen(session, "after_soft_rollback", _forget)
+    pending.append(change)
+
+
+def _apply(session: Session) -> None:
+    handle: ScorerHandle = session.info[SCORER_KEY]
+    pending: list[ScorerChange] = session.info.get(PENDING_KEY, [])
+    changes, pending[:] = list(pending), []
+    for change in changes:
+        try:
+            handle.run(change)
+        except Exception:  # the decision is committed; a failed counter change only
+            # leaves the watch to run out by itself, so it is logged, not raised
+            logger.exception("changing the inline scorer's counters after commit failed")
+
+
+def _forget(session: Session, previous_transaction: SessionTransaction) -> None:
+    if not previous_transaction.nested:
+        pending: list[Any] = session.info.get(PENDING_KEY, [])
+        pending.clear()

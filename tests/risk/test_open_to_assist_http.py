@@ -1,0 +1,127 @@
+"""Time from share open to assist, over HTTP against a running server: the open route
+tells the scorer when each open (and each link's latest open) happened, and the assist
+that comes through it is scored on the time since — with no query on the hot path. An
+assist straight after its open, or through a share nobody opened, carries the hint in
+its stored reasons; one a person makes after reading does not."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from huzhu.accounts.service import issue_participant_token
+from huzhu.assists.models import Assist
+from huzhu.db import Database
+from tests.assists.conftest import UNLOCK_RULES, write_instance
+from tests.conftest import make_settings
+from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.support.servers import LiveServer, start_server
+
+PHONE = {
+    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.50",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+}
+MIN_OPEN_SECONDS = 1.0
+
+
+class World:
+    def __init__(self, server: LiveServer, db: Database, db_url: str) -> None:
+        self.server, self.db = server, db
+        self.settings = make_settings(db_url)
+        with db.unit_of_work() as s:
+            self.shop_id = make_shop(s)
+            campaign = make_campaign(s, shop_id=self.shop_id, kind="unlock", rules=UNLOCK_RULES)
+            self.starter, _ = make_participant(s, self.settings, shop_id=self.shop_id, name="st")
+            self.instance_id = write_instance(
+                s,
+                shop_id=self.shop_id,
+                campaign=campaign,
+                kind="unlock",
+                initiator_id=self.starter,
+                slots=[1] * 8,
+            )
+        self._n = 0
+
+    def helper(self) -> str:
+        self._n += 1
+        with self.db.unit_of_work() as s:
+            return make_participant(s, self.settings, shop_id=self.shop_id, name=f"h{self._n}")[1]
+
+    def share(self, client: httpx.Client, channel: str) -> str:
+        token = issue_participant_token(
+            self.settings, shop_id=self.shop_id, account_id=self.starter
+        )[0]
+        r = client.post(
+            f"/api/v1/instances/{self.instance_id}/share-links",
+            headers=auth(token),
+            json={"channel": channel},
+        )
+        assert r.status_code == 201, r.text
+        return str(r.json()["token"])
+
+    def open(self, client: httpx.Client, share: str) -> int:
+        r = client.post(f"/api/v1/shares/{share}/open", headers=PHONE)
+        assert r.status_code == 201, r.text
+        return int(r.json()["open_id"])
+
+    def assist(self, client: httpx.Client, **params: object) -> list[str]:
+        """Assist with the given share params; the reasons stored with the decision."""
+        r = client.post(
+            f"/api/v1/instances/{self.instance_id}/assists",
+            params=params,
+            headers={**auth(self.helper()), **PHONE},
+        )
+        assert r.status_code == 201, r.text  # hints, not proof: nobody here is held
+        with self.db.unit_of_work() as s:
+            row = s.get(Assist, int(r.json()["assist_id"]))
+            assert row is not None
+            return [reason for reason in row.risk_reasons or [] if reason != "new_account"]
+
+
+@pytest.fixture
+def world(db_url: str, tmp_path: Path) -> Iterator[World]:
+    settings = make_settings(db_url)
+    db = Database(settings.db)
+    server = start_server(
+        db_url=db_url,
+        log_dir=tmp_path,
+        extra_env={
+            "HUZHU_RISK__INLINE_ENABLED": "true",
+            "HUZHU_RISK__MIN_OPEN_SECONDS": str(MIN_OPEN_SECONDS),
+            # Every request comes from loopback: not a busy network here.
+            "HUZHU_RISK__NET_ASSISTS_LIMIT": "10000",
+        },
+    )
+    try:
+        yield World(server, db, db_url)
+    finally:
+        server.stop()
+        db.dispose()
+
+
+def test_assists_are_scored_on_the_time_since_their_share_was_opened(world: World) -> None:
+    with world.server.client() as client:
+        share = world.share(client, "friend")
+        # Straight after its own open: the tap came as the page answered.
+        instant = world.assist(client, share=share, share_open=world.open(client, share))
+        # A person who read first, then tapped.
+        read_open = world.open(client, share)
+        time.sleep(MIN_OPEN_SECONDS + 0.2)
+        read = world.assist(client, share=share, share_open=read_open)
+        # The same link without naming an open: timed from the link's latest open.
+        latest = world.assist(client, share=share)
+        # A second link of the instance that nobody ever opened, used as it is.
+        unopened = world.assist(client, share=world.share(client, "timeline"))
+        # No share at all: the older, weaker signal.
+        bare = world.assist(client)
+    [hint] = instant
+    assert hint.startswith("instant_after_open:")
+    assert float(hint.split(":")[1].rstrip("s")) < MIN_OPEN_SECONDS
+    assert read == []
+    assert latest == []
+    assert unopened == ["share_not_opened"]
+    assert bare == ["no_share_open"]
