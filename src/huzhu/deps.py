@@ -7,8 +7,6 @@ dependency carries the permission so tests can read the whole route → permissi
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from datetime import datetime
-from functools import partial
 from typing import Annotated, Any
 
 import anyio
@@ -102,32 +100,3 @@ def require(permission: Permission) -> Callable[..., Principal]:
 
 def permission_of(dependency: Any) -> Permission | None:
     return getattr(dependency, "huzhu_permission", None)
-
-
-def note_share_open(
-    request: Request,
-    *,
-    instance_id: int,
-    campaign_id: int,
-    at: datetime,
-    link_id: int | None = None,
-    open_id: int | None = None,
-) -> None:
-    """Tell the inline scorer that a share of this instance (and so of its campaign) was
-    opened: real traffic explains a burst of assists (spikes), and an assist through this
-    open or link is timed from it. Called from sync routes, which run in a worker thread:
-    the scorer's counters live on the event loop. The caller passes the campaign, so
-    nothing here touches the hot path's connection."""
-    hotpath = getattr(request.app.state, "hotpath", None)
-    if hotpath is None:
-        return
-    anyio.from_thread.run(
-        partial(
-            hotpath.scorer.share_opened,
-            instance_id=instance_id,
-            at=at,
-            campaign_id=campaign_id,
-            link_id=link_id,
-            open_id=open_id,
-        )
-    )

@@ -188,78 +188,64 @@ def test_two_workers_share_redis_counts() -> None:
     assert asyncio.run(run()) == 2
 
 
-def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
-    settings = Settings()
-    settings.risk.inline_enabled = True  # the suite turns it off (tests/conftest.py)
-    settings.risk.spike_min_assists = 5
-    counters = MemoryCounters(Windows(spike_seconds=settings.risk.spike_window_seconds))
-    scorer = InlineScorer(settings, counters)
-    alerts: list[SpikeAlert] = []
+class SpikyScorer:
+    """A scorer whose spike rule fires at the 5th assist on an instance, with the alerts
+    it raised; every assist comes from a genuine-looking friend."""
 
-    async def on_spike(alert: SpikeAlert) -> None:
-        alerts.append(alert)
+    def __init__(self, counters: MemoryCounters) -> None:
+        settings = Settings()
+        settings.risk.inline_enabled = True  # the suite turns it off (tests/conftest.py)
+        settings.risk.spike_min_assists = 5
+        self.scorer = InlineScorer(settings, counters)
+        self.alerts: list[SpikeAlert] = []
 
-    async def run() -> list[str]:
-        decisions = []
-        for helper in range(100, 110):
-            decision = await scorer.assess(
-                shop_id=1,
-                campaign_id=2,
-                instance_id=3,
-                helper_id=helper,
-                initiator_id=1,
-                at=datetime.fromtimestamp(T0 + helper / 1000, UTC),
-                headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
-                client_host=f"198.51.{helper}.1",
-                context=AssistContext(
-                    account_age_seconds=1e7, share_seen=True, share_link_id=1, share_open_id=1
-                ),
-                on_spike=on_spike,
-            )
-            decisions.append(decision.decision)
-        return decisions
+    async def _on_spike(self, alert: SpikeAlert) -> None:
+        self.alerts.append(alert)
 
-    decisions = asyncio.run(run())
-    assert decisions == ["count"] * 4 + ["hold"] * 6
-    assert len(alerts) == 1
-    assert alerts[0].seen.instance_assists == 5
-    assert alerts[0].seen.instance_opens == 0
-
-
-def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:
-    settings = Settings()
-    settings.risk.inline_enabled = True
-    settings.risk.spike_min_assists = 5
-    scorer = InlineScorer(settings, MemoryCounters(Windows()))
-    alerts: list[SpikeAlert] = []
-
-    async def on_spike(alert: SpikeAlert) -> None:
-        alerts.append(alert)
-
-    async def assess(helper: int) -> str:
-        decision = await scorer.assess(
+    async def assess(self, helper: int, at: datetime) -> str:
+        decision = await self.scorer.assess(
             shop_id=1,
             campaign_id=2,
             instance_id=3,
             helper_id=helper,
             initiator_id=1,
-            at=datetime.now(UTC),
+            at=at,
             headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
             client_host=f"198.51.{helper}.1",
             context=AssistContext(
                 account_age_seconds=1e7, share_seen=True, share_link_id=1, share_open_id=1
             ),
-            on_spike=on_spike,
+            on_spike=self._on_spike,
         )
         return decision.decision
 
+
+def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
+    spiky = SpikyScorer(MemoryCounters(Windows(spike_seconds=300)))
+
+    async def run() -> list[str]:
+        return [
+            await spiky.assess(helper, datetime.fromtimestamp(T0 + helper / 1000, UTC))
+            for helper in range(100, 110)
+        ]
+
+    assert asyncio.run(run()) == ["count"] * 4 + ["hold"] * 6
+    assert len(spiky.alerts) == 1
+    assert spiky.alerts[0].seen.instance_assists == 5
+    assert spiky.alerts[0].seen.instance_opens == 0
+
+
+def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:
+    spiky = SpikyScorer(MemoryCounters(Windows()))
+
     async def run() -> tuple[list[str], list[str]]:
-        before = [await assess(h) for h in range(100, 107)]
-        await scorer.lift_watch(3)
-        after = [await assess(h) for h in range(200, 210)]
+        # The watch runs on the wall clock: so do these assists.
+        before = [await spiky.assess(h, datetime.now(UTC)) for h in range(100, 107)]
+        await spiky.scorer.lift_watch(3)
+        after = [await spiky.assess(h, datetime.now(UTC)) for h in range(200, 210)]
         return before, after
 
     before, after = asyncio.run(run())
     assert before == ["count"] * 4 + ["hold"] * 3
     assert after == ["count"] * 10  # still a burst by the counts, but judged genuine
-    assert len(alerts) == 1
+    assert len(spiky.alerts) == 1

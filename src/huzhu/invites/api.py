@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
-from huzhu.deps import SessionDep, SettingsDep, note_share_open, require
+from huzhu.deps import SessionDep, SettingsDep, require
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
@@ -129,15 +129,6 @@ def open_share(
         token=token,
         user_agent=request.headers.get("user-agent"),
         client_ip=request.client.host if request.client else None,
-    )
-    # Real share traffic is what explains a burst of assists (risk/inline.py spikes).
-    note_share_open(
-        request,
-        instance_id=opened.link.instance_id,
-        campaign_id=opened.instance.campaign_id,
-        at=opened.open.opened_at,
-        link_id=opened.link.id,
-        open_id=opened.open.id,
     )
     return ShareOpened(
         open_id=opened.open.id,

@@ -56,6 +56,7 @@ from huzhu.invites.models import (
 from huzhu.kit import clock, signing
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
+from huzhu.risk import live
 
 # -- keys ---------------------------------------------------------------------------------
 
@@ -367,6 +368,16 @@ def open_share(
     )
     session.add(opened)
     session.flush()
+    # Real share traffic explains a burst of assists, and times the assists through it
+    # (risk/inline.py): told to the scorer once this open commits.
+    live.note_share_open(
+        session,
+        instance_id=link.instance_id,
+        campaign_id=view.campaign_id,
+        at=opened.opened_at,
+        link_id=link.id,
+        open_id=opened.id,
+    )
     notify.record_event(
         session,
         shop_id=link.shop_id,

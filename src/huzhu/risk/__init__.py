@@ -1,14 +1,18 @@
 """Risk: deciding whether an assist is a friend's genuine act.
 
-Today this holds the inline hook only: `rules.decide_inline(features)` is called by the
-assist hot path on every assist, before anything is written, and answers count, hold
-(store it, claim nothing, let an analyst look) or refuse (write nothing) with a score
-and the reasons. It must stay pure and well under a millisecond: it runs inside the
-request that is measured against a trivial endpoint.
+Inline (`inline`, `counters`, `scoring`): `InlineScorer.assess` runs on every assist
+before anything is written — client hints, one counter round trip (memory, or Redis
+across workers), the pure `inline.score_assist` — and answers count, hold (store it,
+claim nothing, let an analyst look) or refuse (write nothing) with a score and the
+reasons, stored on the assist (risk_decision, risk_score, risk_reasons). The same step
+watches for spikes per instance and per campaign (`alerts` opens their review cases off
+the hot path). `live` lets a unit of work reach the running scorer after it commits
+(share opens, a dismissed spike lifting its watch).
 
-Streaming spike detection, the batch graph search (FRAUDAR / CopyCatch class) and the
-review queue come with the fraud issue; they fill in `decide_inline` and read the
-decisions the hot path stores on each assist (risk_decision, risk_score, risk_reasons).
+Batch (`graph/`, `detect_service`, `tasks`): FRAUDAR- and CopyCatch-class searches over
+the helper x instance and helper x initiator graphs, run by `huzhu detect run` and on a
+schedule; each ring found becomes a `fraud_ring` case; `rings` says what confirming (and
+dismissing) each kind of case does.
 
 The review queue (`review_models`, `review_service`, `review_api`): one queue of cases —
 participants' spam and fraud reports, rings from the detectors, inline holds, spikes —

@@ -1,13 +1,13 @@
 """Reaching the serving process's inline scorer from a unit of work.
 
 The scorer's counters live on the event loop of the process that serves assists (in
-memory, or behind a Redis client bound to that loop); review decisions are made by sync
-services in worker threads. A service asks for a change with `after_commit`, and the
-change is made once its unit of work commits — a decision rolled back changes nothing
-there. The app attaches its scorer to its Database (`attach`, in the lifespan), so every
-session that Database hands out can reach it. A process with no scorer (the CLI) reaches
-none: what it would have lifted runs out by itself (a watch lasts
-`HUZHU_RISK__SPIKE_WATCH_SECONDS`).
+memory, or behind a Redis client bound to that loop); share opens and review decisions
+are made by sync services in worker threads. A service asks for a change with
+`after_commit`, and the change is made once its unit of work commits — an open or a
+decision rolled back changes nothing there. The app attaches its scorer to its Database
+(`attach`, in the lifespan), so every session that Database hands out can reach it. A
+process with no scorer (the CLI) reaches none: what it would have lifted runs out by
+itself (a watch lasts `HUZHU_RISK__SPIKE_WATCH_SECONDS`).
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import event
@@ -76,6 +77,31 @@ def after_commit(session: Session, change: ScorerChange) -> None:
         event.listen(session, "after_commit", _apply)
         event.listen(session, "after_soft_rollback", _forget)
     pending.append(change)
+
+
+def note_share_open(
+    session: Session,
+    *,
+    instance_id: int,
+    campaign_id: int,
+    at: datetime,
+    link_id: int,
+    open_id: int,
+) -> None:
+    """An open of a share link committed: real traffic that explains a burst of assists
+    (spikes), and the moment an assist through this open or link is timed from. Called
+    by the invites service, so every way of opening a link (the API, the share page)
+    reaches the scorer."""
+    after_commit(
+        session,
+        lambda scorer: scorer.share_opened(
+            instance_id=instance_id,
+            at=at,
+            campaign_id=campaign_id,
+            link_id=link_id,
+            open_id=open_id,
+        ),
+    )
 
 
 def _apply(session: Session) -> None:

@@ -1,8 +1,9 @@
-"""The inline risk decision: pure, no I/O, called once per assist.
+"""The shape of an inline risk decision, and of a decision forced in its place.
 
-The assist hot path builds `AssistFeatures` from what it already holds (the verified
-token, the instance's frozen facts, the request) and stores the decision, score and
-reasons on the assist row, so every later judgement can be audited against them.
+The hot path stores each decision's verdict, score and reasons on the assist row, so
+every later judgement can be audited against them. The scorer that makes them is
+`risk.scoring.InlineScorer` (its pure part `risk.inline.score_assist`); `DecideInline`
+is what a test sets on the hot path to force a decision without shaping traffic.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ class AssistFeatures:
     helper_id: int
     initiator_id: int
     at: datetime
-    # Filled in by the fraud issue (share-open age, IP-prefix velocity, device fan-out…).
     signals: dict[str, float] = field(default_factory=dict)
 
 
@@ -41,9 +41,3 @@ class RiskDecision:
 DecideInline = Callable[[AssistFeatures], RiskDecision]
 
 COUNT = RiskDecision(decision="count", score=0.0, reasons=[])
-
-
-def decide_inline(features: AssistFeatures) -> RiskDecision:
-    """Count everything until the fraud issue brings the detectors: an engine that
-    guessed here would refuse real friends without evidence."""
-    return COUNT
