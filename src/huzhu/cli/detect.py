@@ -146,11 +146,12 @@ def run(
         None,
         "--auto-confirm/--no-auto-confirm",
         help="confirm by rule (void, recount, enforce) the rings above "
-        "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE, as the scheduled scan does [default: "
-        "when that setting is set]; --no-auto-confirm only queues them for an analyst",
+        "HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE, as the scheduled scan does (the default "
+        "whenever that setting is set); --no-auto-confirm only queues them for an analyst",
     ),
 ) -> None:
-    """Find rings in the shop's assists and queue each for review (HUZHU_DETECT__*)."""
+    """Find rings in the shop's assists and queue each for review (HUZHU_DETECT__*);
+    confirm those above the auto-confirm threshold, as the scheduled scan does."""
     console = Console()
     start, end = _moment(since, "--since"), _moment(until, "--until")
     settings = load_settings()
