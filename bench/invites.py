@@ -9,7 +9,7 @@
    hour, up to 100 a day;
 2. starts a real `huzhu serve` with caps far above the load (the bench measures the
    work of a delivered invite, not refusals);
-3. drives it from a SEPARATE load process on loopback (bench/assist.py's raw-socket
+3. drives it from a SEPARATE load process on loopback (bench/loadgen.py's raw-socket
    generator: keep-alive HTTP/1.1, 64 connections, a bounded time) three times: GET
    /healthz, POST /api/v1/shares/{token}/open round-robin over the 200 links, POST
    /api/v1/instances/{id}/invites spread so that no recipient reaches their daily max.
@@ -30,9 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-# bench/ is not a package: import its assist bench to reuse (not copy) its helpers.
-import assist as assist_bench
+# bench/ is on sys.path when this runs as a script (python bench/invites.py).
+import loadgen
 
 SENDERS = 200
 RECIPIENTS = 1000
@@ -175,9 +174,9 @@ def measure(
         "HUZHU_INVITES__CAP_KEY_PREFIX": f"bench-{uuid.uuid4().hex}",
         # The load comes from one loopback address: no per-network ceiling on opens.
         "HUZHU_INVITES__OPENS_PER_NETWORK": "1000000000/minute",
-        **assist_bench.SCORING_ON,
+        **loadgen.SCORING_ON,
     }
-    proc, port = assist_bench.start_server(db_url, workers=1, redis_url=redis_url, extra_env=env)
+    proc, port = loadgen.start_server(db_url, workers=1, redis_url=redis_url, extra_env=env)
     budget = args.max_requests
     common = {
         "connections": args.connections,
@@ -186,12 +185,12 @@ def measure(
         "server_pid": proc.pid,
     }
     try:
-        trivial = assist_bench.run_load(
+        trivial = loadgen.run_load(
             port=port,
             requests=[f"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n"] * budget,
             **common,
         )
-        opens = assist_bench.run_load(
+        opens = loadgen.run_load(
             port=port,
             requests=[
                 _post(port, f"/api/v1/shares/{seeded.link_tokens[i % SENDERS]}/open")
@@ -199,7 +198,7 @@ def measure(
             ],
             **common,
         )
-        invites = assist_bench.run_load(
+        invites = loadgen.run_load(
             port=port,
             requests=[_invite_request(port, seeded, i) for i in range(budget)],
             **common,
@@ -242,19 +241,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             run_migrations(url)
             return measure(url, backend="sqlite", redis_url=None, args=args)
-    admin = os.environ.get("HUZHU_BENCH_POSTGRES_URL", assist_bench.DEFAULT_PG)
-    if not assist_bench._reachable_postgres(admin):
+    admin = os.environ.get("HUZHU_BENCH_POSTGRES_URL", loadgen.DEFAULT_PG)
+    if not loadgen.reachable_postgres(admin):
         raise SystemExit("PostgreSQL not reachable")
-    redis_url = os.environ.get("HUZHU_BENCH_REDIS_URL", assist_bench.DEFAULT_REDIS)
-    redis_url = redis_url if assist_bench._reachable_redis(redis_url) else None
+    redis_url = os.environ.get("HUZHU_BENCH_REDIS_URL", loadgen.DEFAULT_REDIS)
+    redis_url = redis_url if loadgen.reachable_redis(redis_url) else None
     name = f"huzhu_bench_{uuid.uuid4().hex[:8]}"
     base = admin.rsplit("/", 1)[0]
-    assist_bench._pg_admin(admin, f'CREATE DATABASE "{name}"')
+    loadgen.pg_admin(admin, f'CREATE DATABASE "{name}"')
     try:
         run_migrations(f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}")
         return measure(f"{base}/{name}", backend="postgresql", redis_url=redis_url, args=args)
     finally:
-        assist_bench._pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        loadgen.pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def main() -> None:

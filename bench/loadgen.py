@@ -1,0 +1,297 @@
+"""The benches' shared load side: a real `huzhu serve` started on a free port, a raw-socket
+load generator run in its own process, and the server's CPU read from /proc around each run.
+
+bench/assist.py and bench/invites.py import it (they are run as scripts from the repo
+root, so bench/ is on sys.path); `run_load` runs this file as the load process:
+
+    python bench/loadgen.py SPEC.json     # prints one JSON line: statuses, ok_rps, p50/p99
+
+The generator is asyncio on uvloop (when installed): keep-alive HTTP/1.1 connections, each
+sending its next request as soon as the last answer is read in full, a warm-up, then a
+bounded measured window.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+DEFAULT_PG = "postgresql://postgres@127.0.0.1:5432/test"
+DEFAULT_REDIS = "redis://127.0.0.1:6379/14"
+
+
+# -- the load process -------------------------------------------------------------------
+
+
+class _Conn(asyncio.Protocol):
+    """One keep-alive connection: send, read the whole response, record, send the next."""
+
+    def __init__(self, gen: _Generator) -> None:
+        self.gen = gen
+        self.buf = b""
+        self.sent_at = 0.0
+        self.transport: asyncio.Transport | None = None
+        self.closed = asyncio.get_running_loop().create_future()
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self.transport = transport  # type: ignore[assignment]  (uvloop's is not a subclass)
+        self._send()
+
+    def _send(self) -> None:
+        assert self.transport is not None
+        request = self.gen.next_request()
+        if request is None:
+            self.transport.close()
+            return
+        self.sent_at = time.perf_counter()
+        self.transport.write(request)
+
+    def data_received(self, data: bytes) -> None:
+        self.buf += data
+        while True:
+            head_end = self.buf.find(b"\r\n\r\n")
+            if head_end < 0:
+                return
+            head = self.buf[:head_end]
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value.strip())
+            end = head_end + 4 + length
+            if len(self.buf) < end:
+                return
+            status = int(head[9:12])
+            self.buf = self.buf[end:]
+            self.gen.record(status, time.perf_counter() - self.sent_at)
+            self._send()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.closed.done():
+            self.closed.set_result(None)
+
+
+class _Generator:
+    def __init__(self, requests: list[bytes], *, warmup: float, duration: float) -> None:
+        self.requests = requests
+        self.i = 0
+        self.start = time.perf_counter()
+        self.measure_from = self.start + warmup
+        self.stop_at = self.measure_from + duration
+        self.latencies: list[float] = []
+        self.statuses: dict[int, int] = {}
+        self.first = 0.0
+        self.last = 0.0
+        self.answered = 0  # warm-up included: the server's CPU is sampled around it all
+
+    def next_request(self) -> bytes | None:
+        if time.perf_counter() >= self.stop_at or self.i >= len(self.requests):
+            return None
+        request = self.requests[self.i]
+        self.i += 1
+        return request
+
+    def record(self, status: int, seconds: float) -> None:
+        self.answered += 1
+        now = time.perf_counter()
+        if now < self.measure_from:
+            return
+        if not self.first:
+            self.first = now
+        self.last = now
+        self.latencies.append(seconds)
+        self.statuses[status] = self.statuses.get(status, 0) + 1
+
+
+async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
+    host, port = spec["host"], int(spec["port"])
+    requests = [line.encode("latin-1") for line in spec["requests"]]
+    gen = _Generator(requests, warmup=spec["warmup"], duration=spec["duration"])
+    loop = asyncio.get_running_loop()
+    conns = []
+    for _ in range(int(spec["connections"])):
+        _, proto = await loop.create_connection(lambda: _Conn(gen), host, port)
+        conns.append(proto)
+    await asyncio.gather(*(c.closed for c in conns))
+    elapsed = max(gen.last - gen.first, 1e-9)
+    lat = sorted(gen.latencies)
+
+    def pct(p: float) -> float:
+        return round(lat[min(len(lat) - 1, int(p * len(lat)))] * 1000, 2) if lat else 0.0
+
+    return {
+        "elapsed": elapsed,
+        "statuses": gen.statuses,
+        "ok_rps": sum(n for s, n in gen.statuses.items() if 200 <= s < 300) / elapsed,
+        "p50_ms": pct(0.50),
+        "p99_ms": pct(0.99),
+        "exhausted": gen.i >= len(requests),
+        "answered": gen.answered,
+    }
+
+
+def load_main(spec_path: str) -> None:
+    """The load process: drive the server as the spec says, print the result as JSON."""
+    spec = json.loads(Path(spec_path).read_text())
+    try:
+        import uvloop
+
+        uvloop.install()
+    except ImportError:
+        pass
+    print(json.dumps(asyncio.run(_drive(spec))))
+
+
+def _tree_cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and its descendants (uvicorn's workers), from /proc.
+    CPU per answered request does not depend on what else the machine runs, so its ratio
+    between the trivial route and an assist is the throughput ratio a quiet machine
+    would show when the server is the bottleneck."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total, todo = 0.0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo.extend(int(c) for c in (task / "children").read_text().split())
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+    return total
+
+
+def run_load(
+    *,
+    port: int,
+    requests: list[str],
+    connections: int,
+    warmup: float,
+    duration: float,
+    server_pid: int | None = None,
+) -> dict[str, Any]:
+    """Run the generator in its own process so it does not share the server's GIL."""
+    cpu_before = _tree_cpu_seconds(server_pid) if server_pid else 0.0
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(
+            {
+                "host": "127.0.0.1",
+                "port": port,
+                "requests": requests,
+                "connections": connections,
+                "warmup": warmup,
+                "duration": duration,
+            },
+            f,
+        )
+    try:
+        out = subprocess.run(
+            [sys.executable, __file__, f.name],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=duration + warmup + 60,
+        )
+    finally:
+        os.unlink(f.name)
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    if server_pid:
+        time.sleep(1.0)  # let the server finish work the run left behind (outbox dispatch)
+        cpu = _tree_cpu_seconds(server_pid) - cpu_before
+        result["cpu_us_per_req"] = round(cpu / max(result["answered"], 1) * 1e6, 1)
+    return result
+
+
+# -- the server ---------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# Scoring "on" runs the whole inline scorer (client hints, counters, the score) with
+# thresholds no score can reach, so every assist is still counted and the two runs do
+# the same writes; "off" skips the scorer.
+SCORING_ON = {
+    "HUZHU_RISK__INLINE_ENABLED": "true",
+    "HUZHU_RISK__HOLD_SCORE": "1.0",
+    "HUZHU_RISK__REFUSE_SCORE": "1.0",
+    "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(10**9),
+}
+SCORING_OFF = {"HUZHU_RISK__INLINE_ENABLED": "false"}
+
+
+def start_server(
+    db_url: str, *, workers: int, redis_url: str | None, extra_env: dict[str, str] | None = None
+) -> tuple[Any, int]:
+    import httpx
+
+    port = free_port()
+    env = {**os.environ, "HUZHU_DATABASE_URL": db_url, "HUZHU_ENV": "bench"}
+    if redis_url:
+        env["HUZHU_REDIS_URL"] = redis_url
+    env.update(extra_env or SCORING_ON)
+    cmd = [
+        sys.executable, "-m", "huzhu.cli.main", "serve", "--port", str(port),
+        "--workers", str(workers), "--no-migrate", "--log-level", "warning", "--no-access-log",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 90  # a loaded machine imports the app slowly
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(
+                f"server exited: {proc.stderr.read().decode() if proc.stderr else ''}"
+            )
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
+                return proc, port
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    proc.terminate()
+    raise RuntimeError("server did not come up")
+
+
+# -- backends -----------------------------------------------------------------------------
+
+
+def reachable_postgres(url: str) -> bool:
+    try:
+        import psycopg
+
+        with psycopg.connect(url, connect_timeout=3) as conn:
+            conn.execute("SELECT 1")
+        return True
+    except Exception:
+        return False
+
+
+def reachable_redis(url: str) -> bool:
+    try:
+        import redis
+
+        redis.Redis.from_url(url, socket_timeout=2).ping()
+        return True
+    except Exception:
+        return False
+
+
+def pg_admin(url: str, sql: str) -> None:
+    import psycopg
+
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute(sql)  # type: ignore[arg-type]
+
+
+if __name__ == "__main__":
+    load_main(sys.argv[1])
