@@ -29,6 +29,7 @@ from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.invites.api import router as invites_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
+from huzhu.kit.gc_tuning import tune_for_serving
 from huzhu.notify.api import router as notify_router
 from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
 from huzhu.risk.live import attach as attach_scorer
@@ -177,6 +178,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         attach_scorer(db, app.state.hotpath.scorer)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work
             app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
+        if settings.env != "test":
+            tune_for_serving()  # see kit/gc_tuning.py
         yield
         await app.state.hotpath.close()
         if runner is not None:
