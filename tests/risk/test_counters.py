@@ -188,6 +188,39 @@ def test_two_workers_share_redis_counts() -> None:
     assert asyncio.run(run()) == 2
 
 
+def test_what_one_worker_records_or_lifts_every_worker_sees() -> None:
+    """An open recorded by the worker that served it times the assist another worker
+    serves; a watch one worker lifted (the dismissal was served there) is lifted for all."""
+    url = redis_url_or_skip()
+    prefix = f"huzhu:test:{uuid.uuid4().hex[:8]}:"
+    a, b = (
+        RedisCounters.from_url(url, WINDOWS, prefix),
+        RedisCounters.from_url(url, WINDOWS, prefix),
+    )
+
+    async def run() -> list[object]:
+        now = time.time()
+        await a.record_open(instance_id=3, at=now, link_id=7, open_id=70)
+        await a.watch_instance(3, seconds=60)
+        obs = dataclasses.replace(
+            _obs(now + 2, helper=4, initiator=2, instance=3), share_link_id=7, share_open_id=70
+        )
+        watched = await b.observe(obs)
+        await a.clear_watch(3, seconds=60)
+        lifted = await b.observe(dataclasses.replace(obs, helper_id=5))
+        again = await b.watch_instance(3, seconds=60)
+        await a.close()
+        await b.close()
+        return [
+            watched.seconds_since_open,
+            watched.instance_watched,
+            (lifted.instance_watched, lifted.instance_cleared),
+            again,
+        ]
+
+    assert asyncio.run(run()) == [2.0, True, (False, True), False]
+
+
 class SpikyScorer:
     """A scorer whose spike rule fires at the 5th assist on an instance, with the alerts
     it raised; every assist comes from a genuine-looking friend."""
