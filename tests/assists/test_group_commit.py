@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from contextlib import closing
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
@@ -116,3 +118,32 @@ def test_a_failure_inside_a_batch_is_that_assists_alone(sqlite_world: World) -> 
         ).all()
         assert sorted(p["helper_id"] for p in counted) == sorted([helpers[0], helpers[2]])
     world.db.dispose()
+
+
+def test_the_checkpointer_thread_copies_the_hot_connections_commits(tmp_path: Path) -> None:
+    """The hot connection never checkpoints on COMMIT (that would stop the event loop);
+    the checkpointer thread copies its commits into the database file within a round."""
+    path = tmp_path / "wal.db"
+    store = SqliteAssistStore(str(path))
+    try:
+        conn = store.conn
+        conn.execute("CREATE TABLE filler (n INTEGER, pad TEXT)")
+        size_before = path.stat().st_size
+        for batch in range(20):  # far past SQLite's 1000-page automatic checkpoint
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(
+                "INSERT INTO filler VALUES (?, ?)",
+                [(batch * 500 + i, "x" * 400) for i in range(500)],
+            )
+            conn.execute("COMMIT")
+        wal = path.with_name(path.name + "-wal")
+        assert wal.stat().st_size > 4_000_000  # everything is still in the WAL
+        assert path.stat().st_size == size_before  # no COMMIT checkpointed
+        deadline = time.monotonic() + 10
+        while path.stat().st_size <= size_before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert path.stat().st_size > 4_000_000  # copied by the thread
+    finally:
+        asyncio.run(store.close())
+    with closing(sqlite3.connect(path)) as check:
+        assert check.execute("SELECT count(*) FROM filler").fetchone() == (10_000,)

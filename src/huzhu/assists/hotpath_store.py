@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -26,6 +27,7 @@ from huzhu.assists.errors import HotPathBusy
 BUSY_WAIT_SECONDS = 10.0
 SQLITE_OPEN_TIMEOUT = 30.0
 MAX_BATCH = 128
+CHECKPOINT_SECONDS = 0.5
 PG_MAX_INFLIGHT = 4
 PG_DEADLOCK_RETRIES = 3
 
@@ -98,6 +100,34 @@ class GroupCommit:
                 self._kick()
 
 
+class Checkpointer:
+    """Copies the WAL back into the database file from a thread of its own, every
+    CHECKPOINT_SECONDS, without waiting for anyone (PASSIVE): SQLite releases the GIL
+    while it copies, so the event loop keeps serving. The ORM's connections keep
+    SQLite's automatic checkpoints; they commit from threads, not from the loop."""
+
+    def __init__(self, path: str) -> None:
+        self._path = path
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="huzhu-wal-checkpoint", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        conn = sqlite3.connect(self._path, isolation_level=None, timeout=SQLITE_OPEN_TIMEOUT)
+        try:
+            while not self._stop.wait(CHECKPOINT_SECONDS):
+                try:
+                    conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+                except sqlite3.Error:  # busy or locked this time: the next round copies it
+                    continue
+        finally:
+            conn.close()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+
 class SqliteAssistStore:
     """One connection per process, used only from the event loop. A batch runs from
     BEGIN to COMMIT without an await, so nothing else touches the connection meanwhile.
@@ -121,9 +151,13 @@ class SqliteAssistStore:
             "PRAGMA busy_timeout=0",
             "PRAGMA cache_size=-65536",
             "PRAGMA mmap_size=268435456",
+            # Checkpoints are the Checkpointer thread's: run by this connection's COMMIT
+            # they would stop the event loop for milliseconds every few batches.
+            "PRAGMA wal_autocheckpoint=0",
         ):
             self.conn.execute(pragma)
         self.group = GroupCommit(self._run_batch, max_inflight=1)
+        self.checkpointer = Checkpointer(path)
 
     async def facts(self, instance_id: int) -> sql.FactsRow | None:
         row = self.conn.execute(sql.FACTS_SQL_SQLITE, (instance_id,)).fetchone()
@@ -176,6 +210,7 @@ class SqliteAssistStore:
             pause = min(pause * 2, 0.01)
 
     async def close(self) -> None:
+        self.checkpointer.stop()
         self.conn.close()
 
 
