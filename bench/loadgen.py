@@ -220,13 +220,15 @@ def free_port() -> int:
 
 
 # Scoring "on" runs the whole inline scorer (client hints, counters, the score) with
-# thresholds no score can reach, so every assist is still counted and the two runs do
-# the same writes; "off" skips the scorer.
+# thresholds no score can reach and spikes no burst can raise, so every assist is still
+# counted, no review case is opened, and the two runs do the same writes; "off" skips
+# the scorer.
 SCORING_ON = {
     "HUZHU_RISK__INLINE_ENABLED": "true",
     "HUZHU_RISK__HOLD_SCORE": "1.0",
     "HUZHU_RISK__REFUSE_SCORE": "1.0",
     "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(10**9),
+    "HUZHU_RISK__CAMPAIGN_SPIKE_MIN_ASSISTS": str(10**9),
 }
 SCORING_OFF = {"HUZHU_RISK__INLINE_ENABLED": "false"}
 
