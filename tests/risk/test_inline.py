@@ -4,6 +4,7 @@ their reasons, the score is bounded and never falls when a signal gets stronger.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -97,6 +98,36 @@ def test_hints_keep_nothing_raw() -> None:
     # One network prefix, one hash; another key, another hash.
     assert client_hints(PHONE, "203.0.113.250", KEY).net_hash == hints.net_hash
     assert client_hints(PHONE, "203.0.113.7", b"x" * 32).net_hash != hints.net_hash
+
+
+def _reference_prefix(host: str) -> str | None:
+    """The definition, written with ipaddress alone (the code has a faster IPv4 path)."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return None
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    bits = 24 if address.version == 4 else 48
+    return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
+
+
+_octet_text = st.one_of(
+    st.integers(0, 300).map(str),
+    st.integers(0, 255).map(lambda n: f"0{n}"),  # leading zeros are not an address
+    st.text(alphabet="0123456789١٢٣", min_size=0, max_size=4),
+)
+
+
+@given(
+    st.one_of(
+        st.ip_addresses().map(str),
+        st.lists(_octet_text, min_size=3, max_size=5).map(".".join),
+        st.text(max_size=20),
+    )
+)
+def test_network_prefix_agrees_with_ipaddress(host: str) -> None:
+    assert network_prefix(host) == _reference_prefix(host)
 
 
 def test_network_prefix() -> None:

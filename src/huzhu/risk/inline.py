@@ -28,6 +28,7 @@ a few seconds and taps once.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -131,12 +132,19 @@ class AssistContext:
     share_open_id: int | None = None  # the open the helper says they came through
 
 
+_OCTET = r"(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])"
+_DOTTED_IPV4 = re.compile(rf"{_OCTET}(?:\.{_OCTET}){{3}}")
+
+
 def network_prefix(host: str | None) -> str | None:
     """The /24 of an IPv4 address or the /48 of an IPv6 one: one household, office or
     carrier NAT, so many accounts behind it is a signal while the address itself is never
     kept. None for anything that is not an address."""
     if not host:
         return None
+    if _DOTTED_IPV4.fullmatch(host):
+        # The common case without ipaddress (about 30 us a call): same answer.
+        return host.rsplit(".", 1)[0] + ".0/24"
     try:
         address = ipaddress.ip_address(host)
     except ValueError:
