@@ -229,26 +229,78 @@ def measure(
 
 
 def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """SQLite with scoring on (the result) and, on a second fresh database, with scoring
-    off, so the scorer's cost is measured in the same run."""
+    """SQLite with scoring on (the result), then the scorer's cost (scoring_cost)."""
     from huzhu.migrations import run_migrations
 
-    runs = []
-    for env in (SCORING_ON, SCORING_OFF):
-        with tempfile.TemporaryDirectory(prefix="huzhu-bench-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            run_migrations(url)
-            runs.append(
-                measure(url, backend="sqlite", workers=1, redis_url=None, args=args,
-                        extra_env=env)
-            )  # fmt: skip
-    on, off = runs
-    on["assist_rps_scoring_off"] = off["assist_rps"]
-    on["ratio_scoring_off"] = off["ratio"]
-    # Each ratio is against its own run's trivial route, which damps a busy machine.
-    on["scoring_cost"] = round(1 - on["ratio"] / max(off["ratio"], 1e-9), 3)
-    on["scoring_cost_cpu"] = round(on["cpu_us_assist"] / max(off["cpu_us_assist"], 1e-9) - 1, 3)
-    return [on]
+    with tempfile.TemporaryDirectory(prefix="huzhu-bench-") as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        run_migrations(url)
+        result = measure(url, backend="sqlite", workers=1, redis_url=None, args=args,
+                         extra_env=SCORING_ON)  # fmt: skip
+    result.update(scoring_cost(args))
+    return [result]
+
+
+def scoring_cost(args: argparse.Namespace) -> dict[str, Any]:
+    """Two SQLite servers side by side, one scoring and one not, each on its own fresh
+    database, driven in turn (on, off, off, on, ...) for `args.scoring_rounds` rounds of
+    spread assists: alternating cancels the drift of a shared machine that a run after
+    another cannot. Medians of each side; the cost is their difference."""
+    from statistics import median
+
+    from huzhu.migrations import run_migrations
+
+    rounds, seconds = args.scoring_rounds, args.scoring_seconds
+    per_run = int(4_000 * (seconds + args.warmup))  # assists/s stay under 3,000 here
+    helpers = per_run * rounds
+    h = (helpers // SPREAD_INSTANCES + 1) | 1
+    while h % 5 == 0:
+        h += 2
+    sides: dict[str, dict[str, Any]] = {}
+    with tempfile.TemporaryDirectory(prefix="huzhu-bench-") as tmp:
+        try:
+            for name, env in (("on", SCORING_ON), ("off", SCORING_OFF)):
+                url = f"sqlite:///{Path(tmp) / f'{name}.db'}"
+                run_migrations(url)
+                seeded = seed(url, helpers=helpers, spread_slots=h)
+                proc, port = start_server(url, workers=1, redis_url=None, extra_env=env)
+                sides[name] = {"seeded": seeded, "proc": proc, "port": port, "runs": []}
+            for r in range(rounds):
+                for name in ("on", "off") if r % 2 == 0 else ("off", "on"):
+                    side = sides[name]
+                    seeded, port = side["seeded"], side["port"]
+                    side["runs"].append(
+                        run_load(
+                            port=port,
+                            requests=[
+                                assist_request(
+                                    port,
+                                    seeded.spread_instances[i % SPREAD_INSTANCES],
+                                    seeded.tokens[i % h],
+                                )
+                                for i in range(r * per_run, (r + 1) * per_run)
+                            ],
+                            connections=args.connections,
+                            warmup=args.warmup,
+                            duration=seconds,
+                            server_pid=side["proc"].pid,
+                        )
+                    )
+        finally:
+            for side in sides.values():
+                side["proc"].terminate()
+                side["proc"].wait(timeout=15)
+    rps = {n: median(run["ok_rps"] for run in side["runs"]) for n, side in sides.items()}
+    cpu = {n: median(run["cpu_us_per_req"] for run in side["runs"]) for n, side in sides.items()}
+    return {
+        "assist_rps_scoring_on": round(rps["on"], 1),
+        "assist_rps_scoring_off": round(rps["off"], 1),
+        "cpu_us_assist_scoring_on": round(cpu["on"], 1),
+        "cpu_us_assist_scoring_off": round(cpu["off"], 1),
+        "scoring_cost": round(1 - rps["on"] / max(rps["off"], 1e-9), 3),
+        "scoring_cost_cpu": round(cpu["on"] / max(cpu["off"], 1e-9) - 1, 3),
+        "scoring_rounds": rounds,
+    }
 
 
 def run_postgres(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -280,15 +332,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="short runs: under two minutes")
     parser.add_argument("--duration", type=float, default=None, help="seconds measured per run")
-    parser.add_argument("--warmup", type=float, default=1.0, help="seconds before measuring")
+    parser.add_argument("--warmup", type=float, default=None, help="seconds before measuring")
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--max-requests", type=int, default=None, help="assists seeded per run")
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-workers", default=None, help="e.g. 1,2")
+    parser.add_argument(
+        "--scoring-rounds",
+        type=int,
+        default=None,
+        help="alternating on/off rounds for the scorer's cost (SQLite)",
+    )
+    parser.add_argument(
+        "--scoring-seconds", type=float, default=None, help="seconds measured per scoring round"
+    )
     args = parser.parse_args()
-    args.duration = args.duration or (4.0 if args.quick else 15.0)
-    args.max_requests = args.max_requests or int(12_000 * (args.duration + args.warmup))
+    args.duration = args.duration or (3.0 if args.quick else 15.0)
+    args.warmup = args.warmup if args.warmup is not None else (0.5 if args.quick else 1.0)
+    # Enough distinct (helper, instance) pairs for the fastest run: trivial answers reach
+    # ~4,500/s here and assists stay under 3,000/s.
+    args.max_requests = args.max_requests or int(6_000 * (args.duration + args.warmup))
     args.pg_workers = [int(w) for w in (args.pg_workers or "1,2").split(",")]
+    args.scoring_rounds = args.scoring_rounds or (4 if args.quick else 6)
+    args.scoring_seconds = args.scoring_seconds or (1.0 if args.quick else 3.0)
     results: list[dict[str, Any]] = []
     backends = args.backends.split(",")
     if "sqlite" in backends:
