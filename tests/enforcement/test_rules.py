@@ -57,10 +57,13 @@ def test_next_rung_is_one_above_the_current_and_never_skips(
 def test_applying_next_again_and_again_walks_the_ladder_in_order(
     history: list[ActionFact], now: datetime
 ) -> None:
+    # From a moment the whole history has already reached: an action starting during the
+    # walk (a history dated after `now`) would rightly put the account higher at once.
+    start = max([now, *(f.starts_at for f in history)])
     walked = list(history)
     rungs = []
     for step in range(7):
-        at = now + timedelta(seconds=step)
+        at = start + timedelta(seconds=step)
         kind = rules.next_kind(walked, at, memory=MEMORY)
         rungs.append(rules.rung_of(kind))
         walked.append(ActionFact(kind=kind, starts_at=at, expires_at=None))
