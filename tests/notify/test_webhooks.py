@@ -219,3 +219,24 @@ def test_dispatching_an_event_twice_creates_one_delivery(env: Env) -> None:
         assert service.dispatch_events(s) == 1
     with env.db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
+
+
+def test_one_poll_dispatches_a_backlog_larger_than_a_batch(env: Env) -> None:
+    """Every assist writes an event: a poll that dispatched one batch capped a runner at
+    400 events a second. A poll now works through the backlog, batch by batch."""
+    backlog = service.DISPATCH_BATCH * 2 + 37
+    with env.db.unit_of_work() as s:
+        for _ in range(backlog):
+            service.record_event(
+                s,
+                shop_id=env.shop_id,
+                type="assist.counted",
+                subject_type="instance",
+                subject_id=7,
+                payload={},
+            )
+    env.runner.run_periodic(force=True)
+    with env.db.unit_of_work() as s:
+        undispatched = select(func.count()).select_from(Event).where(Event.dispatched.is_(False))
+        assert s.scalar(undispatched) == 0
+        assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == backlog
