@@ -314,6 +314,11 @@ class RiskSettings(BaseModel):
     spike_min_assists: int = Field(default=30, ge=2, description="per instance per window")
     spike_assists_per_open: float = Field(default=3.0, gt=0)
     spike_watch_seconds: int = Field(default=1800, ge=60, description="hold new assists this long")
+    spike_network_assists: int = Field(
+        default=12,
+        ge=2,
+        description="assists on one instance from one /24 (/48) per window that are a spike",
+    )
     campaign_spike_min_assists: int = Field(
         default=300, ge=2, description="per campaign per window before a campaign spike"
     )

@@ -15,7 +15,7 @@ import pytest
 
 from huzhu.config import Settings
 from huzhu.risk.counters import MemoryCounters, Observation, RedisCounters, RiskCounters, Windows
-from huzhu.risk.inline import AssistContext, CounterSnapshot
+from huzhu.risk.inline import AssistContext, CounterSnapshot, client_hints
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 from tests.support.services import redis_url_or_skip
 
@@ -86,6 +86,20 @@ def test_counts_devices_networks_helpers_and_pairs(kind: str) -> None:
     assert [s.reciprocal for s in seen] == [False] * 4 + [True, False]
     assert [s.instance_assists for s in seen] == [1, 2, 3, 4, 1, 5]
     assert seen[-1].instance_opens == 1
+
+
+def test_assists_are_counted_per_instance_and_network(kind: str) -> None:
+    async def body(counters: RiskCounters) -> list[int]:
+        plan = [(5, "n1"), (5, "n1"), (5, "n2"), (6, "n1"), (5, "n1"), (5, None)]
+        seen = [await counters.observe(_obs(T0 + k, helper=10 + k, initiator=1, instance=i,
+                                            net=net))
+                for k, (i, net) in enumerate(plan)]  # fmt: skip
+        later = await counters.observe(_obs(T0 + 250, helper=9, initiator=1, instance=5))
+        return [s.instance_net_assists for s in seen] + [later.instance_net_assists]
+
+    # Another network or another instance counts apart; no network counts nothing; the
+    # spike window (100 s) forgets.
+    assert _with_counters(kind, body) == [1, 2, 1, 1, 3, 0, 1]
 
 
 def test_windows_forget(kind: str) -> None:
@@ -235,16 +249,18 @@ class SpikyScorer:
     async def _on_spike(self, alert: SpikeAlert) -> None:
         self.alerts.append(alert)
 
-    async def assess(self, helper: int, at: datetime) -> str:
+    async def assess(
+        self, helper: int, at: datetime, *, instance: int = 3, host: str | None = None
+    ) -> str:
         decision = await self.scorer.assess(
             shop_id=1,
             campaign_id=2,
-            instance_id=3,
+            instance_id=instance,
             helper_id=helper,
             initiator_id=1,
             at=at,
             headers={"user-agent": "Mozilla/5.0", "accept-language": "zh-CN"},
-            client_host=f"198.51.{helper}.1",
+            client_host=host or f"198.51.{helper}.1",
             context=AssistContext(
                 account_age_seconds=1e7, share_seen=True, share_link_id=1, share_open_id=1
             ),
@@ -266,6 +282,41 @@ def test_a_spike_raises_one_alert_and_holds_what_follows() -> None:
     assert len(spiky.alerts) == 1
     assert spiky.alerts[0].seen.instance_assists == 5
     assert spiky.alerts[0].seen.instance_opens == 0
+    assert not spiky.alerts[0].network_burst
+
+
+def test_a_burst_from_one_network_raises_one_alert_saying_so() -> None:
+    """Ten assists on one instance, every one after its own open (the opens rule, at
+    5 assists, sees 1 per open): the network rule fires at the 4th from one /24, an
+    assist from another network after it is held too, and assists from many networks on
+    another instance are not."""
+    spiky = SpikyScorer(MemoryCounters(Windows(spike_seconds=300)))
+    spiky.scorer.policy = dataclasses.replace(spiky.scorer.policy, spike_network_assists=4)
+
+    # Watches run on the wall clock: start at its spike bucket's edge (all in one bucket).
+    start = time.time() // 300 * 300
+
+    async def run() -> tuple[list[str], list[str]]:
+        farm, crowd = [], []
+        for k in range(6):
+            at = datetime.fromtimestamp(start + k, UTC)
+            for instance, host, out in ((3, f"203.0.113.{k}", farm), (4, f"198.51.{k}.1", crowd)):
+                await spiky.scorer.share_opened(instance_id=instance, at=at)
+                out.append(await spiky.assess(100 + k, at, instance=instance, host=host))
+        late = datetime.fromtimestamp(start + 7, UTC)
+        farm.append(await spiky.assess(200, late, instance=3, host="192.0.2.1"))
+        return farm, crowd
+
+    farm, crowd = asyncio.run(run())
+    assert farm == ["count"] * 3 + ["hold"] * 4
+    assert crowd == ["count"] * 6
+    assert len(spiky.alerts) == 1
+    alert = spiky.alerts[0]
+    assert (alert.instance_id, alert.network_burst) == (3, True)
+    assert alert.seen.instance_net_assists == 4
+    assert alert.seen.instance_opens == 4
+    key = spiky.scorer.key
+    assert alert.network_hash == client_hints({}, "203.0.113.77", key).net_hash
 
 
 def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:

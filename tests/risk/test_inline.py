@@ -15,6 +15,7 @@ from huzhu.risk.inline import (
     ClientHints,
     CounterSnapshot,
     client_hints,
+    is_network_burst,
     is_spike,
     network_prefix,
     score_assist,
@@ -87,6 +88,20 @@ def test_spike_is_assists_that_opens_do_not_explain() -> None:
     assert is_spike(POLICY, CounterSnapshot(instance_assists=POLICY.spike_min_assists))
     explained = CounterSnapshot(instance_assists=60, instance_opens=40)
     assert not is_spike(POLICY, explained)
+
+
+def test_a_burst_from_one_network_is_a_spike_whatever_the_opens() -> None:
+    burst = POLICY.spike_network_assists
+    # A family or an office behind one NAT: well under the threshold (see inline.py).
+    assert 6 < burst < POLICY.spike_min_assists
+    assert not is_network_burst(POLICY, CounterSnapshot(instance_net_assists=burst - 1))
+    opened = CounterSnapshot(
+        instance_assists=burst, instance_opens=burst, instance_net_assists=burst
+    )
+    assert is_network_burst(POLICY, opened)
+    assert not is_spike(POLICY, opened)  # the opens rule alone lets it through
+    # As many assists from many networks are no burst.
+    assert not is_network_burst(POLICY, dataclasses.replace(opened, instance_net_assists=1))
 
 
 def test_hints_keep_nothing_raw() -> None:

@@ -19,18 +19,33 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
     if alert.scope == "campaign":
         return _open_campaign_case(session, alert)
     seen = alert.seen
+    held = f"new assists are held for {alert.watch_seconds // 60} minutes"
+    trigger: dict[str, object] = {"trigger": "assists_per_open"}
+    summary = (
+        f"{seen.instance_assists} assists on instance {alert.instance_id} within "
+        f"{alert.window_seconds} s against {seen.instance_opens} share opens; {held}"
+    )
+    if alert.network_burst:
+        trigger = {
+            "trigger": "network_burst",
+            "network_hash": alert.network_hash,
+            "network_assists_on_instance_in_window": seen.instance_net_assists,
+        }
+        summary = (
+            f"a burst from one network: {seen.instance_net_assists} assists on instance "
+            f"{alert.instance_id} from network {alert.network_hash} within "
+            f"{alert.window_seconds} s ({seen.instance_assists} in all, "
+            f"{seen.instance_opens} share opens); {held}"
+        )
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
         kind="spike",
         source="inline.spike",
         subject_account_ids=[],
-        summary=(
-            f"{seen.instance_assists} assists on instance {alert.instance_id} within "
-            f"{alert.window_seconds} s against {seen.instance_opens} share opens; new "
-            f"assists are held for {alert.watch_seconds // 60} minutes"
-        ),
+        summary=summary,
         evidence={
+            **trigger,
             "instance_id": alert.instance_id,
             "campaign_id": alert.campaign_id,
             "detected_at": alert.at.isoformat(),

@@ -7,6 +7,9 @@ needs in the same step — on Redis one pipelined round trip. Windows are fixed 
 which is fine for signals (they are evidence, not caps). Keys hold pseudonymous ids and
 keyed hashes only, never a raw address or device id.
 
+Assists are also counted per instance and network prefix (keyed hash) in the spike
+window, for the network-burst spike (inline.is_network_burst).
+
 Share opens are recorded here too (`record_open`, from the open routes): a count per
 instance and campaign for the spike rules, and the time of each open (by open id) and of
 each link's latest open, kept `open_seconds`, so `observe` can tell the scorer how long
@@ -158,7 +161,10 @@ class MemoryCounters:
                     break
                 del helpers[oldest]
             device_accounts = len(helpers)
-        net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now) if obs.net_hash else 0
+        net = inst_net = 0
+        if obs.net_hash:
+            net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now)
+            inst_net = self._incr(f"inet:{obs.instance_id}:{obs.net_hash}", w.spike_seconds, now)
         self._pairs[(obs.shop_id, obs.helper_id, obs.initiator_id)] = now + w.pair_seconds
         bucket = _bucket(now, w.spike_seconds)
         campaign = obs.campaign_id
@@ -177,6 +183,7 @@ class MemoryCounters:
             instance_opens=self._counts.get(
                 (f"open:{obs.instance_id}", w.spike_seconds, bucket), 0
             ),
+            instance_net_assists=inst_net,
             instance_watched=self._watched.get(obs.instance_id, 0.0) > now,
             instance_cleared=self._cleared.get(obs.instance_id, 0.0) > now,
             campaign_assists=self._incr(f"camp:{campaign}", w.spike_seconds, now)
@@ -232,7 +239,8 @@ class MemoryCounters:
 
 # KEYS: device set, net / helper / instance / campaign counters, the pair this assist
 # makes and its reverse, the instance's opens, its watch, this share's open time, the
-# campaign's opens and alert; "" where an observation has none. ARGV: helper id, now,
+# campaign's opens and alert, the instance × network counter; "" where an observation
+# has none. ARGV: helper id, now,
 # the device window, the counters' lifetimes (net, helper, spike), the pair window.
 OBSERVE_LUA = """
 local function incr(key, ttl)
@@ -256,12 +264,13 @@ local net = incr(KEYS[2], ARGV[4])
 local helper = incr(KEYS[3], ARGV[5])
 local inst = incr(KEYS[4], ARGV[6])
 local camp = incr(KEYS[5], ARGV[6])
+local inst_net = incr(KEYS[13], ARGV[6])
 redis.call('SET', KEYS[6], 1, 'EX', ARGV[7])
 local reciprocal = redis.call('EXISTS', KEYS[7])
 local alerted = 0
 if KEYS[12] ~= '' then alerted = redis.call('EXISTS', KEYS[12]) end
 return {device, net, helper, reciprocal, inst, get(KEYS[8]), get(KEYS[9]), camp,
-        get(KEYS[11]), alerted, get(KEYS[10])}
+        get(KEYS[11]), alerted, get(KEYS[10]), inst_net}
 """
 
 
@@ -311,6 +320,9 @@ class RedisCounters:
             opened_key,
             f"{p}copen:{camp}:{bucket}" if camp else "",
             f"{p}calert:{camp}" if camp else "",
+            counter(f"inet:{obs.instance_id}:{obs.net_hash}", w.spike_seconds)
+            if obs.net_hash
+            else "",
         ]
         args = [
             obs.helper_id,
@@ -322,7 +334,7 @@ class RedisCounters:
             w.pair_seconds,
         ]
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
-         alerted, opened) = await self._observe(keys=keys, args=args)  # fmt: skip
+         alerted, opened, inst_net) = await self._observe(keys=keys, args=args)  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
         return CounterSnapshot(
             device_accounts=int(device),
@@ -331,6 +343,7 @@ class RedisCounters:
             reciprocal=bool(reciprocal),
             instance_assists=int(inst),
             instance_opens=int(inst_opens or 0),
+            instance_net_assists=int(inst_net),
             instance_watched=watch == 1,
             instance_cleared=watch == 0,
             campaign_assists=int(camp_n),

@@ -13,11 +13,12 @@ a noisy-OR, 1 − Π(1 − wᵢ·sᵢ), so the score stays in [0, 1], one strong
 to hold, and several weak ones add up without any single weak one deciding. A score at
 or above `hold_score` holds the assist for review (stored, not counted); at or above
 `refuse_score` refuses it. A spike on the instance (assists that share opens do not
-explain) holds every assist while the instance is under watch, whatever the score —
-until the watch runs out, or an analyst dismisses the spike (the burst was genuine), which
-lifts the watch and keeps the instance clear of a new one for a watch period. A
-spike on a whole campaign only raises an alert: holding every instance of a campaign
-would make every honest participant in it wait for the few a ring worked.
+explain, or a burst of them from one network) holds every assist while the instance is
+under watch, whatever the score — until the watch runs out, or an analyst dismisses the
+spike (the burst was genuine), which lifts the watch and keeps the instance clear of a
+new one for a watch period. A spike on a whole campaign only raises an alert: holding
+every instance of a campaign would make every honest participant in it wait for the few
+a ring worked.
 
 Why these signals (DESIGN.md "Fake-assist defence"): brushing tools run many accounts
 from few devices and networks, act fast and in bulk, arrive without ever opening the
@@ -86,6 +87,8 @@ class CounterSnapshot:
     reciprocal: bool = False  # the initiator assisted this helper's instance before
     instance_assists: int = 0  # assists on this instance in the spike window
     instance_opens: int = 0  # share opens of this instance in the spike window
+    # Assists on this instance from this assist's network prefix in the spike window.
+    instance_net_assists: int = 0
     instance_watched: bool = False  # a spike put this instance under watch
     instance_cleared: bool = False  # an analyst found its spike genuine: no watch for now
     campaign_assists: int = 0  # assists on the instance's campaign in the spike window
@@ -118,6 +121,7 @@ class ScoringPolicy:
     w_automation: float
     spike_min_assists: int
     spike_assists_per_open: float
+    spike_network_assists: int
     campaign_spike_min_assists: int
     campaign_spike_assists_per_open: float
 
@@ -282,6 +286,17 @@ def is_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:
     if seen.instance_assists < policy.spike_min_assists:
         return False
     return seen.instance_assists > policy.spike_assists_per_open * (seen.instance_opens + 1)
+
+
+def is_network_burst(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:
+    """At least `spike_network_assists` assists on one instance from one network prefix
+    (/24, /48) in the spike window, whatever the opens say: a farm behind one address
+    that also opens the share (so its opens "explain" its assists) is still one network
+    doing what a household or an office does not. The default (12) is about twice what
+    a family behind one router has phones, and more than the colleagues behind one
+    office NAT who tap the same friend's share within five minutes; a carrier NAT that
+    crosses it holds (for review), never refuses."""
+    return seen.instance_net_assists >= policy.spike_network_assists
 
 
 def is_campaign_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:

@@ -1,6 +1,7 @@
 """The inline scorer the assist hot path calls: hints from the request, one counter
-round trip, the pure score, and — the first time an instance spikes — a watch on it and
-an alert for the review queue; the first time a whole campaign spikes (once per watch
+round trip, the pure score, and — the first time an instance spikes (assists its opens
+do not explain, or a burst from one network) — a watch on it and an alert for the review
+queue; the first time a whole campaign spikes (once per watch
 period), an alert only (see inline.py: a campaign's honest participants are not held).
 
 `assess` never touches the database: the alert is handed to `on_spike`, which the hot
@@ -22,6 +23,7 @@ from huzhu.risk.inline import (
     ScoringPolicy,
     client_hints,
     is_campaign_spike,
+    is_network_burst,
     is_spike,
     score_assist,
 )
@@ -39,6 +41,8 @@ class SpikeAlert:
     watch_seconds: int
     network_hash: str | None
     scope: str = "instance"  # "instance" (its new assists are held) | "campaign" (alert only)
+    # The instance spiked because `network_hash` alone sent SPIKE_NETWORK_ASSISTS assists.
+    network_burst: bool = False
 
 
 OnSpike = Callable[[SpikeAlert], Awaitable[None]]
@@ -102,7 +106,9 @@ class InlineScorer:
                 share_open_id=context.share_open_id,
             )
         )
-        if not (seen.instance_watched or seen.instance_cleared) and is_spike(self.policy, seen):
+        quiet = not (seen.instance_watched or seen.instance_cleared)
+        burst = quiet and is_network_burst(self.policy, seen)
+        if burst or (quiet and is_spike(self.policy, seen)):
             started = await self.counters.watch_instance(instance_id, seconds=self.watch_seconds)
             seen = dataclasses.replace(seen, instance_watched=True)
             if started and on_spike is not None:
@@ -116,6 +122,7 @@ class InlineScorer:
                         window_seconds=self.window_seconds,
                         watch_seconds=self.watch_seconds,
                         network_hash=hints.net_hash,
+                        network_burst=burst,
                     )
                 )
         if not seen.campaign_alerted and is_campaign_spike(self.policy, seen):
