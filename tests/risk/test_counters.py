@@ -333,3 +333,46 @@ def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:
     assert before == ["count"] * 4 + ["hold"] * 3
     assert after == ["count"] * 10  # still a burst by the counts, but judged genuine
     assert len(spiky.alerts) == 1
+
+
+def test_assists_observed_together_each_get_their_own_count(kind: str) -> None:
+    """Fifty assists on one instance in one turn of the loop (on Redis: one pipeline of
+    fifty script calls): each sees a different count, none is lost or counted twice."""
+
+    async def body(c: RiskCounters) -> list[CounterSnapshot]:
+        return list(
+            await asyncio.gather(
+                *(c.observe(_obs(T0, helper=100 + i, initiator=1, instance=9)) for i in range(50))
+            )
+        )
+
+    seen = _with_counters(kind, body)
+    assert sorted(s.instance_assists for s in seen) == list(range(1, 51))
+    assert sorted(s.device_accounts for s in seen) == list(range(1, 51))
+
+
+@pytest.mark.redis
+def test_a_redis_that_forgot_the_script_counts_each_assist_once() -> None:
+    """After SCRIPT FLUSH (a restarted Redis) the calls that found no script ran nothing:
+    they are sent again after loading it, and only they."""
+
+    async def body(c: RiskCounters) -> tuple[list[int], list[int]]:
+        assert isinstance(c, RedisCounters)
+        before = [
+            s.instance_assists
+            for s in await asyncio.gather(
+                *(c.observe(_obs(T0, helper=i, initiator=1, instance=4)) for i in range(5))
+            )
+        ]
+        await c.r.script_flush()
+        after = [
+            s.instance_assists
+            for s in await asyncio.gather(
+                *(c.observe(_obs(T0, helper=10 + i, initiator=1, instance=4)) for i in range(5))
+            )
+        ]
+        return before, after
+
+    before, after = _with_counters("redis", body)
+    assert sorted(before) == [1, 2, 3, 4, 5]
+    assert sorted(after) == [6, 7, 8, 9, 10]

@@ -18,9 +18,12 @@ after its open an assist came — in the same round trip, with no database read.
 
 from __future__ import annotations
 
+import asyncio
 import time
 from dataclasses import dataclass
 from typing import Any, Protocol
+
+from redis.exceptions import NoScriptError
 
 from huzhu.risk.inline import CounterSnapshot
 
@@ -277,13 +280,70 @@ return {device, net, helper, reciprocal, inst, get(KEYS[8]), get(KEYS[9]), camp,
 class RedisCounters:
     """The same counts in Redis, shared by every worker: one script call per assist
     (OBSERVE_LUA), so one command and one reply — a pipeline of twenty commands cost
-    the hot path about 0.5 ms of client CPU per assist in redis-py."""
+    the hot path about 0.5 ms of client CPU per assist in redis-py. The calls of the
+    assists that arrive in the same turn of the event loop go out together, one
+    pipeline and one socket write for all of them (about 0.1 ms of client CPU an assist
+    less than a call each); each still runs as its own script, atomically."""
 
     def __init__(self, client: Any, windows: Windows | None = None, prefix: str = PREFIX) -> None:
         self.r = client
         self.w = windows or Windows()
         self.prefix = prefix
-        self._observe = client.register_script(OBSERVE_LUA)  # EVALSHA, loads on NOSCRIPT
+        self._sha: str | None = None  # OBSERVE_LUA's, once loaded
+        self._pending: list[tuple[list[Any], asyncio.Future[Any]]] = []
+        self._flush_scheduled = False
+        self._flushes: set[asyncio.Task[None]] = set()
+
+    async def _run_script(self, keys: list[str], args: list[Any]) -> Any:
+        """OBSERVE_LUA's reply for these keys and arguments, sent with the others of
+        this turn of the loop."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[Any] = loop.create_future()
+        self._pending.append(([len(keys), *keys, *args], future))
+        if not self._flush_scheduled:
+            self._flush_scheduled = True
+            loop.call_soon(self._flush)
+        return await future
+
+    def _flush(self) -> None:
+        self._flush_scheduled = False
+        batch, self._pending = self._pending, []
+        task = asyncio.get_running_loop().create_task(self._send(batch))
+        self._flushes.add(task)
+        task.add_done_callback(self._flushes.discard)
+
+    async def _send(self, batch: list[tuple[list[Any], asyncio.Future[Any]]]) -> None:
+        try:
+            if self._sha is None:
+                self._sha = await self.r.script_load(OBSERVE_LUA)
+            replies = await self._evalsha_all([call for call, _ in batch])
+            missing = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+            if missing:  # Redis restarted or was flushed: those calls ran nothing, rerun
+                self._sha = await self.r.script_load(OBSERVE_LUA)
+                for i, reply in zip(
+                    missing, await self._evalsha_all([batch[i][0] for i in missing]), strict=True
+                ):
+                    replies[i] = reply
+        except BaseException as exc:
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(exc)
+            if not isinstance(exc, Exception):
+                raise
+            return
+        for (_, future), reply in zip(batch, replies, strict=True):
+            if future.done():
+                continue
+            if isinstance(reply, BaseException):
+                future.set_exception(reply)
+            else:
+                future.set_result(reply)
+
+    async def _evalsha_all(self, calls: list[list[Any]]) -> list[Any]:
+        pipe = self.r.pipeline(transaction=False)
+        for call in calls:
+            pipe.evalsha(self._sha, *call)
+        return list(await pipe.execute(raise_on_error=False))
 
     @classmethod
     def from_url(
@@ -334,7 +394,7 @@ class RedisCounters:
             w.pair_seconds,
         ]
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
-         alerted, opened, inst_net) = await self._observe(keys=keys, args=args)  # fmt: skip
+         alerted, opened, inst_net) = await self._run_script(keys, args)  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
         return CounterSnapshot(
             device_accounts=int(device),
