@@ -1,4 +1,5 @@
-"""Start a real `huzhu serve` process for tests that go over HTTP."""
+"""Start a real `huzhu serve` process for tests that go over HTTP (the CLI's serve command
+with the options a user passes; see serve_main.py for why not through `huzhu` itself)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
+
+# The serve command alone (see serve_main.py); FULL_CLI is the installed `huzhu` entry.
+SERVE_ONLY = [sys.executable, str(Path(__file__).with_name("serve_main.py"))]
+FULL_CLI = [sys.executable, "-m", "huzhu.cli.main", "serve"]
 
 
 def free_port() -> int:
@@ -51,6 +56,7 @@ def start_server(
     # Generous: importing the app takes seconds of CPU, and on a loaded 2-core machine
     # several servers may be starting at once.
     startup_seconds: float = 90,
+    full_cli: bool = False,
 ) -> LiveServer:
     port = free_port()
     env = {
@@ -62,10 +68,7 @@ def start_server(
     log_path = log_dir / f"server-{port}.log"
     log = log_path.open("wb")
     cmd = [
-        sys.executable,
-        "-m",
-        "huzhu.cli.main",
-        "serve",
+        *(FULL_CLI if full_cli else SERVE_ONLY),
         "--port",
         str(port),
         "--workers",

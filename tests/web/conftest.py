@@ -67,7 +67,8 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         seed_demo(db, settings)
     finally:
         db.dispose()
-    server = start_server(db_url=url, log_dir=folder)
+    # The real `huzhu` entry point (the other tests' servers run its serve command alone).
+    server = start_server(db_url=url, log_dir=folder, full_cli=True)
     try:
         yield Demo(server, url)
     finally:
