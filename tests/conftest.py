@@ -3,6 +3,9 @@
 Isolation: the migrations run once per test session into a template (a SQLite file, a
 PostgreSQL template database); each test gets a fresh copy. That is as isolated as a
 rolled-back transaction, and it also works for tests that talk to a server process.
+A PostgreSQL copy costs the server up to a second of disk work (CREATE DATABASE writes
+and syncs the whole template, DROP removes its files), so copies are made ahead, and
+used ones dropped, by background threads while the tests run (PostgresCopies).
 
 PostgreSQL and Redis tests skip with a visible reason when the service is absent, unless
 HUZHU_REQUIRE_SERVICES=1 (CI), which turns that skip into a failure.
@@ -13,7 +16,9 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
+from collections import deque
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -29,6 +34,24 @@ from tests.support.servers import LiveServer, start_server
 # traffic from brand-new accounts on one address, which a fraud scorer rightly holds.
 # The scorer's own tests (tests/risk/, tests/assists/test_inline_scoring.py) turn it on.
 os.environ.setdefault("HUZHU_RISK__INLINE_ENABLED", "false")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheapest_argon2() -> Iterator[None]:
+    """Operator passwords are hashed with argon2 at its cheapest parameters in this
+    process (argon2-cffi's CHEAPEST profile, meant for tests): the production profile
+    costs ~0.2 s of CPU per hash on purpose, and the suite hashes hundreds of passwords
+    (every shop with operators, every login). Still argon2id, verified the same way;
+    a hash carries its parameters, so servers the tests start (default profile) verify
+    these and these verify theirs."""
+    from argon2 import PasswordHasher, profiles
+
+    from huzhu.accounts import service as accounts_service
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(accounts_service, "_hasher", PasswordHasher.from_parameters(profiles.CHEAPEST))
+    yield
+    patch.undo()
 
 
 @pytest.fixture(autouse=True)
@@ -58,6 +81,46 @@ def postgres_template() -> Iterator[str]:
     services.drop_database(admin, name)
 
 
+class PostgresCopies:
+    """Fresh databases made from the template (CREATE DATABASE ... TEMPLATE, as before),
+    two made ahead of the tests that take them, dropped after use, by two background
+    threads (the server makes two copies at once in about the time of one)."""
+
+    AHEAD = 2
+
+    def __init__(self, admin: str, template: str) -> None:
+        self.admin = admin
+        self.template = template
+        self._threads = ThreadPoolExecutor(max_workers=2, thread_name_prefix="pg-copies")
+        self._ahead: deque[Future[str]] = deque()
+
+    def _create(self) -> str:
+        name = f"huzhu_t_{uuid.uuid4().hex[:10]}"
+        services.create_database(self.admin, name, template=self.template)
+        return name
+
+    def take(self) -> str:
+        while len(self._ahead) <= self.AHEAD:
+            self._ahead.append(self._threads.submit(self._create))
+        return self._ahead.popleft().result()
+
+    def give_back(self, name: str) -> None:
+        self._threads.submit(services.drop_database, self.admin, name)
+
+    def close(self) -> None:
+        for made in self._ahead:
+            if made.exception() is None:
+                self.give_back(made.result())
+        self._threads.shutdown(wait=True)
+
+
+@pytest.fixture(scope="session")
+def postgres_copies(postgres_template: str) -> Iterator[PostgresCopies]:
+    copies = PostgresCopies(services.postgres_admin_url_or_skip(), postgres_template)
+    yield copies
+    copies.close()
+
+
 def _fresh_sqlite(template: Path, tmp_path: Path) -> str:
     target = tmp_path / f"huzhu-{uuid.uuid4().hex[:6]}.db"
     shutil.copyfile(template, target)
@@ -70,12 +133,10 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield _fresh_sqlite(request.getfixturevalue("sqlite_template"), tmp_path)
         return
-    template = request.getfixturevalue("postgres_template")
-    admin = services.postgres_admin_url_or_skip()
-    name = f"huzhu_t_{uuid.uuid4().hex[:10]}"
-    services.create_database(admin, name, template=template)
-    yield services.with_database(admin, name)
-    services.drop_database(admin, name)
+    copies: PostgresCopies = request.getfixturevalue("postgres_copies")
+    name = copies.take()
+    yield services.with_database(copies.admin, name)
+    copies.give_back(name)
 
 
 @pytest.fixture

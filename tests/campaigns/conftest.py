@@ -4,7 +4,6 @@ with a token per role, and valid create bodies of each kind to bend into bad one
 from __future__ import annotations
 
 import shutil
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -20,7 +19,7 @@ from huzhu.app import create_app
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.kit import clock
-from tests.conftest import make_settings
+from tests.conftest import PostgresCopies, make_settings
 from tests.factories import ShopFixture, auth, make_shop, make_shop_with_roles
 from tests.support import services
 
@@ -126,14 +125,12 @@ def env(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
         shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
         yield from _env(f"sqlite:///{path}")
         return
-    template = request.getfixturevalue("postgres_template")
-    admin = services.postgres_admin_url_or_skip()
-    name = f"huzhu_c_{uuid.uuid4().hex[:10]}"
-    services.create_database(admin, name, template=template)
+    copies: PostgresCopies = request.getfixturevalue("postgres_copies")
+    name = copies.take()
     try:
-        yield from _env(services.with_database(admin, name))
+        yield from _env(services.with_database(copies.admin, name))
     finally:
-        services.drop_database(admin, name)
+        copies.give_back(name)
 
 
 @pytest.fixture(scope="module")
