@@ -27,6 +27,9 @@ PROBLEM_JSON = "application/problem+json"
 TYPE_BASE = "https://huzhu.dev/problems/"
 
 
+RESERVED_MEMBERS = frozenset({"type", "title", "status", "detail", "code", "instance"})
+
+
 class HuzhuError(Exception):
     """A failure a client can act on. Subclasses fix `code`, `status` and `title`."""
 
@@ -35,6 +38,9 @@ class HuzhuError(Exception):
     title: ClassVar[str] = "Request failed"
 
     def __init__(self, detail: str | None = None, **extra: Any) -> None:
+        clash = RESERVED_MEMBERS & extra.keys()
+        if clash:  # an extra must never overwrite a member every problem has
+            raise TypeError(f"reserved problem members: {sorted(clash)}")
         self.detail = detail or self.title
         self.extra = extra
         super().__init__(self.detail)

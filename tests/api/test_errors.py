@@ -19,3 +19,16 @@ def test_an_id_beyond_64_bits_is_a_clear_422_not_a_500(sqlite_url: str) -> None:
     resp = client.delete(f"/api/v1/tokens/{2**63}", headers=auth(shop.tokens[Role.OWNER]))
     assert resp.status_code == 422
     assert resp.json()["code"] == "invalid_input"
+
+
+def test_an_error_cannot_overwrite_a_member_every_problem_has() -> None:
+    """A refusal once passed status="draft" as an extra and its body said "status":
+    "draft" where clients (and the schema) expect the HTTP status (found by schemathesis)."""
+    import pytest
+
+    from huzhu.errors import HuzhuError
+
+    with pytest.raises(TypeError, match="status"):
+        HuzhuError("nope", status="draft")
+    body = HuzhuError("fine", campaign_status="draft").to_problem()
+    assert (body["status"], body["campaign_status"]) == (400, "draft")

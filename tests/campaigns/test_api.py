@@ -116,7 +116,8 @@ def test_lifecycle_over_http_launch_pause_resume_end(env: Env) -> None:
     refused = env.act(campaign_id, "resume")
     assert refused.status_code == 409
     assert refused.headers["content-type"].startswith("application/problem+json")
-    assert refused.json()["status"] == "ended"
+    assert refused.json()["status"] == 409
+    assert refused.json()["campaign_status"] == "ended"
 
 
 def test_public_view_discloses_lottery_rules_and_commitment_but_never_the_seed(env: Env) -> None:

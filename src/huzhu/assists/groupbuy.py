@@ -206,7 +206,7 @@ def _reserve_order(
         return cents, units
     campaign = campaigns.get_campaign(session, campaign_id)
     if campaign.status != "live":
-        raise CampaignNotOpen(f"the campaign is {campaign.status}", status=campaign.status)
+        raise CampaignNotOpen(f"the campaign is {campaign.status}", campaign_status=campaign.status)
     left = campaign.budget_cents - campaign.budget_reserved_cents - campaign.budget_spent_cents
     if left < cents:
         raise BudgetExhausted(

@@ -307,7 +307,7 @@ def _raise_refusal(outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
     if kind == "closed":
         raise InstanceClosed(
             f"the instance is {outcome.instance_status or 'expired'}",
-            status=outcome.instance_status,
+            instance_status=outcome.instance_status,
         )
     if kind == "self_assist":
         raise SelfAssist("ask a friend: your own assist does not count")

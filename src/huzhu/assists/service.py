@@ -115,7 +115,7 @@ def open_instance(
 
 def _check_open(campaign: Any, now: datetime) -> None:
     if campaign.status != "live":
-        raise CampaignNotOpen(f"the campaign is {campaign.status}", status=campaign.status)
+        raise CampaignNotOpen(f"the campaign is {campaign.status}", campaign_status=campaign.status)
     if campaign.starts_at is not None and clock.as_utc(campaign.starts_at) > now:
         raise CampaignNotOpen("the campaign has not started", starts_at=_iso(campaign.starts_at))
     if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= now:
@@ -722,10 +722,10 @@ def purchase_bargain(
         return existing
     now = clock.utcnow()
     if instance.kind != "bargain" or instance.status != "succeeded":
-        raise PurchaseNotOpen(f"the instance is {instance.status}", status=instance.status)
+        raise PurchaseNotOpen(f"the instance is {instance.status}", instance_status=instance.status)
     deadline = instance.purchase_deadline_at
     if deadline is None or clock.as_utc(deadline) <= now:
-        raise PurchaseNotOpen("the purchase window has closed", status=instance.status)
+        raise PurchaseNotOpen("the purchase window has closed", instance_status=instance.status)
     terms = campaigns.get_version(session, instance.campaign_version_id).rules
     floor = int(terms["floor_cents"])
     ref = None

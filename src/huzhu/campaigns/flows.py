@@ -44,7 +44,7 @@ def _move(
         session.refresh(campaign)
         raise InvalidTransition(
             f"a {campaign.status} campaign cannot become {to_status}",
-            status=campaign.status,
+            campaign_status=campaign.status,
             allowed_from=list(from_statuses),
         )
     session.refresh(campaign)
@@ -89,7 +89,7 @@ def _go_live(session: Session, campaign: Campaign, *, from_statuses: tuple[str, 
     now = clock.utcnow()
     if campaign.status not in from_statuses:
         raise InvalidTransition(
-            f"a {campaign.status} campaign cannot be launched", status=campaign.status
+            f"a {campaign.status} campaign cannot be launched", campaign_status=campaign.status
         )
     version = service.current_version(session, campaign.id)
     _check_launchable(campaign, version, now=now)

@@ -286,7 +286,9 @@ def update_campaign(
     lottery's prizes, draw time and entry terms never change (RulesFrozen)."""
     campaign = campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id, lock=True)
     if campaign.status == "ended":
-        raise InvalidTransition("an ended campaign cannot be edited", status=campaign.status)
+        raise InvalidTransition(
+            "an ended campaign cannot be edited", campaign_status=campaign.status
+        )
     version = current_version(session, campaign.id)
     changes = patch.model_dump(exclude_unset=True)
     if not changes:

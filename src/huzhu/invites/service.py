@@ -157,7 +157,7 @@ def own_active_instance(
     if instance.initiator_id != account_id:
         raise NotYourInstance("only the instance's initiator may share or invite for it")
     if instance.status != "active":
-        raise InstanceNotOpen(f"the instance is {instance.status}", status=instance.status)
+        raise InstanceNotOpen(f"the instance is {instance.status}", instance_status=instance.status)
     return instance
 
 
