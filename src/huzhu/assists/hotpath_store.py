@@ -148,12 +148,14 @@ class SqliteAssistStore:
             # writing under the same write lock, so per-row foreign-key probes would
             # only repeat those reads (the ORM connections keep them on).
             "PRAGMA foreign_keys=OFF",
-            "PRAGMA busy_timeout=0",
             "PRAGMA cache_size=-65536",
             "PRAGMA mmap_size=268435456",
             # Checkpoints are the Checkpointer thread's: run by this connection's COMMIT
             # they would stop the event loop for milliseconds every few batches.
             "PRAGMA wal_autocheckpoint=0",
+            # Last: the pragmas above may wait for a lock (a server starting beside a
+            # writer); from here on the loop never waits in SQLite's busy handler.
+            "PRAGMA busy_timeout=0",
         ):
             self.conn.execute(pragma)
         self.group = GroupCommit(self._run_batch, max_inflight=1)
