@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from huzhu.assists import hotpath_repository as sql
 from huzhu.assists.errors import HotPathBusy
+from huzhu.kit.batching import settle
 
 BUSY_WAIT_SECONDS = 10.0
 SQLITE_OPEN_TIMEOUT = 30.0
@@ -79,21 +80,7 @@ class GroupCommit:
         self, batch: list[tuple[sql.GiveParams, asyncio.Future[sql.GiveOutcome]]]
     ) -> None:
         try:
-            results = await self._run_batch([params for params, _ in batch])
-        except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-        else:
-            for (_, future), result in zip(batch, results, strict=True):
-                if future.done():
-                    continue
-                if isinstance(result, BaseException):
-                    future.set_exception(result)
-                else:
-                    future.set_result(result)
+            await settle([f for _, f in batch], self._run_batch([p for p, _ in batch]))
         finally:
             self._inflight -= 1
             if self._pending:

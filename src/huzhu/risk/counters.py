@@ -25,6 +25,7 @@ from typing import Any, Protocol
 
 from redis.exceptions import NoScriptError
 
+from huzhu.kit.batching import settle
 from huzhu.risk.inline import CounterSnapshot
 
 PREFIX = "huzhu:risk:"
@@ -313,31 +314,19 @@ class RedisCounters:
         task.add_done_callback(self._flushes.discard)
 
     async def _send(self, batch: list[tuple[list[Any], asyncio.Future[Any]]]) -> None:
-        try:
-            if self._sha is None:
-                self._sha = await self.r.script_load(OBSERVE_LUA)
-            replies = await self._evalsha_all([call for call, _ in batch])
-            missing = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
-            if missing:  # Redis restarted or was flushed: those calls ran nothing, rerun
-                self._sha = await self.r.script_load(OBSERVE_LUA)
-                for i, reply in zip(
-                    missing, await self._evalsha_all([batch[i][0] for i in missing]), strict=True
-                ):
-                    replies[i] = reply
-        except BaseException as exc:
-            for _, future in batch:
-                if not future.done():
-                    future.set_exception(exc)
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for (_, future), reply in zip(batch, replies, strict=True):
-            if future.done():
-                continue
-            if isinstance(reply, BaseException):
-                future.set_exception(reply)
-            else:
-                future.set_result(reply)
+        await settle([f for _, f in batch], self._replies([call for call, _ in batch]))
+
+    async def _replies(self, calls: list[list[Any]]) -> list[Any]:
+        if self._sha is None:
+            self._sha = await self.r.script_load(OBSERVE_LUA)
+        replies = await self._evalsha_all(calls)
+        missing = [i for i, r in enumerate(replies) if isinstance(r, NoScriptError)]
+        if missing:  # Redis restarted or was flushed: those calls ran nothing, rerun
+            self._sha = await self.r.script_load(OBSERVE_LUA)
+            again = await self._evalsha_all([calls[i] for i in missing])
+            for i, reply in zip(missing, again, strict=True):
+                replies[i] = reply
+        return replies
 
     async def _evalsha_all(self, calls: list[list[Any]]) -> list[Any]:
         pipe = self.r.pipeline(transaction=False)
