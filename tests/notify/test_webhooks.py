@@ -240,3 +240,29 @@ def test_one_poll_dispatches_a_backlog_larger_than_a_batch(env: Env) -> None:
         undispatched = select(func.count()).select_from(Event).where(Event.dispatched.is_(False))
         assert s.scalar(undispatched) == 0
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == backlog
+
+
+def test_a_poll_marks_unheard_events_in_bulk_and_fans_out_the_heard_ones(env: Env) -> None:
+    """Events of a shop without an active endpoint are only marked dispatched (one
+    statement per UNHEARD_BATCH); those of a shop with one fan out to it — both from the
+    same backlog, interleaved, in one poll."""
+    with env.db.unit_of_work() as s:
+        quiet_shop = make_shop(s)
+        for i in range(service.UNHEARD_BATCH + 150):
+            service.record_event(
+                s,
+                shop_id=env.shop_id if i % 500 == 0 else quiet_shop,
+                type="assist.counted",
+                subject_type="instance",
+                subject_id=i,
+                payload={},
+            )
+    heard = len(range(0, service.UNHEARD_BATCH + 150, 500))
+    env.runner.run_periodic(force=True)
+    with env.db.unit_of_work() as s:
+        undispatched = select(func.count()).select_from(Event).where(Event.dispatched.is_(False))
+        assert s.scalar(undispatched) == 0
+        delivered_events = s.scalars(select(WebhookDelivery.event_id)).all()
+        shops = s.scalars(select(Event.shop_id).where(Event.id.in_(delivered_events))).all()
+    assert len(delivered_events) == heard
+    assert set(shops) == {env.shop_id}

@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -22,7 +23,16 @@ from huzhu.db import Base, IdType, JSONType, UTCDateTime
 
 class Event(Base):
     __tablename__ = "event"
-    __table_args__ = (Index("ix_event_dispatched", "dispatched", "id"),)
+    # Only the outbox's backlog is indexed: an event leaves the index when dispatched,
+    # so the index stays as small as the backlog and dispatch never rewrites an entry.
+    __table_args__ = (
+        Index(
+            "ix_event_undispatched",
+            "id",
+            sqlite_where=text("dispatched = 0"),
+            postgresql_where=text("NOT dispatched"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     shop_id: Mapped[int] = mapped_column(BigInteger, index=True)

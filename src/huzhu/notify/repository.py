@@ -54,20 +54,52 @@ def delete_endpoint_with_log(session: Session, *, endpoint_id: int) -> None:
 # -- the outbox ----------------------------------------------------------------------
 
 
-def claim_undispatched_events(session: Session, *, limit: int) -> Sequence[Row[int, int, str]]:
-    """(id, shop_id, type) of the oldest undispatched events — the columns the fan-out
-    needs, not whole events: every assist writes one, so the dispatcher must stay cheap
-    next to the hot path it shares a process with. On PostgreSQL rows another dispatcher
-    holds are skipped, so concurrent runners split the backlog instead of doing it twice."""
+def listening_shop_ids(session: Session) -> list[int]:
+    """Shops with at least one active endpoint: only their events fan out."""
+    return list(
+        session.scalars(
+            select(WebhookEndpoint.shop_id).where(WebhookEndpoint.active.is_(True)).distinct()
+        )
+    )
+
+
+def mark_unheard_dispatched(session: Session, listening: Sequence[int], *, limit: int) -> int:
+    """Mark dispatched, in one statement and without reading them, up to `limit` of the
+    oldest events no endpoint listens to (their shop has no active endpoint). Every
+    assist writes an event and most shops have no webhook, so this is the outbox's
+    common case; reading each event into Python only to mark it cost a quarter of an
+    assist's CPU. On PostgreSQL rows another dispatcher holds are skipped."""
+    # `~dispatched` renders as the partial index's own condition on both databases.
+    ids = select(Event.id).where(~Event.dispatched).order_by(Event.id).limit(limit)
+    if listening:
+        ids = ids.where(Event.shop_id.not_in(listening))
+    if _is_postgres(session):
+        ids = ids.with_for_update(skip_locked=True)
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(Event)
+        .where(Event.id.in_(ids.scalar_subquery()))
+        .values(dispatched=True)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)
+
+
+def claim_undispatched_events(
+    session: Session, shop_ids: Sequence[int], *, limit: int
+) -> Sequence[Row[int, int, str]]:
+    """(id, shop_id, type) of the oldest undispatched events of these shops — the
+    columns the fan-out needs, through Core (no ORM loading per row). On PostgreSQL rows
+    another dispatcher holds are skipped, so concurrent runners split the backlog
+    instead of doing it twice."""
     stmt = (
         select(Event.id, Event.shop_id, Event.type)
-        .where(Event.dispatched.is_(False))
+        .where(~Event.dispatched, Event.shop_id.in_(shop_ids))
         .order_by(Event.id)
         .limit(limit)
     )
     if _is_postgres(session):
         stmt = stmt.with_for_update(skip_locked=True)
-    return session.execute(stmt).all()
+    return session.connection().execute(stmt).all()
 
 
 def mark_dispatched(session: Session, event_ids: Sequence[int]) -> None:

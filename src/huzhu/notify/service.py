@@ -38,6 +38,8 @@ from huzhu.notify.models import (
 from huzhu.pagination import PageParams, fetch_page
 
 DISPATCH_BATCH = 200
+# Events no endpoint listens to, marked dispatched per statement (no fan-out to build).
+UNHEARD_BATCH = 2_000
 DELIVERY_LEASE_SLACK = 30.0
 
 
@@ -172,10 +174,15 @@ def dispatch_events(session: Session, *, limit: int = DISPATCH_BATCH) -> int:
     """Fan undispatched events out to a delivery per matching active endpoint of the
     event's shop, and mark them dispatched — in one transaction, so an event is either
     fanned out completely or not at all. UNIQUE(endpoint, event) makes a repeat a no-op.
-    Returns how many events were dispatched."""
-    events = repository.claim_undispatched_events(session, limit=limit)
+    Events of shops without an active endpoint are only marked, in one statement (up to
+    UNHEARD_BATCH of them). Returns how many events were dispatched."""
+    listening = repository.listening_shop_ids(session)
+    marked = repository.mark_unheard_dispatched(session, listening, limit=UNHEARD_BATCH)
+    if not listening:
+        return marked
+    events = repository.claim_undispatched_events(session, listening, limit=limit)
     if not events:
-        return 0
+        return marked
     endpoints = repository.active_endpoints(session, sorted({e.shop_id for e in events}))
     now = clock.utcnow()
     rows = [
@@ -194,7 +201,7 @@ def dispatch_events(session: Session, *, limit: int = DISPATCH_BATCH) -> int:
     ]
     repository.insert_deliveries(session, rows)
     repository.mark_dispatched(session, [e.id for e in events])
-    return len(events)
+    return marked + len(events)
 
 
 # -- delivery ------------------------------------------------------------------------

@@ -29,7 +29,7 @@ def dispatch(session: Session, settings: Settings) -> None:
     is spent: one batch a poll capped a runner at 400 events a second, behind the assist
     hot path's thousands (each assist writes one)."""
     started = time.monotonic()
-    while service.dispatch_events(session) == service.DISPATCH_BATCH:
+    while service.dispatch_events(session):
         session.commit()
         if time.monotonic() - started > DISPATCH_BUDGET_SECONDS:
             return

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-12-02 07:55:40.224457
+Create Date: 2026-12-02 12:54:27.027418
 """
 
 from __future__ import annotations
@@ -36,8 +36,8 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id', name=op.f('pk_event'))
     )
     with op.batch_alter_table('event', schema=None) as batch_op:
-        batch_op.create_index('ix_event_dispatched', ['dispatched', 'id'], unique=False)
         batch_op.create_index(batch_op.f('ix_event_shop_id'), ['shop_id'], unique=False)
+        batch_op.create_index('ix_event_undispatched', ['id'], unique=False, sqlite_where=sa.text('dispatched = 0'), postgresql_where=sa.text('NOT dispatched'))
 
     op.create_table('helper_day',
     sa.Column('campaign_id', sa.BigInteger(), nullable=False),
@@ -800,8 +800,8 @@ def downgrade() -> None:
     op.drop_table('idempotency_record')
     op.drop_table('helper_day')
     with op.batch_alter_table('event', schema=None) as batch_op:
+        batch_op.drop_index('ix_event_undispatched', sqlite_where=sa.text('dispatched = 0'), postgresql_where=sa.text('NOT dispatched'))
         batch_op.drop_index(batch_op.f('ix_event_shop_id'))
-        batch_op.drop_index('ix_event_dispatched')
 
     op.drop_table('event')
     # ### end Alembic commands ###
