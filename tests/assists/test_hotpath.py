@@ -13,6 +13,7 @@ from huzhu.accounts.models import Account
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
+from huzhu.notify import service as notify
 from huzhu.notify.models import Event
 from huzhu.risk.rules import AssistFeatures, RiskDecision
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World, write_instance
@@ -58,6 +59,28 @@ def test_counted_assist_claims_the_lowest_slot_and_adds_its_value(
         assert slot.assist_id == body["assist_id"]
         types = s.scalars(select(Event.type).where(Event.subject_id == instance_id)).all()
         assert "assist.counted" in types
+
+
+def test_the_hot_paths_events_wait_for_dispatch_only_when_an_endpoint_listens(
+    world: World, client: TestClient
+) -> None:
+    """Written dispatched while the shop has no active endpoint (nothing to fan out);
+    left for the dispatcher once one listens."""
+    instance_id = _bargain(world, slots=[300, 200, 100])
+    _, bob = world.person("bob")
+    _, carol = world.person("carol")
+    assert _assist(client, bob, instance_id).status_code == 201
+    with world.db.unit_of_work() as s:
+        notify.create_endpoint(
+            s, world.settings, shop_id=world.shop.shop_id, url="https://hooks.example.com/h"
+        )
+    assert _assist(client, carol, instance_id).status_code == 201
+    with world.db.unit_of_work() as s:
+        rows = s.execute(
+            select(Event.payload, Event.dispatched).where(Event.type == "assist.counted")
+        ).all()
+    by_helper = {payload["helper_id"]: dispatched for payload, dispatched in rows}
+    assert by_helper == {world.person("bob")[0]: True, world.person("carol")[0]: False}
 
 
 def test_second_assist_by_same_helper_is_refused(world: World, client: TestClient) -> None:

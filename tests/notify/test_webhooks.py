@@ -266,3 +266,26 @@ def test_a_poll_marks_unheard_events_in_bulk_and_fans_out_the_heard_ones(env: En
         shops = s.scalars(select(Event.shop_id).where(Event.id.in_(delivered_events))).all()
     assert len(delivered_events) == heard
     assert set(shops) == {env.shop_id}
+
+
+def test_an_event_is_written_dispatched_only_when_no_endpoint_of_its_shop_listens(
+    env: Env,
+) -> None:
+    with env.db.unit_of_work() as s:
+        quiet_shop = make_shop(s)
+    heard, unheard = env.event(), env.event(shop_id=quiet_shop)
+    service_update = {"active": False}
+    with env.db.unit_of_work() as s:
+        service.update_endpoint(
+            s, env.settings, shop_id=env.shop_id, endpoint_id=env.endpoint_id,
+            changes=service_update,
+        )  # fmt: skip
+    after_pause = env.event()
+    with env.db.unit_of_work() as s:
+        dispatched = dict(s.execute(select(Event.id, Event.dispatched)).tuples().all())
+    assert dispatched == {heard: False, unheard: True, after_pause: True}
+    # The heard event's endpoint went away before dispatch: it is marked, not delivered.
+    env.runner.run_periodic(force=True)
+    with env.db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(Event).where(~Event.dispatched)) == 0
+        assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 0

@@ -164,9 +164,11 @@ WHERE id = ? AND status = 'active' AND slots_used = slots_total
 RETURNING status
 """
 SQLITE_ADD_HELD = "UPDATE instance SET held_count = held_count + 1 WHERE id = ?"
+# An event no endpoint can hear is written dispatched (notify.service.record_event).
 SQLITE_INSERT_EVENT = """
 INSERT INTO event (shop_id, type, subject_type, subject_id, payload, dispatched, created_at)
-VALUES (?, ?, 'instance', ?, ?, 0, ?)
+VALUES (?1, ?2, 'instance', ?3, ?4,
+        NOT EXISTS (SELECT 1 FROM webhook_endpoint WHERE shop_id = ?1 AND active), ?5)
 """
 SQLITE_SCHEDULE_JOB = """
 INSERT INTO job (kind, payload, dedupe_key, status, run_at, attempts, max_attempts, created_at)
@@ -343,6 +345,7 @@ DECLARE
   v_used integer;
   v_total integer;
   v_voided integer;
+  v_unheard boolean;
 BEGIN
   o_value := 0;
   SELECT i.status, i.expires_at, i.shop_id, i.initiator_id INTO v_inst
@@ -410,6 +413,9 @@ BEGIN
     o_outcome := 'daily_limit'; o_slot := NULL; o_value := 0; RETURN;
   END IF;
   o_assist_status := CASE WHEN p_decision = 'count' THEN 'counted' ELSE 'held' END;
+  -- An event no endpoint can hear is written dispatched (notify.service.record_event).
+  v_unheard := NOT EXISTS (SELECT 1 FROM webhook_endpoint w
+                           WHERE w.shop_id = p_shop_id AND w.active);
   INSERT INTO assist (instance_id, campaign_id, helper_id, status, slot, value, risk_decision,
                       risk_score, risk_reasons, idempotency_key, created_at, channel,
                       share_link_id, share_open_id)
@@ -422,7 +428,7 @@ BEGIN
     INSERT INTO event (shop_id, type, subject_type, subject_id, payload, dispatched, created_at)
       VALUES (p_shop_id, 'assist.held', 'instance', p_instance_id,
               jsonb_build_object('instance_id', p_instance_id, 'assist_id', o_assist_id,
-                                 'helper_id', p_helper_id, 'value', 0), false, p_now);
+                                 'helper_id', p_helper_id, 'value', 0), v_unheard, p_now);
     o_outcome := 'held'; o_instance_status := 'active'; RETURN;
   END IF;
   UPDATE instance_slot SET assist_id = o_assist_id
@@ -447,12 +453,12 @@ BEGIN
             jsonb_build_object('instance_id', p_instance_id, 'assist_id', o_assist_id,
                                'helper_id', p_helper_id, 'value', o_value, 'slot', o_slot,
                                'progress_value', v_progress, 'slots_used', v_used,
-                               'slots_total', v_total), false, p_now);
+                               'slots_total', v_total), v_unheard, p_now);
   IF o_instance_status = 'succeeded' THEN
     INSERT INTO event (shop_id, type, subject_type, subject_id, payload, dispatched, created_at)
       VALUES (p_shop_id, 'instance.succeeded', 'instance', p_instance_id,
               jsonb_build_object('instance_id', p_instance_id, 'progress_value', v_progress),
-              false, p_now);
+              v_unheard, p_now);
     IF p_success_job IS NOT NULL THEN
       INSERT INTO job (kind, payload, dedupe_key, status, run_at, attempts, max_attempts,
                        created_at)

@@ -54,6 +54,18 @@ def delete_endpoint_with_log(session: Session, *, endpoint_id: int) -> None:
 # -- the outbox ----------------------------------------------------------------------
 
 
+def shop_listens(session: Session, shop_id: int) -> bool:
+    """Whether the shop has an active endpoint (the hot path asks the same in its SQL)."""
+    return (
+        session.scalar(
+            select(WebhookEndpoint.id)
+            .where(WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.active.is_(True))
+            .limit(1)
+        )
+        is not None
+    )
+
+
 def listening_shop_ids(session: Session) -> list[int]:
     """Shops with at least one active endpoint: only their events fan out."""
     return list(
@@ -65,10 +77,10 @@ def listening_shop_ids(session: Session) -> list[int]:
 
 def mark_unheard_dispatched(session: Session, listening: Sequence[int], *, limit: int) -> int:
     """Mark dispatched, in one statement and without reading them, up to `limit` of the
-    oldest events no endpoint listens to (their shop has no active endpoint). Every
-    assist writes an event and most shops have no webhook, so this is the outbox's
-    common case; reading each event into Python only to mark it cost a quarter of an
-    assist's CPU. On PostgreSQL rows another dispatcher holds are skipped."""
+    oldest events no endpoint listens to (their shop has no active endpoint): events are
+    written dispatched when nobody listens, so these are the ones whose endpoints went
+    away (deactivated, deleted) before the dispatcher reached them. On PostgreSQL rows
+    another dispatcher holds are skipped."""
     # `~dispatched` renders as the partial index's own condition on both databases.
     ids = select(Event.id).where(~Event.dispatched).order_by(Event.id).limit(limit)
     if listening:

@@ -52,13 +52,17 @@ def record_event(
     subject_id: int,
     payload: dict[str, Any] | None = None,
 ) -> Event:
+    """Write an event to the outbox. One that no endpoint of its shop can hear (none is
+    active) is written dispatched: there is nothing to fan out, and the dispatcher has
+    nothing to read or rewrite for it (the assist hot path's statements do the same). An
+    endpoint hears the events written after it is created or re-activated."""
     event = Event(
         shop_id=shop_id,
         type=type,
         subject_type=subject_type,
         subject_id=subject_id,
         payload=payload or {},
-        dispatched=False,
+        dispatched=not repository.shop_listens(session, shop_id),
         created_at=clock.utcnow(),
     )
     session.add(event)
