@@ -192,7 +192,7 @@ def test_fraud_report_attaches_the_instance_evidence(
     )
     gone = _report(client, shop, "friend", kind="fraud", instance_id=2**40)
     assert (gone.status_code, gone.json()["code"]) == (404, "instance_not_found")
-    # A fraud case has no automatic rule; an explicit kind applies to its subject.
+    # An explicit kind (not the rule) applies to its subject, whatever the evidence.
     decided = client.post(
         f"/api/v1/review/cases/{case['id']}/confirm",
         json={"reason": "bought assists", "enforce": "warning"},

@@ -355,6 +355,7 @@ class VoidSummary:
     voided: int
     skipped: int  # unknown, of another shop, or voided before
     per_instance: dict[int, int]
+    assist_ids: tuple[int, ...] = ()  # the ones this call voided
 
 
 def void_assists(
@@ -370,6 +371,7 @@ def void_assists(
         by_instance.setdefault(assist.instance_id, []).append(assist.id)
     skipped += len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
     per_instance: dict[int, int] = {}
+    voided: list[int] = []
     for instance_id in sorted(by_instance):
         instance = repo.instance_by_id(session, instance_id, lock=True)
         if instance is None or instance.shop_id != shop_id:
@@ -391,8 +393,12 @@ def void_assists(
         session.flush()
         _tell_initiator(session, instance, reason=reason, assist_ids=removed)
         per_instance[instance_id] = len(removed)
+        voided.extend(removed)
     return VoidSummary(
-        voided=sum(per_instance.values()), skipped=skipped, per_instance=per_instance
+        voided=len(voided),
+        skipped=skipped,
+        per_instance=per_instance,
+        assist_ids=tuple(sorted(voided)),
     )
 
 
@@ -403,6 +409,24 @@ def ring_assist_ids(
     return repo.ring_assist_ids(
         session, shop_id=shop_id, helper_ids=helper_ids, instance_ids=instance_ids
     )
+
+
+def unreviewed_helpers(
+    session: Session, *, shop_id: int, instance_id: int, assist_ids: list[int]
+) -> dict[int, int]:
+    """Of `assist_ids`, the assists on this instance still in question, with their
+    helpers (assist id -> helper id): not voided, and not cleared by a review — an
+    assist the scorer held and a dismissed hold or spike then counted was judged
+    genuine on its own, and a later decision about the instance as a whole does not
+    overturn that."""
+    get_instance(session, instance_id, shop_id=shop_id)
+    return {
+        a.id: a.helper_id
+        for a in repo.assists_by_ids(session, sorted(set(assist_ids)))
+        if a.instance_id == instance_id
+        and a.status != "voided"
+        and not (a.status == "counted" and a.risk_decision == "hold")
+    }
 
 
 def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:

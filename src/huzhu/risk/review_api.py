@@ -118,7 +118,8 @@ def assign_case(case_id: IdPath, session: SessionDep, principal: Decider) -> Cas
 def confirm_case(
     case_id: IdPath, body: ConfirmIn, session: SessionDep, settings: SettingsDep, principal: Decider
 ) -> CaseDecision:
-    """Confirm the case and act on it (`enforce`: the spam rule by default). 404
+    """Confirm the case and act on it (`enforce`: by default the rule registered for
+    the case's kind; `outcome` says what a fraud report's rule did). 404
     `review_case_not_found`; 409 `case_already_decided`."""
     case, actions = service.confirm_case(
         session,
@@ -130,7 +131,9 @@ def confirm_case(
         actor=enforcement.actor_of(session, principal),
     )
     return CaseDecision(
-        case=CaseOut.model_validate(case), actions=[ActionOut.model_validate(a) for a in actions]
+        case=CaseOut.model_validate(case),
+        actions=[ActionOut.model_validate(a) for a in actions],
+        outcome=(case.evidence or {}).get("rule_outcome"),
     )
 
 

@@ -49,6 +49,37 @@ def cases_query(
     return stmt
 
 
+OPEN_RINGS_LOOKED_AT = 500
+
+
+def open_cases_on_instance(session: Session, *, shop_id: int, instance_id: int) -> list[ReviewCase]:
+    """The open spike and hold cases of an instance, and the open rings (newest
+    `OPEN_RINGS_LOOKED_AT`) whose evidence lists it among their instances — a ring spans
+    instances, so it carries no instance_id of its own."""
+    own = session.scalars(
+        select(ReviewCase)
+        .where(
+            ReviewCase.shop_id == shop_id,
+            ReviewCase.status == "open",
+            ReviewCase.instance_id == instance_id,
+            ReviewCase.kind.in_(("spike", "inline_hold")),
+        )
+        .order_by(ReviewCase.id)
+    ).all()
+    rings = session.scalars(
+        select(ReviewCase)
+        .where(
+            ReviewCase.shop_id == shop_id,
+            ReviewCase.status == "open",
+            ReviewCase.kind == "fraud_ring",
+        )
+        .order_by(ReviewCase.id.desc())
+        .limit(OPEN_RINGS_LOOKED_AT)
+    ).all()
+    named = [r for r in rings if instance_id in (r.evidence or {}).get("instances", [])]
+    return [*own, *sorted(named, key=lambda r: r.id)]
+
+
 def bump_report_count(session: Session, *, case_id: int, now: datetime) -> None:
     session.execute(
         update(ReviewCase)

@@ -6,13 +6,19 @@ sender's confirmed spam reports that are not yet spent and were filed within
 at least `enforcement.spam_reports_per_rung`, the sender moves up exactly one rung and
 those reports are spent, so the next rung needs as many new ones. One confirmation never
 moves anyone more than one rung.
+
+The fraud-report rule (`reported_assists`): which assists a confirmed fraud report is
+about, read only from the evidence attached to the report — the instance's latest
+assists as each report saw them, and the open spike, hold and ring cases on the
+instance at that moment.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import datetime, timedelta
 from enum import StrEnum
+from typing import Any
 
 
 class CaseKind(StrEnum):
@@ -52,3 +58,51 @@ def spam_rule_reports(
     if len({reporter for _, reporter in recent}) < threshold:
         return None
     return sorted(rid for rid, _ in recent)
+
+
+# Why a confirmed fraud report implicates an assist (its basis in the evidence).
+HELD = "held"
+FLAGGED = "flagged"
+NAMED_BY_RING = "named_by_ring"
+
+
+def reported_assists(evidence: Mapping[str, Any]) -> dict[int, str]:
+    """assist id -> why a confirmed fraud report implicates it, from the evidence the
+    report(s) attached (the first report's snapshot and each joining report's under
+    "updates"):
+
+    - held: the inline scorer was holding it for review (its own score, or the instance's
+      spike watch) when a report was filed;
+    - flagged: it counted, but the scorer gave risk reasons for it (one the scorer held
+      and a review then counted was cleared by that review, and is not flagged);
+    - named_by_ring: an open fraud ring on the instance, listed under "open_cases", names
+      it (its helper is one of the ring's accounts).
+
+    An assist counted without a reason and named by no ring is not implicated, however
+    near it came to the others: the analyst confirmed what the evidence shows, nothing
+    more. An assist already voided when the report saw it is left out too."""
+    found: dict[int, str] = {}
+    snapshots = [evidence, *evidence.get("updates", [])]
+    for snap in snapshots:
+        for assist in snap.get("assists", []):
+            assist_id, status = int(assist["assist_id"]), assist.get("status")
+            if status == "held":
+                found[assist_id] = HELD
+            elif (
+                status == "counted"
+                and assist.get("risk_decision") != "hold"  # held, then cleared by a review
+                and assist.get("risk_reasons")
+            ):
+                found.setdefault(assist_id, FLAGGED)
+    for snap in snapshots:  # the scorer's own finding is the basis where it has one
+        for entry in snap.get("open_cases", []):
+            if entry.get("kind") == CaseKind.FRAUD_RING.value:
+                for assist_id in entry.get("assist_ids", []):
+                    found.setdefault(int(assist_id), NAMED_BY_RING)
+    voided = {
+        int(a["assist_id"])
+        for snap in snapshots
+        for a in snap.get("assists", [])
+        if a.get("status") == "voided"
+    }
+    return {k: v for k, v in sorted(found.items()) if k not in voided}

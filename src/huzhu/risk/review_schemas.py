@@ -107,8 +107,10 @@ class ConfirmIn(BaseModel):
     reason: str = Field(min_length=1, max_length=1000, description="told to the people affected")
     enforce: Enforce = Field(
         default="rule",
-        description="rule: the spam rule decides (spam cases; nothing for others); none: no "
-        "action; next: one rung up for each subject account; or an explicit kind",
+        description="rule: the rule registered for the case's kind acts (spam reports: the "
+        "spam rule; rings, spikes, holds and fraud reports: void the fake assists, recount "
+        "and enforce); none: no action; next: one rung up for each subject account; or an "
+        "explicit kind",
     )
 
 
@@ -119,3 +121,8 @@ class DismissIn(BaseModel):
 class CaseDecision(BaseModel):
     case: CaseOut
     actions: list[ActionOut]
+    outcome: dict[str, Any] | None = Field(
+        default=None,
+        description="what the kind's rule did, where it records it (a fraud report: the "
+        "assists voided and why, or a note that the evidence implicated none)",
+    )

@@ -294,17 +294,31 @@ def _report_subject(
 
 def _instance_evidence(session: Session, instance: Any) -> dict[str, Any]:
     """What the analyst needs to judge "the count jumped without real friends": the
-    honest counts and the latest assists with their inline risk decisions (pseudonymous
-    helper ids only)."""
+    honest counts, the latest assists with their inline risk decisions (pseudonymous
+    helper ids only), and the open spike, hold and ring cases on the instance — for a
+    ring, which of these assists its accounts gave. Confirming the report by rule acts
+    on what this names (review_rules.reported_assists)."""
     rows, _ = assists.list_assists(
         session,
         PageParams(limit=RECENT_ASSISTS_IN_EVIDENCE),
         shop_id=instance.shop_id,
         instance_id=instance.id,
     )
+    open_cases: list[dict[str, Any]] = []
+    for other in repo.open_cases_on_instance(
+        session, shop_id=instance.shop_id, instance_id=instance.id
+    ):
+        entry: dict[str, Any] = {"case_id": other.id, "kind": other.kind}
+        if other.kind == CaseKind.FRAUD_RING.value:
+            ring = set(other.subject_account_ids or [])
+            entry["assist_ids"] = sorted(
+                a.id for a in rows if a.helper_id in ring and a.status != "voided"
+            )
+        open_cases.append(entry)
     return {
         "instance": assists.describe(instance).model_dump(mode="json"),
         "initiator_id": instance.initiator_id,
+        "open_cases": open_cases,
         "assists": [
             {
                 "assist_id": a.id,
@@ -382,10 +396,17 @@ def assign_case(
 # recount, enforce) the same way, without editing this module.
 ConfirmRule = Callable[[Session, Settings, ReviewCase], list[EnforcementAction]]
 _CONFIRM_RULES: dict[str, ConfirmRule] = {}
+# Kinds whose confirm rule tells the reporters what came of their report itself (it
+# knows what it did; the generic "confirmed and acted on it" could be untrue).
+_RULES_TELLING_REPORTERS: set[str] = set()
 
 
-def confirm_rule(kind: str) -> Callable[[ConfirmRule], ConfirmRule]:
-    """Register what confirming a case of `kind` with enforce="rule" does."""
+def confirm_rule(
+    kind: str, *, tells_reporters: bool = False
+) -> Callable[[ConfirmRule], ConfirmRule]:
+    """Register what confirming a case of `kind` with enforce="rule" does. With
+    `tells_reporters`, the rule sends the reporters' message (`tell_reporters`) instead
+    of the generic one."""
     CaseKind(kind)  # a typo fails at import, not at the first confirmation
 
     def _register(fn: ConfirmRule) -> ConfirmRule:
@@ -393,9 +414,29 @@ def confirm_rule(kind: str) -> Callable[[ConfirmRule], ConfirmRule]:
         if existing is not None and existing is not fn:
             raise ValueError(f"a confirm rule for {kind!r} is registered already")
         _CONFIRM_RULES[kind] = fn
+        if tells_reporters:
+            _RULES_TELLING_REPORTERS.add(kind)
         return fn
 
     return _register
+
+
+def record_outcome(
+    session: Session, *, case: ReviewCase, actor: str, outcome: dict[str, Any]
+) -> None:
+    """Keep what a confirm rule did with the case (evidence["rule_outcome"], shown with
+    the decision) and audit it as `review_case.acted` — so a rule that found nothing to
+    act on says so instead of passing silently."""
+    case.evidence = {**(case.evidence or {}), "rule_outcome": outcome}
+    session.flush()
+    _audit_and_event(
+        session,
+        case=case,
+        actor=actor,
+        action="review_case.acted",
+        reason=str(outcome.get("note", "")),
+        payload={"case_id": case.id, "kind": case.kind, **outcome},
+    )
 
 
 def confirm_case(
@@ -409,15 +450,23 @@ def confirm_case(
     actor: str,
 ) -> tuple[ReviewCase, list[EnforcementAction]]:
     """Confirm a case and act on it. `enforce`: "rule" (the rule registered for the
-    case's kind — the spam rule for spam reports; nothing where none is registered),
-    "none", or "next" / a kind name / a rung, applied to every subject account."""
+    case's kind — the spam rule for spam reports, risk/rings.py for fraud; nothing where
+    none is registered), "none", or "next" / a kind name / a rung, applied to every
+    subject account."""
+    kind = get_case(session, shop_id=shop_id, case_id=case_id).kind
+    rule = _CONFIRM_RULES.get(kind) if enforce == BY_RULE else None
     case = _decide(
-        session, shop_id=shop_id, case_id=case_id, status="confirmed", reason=reason, actor=actor
+        session,
+        shop_id=shop_id,
+        case_id=case_id,
+        status="confirmed",
+        reason=reason,
+        actor=actor,
+        tell=rule is None or kind not in _RULES_TELLING_REPORTERS,
     )
     if enforce == NO_ACTION:
         return case, []
     if enforce == BY_RULE:
-        rule = _CONFIRM_RULES.get(case.kind)
         return case, (rule(session, settings, case) if rule is not None else [])
     rung_or_kind: str | int = int(enforce) if enforce.isdigit() else enforce
     actions = [
@@ -469,7 +518,14 @@ def dismiss_case(
 
 
 def _decide(
-    session: Session, *, shop_id: int, case_id: int, status: str, reason: str, actor: str
+    session: Session,
+    *,
+    shop_id: int,
+    case_id: int,
+    status: str,
+    reason: str,
+    actor: str,
+    tell: bool = True,
 ) -> ReviewCase:
     case = get_case(session, shop_id=shop_id, case_id=case_id)
     now = clock.utcnow()
@@ -487,17 +543,22 @@ def _decide(
         reason=reason,
         payload=_case_payload(case),
     )
-    _tell_reporters(session, case=case, status=status)
+    if tell:
+        if status == "confirmed":
+            title = "Your report was confirmed"
+            body = "Thank you: an analyst confirmed what you reported and acted on it."
+        else:
+            title = "Your report was reviewed"
+            body = "An analyst looked at what you reported and found no breach of the rules."
+        tell_reporters(session, case=case, status=status, title=title, body=body)
     return case
 
 
-def _tell_reporters(session: Session, *, case: ReviewCase, status: str) -> None:
-    if status == "confirmed":
-        title = "Your report was confirmed"
-        body = "Thank you: an analyst confirmed what you reported and acted on it."
-    else:
-        title = "Your report was reviewed"
-        body = "An analyst looked at what you reported and found no breach of the rules."
+def tell_reporters(
+    session: Session, *, case: ReviewCase, status: str, title: str, body: str
+) -> None:
+    """One inbox message to each person who reported into the case. Never names the
+    reported person's helpers, nor any reporter to anyone."""
     for report in repo.reports_of_case(session, case.id):
         notify.send_inbox_message(
             session,

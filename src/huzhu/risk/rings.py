@@ -13,6 +13,14 @@ still has room and is still running, and is otherwise voided with that honest re
 A dismissed instance spike also lifts the instance's watch once the dismissal commits
 (risk/live.py), so its new assists count again; a confirmed one keeps the watch until it
 runs out.
+
+A confirmed fraud report (a participant saw the count jump without real friends): the
+assists the report's evidence implicates — held, flagged with risk reasons, or given by
+an open ring's accounts — are voided through the same path as a ring's, their helpers
+restricted as fake assisters, and the reporters told how many were removed; when the
+evidence implicates none, the outcome says that nothing was voided. A fraud report has no
+dismiss rule: it holds no assists of its own (held ones belong to their hold or spike
+case, which decides them), so dismissing it only closes it and tells the reporters.
 """
 
 from __future__ import annotations
@@ -25,7 +33,7 @@ from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
-from huzhu.risk import live
+from huzhu.risk import live, review_rules, review_service
 from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review_models import ReviewCase
 from huzhu.risk.review_service import confirm_rule, dismiss_rule
@@ -33,6 +41,9 @@ from huzhu.risk.review_service import confirm_rule, dismiss_rule
 RING_REASON = "they came from accounts acting together as a ring (fake assists)"
 HOLD_REASON = "they were held as suspicious and a reviewer confirmed they were fake"
 RULE_ACTOR = "rule:fraud_ring"
+# Neutral on purpose: the initiator is not told that anyone reported the activity.
+REPORT_REASON = "a reviewer checked them and confirmed they were fake"
+REPORT_ACTOR = "rule:fraud_report"
 
 
 @confirm_rule("fraud_ring")
@@ -46,6 +57,32 @@ def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[
     summary = assists.void_assists(
         session, shop_id=case.shop_id, assist_ids=assist_ids, reason=RING_REASON
     )
+    return _enforce_fake_assists(
+        session,
+        settings,
+        case,
+        summary=summary,
+        helpers=members,
+        helper_reason="your account gave fake assists as part of a ring",
+        initiator_reason="assists on your activities came from a ring of fake accounts",
+        actor=RULE_ACTOR,
+    )
+
+
+def _enforce_fake_assists(
+    session: Session,
+    settings: Settings,
+    case: ReviewCase,
+    *,
+    summary: assists.VoidSummary,
+    helpers: list[int],
+    helper_reason: str,
+    initiator_reason: str,
+    actor: str,
+) -> list[EnforcementAction]:
+    """The ladder after voiding (rings and confirmed fraud reports alike): each fake
+    assister gets a participation restriction, and each initiator who got at least
+    `risk.ring_warn_min_assists` of the voided assists a warning ("N <initiator_reason>")."""
     proof = {
         "case_id": case.id,
         "case_kind": case.kind,
@@ -57,25 +94,25 @@ def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[
             session,
             account_id=account_id,
             rung_or_kind="participation_restriction",
-            reason="your account gave fake assists as part of a ring",
+            reason=helper_reason,
             evidence=proof,
-            actor=RULE_ACTOR,
+            actor=actor,
             case_id=case.id,
             settings=settings.enforcement,
         )
-        for account_id in members
+        for account_id in helpers
     ]
     for initiator_id, removed in _initiators_helped(session, case.shop_id, summary.per_instance):
-        if initiator_id in members or removed < settings.risk.ring_warn_min_assists:
+        if initiator_id in helpers or removed < settings.risk.ring_warn_min_assists:
             continue
         actions.append(
             enforcement.enforce(
                 session,
                 account_id=initiator_id,
                 rung_or_kind="warning",
-                reason=f"{removed} assists on your activities came from a ring of fake accounts",
+                reason=f"{removed} {initiator_reason}",
                 evidence=proof,
-                actor=RULE_ACTOR,
+                actor=actor,
                 case_id=case.id,
                 settings=settings.enforcement,
             )
@@ -92,6 +129,129 @@ def _initiators_helped(
         initiator = assists.get_instance(session, instance_id, shop_id=shop_id).initiator_id
         totals[initiator] = totals.get(initiator, 0) + removed
     return sorted(totals.items())
+
+
+@confirm_rule("fraud_report", tells_reporters=True)
+def act_on_report(
+    session: Session, settings: Settings, case: ReviewCase
+) -> list[EnforcementAction]:
+    """A participant reported that an instance's count jumped without real friends, and
+    an analyst confirmed it by rule. Acted on: exactly the assists the evidence attached
+    to the report(s) implicates (review_rules.reported_assists — held by the inline
+    scorer, counted with risk reasons, or given by the accounts of an open ring on the
+    instance), less those voided since or cleared by a review since
+    (assists.unreviewed_helpers). They are voided through the ring's path
+    (assists.void_assists: one lock, one recount, bargain cents back, one honest message
+    to the initiator), their helpers are restricted as fake assisters and the initiator
+    warned past `risk.ring_warn_min_assists` (as for a ring), and the reporters are told
+    how many assists their report removed — no one is named. Assists the evidence does
+    not implicate are never touched, however they look now.
+
+    When nothing is left to void, the outcome says so (`rule_outcome` on the case, a
+    `review_case.acted` entry, the reporters' message): no one is restricted, and the
+    instance's open spike, hold or ring cases stay open for their own review (a spike's
+    watch keeps holding new assists until it runs out or that case is dismissed)."""
+    implicated = review_rules.reported_assists(case.evidence or {})
+    in_question = (
+        assists.unreviewed_helpers(
+            session,
+            shop_id=case.shop_id,
+            instance_id=case.instance_id,
+            assist_ids=list(implicated),
+        )
+        if case.instance_id is not None
+        else {}
+    )
+    summary = assists.void_assists(
+        session, shop_id=case.shop_id, assist_ids=sorted(in_question), reason=REPORT_REASON
+    )
+    # Only the helpers of what this call voided (one voided meanwhile by another
+    # decision was not this report's finding).
+    helpers = sorted({in_question[a] for a in summary.assist_ids})
+    actions = (
+        _enforce_fake_assists(
+            session,
+            settings,
+            case,
+            summary=summary,
+            helpers=helpers,
+            helper_reason="your account gave fake assists, confirmed by a reviewer",
+            initiator_reason="assists on your activity were confirmed fake by a reviewer",
+            actor=REPORT_ACTOR,
+        )
+        if summary.voided
+        else []
+    )
+    review_service.record_outcome(
+        session,
+        case=case,
+        actor=REPORT_ACTOR,
+        outcome=_report_outcome(case, implicated, summary=summary, helpers=helpers),
+    )
+    _tell_reporters_of(session, case, voided=summary.voided)
+    return actions
+
+
+def _report_outcome(
+    case: ReviewCase,
+    implicated: dict[int, str],
+    *,
+    summary: assists.VoidSummary,
+    helpers: list[int],
+) -> dict[str, Any]:
+    """What confirming the report did, for the analyst and the audit log: the assists
+    voided and on what basis, those implicated but left alone, and a sentence."""
+    by_basis: dict[str, int] = {}
+    for assist_id in summary.assist_ids:
+        by_basis[implicated[assist_id]] = by_basis.get(implicated[assist_id], 0) + 1
+    if summary.voided:
+        note = (
+            f"{_assists(summary.voided)} voided on instance {case.instance_id} "
+            f"({', '.join(f'{n} {basis}' for basis, n in sorted(by_basis.items()))}); "
+            f"{len(helpers)} helper{'s' if len(helpers) != 1 else ''} restricted"
+        )
+    elif implicated:
+        note = (
+            "the assists the evidence implicates were voided or cleared by a review since: "
+            "nothing more was voided and no one was restricted"
+        )
+    else:
+        note = (
+            "the evidence implicates no assist (none held, flagged or named by an open "
+            "ring): nothing was voided and no one was restricted"
+        )
+    return {
+        "rule": REPORT_ACTOR,
+        "instance_id": case.instance_id,
+        "assists_voided": summary.voided,
+        "voided_assist_ids": list(summary.assist_ids),
+        "implicated_by": by_basis,
+        "left_alone": sorted(set(implicated) - set(summary.assist_ids)),
+        "helpers_restricted": len(helpers),
+        "note": note,
+    }
+
+
+def _tell_reporters_of(session: Session, case: ReviewCase, *, voided: int) -> None:
+    if voided:
+        title = "Your report led to action"
+        body = (
+            f"Thank you: an analyst confirmed your report. {_assists(voided)} on the "
+            f"activity you reported {'were' if voided != 1 else 'was'} removed as fake, and "
+            "the accounts that gave them were restricted. No one is told who reported."
+        )
+    else:
+        title = "Your report was confirmed"
+        body = (
+            "Thank you: an analyst confirmed your report, but what it showed named no "
+            "assist that still needed removing, so nothing was removed this time. No one is "
+            "told who reported."
+        )
+    review_service.tell_reporters(session, case=case, status="confirmed", title=title, body=body)
+
+
+def _assists(n: int) -> str:
+    return f"{n} assist{'s' if n != 1 else ''}"
 
 
 @confirm_rule("spike")
