@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from typing import TypeVar
 
 import pytest
+import redis.asyncio as aioredis
 
 from huzhu.config import Settings
 from huzhu.risk.counters import MemoryCounters, Observation, RedisCounters, RiskCounters, Windows
@@ -376,3 +377,23 @@ def test_a_redis_that_forgot_the_script_counts_each_assist_once() -> None:
     before, after = _with_counters("redis", body)
     assert sorted(before) == [1, 2, 3, 4, 5]
     assert sorted(after) == [6, 7, 8, 9, 10]
+
+
+@pytest.mark.redis
+def test_counts_go_on_after_redis_drops_the_connection() -> None:
+    """Redis closing the counters' connection (a restart, an idle timeout) costs no
+    assist its snapshot: the next calls go out on a fresh connection."""
+
+    async def body(c: RiskCounters) -> list[int]:
+        assert isinstance(c, RedisCounters)
+        first = await c.observe(_obs(T0, helper=1, initiator=1, instance=6))
+        ours = await c.r.client_id()  # the pool's one connection, which observe used
+        killer = aioredis.Redis.from_url(redis_url_or_skip())
+        assert await killer.client_kill_filter(_id=ours) == 1
+        await killer.aclose()
+        later = await asyncio.gather(
+            *(c.observe(_obs(T0, helper=2 + i, initiator=1, instance=6)) for i in range(3))
+        )
+        return [first.instance_assists, *sorted(s.instance_assists for s in later)]
+
+    assert _with_counters("redis", body) == [1, 2, 3, 4]
