@@ -126,19 +126,54 @@ def _set_until(marks: dict[int, float], key: int, now: float, until: float) -> N
     _forget_before(marks, now)
 
 
+class _Buckets:
+    """Counts per key in fixed windows of `seconds`: the current bucket and the one
+    before (a call timed just before an edge still lands in its own); older buckets are
+    dropped whole when a new one starts."""
+
+    __slots__ = ("by_bucket", "seconds")
+
+    def __init__(self, seconds: int) -> None:
+        self.seconds = seconds
+        self.by_bucket: dict[int, dict[Any, int]] = {}
+
+    def incr(self, key: Any, at: float) -> int:
+        bucket = int(at // self.seconds)
+        counts = self.by_bucket.get(bucket)
+        if counts is None:
+            counts = self.by_bucket[bucket] = {}
+            for old in [b for b in self.by_bucket if b < bucket - 1]:
+                del self.by_bucket[old]
+        n = counts.get(key, 0) + 1
+        counts[key] = n
+        return n
+
+    def get(self, key: Any, at: float) -> int:
+        counts = self.by_bucket.get(int(at // self.seconds))
+        return counts.get(key, 0) if counts else 0
+
+
 class MemoryCounters:
     """Per-process counters for the embedded mode (one worker).
 
     Nothing here is ever swept whole while the event loop waits: fixed-window counts
-    live in one dict per (window, bucket), dropped as a whole when the bucket before last
-    passes; devices, their accounts, pairs and opens are dicts kept in time order and
-    pruned from the front on each use. (A periodic sweep over every key paused the
-    loop for 0.18 s at 100,000 helpers.)"""
+    live in one dict per counter and bucket, dropped whole once the bucket before last
+    passes (_Buckets); devices, their accounts, pairs and opens are dicts kept in time
+    order and pruned from the front (each device's accounts on every use, the rest every
+    PRUNE_EVERY calls). A periodic sweep over every key paused the loop for 0.18 s at
+    100,000 helpers."""
+
+    PRUNE_EVERY = 64
 
     def __init__(self, windows: Windows | None = None) -> None:
-        self.w = windows or Windows()
-        # (window, bucket) -> name -> n; only the current and the previous bucket.
-        self._counts: dict[tuple[int, int], dict[str, int]] = {}
+        w = self.w = windows or Windows()
+        self._net = _Buckets(w.net_seconds)  # network hash
+        self._helper = _Buckets(w.helper_seconds)  # helper id
+        self._inst = _Buckets(w.spike_seconds)  # instance id
+        self._inst_net = _Buckets(w.spike_seconds)  # (instance id, network hash)
+        self._camp = _Buckets(w.spike_seconds)  # campaign id
+        self._inst_opens = _Buckets(w.spike_seconds)  # instance id
+        self._camp_opens = _Buckets(w.spike_seconds)  # campaign id
         # device -> helper -> last seen; both levels in last-seen order.
         self._devices: dict[str, dict[int, float]] = {}
         self._pairs: dict[tuple[int, int, int], float] = {}  # (shop, from, to) -> last seen
@@ -148,46 +183,36 @@ class MemoryCounters:
         self._opens: dict[int, float] = {}  # open id -> at
         self._link_opens: dict[int, float] = {}  # link id -> latest at
         self._alerted: dict[int, float] = {}  # campaign -> until
+        self._calls = 0
 
-    def _bucket_counts(self, window: int, at: float) -> dict[str, int]:
-        bucket = _bucket(at, window)
-        counts = self._counts.get((window, bucket))
-        if counts is None:
-            counts = self._counts[(window, bucket)] = {}
-            for key in [k for k in self._counts if k[0] == window and k[1] < bucket - 1]:
-                del self._counts[key]
-        return counts
-
-    def _incr(self, name: str, window: int, at: float) -> int:
-        counts = self._bucket_counts(window, at)
-        value = counts.get(name, 0) + 1
-        counts[name] = value
-        return value
-
-    def _count(self, name: str, window: int, at: float) -> int:
-        return self._counts.get((window, _bucket(at, window)), {}).get(name, 0)
+    def _prune(self, now: float) -> None:
+        """Devices nobody used for a whole window, and pairs past theirs (from the front:
+        both dicts are in last-seen order)."""
+        w, devices = self.w, self._devices
+        while devices:
+            device, seen = next(iter(devices.items()))
+            if next(reversed(seen.values())) > now - w.device_seconds:
+                break
+            del devices[device]
+        _forget_before(self._pairs, now - w.pair_seconds)
 
     async def observe(self, obs: Observation) -> CounterSnapshot:
         now, w = obs.at, self.w
+        self._calls += 1
+        if self._calls % self.PRUNE_EVERY == 0:
+            self._prune(now)
         device_accounts = 0
         if obs.device_hash is not None:
-            devices = self._devices
-            helpers = devices.pop(obs.device_hash, None) or {}
+            helpers = self._devices.pop(obs.device_hash, None) or {}
             _touch(helpers, obs.helper_id, now)
             _forget_before(helpers, now - w.device_seconds)
-            devices[obs.device_hash] = helpers  # to the back: devices in last-seen order
+            self._devices[obs.device_hash] = helpers  # to the back: last-seen order
             device_accounts = len(helpers)
-            while devices:  # devices nobody used for a whole window
-                device, seen = next(iter(devices.items()))
-                if next(reversed(seen.values())) > now - w.device_seconds:
-                    break
-                del devices[device]
         net = inst_net = 0
         if obs.net_hash:
-            net = self._incr(f"net:{obs.net_hash}", w.net_seconds, now)
-            inst_net = self._incr(f"inet:{obs.instance_id}:{obs.net_hash}", w.spike_seconds, now)
+            net = self._net.incr(obs.net_hash, now)
+            inst_net = self._inst_net.incr((obs.instance_id, obs.net_hash), now)
         _touch(self._pairs, (obs.shop_id, obs.helper_id, obs.initiator_id), now)
-        _forget_before(self._pairs, now - w.pair_seconds)
         campaign = obs.campaign_id
         if obs.share_open_id is not None:
             opened = self._opens.get(obs.share_open_id)
@@ -199,17 +224,15 @@ class MemoryCounters:
         return CounterSnapshot(
             device_accounts=device_accounts,
             net_assists=net,
-            helper_assists=self._incr(f"helper:{obs.helper_id}", w.helper_seconds, now),
+            helper_assists=self._helper.incr(obs.helper_id, now),
             reciprocal=reverse is not None and reverse > now - w.pair_seconds,
-            instance_assists=self._incr(f"inst:{obs.instance_id}", w.spike_seconds, now),
-            instance_opens=self._count(f"open:{obs.instance_id}", w.spike_seconds, now),
+            instance_assists=self._inst.incr(obs.instance_id, now),
+            instance_opens=self._inst_opens.get(obs.instance_id, now),
             instance_net_assists=inst_net,
             instance_watched=_until(self._watched, obs.instance_id, now),
             instance_cleared=_until(self._cleared, obs.instance_id, now),
-            campaign_assists=self._incr(f"camp:{campaign}", w.spike_seconds, now)
-            if campaign
-            else 0,
-            campaign_opens=self._count(f"copen:{campaign}", w.spike_seconds, now),
+            campaign_assists=self._camp.incr(campaign, now) if campaign else 0,
+            campaign_opens=self._camp_opens.get(campaign, now),
             campaign_alerted=_until(self._alerted, campaign, now),
             seconds_since_open=_since(now, opened, w.open_seconds),
         )
@@ -223,9 +246,9 @@ class MemoryCounters:
         link_id: int | None = None,
         open_id: int | None = None,
     ) -> None:
-        self._incr(f"open:{instance_id}", self.w.spike_seconds, at)
+        self._inst_opens.incr(instance_id, at)
         if campaign_id:
-            self._incr(f"copen:{campaign_id}", self.w.spike_seconds, at)
+            self._camp_opens.incr(campaign_id, at)
         horizon = at - self.w.open_seconds
         if open_id is not None:
             _touch(self._opens, open_id, at)
