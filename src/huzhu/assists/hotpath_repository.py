@@ -98,7 +98,9 @@ class GiveParams:
     channel: str | None = None  # the link's channel
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class GiveOutcome:
     """outcome: counted | held | replay | not_found | already_assisted | closed |
     self_assist | blocked | restricted | share_revoked | share_mismatch | full |

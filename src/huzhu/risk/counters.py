@@ -42,7 +42,9 @@ class Windows:
     open_seconds: int = 86_400  # how long an open's time is remembered
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class Observation:
     at: float  # unix seconds
     shop_id: int

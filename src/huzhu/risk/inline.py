@@ -68,7 +68,9 @@ AUTOMATION_AGENTS = (
 AUTOMATION_STRENGTH = {"agent": 1.0, "no_user_agent": 0.8, "no_accept_language": 0.3}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class ClientHints:
     """What one request says about its client, with nothing personal kept raw."""
 
@@ -77,7 +79,9 @@ class ClientHints:
     automation: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class CounterSnapshot:
     """Recent behaviour around one assist, read (and counted) in one step."""
 
@@ -126,7 +130,9 @@ class ScoringPolicy:
     campaign_spike_assists_per_open: float
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class AssistContext:
     """Facts about this assist the request carries (the counters add the rest)."""
 
