@@ -22,16 +22,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 # bench/ is on sys.path when this runs as a script (python bench/invites.py).
 import loadgen
+import seeding
 
 SENDERS = 200
 RECIPIENTS = 1000
@@ -54,85 +52,42 @@ class Seeded:
 
 
 def seed(db_url: str) -> Seeded:
-    """Accounts and instances as rows (like bench/assist.py); links and preferences
-    through the invites service, so their rows are exactly what the API would write."""
+    """Accounts and instances as rows (bench/seeding.py); links and preferences through
+    the invites service, so their rows are exactly what the API would write."""
     from sqlalchemy import insert
 
-    from huzhu.accounts import service as accounts
-    from huzhu.accounts.models import Account
-    from huzhu.assists.models import Instance, InstanceSlot
-    from huzhu.campaigns.models import Campaign, CampaignVersion
     from huzhu.config import Settings
     from huzhu.db import Database
     from huzhu.invites import service as invites
     from huzhu.invites.models import InvitePreference
-    from huzhu.kit import clock, ids
+    from huzhu.kit import clock
 
     settings = Settings(database_url=db_url)
     db = Database(settings.db)
-    now = clock.utcnow()
+    rules = {
+        "daily_assists_per_helper": 5, "reference_price_cents": 10_000, "price_cents": 10_000,
+        "floor_cents": 5_000, "max_helpers": 5,
+    }  # fmt: skip
     with db.unit_of_work() as s:
-        shop = accounts.create_shop(s, slug=f"bench-{uuid.uuid4().hex[:6]}", name="Bench")
-        campaign = Campaign(
-            shop_id=shop.id, kind="bargain", name="bench", description="", channel="own_app",
-            status="live", version=1, budget_cents=10**12, budget_reserved_cents=0,
-            budget_spent_cents=0, inventory_total=10**9, inventory_reserved=0, inventory_used=0,
-            launched_at=now, created_at=now, updated_at=now,
-        )  # fmt: skip
-        s.add(campaign)
-        s.flush()
-        rules = {
-            "kind": "bargain", "channel": "own_app", "instance_ttl_seconds": 86_400,
-            "daily_assists_per_helper": 5, "reference_price_cents": 10_000,
-            "price_cents": 10_000, "floor_cents": 5_000, "max_helpers": 5,
-            "split": "double_mean", "purchase_window_seconds": 86_400,
-        }  # fmt: skip
-        version = CampaignVersion(campaign_id=campaign.id, version=1, rules=rules, created_at=now)
-        s.add(version)
-        s.flush()
-        account_ids = list(
-            s.scalars(
-                insert(Account).returning(Account.id),
-                [
-                    {"shop_id": shop.id, "provider": "bench", "subject_hash": ids.sha256_hex(
-                        f"{shop.id}:{i}"), "display_name": f"p{i}", "share_name_consent": False,
-                     "status": "active", "created_at": now}
-                    for i in range(SENDERS + RECIPIENTS)
-                ],
-            )
-        )  # fmt: skip
-        senders, recipients = account_ids[:SENDERS], account_ids[SENDERS:]
-        instances = []
-        for sender in senders:
-            row = Instance(
-                shop_id=shop.id, campaign_id=campaign.id, campaign_version_id=version.id,
-                kind="bargain", initiator_id=sender, status="active", seed_hex="0" * 64,
-                slots_total=5, slots_used=0, progress_value=0, target_value=5_000,
-                reserved_cents=0, reserved_units=0, held_count=0, voided_count=0,
-                expires_at=now.replace(year=now.year + 1), created_at=now,
-            )  # fmt: skip
-            s.add(row)
-            s.flush()
-            s.execute(
-                insert(InstanceSlot),
-                [{"instance_id": row.id, "slot": i, "value": 1_000} for i in range(5)],
-            )
-            instances.append(row.id)
+        world = seeding.bench_world(s, rules=rules, accounts_n=SENDERS + RECIPIENTS)
+        senders, recipients = world.account_ids[:SENDERS], world.account_ids[SENDERS:]
+        instances = [
+            seeding.add_instance(s, world, initiator=sender, slot_values=[1_000] * 5)
+            for sender in senders
+        ]
         links = [
             invites.issue_share_link(
-                s, settings, shop_id=shop.id, account_id=sender, instance_id=iid,
+                s, settings, shop_id=world.shop_id, account_id=sender, instance_id=iid,
                 channel="friend",
             )[1]
             for sender, iid in zip(senders, instances, strict=True)
         ]  # fmt: skip
+        now = clock.utcnow()
         s.execute(
             insert(InvitePreference),
             [{"account_id": r, "updated_at": now, **OPEN_ALL} for r in recipients],
         )
-        tokens = [
-            accounts.issue_participant_token(settings, shop_id=shop.id, account_id=a)[0]
-            for a in senders
-        ]
+        tokens = seeding.participant_tokens(settings, world, senders)
     db.dispose()
     return Seeded(
         instances=instances, sender_tokens=tokens, link_tokens=links, recipients=recipients
@@ -234,26 +189,11 @@ def measure(
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    from huzhu.migrations import run_migrations
-
-    if args.backend == "sqlite":
-        with tempfile.TemporaryDirectory(prefix="huzhu-bench-") as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            run_migrations(url)
-            return measure(url, backend="sqlite", redis_url=None, args=args)
-    admin = os.environ.get("HUZHU_BENCH_POSTGRES_URL", loadgen.DEFAULT_PG)
-    if not loadgen.reachable_postgres(admin):
-        raise SystemExit("PostgreSQL not reachable")
-    redis_url = os.environ.get("HUZHU_BENCH_REDIS_URL", loadgen.DEFAULT_REDIS)
-    redis_url = redis_url if loadgen.reachable_redis(redis_url) else None
-    name = f"huzhu_bench_{uuid.uuid4().hex[:8]}"
-    base = admin.rsplit("/", 1)[0]
-    loadgen.pg_admin(admin, f'CREATE DATABASE "{name}"')
-    try:
-        run_migrations(f"{base.replace('postgresql://', 'postgresql+psycopg://')}/{name}")
-        return measure(f"{base}/{name}", backend="postgresql", redis_url=redis_url, args=args)
-    finally:
-        loadgen.pg_admin(admin, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with seeding.fresh_database(args.backend) as found:
+        if found is None:
+            raise SystemExit("PostgreSQL not reachable")
+        url, redis_url = found
+        return measure(url, backend=args.backend, redis_url=redis_url, args=args)
 
 
 def main() -> None:

@@ -4,7 +4,7 @@ load generator run in its own process, and the server's CPU read from /proc arou
 bench/assist.py and bench/invites.py import it (they are run as scripts from the repo
 root, so bench/ is on sys.path); `run_load` runs this file as the load process:
 
-    python bench/loadgen.py SPEC.json     # prints one JSON line: statuses, ok_rps, p50/p99
+    python bench/loadgen.py < SPEC_PATHS  # one JSON line per spec: statuses, ok_rps, p50/p99
 
 The generator is asyncio on uvloop (when installed): keep-alive HTTP/1.1 connections, each
 sending its next request as soon as the last answer is read in full, a warm-up, then a
@@ -14,8 +14,10 @@ bounded measured window.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import json
 import os
+import select
 import socket
 import subprocess
 import sys
@@ -138,16 +140,19 @@ async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def load_main(spec_path: str) -> None:
-    """The load process: drive the server as the spec says, print the result as JSON."""
-    spec = json.loads(Path(spec_path).read_text())
+def load_main() -> None:
+    """The load process: for each spec path read from stdin, drive the server as the spec
+    says and print the result as one JSON line. One process serves a whole bench (its
+    start-up, ~0.3 s, once instead of per run)."""
     try:
         import uvloop
 
         uvloop.install()
     except ImportError:
         pass
-    print(json.dumps(asyncio.run(_drive(spec))))
+    for line in sys.stdin:
+        spec = json.loads(Path(line.strip()).read_text())
+        print(json.dumps(asyncio.run(_drive(spec))), flush=True)
 
 
 def _tree_cpu_seconds(pid: int) -> float:
@@ -177,8 +182,11 @@ def run_load(
     warmup: float,
     duration: float,
     server_pid: int | None = None,
+    settle: float = 1.0,
 ) -> dict[str, Any]:
-    """Run the generator in its own process so it does not share the server's GIL."""
+    """Run the generator in its own process so it does not share the server's GIL.
+    `settle`: seconds to wait after the load before reading the server's CPU, so work the
+    run left behind (a checkpoint, the outbox) is counted with it."""
     cpu_before = _tree_cpu_seconds(server_pid) if server_pid else 0.0
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump(
@@ -193,21 +201,55 @@ def run_load(
             f,
         )
     try:
-        out = subprocess.run(
-            [sys.executable, __file__, f.name],
-            capture_output=True,
-            text=True,
-            check=True,
-            timeout=duration + warmup + 60,
-        )
+        result: dict[str, Any] = _load_process().run(f.name, timeout=duration + warmup + 60)
     finally:
         os.unlink(f.name)
-    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
     if server_pid:
-        time.sleep(1.0)  # let the server finish work the run left behind (outbox dispatch)
+        time.sleep(settle)
         cpu = _tree_cpu_seconds(server_pid) - cpu_before
         result["cpu_us_per_req"] = round(cpu / max(result["answered"], 1) * 1e6, 1)
     return result
+
+
+class _LoadProcess:
+    """The generator's process (this file run as a script), kept for the whole bench."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def run(self, spec_path: str, *, timeout: float) -> dict[str, Any]:
+        assert self.proc.stdin is not None
+        assert self.proc.stdout is not None
+        self.proc.stdin.write(spec_path + "\n")
+        self.proc.stdin.flush()
+        ready, _, _ = select.select([self.proc.stdout], [], [], timeout)
+        line = self.proc.stdout.readline() if ready else ""
+        if not line:
+            self.proc.kill()
+            _LOAD.clear()
+            raise RuntimeError("the load process died or hung")
+        found: dict[str, Any] = json.loads(line)
+        return found
+
+    def close(self) -> None:
+        if self.proc.stdin is not None:
+            self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+_LOAD: list[_LoadProcess] = []
+
+
+def _load_process() -> _LoadProcess:
+    if not _LOAD:
+        _LOAD.append(_LoadProcess())
+        atexit.register(_LOAD[0].close)
+    return _LOAD[0]
 
 
 # -- the server ---------------------------------------------------------------------------
@@ -237,8 +279,16 @@ SCORING_OFF = {"HUZHU_RISK__INLINE_ENABLED": "false"}
 def start_server(
     db_url: str, *, workers: int, redis_url: str | None, extra_env: dict[str, str] | None = None
 ) -> tuple[Any, int]:
-    import httpx
+    """A real `huzhu serve` on a free port, answering /healthz: (process, port)."""
+    proc, port = spawn_server(db_url, workers=workers, redis_url=redis_url, extra_env=extra_env)
+    wait_ready(proc, port)
+    return proc, port
 
+
+def spawn_server(
+    db_url: str, *, workers: int, redis_url: str | None, extra_env: dict[str, str] | None = None
+) -> tuple[Any, int]:
+    """Start `huzhu serve` without waiting for it (several servers start side by side)."""
     port = free_port()
     env = {**os.environ, "HUZHU_DATABASE_URL": db_url, "HUZHU_ENV": "bench"}
     if redis_url:
@@ -249,6 +299,12 @@ def start_server(
         "--workers", str(workers), "--no-migrate", "--log-level", "warning", "--no-access-log",
     ]  # fmt: skip
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return proc, port
+
+
+def wait_ready(proc: Any, port: int) -> None:
+    import httpx
+
     deadline = time.monotonic() + 90  # a loaded machine imports the app slowly
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -257,7 +313,7 @@ def start_server(
             )
         try:
             if httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200:
-                return proc, port
+                return
         except httpx.HTTPError:
             pass
         time.sleep(0.1)
@@ -297,4 +353,4 @@ def pg_admin(url: str, sql: str) -> None:
 
 
 if __name__ == "__main__":
-    load_main(sys.argv[1])
+    load_main()
