@@ -205,9 +205,13 @@ class MemoryCounters:
             self._prune(now)
         device_accounts = 0
         if obs.device_hash is not None:
-            helpers = self._devices.pop(obs.device_hash, None) or {}
-            _touch(helpers, obs.helper_id, now)
-            _forget_before(helpers, now - w.device_seconds)
+            helpers = self._devices.pop(obs.device_hash, None)
+            if helpers is None:
+                helpers = {obs.helper_id: now}
+            else:
+                helpers.pop(obs.helper_id, None)  # to the back: last-seen order
+                helpers[obs.helper_id] = now
+                _forget_before(helpers, now - w.device_seconds)
             self._devices[obs.device_hash] = helpers  # to the back: last-seen order
             device_accounts = len(helpers)
         net = inst_net = 0

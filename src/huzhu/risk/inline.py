@@ -191,10 +191,10 @@ def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes
     device = headers.get(DEVICE_HEADER)
     device_hash = _device_hash(key, device) if device else None
     net_hash = _net_hash(key, client_host)
-    hints = list(_agent_hints(headers.get("user-agent", "")))
+    automation = _agent_hints(headers.get("user-agent", ""))
     if not headers.get("accept-language"):
-        hints.append("no_accept_language")
-    return ClientHints(device_hash=device_hash, net_hash=net_hash, automation=tuple(hints))
+        automation += ("no_accept_language",)
+    return ClientHints(device_hash, net_hash, automation)
 
 
 def _over(value: int, limit: int) -> float:
