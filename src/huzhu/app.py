@@ -26,6 +26,7 @@ from huzhu.db import Database
 from huzhu.enforcement.api import router as enforcement_router
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
 from huzhu.idempotency.middleware import IdempotencyMiddleware
+from huzhu.invites.api import bare_open_route
 from huzhu.invites.api import router as invites_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
@@ -213,6 +214,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         0,
         Route(API_PREFIX + HOT_PATH, give_assist, methods=["POST"], include_in_schema=False),
     )
+    # Share opens likewise (every click on a shared link), without hand-parsing: the
+    # route body is the documented route's (invites/api.py).
+    app.router.routes.insert(1, bare_open_route(API_PREFIX))
     # Participant pages and the operator console (HTML; not part of the API schema).
     install_web_pages(app)
     return app

@@ -6,18 +6,21 @@ dependency carries the permission so tests can read the whole route → permissi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import InvalidToken, PermissionDenied
 from huzhu.accounts.rules import Permission, Principal, allows
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.risk import live
 
 
 def get_settings(request: Request) -> Settings:
@@ -45,6 +48,35 @@ async def admit_unit_of_work(request: Request) -> AsyncIterator[None]:
         return
     async with gate:
         yield
+
+
+T = TypeVar("T")
+
+
+async def in_one_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+    """Run `work` in one unit of work, from its first statement to its commit in ONE
+    thread call: unlike SessionDep's units, it holds SQLite's write lock only while its
+    statements run, never while it waits for a thread (docs/architecture.md, "SQLite
+    write lock across thread hops"). On SQLite the call runs on the database's own
+    writer thread (Database.sqlite_writer), so it takes no pool thread and no place at
+    the admission gate; on PostgreSQL in the pool. What the unit tells the inline
+    scorer is told from the event loop once it committed."""
+    db = get_database(request)
+
+    def _run() -> tuple[T, list[live.ScorerChange]]:
+        with db.unit_of_work() as session:
+            changes = live.defer_to_loop(session)
+            result = work(session)
+        return result, changes
+
+    writer = db.sqlite_writer()
+    if writer is None:
+        result, changes = await run_in_threadpool(_run)
+    else:
+        result, changes = await asyncio.get_running_loop().run_in_executor(writer, _run)
+    if changes:
+        await live.apply_on_loop(db, changes)
+    return result
 
 
 def get_session(

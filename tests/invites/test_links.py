@@ -175,3 +175,33 @@ def test_one_network_cannot_flood_opens(db_url: str) -> None:
             assert len(s.scalars(select(ShareOpen)).all()) == 4
     finally:
         world.db.dispose()
+
+
+def test_the_bare_open_route_answers_as_the_documented_one(
+    world: World, client: TestClient
+) -> None:
+    """Opens are served by a plain route in front of FastAPI's (app.py); with it taken
+    away the documented route answers: the same status, headers and body, byte for byte
+    but the open's id. A token past the documented 600 characters still gets FastAPI's
+    422 (the plain route does not match it)."""
+    instance_id = start(world, "alice")
+    _, alice = world.person("alice")
+    token = issue(client, alice, instance_id).json()["token"]
+    bare = client.post(f"/api/v1/shares/{token}/open", headers={"User-Agent": UA})
+    routes = client.app.router.routes  # type: ignore[attr-defined]
+    (plain,) = [r for r in routes if type(r).__name__ == "_BareOpenRoute"]
+    routes.remove(plain)
+    try:
+        documented = client.post(f"/api/v1/shares/{token}/open", headers={"User-Agent": UA})
+    finally:
+        routes.insert(1, plain)
+    assert bare.status_code == documented.status_code == 201
+    assert bare.headers["content-type"] == documented.headers["content-type"]
+    first, second = bare.json()["open_id"], documented.json()["open_id"]
+    assert second == first + 1
+    assert bare.content.replace(b'"open_id":%d' % first, b"") == documented.content.replace(
+        b'"open_id":%d' % second, b""
+    )
+    too_long = client.post(f"/api/v1/shares/{'a' * 601}/open")
+    assert too_long.status_code == 422
+    assert too_long.json()["code"] == "invalid_input"

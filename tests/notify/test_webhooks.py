@@ -289,3 +289,31 @@ def test_an_event_is_written_dispatched_only_when_no_endpoint_of_its_shop_listen
     with env.db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(Event).where(~Event.dispatched)) == 0
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 0
+
+
+def test_an_appended_event_is_written_and_delivered_as_a_recorded_one(env: Env) -> None:
+    """append_event (one Core statement, for share opens) keeps record_event's rule:
+    dispatched only when no endpoint of its shop listens; a heard one is delivered."""
+    with env.db.unit_of_work() as s:
+        quiet_shop = make_shop(s)
+        for shop_id in (env.shop_id, quiet_shop):
+            service.append_event(
+                s,
+                shop_id=shop_id,
+                type="share.opened",
+                subject_type="share_link",
+                subject_id=11,
+                payload={"open_id": 5, "channel": "friend"},
+            )
+    with env.db.unit_of_work() as s:
+        rows = s.execute(select(Event.shop_id, Event.dispatched, Event.payload)).all()
+    assert sorted((r.shop_id, r.dispatched) for r in rows) == [
+        (env.shop_id, False),
+        (quiet_shop, True),
+    ]
+    assert all(r.payload == {"open_id": 5, "channel": "friend"} for r in rows)
+    env.runner.run_periodic(force=True)
+    env.runner.tick()
+    (request,) = env.receiver.requests
+    body = json.loads(request.body)
+    assert (body["type"], body["data"]) == ("share.opened", {"open_id": 5, "channel": "friend"})

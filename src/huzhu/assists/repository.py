@@ -4,9 +4,9 @@ statements live in hotpath_repository.py), written once and named by intent."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Row, Select, bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot, Purchase
@@ -19,6 +19,26 @@ def instance_by_id(session: Session, instance_id: int, *, lock: bool = False) ->
     if lock and session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update()
     return session.scalars(stmt).one_or_none()
+
+
+_instance = Instance.__table__
+# What the public view shows, read through Core (no ORM identity map or attribute
+# instrumentation): a share open answers it on every click of a shared link.
+_PUBLIC_VIEW = select(
+    *(
+        _instance.c[name]
+        for name in (
+            "id", "campaign_id", "kind", "status", "progress_value", "target_value",
+            "slots_total", "slots_used", "held_count", "voided_count", "expires_at",
+            "purchase_deadline_at", "created_at",
+        )
+    )
+).where(_instance.c.id == bindparam("instance_id"))  # fmt: skip
+
+
+def public_view_row(session: Session, instance_id: int) -> Row[Any] | None:
+    """The columns of an instance's public view, or None."""
+    return session.connection().execute(_PUBLIC_VIEW, {"instance_id": instance_id}).first()
 
 
 def add_instance_with_slots(session: Session, instance: Instance, values: list[int]) -> Instance:

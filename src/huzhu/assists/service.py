@@ -228,9 +228,19 @@ def get_instance(session: Session, instance_id: int, *, shop_id: int | None = No
     return instance
 
 
-def describe(instance: Instance) -> InstanceView:
+def public_view(session: Session, instance_id: int) -> InstanceView:
+    """The instance's public view, read without loading the ORM object (share opens
+    answer it on every click of a shared link)."""
+    row = repo.public_view_row(session, instance_id)
+    if row is None:
+        raise InstanceNotFound(f"instance {instance_id} not found")
+    return describe(row)
+
+
+def describe(instance: Instance | Any) -> InstanceView:
     """Counts only: the participant sees the cents remaining and the most helpers still
-    needed, and how many assists are being checked or were removed."""
+    needed, and how many assists are being checked or were removed. `instance`: the ORM
+    object or a row with the same column names (repository.public_view_row)."""
     return InstanceView(
         id=instance.id,
         campaign_id=instance.campaign_id,

@@ -5,6 +5,6 @@ The unit of work is one session per request or job, opened and committed by the 
 """
 
 from huzhu.db.base import Base, IdType, JSONType, UTCDateTime
-from huzhu.db.engine import Database
+from huzhu.db.engine import Database, transaction
 
-__all__ = ["Base", "Database", "IdType", "JSONType", "UTCDateTime"]
+__all__ = ["Base", "Database", "IdType", "JSONType", "UTCDateTime", "transaction"]

@@ -6,7 +6,9 @@ concurrent writers queue instead of failing; foreign keys are switched on per co
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -63,6 +65,21 @@ def make_engine(settings: DatabaseSettings) -> Engine:
     )
 
 
+@contextmanager
+def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
+    """A new session of `sessions` in one transaction: committed when the block ends,
+    rolled back on any error."""
+    session = sessions()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
 class Database:
     """Holds the engine and hands out sessions; one per process."""
 
@@ -70,6 +87,8 @@ class Database:
         self.settings = settings
         self.engine = make_engine(settings)
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
+        self._writer: ThreadPoolExecutor | None = None
+        self._writer_lock = threading.Lock()
 
     @property
     def dialect(self) -> str:
@@ -78,15 +97,23 @@ class Database:
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """One transaction: committed when the block ends, rolled back on any error."""
-        session = self.sessionmaker()
-        try:
+        with transaction(self.sessionmaker) as session:
             yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+
+    def sqlite_writer(self) -> ThreadPoolExecutor | None:
+        """SQLite only: one thread of its own for units of work that run whole in one
+        call (deps.in_one_unit_of_work). SQLite has one writer anyway; queued here, in
+        the event loop, they cost no pool thread, and each starts the moment the last
+        one committed instead of in SQLite's busy handler, which sleeps 1, 2, 5 … 100 ms
+        between tries. None on PostgreSQL, whose writers run side by side."""
+        if not self.settings.is_sqlite:
+            return None
+        with self._writer_lock:
+            if self._writer is None:
+                self._writer = ThreadPoolExecutor(1, thread_name_prefix="huzhu-sqlite-writer")
+            return self._writer
 
     def dispose(self) -> None:
+        if self._writer is not None:
+            self._writer.shutdown(wait=True)
         self.engine.dispose()

@@ -3,17 +3,22 @@ mute / block / contacts; direct invites to a person or a group; one-tap opt-out.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request, status
 from starlette.responses import Response
+from starlette.routing import Match, Route
+from starlette.types import Scope
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.config import Settings
+from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work, require
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
+    TOKEN_MAX_LENGTH,
     AccountIdPath,
     GroupInviteIn,
     GroupInviteOut,
@@ -109,35 +114,74 @@ def revoke_share_link(link_id: LinkIdPath, session: SessionDep, principal: Share
     return ShareLinkOut.model_validate(link)
 
 
+OPEN_PATH = "/shares/{token}/open"
+
+
 @router.post(
-    "/shares/{token}/open",
+    OPEN_PATH,
     response_model=ShareOpened,
     status_code=status.HTTP_201_CREATED,
     responses=_GONE,
 )
-def open_share(
-    token: TokenPath, request: Request, session: SessionDep, settings: SettingsDep
-) -> ShareOpened:
+async def open_share(token: TokenPath, request: Request) -> ShareOpened:
     """Public: open a share link. Records the open (time, channel, keyed hashes of the
     user agent and of the IP's /24 or /48 — never the raw values) and returns the
     instance's public view. Refusals: 404 `link_tampered` / `link_unknown_key`; 410
     `link_expired`, `link_revoked`, `link_retired_key`; 429 `too_many_opens` (one network
     opening too often)."""
-    opened = service.open_share(
-        session,
-        settings,
-        token=token,
-        user_agent=request.headers.get("user-agent"),
-        client_ip=request.client.host if request.client else None,
+    return await _open(request, token)
+
+
+async def _open(request: Request, token: str) -> ShareOpened:
+    settings: Settings = request.app.state.settings
+    user_agent = request.headers.get("user-agent")
+    client_ip = request.client.host if request.client else None
+    # The whole unit of work in one thread call: the most frequent write of a live
+    # campaign must not hold SQLite's write lock across thread hops.
+    opened = await in_one_unit_of_work(
+        request,
+        lambda session: service.open_share(
+            session, settings, token=token, user_agent=user_agent, client_ip=client_ip
+        ),
     )
+    link = opened.link
     return ShareOpened(
-        open_id=opened.open.id,
-        link_id=opened.link.id,
-        channel=opened.link.channel,
-        issued_at=opened.link.issued_at,
-        expires_at=opened.link.expires_at,
+        open_id=opened.open_id,
+        link_id=link.link_id,
+        channel=link.channel,
+        issued_at=datetime.fromtimestamp(link.issued_epoch, UTC),
+        expires_at=datetime.fromtimestamp(link.expires_epoch, UTC),
         instance=opened.instance,
     )
+
+
+async def _open_bare(request: Request) -> Response:
+    opened = await _open(request, request.path_params["token"])
+    return Response(
+        opened.model_dump_json(by_alias=True),
+        status_code=status.HTTP_201_CREATED,
+        media_type="application/json",
+    )
+
+
+class _BareOpenRoute(Route):
+    """POST {prefix}/shares/{token}/open as a plain Starlette route, put in front of the
+    app's routes (app.py) as the assist hot path is: matched by one pattern before
+    FastAPI walks its included routers, and called without dependency solving — on a
+    live campaign opens come with every click of a shared link. The token's only
+    constraint (at most TOKEN_MAX_LENGTH characters; the pattern needs one) is checked
+    by not matching a longer one, which then reaches the documented route above and its
+    422 exactly as before; both answer the same body."""
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        match, child = super().matches(scope)
+        if match is Match.FULL and len(child["path_params"]["token"]) > TOKEN_MAX_LENGTH:
+            return Match.NONE, {}
+        return match, child
+
+
+def bare_open_route(prefix: str) -> Route:
+    return _BareOpenRoute(prefix + OPEN_PATH, _open_bare, methods=["POST"], include_in_schema=False)
 
 
 def _qr(kind: str, media_type: str):  # type: ignore[no-untyped-def]

@@ -5,7 +5,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, Select, Table, delete, func, or_, select
+from sqlalchemy import (
+    CursorResult,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+)
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -17,6 +28,7 @@ from huzhu.invites.models import (
     Invite,
     InvitePreference,
     ShareLink,
+    ShareOpen,
 )
 
 RelationModel = type[AccountMute] | type[AccountBlock] | type[Contact]
@@ -24,6 +36,32 @@ RelationModel = type[AccountMute] | type[AccountBlock] | type[Contact]
 
 def share_link(session: Session, link_id: int) -> ShareLink | None:
     return session.get(ShareLink, link_id)
+
+
+_link = cast(Table, ShareLink.__table__)
+_open = cast(Table, ShareOpen.__table__)
+# Share opens read and write through Core: they are the most frequent write of a live
+# campaign (every click on a shared link), and the ORM's unit of work costs several
+# times their statements.
+_LINK_FACTS = select(
+    *(
+        _link.c[name]
+        for name in (
+            "id", "shop_id", "instance_id", "sender_id", "channel", "kid", "issued_at",
+            "expires_at", "revoked_at",
+        )
+    )
+).where(_link.c.id == bindparam("link_id"))  # fmt: skip
+_INSERT_OPEN = insert(_open).returning(_open.c.id)
+
+
+def share_link_facts(session: Session, link_id: int) -> Row[Any] | None:
+    """A link's columns (attribute names as on ShareLink), without loading the object."""
+    return session.connection().execute(_LINK_FACTS, {"link_id": link_id}).first()
+
+
+def insert_share_open(session: Session, values: dict[str, Any]) -> int:
+    return int(session.connection().execute(_INSERT_OPEN, values).scalar_one())
 
 
 def share_links_of_sender_query(*, shop_id: int, sender_id: int) -> Select[ShareLink]:

@@ -28,7 +28,10 @@ Int = Annotated[int, BeforeValidator(_no_bool)]
 BodyId = Annotated[int, Ge(1), Le(MAX_BODY_ID), BeforeValidator(_no_bool)]
 AccountIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="the other person's account id")]
 LinkIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="share link id")]
-TokenPath = Annotated[str, Path(min_length=1, max_length=600, description="share-link token")]
+TOKEN_MAX_LENGTH = 600
+TokenPath = Annotated[
+    str, Path(min_length=1, max_length=TOKEN_MAX_LENGTH, description="share-link token")
+]
 OptOutTokenPath = Annotated[str, Path(min_length=1, max_length=400, description="opt-out token")]
 
 Channel = Literal["friend", "group", "timeline", "qr"]

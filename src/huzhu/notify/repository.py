@@ -5,9 +5,21 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, Row, Select, delete, select, update
+from sqlalchemy import (
+    BindParameter,
+    CursorResult,
+    Row,
+    Select,
+    Table,
+    bindparam,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -52,6 +64,22 @@ def delete_endpoint_with_log(session: Session, *, endpoint_id: int) -> None:
 
 
 # -- the outbox ----------------------------------------------------------------------
+
+
+_event = cast(Table, Event.__table__)
+_endpoint = cast(Table, WebhookEndpoint.__table__)
+# One statement: whether an endpoint hears the event is asked inside the INSERT.
+_event_shop: BindParameter[int] = bindparam("event_shop_id")
+_INSERT_EVENT = insert(_event).values(
+    shop_id=_event_shop,
+    dispatched=~exists().where(_endpoint.c.shop_id == _event_shop, _endpoint.c.active.is_(True)),
+)
+
+
+def insert_event(session: Session, *, shop_id: int, values: dict[str, Any]) -> None:
+    """An outbox row written dispatched when no active endpoint of its shop can hear it
+    (the same rule as shop_listens + an Event object, in one statement)."""
+    session.connection().execute(_INSERT_EVENT, {"event_shop_id": shop_id, **values})
 
 
 def shop_listens(session: Session, shop_id: int) -> bool:

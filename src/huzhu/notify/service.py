@@ -70,6 +70,30 @@ def record_event(
     return event
 
 
+def append_event(
+    session: Session,
+    *,
+    shop_id: int,
+    type: str,
+    subject_type: str,
+    subject_id: int,
+    payload: dict[str, Any],
+) -> None:
+    """The same outbox event as record_event, in one Core statement and without an Event
+    object: for writes as frequent as share opens, which need nothing back."""
+    repository.insert_event(
+        session,
+        shop_id=shop_id,
+        values={
+            "type": type,
+            "subject_type": subject_type,
+            "subject_id": subject_id,
+            "payload": payload,
+            "created_at": clock.utcnow(),
+        },
+    )
+
+
 def send_inbox_message(
     session: Session, *, account_id: int, kind: str, title: str, body: str
 ) -> InboxMessage:

@@ -44,7 +44,7 @@ async def share_landing(token: str, request: Request) -> Response:
             client_ip=request.client.host if request.client else None,
         ),
     )
-    arrival = Arrival(token=token, open_id=opened.open.id, sender_id=opened.link.sender_id)
+    arrival = Arrival(token=token, open_id=opened.open_id, sender_id=opened.link.sender_id)
     return await render_instance(request, opened.link.instance_id, arrival=arrival)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TypeVar
@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from huzhu.accounts import service as accounts
 from huzhu.config import Settings, WechatTemplate
+from huzhu.db import transaction
 from huzhu.kit import clock
 from huzhu.notify import service as notify
 from huzhu.wechat import repository as repo
@@ -72,17 +73,8 @@ class Wechat:
         secret = self.settings.wechat.app_secret
         return secret.get_secret_value() if secret is not None else ""
 
-    @contextmanager
-    def unit(self) -> Iterator[Session]:
-        session = self.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def unit(self) -> AbstractContextManager[Session]:
+        return transaction(self.sessions)
 
     def close(self) -> None:
         if self._client is not None:
