@@ -7,7 +7,7 @@ dependency carries the permission so tests can read the whole route → permissi
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Annotated, Any, TypeVar
 
 import anyio
@@ -116,15 +116,42 @@ def optional_principal(
     return principal
 
 
+def _checked(principal: Principal | None, permission: Permission) -> Principal:
+    if principal is None:
+        raise InvalidToken("send Authorization: Bearer <token>")
+    if not allows(principal.role, permission):
+        raise PermissionDenied(f"role {principal.role.value} lacks {permission.value}")
+    return principal
+
+
 def require(permission: Permission) -> Callable[..., Principal]:
     def _dependency(
         principal: Annotated[Principal | None, Depends(optional_principal)],
     ) -> Principal:
-        if principal is None:
-            raise InvalidToken("send Authorization: Bearer <token>")
-        if not allows(principal.role, permission):
-            raise PermissionDenied(f"role {principal.role.value} lacks {permission.value}")
-        return principal
+        return _checked(principal, permission)
+
+    _dependency.huzhu_permission = permission  # type: ignore[attr-defined]
+    return _dependency
+
+
+def require_without_session(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    """`require` for a route that runs its unit of work with in_one_unit_of_work: a
+    participant token is checked by its signature in the event loop, any other bearer
+    in a unit of work of its own (the same answers as `require`), so the route opens
+    no SessionDep unit just to learn who calls it."""
+
+    async def _dependency(request: Request) -> Principal:
+        token = bearer_token(request)
+        principal = None
+        if token is not None:
+            settings = get_settings(request)
+            principal = accounts.participant_principal(settings, token)
+            if principal is None:
+                principal = await in_one_unit_of_work(
+                    request, lambda session: accounts.authenticate(session, settings, token)
+                )
+            request.state.principal = principal
+        return _checked(principal, permission)
 
     _dependency.huzhu_permission = permission  # type: ignore[attr-defined]
     return _dependency

@@ -251,16 +251,25 @@ def participant_login(
     return token, expires, account
 
 
+def participant_principal(settings: Settings, bearer: str) -> Principal | None:
+    """The Principal of a participant token, by its signature alone (no query); None
+    for any other kind of bearer; InvalidToken for a participant token that is not."""
+    if not bearer.startswith(PARTICIPANT_PREFIX):
+        return None
+    found = verify_participant_token(settings, bearer)
+    if found is None:
+        raise InvalidToken("participant token is invalid or expired")
+    shop_id, account_id = found
+    return Principal(
+        kind="participant", role=Role.PARTICIPANT, shop_id=shop_id, subject_id=account_id
+    )
+
+
 def authenticate(session: Session, settings: Settings, bearer: str) -> Principal:
     """Resolve a bearer token to a Principal or raise InvalidToken."""
-    if bearer.startswith(PARTICIPANT_PREFIX):
-        found = verify_participant_token(settings, bearer)
-        if found is None:
-            raise InvalidToken("participant token is invalid or expired")
-        shop_id, account_id = found
-        return Principal(
-            kind="participant", role=Role.PARTICIPANT, shop_id=shop_id, subject_id=account_id
-        )
+    participant = participant_principal(settings, bearer)
+    if participant is not None:
+        return participant
     token = repo.live_token_by_hash(session, ids.sha256_hex(bearer), clock.utcnow())
     if token is None:
         raise InvalidToken("token is unknown, expired or revoked")

@@ -14,7 +14,13 @@ from starlette.types import Scope
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
 from huzhu.config import Settings
-from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work, require
+from huzhu.deps import (
+    SessionDep,
+    SettingsDep,
+    in_one_unit_of_work,
+    require,
+    require_without_session,
+)
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
@@ -295,24 +301,28 @@ for _path, _kind in (("mutes", "mute"), ("blocks", "block"), ("contacts", "conta
     response_model=InviteOut,
     status_code=status.HTTP_201_CREATED,
 )
-def send_invite(
+async def send_invite(
     instance_id: InstanceIdPath,
     body: InviteIn,
-    session: SessionDep,
-    settings: SettingsDep,
-    principal: Inviter,
+    request: Request,
+    principal: Annotated[Principal, Depends(require_without_session(Permission.INVITE_SEND))],
 ) -> InviteOut:
     """Invite one person to help with your instance; delivered to their inbox with a
     one-tap mute and unsubscribe. Refused naming the reason: 403 `invites_not_accepted`,
     `kind_not_wanted`, `quiet_hours` (with `until`), `muted`, `blocked`, `invite_self`,
     `invite_restricted`, `not_your_instance`; 429 `sender_cap`, `recipient_daily_max`."""
-    invite = direct.send_invite(
-        session,
-        settings,
-        shop_id=principal.shop_id,
-        sender_id=principal.subject_id,
-        instance_id=instance_id,
-        recipient_id=body.recipient_id,
+    settings: Settings = request.app.state.settings
+    # The whole unit of work in one thread call (see open_share).
+    invite = await in_one_unit_of_work(
+        request,
+        lambda session: direct.send_invite(
+            session,
+            settings,
+            shop_id=principal.shop_id,
+            sender_id=principal.subject_id,
+            instance_id=instance_id,
+            recipient_id=body.recipient_id,
+        ),
     )
     return InviteOut.model_validate(invite)
 

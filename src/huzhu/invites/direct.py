@@ -212,7 +212,7 @@ def _deliver(
     )
     session.add(invite)
     session.flush()
-    notify.record_event(
+    notify.append_event(
         session,
         shop_id=instance.shop_id,
         type="invite.delivered",

@@ -290,7 +290,7 @@ def write_link(
     session.add(link)
     session.flush()
     token = rules.sign_link(ring, _claims_of(link))
-    notify.record_event(
+    notify.append_event(
         session,
         shop_id=instance.shop_id,
         type="share_link.issued",

@@ -80,7 +80,8 @@ def append_event(
     payload: dict[str, Any],
 ) -> None:
     """The same outbox event as record_event, in one Core statement and without an Event
-    object: for writes as frequent as share opens, which need nothing back."""
+    object: for frequent writes that need nothing back (share opens, issued links,
+    delivered invites)."""
     repository.insert_event(
         session,
         shop_id=shop_id,
