@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from huzhu.kit.ratelimit import RateLimiter
+from huzhu.kit.ratelimit import FixedWindowMemory, RateLimiter
 from tests.support.services import redis_url_or_skip
 
 
@@ -116,3 +116,24 @@ def test_acquire_under_threads_grants_exactly_the_limit(storage_url: str | None)
     limiter.release(key, per="day")
     assert limiter.acquire(key, limit=10, per="day")
     assert not limiter.acquire(key, limit=10, per="day")
+
+
+def test_memory_counters_start_no_threads_and_drop_expired_keys() -> None:
+    """limits' own memory storage started a Timer thread on an increment whenever the
+    last one had ended (a sweep of every key each time): ours starts none, and expired
+    counters of keys nobody touches again are dropped every PRUNE_EVERY increments."""
+    limiter = RateLimiter()
+    storage = limiter._storage
+    assert isinstance(storage, FixedWindowMemory)
+    limiter.hit(_key(), "1/second")
+    time.sleep(0.05)  # the timer limits starts once has ended
+    before = threading.active_count()
+    stale = [_key() for _ in range(50)]
+    for key in stale:
+        assert limiter.hit(key, "5/second")
+    assert threading.active_count() == before
+    time.sleep(1.05)
+    for _ in range(storage.PRUNE_EVERY):
+        assert limiter.hit("busy", "1000000/minute")
+    assert not any(key in k for key in stale for k in storage.storage)
+    assert storage.get(next(iter(storage.expirations))) >= 1
