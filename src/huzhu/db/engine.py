@@ -114,6 +114,11 @@ class Database:
             return self._writer
 
     def dispose(self) -> None:
-        if self._writer is not None:
-            self._writer.shutdown(wait=True)
+        """Close the connections and the writer thread. The database stays usable, as
+        SQLAlchemy's engine does after dispose(): the next unit of work opens new ones
+        (an app's lifespan may end and start again around the same Database)."""
+        with self._writer_lock:
+            writer, self._writer = self._writer, None
+        if writer is not None:
+            writer.shutdown(wait=True)
         self.engine.dispose()
