@@ -128,6 +128,14 @@ class Server:
             for t in s.tokens[r * per_run : (r + 1) * per_run]
         ]
 
+    def kinds(self, per_run: int, suffix: str = "") -> list[Kind]:
+        """/healthz, spread and hot assists on this server, named with `suffix`."""
+        return [
+            Kind(f"trivial{suffix}", self, self.trivial(per_run), "200"),
+            Kind(f"spread{suffix}", self, self.spread(per_run), "201"),
+            Kind(f"hot{suffix}", self, self.hot(per_run), "201"),
+        ]
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=15)
@@ -240,22 +248,10 @@ def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
             workers=1, redis_url=None, seeded=seeded,
         )  # fmt: skip
         try:
-            per_run = args.per_run
-            runs = rounds(
-                [
-                    Kind("trivial", on, on.trivial(per_run), "200"),
-                    Kind("spread", on, on.spread(per_run), "201"),
-                    Kind("hot", on, on.hot(per_run), "201"),
-                    # The same history on both servers: serving /healthz leaves a server
-                    # ~8% slower at assists for a while (an A/A run with both servers
-                    # scoring measured an 8% "cost" without this, -1% with it).
-                    Kind("trivial_off", off, off.trivial(per_run), "200"),
-                    Kind("spread_off", off, off.spread(per_run), "201"),
-                    Kind("hot_off", off, off.hot(per_run), "201"),
-                ],
-                args,
-                "sqlite",
-            )
+            # The same history on both servers: serving /healthz leaves a server ~8%
+            # slower at assists for a while (an A/A run with both servers scoring
+            # measured an 8% "cost" without the scorer-off server's /healthz, -1% with).
+            runs = rounds(on.kinds(args.per_run) + off.kinds(args.per_run, "_off"), args, "sqlite")
         finally:
             on.stop()
             off.stop()
@@ -293,16 +289,7 @@ def run_postgres(args: argparse.Namespace) -> list[dict[str, Any]]:
             [server] = start([(url, SCORING_ON)], workers=workers, redis_url=redis_url,
                              seeded=seeded)  # fmt: skip
             try:
-                per_run = args.per_run
-                runs = rounds(
-                    [
-                        Kind("trivial", server, server.trivial(per_run), "200"),
-                        Kind("spread", server, server.spread(per_run), "201"),
-                        Kind("hot", server, server.hot(per_run), "201"),
-                    ],
-                    args,
-                    f"postgresql x{workers}",
-                )
+                runs = rounds(server.kinds(args.per_run), args, f"postgresql x{workers}")
             finally:
                 server.stop()
             results.append({"backend": "postgresql", "workers": workers, **summary(runs)})
