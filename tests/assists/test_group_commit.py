@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from huzhu.assists import hotpath_repository as sql
-from huzhu.assists.hotpath_store import SqliteAssistStore
+from huzhu.assists.hotpath_store import PostgresAssistStore, SqliteAssistStore
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
 from huzhu.assists.rules import day_key
 from huzhu.db import Database
@@ -148,3 +148,48 @@ def test_the_checkpointer_thread_copies_the_hot_connections_commits(tmp_path: Pa
         asyncio.run(store.close())
     with closing(sqlite3.connect(path)) as check:
         assert check.execute("SELECT count(*) FROM filler").fetchone() == (10_000,)
+
+
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_a_postgres_batch_leaves_its_connection_without_a_reset_round_trip(world: World) -> None:
+    """The hot path's pool runs single statements only, so a connection coming back
+    needs no reset: right after a batch, the batch statement is the last thing its
+    backend ran (asyncpg's default reset would follow every batch with a round trip of
+    four statements). A transaction left open is still rolled back before reuse."""
+    import asyncpg
+
+    campaign = world.campaign("bargain", BARGAIN_RULES)
+    initiator, _ = world.person("initiator")
+    with world.db.unit_of_work() as s:
+        instance_id = write_instance(
+            s,
+            shop_id=world.shop.shop_id,
+            campaign=campaign,
+            kind="bargain",
+            initiator_id=initiator,
+            slots=[300, 200],
+        )
+    helper, _ = world.person("ann")
+    dsn = world.settings.db.asyncpg_dsn
+
+    async def run() -> tuple[sql.GiveOutcome, str, bool]:
+        store = await PostgresAssistStore.open(dsn, size=1)
+        other = await asyncpg.connect(dsn)
+        try:
+            async with store.pool.acquire() as conn:
+                pid = await conn.fetchval("SELECT pg_backend_pid()")
+            outcome = await store.give(_params(world, campaign, instance_id, helper))
+            last = await other.fetchval("SELECT query FROM pg_stat_activity WHERE pid = $1", pid)
+            async with store.pool.acquire() as conn:
+                await conn.execute("BEGIN")  # left open on purpose
+            async with store.pool.acquire() as conn:
+                in_transaction = conn.is_in_transaction()
+            return outcome, last, in_transaction
+        finally:
+            await other.close()
+            await store.close()
+
+    outcome, last, in_transaction = asyncio.run(run())
+    assert outcome.outcome == "counted"
+    assert sql.PG_FUNCTION_NAME in last
+    assert not in_transaction

@@ -203,6 +203,15 @@ class SqliteAssistStore:
         self.conn.close()
 
 
+async def _keep_session(conn: Any) -> None:
+    """What the pool runs on a connection coming back, after asyncpg has rolled back any
+    open transaction: nothing more. asyncpg's default reset is a round trip of four
+    statements (unlock advisory locks, close cursors, unlisten, reset settings) after
+    every batch, holding the batch's slot meanwhile; this pool's connections only ever run
+    single statements (and a transaction-scoped advisory lock at startup), so they never
+    carry any of that."""
+
+
 class PostgresAssistStore:
     """An asyncpg pool; a batch is one statement (the function called once per row of an
     unnest), so one round trip and one commit whatever its size."""
@@ -215,7 +224,7 @@ class PostgresAssistStore:
     async def open(cls, dsn: str, *, size: int) -> PostgresAssistStore:
         import asyncpg
 
-        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size)
+        pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_keep_session)
         async with pool.acquire() as conn:
             await sql.ensure_pg_function(conn)
         return cls(pool)
