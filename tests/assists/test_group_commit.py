@@ -58,8 +58,8 @@ def _params(
     )
 
 
-def test_a_failure_inside_a_batch_is_that_assists_alone(sqlite_world: World) -> None:
-    world = sqlite_world
+def _bargain_instance(world: World, slots: list[int]) -> tuple[tuple[int, int], int]:
+    """A bargain campaign and one instance of it with these slot values."""
     campaign = world.campaign("bargain", BARGAIN_RULES)
     initiator, _ = world.person("initiator")
     with world.db.unit_of_work() as s:
@@ -69,8 +69,14 @@ def test_a_failure_inside_a_batch_is_that_assists_alone(sqlite_world: World) -> 
             campaign=campaign,
             kind="bargain",
             initiator_id=initiator,
-            slots=[300, 200, 100, 50],
+            slots=slots,
         )
+    return campaign, instance_id
+
+
+def test_a_failure_inside_a_batch_is_that_assists_alone(sqlite_world: World) -> None:
+    world = sqlite_world
+    campaign, instance_id = _bargain_instance(world, [300, 200, 100, 50])
     helpers = [world.person(name)[0] for name in ("ann", "bob", "cat")]
     path = str(world.settings.db.sqlite_path)
     with closing(sqlite3.connect(path)) as conn, conn:
@@ -158,17 +164,7 @@ def test_a_postgres_batch_leaves_its_connection_without_a_reset_round_trip(world
     four statements). A transaction left open is still rolled back before reuse."""
     import asyncpg
 
-    campaign = world.campaign("bargain", BARGAIN_RULES)
-    initiator, _ = world.person("initiator")
-    with world.db.unit_of_work() as s:
-        instance_id = write_instance(
-            s,
-            shop_id=world.shop.shop_id,
-            campaign=campaign,
-            kind="bargain",
-            initiator_id=initiator,
-            slots=[300, 200],
-        )
+    campaign, instance_id = _bargain_instance(world, [300, 200])
     helper, _ = world.person("ann")
     dsn = world.settings.db.asyncpg_dsn
 
