@@ -15,9 +15,11 @@ when it answers) this:
 3. drives them from a SEPARATE load process on loopback (bench/loadgen.py: a raw-socket
    asyncio generator on uvloop, keep-alive HTTP/1.1, 64 connections) in ROUNDS: each
    round runs every kind once for a bounded time — GET /healthz, assists spread over the
-   200 instances, assists all on the hot instance (and, on SQLite, spread assists on the
-   scorer-off server) — in an order rotated from round to round. Every assist is a
-   distinct (helper, instance) pair, so each one is counted.
+   200 instances, assists all on the hot instance (and, on SQLite, each of them on the
+   scorer-off server too, right beside its scorer-on run, which goes first in even
+   rounds and second in odd ones) — in an order rotated from round to round, after an
+   untimed warm-up burst on each server. Every assist is a distinct (helper, instance)
+   pair, so each one is counted.
 
 The machine is shared (a virtual machine whose host takes CPU away at times: steal time
 of 20% for seconds has been seen here), so one long run of each kind after the other
@@ -152,29 +154,48 @@ class Kind:
 Runs = dict[str, list[dict[str, Any]]]
 
 
-def rounds(kinds: list[Kind], args: argparse.Namespace, label: str) -> Runs:
-    """Every kind once per round, the order rotated each round; the runs of each kind."""
-    runs: Runs = {k.name: [] for k in kinds}
-    for r in range(args.rounds):
-        shift = r % len(kinds)
-        for kind in kinds[shift:] + kinds[:shift]:
-            run = run_load(
-                port=kind.server.port,
-                requests=kind.requests(r),
+def warm(servers: list[Server], args: argparse.Namespace) -> None:
+    """An untimed burst of each kind of assist on each server before the rounds: a
+    server's first seconds (its pool filling, caches and plans being made) are not its
+    steady state, and a first round run cold measured a p50 of over a second. The burst
+    uses the requests of one round past the measured ones, so every pair stays distinct."""
+    for server in servers:
+        for requests in (server.spread(args.per_run), server.hot(args.per_run)):
+            run_load(
+                port=server.port,
+                requests=requests(args.rounds),
                 connections=args.connections,
-                warmup=args.warmup,
-                duration=args.duration,
-                server_pid=kind.server.proc.pid,
-                settle=args.settle,
+                warmup=0.0,
+                duration=args.warmup + 0.25,
             )
-            runs[kind.name].append(run)
-            unexpected = {s: n for s, n in run["statuses"].items() if s != kind.expect}
-            if kind.expect and unexpected:
-                print(f"warning: {label} {kind.name} round {r}: answers {unexpected}",
-                      file=sys.stderr)  # fmt: skip
-            if run["exhausted"]:
-                print(f"warning: {label} {kind.name} round {r}: ran out of requests",
-                      file=sys.stderr)  # fmt: skip
+
+
+def rounds(groups: list[list[Kind]], args: argparse.Namespace, label: str) -> Runs:
+    """Every kind once per round. The groups' order is rotated each round; the kinds of a
+    group run back to back (a scoring-on run beside its scoring-off pair, so the two see
+    the same neighbours), first one way round, then the other. The runs of each kind."""
+    runs: Runs = {k.name: [] for group in groups for k in group}
+    for r in range(args.rounds):
+        shift = r % len(groups)
+        for group in groups[shift:] + groups[:shift]:
+            for kind in group if r % 2 == 0 else group[::-1]:
+                run = run_load(
+                    port=kind.server.port,
+                    requests=kind.requests(r),
+                    connections=args.connections,
+                    warmup=args.warmup,
+                    duration=args.duration,
+                    server_pid=kind.server.proc.pid,
+                    settle=args.settle,
+                )
+                runs[kind.name].append(run)
+                unexpected = {s: n for s, n in run["statuses"].items() if s != kind.expect}
+                if kind.expect and unexpected:
+                    print(f"warning: {label} {kind.name} round {r}: answers {unexpected}",
+                          file=sys.stderr)  # fmt: skip
+                if run["exhausted"]:
+                    print(f"warning: {label} {kind.name} round {r}: ran out of requests",
+                          file=sys.stderr)  # fmt: skip
     return runs
 
 
@@ -251,7 +272,9 @@ def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
             # The same history on both servers: serving /healthz leaves a server ~8%
             # slower at assists for a while (an A/A run with both servers scoring
             # measured an 8% "cost" without the scorer-off server's /healthz, -1% with).
-            runs = rounds(on.kinds(args.per_run) + off.kinds(args.per_run, "_off"), args, "sqlite")
+            warm([on, off], args)
+            pairs = zip(on.kinds(args.per_run), off.kinds(args.per_run, "_off"), strict=True)
+            runs = rounds([list(pair) for pair in pairs], args, "sqlite")
         finally:
             on.stop()
             off.stop()
@@ -289,7 +312,9 @@ def run_postgres(args: argparse.Namespace) -> list[dict[str, Any]]:
             [server] = start([(url, SCORING_ON)], workers=workers, redis_url=redis_url,
                              seeded=seeded)  # fmt: skip
             try:
-                runs = rounds(server.kinds(args.per_run), args, f"postgresql x{workers}")
+                warm([server], args)
+                kinds = server.kinds(args.per_run)
+                runs = rounds([[k] for k in kinds], args, f"postgresql x{workers}")
             finally:
                 server.stop()
             results.append({"backend": "postgresql", "workers": workers, **summary(runs)})
@@ -313,7 +338,7 @@ def main() -> None:
     args.rounds = args.rounds or (6 if args.quick else 10)
     args.settle = 0.15
     args.per_run = int(MAX_RATE * (args.duration + args.warmup))
-    args.helpers = args.per_run * args.rounds
+    args.helpers = args.per_run * (args.rounds + 1)  # + the warm-up burst's
     workers = args.pg_workers or ("1" if args.quick else "1,2")
     args.pg_workers = [int(w) for w in workers.split(",")]
     results: list[dict[str, Any]] = []

@@ -53,6 +53,17 @@ def test_next_rung_is_one_above_the_current_and_never_skips(
     assert nxt == min(current + 1, rules.TOP_RUNG)
 
 
+@given(histories, moments, st.sampled_from(LADDER))
+def test_next_with_a_floor_is_one_above_the_current_but_never_below_the_floor(
+    history: list[ActionFact], now: datetime, floor: ActionKind
+) -> None:
+    """A fake assister's first offence is a restriction (the floor); a repeat is one rung
+    above wherever the account already stands, up to the ban."""
+    current = rules.current_rung(history, now, memory=MEMORY)
+    got = rules.rung_of(rules.next_kind(history, now, memory=MEMORY, floor=floor))
+    assert got == min(max(current + 1, rules.rung_of(floor)), rules.TOP_RUNG)
+
+
 @given(histories, moments)
 def test_applying_next_again_and_again_walks_the_ladder_in_order(
     history: list[ActionFact], now: datetime

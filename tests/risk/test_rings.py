@@ -19,6 +19,7 @@ from huzhu.assists import service as assists
 from huzhu.assists.models import Assist
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
 from huzhu.notify.models import InboxMessage
@@ -88,6 +89,18 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
         found = detect_service.run_detection(s, settings.detect, shop_id=shop.shop_id)
     assert [(c.accounts, c.targets) for c in found.cases] == [(RING, TARGETS)]
     case_id = found.cases[0].case_id
+    # One ring account was caught giving fake assists before: this time it is banned.
+    repeat = ring[1][0]
+    with database.unit_of_work() as s:
+        enforcement.enforce(
+            s,
+            account_id=repeat,
+            rung_or_kind="participation_restriction",
+            reason="fake assists in another campaign",
+            evidence=None,
+            actor="analyst",
+            case_id=None,
+        )
 
     # Weeks have passed: the analyst signs in afresh.
     analyst = client.post(
@@ -121,7 +134,8 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
     assert {m.account_id for m in told} == target_starters
     assert {m.title for m in told} == {f"{RING} assists were removed"}
     assert sorted((a.account_id, a.kind) for a in actions) == sorted(
-        [(m, "participation_restriction") for m in ring_ids]
+        [(m, "participation_restriction") for m in ring_ids - {repeat}]
+        + [(repeat, "ban")]
         + [(t, "warning") for t in target_starters]
     )
     # A ring account is now refused, and told why and until when.

@@ -89,17 +89,31 @@ def current_rung(facts: Iterable[ActionFact], now: datetime, *, memory: timedelt
     )
 
 
-def next_kind(facts: Iterable[ActionFact], now: datetime, *, memory: timedelta) -> ActionKind:
-    """One rung above the current position, never past the ban."""
-    return LADDER[min(current_rung(facts, now, memory=memory), TOP_RUNG - 1)]
+def next_kind(
+    facts: Iterable[ActionFact],
+    now: datetime,
+    *,
+    memory: timedelta,
+    floor: ActionKind = ActionKind.WARNING,
+) -> ActionKind:
+    """One rung above the current position, never past the ban, and never below `floor`:
+    an offence that earns a restriction the first time (a fake assister's) goes one rung
+    higher each time it is repeated within the ladder's memory, up to the ban."""
+    rung = max(current_rung(facts, now, memory=memory), rung_of(floor) - 1)
+    return LADDER[min(rung, TOP_RUNG - 1)]
 
 
 def resolve_kind(
-    rung_or_kind: str | int, facts: Iterable[ActionFact], now: datetime, *, memory: timedelta
+    rung_or_kind: str | int,
+    facts: Iterable[ActionFact],
+    now: datetime,
+    *,
+    memory: timedelta,
+    floor: ActionKind = ActionKind.WARNING,
 ) -> ActionKind:
-    """ "next", a rung number 1–5 or a kind name → the kind to apply."""
+    """ "next" (at least `floor`), a rung number 1–5 or a kind name → the kind to apply."""
     if rung_or_kind == NEXT:
-        return next_kind(facts, now, memory=memory)
+        return next_kind(facts, now, memory=memory, floor=floor)
     if isinstance(rung_or_kind, int):
         if not 1 <= rung_or_kind <= TOP_RUNG:
             raise ValueError(f"rung must be 1..{TOP_RUNG}")

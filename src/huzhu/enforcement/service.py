@@ -247,11 +247,12 @@ def enforce(
     actor: str,
     case_id: int | None,
     settings: EnforcementSettings | None = None,
+    floor: rules.ActionKind = rules.ActionKind.WARNING,
 ) -> EnforcementAction:
     """Apply one action to an account. `rung_or_kind` is "next" (one rung above the
-    account's current position — what rules and most detectors use), a rung 1–5 or a
-    kind name (an analyst's explicit choice). The account row is locked first, so two
-    escalations of one account take distinct rungs."""
+    account's current position, and at least `floor` — what rules and most detectors
+    use), a rung 1–5 or a kind name (an analyst's explicit choice). The account row is
+    locked first, so two escalations of one account take distinct rungs."""
     conf = _conf(settings)
     account = accounts.lock_account(session, account_id)
     if account is None:
@@ -259,7 +260,7 @@ def enforce(
     now = clock.utcnow()
     facts = [_fact(a) for a in repo.actions_of(session, account_id)]
     try:
-        kind = rules.resolve_kind(rung_or_kind, facts, now, memory=_memory(conf))
+        kind = rules.resolve_kind(rung_or_kind, facts, now, memory=_memory(conf), floor=floor)
     except ValueError as exc:
         raise ValueError(f"unknown rung or kind {rung_or_kind!r}") from exc
     duration = rules.duration_of(kind, participation_seconds=conf.participation_restriction_seconds)

@@ -2,9 +2,10 @@
 so an analyst's "confirm" with enforce="rule" acts on it).
 
 A confirmed ring: its assists are voided instance by instance with an honest recount and
-one message per affected participant, its accounts are restricted from taking part, and
-the initiators whose instances the ring filled are warned — nothing is deleted, every
-step is an event and an audit entry (void events in assists, actions in enforcement).
+one message per affected participant, its accounts are restricted from taking part (one
+already restricted within the ladder's memory is banned), and the initiators whose
+instances the ring filled are warned — nothing is deleted, every step is an event and an
+audit entry (void events in assists, actions in enforcement).
 
 A confirmed spike or inline hold: the held assists on that instance were fake; they are
 voided (they never counted, so nothing is recounted away from anyone). A dismissed one
@@ -33,6 +34,7 @@ from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
+from huzhu.enforcement.rules import NEXT, ActionKind
 from huzhu.risk import live, review_rules, review_service
 from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review_models import ReviewCase
@@ -81,7 +83,8 @@ def _enforce_fake_assists(
     actor: str,
 ) -> list[EnforcementAction]:
     """The ladder after voiding (rings and confirmed fraud reports alike): each fake
-    assister gets a participation restriction, and each initiator who got at least
+    assister gets a participation restriction the first time and one rung more each time
+    again (a ban after the restriction), and each initiator who got at least
     `risk.ring_warn_min_assists` of the voided assists a warning ("N <initiator_reason>")."""
     proof = {
         "case_id": case.id,
@@ -93,7 +96,8 @@ def _enforce_fake_assists(
         enforcement.enforce(
             session,
             account_id=account_id,
-            rung_or_kind="participation_restriction",
+            rung_or_kind=NEXT,
+            floor=ActionKind.PARTICIPATION_RESTRICTION,
             reason=helper_reason,
             evidence=proof,
             actor=actor,
