@@ -15,7 +15,14 @@ import pytest
 import redis.asyncio as aioredis
 
 from huzhu.config import Settings
-from huzhu.risk.counters import MemoryCounters, Observation, RedisCounters, RiskCounters, Windows
+from huzhu.risk.counters import (
+    MAX_GROUP,
+    MemoryCounters,
+    Observation,
+    RedisCounters,
+    RiskCounters,
+    Windows,
+)
 from huzhu.risk.inline import AssistContext, CounterSnapshot, client_hints
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 from tests.support.services import redis_url_or_skip
@@ -337,19 +344,22 @@ def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:
 
 
 def test_assists_observed_together_each_get_their_own_count(kind: str) -> None:
-    """Fifty assists on one instance in one turn of the loop (on Redis: one pipeline of
-    fifty script calls): each sees a different count, none is lost or counted twice."""
+    """Three hundred assists on one instance in one turn of the loop (on Redis: three
+    script calls of up to MAX_GROUP observations, in one write): each sees a different
+    count, none is lost or counted twice, and they are observed in the order they came."""
+    n = 300
+    assert n > 2 * MAX_GROUP
 
     async def body(c: RiskCounters) -> list[CounterSnapshot]:
         return list(
             await asyncio.gather(
-                *(c.observe(_obs(T0, helper=100 + i, initiator=1, instance=9)) for i in range(50))
+                *(c.observe(_obs(T0, helper=100 + i, initiator=1, instance=9)) for i in range(n))
             )
         )
 
     seen = _with_counters(kind, body)
-    assert sorted(s.instance_assists for s in seen) == list(range(1, 51))
-    assert sorted(s.device_accounts for s in seen) == list(range(1, 51))
+    assert [s.instance_assists for s in seen] == list(range(1, n + 1))
+    assert [s.device_accounts for s in seen] == list(range(1, n + 1))
 
 
 @pytest.mark.redis
