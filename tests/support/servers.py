@@ -3,13 +3,18 @@ with the options a user passes; see serve_main.py for why not through `huzhu` it
 
 from __future__ import annotations
 
+import fcntl
 import os
+import random
 import socket
 import subprocess
 import sys
+import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import httpx
 
@@ -18,15 +23,76 @@ SERVE_ONLY = [sys.executable, str(Path(__file__).with_name("serve_main.py"))]
 FULL_CLI = [sys.executable, "-m", "huzhu.cli.main", "serve"]
 
 
-def free_port() -> int:
+def _ephemeral_floor() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
+class PortLeases:
+    """Ports for test servers, each leased to one server until it has stopped.
+
+    A port from bind(0) is free only until it is closed, and a server takes seconds to
+    import before it binds: meanwhile another test process (a pytest-xdist worker, a
+    second suite on the machine) or any outgoing connection may be handed the same port,
+    and /healthz would answer for the wrong server. So ports come from below the kernel's
+    ephemeral range, which bind(0) and outgoing connections never use, and each is leased
+    with a byte-range lock (byte N of one lock file for port N) that every test process
+    honours; the kernel drops a dead process's locks, so nothing leaks."""
+
+    SPAN = 8000  # the ports just below the ephemeral range
+    PATH = Path(tempfile.gettempdir()) / "huzhu-test-ports.lock"
+
+    def __init__(self) -> None:
+        self._mutex = threading.Lock()
+        self._held: set[int] = set()  # POSIX locks are per process: ours are tracked here
+        self._file: BinaryIO | None = None  # stays open: closing it drops every lock
+        top = _ephemeral_floor()
+        self._ports = range(top - self.SPAN, top)
+
+    def take(self) -> int:
+        with self._mutex:
+            if self._file is None:
+                self._file = self.PATH.open("ab")
+            for port in random.sample(self._ports, 200):
+                if port in self._held:
+                    continue
+                try:
+                    fcntl.lockf(self._file, fcntl.LOCK_EX | fcntl.LOCK_NB, 1, port)
+                except OSError:
+                    continue  # leased by another test process
+                if _bindable(port):
+                    self._held.add(port)
+                    return port
+                fcntl.lockf(self._file, fcntl.LOCK_UN, 1, port)
+        raise RuntimeError(f"no free port in {self._ports}")
+
+    def give_back(self, port: int) -> None:
+        with self._mutex:
+            if port in self._held and self._file is not None:
+                fcntl.lockf(self._file, fcntl.LOCK_UN, 1, port)
+                self._held.discard(port)
+
+
+def _bindable(port: int) -> bool:
+    """Nothing else (a service outside the tests) listens there."""
     with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+        return True
+
+
+PORTS = PortLeases()
 
 
 @dataclass
 class LiveServer:
     url: str
+    port: int
     process: subprocess.Popen[bytes]
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
@@ -42,6 +108,7 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        PORTS.give_back(self.port)
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
@@ -58,7 +125,7 @@ def start_server(
     startup_seconds: float = 90,
     full_cli: bool = False,
 ) -> LiveServer:
-    port = free_port()
+    port = PORTS.take()
     env = {
         **os.environ,
         "HUZHU_DATABASE_URL": db_url,
@@ -79,10 +146,13 @@ def start_server(
         "--no-access-log",
     ]
     proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
-    server = LiveServer(url=f"http://127.0.0.1:{port}", process=proc, log_path=log_path, env=env)
+    server = LiveServer(
+        url=f"http://127.0.0.1:{port}", port=port, process=proc, log_path=log_path, env=env
+    )
     deadline = time.monotonic() + startup_seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
+            server.stop()  # gives the port back
             raise RuntimeError(f"server exited early:\n{server.log()}")
         try:
             if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
