@@ -123,19 +123,21 @@ def test_a_friend_counts_a_script_is_held_and_a_spike_is_watched(
             select(Assist).where(Assist.instance_id == ids["busy"], Assist.risk_decision == "hold")
         ).all()
         assert all("instance_under_watch" in a.risk_reasons for a in watched)
-    # The alert is opened after the answer, in the background: give it a moment.
+    # Cases are opened and joined after the answer, each in its own background unit of
+    # work, in no set order (on SQLite each waits for the write lock in SQLite's busy
+    # handler, which does not queue): give them a moment, until the spike's case is open
+    # and the four holds are in theirs.
     for _ in range(100):
         with db.unit_of_work() as s:
             cases = s.scalars(select(ReviewCase).where(ReviewCase.kind == "spike")).all()
-        if cases:
+            holds = s.scalars(select(ReviewCase).where(ReviewCase.kind == "inline_hold")).all()
+        if cases and sum(len(c.evidence.get("updates", [])) for c in holds) >= 3:
             break
         time.sleep(0.1)
     assert len(cases) == 1
     assert cases[0].instance_id == ids["busy"]
     # The script's holds wait for an analyst in one case for their instance; the watch's
     # holds are in the spike's case, not in a hold case of their own.
-    with db.unit_of_work() as s:
-        holds = s.scalars(select(ReviewCase).where(ReviewCase.kind == "inline_hold")).all()
     assert [c.instance_id for c in holds] == [ids["calm"]]
     assert holds[0].status == "open"
     first = holds[0].evidence
