@@ -30,11 +30,20 @@ serve: install
 
 ## make test — every test (PostgreSQL/Redis tests skip with a reason when absent,
 ## and fail instead when HUZHU_REQUIRE_SERVICES=1, as in CI)
+## Two pytest-xdist workers (CI has two cores; each test keeps its own database copy and
+## server port). worksteal hands each worker half the suite in file order, so module- and
+## session-scoped fixtures are built about once, then evens out the ends. Not loadfile or
+## loadscope: they schedule by node id, and schemathesis' 86 tests (one per operation)
+## share one under pytest 9, so all but one would silently not run. Not `-n auto`: every
+## worker may run servers with pools of PostgreSQL connections at once.
+TEST_WORKERS ?= 2
+PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
+
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
 test-fast: install
-	$(BIN)/pytest -q -m "not slow"
+	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
