@@ -1,5 +1,6 @@
 """Start a real `huzhu serve` process for tests that go over HTTP (the CLI's serve command
-with the options a user passes; see serve_main.py for why not through `huzhu` itself)."""
+with the options a user passes, forked from a process that has imported the app: see
+forkserver.py for why, and why not through `huzhu` itself)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ from typing import BinaryIO
 
 import httpx
 
-# The serve command alone (see serve_main.py); FULL_CLI is the installed `huzhu` entry.
-SERVE_ONLY = [sys.executable, str(Path(__file__).with_name("serve_main.py"))]
+from tests.support.forkserver import ForkedProcess, ForkServer
+
+# The installed `huzhu` entry point, for the one server that starts the way users start it.
 FULL_CLI = [sys.executable, "-m", "huzhu.cli.main", "serve"]
+FORKSERVER = ForkServer()
 
 
 def _ephemeral_floor() -> int:
@@ -93,7 +96,7 @@ PORTS = PortLeases()
 class LiveServer:
     url: str
     port: int
-    process: subprocess.Popen[bytes]
+    process: subprocess.Popen[bytes] | ForkedProcess
     log_path: Path
     env: dict[str, str] = field(default_factory=dict)
 
@@ -133,19 +136,16 @@ def start_server(
         **(extra_env or {}),
     }
     log_path = log_dir / f"server-{port}.log"
-    log = log_path.open("wb")
-    cmd = [
-        *(FULL_CLI if full_cli else SERVE_ONLY),
-        "--port",
-        str(port),
-        "--workers",
-        str(workers),
-        "--no-migrate",
-        "--log-level",
-        "warning",
-        "--no-access-log",
+    args = [
+        *("--port", str(port), "--workers", str(workers), "--no-migrate"),
+        *("--log-level", "warning", "--no-access-log"),
     ]
-    proc = subprocess.Popen(cmd, env=env, stdout=log, stderr=subprocess.STDOUT)
+    proc: subprocess.Popen[bytes] | ForkedProcess
+    if full_cli:
+        with log_path.open("wb") as log:
+            proc = subprocess.Popen([*FULL_CLI, *args], env=env, stdout=log, stderr=log)
+    else:
+        proc = FORKSERVER.serve(args=args, env=env, log=log_path)
     server = LiveServer(
         url=f"http://127.0.0.1:{port}", port=port, process=proc, log_path=log_path, env=env
     )
