@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -86,6 +87,22 @@ def test_tampered_participant_token_is_refused(session: Session, settings: Setti
 
 
 def test_participant_token_expires(settings: Settings) -> None:
+    """Also once its signature has been checked (and remembered) while it was valid."""
     token, _ = service.issue_participant_token(settings, shop_id=1, account_id=2)
+    assert service.verify_participant_token(settings, token) == (1, 2)
     clock.advance(settings.security.participant_token_ttl_seconds + 1)
     assert service.verify_participant_token(settings, token) is None
+
+
+def test_a_participant_token_holds_only_under_the_key_that_signed_it(settings: Settings) -> None:
+    """A token already verified under one secret key is not taken on another's word."""
+    token, _ = service.issue_participant_token(settings, shop_id=1, account_id=2)
+    assert service.verify_participant_token(settings, token) == (1, 2)
+    other = settings.model_copy(
+        update={
+            "security": settings.security.model_copy(
+                update={"secret_key": SecretStr("another key of thirty-two characters!")}
+            )
+        }
+    )
+    assert service.verify_participant_token(other, token) is None

@@ -34,7 +34,6 @@ CREATE on the schema (or install the function once with `huzhu migrate`'s role).
 from __future__ import annotations
 
 import hashlib
-import json
 import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -71,7 +70,7 @@ def facts_row(row: Any) -> FactsRow:
         campaign_id=int(row[1]),
         kind=str(row[2]),
         initiator_id=int(row[3]),
-        rules=json.loads(rules) if isinstance(rules, str | bytes) else dict(rules),
+        rules=orjson.loads(rules) if isinstance(rules, str | bytes) else dict(rules),
     )
 
 
@@ -524,7 +523,7 @@ def pg_give_args(p: GiveParams) -> tuple[Any, ...]:
         p.helper_id,
         p.decision,
         p.score,
-        json.dumps(p.reasons),
+        _json(p.reasons),
         p.idempotency_key,
         p.now,
         p.day,
