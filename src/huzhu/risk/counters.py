@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -100,8 +101,17 @@ def _since(now: float, opened: float | None, memory: int) -> float | None:
     return now - opened
 
 
+# Maps kept in time order are OrderedDicts, not dicts: a dict used this way (an entry
+# popped and put back at the end on every use, old ones deleted from the front) keeps the
+# holes at its front until it next resizes, and finding its first entry walks over all
+# of them — a walk over tens of thousands of slots (megabytes, evicting the caches the
+# rest of the request needs) every few dozen calls. An OrderedDict finds its oldest entry
+# and moves one to the back in constant time. (A device's few accounts stay a dict: it
+# compacts itself every few insertions.)
+
+
 def _forget_before(times: dict[K, float], horizon: float) -> None:
-    """Drop the entries at or before `horizon` from the front of a dict kept in time
+    """Drop the entries at or before `horizon` from the front of a map kept in time
     order (an entry moved to the back whenever its time changes): amortised O(1) per
     entry, and nothing is ever walked whole."""
     while times:
@@ -111,19 +121,19 @@ def _forget_before(times: dict[K, float], horizon: float) -> None:
         del times[key]
 
 
-def _touch(times: dict[K, float], key: K, at: float) -> None:
-    """Set key's time and move it to the back, keeping the dict in time order."""
-    times.pop(key, None)
+def _touch(times: OrderedDict[K, float], key: K, at: float) -> None:
+    """Set key's time and move it to the back, keeping the map in time order."""
     times[key] = at
+    times.move_to_end(key)
 
 
-def _until(marks: dict[int, float], key: int, now: float) -> bool:
+def _until(marks: OrderedDict[int, float], key: int, now: float) -> bool:
     """Whether a mark set until some time (a watch, a clearance, an alert) still holds."""
     until = marks.get(key)
     return until is not None and until > now
 
 
-def _set_until(marks: dict[int, float], key: int, now: float, until: float) -> None:
+def _set_until(marks: OrderedDict[int, float], key: int, now: float, until: float) -> None:
     """Marks of one kind share one length, so in time order they expire front first."""
     _touch(marks, key, until)
     _forget_before(marks, now)
@@ -178,14 +188,15 @@ class MemoryCounters:
         self._inst_opens = _Buckets(w.spike_seconds)  # instance id
         self._camp_opens = _Buckets(w.spike_seconds)  # campaign id
         # device -> helper -> last seen; both levels in last-seen order.
-        self._devices: dict[str, dict[int, float]] = {}
-        self._pairs: dict[tuple[int, int, int], float] = {}  # (shop, from, to) -> last seen
-        self._watched: dict[int, float] = {}  # instance -> until
-        self._cleared: dict[int, float] = {}  # instance -> until
+        self._devices: OrderedDict[str, dict[int, float]] = OrderedDict()
+        # (shop, from, to) -> last seen
+        self._pairs: OrderedDict[tuple[int, int, int], float] = OrderedDict()
+        self._watched: OrderedDict[int, float] = OrderedDict()  # instance -> until
+        self._cleared: OrderedDict[int, float] = OrderedDict()  # instance -> until
         # Times of opens and of each link's latest open, oldest first.
-        self._opens: dict[int, float] = {}  # open id -> at
-        self._link_opens: dict[int, float] = {}  # link id -> latest at
-        self._alerted: dict[int, float] = {}  # campaign -> until
+        self._opens: OrderedDict[int, float] = OrderedDict()  # open id -> at
+        self._link_opens: OrderedDict[int, float] = OrderedDict()  # link id -> latest at
+        self._alerted: OrderedDict[int, float] = OrderedDict()  # campaign -> until
         self._calls = 0
 
     def _prune(self, now: float) -> None:
@@ -206,14 +217,14 @@ class MemoryCounters:
             self._prune(now)
         device_accounts = 0
         if obs.device_hash is not None:
-            helpers = self._devices.pop(obs.device_hash, None)
+            helpers = self._devices.get(obs.device_hash)
             if helpers is None:
-                helpers = {obs.helper_id: now}
+                helpers = self._devices[obs.device_hash] = {obs.helper_id: now}
             else:
                 helpers.pop(obs.helper_id, None)  # to the back: last-seen order
                 helpers[obs.helper_id] = now
                 _forget_before(helpers, now - w.device_seconds)
-            self._devices[obs.device_hash] = helpers  # to the back: last-seen order
+                self._devices.move_to_end(obs.device_hash)  # last-seen order
             device_accounts = len(helpers)
         net = inst_net = 0
         if obs.net_hash:

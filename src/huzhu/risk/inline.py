@@ -68,11 +68,10 @@ AUTOMATION_AGENTS = (
 AUTOMATION_STRENGTH = {"agent": 1.0, "no_user_agent": 0.8, "no_accept_language": 0.3}
 
 
-# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
-# (3x the cost), and one is built for every assist. Treat it as a value all the same.
-@dataclass(slots=True)
+@dataclass(frozen=True, slots=True)
 class ClientHints:
-    """What one request says about its client, with nothing personal kept raw."""
+    """What one request says about its client, with nothing personal kept raw. Built
+    once per client and shared by its requests (client_hints' cache): frozen."""
 
     device_hash: str | None
     net_hash: str | None
@@ -165,18 +164,11 @@ def network_prefix(host: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
-@lru_cache(maxsize=65_536)
 def _net_hash(key: bytes, host: str | None) -> str | None:
     prefix = network_prefix(host)
     return signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
 
 
-@lru_cache(maxsize=65_536)
-def _device_hash(key: bytes, device: str) -> str:
-    return signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS]
-
-
-@lru_cache(maxsize=4_096)
 def _agent_hints(agent: str) -> tuple[str, ...]:
     lowered = agent.lower()
     if not lowered:
@@ -184,17 +176,36 @@ def _agent_hints(agent: str) -> tuple[str, ...]:
     return tuple(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in lowered)
 
 
+@lru_cache(maxsize=65_536)
+def _hints(
+    key: bytes, device: str | None, host: str | None, agent: str, has_language: bool
+) -> ClientHints:
+    """One client's hints, computed once: the same phone sends the same headers from the
+    same network request after request, and one cache lookup costs less than the three
+    it replaces (device, network, user agent). Shared, so never modified."""
+    automation = _agent_hints(agent)
+    if not has_language:
+        automation += ("no_accept_language",)
+    return ClientHints(
+        device_hash=(
+            signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS] if device else None
+        ),
+        net_hash=_net_hash(key, host),
+        automation=automation,
+    )
+
+
 def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
     """Keyed hashes of the device id header and the network prefix, and automation
-    hints from the user agent. Raw values never leave this function (the caches hold
+    hints from the user agent. Raw values never leave this function (the cache holds
     them only in this process's memory, as the request did)."""
-    device = headers.get(DEVICE_HEADER)
-    device_hash = _device_hash(key, device) if device else None
-    net_hash = _net_hash(key, client_host)
-    automation = _agent_hints(headers.get("user-agent", ""))
-    if not headers.get("accept-language"):
-        automation += ("no_accept_language",)
-    return ClientHints(device_hash, net_hash, automation)
+    return _hints(
+        key,
+        headers.get(DEVICE_HEADER),
+        client_host,
+        headers.get("user-agent", ""),
+        bool(headers.get("accept-language")),
+    )
 
 
 def _over(value: int, limit: int) -> float:
@@ -204,74 +215,70 @@ def _over(value: int, limit: int) -> float:
     return min(1.0, (value - limit) / limit)
 
 
+def _weigh(reasons: list[str], keep: float, reason: str, weight: float, strength: float) -> float:
+    """One signal of the noisy-OR: its reason is kept when it contributes, and what it
+    leaves of 1 − score is returned."""
+    contribution = weight * strength
+    if contribution <= 0.0:
+        return keep
+    reasons.append(reason)
+    return keep * (1.0 - min(1.0, contribution))
+
+
 def score_assist(
     policy: ScoringPolicy, context: AssistContext, hints: ClientHints, seen: CounterSnapshot
 ) -> RiskDecision:
-    """count / hold / refuse with the score and every reason that contributed."""
-    signals: list[tuple[str, float, float]] = []  # (reason, weight, strength)
+    """count / hold / refuse with the score and every reason that contributed, in one
+    pass over the signals (this runs for every assist)."""
+    reasons: list[str] = []
+    keep = 1.0
     age = context.account_age_seconds
     if age is not None and age < policy.new_account_seconds:
-        signals.append(
-            ("new_account", policy.w_new_account, 1.0 - age / policy.new_account_seconds)
+        keep = _weigh(
+            reasons,
+            keep,
+            "new_account",
+            policy.w_new_account,
+            1.0 - age / policy.new_account_seconds,
         )
-    if seen.device_accounts > policy.device_accounts_limit:
-        signals.append(
-            (
-                f"shared_device:{seen.device_accounts}",
-                policy.w_shared_device,
-                _over(seen.device_accounts, policy.device_accounts_limit),
-            )
-        )
-    if seen.net_assists > policy.net_assists_limit:
-        signals.append(
-            (
-                f"busy_network:{seen.net_assists}",
-                policy.w_busy_network,
-                _over(seen.net_assists, policy.net_assists_limit),
-            )
-        )
-    if seen.helper_assists > policy.helper_assists_limit:
-        signals.append(
-            (
-                f"fast_helper:{seen.helper_assists}",
-                policy.w_fast_helper,
-                _over(seen.helper_assists, policy.helper_assists_limit),
-            )
-        )
+    p = policy
+    for name, value, limit, weight in (
+        ("shared_device", seen.device_accounts, p.device_accounts_limit, p.w_shared_device),
+        ("busy_network", seen.net_assists, p.net_assists_limit, p.w_busy_network),
+        ("fast_helper", seen.helper_assists, p.helper_assists_limit, p.w_fast_helper),
+    ):
+        if value > limit:
+            keep = _weigh(reasons, keep, f"{name}:{value}", weight, _over(value, limit))
     if not context.share_seen:
-        signals.append(("no_share_open", policy.w_no_share_open, 1.0))
+        keep = _weigh(reasons, keep, "no_share_open", policy.w_no_share_open, 1.0)
     elif seen.seconds_since_open is not None:
         # A person loads the page, reads and taps; a script taps as the page answers.
         # Stronger the faster (clocks of two workers may disagree slightly: below 0 is 0).
         since = max(0.0, seen.seconds_since_open)
         if since < policy.min_open_seconds:
-            signals.append(
-                (
-                    f"instant_after_open:{since:.1f}s",
-                    policy.w_instant_after_open,
-                    1.0 - since / policy.min_open_seconds,
-                )
+            keep = _weigh(
+                reasons,
+                keep,
+                f"instant_after_open:{since:.1f}s",
+                policy.w_instant_after_open,
+                1.0 - since / policy.min_open_seconds,
             )
     elif context.share_open_id is None:
         # A share token used with no open of its link remembered: lifted from a chat by
         # a tool that never loads the page. (An assist naming its own open that the
         # counters do not know — opened long ago, or before a restart — is no signal.)
-        signals.append(("share_not_opened", policy.w_share_not_opened, 1.0))
+        keep = _weigh(reasons, keep, "share_not_opened", policy.w_share_not_opened, 1.0)
     if seen.reciprocal:
-        signals.append(("reciprocal_pair", policy.w_reciprocal, 1.0))
+        keep = _weigh(reasons, keep, "reciprocal_pair", policy.w_reciprocal, 1.0)
     if hints.automation:
-        signals.append(
-            (
-                "automation:" + ",".join(hints.automation),
-                policy.w_automation,
-                max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
-            )
+        keep = _weigh(
+            reasons,
+            keep,
+            "automation:" + ",".join(hints.automation),
+            policy.w_automation,
+            max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
         )
-    keep = 1.0
-    for _, weight, strength in signals:
-        keep *= 1.0 - min(1.0, max(0.0, weight * strength))
     score = round(1.0 - keep, 4)
-    reasons = [reason for reason, weight, strength in signals if weight * strength > 0]
     decision: Decision = "count"
     if score >= policy.refuse_score:
         decision = "refuse"
