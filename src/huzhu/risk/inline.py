@@ -68,10 +68,11 @@ AUTOMATION_AGENTS = (
 AUTOMATION_STRENGTH = {"agent": 1.0, "no_user_agent": 0.8, "no_accept_language": 0.3}
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
 class ClientHints:
-    """What one request says about its client, with nothing personal kept raw. Built
-    once per client and shared by its requests (client_hints' cache): frozen."""
+    """What one request says about its client, with nothing personal kept raw."""
 
     device_hash: str | None
     net_hash: str | None
@@ -164,11 +165,18 @@ def network_prefix(host: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
+@lru_cache(maxsize=65_536)
 def _net_hash(key: bytes, host: str | None) -> str | None:
     prefix = network_prefix(host)
     return signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
 
 
+@lru_cache(maxsize=65_536)
+def _device_hash(key: bytes, device: str) -> str:
+    return signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS]
+
+
+@lru_cache(maxsize=4_096)
 def _agent_hints(agent: str) -> tuple[str, ...]:
     lowered = agent.lower()
     if not lowered:
@@ -176,36 +184,17 @@ def _agent_hints(agent: str) -> tuple[str, ...]:
     return tuple(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in lowered)
 
 
-@lru_cache(maxsize=65_536)
-def _hints(
-    key: bytes, device: str | None, host: str | None, agent: str, has_language: bool
-) -> ClientHints:
-    """One client's hints, computed once: the same phone sends the same headers from the
-    same network request after request, and one cache lookup costs less than the three
-    it replaces (device, network, user agent). Shared, so never modified."""
-    automation = _agent_hints(agent)
-    if not has_language:
-        automation += ("no_accept_language",)
-    return ClientHints(
-        device_hash=(
-            signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS] if device else None
-        ),
-        net_hash=_net_hash(key, host),
-        automation=automation,
-    )
-
-
 def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
     """Keyed hashes of the device id header and the network prefix, and automation
-    hints from the user agent. Raw values never leave this function (the cache holds
+    hints from the user agent. Raw values never leave this function (the caches hold
     them only in this process's memory, as the request did)."""
-    return _hints(
-        key,
-        headers.get(DEVICE_HEADER),
-        client_host,
-        headers.get("user-agent", ""),
-        bool(headers.get("accept-language")),
-    )
+    device = headers.get(DEVICE_HEADER)
+    device_hash = _device_hash(key, device) if device else None
+    net_hash = _net_hash(key, client_host)
+    automation = _agent_hints(headers.get("user-agent", ""))
+    if not headers.get("accept-language"):
+        automation += ("no_accept_language",)
+    return ClientHints(device_hash, net_hash, automation)
 
 
 def _over(value: int, limit: int) -> float:
