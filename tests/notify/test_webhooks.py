@@ -313,7 +313,9 @@ def test_an_event_is_written_dispatched_only_when_no_endpoint_of_its_shop_listen
         )  # fmt: skip
     after_pause = env.event()
     with env.db.unit_of_work() as s:
-        dispatched = dict(s.execute(select(Event.id, Event.dispatched)).tuples().all())
+        dispatched = {
+            row.id: row.dispatched for row in s.execute(select(Event.id, Event.dispatched))
+        }
     assert dispatched == {heard: False, unheard: True, after_pause: True}
     # The heard event's endpoint went away before dispatch: it is marked, not delivered.
     env.runner.run_periodic(force=True)
