@@ -221,6 +221,20 @@ def test_dispatching_an_event_twice_creates_one_delivery(env: Env) -> None:
         assert s.scalar(select(func.count()).select_from(WebhookDelivery)) == 1
 
 
+def _record_backlog(env: Env, n: int) -> None:
+    """n assist events of the shop whose endpoint listens, undispatched, in one unit."""
+    with env.db.unit_of_work() as s:
+        for _ in range(n):
+            service.record_event(
+                s,
+                shop_id=env.shop_id,
+                type="assist.counted",
+                subject_type="instance",
+                subject_id=7,
+                payload={},
+            )
+
+
 def test_one_poll_dispatches_a_backlog_larger_than_a_batch(
     env: Env, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -230,16 +244,7 @@ def test_one_poll_dispatches_a_backlog_larger_than_a_batch(
     and what is tested is the loop, not the machine's speed.)"""
     monkeypatch.setattr(huzhu.notify.tasks, "DISPATCH_BUDGET_SECONDS", 600.0)
     backlog = service.DISPATCH_BATCH * 2 + 37
-    with env.db.unit_of_work() as s:
-        for _ in range(backlog):
-            service.record_event(
-                s,
-                shop_id=env.shop_id,
-                type="assist.counted",
-                subject_type="instance",
-                subject_id=7,
-                payload={},
-            )
+    _record_backlog(env, backlog)
     env.runner.run_periodic(force=True)
     with env.db.unit_of_work() as s:
         undispatched = select(func.count()).select_from(Event).where(Event.dispatched.is_(False))
@@ -254,16 +259,7 @@ def test_a_poll_stops_dispatching_when_its_time_budget_is_spent(
     the first batch, one poll dispatches one batch and leaves the rest for the next."""
     monkeypatch.setattr(huzhu.notify.tasks, "DISPATCH_BUDGET_SECONDS", -1.0)
     backlog = service.DISPATCH_BATCH + 5
-    with env.db.unit_of_work() as s:
-        for _ in range(backlog):
-            service.record_event(
-                s,
-                shop_id=env.shop_id,
-                type="assist.counted",
-                subject_type="instance",
-                subject_id=7,
-                payload={},
-            )
+    _record_backlog(env, backlog)
     undispatched = select(func.count()).select_from(Event).where(Event.dispatched.is_(False))
     env.runner.run_periodic(force=True)
     with env.db.unit_of_work() as s:

@@ -304,9 +304,8 @@ class MemoryCounters:
 # and alert, the instance × network counter ("" where an observation has none); and two
 # ARGV after the five shared ones: its helper id and its time. The shared ARGV: the
 # device window, the counters' lifetimes (net, helper, spike), the pair window. The
-# reply: one array of twelve numbers per assist.
+# reply: one array of twelve numbers per assist. (The script spells out the 13.)
 KEYS_PER_OBSERVATION = 13
-SHARED_ARGS = 5
 OBSERVE_LUA = """
 local function incr(key, ttl)
   if key == '' then return 0 end
@@ -371,6 +370,9 @@ class RedisCounters:
         self._pending: list[tuple[list[Any], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
         self._flushes: set[asyncio.Task[None]] = set()
+        w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
+        self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
+        self._shared_args += [w.spike_seconds * 2, w.pair_seconds]
 
     async def _run_script(self, keys: list[str], helper_id: int, now: float) -> Any:
         """OBSERVE_LUA's reply for one observation (its 13 keys, helper id and time),
@@ -414,13 +416,10 @@ class RedisCounters:
     def _script_call(self, group: list[list[Any]]) -> bytes:
         """EVALSHA of one group, in the Redis protocol: every observation's keys, then the
         shared arguments, then every observation's helper id and time."""
-        w = self.w
         keys = [key for call in group for key in call[:KEYS_PER_OBSERVATION]]
-        shared = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
-        shared += [w.spike_seconds * 2, w.pair_seconds]
         per_call = [arg for call in group for arg in call[KEYS_PER_OBSERVATION:]]
         sha = self._sha or ""
-        return _resp(["EVALSHA", sha, len(keys), *keys, *shared, *per_call])
+        return _resp(["EVALSHA", sha, len(keys), *keys, *self._shared_args, *per_call])
 
     async def _evalsha_all(self, groups: list[list[list[Any]]]) -> list[Any]:
         """Every group's EVALSHA in one socket write, then their replies in order (an
