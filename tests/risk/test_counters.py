@@ -13,6 +13,8 @@ from typing import TypeVar
 
 import pytest
 import redis.asyncio as aioredis
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from huzhu.config import Settings
 from huzhu.risk.counters import (
@@ -120,6 +122,84 @@ def test_windows_forget(kind: str) -> None:
     assert later.helper_assists == 1
     assert later.net_assists == 1
     assert later.instance_assists == 1
+
+
+# (seconds after T0, instance, campaign, helper, network, an open rather than an assist)
+CALL = st.tuples(
+    st.floats(min_value=0, max_value=450, allow_nan=False),
+    st.integers(1, 3),
+    st.integers(0, 2),
+    st.integers(1, 4),
+    st.sampled_from(["n1", "n2", None]),
+    st.booleans(),
+)
+
+
+class _WindowModel:
+    """Fixed-window counts the plain way: every count ever made, by bucket, and the latest
+    bucket each window has seen (a bucket before the one before it is dropped)."""
+
+    SPIKE = frozenset({"inst", "inet", "camp", "open", "copen"})
+
+    def __init__(self, window: int) -> None:
+        self.window = window
+        self.counts: dict[tuple[object, ...], int] = {}
+        self.latest = {"spike": -1, "net": -1, "helper": -1}
+        self.bucket = -1
+
+    def at(self, at: float, *, seen_by: tuple[object, ...]) -> _WindowModel:
+        self.bucket = int(at // self.window)
+        for name in seen_by:
+            if isinstance(name, str):
+                self.latest[name] = max(self.latest[name], self.bucket)
+        return self
+
+    def _kept(self, counter: str) -> bool:
+        return self.bucket >= self.latest["spike" if counter in self.SPIKE else counter] - 1
+
+    def incr(self, counter: str, *key: object) -> int:
+        if not self._kept(counter):
+            return 1
+        k = (self.bucket, counter, *key)
+        self.counts[k] = self.counts.get(k, 0) + 1
+        return self.counts[k]
+
+    def get(self, counter: str, *key: object) -> int:
+        return self.counts.get((self.bucket, counter, *key), 0) if self._kept(counter) else 0
+
+
+@given(st.lists(CALL, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_memory_windows_count_like_a_plain_model(calls: list[tuple[object, ...]]) -> None:
+    """Every fixed-window count (network, helper, instance, instance × network, campaign,
+    and the opens) is the number of earlier calls in the same bucket, plus this one —
+    where that bucket is the latest its window has seen or the one before it; a call
+    later than that (its bucket already dropped) counts alone and is not kept. The
+    spike window sees assists and opens, the helper window assists, the network window
+    assists from a known network."""
+    model = _WindowModel(window=100)  # WINDOWS: every window is 100 s
+
+    async def body(counters: RiskCounters) -> None:
+        for offset, instance, campaign, helper, net, is_open in calls:
+            at = T0 + float(offset)  # type: ignore[arg-type]
+            m = model.at(at, seen_by=("spike",) if is_open else ("spike", "helper", net and "net"))
+            if is_open:
+                await counters.record_open(instance_id=instance, at=at, campaign_id=campaign)
+                m.incr("open", instance)
+                if campaign:
+                    m.incr("copen", campaign)
+                continue
+            obs = _obs(at, helper=helper, initiator=99, instance=instance, net=net)  # type: ignore[arg-type]
+            seen = await counters.observe(dataclasses.replace(obs, campaign_id=campaign))
+            assert seen.net_assists == (m.incr("net", net) if net else 0)
+            assert seen.instance_net_assists == (m.incr("inet", instance, net) if net else 0)
+            assert seen.helper_assists == m.incr("helper", helper)
+            assert seen.instance_assists == m.incr("inst", instance)
+            assert seen.campaign_assists == (m.incr("camp", campaign) if campaign else 0)
+            assert seen.instance_opens == m.get("open", instance)
+            assert seen.campaign_opens == m.get("copen", campaign)
+
+    _with_counters("memory", body)
 
 
 def test_a_device_forgets_accounts_past_its_window(kind: str) -> None:

@@ -197,88 +197,94 @@ def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes
     return ClientHints(device_hash, net_hash, automation)
 
 
-def _over(value: int, limit: int) -> float:
-    """0 at or under the limit, rising to 1 at twice the limit."""
-    if limit <= 0 or value <= limit:
-        return 0.0
-    return min(1.0, (value - limit) / limit)
-
-
-def _weigh(reasons: list[str], keep: float, reason: str, weight: float, strength: float) -> float:
-    """One signal of the noisy-OR: its reason is kept when it contributes, and what it
-    leaves of 1 − score is returned."""
-    contribution = weight * strength
+def _weigh(reasons: list[str], keep: float, reason: str, contribution: float) -> float:
+    """One signal of the noisy-OR (`contribution` = weight × strength): its reason is
+    kept when it contributes, and what it leaves of 1 − score is returned."""
     if contribution <= 0.0:
         return keep
     reasons.append(reason)
-    return keep * (1.0 - min(1.0, contribution))
+    return keep * (1.0 - contribution) if contribution < 1.0 else 0.0
+
+
+def _weigh_over(
+    reasons: list[str], keep: float, name: str, value: int, limit: int, weight: float
+) -> float:
+    """A count over its limit: strength 0 at the limit rising to 1 at twice the limit (a
+    limit of 0 or less turns the signal off); the reason names the count."""
+    if limit <= 0:
+        return keep
+    strength = (value - limit) / limit
+    return _weigh(reasons, keep, f"{name}:{value}", weight * (strength if strength < 1.0 else 1.0))
 
 
 def score_assist(
     policy: ScoringPolicy, context: AssistContext, hints: ClientHints, seen: CounterSnapshot
 ) -> RiskDecision:
     """count / hold / refuse with the score and every reason that contributed, in one
-    pass over the signals (this runs for every assist)."""
+    pass over the signals, each tested before anything is computed for it (this runs for
+    every assist, most of which raise no signal at all)."""
+    p = policy
     reasons: list[str] = []
     keep = 1.0
     age = context.account_age_seconds
-    if age is not None and age < policy.new_account_seconds:
-        keep = _weigh(
-            reasons,
-            keep,
-            "new_account",
-            policy.w_new_account,
-            1.0 - age / policy.new_account_seconds,
-        )
-    p = policy
-    for name, value, limit, weight in (
-        ("shared_device", seen.device_accounts, p.device_accounts_limit, p.w_shared_device),
-        ("busy_network", seen.net_assists, p.net_assists_limit, p.w_busy_network),
-        ("fast_helper", seen.helper_assists, p.helper_assists_limit, p.w_fast_helper),
-    ):
-        if value > limit:
-            keep = _weigh(reasons, keep, f"{name}:{value}", weight, _over(value, limit))
+    if age is not None and age < p.new_account_seconds:
+        strength = 1.0 - age / p.new_account_seconds
+        keep = _weigh(reasons, keep, "new_account", p.w_new_account * strength)
+    if seen.device_accounts > p.device_accounts_limit:
+        keep = _weigh_over(
+            reasons, keep, "shared_device", seen.device_accounts, p.device_accounts_limit,
+            p.w_shared_device,
+        )  # fmt: skip
+    if seen.net_assists > p.net_assists_limit:
+        keep = _weigh_over(
+            reasons, keep, "busy_network", seen.net_assists, p.net_assists_limit,
+            p.w_busy_network,
+        )  # fmt: skip
+    if seen.helper_assists > p.helper_assists_limit:
+        keep = _weigh_over(
+            reasons, keep, "fast_helper", seen.helper_assists, p.helper_assists_limit,
+            p.w_fast_helper,
+        )  # fmt: skip
     if not context.share_seen:
-        keep = _weigh(reasons, keep, "no_share_open", policy.w_no_share_open, 1.0)
+        keep = _weigh(reasons, keep, "no_share_open", p.w_no_share_open)
     elif seen.seconds_since_open is not None:
         # A person loads the page, reads and taps; a script taps as the page answers.
         # Stronger the faster (clocks of two workers may disagree slightly: below 0 is 0).
         since = max(0.0, seen.seconds_since_open)
-        if since < policy.min_open_seconds:
+        if since < p.min_open_seconds:
             keep = _weigh(
                 reasons,
                 keep,
                 f"instant_after_open:{since:.1f}s",
-                policy.w_instant_after_open,
-                1.0 - since / policy.min_open_seconds,
+                p.w_instant_after_open * (1.0 - since / p.min_open_seconds),
             )
     elif context.share_open_id is None:
         # A share token used with no open of its link remembered: lifted from a chat by
         # a tool that never loads the page. (An assist naming its own open that the
         # counters do not know — opened long ago, or before a restart — is no signal.)
-        keep = _weigh(reasons, keep, "share_not_opened", policy.w_share_not_opened, 1.0)
+        keep = _weigh(reasons, keep, "share_not_opened", p.w_share_not_opened)
     if seen.reciprocal:
-        keep = _weigh(reasons, keep, "reciprocal_pair", policy.w_reciprocal, 1.0)
+        keep = _weigh(reasons, keep, "reciprocal_pair", p.w_reciprocal)
     if hints.automation:
         keep = _weigh(
             reasons,
             keep,
             "automation:" + ",".join(hints.automation),
-            policy.w_automation,
-            max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
+            p.w_automation
+            * max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
         )
+    if not reasons and not seen.instance_watched:
+        return COUNT
     score = round(1.0 - keep, 4)
     decision: Decision = "count"
-    if score >= policy.refuse_score:
+    if score >= p.refuse_score:
         decision = "refuse"
-    elif score >= policy.hold_score:
+    elif score >= p.hold_score:
         decision = "hold"
     if decision == "count" and seen.instance_watched:
         decision = "hold"
         reasons.append(WATCH_REASON)
-    if decision == "count" and not reasons:
-        return COUNT
-    return RiskDecision(decision=decision, score=score, reasons=reasons)
+    return RiskDecision(decision, score, reasons)
 
 
 def is_spike(policy: ScoringPolicy, seen: CounterSnapshot) -> bool:

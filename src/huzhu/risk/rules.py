@@ -31,7 +31,10 @@ class AssistFeatures:
     signals: dict[str, float] = field(default_factory=dict)
 
 
-@dataclass(frozen=True, slots=True)
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist that raises a signal. Treat it as a
+# value all the same.
+@dataclass(slots=True)
 class RiskDecision:
     decision: Decision
     score: float

@@ -93,17 +93,17 @@ class InlineScorer:
             return COUNT
         hints = client_hints(headers, client_host, self.key)
         seen = await self.counters.observe(
-            Observation(
-                at=at.timestamp(),
-                shop_id=shop_id,
-                instance_id=instance_id,
-                helper_id=helper_id,
-                initiator_id=initiator_id,
-                device_hash=hints.device_hash,
-                net_hash=hints.net_hash,
-                campaign_id=campaign_id,
-                share_link_id=context.share_link_id,
-                share_open_id=context.share_open_id,
+            Observation(  # positional: built for every assist (its fields in order)
+                at.timestamp(),
+                shop_id,
+                instance_id,
+                helper_id,
+                initiator_id,
+                hints.device_hash,
+                hints.net_hash,
+                campaign_id,
+                context.share_link_id,
+                context.share_open_id,
             )
         )
         quiet = not (seen.instance_watched or seen.instance_cleared)
