@@ -13,13 +13,16 @@ when it answers) this:
    with the inline scorer on; for SQLite also a second server on a copy of the same
    database with the scorer off, for the scorer's cost;
 3. drives them from a SEPARATE load process on loopback (bench/loadgen.py: a raw-socket
-   asyncio generator on uvloop, keep-alive HTTP/1.1, 64 connections) in ROUNDS: each
-   round runs every kind once for a bounded time — GET /healthz, assists spread over the
-   200 instances, assists all on the hot instance (and, on SQLite, each of them on the
-   scorer-off server too, right beside its scorer-on run, which goes first in even
-   rounds and second in odd ones) — in an order rotated from round to round, after an
-   untimed warm-up burst on each server. Every assist is a distinct (helper, instance)
-   pair, so each one is counted.
+   asyncio generator on uvloop, keep-alive HTTP/1.1, 64 connections), after an untimed
+   warm-up burst on each server:
+   - on SQLite first the scorer's A/B: interleaved runs of the scoring-on and the
+     scoring-off server (loadgen.run_ab: each has its own 64 connections and they take
+     turns of 0.1 s, so both see the same neighbours), spread and hot, which server
+     starts alternating from run to run;
+   - then ROUNDS on the scoring-on server: each round runs every kind once for a bounded
+     time — GET /healthz, assists spread over the 200 instances, assists all on the hot
+     instance — in an order rotated from round to round.
+   Every assist is a distinct (helper, instance) pair, so each one is counted.
 
 The machine is shared (a virtual machine whose host takes CPU away at times: steal time
 of 20% for seconds has been seen here), so one long run of each kind after the other
@@ -27,7 +30,8 @@ measures the neighbours as much as the code. Kinds run side by side in time with
 round, and each figure is the MEDIAN over rounds: ratio = the median of the rounds'
 (counted assists/s ÷ trivial requests/s); p50/p99 = the medians of the rounds' own
 percentiles (the worst round's p99 is reported too); the scorer's cost = 1 − the median
-of the rounds' (assists/s scoring on ÷ scoring off).
+over the A/B runs of (assists/s scoring on ÷ scoring off). `--aa` runs the A/B with both
+servers scoring, to see what the method reads when there is nothing to find.
 """
 
 from __future__ import annotations
@@ -42,14 +46,17 @@ from pathlib import Path
 from statistics import median
 from typing import Any
 
-from loadgen import SCORING_OFF, SCORING_ON, run_load, spawn_server, wait_ready
+from loadgen import SCORING_OFF, SCORING_ON, run_ab, run_load, spawn_server, wait_ready
 from seeding import add_instance, bench_world, fresh_database, participant_tokens
 
 SPREAD_INSTANCES = 200
 # Assists per second stay under this here; a run needs that many distinct pairs.
-MAX_RATE = 6_000
-# /healthz answers up to ~7,000 a second here: requests of a trivial run cost nothing.
-TRIVIAL_RATE = 15_000
+MAX_RATE = 8_000
+# /healthz answers up to ~13,000 a second here: requests of a trivial run cost nothing.
+TRIVIAL_RATE = 20_000
+# The scorer A/B's turns: short against the seconds over which the host's speed swings,
+# long against the few milliseconds a server takes to finish what it has in flight.
+AB_TURN_SECONDS = 0.1
 
 
 @dataclass
@@ -252,6 +259,53 @@ def start(db_urls: list[tuple[str, dict[str, str]]], *, workers: int, redis_url:
     return servers
 
 
+def scorer_ab(on: Server, off: Server, args: argparse.Namespace) -> dict[str, Any]:
+    """The scorer's cost: interleaved A/B runs (loadgen.run_ab) of the scoring-on and the
+    scoring-off server, spread and hot, which one goes first alternating. Run before the
+    rounds, while both servers have the same history (warm-up only): serving /healthz
+    leaves a server slower at assists for a while (an A/A run with both servers scoring
+    measured an 8% "cost" when only one of them had served /healthz)."""
+    pairs: list[tuple[str, list[dict[str, Any]]]] = []
+    for k in range(args.ab_runs):
+        for kind in ("spread", "hot"):
+            # Two rounds' worth of requests past the rounds' and the warm-up's: each side
+            # is active for half the run, twice a round's length.
+            slot = args.rounds + 1 + 2 * k
+            requests = [getattr(on, kind)(args.per_run)(r) for r in (slot, slot + 1)]
+            reqs = requests[0] + requests[1]
+            targets = [(s.port, s.proc.pid, reqs) for s in (on, off)]
+            results = run_ab(
+                targets=targets if k % 2 == 0 else targets[::-1],
+                connections=args.connections,
+                warmup=args.warmup,
+                duration=args.ab_duration,
+                turn=AB_TURN_SECONDS,
+                settle=args.settle,
+            )
+            if k % 2:
+                results = results[::-1]
+            for side, result in zip(("on", "off"), results, strict=True):
+                unexpected = {s: n for s, n in result["statuses"].items() if s != "201"}
+                if unexpected or result["exhausted"]:
+                    print(f"warning: sqlite scorer A/B {kind} {side} run {k}: answers "
+                          f"{unexpected}, exhausted {result['exhausted']}",
+                          file=sys.stderr)  # fmt: skip
+            pairs.append((kind, results))
+    rps = [on["ok_rps"] / max(off["ok_rps"], 1e-9) for _, (on, off) in pairs]
+    cpu = [on["cpu_us_per_req"] / max(off["cpu_us_per_req"], 1e-9) for _, (on, off) in pairs]
+    return {
+        "assist_rps_scoring_off": round(
+            median(off["ok_rps"] for kind, (_, off) in pairs if kind == "spread"), 1
+        ),
+        "cpu_us_assist_scoring_off": round(
+            median(off["cpu_us_per_req"] for kind, (_, off) in pairs if kind == "spread"), 1
+        ),
+        "scoring_cost": round(1 - median(rps), 3),
+        "scoring_cost_cpu": round(median(cpu) - 1, 3),
+        "scoring_cost_pairs": [round(1 - x, 3) for x in rps],
+    }
+
+
 def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
     """The scorer-on server is the result; the scorer-off one, on a copy of the same
     seeded database, gives the scorer's cost."""
@@ -264,40 +318,21 @@ def run_sqlite(args: argparse.Namespace) -> list[dict[str, Any]]:
         for suffix in ("", "-wal"):  # the seed closed its connections: no WAL is expected
             if Path(f"{path}{suffix}").exists():
                 shutil.copyfile(f"{path}{suffix}", f"{off_path}{suffix}")
+        off_env = SCORING_ON if args.aa else SCORING_OFF
         on, off = start(
-            [(url, SCORING_ON), (f"sqlite:///{off_path}", SCORING_OFF)],
+            [(url, SCORING_ON), (f"sqlite:///{off_path}", off_env)],
             workers=1, redis_url=None, seeded=seeded,
         )  # fmt: skip
         try:
-            # The same history on both servers: serving /healthz leaves a server ~8%
-            # slower at assists for a while (an A/A run with both servers scoring
-            # measured an 8% "cost" without the scorer-off server's /healthz, -1% with).
             warm([on, off], args)
-            pairs = zip(on.kinds(args.per_run), off.kinds(args.per_run, "_off"), strict=True)
-            runs = rounds([list(pair) for pair in pairs], args, "sqlite")
+            scorer = scorer_ab(on, off, args)
+            off.stop()
+            runs = rounds([[k] for k in on.kinds(args.per_run)], args, "sqlite")
         finally:
             on.stop()
             off.stop()
-    result = {"backend": "sqlite", "workers": 1, **summary(runs)}
-    # Each round gives two on/off pairs (spread and hot): the servers' histories match.
-    on_off = _per_round(runs["spread"], runs["spread_off"], "ok_rps") + _per_round(
-        runs["hot"], runs["hot_off"], "ok_rps"
-    )
-    cpu = _per_round(runs["spread"], runs["spread_off"], "cpu_us_per_req") + _per_round(
-        runs["hot"], runs["hot_off"], "cpu_us_per_req"
-    )
-    result |= {
-        "assist_rps_scoring_on": result["assist_rps"],
-        "assist_rps_scoring_off": round(median(r["ok_rps"] for r in runs["spread_off"]), 1),
-        "hot_assist_rps_scoring_off": round(median(r["ok_rps"] for r in runs["hot_off"]), 1),
-        "cpu_us_assist_scoring_off": round(
-            median(r["cpu_us_per_req"] for r in runs["spread_off"]), 1
-        ),
-        "scoring_cost": round(1 - median(on_off), 3),
-        "scoring_cost_cpu": round(median(cpu) - 1, 3),
-        "scoring_cost_pairs": [round(1 - x, 3) for x in on_off],
-    }
-    return [result]
+    result = {"backend": "sqlite", "workers": 1, **summary(runs), **scorer}
+    return [result | {"assist_rps_scoring_on": result["assist_rps"]}]
 
 
 def run_postgres(args: argparse.Namespace) -> list[dict[str, Any]]:
@@ -330,6 +365,10 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--backends", default="sqlite,postgresql")
     parser.add_argument("--pg-workers", default=None, help="e.g. 1,2")
+    parser.add_argument("--ab-runs", type=int, default=None, help="scorer A/B runs of each kind")
+    parser.add_argument(
+        "--aa", action="store_true", help="A/A check: the scorer-off server scores too"
+    )
     args = parser.parse_args()
     # Many short rounds rather than a few long ones: the neighbours' noise comes and goes
     # over seconds, and a median over more rounds shrugs more of it off.
@@ -338,7 +377,10 @@ def main() -> None:
     args.rounds = args.rounds or (6 if args.quick else 10)
     args.settle = 0.15
     args.per_run = int(MAX_RATE * (args.duration + args.warmup))
-    args.helpers = args.per_run * (args.rounds + 1)  # + the warm-up burst's
+    args.ab_runs = args.ab_runs or (4 if args.quick else 6)
+    args.ab_duration = 4 * args.duration  # each side is active half of it
+    # + the warm-up burst's, + two per scorer A/B run
+    args.helpers = args.per_run * (args.rounds + 1 + 2 * args.ab_runs)
     workers = args.pg_workers or ("1" if args.quick else "1,2")
     args.pg_workers = [int(w) for w in workers.split(",")]
     results: list[dict[str, Any]] = []

@@ -2,19 +2,22 @@
 load generator run in its own process, and the server's CPU read from /proc around each run.
 
 bench/assist.py and bench/invites.py import it (they are run as scripts from the repo
-root, so bench/ is on sys.path); `run_load` runs this file as the load process:
+root, so bench/ is on sys.path); `run_load` and `run_ab` run this file as the load
+process:
 
     python bench/loadgen.py < SPEC_PATHS  # one JSON line per spec: statuses, ok_rps, p50/p99
 
 The generator is asyncio on uvloop (when installed): keep-alive HTTP/1.1 connections, each
 sending its next request as soon as the last answer is read in full, a warm-up, then a
-bounded measured window.
+bounded measured window. `run_ab` drives two servers taking turns (an A/B comparison that
+the host's swings in speed touch alike).
 """
 
 from __future__ import annotations
 
 import asyncio
 import atexit
+import functools
 import json
 import os
 import select
@@ -37,7 +40,7 @@ class _Conn(asyncio.Protocol):
     """One keep-alive connection: send, read the whole response, record, send the next."""
 
     def __init__(self, gen: _Generator) -> None:
-        self.gen = gen
+        self.gen = gen  # or an A/B run's _Side
         self.buf = b""
         self.sent_at = 0.0
         self.transport: asyncio.Transport | None = None
@@ -52,6 +55,9 @@ class _Conn(asyncio.Protocol):
         request = self.gen.next_request()
         if request is None:
             self.transport.close()
+            return
+        if not request:  # its side of an A/B run is paused: it is resumed later
+            self.gen.park(self)
             return
         self.sent_at = time.perf_counter()
         self.transport.write(request)
@@ -101,6 +107,9 @@ class _Generator:
         self.i += 1
         return request
 
+    def park(self, conn: _Conn) -> None:
+        raise AssertionError("a plain run never pauses")
+
     def record(self, status: int, seconds: float) -> None:
         self.answered += 1
         now = time.perf_counter()
@@ -140,6 +149,86 @@ async def _drive(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _Side(_Generator):
+    """One server of an interleaved A/B run: it sends only while active, parking each
+    connection as its answer arrives otherwise, and knows how long it was active inside
+    the measured window."""
+
+    def __init__(self, requests: list[bytes], *, warmup: float, duration: float) -> None:
+        super().__init__(requests, warmup=warmup, duration=duration)
+        self.active = False
+        self.parked: list[_Conn] = []
+        self.active_seconds = 0.0
+
+    def next_request(self) -> bytes | None:
+        if time.perf_counter() >= self.stop_at or self.i >= len(self.requests):
+            return None
+        return super().next_request() if self.active else b""
+
+    def park(self, conn: _Conn) -> None:
+        self.parked.append(conn)
+
+    def record(self, status: int, seconds: float) -> None:
+        if time.perf_counter() < self.stop_at:  # its turns' time ends at stop_at too
+            super().record(status, seconds)
+        else:
+            self.answered += 1
+
+    def run_for(self, start: float, end: float) -> None:
+        """Account a slice during which this side was active."""
+        self.active_seconds += max(0.0, min(end, self.stop_at) - max(start, self.measure_from))
+
+
+async def _drive_ab(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    """Two servers in turns of `slice` seconds (A, B, A, B, ...), each with its own
+    connections: when a turn ends the server's connections finish the request they have
+    in flight and wait for its next turn. Both servers see the same neighbours within a
+    fraction of a second, so their throughputs compare with far less noise than two runs
+    one after the other. Each side's rate is its answers over its own turns' time."""
+    loop = asyncio.get_running_loop()
+    sides = [
+        _Side([line.encode("latin-1") for line in t["requests"]], warmup=spec["warmup"],
+              duration=spec["duration"])
+        for t in spec["targets"]
+    ]  # fmt: skip
+    conns: list[_Conn] = []
+    for side, target in zip(sides, spec["targets"], strict=True):
+        for _ in range(int(spec["connections"])):
+            _, proto = await loop.create_connection(
+                functools.partial(_Conn, side), "127.0.0.1", int(target["port"])
+            )
+            conns.append(proto)
+    turn = 0
+    while time.perf_counter() < sides[0].stop_at:
+        side = sides[turn % len(sides)]
+        side.active = True
+        start = time.perf_counter()
+        waiting, side.parked = side.parked, []
+        for conn in waiting:
+            conn._send()
+        await asyncio.sleep(float(spec["slice"]))
+        side.active = False
+        side.run_for(start, time.perf_counter())
+        turn += 1
+    for side in sides:
+        side.active = True  # the end: each parked connection learns it and closes
+        waiting, side.parked = side.parked, []
+        for conn in waiting:
+            conn._send()
+    await asyncio.gather(*(c.closed for c in conns))
+    return [
+        {
+            "statuses": side.statuses,
+            "ok_rps": sum(n for s, n in side.statuses.items() if 200 <= s < 300)
+            / max(side.active_seconds, 1e-9),
+            "active_seconds": side.active_seconds,
+            "answered": side.answered,
+            "exhausted": side.i >= len(side.requests),
+        }
+        for side in sides
+    ]
+
+
 def load_main() -> None:
     """The load process: for each spec path read from stdin, drive the server as the spec
     says and print the result as one JSON line. One process serves a whole bench (its
@@ -152,7 +241,8 @@ def load_main() -> None:
         pass
     for line in sys.stdin:
         spec = json.loads(Path(line.strip()).read_text())
-        print(json.dumps(asyncio.run(_drive(spec))), flush=True)
+        drive = _drive_ab if "targets" in spec else _drive
+        print(json.dumps(asyncio.run(drive(spec))), flush=True)
 
 
 def _tree_cpu_seconds(pid: int) -> float:
@@ -211,6 +301,40 @@ def run_load(
     return result
 
 
+def run_ab(
+    *,
+    targets: list[tuple[int, int, list[str]]],
+    connections: int,
+    warmup: float,
+    duration: float,
+    turn: float,
+    settle: float = 1.0,
+) -> list[dict[str, Any]]:
+    """An interleaved A/B run (see _drive_ab) of (port, server pid, requests) targets:
+    one result per target, with its server's CPU per answered request over the run."""
+    cpu_before = [_tree_cpu_seconds(pid) for _, pid, _ in targets]
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(
+            {
+                "targets": [{"port": port, "requests": reqs} for port, _, reqs in targets],
+                "connections": connections,
+                "warmup": warmup,
+                "duration": duration,
+                "slice": turn,
+            },
+            f,
+        )
+    try:
+        results: list[dict[str, Any]] = _load_process().run(f.name, timeout=duration + warmup + 60)
+    finally:
+        os.unlink(f.name)
+    time.sleep(settle)
+    for result, (_, pid, _), before in zip(results, targets, cpu_before, strict=True):
+        cpu = _tree_cpu_seconds(pid) - before
+        result["cpu_us_per_req"] = round(cpu / max(result["answered"], 1) * 1e6, 1)
+    return results
+
+
 class _LoadProcess:
     """The generator's process (this file run as a script), kept for the whole bench."""
 
@@ -222,7 +346,7 @@ class _LoadProcess:
             text=True,
         )
 
-    def run(self, spec_path: str, *, timeout: float) -> dict[str, Any]:
+    def run(self, spec_path: str, *, timeout: float) -> Any:
         assert self.proc.stdin is not None
         assert self.proc.stdout is not None
         self.proc.stdin.write(spec_path + "\n")
@@ -233,8 +357,7 @@ class _LoadProcess:
             self.proc.kill()
             _LOAD.clear()
             raise RuntimeError("the load process died or hung")
-        found: dict[str, Any] = json.loads(line)
-        return found
+        return json.loads(line)
 
     def close(self) -> None:
         if self.proc.stdin is not None:
