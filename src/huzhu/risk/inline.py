@@ -275,7 +275,7 @@ def score_assist(
         )
     if not reasons and not seen.instance_watched:
         return COUNT
-    score = round(1.0 - keep, 4)
+    score = int((1.0 - keep) * 10_000.0 + 0.5) / 10_000.0  # round(·, 4), without its dtoa
     decision: Decision = "count"
     if score >= p.refuse_score:
         decision = "refuse"
