@@ -168,12 +168,14 @@ def network_prefix(host: str | None) -> str | None:
 @lru_cache(maxsize=65_536)
 def _net_hash(key: bytes, host: str | None) -> str | None:
     prefix = network_prefix(host)
-    return signing.keyed_hash(key, prefix, purpose="net")[:HASH_CHARS] if prefix else None
+    return (
+        signing.short_keyed_hash(key, prefix, purpose="net", chars=HASH_CHARS) if prefix else None
+    )
 
 
 @lru_cache(maxsize=65_536)
 def _device_hash(key: bytes, device: str) -> str:
-    return signing.keyed_hash(key, device[:200], purpose="device")[:HASH_CHARS]
+    return signing.short_keyed_hash(key, device[:200], purpose="device", chars=HASH_CHARS)
 
 
 @lru_cache(maxsize=4_096)
