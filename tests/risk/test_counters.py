@@ -202,6 +202,62 @@ def test_memory_windows_count_like_a_plain_model(calls: list[tuple[object, ...]]
     _with_counters("memory", body)
 
 
+# (seconds since the call before, helper, initiator, device)
+ASSIST = st.tuples(
+    st.sampled_from([0.0, 1.0, 30.0, 60.0, 99.0, 100.0, 150.0, 250.0]),
+    st.integers(1, 3),
+    st.integers(1, 3),
+    st.integers(1, 3),
+)
+
+
+@given(st.lists(ASSIST, max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_memory_devices_and_pairs_remember_exactly_their_window(
+    calls: list[tuple[float, int, int, int]],
+) -> None:
+    """A device's accounts are the helpers seen on it in the last device window, and an
+    assist is reciprocal when its initiator assisted its helper in the last pair window —
+    however the generations that hold them have turned (every window is 100 s here)."""
+    history: list[tuple[float, int, int, int]] = []  # (at, helper, initiator, device)
+    counters = MemoryCounters(dataclasses.replace(WINDOWS, pair_seconds=100))
+
+    async def body() -> None:
+        at = T0
+        for gap, helper, initiator, device in calls:
+            if helper == initiator:  # never scored: the hot path refuses a self-assist
+                continue
+            at += gap
+            seen = await counters.observe(
+                _obs(at, helper=helper, initiator=initiator, instance=1, device=f"d{device}")
+            )
+            history.append((at, helper, initiator, device))
+            recent = [h for h in history if h[0] > at - 100]
+            assert seen.device_accounts == len({h[1] for h in recent if h[3] == device})
+            assert seen.reciprocal == any(h[1] == initiator and h[2] == helper for h in recent)
+
+    asyncio.run(body())
+
+
+def test_memory_devices_and_pairs_forget_what_their_windows_passed() -> None:
+    """Devices and pairs are pruned from the front as their windows pass: what the
+    counters hold stays within a window's worth, however long they run."""
+    counters = MemoryCounters(dataclasses.replace(WINDOWS, pair_seconds=100))
+
+    async def body() -> list[int]:
+        held = []
+        for k in range(6_000):  # 10 assists a second for 600 s: six windows of 100 s
+            at = T0 + k / 10
+            await counters.observe(_obs(at, helper=k, initiator=k + 1, instance=1, device=f"d{k}"))
+            held.append(len(counters._pairs) + len(counters._devices))
+        return held
+
+    held = asyncio.run(body())
+    # A window holds 1,000 new pairs and as many devices; pruning runs every PRUNE_EVERY.
+    assert max(held) <= 2 * (1_000 + MemoryCounters.PRUNE_EVERY)
+    assert held[-1] >= 2 * 1_000
+
+
 def test_a_device_forgets_accounts_past_its_window(kind: str) -> None:
     async def body(counters: RiskCounters) -> list[int]:
         seen = [await counters.observe(_obs(T0 + k, helper=k, initiator=2, instance=3))
