@@ -196,8 +196,10 @@ class MemoryCounters:
         # Instance id, (instance id, network hash), campaign id: assists; instance id,
         # campaign id: share opens.
         self._spike = _Window(w.spike_seconds, 5)
-        # device -> helper -> last seen; both levels in last-seen order.
-        self._devices: OrderedDict[str, dict[int, float]] = OrderedDict()
+        # device -> (helper, last seen) for one account, else helper -> last seen; both
+        # levels in last-seen order. A tuple of two takes a quarter of a dict's memory,
+        # and the counters keep one entry per device for a day.
+        self._devices: OrderedDict[str, tuple[int, float] | dict[int, float]] = OrderedDict()
         # (shop, from, to) -> last seen
         self._pairs: OrderedDict[tuple[int, int, int], float] = OrderedDict()
         self._watched: OrderedDict[int, float] = OrderedDict()  # instance -> until
@@ -214,7 +216,8 @@ class MemoryCounters:
         w, devices = self.w, self._devices
         while devices:
             device, seen = next(iter(devices.items()))
-            if next(reversed(seen.values())) > now - w.device_seconds:
+            last = next(reversed(seen.values())) if isinstance(seen, dict) else seen[1]
+            if last > now - w.device_seconds:
                 break
             del devices[device]
         _forget_before(self._pairs, now - w.pair_seconds)
@@ -225,17 +228,27 @@ class MemoryCounters:
         if self._calls % self.PRUNE_EVERY == 0:
             self._prune(now)
         helper_id, instance_id, campaign = obs.helper_id, obs.instance_id, obs.campaign_id
-        device_accounts = 0
-        if obs.device_hash is not None:
-            helpers = self._devices.get(obs.device_hash)
-            if helpers is None:
-                helpers = self._devices[obs.device_hash] = {helper_id: now}
+        device_accounts, device = 0, obs.device_hash
+        if device is not None:
+            # Most devices carry one account: (helper, last seen), a dict from the second.
+            devices = self._devices
+            seen = devices.get(device)
+            if seen is None:
+                devices[device] = (helper_id, now)
+                device_accounts = 1
             else:
-                helpers.pop(helper_id, None)  # to the back: last-seen order
-                helpers[helper_id] = now
-                _forget_before(helpers, now - w.device_seconds)
-                self._devices.move_to_end(obs.device_hash)  # last-seen order
-            device_accounts = len(helpers)
+                devices.move_to_end(device)  # last-seen order
+                if isinstance(seen, dict):
+                    seen.pop(helper_id, None)  # to the back: last-seen order
+                    seen[helper_id] = now
+                    _forget_before(seen, now - w.device_seconds)
+                    device_accounts = len(seen)
+                elif seen[0] == helper_id or seen[1] <= now - w.device_seconds:
+                    devices[device] = (helper_id, now)
+                    device_accounts = 1
+                else:
+                    devices[device] = {seen[0]: seen[1], helper_id: now}
+                    device_accounts = 2
         inst, inst_net, camp, inst_opens, camp_opens = self._spike.counts(now)
         net = instance_net = 0
         if obs.net_hash:
