@@ -500,8 +500,10 @@ def test_assists_observed_together_each_get_their_own_count(kind: str) -> None:
 
 @pytest.mark.redis
 def test_a_redis_that_forgot_the_script_counts_each_assist_once() -> None:
-    """After SCRIPT FLUSH (a restarted Redis) the calls that found no script ran nothing:
-    they are sent again after loading it, and only they."""
+    """When Redis no longer holds the script (restarted, or SCRIPT FLUSH) the calls that
+    found none ran nothing: they are sent again after loading it, and only they. Redis is
+    made to answer NOSCRIPT by a hash it never loaded, not by flushing the Redis other
+    tests share."""
 
     async def body(c: RiskCounters) -> tuple[list[int], list[int]]:
         assert isinstance(c, RedisCounters)
@@ -511,7 +513,7 @@ def test_a_redis_that_forgot_the_script_counts_each_assist_once() -> None:
                 *(c.observe(_obs(T0, helper=i, initiator=1, instance=4)) for i in range(5))
             )
         ]
-        await c.r.script_flush()
+        c._sha = "0" * 40  # what a Redis that forgot every script answers: NOSCRIPT
         after = [
             s.instance_assists
             for s in await asyncio.gather(
