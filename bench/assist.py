@@ -271,8 +271,8 @@ def scorer_ab(on: Server, off: Server, args: argparse.Namespace) -> dict[str, An
             # Two rounds' worth of requests past the rounds' and the warm-up's: each side
             # is active for half the run, twice a round's length.
             slot = args.rounds + 1 + 2 * k
-            requests = [getattr(on, kind)(args.per_run)(r) for r in (slot, slot + 1)]
-            reqs = requests[0] + requests[1]
+            make = getattr(on, kind)(args.per_run)
+            reqs = make(slot) + make(slot + 1)
             targets = [(s.port, s.proc.pid, reqs) for s in (on, off)]
             results = run_ab(
                 targets=targets if k % 2 == 0 else targets[::-1],

@@ -161,8 +161,8 @@ class _Side(_Generator):
         self.active_seconds = 0.0
 
     def next_request(self) -> bytes | None:
-        if time.perf_counter() >= self.stop_at or self.i >= len(self.requests):
-            return None
+        # Paused: b"" parks the connection (at the end every side is made active again,
+        # so each parked connection then hears None and closes).
         return super().next_request() if self.active else b""
 
     def park(self, conn: _Conn) -> None:

@@ -34,8 +34,8 @@ def keyed_hash(key: bytes, value: str, *, purpose: str) -> str:
 def short_keyed_hash(key: bytes, value: str, *, purpose: str, chars: int = 20) -> str:
     """A short pseudonym (`chars` hex characters, at most 128) for a value the hot path
     sees on every request, such as a device id or a network prefix: keyed BLAKE2b, a
-    pseudorandom function of its key like HMAC, in one C call at the length wanted —
-    a quarter of the cost of `keyed_hash` and a cut (measured: 0.5 against 1.9 us). The
+    pseudorandom function of its key like HMAC, in one C call at the length wanted
+    (measured with its call: 1.1 us against 1.9 for `keyed_hash` cut to 20 characters). The
     purpose is BLAKE2b's personalisation (up to 16 bytes), so two purposes never share
     a pseudonym; a key longer than BLAKE2b's 64 bytes is hashed down to 64 first."""
     if len(key) > 64:

@@ -159,7 +159,7 @@ class _Window:
     def counts(self, at: float) -> tuple[dict[Any, int], ...]:
         """The dicts of `at`'s bucket, one per counter (empty throwaways for a bucket
         already dropped)."""
-        bucket = int(at // self.seconds)
+        bucket = _bucket(at, self.seconds)
         if bucket == self.bucket:
             return self.current
         if bucket > self.bucket:
@@ -272,12 +272,12 @@ class MemoryCounters:
             _incr(inst, instance_id),
             inst_opens.get(instance_id, 0),
             instance_net,
-            self._watched.get(instance_id, 0.0) > now,
-            self._cleared.get(instance_id, 0.0) > now,
+            _until(self._watched, instance_id, now),
+            _until(self._cleared, instance_id, now),
             _incr(camp, campaign) if campaign else 0,
             camp_opens.get(campaign, 0),
-            self._alerted.get(campaign, 0.0) > now,
-            None if opened is None else _since(now, opened, w.open_seconds),
+            _until(self._alerted, campaign, now),
+            _since(now, opened, w.open_seconds),
         )
 
     async def record_open(
