@@ -25,7 +25,7 @@ from huzhu.risk.counters import (
     RiskCounters,
     Windows,
 )
-from huzhu.risk.inline import AssistContext, CounterSnapshot, client_hints
+from huzhu.risk.inline import AssistContext, CounterSnapshot
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 from tests.support.services import redis_url_or_skip
 
@@ -137,25 +137,21 @@ CALL = st.tuples(
 
 class _WindowModel:
     """Fixed-window counts the plain way: every count ever made, by bucket, and the latest
-    bucket each window has seen (a bucket before the one before it is dropped)."""
-
-    SPIKE = frozenset({"inst", "inet", "camp", "open", "copen"})
+    bucket seen — every call, assist or open, moves every window on, and a bucket before
+    the one before the latest is dropped."""
 
     def __init__(self, window: int) -> None:
         self.window = window
         self.counts: dict[tuple[object, ...], int] = {}
-        self.latest = {"spike": -1, "net": -1, "helper": -1}
-        self.bucket = -1
+        self.latest = self.bucket = -1
 
-    def at(self, at: float, *, seen_by: tuple[object, ...]) -> _WindowModel:
+    def at(self, at: float) -> _WindowModel:
         self.bucket = int(at // self.window)
-        for name in seen_by:
-            if isinstance(name, str):
-                self.latest[name] = max(self.latest[name], self.bucket)
+        self.latest = max(self.latest, self.bucket)
         return self
 
     def _kept(self, counter: str) -> bool:
-        return self.bucket >= self.latest["spike" if counter in self.SPIKE else counter] - 1
+        return self.bucket >= self.latest - 1
 
     def incr(self, counter: str, *key: object) -> int:
         if not self._kept(counter):
@@ -174,15 +170,14 @@ def test_memory_windows_count_like_a_plain_model(calls: list[tuple[object, ...]]
     """Every fixed-window count (network, helper, instance, instance × network, campaign,
     and the opens) is the number of earlier calls in the same bucket, plus this one —
     where that bucket is the latest its window has seen or the one before it; a call
-    later than that (its bucket already dropped) counts alone and is not kept. The
-    spike window sees assists and opens, the helper window assists, the network window
-    assists from a known network."""
+    later than that (its bucket already dropped) counts alone and is not kept. Every
+    call, an assist or an open, moves every window on (the windows follow the clock)."""
     model = _WindowModel(window=100)  # WINDOWS: every window is 100 s
 
     async def body(counters: RiskCounters) -> None:
         for offset, instance, campaign, helper, net, is_open in calls:
             at = T0 + float(offset)  # type: ignore[arg-type]
-            m = model.at(at, seen_by=("spike",) if is_open else ("spike", "helper", net and "net"))
+            m = model.at(at)
             if is_open:
                 await counters.record_open(instance_id=instance, at=at, campaign_id=campaign)
                 m.incr("open", instance)
@@ -459,8 +454,7 @@ def test_a_burst_from_one_network_raises_one_alert_saying_so() -> None:
     assert (alert.instance_id, alert.network_burst) == (3, True)
     assert alert.seen.instance_net_assists == 4
     assert alert.seen.instance_opens == 4
-    key = spiky.scorer.key
-    assert alert.network_hash == client_hints({}, "203.0.113.77", key).net_hash
+    assert alert.network_hash == spiky.scorer.hinter.hints({}, "203.0.113.77").net_hash
 
 
 def test_a_lifted_watch_lets_the_same_burst_count_without_a_new_alert() -> None:

@@ -31,19 +31,35 @@ def keyed_hash(key: bytes, value: str, *, purpose: str) -> str:
     return hmac.digest(key, f"{purpose}\x00{value}".encode(), "sha256").hex()
 
 
+class ShortKeyedHash:
+    """Short pseudonyms (`chars` hex characters, at most 128) for values the hot path
+    sees on every request, such as device ids and network prefixes: keyed BLAKE2b, a
+    pseudorandom function of its key like HMAC. The purpose is BLAKE2b's personalisation
+    (up to 16 bytes), so two purposes never share a pseudonym; a key longer than
+    BLAKE2b's 64 bytes is hashed down to 64 first. The keyed state is made once and
+    copied for each value (a keyed BLAKE2b hashes its key as a block of its own first):
+    0.56 us a value, against 1.1 building it each time and 1.9 for `keyed_hash` cut
+    short."""
+
+    __slots__ = ("_chars", "_keyed")
+
+    def __init__(self, key: bytes, *, purpose: str, chars: int = 20) -> None:
+        if len(key) > 64:
+            key = hashlib.blake2b(key).digest()
+        self._chars = chars
+        self._keyed = hashlib.blake2b(
+            digest_size=(chars + 1) // 2, key=key, person=purpose.encode()[:16]
+        )
+
+    def __call__(self, value: str) -> str:
+        digest = self._keyed.copy()
+        digest.update(value.encode())
+        return digest.hexdigest()[: self._chars]
+
+
 def short_keyed_hash(key: bytes, value: str, *, purpose: str, chars: int = 20) -> str:
-    """A short pseudonym (`chars` hex characters, at most 128) for a value the hot path
-    sees on every request, such as a device id or a network prefix: keyed BLAKE2b, a
-    pseudorandom function of its key like HMAC, in one C call at the length wanted
-    (measured with its call: 1.1 us against 1.9 for `keyed_hash` cut to 20 characters). The
-    purpose is BLAKE2b's personalisation (up to 16 bytes), so two purposes never share
-    a pseudonym; a key longer than BLAKE2b's 64 bytes is hashed down to 64 first."""
-    if len(key) > 64:
-        key = hashlib.blake2b(key).digest()
-    digest = hashlib.blake2b(
-        value.encode(), digest_size=(chars + 1) // 2, key=key, person=purpose.encode()[:16]
-    )
-    return digest.hexdigest()[:chars]
+    """One ShortKeyedHash value (a caller hashing many keeps the ShortKeyedHash)."""
+    return ShortKeyedHash(key, purpose=purpose, chars=chars)(value)
 
 
 def sign(key: bytes, payload: str) -> str:

@@ -143,8 +143,9 @@ class _Window:
     """Counts per key in fixed windows of `seconds`, for several counters that share the
     window (one dict each per bucket): the current bucket and the one before (a call
     timed just before an edge still lands in its own); older buckets are dropped whole
-    when a new one starts. `counts(at)` is the one lookup an observation makes per
-    window, whatever the number of its counters."""
+    when a new one starts. `counts(at)` answers for all the window's counters at once
+    (MemoryCounters asks only when a call leaves the span every window's current bucket
+    covers)."""
 
     __slots__ = ("bucket", "current", "n", "previous", "seconds")
 
@@ -153,13 +154,13 @@ class _Window:
         self.bucket = -2  # no bucket yet
         self.current = self.previous = self._fresh()
 
-    def _fresh(self) -> tuple[dict[Any, int], ...]:
+    def _fresh(self) -> tuple[dict[Any, Any], ...]:
         return tuple({} for _ in range(self.n))
 
-    def counts(self, at: float) -> tuple[dict[Any, int], ...]:
+    def counts(self, at: float) -> tuple[dict[Any, Any], ...]:
         """The dicts of `at`'s bucket, one per counter (empty throwaways for a bucket
         already dropped)."""
-        bucket = _bucket(at, self.seconds)
+        bucket = int(at // self.seconds)  # _bucket, inline: called three times an assist
         if bucket == self.bucket:
             return self.current
         if bucket > self.bucket:
@@ -169,10 +170,17 @@ class _Window:
         return self.previous if bucket == self.bucket - 1 else self._fresh()
 
 
-def _incr(counts: dict[Any, int], key: Any) -> int:
-    n = counts.get(key, 0) + 1
-    counts[key] = n
-    return n
+def _spike_row(rows: dict[int, list[int]], key: int) -> list[int]:
+    """An instance's or campaign's [assists, share opens] in a spike bucket."""
+    row = rows.get(key)
+    if row is None:
+        row = rows[key] = [0, 0]
+    return row
+
+
+# The counts of one moment in every window: network hash, helper id (one dict each),
+# then the spike window's three (instances, campaigns, instance x network).
+_Counts = tuple[dict[Any, Any], ...]
 
 
 class MemoryCounters:
@@ -183,9 +191,9 @@ class MemoryCounters:
     passes (_Window); devices, their accounts, pairs and opens are dicts kept in time
     order and pruned from the front (each device's accounts on every use, the rest every
     PRUNE_EVERY calls). A periodic sweep over every key paused the loop for 0.18 s at
-    100,000 helpers. `observe` runs for every assist: it looks each window's bucket up
-    once and counts in plain dict operations (a method call per counter was a third of
-    its time)."""
+    100,000 helpers. `observe` runs for every assist: it finds every window's counts
+    with one comparison (`_counts`) and counts in plain dict operations, inline (a
+    method call per counter was a third of its time)."""
 
     PRUNE_EVERY = 64
 
@@ -193,9 +201,13 @@ class MemoryCounters:
         w = self.w = windows or Windows()
         self._net = _Window(w.net_seconds, 1)  # network hash
         self._helper = _Window(w.helper_seconds, 1)  # helper id
-        # Instance id, (instance id, network hash), campaign id: assists; instance id,
-        # campaign id: share opens.
-        self._spike = _Window(w.spike_seconds, 5)
+        # Instance id -> [assists, share opens], campaign id -> [assists, share opens],
+        # (instance id, network hash) -> assists: one lookup per instance or campaign.
+        self._spike = _Window(w.spike_seconds, 3)
+        # The span of time that lies in every window's current bucket, and their counts:
+        # a call within it (nearly every one) finds them with one comparison.
+        self._span = (0.0, 0.0)
+        self._span_counts: _Counts = ()
         # device -> (helper, last seen) for one account, else helper -> last seen; both
         # levels in last-seen order. A tuple of two takes a quarter of a dict's memory,
         # and the counters keep one entry per device for a day.
@@ -221,6 +233,19 @@ class MemoryCounters:
                 break
             del devices[device]
         _forget_before(self._pairs, now - w.pair_seconds)
+
+    def _counts(self, at: float) -> _Counts:
+        """Every window's counts for `at` (_Counts)."""
+        start, end = self._span
+        if start <= at < end:
+            return self._span_counts
+        windows = (self._net, self._helper, self._spike)
+        counts = (self._net.counts(at)[0], self._helper.counts(at)[0], *self._spike.counts(at))
+        start = max(x.bucket * x.seconds for x in windows)
+        end = min((x.bucket + 1) * x.seconds for x in windows)
+        if start <= at < end:  # not for a late call (a bucket before the current one)
+            self._span, self._span_counts = (float(start), float(end)), counts
+        return counts
 
     async def observe(self, obs: Observation) -> CounterSnapshot:
         now, w = obs.at, self.w
@@ -249,11 +274,22 @@ class MemoryCounters:
                 else:
                     devices[device] = {seen[0]: seen[1], helper_id: now}
                     device_accounts = 2
-        inst, inst_net, camp, inst_opens, camp_opens = self._spike.counts(now)
+        # Counted in plain dict operations, inline (this runs for every assist: a
+        # function call per counter cost more than its count).
+        nets, helpers, instances, campaigns, instance_nets = self._counts(now)
         net = instance_net = 0
-        if obs.net_hash:
-            net = _incr(self._net.counts(now)[0], obs.net_hash)
-            instance_net = _incr(inst_net, (instance_id, obs.net_hash))
+        net_hash = obs.net_hash
+        if net_hash:
+            net = nets[net_hash] = nets.get(net_hash, 0) + 1
+            key = (instance_id, net_hash)
+            instance_net = instance_nets[key] = instance_nets.get(key, 0) + 1
+        helper = helpers[helper_id] = helpers.get(helper_id, 0) + 1
+        inst = instances.get(instance_id) or _spike_row(instances, instance_id)
+        inst[0] += 1
+        camp = [0, 0]  # an unknown campaign (0) is not counted
+        if campaign:
+            camp = campaigns.get(campaign) or _spike_row(campaigns, campaign)
+            camp[0] += 1
         pairs, pair = self._pairs, (obs.shop_id, helper_id, obs.initiator_id)
         pairs[pair] = now
         pairs.move_to_end(pair)
@@ -264,20 +300,22 @@ class MemoryCounters:
             opened = self._link_opens.get(obs.share_link_id)
         else:
             opened = None
+        # Watches, clearances and alerts are rare: most calls find their maps empty.
+        watched, cleared, alerted = self._watched, self._cleared, self._alerted
         return CounterSnapshot(
             device_accounts,
             net,
-            _incr(self._helper.counts(now)[0], helper_id),
+            helper,
             reverse > now - w.pair_seconds,
-            _incr(inst, instance_id),
-            inst_opens.get(instance_id, 0),
+            inst[0],
+            inst[1],
             instance_net,
-            _until(self._watched, instance_id, now),
-            _until(self._cleared, instance_id, now),
-            _incr(camp, campaign) if campaign else 0,
-            camp_opens.get(campaign, 0),
-            _until(self._alerted, campaign, now),
-            _since(now, opened, w.open_seconds),
+            bool(watched) and _until(watched, instance_id, now),
+            bool(cleared) and _until(cleared, instance_id, now),
+            camp[0],
+            camp[1],
+            bool(alerted) and _until(alerted, campaign, now),
+            None if opened is None else _since(now, opened, w.open_seconds),
         )
 
     async def record_open(
@@ -289,10 +327,10 @@ class MemoryCounters:
         link_id: int | None = None,
         open_id: int | None = None,
     ) -> None:
-        _, _, _, inst_opens, camp_opens = self._spike.counts(at)
-        _incr(inst_opens, instance_id)
+        _, _, instances, campaigns, _ = self._counts(at)
+        _spike_row(instances, instance_id)[1] += 1
         if campaign_id:
-            _incr(camp_opens, campaign_id)
+            _spike_row(campaigns, campaign_id)[1] += 1
         horizon = at - self.w.open_seconds
         if open_id is not None:
             _touch(self._opens, open_id, at)

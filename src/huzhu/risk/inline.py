@@ -30,9 +30,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import TypeVar
 
 from huzhu.kit import signing
 from huzhu.risk.rules import COUNT, Decision, RiskDecision
@@ -41,6 +42,7 @@ DEVICE_HEADER = "x-huzhu-device"
 # The reason of an assist held only because a spike put its instance under watch.
 WATCH_REASON = "instance_under_watch"
 HASH_CHARS = 20
+K = TypeVar("K")
 
 # User agents of HTTP libraries and headless browsers: a person's WeChat or browser
 # never sends these. Matched as lower-case substrings.
@@ -165,26 +167,59 @@ def network_prefix(host: str | None) -> str | None:
     return str(ipaddress.ip_network(f"{address}/{bits}", strict=False))
 
 
-# Hashes of recent clients' device ids and network prefixes: a hit saves a keyed hash
-# (~1 us). 4,096 was tried: no clearer served figure, and 2.4 us more per assessment in
-# bench/scoring.py, whose 30,000 devices recur after the cache has dropped them.
+# How many client addresses and user agents a ClientHinter remembers the hints of.
 HINT_CACHE_SIZE = 65_536
+_UNSEEN = object()
 
 
-@lru_cache(maxsize=HINT_CACHE_SIZE)
-def _net_hash(key: bytes, host: str | None) -> str | None:
-    prefix = network_prefix(host)
-    return (
-        signing.short_keyed_hash(key, prefix, purpose="net", chars=HASH_CHARS) if prefix else None
-    )
+class ClientHinter:
+    """`client_hints` for one secret key. Device ids are hashed on every call (0.56 us:
+    ShortKeyedHash): most assists come from a device the process has not seen lately, so
+    a cache of them mostly paid its upkeep for nothing (the bench's helpers, each on a
+    device of their own, missed nearly every time). Client addresses and user agents
+    recur (a household's or an office's router, a handful of app versions): the hints of
+    the last HINT_CACHE_SIZE of each are kept, first in, first out. Raw values never
+    leave this object; the caches hold them only in this process's memory, as the
+    requests did."""
+
+    __slots__ = ("_agents", "_device_hash", "_net_hash", "_networks")
+
+    def __init__(self, key: bytes) -> None:
+        self._device_hash = signing.ShortKeyedHash(key, purpose="device", chars=HASH_CHARS)
+        self._net_hash = signing.ShortKeyedHash(key, purpose="net", chars=HASH_CHARS)
+        self._networks: OrderedDict[str | None, str | None] = OrderedDict()
+        self._agents: OrderedDict[str, tuple[str, ...]] = OrderedDict()
+
+    def hints(self, headers: Mapping[str, str], client_host: str | None) -> ClientHints:
+        """Keyed hashes of the device id header and the network prefix, and automation
+        hints from the user agent."""
+        device = headers.get(DEVICE_HEADER)
+        device_hash = self._device_hash(device[:200]) if device else None
+        net_hash = self._networks.get(client_host, _UNSEEN)
+        if net_hash is _UNSEEN:
+            prefix = network_prefix(client_host)
+            net_hash = _remember(
+                self._networks, client_host, self._net_hash(prefix) if prefix else None
+            )
+        agent = headers.get("user-agent", "")
+        automation = self._agents.get(agent)
+        if automation is None:
+            automation = _remember(self._agents, agent, _agent_hints(agent))
+        if not headers.get("accept-language"):
+            automation += ("no_accept_language",)
+        return ClientHints(device_hash, net_hash, automation)  # type: ignore[arg-type]
 
 
-@lru_cache(maxsize=HINT_CACHE_SIZE)
-def _device_hash(key: bytes, device: str) -> str:
-    return signing.short_keyed_hash(key, device[:200], purpose="device", chars=HASH_CHARS)
+V = TypeVar("V")
 
 
-@lru_cache(maxsize=4_096)
+def _remember(cache: OrderedDict[K, V], key: K, value: V) -> V:
+    cache[key] = value
+    if len(cache) > HINT_CACHE_SIZE:
+        cache.popitem(last=False)
+    return value
+
+
 def _agent_hints(agent: str) -> tuple[str, ...]:
     lowered = agent.lower()
     if not lowered:
@@ -193,16 +228,8 @@ def _agent_hints(agent: str) -> tuple[str, ...]:
 
 
 def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
-    """Keyed hashes of the device id header and the network prefix, and automation
-    hints from the user agent. Raw values never leave this function (the caches hold
-    them only in this process's memory, as the request did)."""
-    device = headers.get(DEVICE_HEADER)
-    device_hash = _device_hash(key, device) if device else None
-    net_hash = _net_hash(key, client_host)
-    automation = _agent_hints(headers.get("user-agent", ""))
-    if not headers.get("accept-language"):
-        automation += ("no_accept_language",)
-    return ClientHints(device_hash, net_hash, automation)
+    """What one request says about its client (ClientHinter.hints, without its memory)."""
+    return ClientHinter(key).hints(headers, client_host)
 
 
 def _weigh(reasons: list[str], keep: float, reason: str, contribution: float) -> float:

@@ -19,9 +19,10 @@ from huzhu.config import RiskSettings, Settings
 from huzhu.risk.counters import Observation, RiskCounters, Windows, open_counters
 from huzhu.risk.inline import (
     AssistContext,
+    ClientHinter,
+    ClientHints,
     CounterSnapshot,
     ScoringPolicy,
-    client_hints,
     is_campaign_spike,
     is_network_burst,
     is_spike,
@@ -61,7 +62,7 @@ class InlineScorer:
         self.policy = policy_from(settings.risk)
         self.watch_seconds = settings.risk.spike_watch_seconds
         self.window_seconds = settings.risk.spike_window_seconds
-        self.key = settings.security.secret_key.get_secret_value().encode()
+        self.hinter = ClientHinter(settings.security.secret_key.get_secret_value().encode())
         self.counters = counters
 
     @classmethod
@@ -91,7 +92,7 @@ class InlineScorer:
     ) -> RiskDecision:
         if not self.enabled:
             return COUNT
-        hints = client_hints(headers, client_host, self.key)
+        hints = self.hinter.hints(headers, client_host)
         seen = await self.counters.observe(
             Observation(  # positional: built for every assist (its fields in order)
                 at.timestamp(),
@@ -106,42 +107,54 @@ class InlineScorer:
                 context.share_open_id,
             )
         )
-        quiet = not (seen.instance_watched or seen.instance_cleared)
-        burst = quiet and is_network_burst(self.policy, seen)
-        if burst or (quiet and is_spike(self.policy, seen)):
-            started = await self.counters.watch_instance(instance_id, seconds=self.watch_seconds)
-            seen = dataclasses.replace(seen, instance_watched=True)
-            if started and on_spike is not None:
-                await on_spike(
-                    SpikeAlert(
-                        shop_id=shop_id,
-                        campaign_id=campaign_id,
-                        instance_id=instance_id,
-                        at=at,
-                        seen=seen,
-                        window_seconds=self.window_seconds,
-                        watch_seconds=self.watch_seconds,
-                        network_hash=hints.net_hash,
-                        network_burst=burst,
-                    )
+        p = self.policy
+        # Each spike rule's minimum first (inline): most assists come nowhere near one.
+        if (
+            seen.instance_assists >= p.spike_min_assists
+            or seen.instance_net_assists >= p.spike_network_assists
+        ) and not (seen.instance_watched or seen.instance_cleared):
+            burst = is_network_burst(p, seen)
+            if burst or is_spike(p, seen):
+                started = await self.counters.watch_instance(
+                    instance_id, seconds=self.watch_seconds
                 )
-        if not seen.campaign_alerted and is_campaign_spike(self.policy, seen):
+                seen = dataclasses.replace(seen, instance_watched=True)
+                if started and on_spike is not None:
+                    await on_spike(
+                        self._alert(shop_id, campaign_id, instance_id, at, seen, hints, burst)
+                    )
+        if (
+            seen.campaign_assists >= p.campaign_spike_min_assists
+            and not seen.campaign_alerted
+            and is_campaign_spike(p, seen)
+        ):
             started = await self.counters.alert_campaign(campaign_id, seconds=self.watch_seconds)
             if started and on_spike is not None:
-                await on_spike(
-                    SpikeAlert(
-                        shop_id=shop_id,
-                        campaign_id=campaign_id,
-                        instance_id=instance_id,
-                        at=at,
-                        seen=seen,
-                        window_seconds=self.window_seconds,
-                        watch_seconds=self.watch_seconds,
-                        network_hash=hints.net_hash,
-                        scope="campaign",
-                    )
-                )
+                alert = self._alert(shop_id, campaign_id, instance_id, at, seen, hints)
+                await on_spike(dataclasses.replace(alert, scope="campaign"))
         return score_assist(self.policy, context, hints, seen)
+
+    def _alert(
+        self,
+        shop_id: int,
+        campaign_id: int,
+        instance_id: int,
+        at: datetime,
+        seen: CounterSnapshot,
+        hints: ClientHints,
+        burst: bool = False,
+    ) -> SpikeAlert:
+        return SpikeAlert(
+            shop_id=shop_id,
+            campaign_id=campaign_id,
+            instance_id=instance_id,
+            at=at,
+            seen=seen,
+            window_seconds=self.window_seconds,
+            watch_seconds=self.watch_seconds,
+            network_hash=hints.net_hash,
+            network_burst=burst,
+        )
 
     async def share_opened(
         self,
