@@ -160,7 +160,7 @@ class _Window:
     def counts(self, at: float) -> tuple[dict[Any, Any], ...]:
         """The dicts of `at`'s bucket, one per counter (empty throwaways for a bucket
         already dropped)."""
-        bucket = int(at // self.seconds)  # _bucket, inline: called three times an assist
+        bucket = _bucket(at, self.seconds)
         if bucket == self.bucket:
             return self.current
         if bucket > self.bucket:

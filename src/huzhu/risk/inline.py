@@ -173,10 +173,10 @@ _UNSEEN = object()
 
 
 class ClientHinter:
-    """`client_hints` for one secret key. Device ids are hashed on every call (0.45 us:
-    signing.short_hasher): most assists come from a device the process has not seen lately, so
-    a cache of them mostly paid its upkeep for nothing (the bench's helpers, each on a
-    device of their own, missed nearly every time). Client addresses and user agents
+    """`client_hints` for one secret key. Device ids are hashed on every call (0.45 us,
+    signing.short_hasher): a cache of their hashes pays its upkeep on every new device
+    and saved ~0.6 us only on a device seen lately (bench/assist.py's helpers, each on a
+    device of their own, missed it nearly every time). Client addresses and user agents
     recur (a household's or an office's router, a handful of app versions): the hints of
     the last HINT_CACHE_SIZE of each are kept, first in, first out. Raw values never
     leave this object; the caches hold them only in this process's memory, as the
