@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
@@ -23,8 +23,7 @@ from huzhu.assists.schemas import (
     VoidIn,
 )
 from huzhu.config import Settings
-from huzhu.db import Database
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work, require
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["assists"])
@@ -100,20 +99,16 @@ async def start_instance(campaign_id: CampaignIdPath, request: Request) -> Insta
     its worst case, `instance_already_active` when you have one running."""
     settings: Settings = request.app.state.settings
     shop_id, account_id = await hotpath.participant_of(request, settings, Permission.INSTANCE_START)
-    db: Database = request.app.state.db
 
-    def _in_one_thread() -> InstanceView:
-        # The whole unit of work in ONE thread-pool call. With SessionDep the SQLite write
-        # lock would be held across thread hops (route, then commit in the dependency's
-        # teardown); a crowd of starts then fills the pool with threads waiting for the
-        # lock while its holder waits for a free thread to commit.
-        with db.unit_of_work() as session:
-            instance = service.start_instance(
-                session, settings, shop_id=shop_id, campaign_id=campaign_id, account_id=account_id
-            )
-            return service.describe(instance)
+    def _start(session: Session) -> InstanceView:
+        instance = service.start_instance(
+            session, settings, shop_id=shop_id, campaign_id=campaign_id, account_id=account_id
+        )
+        return service.describe(instance)
 
-    return await run_in_threadpool(_in_one_thread)
+    # The whole unit of work in one call (on SQLite on its writer thread, queued in the
+    # event loop): a crowd of starts never holds SQLite's write lock across thread hops.
+    return await in_one_unit_of_work(request, _start)
 
 
 @router.get("/instances/{instance_id}", response_model=InstanceView)
