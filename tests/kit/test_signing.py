@@ -8,7 +8,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huzhu.kit.signing import short_keyed_hash
+from huzhu.kit.signing import short_hasher, short_keyed_hash
 
 KEY = b"k" * 32
 
@@ -36,3 +36,12 @@ def test_a_key_longer_than_blake2b_takes_is_hashed_down() -> None:
     value = short_keyed_hash(long_key, "install-1", purpose="device")
     assert value == short_keyed_hash(long_key, "install-1", purpose="device")
     assert value != short_keyed_hash(b"x" * 64, "install-1", purpose="device")
+
+
+@given(st.lists(st.text(max_size=50), max_size=20))
+def test_a_reused_hasher_gives_each_value_its_own_pseudonym(values: list[str]) -> None:
+    """The hot path keeps one hasher: no value may leave anything behind for the next."""
+    hasher = short_hasher(KEY, purpose="device")
+    for value in values:
+        expected = hashlib.blake2b(value.encode(), digest_size=10, key=KEY, person=b"device")
+        assert hasher(value) == expected.hexdigest()
