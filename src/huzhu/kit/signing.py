@@ -44,19 +44,11 @@ def short_hasher(key: bytes, *, purpose: str, chars: int = 20) -> Callable[[str]
     if len(key) > 64:
         key = hashlib.blake2b(key).digest()
     copy = hashlib.blake2b(digest_size=(chars + 1) // 2, key=key, person=purpose.encode()[:16]).copy
-    if chars % 2:
-
-        def odd(value: str) -> str:
-            digest = copy()
-            digest.update(value.encode())
-            return digest.hexdigest()[:chars]
-
-        return odd
 
     def pseudonym(value: str) -> str:
         digest = copy()
         digest.update(value.encode())
-        return digest.hexdigest()
+        return digest.hexdigest()[:chars]
 
     return pseudonym
 
