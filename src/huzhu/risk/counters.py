@@ -286,10 +286,11 @@ class MemoryCounters:
         helper = helpers[helper_id] = helpers.get(helper_id, 0) + 1
         inst = instances.get(instance_id) or _spike_row(instances, instance_id)
         inst[0] += 1
-        camp = [0, 0]  # an unknown campaign (0) is not counted
+        camp_assists = camp_opens = 0  # an unknown campaign (0) is not counted
         if campaign:
             camp = campaigns.get(campaign) or _spike_row(campaigns, campaign)
             camp[0] += 1
+            camp_assists, camp_opens = camp
         pairs, pair = self._pairs, (obs.shop_id, helper_id, obs.initiator_id)
         pairs[pair] = now
         pairs.move_to_end(pair)
@@ -312,8 +313,8 @@ class MemoryCounters:
             instance_net,
             bool(watched) and _until(watched, instance_id, now),
             bool(cleared) and _until(cleared, instance_id, now),
-            camp[0],
-            camp[1],
+            camp_assists,
+            camp_opens,
             bool(alerted) and _until(alerted, campaign, now),
             None if opened is None else _since(now, opened, w.open_seconds),
         )
