@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from huzhu.accounts.models import Account
+from huzhu.assists import service
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
@@ -59,6 +60,30 @@ def test_counted_assist_claims_the_lowest_slot_and_adds_its_value(
         assert slot.assist_id == body["assist_id"]
         types = s.scalars(select(Event.type).where(Event.subject_id == instance_id)).all()
         assert "assist.counted" in types
+
+
+def test_after_voids_an_assist_claims_the_lowest_freed_slot_first(
+    world: World, client: TestClient
+) -> None:
+    """Until a void the claimed slots are 0 .. slots_used - 1 (the PostgreSQL function
+    probes slot `slots_used` directly); after voids of slots 0 and 2, slot 2 is free at
+    `slots_used` but slot 0 is the lowest, and the next assists take 0, then 2."""
+    instance_id = _bargain(world, slots=[400, 300, 200, 100, 50])
+    given = [_assist(client, world.person(f"h{k}")[1], instance_id).json() for k in range(4)]
+    assert [(g["slot"], g["value"]) for g in given] == [(0, 400), (1, 300), (2, 200), (3, 100)]
+    with world.db.unit_of_work() as s:
+        service.void_assists(
+            s,
+            shop_id=world.shop.shop_id,
+            assist_ids=[given[0]["assist_id"], given[2]["assist_id"]],
+            reason="a test ring",
+        )
+    again = [_assist(client, world.person(f"n{k}")[1], instance_id).json() for k in range(3)]
+    assert [(a["slot"], a["value"]) for a in again] == [(0, 400), (2, 200), (4, 50)]
+    with world.db.unit_of_work() as s:
+        instance = s.get(Instance, instance_id)
+        assert instance is not None
+        assert (instance.slots_used, instance.progress_value) == (5, 1050)
 
 
 def test_the_hot_paths_events_wait_for_dispatch_only_when_an_endpoint_listens(

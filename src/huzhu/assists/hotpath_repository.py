@@ -349,8 +349,8 @@ DECLARE
   v_unheard boolean;
 BEGIN
   o_value := 0;
-  SELECT i.status, i.expires_at, i.shop_id, i.initiator_id INTO v_inst
-    FROM instance i WHERE i.id = p_instance_id FOR UPDATE;
+  SELECT i.status, i.expires_at, i.shop_id, i.initiator_id, i.slots_used, i.voided_count
+    INTO v_inst FROM instance i WHERE i.id = p_instance_id FOR UPDATE;
   IF NOT FOUND OR v_inst.shop_id <> p_shop_id THEN
     o_outcome := 'not_found'; RETURN;
   END IF;
@@ -400,9 +400,19 @@ BEGIN
     END IF;
   END IF;
   IF p_decision = 'count' THEN
-    SELECT s.slot, s.value INTO o_slot, o_value FROM instance_slot s
-      WHERE s.instance_id = p_instance_id AND s.assist_id IS NULL ORDER BY s.slot LIMIT 1;
-    IF NOT FOUND THEN
+    -- Claims always take the lowest free slot, so while none was ever voided the claimed
+    -- ones are exactly 0 .. slots_used - 1: one primary-key probe. (The partial index's
+    -- scan steps over an entry for every slot claimed since the last vacuum.)
+    IF v_inst.voided_count = 0 THEN
+      SELECT s.slot, s.value INTO o_slot, o_value FROM instance_slot s
+        WHERE s.instance_id = p_instance_id AND s.slot = v_inst.slots_used
+          AND s.assist_id IS NULL;
+    END IF;
+    IF o_slot IS NULL THEN
+      SELECT s.slot, s.value INTO o_slot, o_value FROM instance_slot s
+        WHERE s.instance_id = p_instance_id AND s.assist_id IS NULL ORDER BY s.slot LIMIT 1;
+    END IF;
+    IF o_slot IS NULL THEN
       o_outcome := 'full'; o_value := 0; RETURN;
     END IF;
   END IF;
