@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -188,12 +188,13 @@ class MemoryCounters:
 
     Nothing here is ever swept whole while the event loop waits: fixed-window counts
     live in one dict per counter and bucket, dropped whole once the bucket before last
-    passes (_Window); devices, their accounts, pairs and opens are dicts kept in time
-    order and pruned from the front (each device's accounts on every use, the rest every
-    PRUNE_EVERY calls). A periodic sweep over every key paused the loop for 0.18 s at
-    100,000 helpers. `observe` runs for every assist: it finds every window's counts
-    with one comparison (`_counts`) and counts in plain dict operations, inline (a
-    method call per counter was a third of its time)."""
+    passes (_Window); devices, their accounts and opens are dicts kept in time order,
+    pairs a dict with its sightings logged in time order, all pruned from the front
+    (each device's accounts on every use, the rest every PRUNE_EVERY calls). A periodic
+    sweep over every key paused the loop for 0.18 s at 100,000 helpers. `observe` runs
+    for every assist: it finds every window's counts with one comparison (`_counts`) and
+    counts in plain dict operations, inline (a method call per counter was a third of
+    its time)."""
 
     PRUNE_EVERY = 64
 
@@ -212,8 +213,13 @@ class MemoryCounters:
         # levels in last-seen order. A tuple of two takes a quarter of a dict's memory,
         # and the counters keep one entry per device for a day.
         self._devices: OrderedDict[str, tuple[int, float] | dict[int, float]] = OrderedDict()
-        # (shop, from, to) -> last seen
-        self._pairs: OrderedDict[tuple[int, int, int], float] = OrderedDict()
+        # Pairs (helper, initiator as one int) -> last seen, in a plain dict, and
+        # every pair's sightings in time order in two deques (keys, times) for pruning:
+        # a pair is the one entry added on nearly every assist and kept for a month, and
+        # an OrderedDict entry with a tuple key took 241 bytes a pair, this 129.
+        self._pairs: dict[int, float] = {}
+        self._pair_keys: deque[int] = deque()
+        self._pair_times: deque[float] = deque()
         self._watched: OrderedDict[int, float] = OrderedDict()  # instance -> until
         self._cleared: OrderedDict[int, float] = OrderedDict()  # instance -> until
         # Times of opens and of each link's latest open, oldest first.
@@ -232,7 +238,13 @@ class MemoryCounters:
             if last > now - w.device_seconds:
                 break
             del devices[device]
-        _forget_before(self._pairs, now - w.pair_seconds)
+        pairs, keys, times = self._pairs, self._pair_keys, self._pair_times
+        horizon = now - w.pair_seconds
+        while times and times[0] <= horizon:
+            times.popleft()
+            key = keys.popleft()
+            if pairs.get(key, now) <= horizon:  # not seen again since this sighting
+                del pairs[key]
 
     def _counts(self, at: float) -> _Counts:
         """Every window's counts for `at` (_Counts)."""
@@ -291,10 +303,14 @@ class MemoryCounters:
             camp = campaigns.get(campaign) or _spike_row(campaigns, campaign)
             camp[0] += 1
             camp_assists, camp_opens = camp
-        pairs, pair = self._pairs, (obs.shop_id, helper_id, obs.initiator_id)
+        pairs, initiator = self._pairs, obs.initiator_id
+        # (helper, initiator) as one int: account ids are non-negative and below 2**63,
+        # so it is exact; the shop is implied (an account assists only in its own shop).
+        pair = helper_id << 64 | initiator
         pairs[pair] = now
-        pairs.move_to_end(pair)
-        reverse = pairs.get((obs.shop_id, obs.initiator_id, helper_id), 0.0)
+        self._pair_keys.append(pair)
+        self._pair_times.append(now)
+        reverse = pairs.get(initiator << 64 | helper_id, 0.0)
         if obs.share_open_id is not None:
             opened = self._opens.get(obs.share_open_id)
         elif obs.share_link_id is not None:
