@@ -214,7 +214,7 @@ def summary(runs: Runs) -> dict[str, Any]:
     trivial, spread, hot = runs["trivial"], runs["spread"], runs["hot"]
 
     def med(rs: list[dict[str, Any]], key: str) -> float:
-        return round(median(r[key] for r in rs), 2)
+        return round(float(median(r[key] for r in rs)), 2)
 
     ratios = _per_round(spread, trivial, "ok_rps")
     cpu_t, cpu_s = med(trivial, "cpu_us_per_req"), med(spread, "cpu_us_per_req")

@@ -47,7 +47,7 @@ class _Conn(asyncio.Protocol):
         self.closed = asyncio.get_running_loop().create_future()
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self.transport = transport  # type: ignore[assignment]  (uvloop's is not a subclass)
+        self.transport = transport  # type: ignore[assignment]  # uvloop's is not a subclass
         self._send()
 
     def _send(self) -> None:
@@ -472,7 +472,7 @@ def pg_admin(url: str, sql: str) -> None:
     import psycopg
 
     with psycopg.connect(url, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 if __name__ == "__main__":

@@ -83,7 +83,7 @@ def _plan(n: int) -> list[tuple[dict[str, Any], dict[str, str], str, float]]:
 
 
 async def _loop(plan: list[tuple[dict[str, Any], dict[str, str], str, float]]) -> float:
-    settings = Settings(security={"secret_key": SecretStr("b" * 32)})  # type: ignore[arg-type]
+    settings = Settings(security={"secret_key": SecretStr("b" * 32)})
     scorer = InlineScorer(settings, MemoryCounters(Windows()))
     opened = "share_link_id" in CONTEXT_FIELDS
     calls = [
@@ -121,7 +121,7 @@ async def _loop(plan: list[tuple[dict[str, Any], dict[str, str], str, float]]) -
 
 def _pure(plan: list[tuple[dict[str, Any], dict[str, str], str, float]]) -> float:
     """Hints and the pure score alone, no counters: the unit the ratio is in."""
-    settings = Settings(security={"secret_key": SecretStr("b" * 32)})  # type: ignore[arg-type]
+    settings = Settings(security={"secret_key": SecretStr("b" * 32)})
     scorer = InlineScorer(settings, MemoryCounters(Windows()))
     seen = inline.CounterSnapshot()
     hinter = getattr(scorer, "hinter", None)  # versions before it: client_hints' own caches
