@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -110,6 +111,11 @@ def _since(now: float, opened: float | None, memory: int) -> float | None:
 # compacts itself every few insertions.)
 
 
+def _last_seen(seen: tuple[int, float] | dict[int, float]) -> float:
+    """When a device was last seen: a (helper, at) tuple, or helper -> at in order."""
+    return next(reversed(seen.values())) if isinstance(seen, dict) else seen[1]
+
+
 def _forget_before(times: dict[K, float], horizon: float) -> None:
     """Drop the entries at or before `horizon` from the front of a map kept in time
     order (an entry moved to the back whenever its time changes): amortised O(1) per
@@ -137,6 +143,27 @@ def _set_until(marks: OrderedDict[int, float], key: int, now: float, until: floa
     """Marks of one kind share one length, so in time order they expire front first."""
     _touch(marks, key, until)
     _forget_before(marks, now)
+
+
+class _Sightings:
+    """Keys of a plain dict in the order they were seen, with the times, so the dict
+    can be pruned from its oldest sightings without being kept in order itself: an
+    OrderedDict moves an entry on every sighting (relinking its neighbours, cold in
+    memory) and takes a node per entry. A key seen again is logged again; `expired`
+    hands out each sighting once, and the caller keeps the key if its latest is newer."""
+
+    __slots__ = ("keys", "times")
+
+    def __init__(self) -> None:
+        self.keys: deque[Any] = deque()
+        self.times: deque[float] = deque()
+
+    def expired(self, horizon: float) -> Iterator[Any]:
+        """Pop and yield the keys of the sightings at or before `horizon`."""
+        keys, times = self.keys, self.times
+        while times and times[0] <= horizon:
+            times.popleft()
+            yield keys.popleft()
 
 
 class _Window:
@@ -188,9 +215,10 @@ class MemoryCounters:
 
     Nothing here is ever swept whole while the event loop waits: fixed-window counts
     live in one dict per counter and bucket, dropped whole once the bucket before last
-    passes (_Window); devices, their accounts and opens are dicts kept in time order,
-    pairs a dict with its sightings logged in time order, all pruned from the front
-    (each device's accounts on every use, the rest every PRUNE_EVERY calls). A periodic
+    passes (_Window); a device's accounts and the opens are dicts kept in time order,
+    devices and pairs plain dicts with their sightings logged in time order
+    (_Sightings), all pruned from their oldest (a device's accounts on every use, the
+    rest every PRUNE_EVERY calls). A periodic
     sweep over every key paused the loop for 0.18 s at 100,000 helpers. `observe` runs
     for every assist: it finds every window's counts with one comparison (`_counts`) and
     counts in plain dict operations, inline (a method call per counter was a third of
@@ -209,17 +237,16 @@ class MemoryCounters:
         # a call within it (nearly every one) finds them with one comparison.
         self._span = (0.0, 0.0)
         self._span_counts: _Counts = ()
-        # device -> (helper, last seen) for one account, else helper -> last seen; both
-        # levels in last-seen order. A tuple of two takes a quarter of a dict's memory,
-        # and the counters keep one entry per device for a day.
-        self._devices: OrderedDict[str, tuple[int, float] | dict[int, float]] = OrderedDict()
-        # Pairs (helper, initiator as one int) -> last seen, in a plain dict, and
-        # every pair's sightings in time order in two deques (keys, times) for pruning:
-        # a pair is the one entry added on nearly every assist and kept for a month, and
-        # an OrderedDict entry with a tuple key took 241 bytes a pair, this 129.
+        # device -> (helper, last seen) for one account, else helper -> last seen (in
+        # last-seen order). A tuple of two takes a quarter of a dict's memory, and the
+        # counters keep one entry per device for a day.
+        self._devices: dict[str, tuple[int, float] | dict[int, float]] = {}
+        self._device_log = _Sightings()
+        # Pairs (helper, initiator as one int) -> last seen: the one entry added on
+        # nearly every assist, kept for a month (an OrderedDict entry with a tuple key
+        # took 241 bytes a pair, this with its sighting 129).
         self._pairs: dict[int, float] = {}
-        self._pair_keys: deque[int] = deque()
-        self._pair_times: deque[float] = deque()
+        self._pair_log = _Sightings()
         self._watched: OrderedDict[int, float] = OrderedDict()  # instance -> until
         self._cleared: OrderedDict[int, float] = OrderedDict()  # instance -> until
         # Times of opens and of each link's latest open, oldest first.
@@ -229,22 +256,18 @@ class MemoryCounters:
         self._calls = 0
 
     def _prune(self, now: float) -> None:
-        """Devices nobody used for a whole window, and pairs past theirs (from the front:
-        both dicts are in last-seen order)."""
-        w, devices = self.w, self._devices
-        while devices:
-            device, seen = next(iter(devices.items()))
-            last = next(reversed(seen.values())) if isinstance(seen, dict) else seen[1]
-            if last > now - w.device_seconds:
-                break
-            del devices[device]
-        pairs, keys, times = self._pairs, self._pair_keys, self._pair_times
+        """Devices nobody used for a whole window, and pairs past theirs (from their
+        oldest sightings)."""
+        w, devices, pairs = self.w, self._devices, self._pairs
+        horizon = now - w.device_seconds
+        for device in self._device_log.expired(horizon):
+            seen = devices.get(device)
+            if seen is not None and _last_seen(seen) <= horizon:  # not seen again since
+                del devices[device]
         horizon = now - w.pair_seconds
-        while times and times[0] <= horizon:
-            times.popleft()
-            key = keys.popleft()
-            if pairs.get(key, now) <= horizon:  # not seen again since this sighting
-                del pairs[key]
+        for pair in self._pair_log.expired(horizon):
+            if pairs.get(pair, now) <= horizon:
+                del pairs[pair]
 
     def _counts(self, at: float) -> _Counts:
         """Every window's counts for `at` (_Counts)."""
@@ -268,13 +291,14 @@ class MemoryCounters:
         device_accounts, device = 0, obs.device_hash
         if device is not None:
             # Most devices carry one account: (helper, last seen), a dict from the second.
-            devices = self._devices
+            devices, log = self._devices, self._device_log
+            log.keys.append(device)
+            log.times.append(now)
             seen = devices.get(device)
             if seen is None:
                 devices[device] = (helper_id, now)
                 device_accounts = 1
             else:
-                devices.move_to_end(device)  # last-seen order
                 if isinstance(seen, dict):
                     seen.pop(helper_id, None)  # to the back: last-seen order
                     seen[helper_id] = now
@@ -308,8 +332,9 @@ class MemoryCounters:
         # so it is exact; the shop is implied (an account assists only in its own shop).
         pair = helper_id << 64 | initiator
         pairs[pair] = now
-        self._pair_keys.append(pair)
-        self._pair_times.append(now)
+        log = self._pair_log
+        log.keys.append(pair)
+        log.times.append(now)
         reverse = pairs.get(initiator << 64 | helper_id, 0.0)
         if obs.share_open_id is not None:
             opened = self._opens.get(obs.share_open_id)
