@@ -218,11 +218,10 @@ class MemoryCounters:
     passes (_Window); a device's accounts and the opens are dicts kept in time order,
     devices and pairs plain dicts with their sightings logged in time order
     (_Sightings), all pruned from their oldest (a device's accounts on every use, the
-    rest every PRUNE_EVERY calls). A periodic
-    sweep over every key paused the loop for 0.18 s at 100,000 helpers. `observe` runs
-    for every assist: it finds every window's counts with one comparison (`_counts`) and
-    counts in plain dict operations, inline (a method call per counter was a third of
-    its time)."""
+    rest every PRUNE_EVERY calls). A periodic sweep over every key paused the loop for
+    0.18 s at 100,000 helpers. `observe` runs for every assist: it finds every window's
+    counts with one comparison (`_counts`) and counts in plain dict operations, inline
+    (a method call per counter was a third of its time)."""
 
     PRUNE_EVERY = 64
 
@@ -298,18 +297,17 @@ class MemoryCounters:
             if seen is None:
                 devices[device] = (helper_id, now)
                 device_accounts = 1
+            elif isinstance(seen, dict):
+                seen.pop(helper_id, None)  # to the back: last-seen order
+                seen[helper_id] = now
+                _forget_before(seen, now - w.device_seconds)
+                device_accounts = len(seen)
+            elif seen[0] == helper_id or seen[1] <= now - w.device_seconds:
+                devices[device] = (helper_id, now)
+                device_accounts = 1
             else:
-                if isinstance(seen, dict):
-                    seen.pop(helper_id, None)  # to the back: last-seen order
-                    seen[helper_id] = now
-                    _forget_before(seen, now - w.device_seconds)
-                    device_accounts = len(seen)
-                elif seen[0] == helper_id or seen[1] <= now - w.device_seconds:
-                    devices[device] = (helper_id, now)
-                    device_accounts = 1
-                else:
-                    devices[device] = {seen[0]: seen[1], helper_id: now}
-                    device_accounts = 2
+                devices[device] = {seen[0]: seen[1], helper_id: now}
+                device_accounts = 2
         # Counted in plain dict operations, inline (this runs for every assist: a
         # function call per counter cost more than its count).
         nets, helpers, instances, campaigns, instance_nets = self._counts(now)
