@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from huzhu.config import RiskSettings
 from huzhu.risk.inline import (
     AssistContext,
+    ClientHinter,
     ClientHints,
     CounterSnapshot,
-    client_hints,
     is_network_burst,
     is_spike,
     network_prefix,
@@ -39,14 +39,14 @@ NO_OPEN = dataclasses.replace(CALM, seconds_since_open=None)
 
 
 def test_a_genuine_friend_counts() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     decision = score_assist(POLICY, FRIEND, hints, CALM)
     assert decision.decision == "count"
     assert decision.score == 0.0
 
 
 def test_a_script_on_a_device_shared_by_many_accounts_is_refused_with_reasons() -> None:
-    hints = client_hints({"user-agent": "python-requests/2.31"}, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints({"user-agent": "python-requests/2.31"}, "203.0.113.7")
     seen = CounterSnapshot(device_accounts=9, net_assists=80, helper_assists=40)
     context = AssistContext(account_age_seconds=60, share_seen=False)
     decision = score_assist(POLICY, context, hints, seen)
@@ -64,12 +64,12 @@ def test_one_weak_signal_alone_does_not_hold() -> None:
         (FRIEND, dataclasses.replace(CALM, seconds_since_open=0.0)),
         (dataclasses.replace(FRIEND, share_open_id=None), NO_OPEN),
     ):
-        hints = client_hints(PHONE, "203.0.113.7", KEY)
+        hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
         assert score_assist(POLICY, context, hints, seen).decision == "count"
 
 
 def test_a_shared_device_and_a_fast_helper_together_are_held() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     seen = CounterSnapshot(device_accounts=5, helper_assists=30)
     decision = score_assist(POLICY, FRIEND, hints, seen)
     assert decision.decision == "hold"
@@ -77,7 +77,7 @@ def test_a_shared_device_and_a_fast_helper_together_are_held() -> None:
 
 
 def test_an_instance_under_watch_holds_even_a_clean_assist() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     decision = score_assist(POLICY, FRIEND, hints, dataclasses.replace(CALM, instance_watched=True))
     assert decision.decision == "hold"
     assert decision.reasons == ["instance_under_watch"]
@@ -105,14 +105,14 @@ def test_a_burst_from_one_network_is_a_spike_whatever_the_opens() -> None:
 
 
 def test_hints_keep_nothing_raw() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     assert hints.device_hash is not None
     assert hints.net_hash is not None
     assert "install-1" not in hints.device_hash
     assert "203.0.113" not in hints.net_hash
     # One network prefix, one hash; another key, another hash.
-    assert client_hints(PHONE, "203.0.113.250", KEY).net_hash == hints.net_hash
-    assert client_hints(PHONE, "203.0.113.7", b"x" * 32).net_hash != hints.net_hash
+    assert ClientHinter(KEY).hints(PHONE, "203.0.113.250").net_hash == hints.net_hash
+    assert ClientHinter(b"x" * 32).hints(PHONE, "203.0.113.7").net_hash != hints.net_hash
 
 
 def _reference_prefix(host: str) -> str | None:
@@ -207,7 +207,7 @@ def test_more_of_a_signal_never_lowers_the_score(
 
 
 def test_time_from_open_to_assist_weighs_more_the_faster() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
 
     def score(since: float) -> tuple[float, list[str]]:
         decision = score_assist(
@@ -224,7 +224,7 @@ def test_time_from_open_to_assist_weighs_more_the_faster() -> None:
 
 
 def test_a_share_with_no_open_remembered_is_a_hint_unless_the_assist_names_its_open() -> None:
-    hints = client_hints(PHONE, "203.0.113.7", KEY)
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     lifted = score_assist(POLICY, dataclasses.replace(FRIEND, share_open_id=None), hints, NO_OPEN)
     assert (lifted.score, lifted.reasons) == (POLICY.w_share_not_opened, ["share_not_opened"])
     # It names an open the counters do not know (opened before a restart, or long ago):

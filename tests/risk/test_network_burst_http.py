@@ -21,7 +21,7 @@ from huzhu.accounts.service import issue_participant_token
 from huzhu.assists.models import Assist
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
-from huzhu.risk.inline import client_hints
+from huzhu.risk.inline import ClientHinter
 from huzhu.risk.review_models import ReviewCase
 from tests.assists.conftest import UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
@@ -153,8 +153,8 @@ def test_a_burst_from_one_network_is_watched_and_many_networks_are_not(
             ("spike", f"spike:{ids['farmed']}", ids["farmed"])
         ]
         evidence = cases[0].evidence
-        network = client_hints({}, "127.0.7.200", settings.security.secret_key
-                               .get_secret_value().encode()).net_hash  # fmt: skip
+        key = settings.security.secret_key.get_secret_value().encode()
+        network = ClientHinter(key).hints({}, "127.0.7.200").net_hash
         assert evidence["trigger"] == "network_burst"
         assert evidence["network_hash"] == network
         assert evidence["network_assists_on_instance_in_window"] == BURST

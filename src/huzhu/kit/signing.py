@@ -53,11 +53,6 @@ def short_hasher(key: bytes, *, purpose: str, chars: int = 20) -> Callable[[str]
     return pseudonym
 
 
-def short_keyed_hash(key: bytes, value: str, *, purpose: str, chars: int = 20) -> str:
-    """One short_hasher pseudonym (a caller hashing many keeps the short_hasher)."""
-    return short_hasher(key, purpose=purpose, chars=chars)(value)
-
-
 def sign(key: bytes, payload: str) -> str:
     body = b64e(payload.encode())
     return f"{body}.{b64e(hmac_sha256(key, body.encode()))}"

@@ -1,7 +1,7 @@
 """Inline scoring of one assist: pure functions, no I/O, a few microseconds.
 
 The hot path gathers two things before it writes anything: what the request says about
-the client (`client_hints`: keyed hashes of the device id and the network prefix, and
+the client (`ClientHinter.hints`: keyed hashes of the device id and the network prefix, and
 automation hints) and what the shared counters say about recent behaviour (a
 `CounterSnapshot` from risk/counters.py, one round trip on Redis) — including how long ago
 the share it came through was opened: the open routes record each open's time in the same
@@ -173,14 +173,14 @@ _UNSEEN = object()
 
 
 class ClientHinter:
-    """`client_hints` for one secret key. Device ids are hashed on every call (0.45 us,
-    signing.short_hasher): a cache of their hashes pays its upkeep on every new device
-    and saved ~0.6 us only on a device seen lately (bench/assist.py's helpers, each on a
-    device of their own, missed it nearly every time). Client addresses and user agents
-    recur (a household's or an office's router, a handful of app versions): the hints of
-    the last HINT_CACHE_SIZE of each are kept, first in, first out. Raw values never
-    leave this object; the caches hold them only in this process's memory, as the
-    requests did."""
+    """What one request says about its client, under one secret key. Device ids are
+    hashed on every call (0.45 us, signing.short_hasher): a cache of their hashes pays
+    its upkeep on every new device and saved ~0.6 us only on a device seen lately
+    (bench/assist.py's helpers, each on a device of their own, missed it nearly every
+    time). Client addresses and user agents recur (a household's or an office's router, a
+    handful of app versions): the hints of the last HINT_CACHE_SIZE of each are kept,
+    first in, first out. Raw values never leave this object; the caches hold them only in
+    this process's memory, as the requests did."""
 
     __slots__ = ("_agents", "_device_hash", "_net_hash", "_networks")
 
@@ -227,11 +227,6 @@ def _agent_hints(agent: str) -> tuple[str, ...]:
     if not lowered:
         return ("no_user_agent",)
     return tuple(f"agent:{a.rstrip('/')}" for a in AUTOMATION_AGENTS if a in lowered)
-
-
-def client_hints(headers: Mapping[str, str], client_host: str | None, key: bytes) -> ClientHints:
-    """What one request says about its client (ClientHinter.hints, without its memory)."""
-    return ClientHinter(key).hints(headers, client_host)
 
 
 def _weigh(reasons: list[str], keep: float, reason: str, contribution: float) -> float:
