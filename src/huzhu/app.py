@@ -14,11 +14,11 @@ from starlette.routing import Route
 
 import huzhu
 from huzhu.accounts.api import router as accounts_router
-from huzhu.assists.api import HOT_PATH
-from huzhu.assists.api import hot_router as assist_hot_router
 from huzhu.assists.api import router as assists_router
 from huzhu.assists.groupbuy_api import router as groupbuy_router
-from huzhu.assists.hotpath import give_assist, open_hotpath
+from huzhu.assists.hotpath.api import HOT_PATH, answer_assist
+from huzhu.assists.hotpath.api import hot_router as assist_hot_router
+from huzhu.assists.hotpath.service import open_hotpath
 from huzhu.assists.lottery_api import router as lottery_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
@@ -28,6 +28,7 @@ from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_resp
 from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.invites.api import bare_open_route
 from huzhu.invites.api import router as invites_router
+from huzhu.invites.service import ShareLinks
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit.gc_tuning import tune_for_serving
@@ -35,6 +36,7 @@ from huzhu.notify.api import router as notify_router
 from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
 from huzhu.risk.live import attach as attach_scorer
 from huzhu.risk.review_api import router as review_router
+from huzhu.risk.screen import InlineScreen
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router
 
@@ -174,9 +176,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         # The assist hot path's own driver connection (SQLite) or asyncpg pool.
-        app.state.hotpath = await open_hotpath(settings, db)
+        screen = InlineScreen.open(settings, db)
+        app.state.hotpath = await open_hotpath(
+            settings, shares=ShareLinks(settings), screen=screen, db=db
+        )
         # A dismissed spike lifts its watch in the scorer's counters (risk/live.py).
-        attach_scorer(db, app.state.hotpath.scorer)
+        attach_scorer(db, screen.scorer)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work
             app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
         if settings.env != "test":
@@ -212,7 +217,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # as around every route; its FastAPI twin above documents it in the OpenAPI schema.
     app.router.routes.insert(
         0,
-        Route(API_PREFIX + HOT_PATH, give_assist, methods=["POST"], include_in_schema=False),
+        Route(API_PREFIX + HOT_PATH, answer_assist, methods=["POST"], include_in_schema=False),
     )
     # Share opens likewise (every click on a shared link), without hand-parsing: the
     # route body is the documented route's (invites/api.py).

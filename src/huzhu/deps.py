@@ -53,15 +53,18 @@ async def admit_unit_of_work(request: Request) -> AsyncIterator[None]:
 T = TypeVar("T")
 
 
-async def in_one_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
+async def in_one_unit_of_work(source: Request | Database, work: Callable[[Session], T]) -> T:
     """Run `work` in one unit of work, from its first statement to its commit in ONE
-    thread call: unlike SessionDep's units, it holds SQLite's write lock only while its
-    statements run, never while it waits for a thread (docs/architecture.md, "SQLite
-    write lock across thread hops"). On SQLite the call runs on the database's own
-    writer thread (Database.sqlite_writer), so it takes no pool thread and no place at
-    the admission gate; on PostgreSQL in the pool. What the unit tells the inline
-    scorer is told from the event loop once it committed."""
-    db = get_database(request)
+    thread call: the one way to run a unit of work outside SessionDep (page routes, the
+    hot path's rare reads, review cases opened in the background, routes that must not
+    hold a session across awaits). Unlike SessionDep's units, it holds SQLite's write
+    lock only while its statements run, never while it waits for a thread
+    (docs/architecture.md, "SQLite write lock across thread hops"). On SQLite the call
+    runs on the database's own writer thread (Database.sqlite_writer), so it takes no
+    pool thread and no place at the admission gate; on PostgreSQL in the pool. What the
+    unit tells the inline scorer is told from the event loop once it committed.
+    `source`: the request (its app's database) or the database itself."""
+    db = source if isinstance(source, Database) else get_database(source)
 
     def _run() -> tuple[T, list[live.ScorerChange]]:
         with db.unit_of_work() as session:

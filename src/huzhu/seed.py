@@ -35,7 +35,7 @@ from huzhu.accounts.rules import Role
 from huzhu.assists import groupbuy
 from huzhu.assists import service as assists
 from huzhu.assists.errors import AlreadyAssisted, InstanceFull
-from huzhu.assists.hotpath import open_hotpath
+from huzhu.assists.hotpath.service import open_hotpath, server_request
 from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import (
@@ -47,9 +47,11 @@ from huzhu.campaigns.schemas import (
 )
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.invites.service import ShareLinks
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
+from huzhu.risk.screen import InlineScreen
 
 DEMO_SHOP_SLUG = "demo"
 DEMO_OWNER_EMAIL = "owner@demo.huzhu"
@@ -291,7 +293,9 @@ def _instance(
 
 
 async def _give_assists(settings: Settings, state: SeedState) -> int:
-    hotpath = await open_hotpath(settings)
+    hotpath = await open_hotpath(
+        settings, shares=ShareLinks(settings), screen=InlineScreen.open(settings)
+    )
     counted = 0
     try:
         for planned, instance_id in state.instances:
@@ -300,10 +304,12 @@ async def _give_assists(settings: Settings, state: SeedState) -> int:
             for helper in planned.helpers:
                 try:
                     outcome = await hotpath.give(
-                        instance_id=instance_id,
-                        shop_id=state.shop_id,
-                        helper_id=state.accounts[helper],
-                        idempotency_key=f"demo:{instance_id}:{helper}",
+                        server_request(
+                            instance_id=instance_id,
+                            shop_id=state.shop_id,
+                            helper_id=state.accounts[helper],
+                            idempotency_key=f"demo:{instance_id}:{helper}",
+                        )
                     )
                 except (AlreadyAssisted, InstanceFull):
                     continue

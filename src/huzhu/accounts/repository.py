@@ -4,10 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from huzhu.accounts.models import Account, ApiToken, Operator, Shop
+from huzhu.accounts.rules import barred_sql
+from huzhu.db.base import UTCDateTime
+
+_BARRED = text(
+    "SELECT "
+    + barred_sql(status="status", until="restricted_until", now=":now")
+    + " FROM account WHERE id = :account_id"
+).bindparams(bindparam("now", type_=UTCDateTime))
 
 
 def shop_by_slug(session: Session, slug: str) -> Shop | None:
@@ -75,3 +83,10 @@ def lapsed_restricted_accounts(session: Session, *, now: datetime, limit: int) -
         .limit(limit)
     )
     return [int(i) for i in session.scalars(stmt)]
+
+
+def is_barred(session: Session, account_id: int, now: datetime) -> bool | None:
+    """Whether the account may not take part at `now` (None: no such account), by the
+    same SQL rule the assist hot path runs."""
+    found = session.scalar(_BARRED, {"account_id": account_id, "now": now})
+    return None if found is None else bool(found)

@@ -10,6 +10,23 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
+class AccountStatus(StrEnum):
+    ACTIVE = "active"
+    RESTRICTED = "restricted"  # until restricted_until (None: until lifted)
+    BANNED = "banned"
+
+
+def barred_sql(*, status: str, until: str, now: str) -> str:
+    """SQL that is true while an account may not take part: banned, or restricted with no
+    end or an end still ahead. `status`, `until` and `now` are SQL expressions (columns
+    or parameters). The one definition of the rule: the assist hot path's statements on
+    both backends and `accounts.service.barred` all embed it."""
+    return (
+        f"({status} = '{AccountStatus.BANNED}' OR ({status} = '{AccountStatus.RESTRICTED}'"
+        f" AND ({until} IS NULL OR {until} > {now})))"
+    )
+
+
 class Role(StrEnum):
     OWNER = "owner"
     OPERATOR = "operator"

@@ -300,6 +300,19 @@ def get_account(session: Session, account_id: int) -> Account | None:
     return session.get(Account, account_id)
 
 
+def restriction_reason(session: Session, account_id: int) -> str | None:
+    """Why an account may not take part (for refusals that only know that it may not)."""
+    account = get_account(session, account_id)
+    return account.restriction_reason if account else None
+
+
+def is_barred(session: Session, account_id: int, now: datetime) -> bool:
+    """Banned, or restricted until later than `now` (accounts.rules.barred_sql); an
+    unknown account is barred too."""
+    barred = repo.is_barred(session, account_id, now)
+    return barred is None or barred
+
+
 # -- standing (written by the enforcement ladder) --------------------------------------
 
 

@@ -1,5 +1,5 @@
-"""Routes of the assists domain: starting instances, the honest instance view, the assist
-hot path, voiding and buying."""
+"""Routes of the assists domain: starting instances, the honest instance view, voiding
+and buying (the assist itself: hotpath/api.py)."""
 
 from __future__ import annotations
 
@@ -7,13 +7,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.orm import Session
-from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.assists import hotpath, service
+from huzhu.assists import service
+from huzhu.assists.hotpath.service import participant_of
 from huzhu.assists.schemas import (
-    MAX_ID,
-    AssistGiven,
     AssistIdPath,
     AssistOut,
     CampaignIdPath,
@@ -27,61 +25,6 @@ from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work, require
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["assists"])
-# The hot path has a router of its own, included first by the app so that matching it
-# does not walk every other route; its endpoint takes the bare Request (no dependency
-# solving) and documents its parameters by hand.
-hot_router = APIRouter(tags=["assists"])
-HOT_PATH = "/instances/{instance_id}/assists"  # the app also serves it as a bare route
-
-_HOT_PARAMETERS = [
-    {
-        "name": "instance_id",
-        "in": "path",
-        "required": True,
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    },
-    {
-        "name": "Idempotency-Key",
-        "in": "header",
-        "required": False,
-        "description": "a retry with the same key gets the first answer",
-        "schema": {"type": "string", "maxLength": 200},
-    },
-    {
-        "name": "share",
-        "in": "query",
-        "required": False,
-        "description": "the token of the share link the helper came through (recorded on "
-        "the assist; a bad link is refused like opening it)",
-        "schema": {"type": "string", "maxLength": 600},
-    },
-    {
-        "name": "share_open",
-        "in": "query",
-        "required": False,
-        "description": "the `open_id` returned by opening that link",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    },
-]
-
-
-@hot_router.post(
-    HOT_PATH,
-    response_model=AssistGiven,
-    status_code=status.HTTP_201_CREATED,
-    responses={202: {"model": AssistGiven, "description": "held for a check, not counted yet"}},
-    openapi_extra={
-        "x-huzhu-permission": Permission.ASSIST_GIVE.value,
-        "parameters": _HOT_PARAMETERS,
-    },
-)
-async def give_assist(request: Request) -> Response:
-    """Assist a friend's instance (participant token). 201 counted, 202 held for a check;
-    409 `already_assisted`, `instance_full`, `instance_closed`; 403 `self_assist`,
-    `blocked`, `assist_refused`, `account_restricted`; 429 `daily_assist_limit`. With
-    `share`: 404 `link_tampered` / `link_unknown_key`, 410 `link_expired` /
-    `link_revoked` / `link_retired_key`, 422 `link_mismatch`."""
-    return await hotpath.give_assist(request)
 
 
 Paging = Annotated[PageParams, Depends(page_params)]
@@ -98,7 +41,7 @@ async def start_instance(campaign_id: CampaignIdPath, request: Request) -> Insta
     Refused with 409 `budget_exhausted` / `out_of_stock` when the campaign cannot cover
     its worst case, `instance_already_active` when you have one running."""
     settings: Settings = request.app.state.settings
-    shop_id, account_id = await hotpath.participant_of(request, settings, Permission.INSTANCE_START)
+    shop_id, account_id = await participant_of(request, settings, Permission.INSTANCE_START)
 
     def _start(session: Session) -> InstanceView:
         instance = service.start_instance(

@@ -262,31 +262,6 @@ def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list
     )
 
 
-def claim_lowest_free_slot(
-    session: Session, *, instance_id: int, assist_id: int
-) -> tuple[int, int] | None:
-    """(slot, value) of the lowest free slot, now claimed by this assist, or None when
-    the instance is full. One conditional UPDATE like the hot path's claim
-    (`assist_id IS NULL`), so a slot is never claimed twice even by a racing writer."""
-    lowest = (
-        select(func.min(InstanceSlot.slot))
-        .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_(None))
-        .scalar_subquery()
-    )
-    row = session.execute(
-        update(InstanceSlot)
-        .where(
-            InstanceSlot.instance_id == instance_id,
-            InstanceSlot.slot == lowest,
-            InstanceSlot.assist_id.is_(None),
-        )
-        .values(assist_id=assist_id)
-        .returning(InstanceSlot.slot, InstanceSlot.value)
-        .execution_options(synchronize_session=False)
-    ).first()
-    return (int(row[0]), int(row[1])) if row is not None else None
-
-
 def shops_with_assists_since(session: Session, since: datetime) -> list[int]:
     """Shops that received assists since `since` (scheduled ring detection scans only
     those)."""

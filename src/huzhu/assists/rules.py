@@ -6,9 +6,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from huzhu.kit.money import format_cny
+
+
+class InstanceStatus(StrEnum):
+    ACTIVE = "active"  # taking assists (or members) until it fills or expires
+    SUCCEEDED = "succeeded"  # reached its goal: a bargain's purchase window is open
+    PURCHASED = "purchased"  # a succeeded bargain was bought at its floor
+    COMPLETED = "completed"  # an unlock's reward was paid; a team's orders were charged
+    EXPIRED = "expired"  # ended unbought or unfilled; its reservation went back
+
+
+# A closed instance that needs no more assists (answered `instance_full`, not `closed`).
+FINISHED = (InstanceStatus.SUCCEEDED, InstanceStatus.PURCHASED, InstanceStatus.COMPLETED)
+
+
+class AssistStatus(StrEnum):
+    COUNTED = "counted"  # holds a slot; its value is in the instance's progress
+    HELD = "held"  # stored without a slot, waiting for an analyst
+    VOIDED = "voided"  # judged fake (or genuine but too late): kept, never counted
+
 
 # Kinds a participant starts through POST /campaigns/{id}/instances; group-buy teams are
 # opened by the group-buy domain through assists.service.open_instance.
@@ -55,6 +75,39 @@ def assist_terms(kind: str, rules: dict[str, Any], *, default_daily_cap: int) ->
     )
 
 
+# Why a succeeded instance's follow-up job is keyed by its voids so far: a void can send
+# a succeeded instance back to active, and it can succeed again; each success gets its
+# own job. SQL over `job`, `instance_id` and `voided` (SQL expressions), run by the hot
+# path's statements on both backends (the only writers of a success).
+SUCCESS_JOB_KEY_SQL = "{job} || ':' || {instance_id} || ':' || {voided}"
+
+
+@dataclass(frozen=True, slots=True)
+class SuccessPlan:
+    """What the assist that fills an instance also does, decided before its transaction
+    from the frozen terms and the time: whether the instance succeeds (a lottery at its
+    cap stays active), the purchase window it opens, and the follow-up job and when it
+    runs (a bargain's window closes at its deadline, anything else follows at once)."""
+
+    succeeds_when_full: bool
+    purchase_deadline_at: datetime | None
+    job: str | None
+    job_run_at: datetime | None
+
+
+def success_plan(terms: AssistTerms, *, now: datetime) -> SuccessPlan:
+    window = terms.purchase_window_seconds
+    deadline = now + timedelta(seconds=window) if window else None
+    job = terms.success_job
+    run_at = deadline if job == "instance.purchase_window_close" else now
+    return SuccessPlan(
+        succeeds_when_full=terms.succeeds_when_full,
+        purchase_deadline_at=deadline,
+        job=job,
+        job_run_at=run_at if job is not None else None,
+    )
+
+
 def unit_slots(count: int) -> list[int]:
     """Slots of value 1: an unlock's helpers, a lottery's entries, a team's places."""
     return [1] * max(count, 0)
@@ -85,13 +138,6 @@ def base_value(*, target_value: int, slot_values: list[int]) -> int:
 def day_key(now: datetime) -> str:
     """The UTC day a helper's daily assist counter belongs to."""
     return now.astimezone(UTC).date().isoformat()  # YYYY-MM-DD, without strftime's cost
-
-
-def is_barred(status: str, restricted_until: datetime | None, now: datetime) -> bool:
-    """Banned, or restricted without an end or with an end still ahead."""
-    if status == "banned":
-        return True
-    return status == "restricted" and (restricted_until is None or restricted_until > now)
 
 
 def remaining_cents(*, kind: str, target_value: int, progress_value: int) -> int | None:

@@ -1,7 +1,7 @@
 """Use cases of the assists domain, through the ORM: starting instances, the honest
 views, voiding, and the jobs that end an instance (expiry, purchase window, reward).
 
-The assist itself is the one exception and lives in hotpath.py (raw driver statements).
+The assist itself is the one exception and lives in hotpath/ (raw driver statements).
 
 Money never moves without a reservation: an instance's worst case is reserved on the
 campaign when it starts (`campaigns.service.reserve`, a conditional UPDATE), released
@@ -12,7 +12,7 @@ reserved are recorded on the instance so the release or consumption is exact.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import IntegrityError
@@ -34,8 +34,10 @@ from huzhu.assists.errors import (
     PurchaseNotOpen,
     UnsupportedKind,
 )
-from huzhu.assists.hotpath_repository import success_job_key
+from huzhu.assists.hotpath.repository import CountHeldParams, Outcome
+from huzhu.assists.hotpath.store import count_held_in
 from huzhu.assists.models import Assist, Instance, Purchase
+from huzhu.assists.rules import AssistStatus, AssistTerms
 from huzhu.assists.schemas import (
     CampaignActivity,
     InstanceView,
@@ -124,21 +126,17 @@ def _check_open(campaign: Any, now: datetime) -> None:
 
 def check_may_take_part(session: Session, *, account_id: int, now: datetime) -> None:
     """Refuse a banned or participation-restricted account (start, join), saying until
-    when. The assist hot path checks the same standing inside its own statement."""
+    when. The assist hot path checks the same rule (accounts.rules.barred_sql) inside
+    its own statement."""
+    if not accounts.is_barred(session, account_id, now):
+        return
     account = accounts.get_account(session, account_id)
     until = clock.as_utc(account.restricted_until) if account and account.restricted_until else None
-    if account is None or rules.is_barred(account.status, until, now):
-        raise AccountRestricted(
-            "this account may not take part right now",
-            restricted_until=until.isoformat() if until else None,
-            reason=account.restriction_reason if account else None,
-        )
-
-
-def restriction_reason(session: Session, account_id: int) -> str | None:
-    """Why an account may not take part (for refusals that only know that it may not)."""
-    account = accounts.get_account(session, account_id)
-    return account.restriction_reason if account else None
+    raise AccountRestricted(
+        "this account may not take part right now",
+        restricted_until=until.isoformat() if until else None,
+        reason=account.restriction_reason if account else None,
+    )
 
 
 def _slots_for(kind: str, terms: dict[str, Any], *, seed_hex: str) -> tuple[list[int], int]:
@@ -466,10 +464,11 @@ class CountSummary:
 
 def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int]) -> CountSummary:
     """Held assists a reviewer found genuine now count: each claims the lowest free slot
-    of its instance (a conditional UPDATE, under the instance lock the hot path takes
-    too), its value is added to progress, and an instance that fills succeeds as on the
-    hot path. One that can no longer count — the instance ended or is full — is voided
-    with that reason, so the participant sees what happened to it."""
+    of its instance, its value is added to progress, and an instance that fills succeeds
+    — through the hot path's own definition of counting on a slot, per backend
+    (hotpath.store.count_held_in), under the instance lock the hot path takes too. One
+    that can no longer count — the instance ended or is full — is voided with that
+    reason, so the participant sees what happened to it."""
     by_instance: dict[int, list[int]] = {}
     for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
         by_instance.setdefault(assist.instance_id, []).append(assist.id)
@@ -481,14 +480,17 @@ def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int])
             skipped += len(by_instance[instance_id])
             continue
         session.refresh(instance)  # read again under the lock
+        version = campaigns.get_version(session, instance.campaign_version_id)
+        # The daily cap is not used here; only the success terms are.
+        terms = rules.assist_terms(instance.kind, version.rules, default_daily_cap=1)
         counted: list[int] = []
         late: list[int] = []
         for assist in repo.assists_by_ids(session, by_instance[instance_id]):
             session.refresh(assist)
-            if assist.status != "held":
+            if assist.status != AssistStatus.HELD:
                 skipped += 1
                 continue
-            if _count_one(session, instance, assist):
+            if _count_one(session, instance, assist, terms):
                 counted.append(assist.id)
             else:
                 late.append(assist.id)
@@ -504,92 +506,31 @@ def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int])
     )
 
 
-def _count_one(session: Session, instance: Instance, assist: Assist) -> bool:
+def _count_one(session: Session, instance: Instance, assist: Assist, terms: AssistTerms) -> bool:
     """Count one held assist on its locked instance; False (and voided with the honest
     reason) when it can no longer count."""
     now = clock.utcnow()
-    full = instance.slots_used >= instance.slots_total
-    ended = instance.status != "active" or clock.as_utc(instance.expires_at) <= now
-    claim = (
-        None
-        if full or ended
-        else repo.claim_lowest_free_slot(session, instance_id=instance.id, assist_id=assist.id)
-    )
-    if claim is None:
-        # Filled (succeeded or a lottery at its cap) says "full"; expired or ended
-        # otherwise says "ended".
-        full = full or not ended
-        _void_one(
-            session,
-            instance,
-            assist,
-            reason=rules.LATE_REASON_FULL if full else rules.LATE_REASON_CLOSED,
-        )
-        return False
-    slot, value = claim
-    assist.status = "counted"
-    assist.slot = slot
-    assist.value = value
-    instance.held_count -= 1
-    instance.slots_used += 1
-    instance.progress_value += value
-    notify.record_event(
-        session,
+    params = CountHeldParams(
+        instance_id=instance.id,
         shop_id=instance.shop_id,
-        type="assist.counted",
-        subject_type="instance",
-        subject_id=instance.id,
-        payload={
-            "instance_id": instance.id,
-            "assist_id": assist.id,
-            "helper_id": assist.helper_id,
-            "value": value,
-            "slot": slot,
-            "progress_value": instance.progress_value,
-            "slots_used": instance.slots_used,
-            "slots_total": instance.slots_total,
-            "after_review": True,
-        },
+        assist_id=assist.id,
+        now=now,
+        success=rules.success_plan(terms, now=now),
     )
-    if instance.slots_used == instance.slots_total:
-        _succeed_when_full(session, instance, now=now)
-    return True
-
-
-def _succeed_when_full(session: Session, instance: Instance, *, now: datetime) -> None:
-    """What the hot path does when the last slot is claimed (hotpath_repository's
-    ADD_PROGRESS and success job), from the same terms and the same job key: bargains and
-    unlocks succeed, a bargain's purchase window opens; a lottery stays active."""
-    version = campaigns.get_version(session, instance.campaign_version_id)
-    # The daily cap is not used here; only the success terms are.
-    terms = rules.assist_terms(instance.kind, version.rules, default_daily_cap=1)
-    if not terms.succeeds_when_full:
-        return
-    window = terms.purchase_window_seconds
-    instance.status = "succeeded"
-    instance.succeeded_at = now
-    instance.purchase_deadline_at = now + timedelta(seconds=window) if window else None
-    session.flush()
-    notify.record_event(
+    outcome = count_held_in(session, params)
+    session.refresh(instance)
+    session.refresh(assist)
+    if outcome.outcome == Outcome.COUNTED:
+        return True
+    # Filled (succeeded, or a lottery at its cap) says "full"; ended otherwise "ended".
+    full = outcome.outcome == Outcome.FULL
+    _void_one(
         session,
-        shop_id=instance.shop_id,
-        type="instance.succeeded",
-        subject_type="instance",
-        subject_id=instance.id,
-        payload={"instance_id": instance.id, "progress_value": instance.progress_value},
+        instance,
+        assist,
+        reason=rules.LATE_REASON_FULL if full else rules.LATE_REASON_CLOSED,
     )
-    if terms.success_job is not None:
-        jobs.enqueue(
-            session,
-            kind=terms.success_job,
-            payload={"instance_id": instance.id},
-            run_at=(
-                instance.purchase_deadline_at
-                if terms.success_job == "instance.purchase_window_close"
-                else now
-            ),
-            dedupe_key=success_job_key(terms.success_job, instance.id, instance.voided_count),
-        )
+    return False
 
 
 def _tell_counted(

@@ -31,11 +31,13 @@ from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.invites import repository as repo
 from huzhu.invites import rules
 from huzhu.invites.errors import (
+    Blocked,
     CannotActOnSelf,
     GroupLinkCap,
     GroupRequired,
     InstanceNotOpen,
     LinkExpired,
+    LinkMismatch,
     LinkRetiredKey,
     LinkRevoked,
     LinkTampered,
@@ -147,6 +149,27 @@ def verify_share_token(settings: Settings, token: str, *, now: datetime) -> rule
     if isinstance(found, rules.LinkProblem):
         raise _LINK_ERRORS[found](_LINK_DETAILS[found])
     return found
+
+
+class ShareLinks:
+    """The share-link checks the assist hot path asks for (assists.hotpath.ports
+    .ShareCheck): a link's signature and expiry, and the errors for what its transaction
+    finds (a revoked link, a link or open of another instance, a block between the two)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def verify(self, token: str, *, now: datetime) -> rules.LinkClaims:
+        return verify_share_token(self.settings, token, now=now)
+
+    def mismatch(self, detail: str, *, field: str | None = None) -> HuzhuError:
+        return LinkMismatch(detail, field=field)
+
+    def revoked(self) -> HuzhuError:
+        return LinkRevoked("the sender withdrew this link; assist without it")
+
+    def blocked(self) -> HuzhuError:
+        return Blocked("one of you blocked the other: no assists between you", reason="blocked")
 
 
 def own_active_instance(

@@ -15,15 +15,16 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
-    exists,
     insert,
     select,
+    text,
     update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huzhu.notify.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from huzhu.notify.rules import unheard_sql
 
 
 def _is_postgres(session: Session) -> bool:
@@ -67,13 +68,12 @@ def delete_endpoint_with_log(session: Session, *, endpoint_id: int) -> None:
 
 
 _event = cast(Table, Event.__table__)
-_endpoint = cast(Table, WebhookEndpoint.__table__)
 # One statement: whether an endpoint hears the event is asked inside the INSERT.
 _event_shop: BindParameter[int] = bindparam("event_shop_id")
 _INSERT_EVENT = insert(_event).values(
-    shop_id=_event_shop,
-    dispatched=~exists().where(_endpoint.c.shop_id == _event_shop, _endpoint.c.active.is_(True)),
+    shop_id=_event_shop, dispatched=text(unheard_sql(":event_shop_id"))
 )
+_UNHEARD = text("SELECT " + unheard_sql(":shop_id"))
 
 
 def insert_event(session: Session, *, shop_id: int, values: dict[str, Any]) -> None:
@@ -83,15 +83,9 @@ def insert_event(session: Session, *, shop_id: int, values: dict[str, Any]) -> N
 
 
 def shop_listens(session: Session, shop_id: int) -> bool:
-    """Whether the shop has an active endpoint (the hot path asks the same in its SQL)."""
-    return (
-        session.scalar(
-            select(WebhookEndpoint.id)
-            .where(WebhookEndpoint.shop_id == shop_id, WebhookEndpoint.active.is_(True))
-            .limit(1)
-        )
-        is not None
-    )
+    """Whether the shop has an active endpoint (rules.unheard_sql, as every INSERT of an
+    event asks it)."""
+    return not session.scalar(_UNHEARD, {"shop_id": shop_id})
 
 
 def listening_shop_ids(session: Session) -> list[int]:

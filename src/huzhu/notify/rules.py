@@ -21,6 +21,18 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+
+def unheard_sql(shop_id: str) -> str:
+    """SQL that is true when no active endpoint of the shop `shop_id` (an SQL expression)
+    can hear an event: such an event is written already dispatched, as there is nothing
+    to fan out. The one definition of the rule: `record_event`, `append_event` and the
+    assist hot path's statements on both backends embed it in their INSERT."""
+    return (
+        "NOT EXISTS (SELECT 1 FROM webhook_endpoint listener"
+        f" WHERE listener.shop_id = {shop_id} AND listener.active)"
+    )
+
+
 SIGNATURE_HEADER = "Huzhu-Signature"
 EVENT_ID_HEADER = "Huzhu-Event-Id"
 DEFAULT_TOLERANCE_SECONDS = 300

@@ -1,34 +1,17 @@
-"""The shape of an inline risk decision, and of a decision forced in its place.
+"""The shape of an inline risk decision.
 
 The hot path stores each decision's verdict, score and reasons on the assist row, so
 every later judgement can be audited against them. The scorer that makes them is
-`risk.scoring.InlineScorer` (its pure part `risk.inline.score_assist`); `DecideInline`
-is what a test sets on the hot path to force a decision without shaping traffic.
+`risk.scoring.InlineScorer` (its pure part `risk.inline.score_assist`), reached by the
+hot path through `risk.screen.InlineScreen`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime
+from dataclasses import dataclass
 from typing import Literal
 
 Decision = Literal["count", "hold", "refuse"]
-
-
-@dataclass(frozen=True, slots=True)
-class AssistFeatures:
-    """What is known about one assist before it is written. Ids are pseudonymous
-    account ids; nothing here is raw personal data (no IP, no device id)."""
-
-    shop_id: int
-    campaign_id: int
-    instance_id: int
-    kind: str
-    helper_id: int
-    initiator_id: int
-    at: datetime
-    signals: dict[str, float] = field(default_factory=dict)
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -40,7 +23,5 @@ class RiskDecision:
     score: float
     reasons: list[str]
 
-
-DecideInline = Callable[[AssistFeatures], RiskDecision]
 
 COUNT = RiskDecision(decision="count", score=0.0, reasons=[])

@@ -22,11 +22,12 @@ from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.errors import CampaignConfigRefused
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.web import auth, campaign_form, messages, security
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, local_path, redirect
+from huzhu.web.pages import PageRoute, form_of, local_path, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
@@ -47,7 +48,7 @@ def _settings(request: Request) -> Settings:
 
 async def _operator(request: Request) -> Principal | None:
     settings = _settings(request)
-    return await in_unit_of_work(request, lambda s: auth.operator(request, s, settings))
+    return await in_one_unit_of_work(request, lambda s: auth.operator(request, s, settings))
 
 
 def _must(principal: Principal, permission: Permission) -> None:
@@ -84,7 +85,7 @@ async def login(request: Request) -> Response:
     token = None
     if not errors:
         try:
-            token, expires_in = await in_unit_of_work(
+            token, expires_in = await in_one_unit_of_work(
                 request, lambda s: _login(s, settings, email, password)
             )
         except InvalidCredentials:
@@ -123,7 +124,7 @@ async def logout(request: Request) -> Response:
         if principal is not None:
             accounts.logout(session, principal)  # the token dies server-side too
 
-    await in_unit_of_work(request, _out)
+    await in_one_unit_of_work(request, _out)
     response = redirect("/console/login")
     security.clear_cookie(response, request, settings, name=security.OPERATOR_COOKIE)
     return response
@@ -138,7 +139,7 @@ async def campaigns_list(request: Request) -> Response:
     if principal is None:
         return redirect("/console/login", next="/console")
     _must(principal, Permission.CAMPAIGN_READ)
-    page = await in_unit_of_work(
+    page = await in_one_unit_of_work(
         request,
         lambda s: campaigns.list_campaigns(s, PageParams(limit=200), shop_id=principal.shop_id),
     )
@@ -217,7 +218,7 @@ async def create_campaign(request: Request) -> Response:
     if typed is not None:
         launch_now = data.get("launch_now") == "on"
         try:
-            campaign_id = await in_unit_of_work(
+            campaign_id = await in_one_unit_of_work(
                 request, lambda s: _create(s, settings, principal, typed, launch_now=launch_now)
             )
         except CampaignConfigRefused as exc:
@@ -290,7 +291,7 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         views = [assists.describe(i) for i in recent]
         return campaign, _dashboard(session, principal, campaign_id), views
 
-    campaign, live, recent = await in_unit_of_work(request, _load)
+    campaign, live, recent = await in_one_unit_of_work(request, _load)
     settings = _settings(request)
     return render(
         request,
@@ -312,7 +313,7 @@ async def campaign_live(campaign_id: int, request: Request) -> Response:
     principal = await _operator(request)
     if principal is None or not auth.may(principal, Permission.CAMPAIGN_READ):
         return JSONResponse({"code": "unauthenticated"}, status_code=401)
-    live = await in_unit_of_work(request, lambda s: _dashboard(s, principal, campaign_id))
+    live = await in_one_unit_of_work(request, lambda s: _dashboard(s, principal, campaign_id))
     return JSONResponse(live, headers={"Cache-Control": "no-store"})
 
 
@@ -328,7 +329,7 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
     if move is None:
         return redirect(back, error="invalid_transition")
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request, lambda s: move(s, shop_id=principal.shop_id, campaign_id=campaign_id)
         )
     except HuzhuError as exc:

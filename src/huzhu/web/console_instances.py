@@ -15,10 +15,11 @@ from starlette.responses import Response
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists import service as assists
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.web import auth, messages
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
@@ -33,7 +34,7 @@ def _settings(request: Request) -> Settings:
 
 async def _operator(request: Request, permission: Permission) -> Principal | None:
     settings = _settings(request)
-    principal = await in_unit_of_work(request, lambda s: auth.operator(request, s, settings))
+    principal = await in_one_unit_of_work(request, lambda s: auth.operator(request, s, settings))
     if principal is not None and not auth.may(principal, permission):
         raise Forbidden(f"role {principal.role.value} lacks {permission.value}")
     return principal
@@ -50,7 +51,7 @@ async def instance_detail(instance_id: int, request: Request) -> Response:
     principal = await _operator(request, Permission.INSTANCE_READ_ANY)
     if principal is None:
         return redirect("/console/login", next=f"/console/instances/{instance_id}")
-    found = await in_unit_of_work(request, lambda s: _load(s, principal.shop_id, instance_id))
+    found = await in_one_unit_of_work(request, lambda s: _load(s, principal.shop_id, instance_id))
     return render(
         request,
         "console/instance.html",
@@ -73,7 +74,7 @@ async def void(instance_id: int, assist_id: int, request: Request) -> Response:
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         return redirect(back, error="void_reason_required")
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request,
             lambda s: assists.void_assist(
                 s, shop_id=principal.shop_id, assist_id=assist_id, reason=reason

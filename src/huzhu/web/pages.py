@@ -4,24 +4,19 @@ instead of problem+json, form helpers, and safe redirects."""
 from __future__ import annotations
 
 from collections.abc import Callable, Coroutine
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
-from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from huzhu.config import Settings
-from huzhu.db import Database
 from huzhu.errors import HuzhuError, NotFound, http_problem
 from huzhu.web import messages, security
 from huzhu.web.templating import render
-
-T = TypeVar("T")
 
 
 class PageRoute(APIRoute):
@@ -95,16 +90,3 @@ async def form_of(request: Request) -> dict[str, str]:
     settings: Settings = request.app.state.settings
     security.check_csrf(request, settings, data.get(security.CSRF_FIELD))
     return data
-
-
-async def in_unit_of_work(request: Request, work: Callable[[Session], T]) -> T:
-    """Run `work` in ONE thread-pool call inside one unit of work (committed at the end,
-    rolled back on error). One call, not a session held across awaits: on SQLite the
-    write lock must not wait on the event loop (see docs/architecture.md)."""
-    db: Database = request.app.state.db
-
-    def _run() -> T:
-        with db.unit_of_work() as session:
-            return work(session)
-
-    return await run_in_threadpool(_run)

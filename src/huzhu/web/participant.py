@@ -23,18 +23,19 @@ from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import ShopNotFound
 from huzhu.assists import groupbuy
 from huzhu.assists import service as assists
-from huzhu.assists.hotpath import HotPath
+from huzhu.assists.hotpath.service import HotPath, assist_request
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import PublicCampaignView
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.invites import service as invites
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
 from huzhu.web import auth, i18n, messages, security
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, local_path, redirect
+from huzhu.web.pages import PageRoute, form_of, local_path, redirect
 from huzhu.web.templating import render
 from huzhu.web.wechat_share import share_config
 
@@ -74,7 +75,7 @@ async def home(request: Request) -> Response:
         listed = campaigns.list_campaigns(session, LIST, shop_id=who[0], status="live").items
         return [campaigns.public_view(session, c.id) for c in listed]
 
-    live = await in_unit_of_work(request, _live)
+    live = await in_one_unit_of_work(request, _live)
     return render(
         request,
         "participant/home.html",
@@ -136,7 +137,7 @@ async def signin(request: Request) -> Response:
         errors["shop"] = "required"
     if not errors:
         try:
-            token, expires = await in_unit_of_work(
+            token, expires = await in_one_unit_of_work(
                 request, lambda session: _participant_login(session, settings, values)
             )
         except ShopNotFound:
@@ -236,13 +237,13 @@ async def render_instance(
 ) -> Response:
     """The instance page, reached directly (/i/{id}) or through a share link (/s/{token})."""
     settings = _settings(request)
-    page = await in_unit_of_work(
+    page = await in_one_unit_of_work(
         request, lambda session: _instance_page(session, settings, instance_id)
     )
     who = auth.participant(request, settings)
     taken = None
     if who is not None and who[1] != page.initiator_id:
-        taken = await in_unit_of_work(
+        taken = await in_one_unit_of_work(
             request,
             lambda session: assists.part_taken(session, instance_id=instance_id, account_id=who[1]),
         )
@@ -301,7 +302,7 @@ async def make_share_link(instance_id: int, request: Request) -> Response:
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
     try:
-        token = await in_unit_of_work(
+        token = await in_one_unit_of_work(
             request,
             lambda session: invites.issue_share_link(
                 session,
@@ -321,21 +322,24 @@ async def make_share_link(instance_id: int, request: Request) -> Response:
 
 @router.post("/i/{instance_id}/assist")
 async def assist(instance_id: int, request: Request) -> Response:
-    """The same hot path as POST /api/v1/instances/{id}/assists (HotPath.give)."""
+    """The same assist as POST /api/v1/instances/{id}/assists: built from the request by
+    the same function (the client and the account's age included), given by the same
+    hot path."""
     data = await form_of(request)
-    shop_id, helper_id = signed_in(request)
+    signed_in(request)
     hotpath: HotPath = request.app.state.hotpath
     back = f"/i/{instance_id}"
     try:
-        outcome = await hotpath.give(
+        ask = await assist_request(
+            request,
+            token=request.cookies.get(security.PARTICIPANT_COOKIE),
             instance_id=instance_id,
-            shop_id=shop_id,
-            helper_id=helper_id,
             # A double click sends the same form twice: one assist, the same answer.
             idempotency_key=_form_key(data),
             share=data.get("share") or None,
             share_open_id=_share_open(data),
         )
+        outcome = await hotpath.give(ask)
     except HuzhuError as exc:
         if exc.status == 404:
             raise
@@ -360,7 +364,7 @@ async def join(instance_id: int, request: Request) -> Response:
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request,
             lambda session: groupbuy.join_team(
                 session,
@@ -386,7 +390,7 @@ async def buy(instance_id: int, request: Request) -> Response:
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request,
             lambda session: assists.purchase_bargain(
                 session,
@@ -427,7 +431,7 @@ async def start(campaign_id: int, request: Request) -> Response:
         ).id
 
     try:
-        instance_id = await in_unit_of_work(request, _start)
+        instance_id = await in_one_unit_of_work(request, _start)
     except HuzhuError as exc:
         if exc.status == 404:
             raise
@@ -457,7 +461,7 @@ async def my_activities(request: Request) -> Response:
         }
         return [assists.describe(i) for i in started], list(given), names
 
-    started, given, names = await in_unit_of_work(request, _mine)
+    started, given, names = await in_one_unit_of_work(request, _mine)
     return render(
         request,
         "participant/me.html",
@@ -499,7 +503,7 @@ async def my_spending(request: Request) -> Response:
         )
         return week, month
 
-    week, month = await in_unit_of_work(request, _spending)
+    week, month = await in_one_unit_of_work(request, _spending)
     return render(
         request,
         "participant/spending.html",

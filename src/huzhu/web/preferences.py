@@ -15,11 +15,12 @@ from pydantic import ValidationError
 from starlette.responses import Response
 
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, validation_errors
 from huzhu.invites import service as invites
 from huzhu.invites.schemas import PreferencesIn
 from huzhu.web import auth, messages
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.participant import signed_in
 from huzhu.web.templating import render
 
@@ -65,7 +66,7 @@ async def preferences_form(request: Request) -> Response:
     who = auth.participant(request, settings)
     if who is None:
         return redirect("/signin", next="/me/preferences")
-    found = await in_unit_of_work(
+    found = await in_one_unit_of_work(
         request, lambda session: invites.preferences_of(session, settings, who[1])
     )
     values = {
@@ -108,7 +109,7 @@ async def save_preferences(request: Request) -> Response:
         errors = {field: FIELD_ERRORS.get(field, "bad_value") for field in fields}
         return _page(request, values, errors, status=422)
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request,
             lambda session: invites.set_preferences(
                 session, account_id=account_id, **body.model_dump()

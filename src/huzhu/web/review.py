@@ -18,12 +18,13 @@ from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.enforcement import service as enforcement
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.risk import review_service as reviews
 from huzhu.web import auth, messages
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
@@ -50,7 +51,7 @@ def _settings(request: Request) -> Settings:
 
 async def _operator(request: Request, permission: Permission) -> Principal | None:
     settings = _settings(request)
-    principal = await in_unit_of_work(request, lambda s: auth.operator(request, s, settings))
+    principal = await in_one_unit_of_work(request, lambda s: auth.operator(request, s, settings))
     if principal is not None and not auth.may(principal, permission):
         raise Forbidden(f"role {principal.role.value} lacks {permission.value}")
     return principal
@@ -68,7 +69,7 @@ async def review_queue(request: Request) -> Response:
         return redirect("/console/login", next="/console/review")
     status = request.query_params.get("status", "open")
     chosen = status if status in CASE_STATUSES else None
-    cases, _ = await in_unit_of_work(
+    cases, _ = await in_one_unit_of_work(
         request,
         lambda s: reviews.list_cases(s, LIST, shop_id=principal.shop_id, status=chosen),
     )
@@ -93,7 +94,7 @@ async def review_case(case_id: int, request: Request) -> Response:
     principal = await _operator(request, Permission.REVIEW_READ)
     if principal is None:
         return redirect("/console/login", next=f"/console/review/{case_id}")
-    found = await in_unit_of_work(request, lambda s: _case_page(s, principal.shop_id, case_id))
+    found = await in_one_unit_of_work(request, lambda s: _case_page(s, principal.shop_id, case_id))
     return render(
         request,
         "console/review_case.html",
@@ -155,7 +156,7 @@ async def decide_case(case_id: int, decision: str, request: Request) -> Response
         return ""
 
     try:
-        notice = await in_unit_of_work(request, _decide)
+        notice = await in_one_unit_of_work(request, _decide)
     except HuzhuError as exc:
         if exc.status == 404:
             raise
@@ -181,7 +182,7 @@ async def appeals(request: Request) -> Response:
         }
         return rows, acted
 
-    rows, acted = await in_unit_of_work(request, _load)
+    rows, acted = await in_one_unit_of_work(request, _load)
     return render(
         request,
         "console/appeals.html",
@@ -218,7 +219,7 @@ async def decide_appeal(appeal_id: int, decision: str, request: Request) -> Resp
         )
 
     try:
-        await in_unit_of_work(request, _decide)
+        await in_one_unit_of_work(request, _decide)
     except HuzhuError as exc:
         if exc.status == 404:
             raise

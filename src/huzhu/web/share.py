@@ -15,11 +15,12 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
 from huzhu.risk import review_service as reviews
 from huzhu.web import messages
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.participant import Arrival, render_instance, signed_in
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -34,7 +35,7 @@ def _settings(request: Request) -> Settings:
 @router.get("/s/{token}")
 async def share_landing(token: str, request: Request) -> Response:
     settings = _settings(request)
-    opened = await in_unit_of_work(
+    opened = await in_one_unit_of_work(
         request,
         lambda session: invites.open_share(
             session,
@@ -83,7 +84,7 @@ async def act_on_sender(token: str, action: str, request: Request) -> Response:
     if action not in (*RELATIONS, "report"):
         return redirect(f"/s/{token}")
     try:
-        instance_id = await in_unit_of_work(request, _act)
+        instance_id = await in_one_unit_of_work(request, _act)
     except HuzhuError as exc:
         if exc.status in (404, 410):
             raise

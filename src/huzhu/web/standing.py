@@ -11,10 +11,11 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.enforcement import service as enforcement
 from huzhu.errors import HuzhuError
 from huzhu.web import auth, messages
-from huzhu.web.pages import PageRoute, form_of, in_unit_of_work, redirect
+from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.participant import signed_in
 from huzhu.web.templating import render
 
@@ -46,7 +47,7 @@ async def my_standing(request: Request) -> Response:
             "appealed": {a.action_id: a for a in appeals},
         }
 
-    found = await in_unit_of_work(request, _load)
+    found = await in_one_unit_of_work(request, _load)
     return render(
         request,
         "participant/standing.html",
@@ -65,7 +66,7 @@ async def appeal(action_id: int, request: Request) -> Response:
     if not 1 <= len(text) <= APPEAL_MAX:
         return redirect("/me/standing", error="appeal_text_required")
     try:
-        await in_unit_of_work(
+        await in_one_unit_of_work(
             request,
             lambda session: enforcement.file_appeal(
                 session, shop_id=shop_id, account_id=account_id, action_id=action_id, text=text

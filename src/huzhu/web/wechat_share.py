@@ -23,9 +23,9 @@ from starlette.concurrency import run_in_threadpool
 
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
-from huzhu.web.pages import in_unit_of_work
 from huzhu.web.vendor import WEIXIN_JS_SDK
 from huzhu.wechat import service as wechat
 
@@ -98,7 +98,7 @@ async def _starter_links(
         }
 
     try:
-        tokens = await in_unit_of_work(request, _tokens)
+        tokens = await in_one_unit_of_work(request, _tokens)
     except HuzhuError:
         return None
     return {

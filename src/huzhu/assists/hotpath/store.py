@@ -1,5 +1,6 @@
-"""Where the hot path's transactions run: group commit over one SQLite connection in the
-event loop, or over an asyncpg pool.
+"""Where the assist's writes (repository.py) run: the hot path's group commit over one
+SQLite connection in the event loop or over an asyncpg pool, and counting a held assist
+on the connection of the ORM unit of work that reviews it (`count_held_in`).
 
 Group commit: assists that arrive while the loop is busy are written together (SQLite:
 their statements in one transaction; PostgreSQL: one function call each in one
@@ -21,8 +22,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 
-from huzhu.assists import hotpath_repository as sql
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
 from huzhu.assists.errors import HotPathBusy
+from huzhu.assists.hotpath import repository as sql
 from huzhu.kit.batching import settle
 
 BUSY_WAIT_SECONDS = 10.0
@@ -225,8 +229,14 @@ class PostgresAssistStore:
         import asyncpg
 
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_keep_session)
-        async with pool.acquire() as conn:
-            await sql.ensure_pg_function(conn)
+        installed = await pool.fetchval(
+            "SELECT 1 FROM pg_proc WHERE proname = $1", sql.PG_GIVE_FUNCTION
+        )
+        if not installed:
+            await pool.close()
+            raise RuntimeError(
+                f"the database lacks {sql.PG_GIVE_FUNCTION}: run `huzhu migrate` first"
+            )
         return cls(pool)
 
     async def facts(self, instance_id: int) -> sql.FactsRow | None:
@@ -251,10 +261,29 @@ class PostgresAssistStore:
                 # the database rolled this one back whole, so running it again is safe.
                 if attempt == PG_DEADLOCK_RETRIES:
                     raise
-        results: list[Result] = [sql.GiveOutcome("not_found")] * len(batch)
+        results: list[Result] = [sql.GiveOutcome(sql.Outcome.NOT_FOUND)] * len(batch)
         for position, row in zip(order, rows, strict=True):
             results[position] = sql.pg_outcome(row)
         return results
 
     async def close(self) -> None:
         await self.pool.close()
+
+
+_PG_COUNT_HELD = text(sql.PG_COUNT_HELD_SQL)
+
+
+def count_held_in(session: Session, params: sql.CountHeldParams) -> sql.GiveOutcome:
+    """Count a held assist inside the session's unit of work, through the same
+    definition per backend as the hot path's counted assists: on SQLite the statements on
+    the session's own sqlite3 connection (its BEGIN IMMEDIATE holds the write lock), on
+    PostgreSQL the count-held function. The session's loaded instance and assist are
+    stale afterwards: the caller refreshes what it reads again."""
+    session.flush()
+    connection = session.connection()
+    if connection.dialect.name == "sqlite":
+        raw = connection.connection.dbapi_connection
+        assert isinstance(raw, sqlite3.Connection)
+        return sql.sqlite_count_held(raw, params)
+    row = connection.execute(_PG_COUNT_HELD, sql.pg_count_held_args(params)).one()
+    return sql.pg_count_held_outcome(row._mapping, params.assist_id)

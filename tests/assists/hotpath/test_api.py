@@ -11,12 +11,13 @@ from sqlalchemy import func, select
 
 from huzhu.accounts.models import Account
 from huzhu.assists import service
+from huzhu.assists.hotpath.ports import Assessment
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
 from huzhu.notify import service as notify
 from huzhu.notify.models import Event
-from huzhu.risk.rules import AssistFeatures, RiskDecision
+from huzhu.risk.rules import RiskDecision
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World, write_instance
 from tests.factories import auth
 
@@ -270,7 +271,7 @@ def test_operator_token_is_denied_and_no_token_is_unauthenticated(
 
 
 def _force(decision: str) -> Any:
-    def decide(features: AssistFeatures) -> RiskDecision:
+    def decide(assessment: Assessment) -> RiskDecision:
         return RiskDecision(decision=decision, score=0.9, reasons=["device_fanout"])  # type: ignore[arg-type]
 
     return decide
