@@ -6,8 +6,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
-from huzhu.assists import groupbuy
 from huzhu.assists import service as assists
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.schemas import InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import CampaignOut

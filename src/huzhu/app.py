@@ -15,7 +15,7 @@ from starlette.routing import Route
 import huzhu
 from huzhu.accounts.api import router as accounts_router
 from huzhu.assists.api import router as assists_router
-from huzhu.assists.groupbuy_api import router as groupbuy_router
+from huzhu.assists.groupbuy.api import router as groupbuy_router
 from huzhu.assists.hotpath.api import HOT_PATH, answer_assist
 from huzhu.assists.hotpath.api import hot_router as assist_hot_router
 from huzhu.assists.hotpath.service import open_hotpath

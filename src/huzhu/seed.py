@@ -32,9 +32,9 @@ from sqlalchemy.orm import Session
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import OperatorExists
 from huzhu.accounts.rules import Role
-from huzhu.assists import groupbuy
 from huzhu.assists import service as assists
 from huzhu.assists.errors import AlreadyAssisted, InstanceFull
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import open_hotpath, server_request
 from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns

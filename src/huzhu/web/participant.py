@@ -21,8 +21,8 @@ from starlette.responses import Response
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import ShopNotFound
-from huzhu.assists import groupbuy
 from huzhu.assists import service as assists
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import HotPath, assist_request
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns

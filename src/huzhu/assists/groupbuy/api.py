@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, Field
 
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.assists import groupbuy
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.models import Purchase
 from huzhu.deps import SessionDep, SettingsDep, require
 from huzhu.errors import Forbidden

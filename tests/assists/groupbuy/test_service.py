@@ -12,11 +12,11 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import huzhu.assists.groupbuy_tasks  # registers the team jobs; patched below
+import huzhu.assists.groupbuy.tasks  # registers the team jobs; patched below
 from huzhu.accounts.errors import AccountRestricted
 from huzhu.accounts.models import Account
-from huzhu.assists import groupbuy
 from huzhu.assists.errors import BudgetExhausted
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.models import Instance, InstanceSlot, Purchase
 from huzhu.campaigns.models import Campaign
 from huzhu.config import Settings
@@ -268,7 +268,7 @@ class CrashAfterFirstVoid:
 @pytest.fixture
 def crashing_provider(monkeypatch: pytest.MonkeyPatch) -> CrashAfterFirstVoid:
     wrapper = CrashAfterFirstVoid(LocalPaymentProvider())
-    monkeypatch.setattr(huzhu.assists.groupbuy_tasks, "get_provider", lambda _settings: wrapper)
+    monkeypatch.setattr(huzhu.assists.groupbuy.tasks, "get_provider", lambda _settings: wrapper)
     return wrapper
 
 

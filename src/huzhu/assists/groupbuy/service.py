@@ -1,21 +1,7 @@
-"""Group buy (拼团): teams opened and joined by ordering, captured when full, refunded at
-expiry — through the payment provider, with a key per order and movement.
-
-Invariants and what holds them:
-
-- a team never has more than K members: a joiner takes a place with one conditional
-  UPDATE (`slots_used < slots_total AND status = 'active' AND expires_at > now`); on
-  PostgreSQL concurrent joiners queue on the row and re-check the condition;
-- a person joins a team once: UNIQUE(purchase.instance_id, purchase.account_id) — the
-  leader's own order is a purchase row too, so the leader cannot join their own team;
-- no robot members: a place is taken only together with a real account's authorized
-  order, in the same transaction;
-- every order is captured once (team full) or voided/refunded once (team expired): the
-  purchase moves `authorized → captured | refunded` by a conditional UPDATE, and the
-  provider call carries a key per order, so a job that crashed half-way and runs again
-  repeats its calls harmlessly;
-- each order reserves its subsidy (price − group price) and one unit; the reservation is
-  consumed when the order is captured and released when it is refunded.
+"""Use cases of the group buy: read a team, open one and join one by ordering, capture a
+full team, refund an expired one — through the payment provider, with a key per order and
+movement. The invariants they keep, and what holds each, are in the package's docstring
+(`huzhu.assists.groupbuy`).
 """
 
 from __future__ import annotations
@@ -27,7 +13,6 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huzhu.assists import groupbuy_repository as repo
 from huzhu.assists import service as assists
 from huzhu.assists.errors import (
     BudgetExhausted,
@@ -35,6 +20,7 @@ from huzhu.assists.errors import (
     CampaignNotOpen,
     OutOfStock,
 )
+from huzhu.assists.groupbuy import repository as repo
 from huzhu.assists.models import Instance, Purchase
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import groupbuy as rules

@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from huzhu.assists import groupbuy
+from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.config import Settings
 from huzhu.jobs.registry import handler
 from huzhu.payments.service import get_provider
