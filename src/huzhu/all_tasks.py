@@ -4,9 +4,9 @@ registered before a runner starts (`huzhu serve` in embedded mode, `huzhu worker
 A domain with a tasks.py adds one line here.
 """
 
-from huzhu.assists import lottery_tasks
 from huzhu.assists import tasks as assists_tasks
 from huzhu.assists.groupbuy import tasks as groupbuy_tasks
+from huzhu.assists.lottery import tasks as lottery_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks

@@ -19,7 +19,7 @@ from huzhu.assists.groupbuy.api import router as groupbuy_router
 from huzhu.assists.hotpath.api import HOT_PATH, answer_assist
 from huzhu.assists.hotpath.api import hot_router as assist_hot_router
 from huzhu.assists.hotpath.service import open_hotpath
-from huzhu.assists.lottery_api import router as lottery_router
+from huzhu.assists.lottery.api import router as lottery_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database

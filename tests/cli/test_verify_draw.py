@@ -77,10 +77,10 @@ def test_needs_exactly_one_source() -> None:
 def test_verify_draw_against_a_live_server(sqlite_url: str, tmp_path: Path) -> None:
     """The whole path: a lottery drawn in the database, its record fetched over HTTP by
     the CLI from a running server, verified from the record alone."""
-    from huzhu.assists import lottery
+    from huzhu.assists.lottery import service as lottery
     from huzhu.db import Database
     from huzhu.kit import clock
-    from tests.assists.test_lottery import make_lottery
+    from tests.assists.lottery.test_service import make_lottery
     from tests.conftest import make_settings
     from tests.support.servers import start_server
 

@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-import huzhu.assists.lottery_tasks  # noqa: F401  (registers the draw job)
-from huzhu.assists import lottery
+import huzhu.assists.lottery.tasks  # noqa: F401  (registers the draw job)
+from huzhu.assists.lottery import service as lottery
 from huzhu.assists.models import Instance
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.models import Campaign, LotteryDraw, LotterySecret

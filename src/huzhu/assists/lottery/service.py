@@ -1,16 +1,9 @@
-"""The assist lottery's draw: entries from counted assists, the commit–reveal draw, the
-public record, and the prize reservations settled by the outcome.
+"""Use cases of the assist lottery: entries from counted assists, the commit–reveal draw,
+the public record, and the prize reservations settled by the outcome.
 
 The draw is a pure function (campaigns/rules/lottery.py); this module gathers its inputs
-from the database and stores what it produced. Invariants:
-
-- a campaign is drawn at most once (`lottery_draw` is keyed by campaign; a job that runs
-  again finds the record and stops);
-- the seed is used only if SHA-256(seed) equals the commitment published at launch — a
-  mismatch stops the draw instead of drawing with a seed nobody committed to;
-- the record names entrants by a per-campaign keyed pseudonym, never an account id: it is
-  public, and the same person must not be linkable across campaigns from it;
-- every prize unit reserved at launch is consumed (awarded) or released (unawarded), once.
+from the database and stores what it produced. The invariants it keeps, and what holds
+each, are in the package's docstring (`huzhu.assists.lottery`).
 """
 
 from __future__ import annotations

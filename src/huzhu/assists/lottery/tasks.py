@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from huzhu.assists import lottery
+from huzhu.assists.lottery import service as lottery
 from huzhu.config import Settings
 from huzhu.jobs.registry import handler, periodic
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.assists import lottery
+from huzhu.assists.lottery import service as lottery
 from huzhu.deps import SessionDep, SettingsDep, require
 from huzhu.errors import Forbidden
 
