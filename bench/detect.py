@@ -192,7 +192,7 @@ def database_run(instances: int, seed: int) -> dict[str, Any]:
     from huzhu.db import Database
     from huzhu.migrations import run_migrations
     from huzhu.risk import detect_service
-    from huzhu.risk.review_models import ReviewCase
+    from huzhu.risk.review.models import ReviewCase
 
     world = generate(WorldSpec(instances=instances, rings=ring_grid()), seed=seed)
     with tempfile.TemporaryDirectory(prefix="huzhu-detect-") as tmp:

@@ -9,7 +9,7 @@ from huzhu.invites import models as invites_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
-from huzhu.risk import review_models
+from huzhu.risk.review import models as review_models
 from huzhu.wechat import models as wechat_models
 
 __all__ = [

@@ -35,7 +35,7 @@ from huzhu.kit.gc_tuning import tune_for_serving
 from huzhu.notify.api import router as notify_router
 from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
 from huzhu.risk.live import attach as attach_scorer
-from huzhu.risk.review_api import router as review_router
+from huzhu.risk.review.api import router as review_router
 from huzhu.risk.screen import InlineScreen
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router

@@ -16,7 +16,7 @@ from huzhu.accounts.service import issue_participant_token
 from huzhu.assists.models import Assist, Instance
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import auth, make_campaign, make_participant, make_shop

@@ -18,7 +18,7 @@ from huzhu.db import Database
 from huzhu.risk import alerts
 from huzhu.risk.counters import MemoryCounters, RedisCounters, RiskCounters, Windows
 from huzhu.risk.inline import AssistContext
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review.models import ReviewCase
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 from tests.factories import make_shop
 from tests.support.services import redis_url_or_skip

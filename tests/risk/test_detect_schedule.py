@@ -13,7 +13,7 @@ from huzhu.enforcement.models import EnforcementAction
 from huzhu.jobs.models import Job
 from huzhu.jobs.runner import JobRunner
 from huzhu.risk import tasks
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review.models import ReviewCase
 from tests.conftest import make_settings
 from tests.factories import make_shop
 from tests.risk.test_detect_service import RING, TARGETS, _shop_with_a_ring

@@ -20,7 +20,7 @@ from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.kit import clock
 from huzhu.risk import detect_service
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import UNLOCK_RULES, write_instance
 from tests.factories import make_campaign, make_participant, make_shop
 

@@ -22,7 +22,7 @@ from huzhu.assists.models import Assist
 from huzhu.db import Database
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
-from huzhu.risk import review_service
+from huzhu.risk.review import service as review_service
 from huzhu.risk.rings import REPORT_ACTOR, REPORT_REASON
 from tests.assists.conftest import BARGAIN_RULES, write_instance
 from tests.conftest import make_settings

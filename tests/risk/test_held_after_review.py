@@ -26,12 +26,10 @@ from huzhu.db import Database
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
 from huzhu.notify.models import Event, InboxMessage
-from huzhu.risk import (
-    review_service,
-    rings,  # noqa: F401  (registers the confirm and dismiss rules)
-)
-from huzhu.risk.review_errors import CaseAlreadyDecided
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk import rings  # noqa: F401  (registers the confirm and dismiss rules)
+from huzhu.risk.review import service as review_service
+from huzhu.risk.review.errors import CaseAlreadyDecided
+from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop

@@ -22,7 +22,7 @@ from huzhu.assists.models import Assist
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
 from huzhu.risk.inline import ClientHinter
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import auth, make_campaign, make_participant, make_shop

@@ -24,7 +24,7 @@ from huzhu.enforcement.schemas import (
     Standing,
 )
 from huzhu.pagination import Page, PageParams, page_params
-from huzhu.risk import review_service
+from huzhu.risk.review import service as review_service
 
 # Ids are positive 64-bit integers; saying so in the schema keeps out-of-range ids
 # schema-invalid instead of "valid ids the server refuses".

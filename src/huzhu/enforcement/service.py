@@ -1,6 +1,6 @@
 """Use cases of the enforcement domain: apply a rung, check invites, lift, appeal, audit.
 
-Called by the review queue (risk.review_service), by detectors (issue 4), by the invites
+Called by the review queue (risk.review.service), by detectors (issue 4), by the invites
 domain (`assert_may_invite`, `report_count_against`) and by this domain's routes.
 Services flush, never commit; every step writes its audit entry, outbox event and inbox
 notice in the caller's transaction.

@@ -14,11 +14,8 @@ the helper x instance and helper x initiator graphs, run by `huzhu detect run` a
 schedule; each ring found becomes a `fraud_ring` case; `rings` says what confirming (and
 dismissing) each kind of case does.
 
-The review queue (`review_models`, `review_service`, `review_api`): one queue of cases —
-participants' spam and fraud reports, rings from the detectors, inline holds, spikes —
-each with its subject accounts and evidence, decided once by an analyst. Invariants: one
-open case per subject key (UNIQUE `open_key`), one report per reporter per case, a
-decision is a conditional UPDATE, and what a confirmation does is the rule registered for
-the case's kind (`confirm_rule`) or the analyst's explicit rung, applied through
-`huzhu.enforcement.service.enforce`.
+The review queue (`review/`): one queue of cases — participants' spam and fraud
+reports, rings from the detectors, inline holds, spikes — each decided once by an
+analyst, and acted on through `huzhu.enforcement.service.enforce`; its invariants are in
+its package's docstring.
 """

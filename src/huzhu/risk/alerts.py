@@ -9,7 +9,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
-from huzhu.risk import review_service
+from huzhu.risk.review import service as review_service
 from huzhu.risk.scoring import SpikeAlert
 
 

@@ -30,12 +30,12 @@ from sqlalchemy.orm import Session
 from huzhu.assists import service as assists
 from huzhu.config import DetectSettings, Settings
 from huzhu.kit import clock
-from huzhu.risk import review_service as review
 from huzhu.risk import rings  # noqa: F401  (auto_confirm acts through the ring's confirm rule)
 from huzhu.risk.graph.edges import EdgeSet
 from huzhu.risk.graph.evidence import Group
 from huzhu.risk.graph.score import DetectConfig, Progress, score_accounts
-from huzhu.risk.review_errors import CaseAlreadyDecided
+from huzhu.risk.review import service as review
+from huzhu.risk.review.errors import CaseAlreadyDecided
 
 SOURCE = "detect"
 AUTO_ACTOR = "rule:detect"

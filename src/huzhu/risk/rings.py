@@ -35,10 +35,12 @@ from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.enforcement.rules import NEXT, ActionKind
-from huzhu.risk import live, review_rules, review_service
+from huzhu.risk import live
 from huzhu.risk.inline import WATCH_REASON
-from huzhu.risk.review_models import ReviewCase
-from huzhu.risk.review_service import confirm_rule, dismiss_rule
+from huzhu.risk.review import rules as review_rules
+from huzhu.risk.review import service as review_service
+from huzhu.risk.review.models import ReviewCase
+from huzhu.risk.review.service import confirm_rule, dismiss_rule
 
 RING_REASON = "they came from accounts acting together as a ring (fake assists)"
 HOLD_REASON = "they were held as suspicious and a reviewer confirmed they were fake"

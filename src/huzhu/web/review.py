@@ -1,7 +1,7 @@
 """The console's trust-and-safety pages: the review queue (spam reports, fraud cases),
 a case with its reports and the actions taken on it, and appeals.
 
-Same services and permissions as the API (`risk.review_service`, `enforcement.service`;
+Same services and permissions as the API (`risk.review.service`, `enforcement.service`;
 review.read, review.decide, appeal.decide): an analyst takes a case, confirms it (and
 the enforcement ladder acts) or dismisses it, and decides appeals — each decision with
 a reason, recorded in the audit log by those services. Accounts appear by their
@@ -22,7 +22,7 @@ from huzhu.deps import in_one_unit_of_work
 from huzhu.enforcement import service as enforcement
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
-from huzhu.risk import review_service as reviews
+from huzhu.risk.review import service as reviews
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render

@@ -18,7 +18,7 @@ from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
-from huzhu.risk import review_service as reviews
+from huzhu.risk.review import service as reviews
 from huzhu.web import messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.participant import Arrival, render_instance, signed_in

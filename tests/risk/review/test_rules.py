@@ -1,4 +1,4 @@
-"""Properties of the spam rule (risk/review_rules.py): it fires exactly when enough
+"""Properties of the spam rule (risk/review/rules.py): it fires exactly when enough
 distinct reporters filed within the window, spends only those reports, and one pile of
 reports never pays for two rungs. And the fraud-report rule: a confirmed report
 implicates exactly the held, flagged and ring-named assists its evidence shows, never a
@@ -12,7 +12,7 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huzhu.risk.review_rules import (
+from huzhu.risk.review.rules import (
     FLAGGED,
     HELD,
     NAMED_BY_RING,

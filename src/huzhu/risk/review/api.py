@@ -11,8 +11,8 @@ from huzhu.deps import SessionDep, SettingsDep, require
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.schemas import ActionOut
 from huzhu.pagination import Page, PageParams, page_params
-from huzhu.risk import review_service as service
-from huzhu.risk.review_schemas import (
+from huzhu.risk.review import service
+from huzhu.risk.review.schemas import (
     CaseDecision,
     CaseDetail,
     CaseKindFilter,

@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
-from huzhu.risk import review_service
-from huzhu.risk.review_errors import CaseAlreadyDecided
-from huzhu.risk.review_models import ReviewCase
+from huzhu.risk.review import service as review_service
+from huzhu.risk.review.errors import CaseAlreadyDecided
+from huzhu.risk.review.models import ReviewCase
 from tests.factories import make_participant, make_shop
 
 

@@ -3,7 +3,7 @@
 One queue for everything an analyst decides. Participants' reports open or join a case
 (`file_report`); detectors and the inline scorer put theirs in with `open_case`. A
 decision is final (conditional UPDATE) and is followed by enforcement through
-`huzhu.enforcement.service.enforce`: by the spam rule (review_rules), or by the
+`huzhu.enforcement.service.enforce`: by the spam rule (rules.py), or by the
 analyst's explicit choice. Reporters are told the outcome of their report; the reported
 person learns of a case only through an enforcement action, never of who reported them.
 """
@@ -27,9 +27,9 @@ from huzhu.kit import clock
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
-from huzhu.risk import review_repository as repo
-from huzhu.risk import review_rules as rules
-from huzhu.risk.review_errors import (
+from huzhu.risk.review import repository as repo
+from huzhu.risk.review import rules
+from huzhu.risk.review.errors import (
     AlreadyReported,
     CannotReportSelf,
     CaseAlreadyDecided,
@@ -38,8 +38,8 @@ from huzhu.risk.review_errors import (
     ReportLimit,
     ReportSubjectMissing,
 )
-from huzhu.risk.review_models import Report, ReviewCase
-from huzhu.risk.review_rules import CaseKind, CaseStatus
+from huzhu.risk.review.models import Report, ReviewCase
+from huzhu.risk.review.rules import CaseKind, CaseStatus
 
 # enforce= values of a confirmation besides a rung or kind name.
 BY_RULE = "rule"
@@ -297,7 +297,7 @@ def _instance_evidence(session: Session, instance: Any) -> dict[str, Any]:
     honest counts, the latest assists with their inline risk decisions (pseudonymous
     helper ids only), and the open spike, hold and ring cases on the instance — for a
     ring, which of these assists its accounts gave. Confirming the report by rule acts
-    on what this names (review_rules.reported_assists)."""
+    on what this names (rules.reported_assists)."""
     rows, _ = assists.list_assists(
         session,
         PageParams(limit=RECENT_ASSISTS_IN_EVIDENCE),
@@ -573,7 +573,7 @@ def tell_reporters(
 def _apply_spam_rule(
     session: Session, settings: Settings, case: ReviewCase
 ) -> list[EnforcementAction]:
-    """The spam rule (review_rules): enough unspent confirmed reports → one rung."""
+    """The spam rule (rules.py): enough unspent confirmed reports → one rung."""
     if case.subject_account_id is None:
         return []
     conf = settings.enforcement

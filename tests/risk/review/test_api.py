@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 
 from huzhu.app import create_app
 from huzhu.db import Database
-from huzhu.risk import review_service
+from huzhu.risk.review import service as review_service
 from tests.conftest import make_settings
 from tests.enforcement.support import UNLOCK_RULES, ReviewShop, review_shop
 from tests.factories import auth, make_campaign

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
-from huzhu.risk.review_models import Report, ReviewCase
+from huzhu.risk.review.models import Report, ReviewCase
 
 
 def _is_postgres(session: Session) -> bool:
