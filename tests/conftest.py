@@ -37,6 +37,16 @@ os.environ.setdefault("HUZHU_RISK__INLINE_ENABLED", "false")
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _wired() -> None:
+    """The test process is a process like `huzhu` and create_app: its domains are plugged
+    into each other's extension points (huzhu/wiring.py) before any test calls a
+    service directly, so an inbox message gets its WeChat copy here too."""
+    from huzhu.wiring import wire
+
+    wire()
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _cheapest_argon2() -> Iterator[None]:
     """Operator passwords are hashed with argon2 at its cheapest parameters in this
     process (argon2-cffi's CHEAPEST profile, meant for tests): the production profile

@@ -39,6 +39,7 @@ from huzhu.risk.review.api import router as review_router
 from huzhu.risk.screen import InlineScreen
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router
+from huzhu.wiring import wire
 
 API_PREFIX = "/api/v1"
 
@@ -170,6 +171,7 @@ def _document_integer_bounds(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    wire()  # domains into each other's extension points (wiring.py)
     db = Database(settings.db)
 
     @asynccontextmanager

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from huzhu.cli import demo, detect, migrate, serve, shop, verify_draw, worker
+from huzhu.wiring import wire
 
 app = typer.Typer(
     name="huzhu",
@@ -12,6 +13,15 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+
+
+@app.callback()
+def _wired() -> None:
+    # Before any command: domains plugged into each other's extension points, as in
+    # create_app (wiring.py). Help comes from the Typer above, not from here.
+    wire()
+
+
 app.command("serve")(serve.serve)
 app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)

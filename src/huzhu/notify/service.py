@@ -7,6 +7,14 @@ Webhooks: the runner's periodic `notify.dispatch` (tasks.py) turns undispatched 
 into one `webhook_delivery` per matching endpoint; `notify.deliver` claims due deliveries
 one attempt at a time. The delivery row is its own queue (status, attempts,
 next_attempt_at), so a retry or a manual redelivery is an UPDATE, not a new job.
+
+The inbox has channels: a domain above notify that sends a second copy of inbox messages
+elsewhere (WeChat) registers a function with `register_inbox_channel`, and
+`send_inbox_message` calls every registered one with its own session, so the copy is
+queued in the same transaction as the message (it exists iff the message committed).
+A registry rather than an import, because imports go downward only and notify sits
+below the domains that deliver its messages; the registrations are made in one place,
+huzhu/wiring.py, which every process runs before it does work.
 """
 
 from __future__ import annotations
@@ -14,8 +22,9 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -26,7 +35,7 @@ import huzhu
 from huzhu.config import Settings
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock, ids
-from huzhu.notify import repository, rules, wechat_channel
+from huzhu.notify import repository, rules
 from huzhu.notify.errors import DeliveryNotFound, EndpointNotFound, InvalidWebhookUrl
 from huzhu.notify.models import (
     Event,
@@ -95,6 +104,37 @@ def append_event(
     )
 
 
+# -- the inbox and its channels -------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class NewInboxMessage:
+    """What an inbox channel is told of a message just written: who and when. A channel
+    that sends later reads the text then (`get_inbox_message`)."""
+
+    message_id: int
+    account_id: int
+    created_at: datetime
+
+
+InboxChannel = Callable[[Session, NewInboxMessage], None]
+
+_INBOX_CHANNELS: dict[str, InboxChannel] = {}
+
+
+def register_inbox_channel(name: str, channel: InboxChannel) -> None:
+    """Call `channel(session, message)` for every inbox message from now on, in the
+    sender's transaction (huzhu/wiring.py does this once per process; again is a no-op)."""
+    existing = _INBOX_CHANNELS.get(name)
+    if existing is not None and existing is not channel:
+        raise ValueError(f"inbox channel {name!r} registered twice")
+    _INBOX_CHANNELS[name] = channel
+
+
+def inbox_channel_names() -> list[str]:
+    return sorted(_INBOX_CHANNELS)
+
+
 def send_inbox_message(
     session: Session, *, account_id: int, kind: str, title: str, body: str
 ) -> InboxMessage:
@@ -103,9 +143,18 @@ def send_inbox_message(
     )
     session.add(message)
     session.flush()
-    # A WeChat copy for those who asked for one, queued in this same transaction.
-    wechat_channel.queue_for_inbox_message(session, message)
+    # A copy on each other channel (WeChat, for those who asked), queued in this same
+    # transaction.
+    new = NewInboxMessage(
+        message_id=message.id, account_id=message.account_id, created_at=message.created_at
+    )
+    for channel in _INBOX_CHANNELS.values():
+        channel(session, new)
     return message
+
+
+def get_inbox_message(session: Session, *, message_id: int) -> InboxMessage | None:
+    return session.get(InboxMessage, message_id)
 
 
 # -- webhook endpoints ---------------------------------------------------------------

@@ -12,33 +12,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from sqlalchemy.orm import Session
 
 from huzhu.config import Settings, WechatTemplate
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock
+from huzhu.notify import service as notify
 from huzhu.notify import wechat_repository as repo
-from huzhu.notify.models import InboxMessage, WechatMessage
-
-if TYPE_CHECKING:
-    from huzhu.wechat.service import Wechat
+from huzhu.notify.models import WechatMessage
+from huzhu.wechat import rules
+from huzhu.wechat import service as wechat
+from huzhu.wechat.errors import WechatApiError, WechatTransportError, WechatUnavailable
 
 LEASE_SLACK_SECONDS = 30.0
 SKIPPED: Literal["skipped"] = "skipped"
 
 
-def queue_for_inbox_message(session: Session, message: InboxMessage) -> None:
-    # Imported here: the WeChat adapter records its own events through notify.service,
-    # which imports this module.
-    from huzhu.wechat import service as wechat
-
+def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -> None:
+    """The inbox channel (registered by huzhu/wiring.py): runs in the transaction that
+    wrote the inbox message."""
     if not wechat.notifications_enabled(session, account_id=message.account_id):
         return
     session.add(
         WechatMessage(
-            inbox_message_id=message.id,
+            inbox_message_id=message.message_id,
             account_id=message.account_id,
             status="pending",
             attempts=0,
@@ -69,14 +68,12 @@ class Outcome:
 def claim_due(session: Session, settings: Settings) -> Work | Literal["skipped"] | None:
     """The next message to send, SKIPPED if the one claimed cannot be sent (no template
     for its kind, or the person turned WeChat messages off), None when nothing is due."""
-    from huzhu.wechat import service as wechat
-
     now = clock.utcnow()
     lease = timedelta(seconds=settings.wechat.timeout_seconds * 2 + LEASE_SLACK_SECONDS)
     claimed = repo.claim_next_due(session, now=now, lease_until=now + lease)
     if claimed is None:
         return None
-    inbox = session.get(InboxMessage, claimed.inbox_message_id)
+    inbox = notify.get_inbox_message(session, message_id=claimed.inbox_message_id)
     template = settings.wechat.templates.get(inbox.kind) if inbox is not None else None
     openid = wechat.recipient_openid(session, settings, account_id=claimed.account_id)
     if inbox is None or template is None or openid is None:
@@ -98,12 +95,8 @@ def claim_due(session: Session, settings: Settings) -> Work | Literal["skipped"]
     )
 
 
-def send(wechat_adapter: Wechat, work: Work) -> Outcome:
+def send(wechat_adapter: wechat.Wechat, work: Work) -> Outcome:
     """Send outside any transaction. The adapter refreshes the token on 40001/42001."""
-    from huzhu.wechat import rules
-    from huzhu.wechat import service as wechat
-    from huzhu.wechat.errors import WechatApiError, WechatTransportError, WechatUnavailable
-
     try:
         wechat.send_subscribe_message(
             wechat_adapter,
@@ -126,8 +119,6 @@ def send(wechat_adapter: Wechat, work: Work) -> Outcome:
 def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome) -> str:
     """Settle the attempt: sent, failed for good, or due again after a backoff (longer
     when WeChat said busy or rate limited). Returns the new status."""
-    from huzhu.wechat import rules
-
     now = clock.utcnow()
     values: dict[str, object] = {"last_error": outcome.error}
     if outcome.error is None:

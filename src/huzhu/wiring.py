@@ -1,0 +1,24 @@
+"""Plugs domains into the extension points of the domains below them: the one place.
+
+Imports go downward only (STYLE.md), so where a lower domain's use case must let a
+higher domain act inside it, the lower one offers a registry and the higher one is
+registered here instead of being imported. The inbox (notify) does not know WeChat, yet
+every inbox message to a person who asked for WeChat messages gets its `wechat_message`
+row in the same transaction as the message.
+
+`wire()` is explicit and idempotent, and every process entry calls it before doing work:
+`create_app` (the API server and its in-process job runner), the `huzhu` command's root
+callback (worker, detect, demo and its seed, shop) and the tests' conftest. Not an
+import side effect: a registration that happens only because some module happened to be
+imported is one a reader cannot find, and is silently missing from the process that
+forgot the import.
+"""
+
+from __future__ import annotations
+
+from huzhu.notify import service as notify
+from huzhu.notify import wechat_channel
+
+
+def wire() -> None:
+    notify.register_inbox_channel("wechat", wechat_channel.queue_for_inbox_message)
