@@ -11,6 +11,7 @@ from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
 from huzhu.risk.review import models as review_models
 from huzhu.wechat import models as wechat_models
+from huzhu.wechat.channel import models as wechat_channel_models
 
 __all__ = [
     "accounts_models",
@@ -23,5 +24,6 @@ __all__ = [
     "notify_models",
     "payments_models",
     "review_models",
+    "wechat_channel_models",
     "wechat_models",
 ]

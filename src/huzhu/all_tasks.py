@@ -12,9 +12,9 @@ from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
 from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
-from huzhu.notify import wechat_tasks
 from huzhu.risk import rings  # what confirming a fraud case does, in every process
 from huzhu.risk import tasks as risk_tasks
+from huzhu.wechat.channel import tasks as wechat_channel_tasks
 
 __all__ = [
     "assists_tasks",
@@ -27,5 +27,5 @@ __all__ = [
     "notify_tasks",
     "rings",
     "risk_tasks",
-    "wechat_tasks",
+    "wechat_channel_tasks",
 ]

@@ -17,7 +17,7 @@ forgot the import.
 from __future__ import annotations
 
 from huzhu.notify import service as notify
-from huzhu.notify import wechat_channel
+from huzhu.wechat.channel import service as wechat_channel
 
 
 def wire() -> None:

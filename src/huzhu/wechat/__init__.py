@@ -1,5 +1,6 @@
 """WeChat adapter: JS-SDK config signatures, web OAuth (snsapi_base) into pseudonymous
-participant accounts, and the shared access_token / jsapi_ticket.
+participant accounts, and the shared access_token / jsapi_ticket. Its sub-package
+channel/ sends inbox messages as WeChat subscription messages.
 
 Invariants: an openid is never stored or logged in the clear — the account's identity is
 its keyed hash (accounts.service.subject_hash), and only a participant who asked for

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
-from huzhu.notify.models import WechatMessage
+from huzhu.wechat.channel.models import WechatMessage
 
 
 @dataclass(frozen=True, slots=True)

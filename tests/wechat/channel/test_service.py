@@ -9,14 +9,14 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import select
 
-import huzhu.notify.wechat_tasks  # noqa: F401  (registers notify.wechat_deliver)
+import huzhu.wechat.channel.tasks  # noqa: F401  (registers notify.wechat_deliver)
 from huzhu.accounts import service as accounts
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
 from huzhu.notify import service as notify
-from huzhu.notify.models import WechatMessage
 from huzhu.wechat import rules
 from huzhu.wechat import service as wechat
+from huzhu.wechat.channel.models import WechatMessage
 from tests.wechat.conftest import WechatEnv
 
 OPENID = "o6_channel_test_openid"

@@ -1,4 +1,7 @@
-"""The runners' periodic WeChat message delivery (see wechat_channel.py)."""
+"""The runners' periodic WeChat message delivery (see __init__.py).
+
+Still named `notify.wechat_deliver`, as before the channel moved out of notify: the
+name is what operators see in the runner's log when a poll fails."""
 
 from __future__ import annotations
 
@@ -8,8 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from huzhu.config import Settings
 from huzhu.jobs.registry import periodic
-from huzhu.notify import wechat_channel as channel
 from huzhu.wechat import service as wechat
+from huzhu.wechat.channel import service as channel
 
 MESSAGES_PER_POLL = 50
 BUDGET_SECONDS = 2.0  # past this the poll moves on, so due jobs are not starved

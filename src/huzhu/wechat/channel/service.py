@@ -1,12 +1,5 @@
-"""The WeChat channel of the inbox: an inbox message to a participant who asked for
-WeChat messages is also sent as a subscription message (`message/subscribe/send`).
-
-Never inline in a request: `send_inbox_message` queues a `wechat_message` row in the same
-transaction as the inbox message (so it exists iff the message committed), and the
-runners' periodic `notify.wechat_deliver` (wechat_tasks.py) sends it — claim committed
-before the network call, outcome recorded after, retried with backoff. The inbox keeps
-every message whatever WeChat does: WeChat is a second copy, never the only one.
-"""
+"""Use cases of the WeChat channel: queue a copy of an inbox message, claim a due one,
+send it outside any transaction, record the outcome (see __init__.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +13,10 @@ from huzhu.config import Settings, WechatTemplate
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock
 from huzhu.notify import service as notify
-from huzhu.notify import wechat_repository as repo
-from huzhu.notify.models import WechatMessage
 from huzhu.wechat import rules
 from huzhu.wechat import service as wechat
+from huzhu.wechat.channel import repository as repo
+from huzhu.wechat.channel.models import WechatMessage
 from huzhu.wechat.errors import WechatApiError, WechatTransportError, WechatUnavailable
 
 LEASE_SLACK_SECONDS = 30.0
