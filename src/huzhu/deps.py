@@ -1,26 +1,19 @@
-"""FastAPI dependencies shared by every router: settings, the unit of work, the caller.
-
-`require(permission)` is the only way a route states who may call it; the returned
-dependency carries the permission so tests can read the whole route → permission map.
-"""
+"""FastAPI dependencies shared by every router: settings, the database and the unit of
+work. Who is calling is the accounts domain's (accounts/deps.py: `require`)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from typing import Annotated, Any, TypeVar
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Annotated, TypeVar
 
 import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from huzhu.accounts import service as accounts
-from huzhu.accounts.errors import InvalidToken, PermissionDenied
-from huzhu.accounts.rules import Permission, Principal, allows
 from huzhu.config import Settings
-from huzhu.db import Database
-from huzhu.risk import live
+from huzhu.db import Database, LoopStep, defer_to_loop
 
 
 def get_settings(request: Request) -> Settings:
@@ -66,19 +59,19 @@ async def in_one_unit_of_work(source: Request | Database, work: Callable[[Sessio
     `source`: the request (its app's database) or the database itself."""
     db = source if isinstance(source, Database) else get_database(source)
 
-    def _run() -> tuple[T, list[live.ScorerChange]]:
+    def _run() -> tuple[T, list[LoopStep]]:
         with db.unit_of_work() as session:
-            changes = live.defer_to_loop(session)
+            steps = defer_to_loop(session)
             result = work(session)
-        return result, changes
+        return result, steps
 
     writer = db.sqlite_writer()
     if writer is None:
-        result, changes = await run_in_threadpool(_run)
+        result, steps = await run_in_threadpool(_run)
     else:
-        result, changes = await asyncio.get_running_loop().run_in_executor(writer, _run)
-    if changes:
-        await live.apply_on_loop(db, changes)
+        result, steps = await asyncio.get_running_loop().run_in_executor(writer, _run)
+    for step in steps:
+        await step()
     return result
 
 
@@ -94,71 +87,3 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 # scope="function": the commit happens when the route returns, before the response goes
 # out, so a client never sees 2xx for a change that then failed to commit.
 SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-
-
-def bearer_token(request: Request) -> str | None:
-    return parse_bearer(request.headers.get("authorization", ""))
-
-
-def parse_bearer(header: str) -> str | None:
-    """The token of an `Authorization: Bearer <token>` header value."""
-    scheme, _, value = header.partition(" ")
-    if scheme.lower() != "bearer" or not value.strip():
-        return None
-    return value.strip()
-
-
-def optional_principal(
-    request: Request, session: SessionDep, settings: SettingsDep
-) -> Principal | None:
-    token = bearer_token(request)
-    if token is None:
-        return None
-    principal = accounts.authenticate(session, settings, token)
-    request.state.principal = principal
-    return principal
-
-
-def _checked(principal: Principal | None, permission: Permission) -> Principal:
-    if principal is None:
-        raise InvalidToken("send Authorization: Bearer <token>")
-    if not allows(principal.role, permission):
-        raise PermissionDenied(f"role {principal.role.value} lacks {permission.value}")
-    return principal
-
-
-def require(permission: Permission) -> Callable[..., Principal]:
-    def _dependency(
-        principal: Annotated[Principal | None, Depends(optional_principal)],
-    ) -> Principal:
-        return _checked(principal, permission)
-
-    _dependency.huzhu_permission = permission  # type: ignore[attr-defined]
-    return _dependency
-
-
-def require_without_session(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    """`require` for a route that runs its unit of work with in_one_unit_of_work: a
-    participant token is checked by its signature in the event loop, any other bearer
-    in a unit of work of its own (the same answers as `require`), so the route opens
-    no SessionDep unit just to learn who calls it."""
-
-    async def _dependency(request: Request) -> Principal:
-        token = bearer_token(request)
-        principal = None
-        if token is not None:
-            settings = get_settings(request)
-            principal = accounts.participant_principal(settings, token)
-            if principal is None:
-                principal = await in_one_unit_of_work(
-                    request, lambda session: accounts.authenticate(session, settings, token)
-                )
-            request.state.principal = principal
-        return _checked(principal, permission)
-
-    _dependency.huzhu_permission = permission  # type: ignore[attr-defined]
-    return _dependency
-
-
-def permission_of(dependency: Any) -> Permission | None:
-    return getattr(dependency, "huzhu_permission", None)

@@ -16,11 +16,11 @@ import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from huzhu.accounts.deps import permission_of
 from huzhu.accounts.rules import ROLE_PERMISSIONS, Permission, Role
 from huzhu.app import API_PREFIX, api_routers, create_app
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.deps import permission_of
 from tests.conftest import make_settings
 from tests.factories import auth, make_shop_with_roles
 

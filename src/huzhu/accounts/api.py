@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, status
 
 from huzhu.accounts import service
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal, Role
 from huzhu.accounts.schemas import (
     IntegratorTokenCreated,
@@ -20,7 +21,7 @@ from huzhu.accounts.schemas import (
     ParticipantTokenOut,
     TokenOut,
 )
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.errors import Forbidden
 
 router = APIRouter(tags=["accounts"])

@@ -166,3 +166,11 @@ def parse_participant_payload(payload: str, *, now_epoch: int) -> tuple[int, int
     """(shop_id, account_id) of a genuine, unexpired participant token payload."""
     claims = parse_participant_claims(payload, now_epoch=now_epoch)
     return None if claims is None else (claims.shop_id, claims.account_id)
+
+
+def parse_bearer(header: str) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header value."""
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() != "bearer" or not value.strip():
+        return None
+    return value.strip()

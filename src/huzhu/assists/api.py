@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.orm import Session
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists import service
 from huzhu.assists.hotpath.service import participant_of
@@ -21,7 +22,7 @@ from huzhu.assists.schemas import (
     VoidIn,
 )
 from huzhu.config import Settings
-from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work, require
+from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["assists"])

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends, Query, status
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.campaigns import flows, service
 from huzhu.campaigns.schemas import (
@@ -19,7 +20,7 @@ from huzhu.campaigns.schemas import (
     Status,
     VersionOut,
 )
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["campaigns"])

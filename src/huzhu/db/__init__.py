@@ -5,6 +5,16 @@ The unit of work is one session per request or job, opened and committed by the 
 """
 
 from huzhu.db.base import Base, IdType, JSONType, UTCDateTime
-from huzhu.db.engine import Database, transaction
+from huzhu.db.engine import Database, LoopStep, defer_to_loop, on_loop, transaction
 
-__all__ = ["Base", "Database", "IdType", "JSONType", "UTCDateTime", "transaction"]
+__all__ = [
+    "Base",
+    "Database",
+    "IdType",
+    "JSONType",
+    "LoopStep",
+    "UTCDateTime",
+    "defer_to_loop",
+    "on_loop",
+    "transaction",
+]

@@ -7,7 +7,7 @@ concurrent writers queue instead of failing; foreign keys are switched on per co
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,6 +19,27 @@ from sqlalchemy.orm import Session, sessionmaker
 from huzhu.config import DatabaseSettings
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+ON_LOOP_KEY = "huzhu.db.on_loop"
+
+# A step to take on the event loop once a unit of work committed.
+LoopStep = Callable[[], Awaitable[None]]
+
+
+def defer_to_loop(session: Session) -> list[LoopStep]:
+    """Mark a session whose unit of work runs whole in a worker thread: what it asks to
+    do on the event loop after commit (`on_loop`) is kept in the returned list for the
+    caller to run there once the unit committed, never when it failed. The worker thread
+    then neither waits on the loop nor holds anything meanwhile."""
+    steps: list[LoopStep] = []
+    session.info[ON_LOOP_KEY] = steps
+    return steps
+
+
+def on_loop(session: Session) -> list[LoopStep] | None:
+    """The list a `defer_to_loop` session keeps its after-commit steps in (None: the
+    session was not handed to defer_to_loop)."""
+    steps: list[LoopStep] | None = session.info.get(ON_LOOP_KEY)
+    return steps
 
 
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.enforcement import service
 from huzhu.enforcement.schemas import (
     ActionIn,
@@ -24,7 +25,6 @@ from huzhu.enforcement.schemas import (
     Standing,
 )
 from huzhu.pagination import Page, PageParams, page_params
-from huzhu.risk.review import service as review_service
 
 # Ids are positive 64-bit integers; saying so in the schema keeps out-of-range ids
 # schema-invalid instead of "valid ids the server refuses".
@@ -49,7 +49,7 @@ def apply_action(
     `account_not_found`, `review_case_not_found`."""
     service.get_account_in_shop(session, shop_id=principal.shop_id, account_id=body.account_id)
     if body.case_id is not None:
-        review_service.get_case(session, shop_id=principal.shop_id, case_id=body.case_id)
+        service.check_case(session, shop_id=principal.shop_id, case_id=body.case_id)
     action = service.enforce(
         session,
         account_id=body.account_id,

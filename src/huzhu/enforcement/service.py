@@ -8,6 +8,7 @@ notice in the caller's transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -36,6 +37,28 @@ from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
 
 _DEFAULTS = EnforcementSettings()
+
+
+# The action as other domains name it (the review queue's rules return the actions they
+# took): through this service, never the model module.
+Action = EnforcementAction
+
+# Review cases belong to risk, which builds on enforcement: risk says how a case is found
+# (huzhu/wiring.py), so an action can cite one without enforcement importing risk.
+# `check(session, shop_id=, case_id=)` raises the HuzhuError that says it is not there.
+CaseCheck = Callable[..., object]
+_case_checks: list[CaseCheck] = []
+
+
+def register_case_check(check: CaseCheck) -> None:
+    """Check every case an explicit action cites (wiring.py, once per process)."""
+    if check not in _case_checks:
+        _case_checks.append(check)
+
+
+def check_case(session: Session, *, shop_id: int, case_id: int) -> None:
+    for check in _case_checks:
+        check(session, shop_id=shop_id, case_id=case_id)
 
 
 def _conf(settings: EnforcementSettings | None) -> EnforcementSettings:

@@ -11,16 +11,11 @@ from starlette.responses import Response
 from starlette.routing import Match, Route
 from starlette.types import Scope
 
+from huzhu.accounts.deps import require, require_without_session
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
 from huzhu.config import Settings
-from huzhu.deps import (
-    SessionDep,
-    SettingsDep,
-    in_one_unit_of_work,
-    require,
-    require_without_session,
-)
+from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.deps import SessionDep, require
+from huzhu.deps import SessionDep
 from huzhu.jobs import service
 from huzhu.jobs.schemas import JobOut, JobStatus
 from huzhu.pagination import Page, PageParams, page_params

@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, status
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.notify import service
 from huzhu.notify.schemas import (
     AttemptOut,

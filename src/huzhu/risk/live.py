@@ -22,12 +22,11 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
-from huzhu.db import Database
+from huzhu.db import Database, on_loop
 from huzhu.risk.scoring import InlineScorer
 
 SCORER_KEY = "huzhu.risk.scorer"
 PENDING_KEY = "huzhu.risk.after_commit"
-DEFERRED_KEY = "huzhu.risk.deferred"
 WAIT_SECONDS = 10.0
 logger = logging.getLogger(__name__)
 
@@ -69,13 +68,15 @@ def attach(db: Database, scorer: InlineScorer) -> None:
 
 def after_commit(session: Session, change: ScorerChange) -> None:
     """Make `change` on the attached scorer once this session's transaction commits;
-    nothing when no scorer is attached or the transaction rolls back. In a session
-    handed to `defer_to_loop`, the change is kept for its caller instead."""
-    if session.info.get(SCORER_KEY) is None:
+    nothing when no scorer is attached or the transaction rolls back. A session whose
+    unit of work runs whole in a worker thread (db.defer_to_loop) hands the change to
+    its caller, who makes it from the event loop after commit."""
+    handle: ScorerHandle | None = session.info.get(SCORER_KEY)
+    if handle is None:
         return
-    deferred: list[ScorerChange] | None = session.info.get(DEFERRED_KEY)
-    if deferred is not None:
-        deferred.append(change)
+    steps = on_loop(session)
+    if steps is not None:
+        steps.append(lambda: _change_on_loop(handle, change))
         return
     pending: list[ScorerChange] | None = session.info.get(PENDING_KEY)
     if pending is None:
@@ -85,26 +86,11 @@ def after_commit(session: Session, change: ScorerChange) -> None:
     pending.append(change)
 
 
-def defer_to_loop(session: Session) -> list[ScorerChange]:
-    """The changes this session asks for, kept in the returned list instead of made from
-    the committing thread: the caller runs `apply_on_loop` with them once the unit of
-    work committed (never when it failed). A worker thread then neither waits on the
-    event loop nor holds anything meanwhile."""
-    deferred: list[ScorerChange] = []
-    session.info[DEFERRED_KEY] = deferred
-    return deferred
-
-
-async def apply_on_loop(db: Database, changes: list[ScorerChange]) -> None:
-    """Make deferred changes on the attached scorer, from its own event loop."""
-    handle: ScorerHandle | None = db.sessionmaker.kw.get("info", {}).get(SCORER_KEY)
-    if handle is None:
-        return
-    for change in changes:
-        try:
-            await change(handle.scorer)
-        except Exception:  # as in _apply: the open or decision is committed already
-            logger.exception("changing the inline scorer's counters after commit failed")
+async def _change_on_loop(handle: ScorerHandle, change: ScorerChange) -> None:
+    try:
+        await change(handle.scorer)
+    except Exception:  # as in _apply: the open or decision is committed already
+        logger.exception("changing the inline scorer's counters after commit failed")
 
 
 def note_share_open(

@@ -33,7 +33,6 @@ from sqlalchemy.orm import Session
 from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
-from huzhu.enforcement.models import EnforcementAction
 from huzhu.enforcement.rules import NEXT, ActionKind
 from huzhu.risk import live
 from huzhu.risk.inline import WATCH_REASON
@@ -51,7 +50,7 @@ REPORT_ACTOR = "rule:fraud_report"
 
 
 @confirm_rule("fraud_ring")
-def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[EnforcementAction]:
+def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[enforcement.Action]:
     evidence: dict[str, Any] = case.evidence or {}
     members = sorted({int(a) for a in evidence.get("accounts", case.subject_account_ids or [])})
     instances = sorted({int(i) for i in evidence.get("instances", [])})
@@ -83,7 +82,7 @@ def _enforce_fake_assists(
     helper_reason: str,
     initiator_reason: str,
     actor: str,
-) -> list[EnforcementAction]:
+) -> list[enforcement.Action]:
     """The ladder after voiding (rings and confirmed fraud reports alike): each fake
     assister gets a participation restriction the first time and one rung more each time
     again (a ban after the restriction), and each initiator who got at least
@@ -140,7 +139,7 @@ def _initiators_helped(
 @confirm_rule("fraud_report", tells_reporters=True)
 def act_on_report(
     session: Session, settings: Settings, case: ReviewCase
-) -> list[EnforcementAction]:
+) -> list[enforcement.Action]:
     """A participant reported that an instance's count jumped without real friends, and
     an analyst confirmed it by rule. Acted on: exactly the assists the evidence attached
     to the report(s) implicates (review_rules.reported_assists — held by the inline
@@ -261,16 +260,18 @@ def _assists(n: int) -> str:
 
 
 @confirm_rule("spike")
-def act_on_spike(session: Session, settings: Settings, case: ReviewCase) -> list[EnforcementAction]:
+def act_on_spike(
+    session: Session, settings: Settings, case: ReviewCase
+) -> list[enforcement.Action]:
     return _void_held(session, case)
 
 
 @confirm_rule("inline_hold")
-def act_on_hold(session: Session, settings: Settings, case: ReviewCase) -> list[EnforcementAction]:
+def act_on_hold(session: Session, settings: Settings, case: ReviewCase) -> list[enforcement.Action]:
     return _void_held(session, case)
 
 
-def _void_held(session: Session, case: ReviewCase) -> list[EnforcementAction]:
+def _void_held(session: Session, case: ReviewCase) -> list[enforcement.Action]:
     if case.instance_id is None:
         return []
     held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)

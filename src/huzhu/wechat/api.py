@@ -8,9 +8,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request, status
 from fastapi.responses import RedirectResponse
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.db import Database
-from huzhu.deps import SessionDep, SettingsDep, get_database, require
+from huzhu.deps import SessionDep, SettingsDep, get_database
 from huzhu.errors import PROBLEM_JSON, Problem
 from huzhu.wechat import service
 from huzhu.wechat.schemas import JssdkConfigOut, WechatNotificationsOut

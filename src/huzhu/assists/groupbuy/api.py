@@ -8,10 +8,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Path, status
 from pydantic import BaseModel, Field
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.models import Purchase
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.errors import Forbidden
 from huzhu.payments.service import get_provider
 

@@ -14,10 +14,9 @@ import orjson
 from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
-from huzhu.accounts.rules import Permission
+from huzhu.accounts.rules import Permission, parse_bearer
 from huzhu.assists.hotpath.service import HotPath, assist_request, request_headers
 from huzhu.assists.schemas import MAX_ID, AssistGiven
-from huzhu.deps import parse_bearer
 from huzhu.errors import InvalidInput
 
 # A router of its own, included first by the app so that matching it does not walk

@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import AccountRestricted, InvalidToken, PermissionDenied
-from huzhu.accounts.rules import ParticipantClaims, Permission
+from huzhu.accounts.rules import ParticipantClaims, Permission, parse_bearer
 from huzhu.assists.errors import (
     AlreadyAssisted,
     AssistRefused,
@@ -43,7 +43,7 @@ from huzhu.assists.hotpath.store import AssistStore, PostgresAssistStore, Sqlite
 from huzhu.assists.rules import FINISHED, AssistTerms, assist_terms, day_key, success_plan
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.deps import in_one_unit_of_work, parse_bearer
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, InvalidInput
 from huzhu.kit import clock
 

@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path
 from pydantic import BaseModel
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.lottery import service as lottery
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.errors import Forbidden
 
 router = APIRouter(tags=["lottery"])

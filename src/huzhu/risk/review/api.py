@@ -6,8 +6,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, status
 
+from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
-from huzhu.deps import SessionDep, SettingsDep, require
+from huzhu.deps import SessionDep, SettingsDep
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.schemas import ActionOut
 from huzhu.pagination import Page, PageParams, page_params

@@ -22,7 +22,6 @@ from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
-from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
@@ -394,7 +393,7 @@ def assign_case(
 # What "enforce by rule" does when a case of a kind is confirmed. The spam rule is
 # registered below; the fraud issue registers its ring handler (void the ring's assists,
 # recount, enforce) the same way, without editing this module.
-ConfirmRule = Callable[[Session, Settings, ReviewCase], list[EnforcementAction]]
+ConfirmRule = Callable[[Session, Settings, ReviewCase], list[enforcement.Action]]
 _CONFIRM_RULES: dict[str, ConfirmRule] = {}
 # Kinds whose confirm rule tells the reporters what came of their report itself (it
 # knows what it did; the generic "confirmed and acted on it" could be untrue).
@@ -448,7 +447,7 @@ def confirm_case(
     reason: str,
     enforce: str,
     actor: str,
-) -> tuple[ReviewCase, list[EnforcementAction]]:
+) -> tuple[ReviewCase, list[enforcement.Action]]:
     """Confirm a case and act on it. `enforce`: "rule" (the rule registered for the
     case's kind — the spam rule for spam reports, risk/rings.py for fraud; nothing where
     none is registered), "none", or "next" / a kind name / a rung, applied to every
@@ -572,7 +571,7 @@ def tell_reporters(
 @confirm_rule(CaseKind.SPAM_REPORT.value)
 def _apply_spam_rule(
     session: Session, settings: Settings, case: ReviewCase
-) -> list[EnforcementAction]:
+) -> list[enforcement.Action]:
     """The spam rule (rules.py): enough unspent confirmed reports → one rung."""
     if case.subject_account_id is None:
         return []
