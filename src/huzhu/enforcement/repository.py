@@ -59,7 +59,7 @@ def binding_rows(
             (EnforcementAction.expires_at.is_(None)) | (EnforcementAction.expires_at > now),
         )
     )
-    return [(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+    return [(r.kind, r.starts_at, r.expires_at, r.reason, r.id) for r in rows]
 
 
 def action_in_shop(session: Session, *, shop_id: int, action_id: int) -> EnforcementAction | None:

@@ -137,7 +137,7 @@ def unspent_confirmed_spam(session: Session, account_id: int) -> list[tuple[int,
             Report.spent_action_id.is_(None),
         )
     )
-    return [(int(r[0]), int(r[1]), r[2]) for r in rows]
+    return [(int(r.id), int(r.reporter_account_id), r.created_at) for r in rows]
 
 
 def spend_reports(session: Session, *, report_ids: list[int], action_id: int) -> None:
