@@ -35,7 +35,7 @@ def _rate(rate: str) -> RateLimitItem:
 class FixedWindowMemory(MemoryStorage):
     """limits' memory storage for fixed windows, without its expiry timer: that one
     starts a new threading.Timer thread on an increment whenever the last has finished
-    (up to a hundred threads a second under load), each sweeping every key — measured at
+    (up to a hundred threads a second under load), each sweeping every key: under load,
     a fifth of a share open's CPU. A fixed-window counter needs no sweep: one past its
     expiry is dropped when next touched (here, and by MemoryStorage.get), and every
     PRUNE_EVERY increments the expired ones are dropped in one pass, so keys nobody

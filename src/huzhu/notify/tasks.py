@@ -26,8 +26,9 @@ DISPATCH_BUDGET_SECONDS = 0.25
 @periodic("notify.dispatch")
 def dispatch(session: Session, settings: Settings) -> None:
     """Batch after batch, each committed, until the outbox is empty or the poll's budget
-    is spent: one batch a poll capped a runner at 400 events a second, behind the assist
-    hot path's thousands (each assist writes one)."""
+    is spent: one batch a poll would cap a runner at service.DISPATCH_BATCH events a poll
+    interval (400 a second by default), behind the assist hot path's thousands (each
+    assist writes one)."""
     started = time.monotonic()
     while service.dispatch_events(session):
         session.commit()

@@ -218,10 +218,11 @@ class MemoryCounters:
     passes (_Window); a device's accounts and the opens are dicts kept in time order,
     devices and pairs plain dicts with their sightings logged in time order
     (_Sightings), all pruned from their oldest (a device's accounts on every use, the
-    rest every PRUNE_EVERY calls). A periodic sweep over every key paused the loop for
-    0.18 s at 100,000 helpers. `observe` runs for every assist: it finds every window's
-    counts with one comparison (`_counts`) and counts in plain dict operations, inline
-    (a method call per counter was a third of its time)."""
+    rest every PRUNE_EVERY calls), because a sweep over every key stops every request in
+    flight for as long as it walks, and it walks longer the more helpers there are.
+    `observe` runs for every assist: it finds every window's counts with one comparison
+    (`_counts`) and counts in plain dict operations, inline (a method call per counter
+    costs a third of its time)."""
 
     PRUNE_EVERY = 64
 
@@ -242,8 +243,8 @@ class MemoryCounters:
         self._devices: dict[str, tuple[int, float] | dict[int, float]] = {}
         self._device_log = _Sightings()
         # Pairs (helper, initiator as one int) -> last seen: the one entry added on
-        # nearly every assist, kept for a month (an OrderedDict entry with a tuple key
-        # took 241 bytes a pair, this with its sighting 129).
+        # nearly every assist, kept for a month, so its size matters: with its sighting
+        # about half the memory of an OrderedDict entry with a tuple key.
         self._pairs: dict[int, float] = {}
         self._pair_log = _Sightings()
         self._watched: OrderedDict[int, float] = OrderedDict()  # instance -> until
@@ -460,11 +461,11 @@ def _resp(args: list[Any]) -> bytes:
 
 class RedisCounters:
     """The same counts in Redis, shared by every worker, in script calls (OBSERVE_LUA):
-    a pipeline of twenty commands per assist cost the hot path about 0.5 ms of client CPU
-    in redis-py. The assists that arrive in the same turn of the event loop are observed
-    by one script call together (up to MAX_GROUP each), one command and one reply for
-    all of them: each reply read through redis-py costs about 10 us of client CPU, and
-    each script call Redis's own overhead. The group runs atomically, in order."""
+    a pipeline of twenty commands per assist costs more client CPU in redis-py than the
+    rest of the assist. The assists that arrive in the same turn of the event loop are
+    observed by one script call together (up to MAX_GROUP each), one command and one
+    reply for all of them: each reply read through redis-py costs client CPU, and each
+    script call Redis's own overhead. The group runs atomically, in order."""
 
     def __init__(self, client: Any, windows: Windows | None = None, prefix: str = PREFIX) -> None:
         self.r = client
@@ -529,9 +530,9 @@ class RedisCounters:
         """Every group's EVALSHA in one socket write, then their replies in order (an
         error reply, such as NOSCRIPT, is that group's result). The commands are framed
         here (`_resp`) and sent on a connection of the client's pool: redis-py's asyncio
-        pipeline packs each argument in Python, about 27 us of CPU a call of twenty
-        arguments, more than the rest of the scorer; its connection and hiredis reply
-        parser are used as they are."""
+        pipeline packs each argument in Python, which for a call of twenty arguments costs
+        more CPU than the rest of the scorer; its connection and hiredis reply parser are
+        used as they are."""
         payload = b"".join(self._script_call(group) for group in groups)
         try:
             return await self._send_and_read(payload, len(groups))
