@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -97,6 +98,34 @@ def test_a_token_wechat_rejects_is_refreshed_once_and_the_call_retried(
     assert len(tickets) == 8  # every caller succeeded after its one retry
     assert wx.standin.counters["cgi-bin/token"] == 2  # the first, and exactly one refresh
     assert _row(wx, service.ACCESS_TOKEN).value not in (None, old)
+    w.close()
+
+
+def test_a_retry_never_takes_the_rejected_token_back_from_the_process_cache(
+    wx: WechatEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another thread that read the row before the rejected token was retired may put it
+    back in the process cache just after; the retry must not take it from there."""
+    w = wx.adapter()
+    old = service.credential(w, service.ACCESS_TOKEN)
+    wx.standin.expire_tokens()
+    retire = service.repo.expire_if_current
+
+    def retire_while_another_thread_remembers(session: Any, **kwargs: Any) -> None:
+        retire(session, **kwargs)
+        later = clock.utcnow() + timedelta(hours=2)
+        service._remember(w, f"{w.app_id}:{service.ACCESS_TOKEN}", old, later)
+
+    monkeypatch.setattr(service.repo, "expire_if_current", retire_while_another_thread_remembers)
+    used: list[str] = []
+
+    def fetch_ticket(token: str) -> str:
+        used.append(token)
+        return w.client.fetch_jsapi_ticket(access_token=token).value
+
+    assert service.with_access_token(w, fetch_ticket) in wx.standin.tickets
+    assert used[0] == old
+    assert used[1] != old
     w.close()
 
 

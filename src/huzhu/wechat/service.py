@@ -12,7 +12,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TypeVar
 
@@ -149,18 +149,20 @@ def _read(w: Wechat, key: str) -> _Snapshot:
         return _Snapshot(row.value, row.expires_at, row.blocked_until, row.failures)
 
 
-def credential(w: Wechat, kind: str) -> str:
+def credential(w: Wechat, kind: str, *, rejected: str | None = None) -> str:
     """The current access_token or jsapi_ticket, shared by every worker.
 
     Fresh (more than refresh_ahead_seconds left): returned from the row. Due: one worker
     takes the refresh lease and asks WeChat; the others keep using the old value while it
     is still usable, or wait for the new one. After WeChat said busy or rate limited
-    (-1, 45009), nobody asks again until `blocked_until`.
+    (-1, 45009), nobody asks again until `blocked_until`. `rejected`: a value WeChat just
+    refused, never returned again — another thread may have put it back in the process
+    cache after it was read from the row and before it was retired.
     """
     cfg = w.settings.wechat
     key = f"{w.app_id}:{kind}"
     cached = _cached(w, key)
-    if cached is not None:
+    if cached is not None and cached != rejected:
         return cached
     lease = timedelta(seconds=cfg.timeout_seconds * 2 + 5)
     deadline = time.monotonic() + lease.total_seconds() + cfg.timeout_seconds
@@ -168,6 +170,8 @@ def credential(w: Wechat, kind: str) -> str:
         now = clock.utcnow()
         refresh_before = now + timedelta(seconds=cfg.refresh_ahead_seconds)
         snap = _read(w, key)
+        if snap.value is not None and snap.value == rejected:
+            snap = replace(snap, value=None)
         if snap.value and snap.expires_at and snap.expires_at > refresh_before:
             _remember(w, key, snap.value, snap.expires_at)
             return snap.value
@@ -250,7 +254,7 @@ def with_access_token(w: Wechat, call: Callable[[str], T]) -> T:
     _forget(w, key)
     with w.unit() as s:
         repo.expire_if_current(s, key=key, value=token, now=clock.utcnow())
-    return call(credential(w, ACCESS_TOKEN))
+    return call(credential(w, ACCESS_TOKEN, rejected=token))
 
 
 # -- JS-SDK ---------------------------------------------------------------------------
