@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.errors import HuzhuError
+from huzhu.payments import repository
 from huzhu.payments.errors import (
     AuthorizationClosed,
     InvalidAmount,
@@ -24,7 +25,7 @@ from huzhu.payments.errors import (
 )
 from huzhu.payments.models import PaymentTxn
 from huzhu.payments.schemas import PaymentResult
-from huzhu.payments.service import LocalPaymentProvider, get_provider, get_transaction
+from huzhu.payments.service import LocalPaymentProvider, get_provider
 from tests.factories import make_participant, make_shop
 
 provider = LocalPaymentProvider()
@@ -219,3 +220,10 @@ def test_concurrent_captures_under_different_keys_capture_once(
     assert all(isinstance(r, AuthorizationClosed) for r in results if isinstance(r, HuzhuError))
     with database.unit_of_work() as s:
         assert _count(s, op="capture") == 1
+
+
+def get_transaction(session: Session, ref: str) -> PaymentTxn:
+    """One ledger row by its reference."""
+    txn = repository.by_ref(session, ref)
+    assert txn is not None, ref
+    return txn

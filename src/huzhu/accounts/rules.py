@@ -162,12 +162,6 @@ def parse_participant_claims(payload: str, *, now_epoch: int) -> ParticipantClai
     return ParticipantClaims(shop_id=shop_id, account_id=account_id, joined_epoch=joined)
 
 
-def parse_participant_payload(payload: str, *, now_epoch: int) -> tuple[int, int] | None:
-    """(shop_id, account_id) of a genuine, unexpired participant token payload."""
-    claims = parse_participant_claims(payload, now_epoch=now_epoch)
-    return None if claims is None else (claims.shop_id, claims.account_id)
-
-
 def parse_bearer(header: str) -> str | None:
     """The token of an `Authorization: Bearer <token>` header value."""
     scheme, _, value = header.partition(" ")

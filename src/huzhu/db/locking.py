@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, text
+from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 T = TypeVar("T", bound=tuple[Any, ...])
@@ -20,9 +20,3 @@ def lock_for_update(stmt: Select[T], session: Session) -> Select[T]:
     if session.get_bind().dialect.name == "postgresql":
         return stmt.with_for_update()
     return stmt
-
-
-def advisory_xact_lock(session: Session, key: int) -> None:
-    """Serialise a critical section across workers for the rest of this transaction."""
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": key})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -175,7 +175,3 @@ def audit_query(
     if subject_id is not None:
         stmt = stmt.where(AuditEntry.subject_id == subject_id)
     return stmt
-
-
-def count_rows(session: Session, stmt: Select[Any]) -> int:
-    return int(session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)

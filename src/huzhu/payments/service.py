@@ -323,11 +323,3 @@ def get_provider(settings: Settings) -> PaymentProvider:
     if name == "local":
         return LocalPaymentProvider()
     raise UnknownPaymentProvider(f"payment provider {name!r} is not available", field="provider")
-
-
-def get_transaction(session: Session, ref: str) -> PaymentTxn:
-    """One ledger row by its reference (for receipts, reconciliation and tests)."""
-    txn = repository.by_ref(session, ref)
-    if txn is None:
-        raise PaymentNotFound(f"no payment {ref}")
-    return txn

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from huzhu.risk.graph.edges import EdgeSet, IntArray
+from huzhu.risk.graph.edges import EdgeSet
 
 DAY = 86_400
 
@@ -102,9 +102,3 @@ CASES: dict[str, list[Ring]] = {
 
 def plant_case(background: EdgeSet, name: str, *, seed: int) -> Planted:
     return plant(background, CASES[name], np.random.default_rng(seed), name=name)
-
-
-def planted_items(planted: Planted) -> IntArray:
-    """Targets the planted accounts act on (for reporting)."""
-    mask = planted.positive[planted.edges.user]
-    return np.unique(planted.edges.item[mask])

@@ -47,10 +47,6 @@ def members(*, places_taken: int) -> int:
     return 1 + places_taken
 
 
-def is_full(*, places_taken: int, team_size: int) -> bool:
-    return members(places_taken=places_taken) >= team_size
-
-
 def refund_rule_text(*, team_size: int, group_price_cents: int, expires_at: datetime) -> str:
     """The honest disclosure shown with every team: when money is taken and when not."""
     yuan, fen = divmod(group_price_cents, 100)
@@ -77,7 +73,3 @@ def capture_key(purchase_id: int) -> str:
 
 def void_key(purchase_id: int) -> str:
     return f"groupbuy:void:{purchase_id}"
-
-
-def refund_key(purchase_id: int) -> str:
-    return f"groupbuy:refund:{purchase_id}"
