@@ -17,11 +17,19 @@ from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
 from huzhu.app import create_app
 from huzhu.assists.models import Instance, InstanceSlot
+from huzhu.campaigns.models import Campaign
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.kit import clock, ids
 from tests.conftest import make_settings
-from tests.factories import PASSWORD, ShopFixture, make_campaign, make_participant, make_shop
+from tests.factories import (
+    PASSWORD,
+    ShopFixture,
+    auth,
+    make_campaign,
+    make_participant,
+    make_shop,
+)
 
 BARGAIN_RULES: dict[str, Any] = {
     "instance_ttl_seconds": 3600,
@@ -76,6 +84,34 @@ class World:
     @property
     def operator(self) -> str:
         return self.shop.tokens[Role.OWNER]
+
+
+def post_start(client: TestClient, token: str, campaign_id: int) -> Any:
+    """Start an instance through the API, as its participant."""
+    return client.post(f"/api/v1/campaigns/{campaign_id}/instances", headers=auth(token))
+
+
+def post_assist(client: TestClient, token: str, instance_id: int) -> Any:
+    """Give an assist through the API, as its helper."""
+    return client.post(f"/api/v1/instances/{instance_id}/assists", headers=auth(token))
+
+
+def campaign_row(world: World, campaign_id: int) -> Campaign:
+    with world.db.unit_of_work() as s:
+        found = s.get(Campaign, campaign_id)
+        assert found is not None
+        return found
+
+
+def succeeded_bargain(world: World, client: TestClient) -> tuple[int, int, str]:
+    """(campaign id, instance id, initiator's token) of a bargain its five helpers
+    filled: its purchase window is open."""
+    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
+    alice = world.person("alice")[1]
+    instance_id = post_start(client, alice, campaign_id).json()["id"]
+    for i in range(5):
+        assert post_assist(client, world.person(f"h{i}")[1], instance_id).status_code == 201
+    return campaign_id, instance_id, alice
 
 
 def write_instance(

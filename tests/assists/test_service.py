@@ -1,10 +1,9 @@
 """Instances through the API and the services: starting with reservations, the honest
-views, voiding, expiry, the purchase window, buying and the unlock reward."""
+views, expiry, the purchase window, buying and the unlock reward."""
 
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,34 +12,27 @@ from sqlalchemy import func, select
 from huzhu.accounts.models import Account
 from huzhu.assists import service
 from huzhu.assists.models import Instance, InstanceSlot, Purchase
-from huzhu.campaigns.models import Campaign
 from huzhu.kit import clock
-from huzhu.notify.models import Event, InboxMessage
+from huzhu.notify.models import Event
 from huzhu.payments.models import PaymentTxn
-from tests.assists.conftest import BARGAIN_RULES, LOTTERY_RULES, UNLOCK_RULES, World
+from tests.assists.conftest import (
+    BARGAIN_RULES,
+    LOTTERY_RULES,
+    UNLOCK_RULES,
+    World,
+    campaign_row,
+    post_assist,
+    post_start,
+    succeeded_bargain,
+)
 from tests.factories import auth
-
-
-def _start(client: TestClient, token: str, campaign_id: int) -> Any:
-    return client.post(f"/api/v1/campaigns/{campaign_id}/instances", headers=auth(token))
-
-
-def _assist(client: TestClient, token: str, instance_id: int) -> Any:
-    return client.post(f"/api/v1/instances/{instance_id}/assists", headers=auth(token))
-
-
-def _campaign(world: World, campaign_id: int) -> Campaign:
-    with world.db.unit_of_work() as s:
-        found = s.get(Campaign, campaign_id)
-        assert found is not None
-        return found
 
 
 def test_bargain_start_reserves_the_worst_case_and_writes_the_seeded_cuts(
     world: World, client: TestClient
 ) -> None:
     campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
-    resp = _start(client, world.person("alice")[1], campaign_id)
+    resp = post_start(client, world.person("alice")[1], campaign_id)
     assert resp.status_code == 201, resp.text
     view = resp.json()
     assert view["cents_remaining"] == 5_000
@@ -50,7 +42,7 @@ def test_bargain_start_reserves_the_worst_case_and_writes_the_seeded_cuts(
         assert sum(cuts) == 5_000
         types = s.scalars(select(Event.type).where(Event.subject_id == view["id"])).all()
         assert "instance.started" in types
-    campaign = _campaign(world, campaign_id)
+    campaign = campaign_row(world, campaign_id)
     assert (campaign.budget_reserved_cents, campaign.inventory_reserved) == (5_000, 1)
 
 
@@ -58,36 +50,36 @@ def test_lottery_start_reserves_nothing_and_counts_the_base_entries(
     world: World, client: TestClient
 ) -> None:
     campaign_id, _ = world.campaign("lottery", LOTTERY_RULES)
-    view = _start(client, world.person("alice")[1], campaign_id).json()
+    view = post_start(client, world.person("alice")[1], campaign_id).json()
     assert (view["progress_value"], view["target_value"], view["helpers_still_needed"]) == (
         1,
         4,
         3,
     )
-    assert _campaign(world, campaign_id).budget_reserved_cents == 0
+    assert campaign_row(world, campaign_id).budget_reserved_cents == 0
 
 
 def test_second_active_instance_of_a_campaign_is_refused(world: World, client: TestClient) -> None:
     campaign_id, _ = world.campaign("unlock", UNLOCK_RULES)
     token = world.person("alice")[1]
-    assert _start(client, token, campaign_id).status_code == 201
-    again = _start(client, token, campaign_id)
+    assert post_start(client, token, campaign_id).status_code == 201
+    again = post_start(client, token, campaign_id)
     assert again.status_code == 409
     assert again.json()["code"] == "instance_already_active"
-    assert _campaign(world, campaign_id).budget_reserved_cents == 500
+    assert campaign_row(world, campaign_id).budget_reserved_cents == 500
 
 
 def test_start_beyond_the_budget_is_refused_as_budget_exhausted(
     world: World, client: TestClient
 ) -> None:
     campaign_id, _ = world.campaign("unlock", UNLOCK_RULES, budget_cents=900)
-    assert _start(client, world.person("a")[1], campaign_id).status_code == 201
-    refused = _start(client, world.person("b")[1], campaign_id)
+    assert post_start(client, world.person("a")[1], campaign_id).status_code == 201
+    refused = post_start(client, world.person("b")[1], campaign_id)
     assert refused.status_code == 409
     assert refused.json()["code"] == "budget_exhausted"
     campaign_id, _ = world.campaign("unlock", UNLOCK_RULES, inventory_total=1)
-    assert _start(client, world.person("a")[1], campaign_id).status_code == 201
-    assert _start(client, world.person("b")[1], campaign_id).json()["code"] == "out_of_stock"
+    assert post_start(client, world.person("a")[1], campaign_id).status_code == 201
+    assert post_start(client, world.person("b")[1], campaign_id).json()["code"] == "out_of_stock"
 
 
 def test_restricted_participant_cannot_start_and_is_told_until_when(
@@ -100,7 +92,7 @@ def test_restricted_participant_cannot_start_and_is_told_until_when(
         account = s.get(Account, account_id)
         assert account is not None
         account.status, account.restricted_until = "restricted", until
-    resp = _start(client, token, campaign_id)
+    resp = post_start(client, token, campaign_id)
     assert resp.status_code == 403
     assert resp.json()["code"] == "account_restricted"
     assert resp.json()["restricted_until"][:19] == until.isoformat()[:19]
@@ -108,7 +100,7 @@ def test_restricted_participant_cannot_start_and_is_told_until_when(
 
 def test_paused_campaign_takes_no_new_instances(world: World, client: TestClient) -> None:
     campaign_id, _ = world.campaign("unlock", UNLOCK_RULES, status="paused")
-    resp = _start(client, world.person("alice")[1], campaign_id)
+    resp = post_start(client, world.person("alice")[1], campaign_id)
     assert resp.status_code == 409
     assert resp.json()["code"] == "campaign_not_open"
 
@@ -117,8 +109,8 @@ def test_public_view_and_my_instances_show_counts_not_helpers(
     world: World, client: TestClient
 ) -> None:
     campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
-    instance_id = _start(client, world.person("alice")[1], campaign_id).json()["id"]
-    assert _assist(client, world.person("bob")[1], instance_id).status_code == 201
+    instance_id = post_start(client, world.person("alice")[1], campaign_id).json()["id"]
+    assert post_assist(client, world.person("bob")[1], instance_id).status_code == 201
     public = client.get(f"/api/v1/instances/{instance_id}").json()
     assert public["counted_count"] == 1
     assert public["helpers_still_needed"] == 4
@@ -131,49 +123,14 @@ def test_public_view_and_my_instances_show_counts_not_helpers(
     assert assists["items"][0]["helper_id"] == world.person("bob")[0]
 
 
-def test_void_frees_the_slot_recomputes_progress_and_tells_the_initiator(
-    world: World, client: TestClient
-) -> None:
-    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
-    alice_id, alice = world.person("alice")
-    instance_id = _start(client, alice, campaign_id).json()["id"]
-    given = [_assist(client, world.person(f"h{i}")[1], instance_id).json() for i in range(5)]
-    assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "succeeded"
-    resp = client.post(
-        f"/api/v1/assists/{given[1]['assist_id']}/void",
-        headers=auth(world.operator),
-        json={"reason": "it came from a brushing tool"},
-    )
-    assert resp.status_code == 200, resp.text
-    assert resp.json()["status"] == "voided"
-    view = client.get(f"/api/v1/instances/{instance_id}").json()
-    assert view["status"] == "active"
-    assert view["voided_count"] == 1
-    assert view["cents_remaining"] == given[1]["value"]
-    assert view["helpers_still_needed"] == 1
-    with world.db.unit_of_work() as s:
-        message = s.scalars(select(InboxMessage).where(InboxMessage.account_id == alice_id)).one()
-        assert "1 assist was removed because it came from a brushing tool" in message.body
-        assert "at most 1 more helper" in message.body
-    again = client.post(
-        f"/api/v1/assists/{given[1]['assist_id']}/void",
-        headers=auth(world.operator),
-        json={"reason": "twice"},
-    )
-    assert again.json()["code"] == "assist_not_voidable"
-    # The freed cut goes to the next helper, and the bargain succeeds again.
-    assert _assist(client, world.person("h9")[1], instance_id).json()["value"] == given[1]["value"]
-    assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "succeeded"
-
-
 def test_expiry_releases_the_reservation_once(world: World, client: TestClient) -> None:
     campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
-    instance_id = _start(client, world.person("alice")[1], campaign_id).json()["id"]
+    instance_id = post_start(client, world.person("alice")[1], campaign_id).json()["id"]
     clock.advance(BARGAIN_RULES["instance_ttl_seconds"] + 1)
     for _ in range(2):
         with world.db.unit_of_work() as s:
             service.expire_instance(s, instance_id)
-    campaign = _campaign(world, campaign_id)
+    campaign = campaign_row(world, campaign_id)
     assert (campaign.budget_reserved_cents, campaign.inventory_reserved) == (0, 0)
     with world.db.unit_of_work() as s:
         instance = s.get(Instance, instance_id)
@@ -183,19 +140,10 @@ def test_expiry_releases_the_reservation_once(world: World, client: TestClient) 
         assert s.scalar(expired) == 1
 
 
-def _succeeded_bargain(world: World, client: TestClient) -> tuple[int, int, str]:
-    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
-    alice = world.person("alice")[1]
-    instance_id = _start(client, alice, campaign_id).json()["id"]
-    for i in range(5):
-        assert _assist(client, world.person(f"h{i}")[1], instance_id).status_code == 201
-    return campaign_id, instance_id, alice
-
-
 def test_purchase_charges_the_floor_once_and_spends_the_reservation(
     world: World, client: TestClient
 ) -> None:
-    campaign_id, instance_id, alice = _succeeded_bargain(world, client)
+    campaign_id, instance_id, alice = succeeded_bargain(world, client)
     url = f"/api/v1/instances/{instance_id}/purchase"
     stranger = client.post(url, headers=auth(world.person("h0")[1]))
     assert stranger.json()["code"] == "not_initiator"
@@ -203,28 +151,28 @@ def test_purchase_charges_the_floor_once_and_spends_the_reservation(
     assert first.status_code == 201, first.text
     assert first.json()["amount_cents"] == 5_000
     assert client.post(url, headers=auth(alice)).json()["id"] == first.json()["id"]
-    campaign = _campaign(world, campaign_id)
+    campaign = campaign_row(world, campaign_id)
     assert (campaign.budget_reserved_cents, campaign.budget_spent_cents) == (0, 5_000)
     with world.db.unit_of_work() as s:
         assert s.scalar(select(func.count()).select_from(PaymentTxn)) == 1
 
 
 def test_purchase_window_closes_and_releases(world: World, client: TestClient) -> None:
-    campaign_id, instance_id, alice = _succeeded_bargain(world, client)
+    campaign_id, instance_id, alice = succeeded_bargain(world, client)
     clock.advance(BARGAIN_RULES["purchase_window_seconds"] + 1)
     late = client.post(f"/api/v1/instances/{instance_id}/purchase", headers=auth(alice))
     assert late.json()["code"] == "purchase_not_open"
     with world.db.unit_of_work() as s:
         service.close_purchase_window(s, instance_id)
-    assert _campaign(world, campaign_id).budget_reserved_cents == 0
+    assert campaign_row(world, campaign_id).budget_reserved_cents == 0
     assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "expired"
 
 
 def test_unlock_reward_is_paid_exactly_once(world: World, client: TestClient) -> None:
     campaign_id, _ = world.campaign("unlock", UNLOCK_RULES)
-    instance_id = _start(client, world.person("alice")[1], campaign_id).json()["id"]
+    instance_id = post_start(client, world.person("alice")[1], campaign_id).json()["id"]
     for i in range(3):
-        assert _assist(client, world.person(f"h{i}")[1], instance_id).status_code == 201
+        assert post_assist(client, world.person(f"h{i}")[1], instance_id).status_code == 201
     for _ in range(2):
         with world.db.unit_of_work() as s:
             service.pay_unlock_reward(s, world.settings, instance_id)
@@ -232,7 +180,7 @@ def test_unlock_reward_is_paid_exactly_once(world: World, client: TestClient) ->
         paid = s.scalars(select(Purchase).where(Purchase.instance_id == instance_id)).one()
         assert (paid.kind, paid.amount_cents, paid.status) == ("reward", 500, "paid")
         assert s.scalar(select(func.count()).select_from(PaymentTxn)) == 1
-    campaign = _campaign(world, campaign_id)
+    campaign = campaign_row(world, campaign_id)
     assert (campaign.budget_spent_cents, campaign.budget_reserved_cents) == (500, 0)
     assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "completed"
 

@@ -19,9 +19,9 @@ from sqlalchemy import select
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
-from huzhu.assists import rules as assist_rules
 from huzhu.assists import service as assists
 from huzhu.assists.models import Assist, Instance, InstanceSlot
+from huzhu.assists.voiding import rules as voiding_rules
 from huzhu.db import Database
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
@@ -228,10 +228,10 @@ def test_genuine_but_too_late_is_voided_with_the_reason_never_dropped(env: Env) 
     instance, rows = _invariants(env.db, full_id)
     assert sorted(a.status for a in rows) == ["counted", "counted", "voided", "voided"]
     assert instance.status == "succeeded"  # the first held one took the last slot
-    assert {a.void_reason for a in rows if a.status == "voided"} == {assist_rules.LATE_REASON_FULL}
+    assert {a.void_reason for a in rows if a.status == "voided"} == {voiding_rules.LATE_REASON_FULL}
     _, rows = _invariants(env.db, ended_id)
     assert [(a.status, a.void_reason) for a in rows] == [
-        ("voided", assist_rules.LATE_REASON_CLOSED)
+        ("voided", voiding_rules.LATE_REASON_CLOSED)
     ]
     with env.db.unit_of_work() as s:
         inbox = s.scalars(select(InboxMessage).where(InboxMessage.account_id == starter)).all()

@@ -21,6 +21,7 @@ from huzhu.assists.schemas import (
     PurchaseOut,
     VoidIn,
 )
+from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
 from huzhu.pagination import Page, PageParams, page_params
@@ -100,7 +101,7 @@ def void_assist(
 ) -> AssistOut:
     """Void an assist judged fake: it is kept, its slot freed, progress recomputed, and
     the initiator told how many assists were removed and why."""
-    assist = service.void_assist(
+    assist = voiding.void_assist(
         session, shop_id=principal.shop_id, assist_id=assist_id, reason=body.reason
     )
     return AssistOut.model_validate(assist)

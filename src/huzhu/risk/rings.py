@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from huzhu.assists import service as assists
+from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT, ActionKind
@@ -54,10 +55,10 @@ def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[
     evidence: dict[str, Any] = case.evidence or {}
     members = sorted({int(a) for a in evidence.get("accounts", case.subject_account_ids or [])})
     instances = sorted({int(i) for i in evidence.get("instances", [])})
-    assist_ids = assists.ring_assist_ids(
+    assist_ids = voiding.ring_assist_ids(
         session, shop_id=case.shop_id, helper_ids=members, instance_ids=instances
     )
-    summary = assists.void_assists(
+    summary = voiding.void_assists(
         session, shop_id=case.shop_id, assist_ids=assist_ids, reason=RING_REASON
     )
     return _enforce_fake_assists(
@@ -77,7 +78,7 @@ def _enforce_fake_assists(
     settings: Settings,
     case: ReviewCase,
     *,
-    summary: assists.VoidSummary,
+    summary: voiding.VoidSummary,
     helpers: list[int],
     helper_reason: str,
     initiator_reason: str,
@@ -145,8 +146,8 @@ def act_on_report(
     to the report(s) implicates (review_rules.reported_assists — held by the inline
     scorer, counted with risk reasons, or given by the accounts of an open ring on the
     instance), less those voided since or cleared by a review since
-    (assists.unreviewed_helpers). They are voided through the ring's path
-    (assists.void_assists: one lock, one recount, bargain cents back, one honest message
+    (voiding.unreviewed_helpers). They are voided through the ring's path
+    (voiding.void_assists: one lock, one recount, bargain cents back, one honest message
     to the initiator), their helpers are restricted as fake assisters and the initiator
     warned past `risk.ring_warn_min_assists` (as for a ring), and the reporters are told
     how many assists their report removed — no one is named. Assists the evidence does
@@ -158,7 +159,7 @@ def act_on_report(
     watch keeps holding new assists until it runs out or that case is dismissed)."""
     implicated = review_rules.reported_assists(case.evidence or {})
     in_question = (
-        assists.unreviewed_helpers(
+        voiding.unreviewed_helpers(
             session,
             shop_id=case.shop_id,
             instance_id=case.instance_id,
@@ -167,7 +168,7 @@ def act_on_report(
         if case.instance_id is not None
         else {}
     )
-    summary = assists.void_assists(
+    summary = voiding.void_assists(
         session, shop_id=case.shop_id, assist_ids=sorted(in_question), reason=REPORT_REASON
     )
     # Only the helpers of what this call voided (one voided meanwhile by another
@@ -201,7 +202,7 @@ def _report_outcome(
     case: ReviewCase,
     implicated: dict[int, str],
     *,
-    summary: assists.VoidSummary,
+    summary: voiding.VoidSummary,
     helpers: list[int],
 ) -> dict[str, Any]:
     """What confirming the report did, for the analyst and the audit log: the assists
@@ -274,8 +275,8 @@ def act_on_hold(session: Session, settings: Settings, case: ReviewCase) -> list[
 def _void_held(session: Session, case: ReviewCase) -> list[enforcement.Action]:
     if case.instance_id is None:
         return []
-    held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
-    assists.void_assists(session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON)
+    held = voiding.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
+    voiding.void_assists(session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON)
     return []
 
 
@@ -288,10 +289,10 @@ def count_after_spike(session: Session, case: ReviewCase) -> None:
         return
     instance_id = case.instance_id
     live.after_commit(session, lambda scorer: scorer.lift_watch(instance_id))
-    held = assists.held_assist_ids_for(
+    held = voiding.held_assist_ids_for(
         session, shop_id=case.shop_id, instance_id=case.instance_id, reason=WATCH_REASON
     )
-    assists.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
+    voiding.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
 
 
 @dismiss_rule("inline_hold")
@@ -299,5 +300,5 @@ def count_after_hold(session: Session, case: ReviewCase) -> None:
     """The analyst looked at the instance's held assists and found them genuine."""
     if case.instance_id is None:
         return
-    held = assists.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
-    assists.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
+    held = voiding.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
+    voiding.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)

@@ -1,7 +1,7 @@
 """The console's view of one instance: its honest numbers and every assist on it — the
 helper as a pseudonymous account id, the inline risk decision with its reasons — and, for
 those allowed to void (owner, analyst), voiding a fake assist with a reason the
-initiator is told. Voiding goes through `assists.service.void_assist`: the assist is
+initiator is told. Voiding goes through `assists.voiding.service.void_assist`: the assist is
 kept, its slot freed and progress recomputed."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists import service as assists
+from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
@@ -76,7 +77,7 @@ async def void(instance_id: int, assist_id: int, request: Request) -> Response:
     try:
         await in_one_unit_of_work(
             request,
-            lambda s: assists.void_assist(
+            lambda s: voiding.void_assist(
                 s, shop_id=principal.shop_id, assist_id=assist_id, reason=reason
             ),
         )

@@ -10,9 +10,9 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from huzhu.accounts.models import Account
-from huzhu.assists import service
 from huzhu.assists.hotpath.ports import Assessment
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
+from huzhu.assists.voiding import service as voiding
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
 from huzhu.notify import service as notify
@@ -73,7 +73,7 @@ def test_after_voids_an_assist_claims_the_lowest_freed_slot_first(
     given = [_assist(client, world.person(f"h{k}")[1], instance_id).json() for k in range(4)]
     assert [(g["slot"], g["value"]) for g in given] == [(0, 400), (1, 300), (2, 200), (3, 100)]
     with world.db.unit_of_work() as s:
-        service.void_assists(
+        voiding.void_assists(
             s,
             shop_id=world.shop.shop_id,
             assist_ids=[given[0]["assist_id"], given[2]["assist_id"]],

@@ -1,6 +1,8 @@
-"""Property: whatever sequence of assists and voids a bargain goes through, the cents
-come back exactly — the free slots' cuts sum to the cents remaining, progress is the sum
-of the claimed slots and of the counted assists, and no slot is claimed twice."""
+"""Voiding: one void frees its slot, recomputes progress and tells the initiator; and, a
+property, whatever sequence of assists and voids a bargain goes through, the cents come
+back exactly — the free slots' cuts sum to the cents remaining, progress is the sum of
+the claimed slots and of the counted assists, and no slot is claimed twice; a ring is
+voided once, instance by instance, and voids racing new assists recount correctly."""
 
 from __future__ import annotations
 
@@ -12,10 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
-from huzhu.assists import service
+from huzhu.assists import service as assists
 from huzhu.assists.models import Assist, InstanceSlot
+from huzhu.assists.voiding import service as voiding
 from huzhu.notify.models import Event, InboxMessage
-from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World
+from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World, post_assist, post_start
 from tests.factories import auth
 
 # ("assist", helper number) or ("void", which counted assist, by position)
@@ -32,7 +35,7 @@ steps = st.lists(
 
 def _check(world: World, instance_id: int) -> None:
     with world.db.unit_of_work() as s:
-        instance = service.get_instance(s, instance_id)
+        instance = assists.get_instance(s, instance_id)
         free = s.scalars(
             select(InstanceSlot.value).where(
                 InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_(None)
@@ -48,12 +51,49 @@ def _check(world: World, instance_id: int) -> None:
                 Assist.instance_id == instance_id, Assist.status == "counted"
             )
         ).one()
-        view = service.describe(instance)
+        view = assists.describe(instance)
         assert sum(free) == view.cents_remaining == instance.target_value - instance.progress_value
         assert view.helpers_still_needed == len(free)
         assert instance.progress_value == counted[1]
         assert instance.slots_used == counted[0] == len(claimed) == len(set(claimed))
         assert (instance.status == "succeeded") == (len(free) == 0)
+
+
+def test_void_frees_the_slot_recomputes_progress_and_tells_the_initiator(
+    world: World, client: TestClient
+) -> None:
+    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
+    alice_id, alice = world.person("alice")
+    instance_id = post_start(client, alice, campaign_id).json()["id"]
+    given = [post_assist(client, world.person(f"h{i}")[1], instance_id).json() for i in range(5)]
+    assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "succeeded"
+    resp = client.post(
+        f"/api/v1/assists/{given[1]['assist_id']}/void",
+        headers=auth(world.operator),
+        json={"reason": "it came from a brushing tool"},
+    )
+    assert resp.status_code == 200, resp.text
+    assert resp.json()["status"] == "voided"
+    view = client.get(f"/api/v1/instances/{instance_id}").json()
+    assert view["status"] == "active"
+    assert view["voided_count"] == 1
+    assert view["cents_remaining"] == given[1]["value"]
+    assert view["helpers_still_needed"] == 1
+    with world.db.unit_of_work() as s:
+        message = s.scalars(select(InboxMessage).where(InboxMessage.account_id == alice_id)).one()
+        assert "1 assist was removed because it came from a brushing tool" in message.body
+        assert "at most 1 more helper" in message.body
+    again = client.post(
+        f"/api/v1/assists/{given[1]['assist_id']}/void",
+        headers=auth(world.operator),
+        json={"reason": "twice"},
+    )
+    assert again.json()["code"] == "assist_not_voidable"
+    # The freed cut goes to the next helper, and the bargain succeeds again.
+    assert (
+        post_assist(client, world.person("h9")[1], instance_id).json()["value"] == given[1]["value"]
+    )
+    assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "succeeded"
 
 
 def _run(world: World, client: TestClient, campaign_id: int, n: int, script: list[Step]) -> None:
@@ -118,7 +158,7 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
             if k < 3:  # r0..r2 are the ring; r3 is a real friend of both
                 ring.append(resp.json()["assist_id"])
     with world.db.unit_of_work() as s:
-        summary = service.void_assists(
+        summary = voiding.void_assists(
             s,
             shop_id=world.shop.shop_id,
             assist_ids=[*ring, 10**12],
@@ -142,7 +182,7 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
     assert sorted(e.payload["voided"] for e in events) == [3, 3]
     # Confirming the same ring again removes nothing twice.
     with world.db.unit_of_work() as s:
-        again = service.void_assists(s, shop_id=world.shop.shop_id, assist_ids=ring, reason="again")
+        again = voiding.void_assists(s, shop_id=world.shop.shop_id, assist_ids=ring, reason="again")
     assert again.voided == 0
     assert again.skipped == 6
 
@@ -169,7 +209,7 @@ def test_voiding_recounts_correctly_under_concurrent_new_assists(
     def void_half() -> None:
         for assist_id in first[::2]:
             with world.db.unit_of_work() as s:
-                service.void_assists(
+                voiding.void_assists(
                     s, shop_id=world.shop.shop_id, assist_ids=[assist_id], reason="a ring"
                 )
 
@@ -188,7 +228,7 @@ def test_voiding_recounts_correctly_under_concurrent_new_assists(
 
 def _check_unlock(world: World, instance_id: int, *, counted: int, voided: int) -> None:
     with world.db.unit_of_work() as s:
-        instance = service.get_instance(s, instance_id)
+        instance = assists.get_instance(s, instance_id)
         claimed = s.scalars(
             select(InstanceSlot.assist_id).where(
                 InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None)

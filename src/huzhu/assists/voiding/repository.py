@@ -1,0 +1,102 @@
+"""Queries only voiding and counting held assists use: the assists in question, the
+slots progress is recomputed from, and the held assists a review picks."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from huzhu.assists.models import Assist, Instance, InstanceSlot
+
+
+def slot_values(session: Session, instance_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(InstanceSlot.value)
+            .where(InstanceSlot.instance_id == instance_id)
+            .order_by(InstanceSlot.slot)
+        )
+    )
+
+
+def claimed_totals(session: Session, instance_id: int) -> tuple[int, int]:
+    """(claimed slots, sum of their values): what progress must equal."""
+    count, total = session.execute(
+        select(func.count(), func.coalesce(func.sum(InstanceSlot.value), 0)).where(
+            InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None)
+        )
+    ).one()
+    return int(count), int(total)
+
+
+def free_slot_of(session: Session, *, instance_id: int, assist_id: int) -> None:
+    session.execute(
+        update(InstanceSlot)
+        .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id == assist_id)
+        .values(assist_id=None)
+    )
+
+
+def assist_by_id(session: Session, assist_id: int) -> Assist | None:
+    return session.get(Assist, assist_id)
+
+
+def assists_by_ids(session: Session, assist_ids: list[int]) -> list[Assist]:
+    if not assist_ids:
+        return []
+    return list(
+        session.scalars(select(Assist).where(Assist.id.in_(assist_ids)).order_by(Assist.id))
+    )
+
+
+def ring_assist_ids(
+    session: Session, *, shop_id: int, helper_ids: list[int], instance_ids: list[int]
+) -> list[int]:
+    """Assists not yet voided that these helpers gave on these instances."""
+    if not helper_ids or not instance_ids:
+        return []
+    return list(
+        session.scalars(
+            select(Assist.id)
+            .join(Instance, Instance.id == Assist.instance_id)
+            .where(
+                Instance.shop_id == shop_id,
+                Assist.helper_id.in_(helper_ids),
+                Assist.instance_id.in_(instance_ids),
+                Assist.status != "voided",
+            )
+            .order_by(Assist.id)
+        )
+    )
+
+
+def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
+    return list(
+        session.scalars(
+            select(Assist.id)
+            .join(Instance, Instance.id == Assist.instance_id)
+            .where(
+                Instance.shop_id == shop_id,
+                Assist.instance_id == instance_id,
+                Assist.status == "held",
+            )
+            .order_by(Assist.id)
+        )
+    )
+
+
+def held_assist_reasons(
+    session: Session, *, shop_id: int, instance_id: int
+) -> list[tuple[int, list[str]]]:
+    """(id, inline reasons) of an instance's held assists."""
+    rows = session.execute(
+        select(Assist.id, Assist.risk_reasons)
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(
+            Instance.shop_id == shop_id,
+            Assist.instance_id == instance_id,
+            Assist.status == "held",
+        )
+        .order_by(Assist.id)
+    )
+    return [(int(i), list(reasons or [])) for i, reasons in rows]

@@ -1,0 +1,329 @@
+"""Use cases of voiding and of counting held assists after review: an assist judged fake
+is voided (one or a ring's many, instance by instance), a held one found genuine counts
+through the hot path's own definition of counting on a slot, and the reads the review
+rules use to pick which assists those are. The invariants are in the package's
+docstring (`huzhu.assists.voiding`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.orm import Session
+
+from huzhu.assists import repository as assists_repo
+from huzhu.assists import rules as assist_rules
+from huzhu.assists import service as assists
+from huzhu.assists.errors import AssistNotFound, AssistNotVoidable
+from huzhu.assists.hotpath.repository import CountHeldParams, Outcome
+from huzhu.assists.hotpath.store import count_held_in
+from huzhu.assists.models import Assist, Instance
+from huzhu.assists.rules import AssistStatus, AssistTerms
+from huzhu.assists.voiding import repository as repo
+from huzhu.assists.voiding import rules
+from huzhu.campaigns import service as campaigns
+from huzhu.kit import clock
+from huzhu.notify import service as notify
+
+
+def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) -> Assist:
+    """Void an assist judged fake: kept with its reason, its slot returned, progress
+    recomputed from the slots, the initiator told honestly.
+
+    A succeeded bargain or unlock that loses a counted assist before it is bought or
+    paid goes back to active (until its original expiry): its price was reached with
+    a fake assist, so selling at the floor would spend budget on fraud. A purchased or
+    completed instance is not reopened; the void is still recorded."""
+    assist = repo.assist_by_id(session, assist_id)
+    instance = (
+        assists_repo.instance_by_id(session, assist.instance_id, lock=True) if assist else None
+    )
+    if assist is None or instance is None or instance.shop_id != shop_id:
+        raise AssistNotFound(f"assist {assist_id} not found")
+    session.refresh(assist)  # read again under the instance lock
+    if assist.status == "voided":
+        raise AssistNotVoidable(f"assist {assist_id} was voided at {assist.voided_at}")
+    was_counted = _void_one(session, instance, assist, reason=reason)
+    _recompute_progress(session, instance)
+    _reopen_if_reached_by_fraud(instance, lost_counted=was_counted)
+    session.flush()
+    _tell_initiator(session, instance, reason=reason, assist_ids=[assist.id])
+    return assist
+
+
+@dataclass(frozen=True, slots=True)
+class VoidSummary:
+    """What voiding a set of assists did: per instance, how many were removed."""
+
+    voided: int
+    skipped: int  # unknown, of another shop, or voided before
+    per_instance: dict[int, int]
+    assist_ids: tuple[int, ...] = ()  # the ones this call voided
+
+
+def void_assists(
+    session: Session, *, shop_id: int, assist_ids: list[int], reason: str
+) -> VoidSummary:
+    """Void many assists (a confirmed ring) instance by instance: each instance is locked
+    once, its voids recounted once, and its initiator told once with the real number
+    ("3 assists were removed because …"). Already-voided assists are skipped, so
+    confirming the same ring twice removes nothing twice."""
+    by_instance: dict[int, list[int]] = {}
+    skipped = 0
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    skipped += len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
+    per_instance: dict[int, int] = {}
+    voided: list[int] = []
+    for instance_id in sorted(by_instance):
+        instance = assists_repo.instance_by_id(session, instance_id, lock=True)
+        if instance is None or instance.shop_id != shop_id:
+            skipped += len(by_instance[instance_id])
+            continue
+        removed: list[int] = []
+        lost_counted = False
+        for assist in repo.assists_by_ids(session, by_instance[instance_id]):
+            session.refresh(assist)  # read again under the instance lock
+            if assist.status == "voided":
+                skipped += 1
+                continue
+            lost_counted = _void_one(session, instance, assist, reason=reason) or lost_counted
+            removed.append(assist.id)
+        if not removed:
+            continue
+        _recompute_progress(session, instance)
+        _reopen_if_reached_by_fraud(instance, lost_counted=lost_counted)
+        session.flush()
+        _tell_initiator(session, instance, reason=reason, assist_ids=removed)
+        per_instance[instance_id] = len(removed)
+        voided.extend(removed)
+    return VoidSummary(
+        voided=len(voided),
+        skipped=skipped,
+        per_instance=per_instance,
+        assist_ids=tuple(sorted(voided)),
+    )
+
+
+def ring_assist_ids(
+    session: Session, *, shop_id: int, helper_ids: list[int], instance_ids: list[int]
+) -> list[int]:
+    """The assists a ring's accounts gave on its instances (not yet voided)."""
+    return repo.ring_assist_ids(
+        session, shop_id=shop_id, helper_ids=helper_ids, instance_ids=instance_ids
+    )
+
+
+def unreviewed_helpers(
+    session: Session, *, shop_id: int, instance_id: int, assist_ids: list[int]
+) -> dict[int, int]:
+    """Of `assist_ids`, the assists on this instance still in question, with their
+    helpers (assist id -> helper id): not voided, and not cleared by a review — an
+    assist the scorer held and a dismissed hold or spike then counted was judged
+    genuine on its own, and a later decision about the instance as a whole does not
+    overturn that."""
+    assists.get_instance(session, instance_id, shop_id=shop_id)
+    return {
+        a.id: a.helper_id
+        for a in repo.assists_by_ids(session, sorted(set(assist_ids)))
+        if a.instance_id == instance_id
+        and a.status != "voided"
+        and not (a.status == "counted" and a.risk_decision == "hold")
+    }
+
+
+def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
+    """An instance's assists still waiting for a review."""
+    return repo.held_assist_ids(session, shop_id=shop_id, instance_id=instance_id)
+
+
+def held_assist_ids_for(
+    session: Session, *, shop_id: int, instance_id: int, reason: str
+) -> list[int]:
+    """An instance's held assists that were held for `reason` (one of their inline
+    reasons), e.g. only those a watch held, not those the score held on its own."""
+    rows = repo.held_assist_reasons(session, shop_id=shop_id, instance_id=instance_id)
+    return [assist_id for assist_id, reasons in rows if reason in reasons]
+
+
+@dataclass(frozen=True, slots=True)
+class CountSummary:
+    """What a review that cleared held assists did: per instance, how many now count and
+    how many were genuine but came too late (voided with that honest reason)."""
+
+    counted: int
+    late: int
+    skipped: int  # unknown, of another shop, or no longer held
+    per_instance: dict[int, tuple[int, int]]  # instance -> (counted, late)
+
+
+def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int]) -> CountSummary:
+    """Held assists a reviewer found genuine now count: each claims the lowest free slot
+    of its instance, its value is added to progress, and an instance that fills succeeds
+    — through the hot path's own definition of counting on a slot, per backend
+    (hotpath.store.count_held_in), under the instance lock the hot path takes too. One
+    that can no longer count — the instance ended or is full — is voided with that
+    reason, so the participant sees what happened to it."""
+    by_instance: dict[int, list[int]] = {}
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    skipped = len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
+    per_instance: dict[int, tuple[int, int]] = {}
+    for instance_id in sorted(by_instance):
+        instance = assists_repo.instance_by_id(session, instance_id, lock=True)
+        if instance is None or instance.shop_id != shop_id:
+            skipped += len(by_instance[instance_id])
+            continue
+        session.refresh(instance)  # read again under the lock
+        version = campaigns.get_version(session, instance.campaign_version_id)
+        # The daily cap is not used here; only the success terms are.
+        terms = assist_rules.assist_terms(instance.kind, version.rules, default_daily_cap=1)
+        counted: list[int] = []
+        late: list[int] = []
+        for assist in repo.assists_by_ids(session, by_instance[instance_id]):
+            session.refresh(assist)
+            if assist.status != AssistStatus.HELD:
+                skipped += 1
+                continue
+            if _count_one(session, instance, assist, terms):
+                counted.append(assist.id)
+            else:
+                late.append(assist.id)
+        if counted or late:
+            session.flush()
+            _tell_counted(session, instance, counted=counted, late=late)
+            per_instance[instance_id] = (len(counted), len(late))
+    return CountSummary(
+        counted=sum(c for c, _ in per_instance.values()),
+        late=sum(n for _, n in per_instance.values()),
+        skipped=skipped,
+        per_instance=per_instance,
+    )
+
+
+def _count_one(session: Session, instance: Instance, assist: Assist, terms: AssistTerms) -> bool:
+    """Count one held assist on its locked instance; False (and voided with the honest
+    reason) when it can no longer count."""
+    now = clock.utcnow()
+    params = CountHeldParams(
+        instance_id=instance.id,
+        shop_id=instance.shop_id,
+        assist_id=assist.id,
+        now=now,
+        success=assist_rules.success_plan(terms, now=now),
+    )
+    outcome = count_held_in(session, params)
+    session.refresh(instance)
+    session.refresh(assist)
+    if outcome.outcome == Outcome.COUNTED:
+        return True
+    # Filled (succeeded, or a lottery at its cap) says "full"; ended otherwise "ended".
+    full = outcome.outcome == Outcome.FULL
+    _void_one(
+        session,
+        instance,
+        assist,
+        reason=rules.LATE_REASON_FULL if full else rules.LATE_REASON_CLOSED,
+    )
+    return False
+
+
+def _tell_counted(
+    session: Session, instance: Instance, *, counted: list[int], late: list[int]
+) -> None:
+    title, body = rules.counted_after_review_notice(counted=len(counted), late=len(late))
+    notify.send_inbox_message(
+        session,
+        account_id=instance.initiator_id,
+        kind="assist.counted_after_review",
+        title=title,
+        body=body,
+    )
+    if late:
+        notify.record_event(
+            session,
+            shop_id=instance.shop_id,
+            type="assist.voided",
+            subject_type="instance",
+            subject_id=instance.id,
+            payload={
+                "instance_id": instance.id,
+                "assist_id": late[0],
+                "assist_ids": late,
+                "voided": len(late),
+                "reason": "genuine, too late to count",
+                "progress_value": instance.progress_value,
+                "slots_used": instance.slots_used,
+                "status": instance.status,
+            },
+        )
+
+
+def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: str) -> bool:
+    """Mark one assist voided and give back what it held (its slot or its hold); True
+    when it had been counted."""
+    was = assist.status
+    assist.status = "voided"
+    assist.voided_at = clock.utcnow()
+    assist.void_reason = reason
+    if was == "counted":
+        repo.free_slot_of(session, instance_id=instance.id, assist_id=assist.id)
+    elif was == "held":
+        instance.held_count -= 1
+    instance.voided_count += 1
+    return was == "counted"
+
+
+def _reopen_if_reached_by_fraud(instance: Instance, *, lost_counted: bool) -> None:
+    if lost_counted and instance.status == "succeeded" and instance.kind != "groupbuy":
+        instance.status = "active"
+        instance.succeeded_at = None
+        instance.purchase_deadline_at = None
+
+
+def _recompute_progress(session: Session, instance: Instance) -> None:
+    session.flush()
+    used, claimed = repo.claimed_totals(session, instance.id)
+    base = assist_rules.base_value(
+        target_value=instance.target_value, slot_values=repo.slot_values(session, instance.id)
+    )
+    instance.slots_used = used
+    instance.progress_value = base + claimed
+
+
+def _tell_initiator(
+    session: Session, instance: Instance, *, reason: str, assist_ids: list[int]
+) -> None:
+    free = instance.slots_total - instance.slots_used
+    remaining = assist_rules.remaining_cents(
+        kind=instance.kind,
+        target_value=instance.target_value,
+        progress_value=instance.progress_value,
+    )
+    title, body = rules.void_notice(
+        kind=instance.kind,
+        reason=reason,
+        free_slots=free,
+        cents_remaining=remaining,
+        count=len(assist_ids),
+    )
+    notify.send_inbox_message(
+        session, account_id=instance.initiator_id, kind="assist.voided", title=title, body=body
+    )
+    notify.record_event(
+        session,
+        shop_id=instance.shop_id,
+        type="assist.voided",
+        subject_type="instance",
+        subject_id=instance.id,
+        payload={
+            "instance_id": instance.id,
+            "assist_id": assist_ids[0],  # kept for receivers of the single-assist event
+            "assist_ids": assist_ids,
+            "voided": len(assist_ids),
+            "reason": reason,
+            "progress_value": instance.progress_value,
+            "slots_used": instance.slots_used,
+            "status": instance.status,
+        },
+    )
