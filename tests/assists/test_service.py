@@ -1,5 +1,5 @@
 """Instances through the API and the services: starting with reservations, the honest
-views, expiry, the purchase window, buying and the unlock reward."""
+views, expiry and the purchase window closing."""
 
 from __future__ import annotations
 
@@ -11,10 +11,9 @@ from sqlalchemy import func, select
 
 from huzhu.accounts.models import Account
 from huzhu.assists import service
-from huzhu.assists.models import Instance, InstanceSlot, Purchase
+from huzhu.assists.models import Instance, InstanceSlot
 from huzhu.kit import clock
 from huzhu.notify.models import Event
-from huzhu.payments.models import PaymentTxn
 from tests.assists.conftest import (
     BARGAIN_RULES,
     LOTTERY_RULES,
@@ -140,23 +139,6 @@ def test_expiry_releases_the_reservation_once(world: World, client: TestClient) 
         assert s.scalar(expired) == 1
 
 
-def test_purchase_charges_the_floor_once_and_spends_the_reservation(
-    world: World, client: TestClient
-) -> None:
-    campaign_id, instance_id, alice = succeeded_bargain(world, client)
-    url = f"/api/v1/instances/{instance_id}/purchase"
-    stranger = client.post(url, headers=auth(world.person("h0")[1]))
-    assert stranger.json()["code"] == "not_initiator"
-    first = client.post(url, headers=auth(alice))
-    assert first.status_code == 201, first.text
-    assert first.json()["amount_cents"] == 5_000
-    assert client.post(url, headers=auth(alice)).json()["id"] == first.json()["id"]
-    campaign = campaign_row(world, campaign_id)
-    assert (campaign.budget_reserved_cents, campaign.budget_spent_cents) == (0, 5_000)
-    with world.db.unit_of_work() as s:
-        assert s.scalar(select(func.count()).select_from(PaymentTxn)) == 1
-
-
 def test_purchase_window_closes_and_releases(world: World, client: TestClient) -> None:
     campaign_id, instance_id, alice = succeeded_bargain(world, client)
     clock.advance(BARGAIN_RULES["purchase_window_seconds"] + 1)
@@ -166,23 +148,6 @@ def test_purchase_window_closes_and_releases(world: World, client: TestClient) -
         service.close_purchase_window(s, instance_id)
     assert campaign_row(world, campaign_id).budget_reserved_cents == 0
     assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "expired"
-
-
-def test_unlock_reward_is_paid_exactly_once(world: World, client: TestClient) -> None:
-    campaign_id, _ = world.campaign("unlock", UNLOCK_RULES)
-    instance_id = post_start(client, world.person("alice")[1], campaign_id).json()["id"]
-    for i in range(3):
-        assert post_assist(client, world.person(f"h{i}")[1], instance_id).status_code == 201
-    for _ in range(2):
-        with world.db.unit_of_work() as s:
-            service.pay_unlock_reward(s, world.settings, instance_id)
-    with world.db.unit_of_work() as s:
-        paid = s.scalars(select(Purchase).where(Purchase.instance_id == instance_id)).one()
-        assert (paid.kind, paid.amount_cents, paid.status) == ("reward", 500, "paid")
-        assert s.scalar(select(func.count()).select_from(PaymentTxn)) == 1
-    campaign = campaign_row(world, campaign_id)
-    assert (campaign.budget_spent_cents, campaign.budget_reserved_cents) == (500, 0)
-    assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "completed"
 
 
 @pytest.mark.parametrize("path", ["/api/v1/instances/0", "/api/v1/instances/99999999999999999999"])

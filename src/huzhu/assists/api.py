@@ -12,6 +12,7 @@ from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists import service
 from huzhu.assists.hotpath.service import participant_of
+from huzhu.assists.purchases import service as purchases
 from huzhu.assists.schemas import (
     AssistIdPath,
     AssistOut,
@@ -119,7 +120,7 @@ def purchase(
     principal: Annotated[Principal, Depends(require(Permission.PURCHASE_MAKE))],
 ) -> PurchaseOut:
     """Buy a succeeded bargain at its floor price, within the purchase window."""
-    bought = service.purchase_bargain(
+    bought = purchases.purchase_bargain(
         session,
         settings,
         shop_id=principal.shop_id,

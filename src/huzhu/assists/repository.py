@@ -82,22 +82,6 @@ def assists_of_helper_query(*, shop_id: int, helper_id: int) -> Select[Assist]:
     )
 
 
-def purchases_of_account_since(
-    session: Session, *, shop_id: int, account_id: int, since: datetime
-) -> list[Purchase]:
-    return list(
-        session.scalars(
-            select(Purchase)
-            .where(
-                Purchase.shop_id == shop_id,
-                Purchase.account_id == account_id,
-                Purchase.created_at >= since,
-            )
-            .order_by(Purchase.id.desc())
-        )
-    )
-
-
 def campaign_status_counts(session: Session, campaign_id: int) -> tuple[dict[str, int], ...]:
     """(instances by status, assists by status) of one campaign."""
     instances = session.execute(

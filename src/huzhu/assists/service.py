@@ -1,9 +1,11 @@
 """Use cases of the assists domain, through the ORM: starting instances, the honest
-views, and the jobs that end an instance (expiry, purchase window, reward).
+views, the jobs that end an instance unbought (expiry, purchase window) and closing an
+instance with its reservation.
 
 The assist itself is the one exception and lives in hotpath/ (raw driver statements);
-voiding and counting held assists after review live in voiding/, which reads instances
-through this module (never the other way round).
+voiding and counting held assists after review live in voiding/, buying a bargain and
+paying an unlock's reward in purchases/. They read and close instances through this
+module, never the other way round.
 
 Money never moves without a reservation: an instance's worst case is reserved on the
 campaign when it starts (`campaigns.service.reserve`, a conditional UPDATE), released
@@ -28,18 +30,11 @@ from huzhu.assists.errors import (
     CampaignNotOpen,
     InstanceAlreadyActive,
     InstanceNotFound,
-    NotInitiator,
     OutOfStock,
-    PurchaseNotOpen,
     UnsupportedKind,
 )
-from huzhu.assists.models import Assist, Instance, Purchase
-from huzhu.assists.schemas import (
-    CampaignActivity,
-    InstanceView,
-    SpendingLine,
-    SpendingSummary,
-)
+from huzhu.assists.models import Assist, Instance
+from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.config import Settings
@@ -47,7 +42,6 @@ from huzhu.jobs import service as jobs
 from huzhu.kit import clock, ids
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
-from huzhu.payments import service as payments
 
 # -- starting an instance -------------------------------------------------------------
 
@@ -304,28 +298,6 @@ def campaign_activity(session: Session, *, shop_id: int, campaign_id: int) -> Ca
     return CampaignActivity(instances=instances, assists=given)
 
 
-def spending_of(
-    session: Session, *, shop_id: int, account_id: int, since: datetime
-) -> SpendingSummary:
-    """What the participant bought through campaigns since `since`: charged, on hold
-    (a team's authorized order), refunded, and rewards received."""
-    rows = repo.purchases_of_account_since(
-        session, shop_id=shop_id, account_id=account_id, since=since
-    )
-    spent = sum(p.amount_cents for p in rows if p.status == "captured")
-    held = sum(p.amount_cents for p in rows if p.status == "authorized")
-    refunded = sum(p.amount_cents for p in rows if p.status == "refunded")
-    received = sum(p.amount_cents for p in rows if p.kind == "reward" and p.status == "paid")
-    return SpendingSummary(
-        since=since,
-        spent_cents=spent,
-        on_hold_cents=held,
-        refunded_cents=refunded,
-        received_cents=received,
-        lines=[SpendingLine.model_validate(p) for p in rows],
-    )
-
-
 # -- ending an instance (jobs) ---------------------------------------------------------
 
 
@@ -359,7 +331,7 @@ def close_purchase_window(session: Session, instance_id: int) -> None:
 
 def _end_unbought(session: Session, instance: Instance) -> None:
     instance.status = "expired"
-    _close_instance(
+    close_instance(
         session,
         instance,
         spent=False,
@@ -371,113 +343,7 @@ def _end_unbought(session: Session, instance: Instance) -> None:
     )
 
 
-# -- buying a bargain, paying an unlock reward -------------------------------------------
-
-
-def purchase_bargain(
-    session: Session, settings: Settings, *, shop_id: int, account_id: int, instance_id: int
-) -> Purchase:
-    """The initiator buys a succeeded bargain at its floor within the window. The charge
-    is keyed by the instance, so a retry never charges twice and returns the purchase."""
-    instance = repo.instance_by_id(session, instance_id, lock=True)
-    if instance is None or instance.shop_id != shop_id:
-        raise InstanceNotFound(f"instance {instance_id} not found")
-    if instance.initiator_id != account_id:
-        raise NotInitiator("only the participant who started this bargain may buy it")
-    existing = repo.purchase_of(session, instance_id=instance.id, account_id=account_id)
-    if existing is not None:
-        return existing
-    now = clock.utcnow()
-    if instance.kind != "bargain" or instance.status != "succeeded":
-        raise PurchaseNotOpen(f"the instance is {instance.status}", instance_status=instance.status)
-    deadline = instance.purchase_deadline_at
-    if deadline is None or clock.as_utc(deadline) <= now:
-        raise PurchaseNotOpen("the purchase window has closed", instance_status=instance.status)
-    terms = campaigns.get_version(session, instance.campaign_version_id).rules
-    floor = int(terms["floor_cents"])
-    ref = None
-    if floor > 0:
-        ref = (
-            payments.get_provider(settings)
-            .charge(
-                session, key=f"bargain:{instance.id}", amount_cents=floor, account_id=account_id
-            )
-            .ref
-        )
-    bought = _record_purchase(
-        session, instance, kind="bargain", amount=floor, subsidy=instance.target_value, ref=ref
-    )
-    bought.status = "captured"
-    bought.details = {"price_cents": int(terms["price_cents"]), "floor_cents": floor}
-    instance.status = "purchased"
-    _close_instance(
-        session,
-        instance,
-        spent=True,
-        event="purchase.captured",
-        payload={"purchase_id": bought.id, "amount_cents": floor},
-    )
-    return bought
-
-
-def pay_unlock_reward(session: Session, settings: Settings, instance_id: int) -> None:
-    """unlock.pay_reward: pay a succeeded unlock's reward exactly once — the payout is
-    keyed f"reward:{instance_id}" and the instance moves to completed in the same unit of
-    work, so a rerun finds nothing to do and a crashed run pays under the same key."""
-    instance = repo.instance_by_id(session, instance_id, lock=True)
-    if instance is None or instance.kind != "unlock" or instance.status != "succeeded":
-        return
-    terms = campaigns.get_version(session, instance.campaign_version_id).rules
-    reward = int(terms["reward_cents"])
-    ref = (
-        payments.get_provider(settings)
-        .payout(
-            session,
-            key=f"reward:{instance.id}",
-            amount_cents=reward,
-            account_id=instance.initiator_id,
-        )
-        .ref
-    )
-    paid = _record_purchase(
-        session, instance, kind="reward", amount=reward, subsidy=reward, ref=ref
-    )
-    paid.status = "paid"
-    paid.details = {"reward_name": str(terms.get("reward_name", ""))}
-    instance.status = "completed"
-    _close_instance(
-        session,
-        instance,
-        spent=True,
-        event="reward.paid",
-        payload={"purchase_id": paid.id, "amount_cents": reward},
-    )
-
-
-def _record_purchase(
-    session: Session, instance: Instance, *, kind: str, amount: int, subsidy: int, ref: str | None
-) -> Purchase:
-    now = clock.utcnow()
-    row = Purchase(
-        shop_id=instance.shop_id,
-        campaign_id=instance.campaign_id,
-        instance_id=instance.id,
-        account_id=instance.initiator_id,
-        kind=kind,
-        amount_cents=amount,
-        subsidy_cents=subsidy,
-        status="pending",
-        payment_ref=ref,
-        details={},
-        created_at=now,
-        updated_at=now,
-    )
-    session.add(row)
-    session.flush()
-    return row
-
-
-def _close_instance(
+def close_instance(
     session: Session, instance: Instance, *, spent: bool, event: str, payload: dict[str, Any]
 ) -> None:
     """An instance leaves the running state and its reservation moves with it: spent

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from huzhu.assists import service
+from huzhu.assists.purchases import service as purchases
 from huzhu.config import Settings
 from huzhu.jobs.registry import handler
 
@@ -26,4 +27,4 @@ def close_purchase_window(session: Session, settings: Settings, payload: dict[st
 
 @handler("unlock.pay_reward")
 def pay_unlock_reward(session: Session, settings: Settings, payload: dict[str, Any]) -> None:
-    service.pay_unlock_reward(session, settings, int(payload["instance_id"]))
+    purchases.pay_unlock_reward(session, settings, int(payload["instance_id"]))

@@ -24,6 +24,7 @@ from huzhu.accounts.errors import ShopNotFound
 from huzhu.assists import service as assists
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import HotPath, assist_request
+from huzhu.assists.purchases import service as purchases
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import PublicCampaignView
@@ -392,7 +393,7 @@ async def buy(instance_id: int, request: Request) -> Response:
     try:
         await in_one_unit_of_work(
             request,
-            lambda session: assists.purchase_bargain(
+            lambda session: purchases.purchase_bargain(
                 session,
                 settings,
                 shop_id=shop_id,
@@ -495,10 +496,10 @@ async def my_spending(request: Request) -> Response:
     zone = ZoneInfo(settings.web.time_zone)
 
     def _spending(session: Session) -> tuple[Any, Any]:
-        week = assists.spending_of(
+        week = purchases.spending_of(
             session, shop_id=shop_id, account_id=account_id, since=week_start(now, zone)
         )
-        month = assists.spending_of(
+        month = purchases.spending_of(
             session, shop_id=shop_id, account_id=account_id, since=month_start(now, zone)
         )
         return week, month

@@ -1,0 +1,27 @@
+"""Queries only purchases use (a purchase by instance and account is shared: the
+lifecycle reads it too, in assists/repository.py)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from huzhu.assists.models import Purchase
+
+
+def purchases_of_account_since(
+    session: Session, *, shop_id: int, account_id: int, since: datetime
+) -> list[Purchase]:
+    return list(
+        session.scalars(
+            select(Purchase)
+            .where(
+                Purchase.shop_id == shop_id,
+                Purchase.account_id == account_id,
+                Purchase.created_at >= since,
+            )
+            .order_by(Purchase.id.desc())
+        )
+    )
