@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
-from huzhu.assists import service as assists
+from huzhu.assists.graph import service as assist_graph
 from huzhu.config import Settings
 from huzhu.errors import HuzhuError
 from huzhu.invites import repository as repo
@@ -89,7 +89,7 @@ def is_contact_of(session: Session, *, account_id: int, other_id: int) -> bool:
     """`other_id` is a contact of `account_id`: added explicitly by `account_id`, or one
     of them has assisted an instance of the other (either way)."""
     return repo.has_contact(session, account_id=account_id, contact_id=other_id) or (
-        assists.have_assisted_between(session, account_id, other_id)
+        assist_graph.have_assisted_between(session, account_id, other_id)
     )
 
 

@@ -1,6 +1,6 @@
 """Batch ring detection over the live database: assists in, review cases out.
 
-Reads the shop's counted and held assists through `huzhu.assists.service`, runs the
+Reads the shop's counted and held assists through `huzhu.assists.graph`, runs the
 searches of `huzhu.risk.graph` on the helper x instance graph and on the helper x
 initiator graph, both with assist times, and puts every significant group in the review
 queue as a `fraud_ring` case with its evidence: the accounts, the instances and their
@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 from sqlalchemy.orm import Session
 
-from huzhu.assists import service as assists
+from huzhu.assists.graph import service as assist_graph
 from huzhu.config import DetectSettings, Settings
 from huzhu.kit import clock
 from huzhu.risk import rings  # noqa: F401  (auto_confirm acts through the ring's confirm rule)
@@ -124,7 +124,7 @@ def run_detection(
     until: datetime | None = None,
     progress: Progress | None = None,
 ) -> DetectionRun:
-    rows = assists.assist_edges(
+    rows = assist_graph.assist_edges(
         session, shop_id=shop_id, campaign_id=campaign_id, since=since, until=until
     )
     if not rows:
@@ -136,7 +136,7 @@ def run_detection(
         count=len(rows),
     )
     helper_ids, helper_index = np.unique(helper, return_inverse=True)
-    by_helper: dict[int, list[assists.AssistEdge]] = {}
+    by_helper: dict[int, list[assist_graph.AssistEdge]] = {}
     for row in rows:
         by_helper.setdefault(row.helper_id, []).append(row)
     config = config_from(settings)
@@ -188,7 +188,7 @@ def _open_case(
     group: Group,
     accounts: list[int],
     target_ids: np.ndarray,
-    by_helper: dict[int, list[assists.AssistEdge]],
+    by_helper: dict[int, list[assist_graph.AssistEdge]],
 ) -> RingCase:
     targets = sorted({int(target_ids[i]) for i in group.items.tolist()})
     wanted = set(targets)

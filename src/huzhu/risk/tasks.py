@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from huzhu.assists import service as assists
+from huzhu.assists.graph import service as assist_graph
 from huzhu.config import Settings
 from huzhu.jobs import service as jobs
 from huzhu.jobs.registry import handler, periodic
@@ -57,7 +57,7 @@ def schedule(session: Session, settings: Settings) -> None:
 def plan(session: Session, settings: Settings, payload: dict[str, Any]) -> None:
     until = datetime.fromisoformat(payload["until"])
     since = until - timedelta(seconds=settings.detect.schedule_window_seconds)
-    for shop_id in assists.shops_with_assists_since(session, since):
+    for shop_id in assist_graph.shops_with_assists_since(session, since):
         jobs.enqueue(
             session,
             kind="detect.run",
