@@ -4,8 +4,9 @@ instance with its reservation.
 
 The assist itself is the one exception and lives in hotpath/ (raw driver statements);
 voiding and counting held assists after review live in voiding/, buying a bargain and
-paying an unlock's reward in purchases/. They read and close instances through this
-module, never the other way round.
+paying an unlock's reward in purchases/, the assist graph other domains read in graph/.
+Sub-packages may import this module (reading an instance, closing one); it imports none
+of them (a contract in .importlinter).
 
 Money never moves without a reservation: an instance's worst case is reserved on the
 campaign when it starts (`campaigns.service.reserve`, a conditional UPDATE), released
