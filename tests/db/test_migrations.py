@@ -46,7 +46,7 @@ def _revision_installs() -> list[tuple[str, str]]:
 def test_the_newest_revision_installs_the_hot_path_functions_the_code_calls() -> None:
     """The functions' names carry a hash of their bodies: a changed body is a new version
     that a new revision must install (an older revision installs only its own)."""
-    from huzhu.assists.hotpath.repository import PG_VERSION
+    from huzhu.assists.hotpath.repository.postgres import VERSION as PG_VERSION
 
     installs = _revision_installs()
     assert installs, "no revision installs the hot path's functions"
@@ -61,13 +61,13 @@ def test_the_newest_revision_installs_the_hot_path_functions_the_code_calls() ->
 def test_the_migrations_create_every_function_the_hot_path_calls(database: Database) -> None:
     from sqlalchemy import text
 
-    from huzhu.assists.hotpath import repository as hot
+    from huzhu.assists.hotpath.repository import postgres as hot
 
     with database.engine.connect() as conn:
         names = set(conn.scalars(text("SELECT proname FROM pg_proc WHERE proname LIKE 'huzhu%'")))
     wanted = {
-        hot.PG_GIVE_FUNCTION,
-        hot.PG_COUNT_HELD_FUNCTION,
-        f"huzhu_count_on_slot_{hot.PG_VERSION}",
+        hot.GIVE_FUNCTION,
+        hot.COUNT_HELD_FUNCTION,
+        f"huzhu_count_on_slot_{hot.VERSION}",
     }
     assert wanted <= names

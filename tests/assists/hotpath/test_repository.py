@@ -20,8 +20,8 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.accounts.models import Account
-from huzhu.assists.hotpath import repository as sql
-from huzhu.assists.hotpath.repository import Decision, Outcome
+from huzhu.assists.hotpath.repository import acts as sql
+from huzhu.assists.hotpath.repository.acts import Decision, Outcome
 from huzhu.assists.hotpath.store import (
     AssistStore,
     PostgresAssistStore,

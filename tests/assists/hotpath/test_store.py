@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from huzhu.assists.hotpath import repository as sql
+from huzhu.assists.hotpath.repository import acts as sql
+from huzhu.assists.hotpath.repository import postgres
 from huzhu.assists.hotpath.store import PostgresAssistStore, SqliteAssistStore
 from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
 from huzhu.assists.rules import SuccessPlan, day_key
@@ -186,5 +187,5 @@ def test_a_postgres_batch_leaves_its_connection_without_a_reset_round_trip(world
 
     outcome, last, in_transaction = asyncio.run(run())
     assert outcome.outcome == "counted"
-    assert sql.PG_GIVE_FUNCTION in last
+    assert postgres.GIVE_FUNCTION in last
     assert not in_transaction

@@ -13,7 +13,8 @@ transaction runs raw statements through the driver:
 - store.py: where the transaction runs — one `sqlite3` connection per process in the
   event loop, or an asyncpg pool — with group commit (assists arriving together share
   one COMMIT), and counting a held assist inside a review's unit of work;
-- repository.py: the writes themselves, one definition per backend side by side.
+- repository/: the writes themselves, one definition per backend side by side
+  (sqlite.py, postgres.py), taking and giving back the same types (acts.py).
 
 Counted once (UNIQUE(instance_id, helper_id) and the instance lock), never lost once
 acknowledged (the response is sent after COMMIT), progress == Σ claimed slot values

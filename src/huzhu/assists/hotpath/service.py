@@ -28,7 +28,6 @@ from huzhu.assists.errors import (
     SelfAssist,
     UnsupportedKind,
 )
-from huzhu.assists.hotpath import repository as sql
 from huzhu.assists.hotpath.ports import (
     SERVER_CLIENT,
     Assessment,
@@ -39,6 +38,7 @@ from huzhu.assists.hotpath.ports import (
     ShareCheck,
     Verdict,
 )
+from huzhu.assists.hotpath.repository import acts
 from huzhu.assists.hotpath.store import AssistStore, PostgresAssistStore, SqliteAssistStore
 from huzhu.assists.rules import FINISHED, AssistTerms, assist_terms, day_key, success_plan
 from huzhu.config import Settings
@@ -52,7 +52,7 @@ FACTS_CACHE_MAX = 100_000
 
 @dataclass(frozen=True, slots=True)
 class InstanceFacts:
-    row: sql.FactsRow
+    row: acts.FactsRow
     terms: AssistTerms
 
 
@@ -98,7 +98,7 @@ class HotPath:
             self._facts[instance_id] = facts
         return facts
 
-    async def give(self, ask: AssistRequest) -> sql.GiveOutcome:
+    async def give(self, ask: AssistRequest) -> acts.GiveOutcome:
         """Count (or hold) one assist, or raise the HuzhuError that says why not. The
         share link is checked here by its HMAC alone, its revocation inside the
         transaction."""
@@ -138,12 +138,12 @@ class HotPath:
         if verdict.decision == "refuse":
             raise AssistRefused(reasons=list(verdict.reasons))
         outcome = await self.store.give(
-            sql.GiveParams(
+            acts.GiveParams(
                 instance_id=instance_id,
                 shop_id=ask.shop_id,
                 campaign_id=row.campaign_id,
                 helper_id=helper_id,
-                decision=sql.Decision(verdict.decision),
+                decision=acts.Decision(verdict.decision),
                 score=verdict.score,
                 reasons=list(verdict.reasons),
                 idempotency_key=ask.idempotency_key,
@@ -156,10 +156,10 @@ class HotPath:
                 channel=link.channel if link is not None else None,
             )
         )
-        if outcome.outcome == sql.Outcome.RESTRICTED:
+        if outcome.outcome == acts.Outcome.RESTRICTED:
             raise await self._restricted(helper_id, outcome)
         self._raise_refusal(outcome, daily_cap=terms.daily_cap)
-        if outcome.outcome == sql.Outcome.HELD:
+        if outcome.outcome == acts.Outcome.HELD:
             self.screen.held(assessment, verdict, assist_id=int(outcome.assist_id or 0))
         return outcome
 
@@ -168,7 +168,7 @@ class HotPath:
             return self.decide(assessment)
         return await self.screen.assess(assessment)
 
-    async def _restricted(self, account_id: int, outcome: sql.GiveOutcome) -> AccountRestricted:
+    async def _restricted(self, account_id: int, outcome: acts.GiveOutcome) -> AccountRestricted:
         """Rare, so off the single statement: why, as the enforcement ladder wrote it."""
         reason = None
         if self._db is not None:
@@ -182,37 +182,37 @@ class HotPath:
             reason=reason,
         )
 
-    def _raise_refusal(self, outcome: sql.GiveOutcome, *, daily_cap: int) -> None:
+    def _raise_refusal(self, outcome: acts.GiveOutcome, *, daily_cap: int) -> None:
         kind = outcome.outcome
-        if kind in (sql.Outcome.COUNTED, sql.Outcome.HELD, sql.Outcome.REPLAY):
+        if kind in (acts.Outcome.COUNTED, acts.Outcome.HELD, acts.Outcome.REPLAY):
             return
         error: HuzhuError
-        if kind == sql.Outcome.NOT_FOUND:
+        if kind == acts.Outcome.NOT_FOUND:
             error = InstanceNotFound("instance not found")
-        elif kind == sql.Outcome.ALREADY_ASSISTED:
+        elif kind == acts.Outcome.ALREADY_ASSISTED:
             error = AlreadyAssisted("one assist per helper per instance")
-        elif kind == sql.Outcome.CLOSED and outcome.instance_status in FINISHED:
+        elif kind == acts.Outcome.CLOSED and outcome.instance_status in FINISHED:
             error = InstanceFull(
                 f"the instance has {outcome.instance_status}: it needs no more assists"
             )
-        elif kind == sql.Outcome.CLOSED:
+        elif kind == acts.Outcome.CLOSED:
             error = InstanceClosed(
                 f"the instance is {outcome.instance_status or 'expired'}",
                 instance_status=outcome.instance_status,
             )
-        elif kind == sql.Outcome.SELF_ASSIST:
+        elif kind == acts.Outcome.SELF_ASSIST:
             error = SelfAssist("ask a friend: your own assist does not count")
-        elif kind == sql.Outcome.BLOCKED:
+        elif kind == acts.Outcome.BLOCKED:
             error = self.shares.blocked()
-        elif kind == sql.Outcome.SHARE_REVOKED:
+        elif kind == acts.Outcome.SHARE_REVOKED:
             error = self.shares.revoked()
-        elif kind == sql.Outcome.SHARE_MISMATCH:
+        elif kind == acts.Outcome.SHARE_MISMATCH:
             error = self.shares.mismatch(
                 "the share link or its open does not belong to this instance"
             )
-        elif kind == sql.Outcome.FULL:
+        elif kind == acts.Outcome.FULL:
             error = InstanceFull("every slot of this instance is taken")
-        elif kind == sql.Outcome.DAILY_LIMIT:
+        elif kind == acts.Outcome.DAILY_LIMIT:
             error = DailyAssistLimit(
                 f"at most {daily_cap} assists per day in this campaign", limit=daily_cap
             )

@@ -1,4 +1,4 @@
-"""Where the assist's writes (repository.py) run: the hot path's group commit over one
+"""Where the assist's writes (repository/) run: the hot path's group commit over one
 SQLite connection in the event loop or over an asyncpg pool, and counting a held assist
 on the connection of the ORM unit of work that reviews it (`count_held_in`).
 
@@ -26,7 +26,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from huzhu.assists.errors import HotPathBusy
-from huzhu.assists.hotpath import repository as sql
+from huzhu.assists.hotpath.repository import acts, postgres, sqlite
 from huzhu.kit.batching import settle
 
 BUSY_WAIT_SECONDS = 10.0
@@ -36,14 +36,14 @@ CHECKPOINT_SECONDS = 0.5
 PG_MAX_INFLIGHT = 4
 PG_DEADLOCK_RETRIES = 3
 
-Result = sql.GiveOutcome | BaseException
-RunBatch = Callable[[list[sql.GiveParams]], Awaitable[list[Result]]]
+Result = acts.GiveOutcome | BaseException
+RunBatch = Callable[[list[acts.GiveParams]], Awaitable[list[Result]]]
 
 
 class AssistStore(Protocol):
-    async def facts(self, instance_id: int) -> sql.FactsRow | None: ...
+    async def facts(self, instance_id: int) -> acts.FactsRow | None: ...
 
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome: ...
+    async def give(self, params: acts.GiveParams) -> acts.GiveOutcome: ...
 
     async def close(self) -> None: ...
 
@@ -55,14 +55,14 @@ class GroupCommit:
     def __init__(self, run_batch: RunBatch, *, max_inflight: int) -> None:
         self._run_batch = run_batch
         self._max_inflight = max_inflight
-        self._pending: list[tuple[sql.GiveParams, asyncio.Future[sql.GiveOutcome]]] = []
+        self._pending: list[tuple[acts.GiveParams, asyncio.Future[acts.GiveOutcome]]] = []
         self._inflight = 0
         self._kick_scheduled = False
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def submit(self, params: sql.GiveParams) -> sql.GiveOutcome:
+    async def submit(self, params: acts.GiveParams) -> acts.GiveOutcome:
         loop = asyncio.get_running_loop()
-        future: asyncio.Future[sql.GiveOutcome] = loop.create_future()
+        future: asyncio.Future[acts.GiveOutcome] = loop.create_future()
         self._pending.append((params, future))
         if not self._kick_scheduled and self._inflight < self._max_inflight:
             # call_soon: the other requests parsed in this turn join the batch first.
@@ -81,7 +81,7 @@ class GroupCommit:
             task.add_done_callback(self._tasks.discard)
 
     async def _run(
-        self, batch: list[tuple[sql.GiveParams, asyncio.Future[sql.GiveOutcome]]]
+        self, batch: list[tuple[acts.GiveParams, asyncio.Future[acts.GiveOutcome]]]
     ) -> None:
         try:
             await settle([f for _, f in batch], self._run_batch([p for p, _ in batch]))
@@ -152,21 +152,21 @@ class SqliteAssistStore:
         self.group = GroupCommit(self._run_batch, max_inflight=1)
         self.checkpointer = Checkpointer(path)
 
-    async def facts(self, instance_id: int) -> sql.FactsRow | None:
-        row = self.conn.execute(sql.FACTS_SQL_SQLITE, (instance_id,)).fetchone()
-        return sql.facts_row(row) if row is not None else None
+    async def facts(self, instance_id: int) -> acts.FactsRow | None:
+        row = self.conn.execute(sqlite.FACTS, (instance_id,)).fetchone()
+        return acts.facts_row(row) if row is not None else None
 
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
+    async def give(self, params: acts.GiveParams) -> acts.GiveOutcome:
         return await self.group.submit(params)
 
-    async def _run_batch(self, batch: list[sql.GiveParams]) -> list[Result]:
+    async def _run_batch(self, batch: list[acts.GiveParams]) -> list[Result]:
         """The whole batch in one transaction, without a savepoint per assist: every
         refusal is decided before its first write, so only an error in the middle of an
         assist's writes could leave part of it behind. Then the batch is rolled back
         whole and each assist runs again alone, so the failure stays its own."""
         await self._begin_immediate()
         try:
-            results: list[Result] = [sql.sqlite_give(self.conn, params) for params in batch]
+            results: list[Result] = [sqlite.give(self.conn, params) for params in batch]
             self.conn.execute("COMMIT")
             return results
         except BaseException as exc:
@@ -176,10 +176,10 @@ class SqliteAssistStore:
                 raise
         return [await self._run_alone(params) for params in batch]
 
-    async def _run_alone(self, params: sql.GiveParams) -> Result:
+    async def _run_alone(self, params: acts.GiveParams) -> Result:
         await self._begin_immediate()
         try:
-            outcome = sql.sqlite_give(self.conn, params)
+            outcome = sqlite.give(self.conn, params)
             self.conn.execute("COMMIT")
             return outcome
         except Exception as exc:  # this assist fails alone; nothing of it is kept
@@ -230,23 +230,23 @@ class PostgresAssistStore:
 
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_keep_session)
         installed = await pool.fetchval(
-            "SELECT 1 FROM pg_proc WHERE proname = $1", sql.PG_GIVE_FUNCTION
+            "SELECT 1 FROM pg_proc WHERE proname = $1", postgres.GIVE_FUNCTION
         )
         if not installed:
             await pool.close()
             raise RuntimeError(
-                f"the database lacks {sql.PG_GIVE_FUNCTION}: run `huzhu migrate` first"
+                f"the database lacks {postgres.GIVE_FUNCTION}: run `huzhu migrate` first"
             )
         return cls(pool)
 
-    async def facts(self, instance_id: int) -> sql.FactsRow | None:
-        row = await self.pool.fetchrow(sql.FACTS_SQL_PG, instance_id)
-        return sql.facts_row(row) if row is not None else None
+    async def facts(self, instance_id: int) -> acts.FactsRow | None:
+        row = await self.pool.fetchrow(postgres.FACTS, instance_id)
+        return acts.facts_row(row) if row is not None else None
 
-    async def give(self, params: sql.GiveParams) -> sql.GiveOutcome:
+    async def give(self, params: acts.GiveParams) -> acts.GiveOutcome:
         return await self.group.submit(params)
 
-    async def _run_batch(self, batch: list[sql.GiveParams]) -> list[Result]:
+    async def _run_batch(self, batch: list[acts.GiveParams]) -> list[Result]:
         import asyncpg
 
         # Instance order: batches running at once take instance locks in the same order.
@@ -254,26 +254,26 @@ class PostgresAssistStore:
         ordered = [batch[i] for i in order]
         for attempt in range(PG_DEADLOCK_RETRIES + 1):
             try:
-                rows = await self.pool.fetch(sql.PG_GIVE_BATCH_SQL, *sql.pg_batch_args(ordered))
+                rows = await self.pool.fetch(postgres.GIVE_BATCH_SQL, *postgres.batch_args(ordered))
                 break
             except asyncpg.exceptions.DeadlockDetectedError:
                 # Two batches met on two helpers' daily counters in opposite orders;
                 # the database rolled this one back whole, so running it again is safe.
                 if attempt == PG_DEADLOCK_RETRIES:
                     raise
-        results: list[Result] = [sql.GiveOutcome(sql.Outcome.NOT_FOUND)] * len(batch)
+        results: list[Result] = [acts.GiveOutcome(acts.Outcome.NOT_FOUND)] * len(batch)
         for position, row in zip(order, rows, strict=True):
-            results[position] = sql.pg_outcome(row)
+            results[position] = postgres.give_outcome(row)
         return results
 
     async def close(self) -> None:
         await self.pool.close()
 
 
-_PG_COUNT_HELD = text(sql.PG_COUNT_HELD_SQL)
+_PG_COUNT_HELD = text(postgres.COUNT_HELD_SQL)
 
 
-def count_held_in(session: Session, params: sql.CountHeldParams) -> sql.GiveOutcome:
+def count_held_in(session: Session, params: acts.CountHeldParams) -> acts.GiveOutcome:
     """Count a held assist inside the session's unit of work, through the same
     definition per backend as the hot path's counted assists: on SQLite the statements on
     the session's own sqlite3 connection (its BEGIN IMMEDIATE holds the write lock), on
@@ -284,6 +284,6 @@ def count_held_in(session: Session, params: sql.CountHeldParams) -> sql.GiveOutc
     if connection.dialect.name == "sqlite":
         raw = connection.connection.dbapi_connection
         assert isinstance(raw, sqlite3.Connection)
-        return sql.sqlite_count_held(raw, params)
-    row = connection.execute(_PG_COUNT_HELD, sql.pg_count_held_args(params)).one()
-    return sql.pg_count_held_outcome(row._mapping, params.assist_id)
+        return sqlite.count_held(raw, params)
+    row = connection.execute(_PG_COUNT_HELD, postgres.count_held_args(params)).one()
+    return postgres.count_held_outcome(row._mapping, params.assist_id)

@@ -15,7 +15,7 @@ from huzhu.assists import repository as assists_repo
 from huzhu.assists import rules as assist_rules
 from huzhu.assists import service as assists
 from huzhu.assists.errors import AssistNotFound, AssistNotVoidable
-from huzhu.assists.hotpath.repository import CountHeldParams, Outcome
+from huzhu.assists.hotpath.repository.acts import CountHeldParams, Outcome
 from huzhu.assists.hotpath.store import count_held_in
 from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import AssistStatus, AssistTerms

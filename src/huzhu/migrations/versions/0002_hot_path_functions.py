@@ -4,8 +4,8 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-12-07
 
-The functions' one definition is in `huzhu.assists.hotpath.repository`, beside the
-SQLite statements of the same acts; a revision installs the version it names. A change
+The functions' one definition is in `huzhu.assists.hotpath.repository.postgres`,
+beside the SQLite statements of the same acts (sqlite.py); a revision installs the version it names. A change
 to what the functions do makes a new version (their names carry it, so a running worker
 keeps calling its own): it needs a revision of its own naming that version, and then
 this one installs nothing (tests/db/test_migrations.py fails until it exists). Nothing
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from huzhu.assists.hotpath import repository as hot
+from huzhu.assists.hotpath.repository import postgres
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -30,8 +30,8 @@ INSTALLS = "d2bf858a3d80"
 
 def upgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and hot.PG_VERSION == INSTALLS:
-        hot.install_pg_functions(bind.exec_driver_sql)
+    if bind.dialect.name == "postgresql" and postgres.VERSION == INSTALLS:
+        postgres.install_functions(bind.exec_driver_sql)
 
 
 def downgrade() -> None:

@@ -1,0 +1,128 @@
+"""What the assist's writes take and give back, the same on both backends: the
+outcomes, the parameters decided before the transaction, and the facts of an instance
+that callers may cache."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+import orjson
+
+from huzhu.assists.rules import AssistStatus, SuccessPlan
+
+
+class Outcome(StrEnum):
+    """What one call of an act did; the refusals write nothing."""
+
+    COUNTED = "counted"
+    HELD = "held"
+    REPLAY = "replay"  # the same Idempotency-Key again: the first answer
+    NOT_FOUND = "not_found"  # no such instance in the caller's shop (or assist, held)
+    ALREADY_ASSISTED = "already_assisted"
+    CLOSED = "closed"  # not active, or past its expiry
+    SELF_ASSIST = "self_assist"
+    BLOCKED = "blocked"
+    RESTRICTED = "restricted"
+    SHARE_REVOKED = "share_revoked"
+    SHARE_MISMATCH = "share_mismatch"
+    FULL = "full"
+    DAILY_LIMIT = "daily_limit"
+
+
+class Decision(StrEnum):
+    """The inline verdicts that reach the database (a refusal never does)."""
+
+    COUNT = "count"
+    HOLD = "hold"
+
+
+# The instance's frozen facts never change after start, so callers may cache them.
+
+
+@dataclass(frozen=True, slots=True)
+class FactsRow:
+    shop_id: int
+    campaign_id: int
+    kind: str
+    initiator_id: int
+    rules: dict[str, Any]
+
+
+def facts_row(row: Any) -> FactsRow:
+    """From a sqlite3 row or an asyncpg Record of FACTS_SQL_*, in its column order."""
+    shop_id, campaign_id, kind, initiator_id, rules = row
+    return FactsRow(
+        shop_id=int(shop_id),
+        campaign_id=int(campaign_id),
+        kind=str(kind),
+        initiator_id=int(initiator_id),
+        rules=orjson.loads(rules) if isinstance(rules, str | bytes) else dict(rules),
+    )
+
+
+@dataclass(slots=True)
+class GiveParams:
+    """Everything one assist needs, decided before the transaction starts."""
+
+    instance_id: int
+    shop_id: int
+    campaign_id: int
+    helper_id: int
+    decision: Decision
+    score: float
+    reasons: list[str]
+    idempotency_key: str | None
+    now: datetime
+    day: str
+    daily_cap: int
+    success: SuccessPlan  # if this assist fills the instance
+    share_link_id: int | None = None  # a genuine link's id (HMAC already verified)
+    share_open_id: int | None = None  # only together with share_link_id
+    channel: str | None = None  # the link's channel
+
+
+@dataclass(slots=True)
+class CountHeldParams:
+    """A held assist a reviewer found genuine, and its instance's success terms."""
+
+    instance_id: int
+    shop_id: int
+    assist_id: int
+    now: datetime
+    success: SuccessPlan
+
+
+# Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
+# (3x the cost), and one is built for every assist. Treat it as a value all the same.
+@dataclass(slots=True)
+class GiveOutcome:
+    outcome: Outcome
+    assist_id: int | None = None
+    assist_status: AssistStatus | None = None
+    slot: int | None = None
+    value: int = 0
+    instance_status: str | None = None
+    restricted_until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Counting:
+    """The shared last step's inputs: an assist that now counts on `slot`."""
+
+    shop_id: int
+    instance_id: int
+    assist_id: int
+    helper_id: int
+    slot: int
+    value: int
+    held_delta: int  # -1 when a held assist now counts, else 0
+    now: datetime
+    success: SuccessPlan
+    after_review: bool
+
+
+def to_json(value: Any) -> str:
+    return orjson.dumps(value).decode()
