@@ -27,7 +27,7 @@ from huzhu.errors import Forbidden, HuzhuError
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.web import auth, campaign_form, messages, security
-from huzhu.web.pages import PageRoute, form_of, local_path, redirect
+from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
@@ -328,12 +328,9 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
     back = f"/console/campaigns/{campaign_id}"
     if move is None:
         return redirect(back, error="invalid_transition")
-    try:
-        await in_one_unit_of_work(
-            request, lambda s: move(s, shop_id=principal.shop_id, campaign_id=campaign_id)
-        )
-    except HuzhuError as exc:
-        if exc.status == 404:
-            raise
-        return redirect(back, **messages.problem_query(request, exc))
-    return redirect(back, notice=DONE[action])
+    return await form_step(
+        request,
+        lambda s: move(s, shop_id=principal.shop_id, campaign_id=campaign_id),
+        back=back,
+        notice=DONE[action],
+    )

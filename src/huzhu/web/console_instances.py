@@ -17,10 +17,10 @@ from huzhu.assists import service as assists
 from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
-from huzhu.errors import Forbidden, HuzhuError
+from huzhu.errors import Forbidden
 from huzhu.pagination import PageParams
 from huzhu.web import auth, messages
-from huzhu.web.pages import PageRoute, form_of, redirect
+from huzhu.web.pages import PageRoute, form_of, form_step, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
@@ -74,15 +74,11 @@ async def void(instance_id: int, assist_id: int, request: Request) -> Response:
     reason = data.get("reason", "").strip()
     if not REASON_MIN <= len(reason) <= REASON_MAX:
         return redirect(back, error="void_reason_required")
-    try:
-        await in_one_unit_of_work(
-            request,
-            lambda s: voiding.void_assist(
-                s, shop_id=principal.shop_id, assist_id=assist_id, reason=reason
-            ),
-        )
-    except HuzhuError as exc:
-        if exc.status == 404:
-            raise
-        return redirect(back, **messages.problem_query(request, exc))
-    return redirect(back, notice="voided")
+    return await form_step(
+        request,
+        lambda s: voiding.void_assist(
+            s, shop_id=principal.shop_id, assist_id=assist_id, reason=reason
+        ),
+        back=back,
+        notice="voided",
+    )

@@ -10,10 +10,12 @@ from urllib.parse import urlencode
 from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
+from sqlalchemy.orm import Session
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import RedirectResponse, Response
 
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, NotFound, http_problem
 from huzhu.web import messages, security
 from huzhu.web.templating import render
@@ -90,3 +92,18 @@ async def form_of(request: Request) -> dict[str, str]:
     settings: Settings = request.app.state.settings
     security.check_csrf(request, settings, data.get(security.CSRF_FIELD))
     return data
+
+
+async def form_step(
+    request: Request, work: Callable[[Session], object], *, back: str, notice: str
+) -> Response:
+    """A form's one unit of work, then back to `back`: with `notice` when it went
+    through, with the problem (said in the person's language) when the engine refused
+    it; a 404 is the error page (the thing the form acts on is not there)."""
+    try:
+        await in_one_unit_of_work(request, work)
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(back, **messages.problem_query(request, exc))
+    return redirect(back, notice=notice)

@@ -36,7 +36,7 @@ from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
 from huzhu.web import auth, i18n, messages, security
-from huzhu.web.pages import PageRoute, form_of, local_path, redirect
+from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
 from huzhu.web.wechat_share import share_config
 
@@ -364,23 +364,19 @@ async def join(instance_id: int, request: Request) -> Response:
     await form_of(request)
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
-    try:
-        await in_one_unit_of_work(
-            request,
-            lambda session: groupbuy.join_team(
-                session,
-                settings,
-                payments.get_provider(settings),
-                shop_id=shop_id,
-                team_id=instance_id,
-                account_id=account_id,
-            ),
-        )
-    except HuzhuError as exc:
-        if exc.status == 404:
-            raise
-        return redirect(f"/i/{instance_id}", **messages.problem_query(request, exc))
-    return redirect(f"/i/{instance_id}", notice="joined")
+    return await form_step(
+        request,
+        lambda session: groupbuy.join_team(
+            session,
+            settings,
+            payments.get_provider(settings),
+            shop_id=shop_id,
+            team_id=instance_id,
+            account_id=account_id,
+        ),
+        back=f"/i/{instance_id}",
+        notice="joined",
+    )
 
 
 @router.post("/i/{instance_id}/buy")
@@ -390,22 +386,18 @@ async def buy(instance_id: int, request: Request) -> Response:
     await form_of(request)
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
-    try:
-        await in_one_unit_of_work(
-            request,
-            lambda session: purchases.purchase_bargain(
-                session,
-                settings,
-                shop_id=shop_id,
-                account_id=account_id,
-                instance_id=instance_id,
-            ),
-        )
-    except HuzhuError as exc:
-        if exc.status == 404:
-            raise
-        return redirect(f"/i/{instance_id}", **messages.problem_query(request, exc))
-    return redirect(f"/i/{instance_id}", notice="bought")
+    return await form_step(
+        request,
+        lambda session: purchases.purchase_bargain(
+            session,
+            settings,
+            shop_id=shop_id,
+            account_id=account_id,
+            instance_id=instance_id,
+        ),
+        back=f"/i/{instance_id}",
+        notice="bought",
+    )
 
 
 @router.post("/c/{campaign_id}/start")

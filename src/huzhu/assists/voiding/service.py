@@ -240,23 +240,7 @@ def _tell_counted(
         body=body,
     )
     if late:
-        notify.record_event(
-            session,
-            shop_id=instance.shop_id,
-            type="assist.voided",
-            subject_type="instance",
-            subject_id=instance.id,
-            payload={
-                "instance_id": instance.id,
-                "assist_id": late[0],
-                "assist_ids": late,
-                "voided": len(late),
-                "reason": "genuine, too late to count",
-                "progress_value": instance.progress_value,
-                "slots_used": instance.slots_used,
-                "status": instance.status,
-            },
-        )
+        _record_voided(session, instance, assist_ids=late, reason="genuine, too late to count")
 
 
 def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: str) -> bool:
@@ -310,6 +294,13 @@ def _tell_initiator(
     notify.send_inbox_message(
         session, account_id=instance.initiator_id, kind="assist.voided", title=title, body=body
     )
+    _record_voided(session, instance, assist_ids=assist_ids, reason=reason)
+
+
+def _record_voided(
+    session: Session, instance: Instance, *, assist_ids: list[int], reason: str
+) -> None:
+    """The `assist.voided` event: which assists, why, and where the instance now stands."""
     notify.record_event(
         session,
         shop_id=instance.shop_id,
