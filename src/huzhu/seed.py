@@ -36,6 +36,7 @@ from huzhu.assists import service as assists
 from huzhu.assists.errors import AlreadyAssisted, InstanceFull
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import open_hotpath, server_request
+from huzhu.assists.rules import InstanceStatus
 from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import (
@@ -265,7 +266,10 @@ def _instance(
         session, PageParams(limit=200), shop_id=state.shop_id, account_id=account_id
     )
     for row in mine:
-        if row.campaign_id == campaign_id and row.status in ("active", "succeeded"):
+        if row.campaign_id == campaign_id and row.status in (
+            InstanceStatus.ACTIVE,
+            InstanceStatus.SUCCEEDED,
+        ):
             return row.id
     if planned.kind == "groupbuy":
         team, _ = groupbuy.open_team(

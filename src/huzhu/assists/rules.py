@@ -17,6 +17,7 @@ class InstanceStatus(StrEnum):
     PURCHASED = "purchased"  # a succeeded bargain was bought at its floor
     COMPLETED = "completed"  # an unlock's reward was paid; a team's orders were charged
     EXPIRED = "expired"  # ended unbought or unfilled; its reservation went back
+    CANCELLED = "cancelled"  # withdrawn before it ended (never drawn, never paid)
 
 
 # A closed instance that needs no more assists (answered `instance_full`, not `closed`).
@@ -27,6 +28,16 @@ class AssistStatus(StrEnum):
     COUNTED = "counted"  # holds a slot; its value is in the instance's progress
     HELD = "held"  # stored without a slot, waiting for an analyst
     VOIDED = "voided"  # judged fake (or genuine but too late): kept, never counted
+
+
+class PurchaseStatus(StrEnum):
+    """A purchase row's money state (the payment provider's ledger has the movements)."""
+
+    PENDING = "pending"  # written, before the provider answered
+    AUTHORIZED = "authorized"  # a team member's order: held, not charged
+    CAPTURED = "captured"  # charged (a bought bargain, a filled team's order)
+    REFUNDED = "refunded"  # a team that did not fill: released in full
+    PAID = "paid"  # a reward paid out to the participant
 
 
 # Kinds a participant starts through POST /campaigns/{id}/instances; group-buy teams are

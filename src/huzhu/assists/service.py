@@ -35,6 +35,7 @@ from huzhu.assists.errors import (
     UnsupportedKind,
 )
 from huzhu.assists.models import Assist, Instance
+from huzhu.assists.rules import InstanceStatus
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.bargain import cut_sequence
@@ -90,7 +91,7 @@ def open_instance(
         campaign_version_id=version.id,
         kind=campaign.kind,
         initiator_id=initiator_id,
-        status="active",
+        status=InstanceStatus.ACTIVE,
         seed_hex=seed_hex,
         slots_total=len(slots),
         slots_used=0,
@@ -311,7 +312,7 @@ def expire_instance(session: Session, instance_id: int) -> None:
     """instance.expire: an active instance past its expiry ends; its reservation goes
     back to the campaign. Idempotent: anything not active is left alone."""
     instance = repo.instance_by_id(session, instance_id, lock=True)
-    if instance is None or instance.status != "active":
+    if instance is None or instance.status != InstanceStatus.ACTIVE:
         return
     if clock.as_utc(instance.expires_at) > clock.utcnow():
         raise TooEarly(f"instance {instance_id} expires later")
@@ -323,7 +324,11 @@ def close_purchase_window(session: Session, instance_id: int) -> None:
     expires and releases its reservation. A stale job (the instance went back to active
     after a void and succeeded again with a later deadline) finds nothing to do."""
     instance = repo.instance_by_id(session, instance_id, lock=True)
-    if instance is None or instance.status != "succeeded" or instance.purchase_deadline_at is None:
+    if (
+        instance is None
+        or instance.status != InstanceStatus.SUCCEEDED
+        or instance.purchase_deadline_at is None
+    ):
         return
     if clock.as_utc(instance.purchase_deadline_at) > clock.utcnow():
         return
@@ -331,7 +336,7 @@ def close_purchase_window(session: Session, instance_id: int) -> None:
 
 
 def _end_unbought(session: Session, instance: Instance) -> None:
-    instance.status = "expired"
+    instance.status = InstanceStatus.EXPIRED
     close_instance(
         session,
         instance,

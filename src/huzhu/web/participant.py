@@ -345,7 +345,7 @@ async def assist(instance_id: int, request: Request) -> Response:
         if exc.status == 404:
             raise
         return redirect(back, **messages.problem_query(request, exc))
-    return redirect(back, notice="held" if outcome.assist_status == "held" else "counted")
+    return redirect(back, notice=outcome.assist_status or "counted")
 
 
 def _share_open(data: dict[str, str]) -> int | None:

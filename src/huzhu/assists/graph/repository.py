@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance
+from huzhu.assists.rules import AssistStatus
 
 
 def assisted_between(session: Session, a: int, b: int) -> bool:
@@ -18,7 +19,7 @@ def assisted_between(session: Session, a: int, b: int) -> bool:
         select(Assist.id)
         .join(Instance, Instance.id == Assist.instance_id)
         .where(
-            Assist.status == "counted",
+            Assist.status == AssistStatus.COUNTED,
             ((Assist.helper_id == a) & (Instance.initiator_id == b))
             | ((Assist.helper_id == b) & (Instance.initiator_id == a)),
         )
@@ -57,7 +58,7 @@ def assist_edges(
             Assist.created_at,
         )
         .join(Instance, Instance.id == Assist.instance_id)
-        .where(Instance.shop_id == shop_id, Assist.status != "voided")
+        .where(Instance.shop_id == shop_id, Assist.status != AssistStatus.VOIDED)
         .order_by(Assist.id)
     )
     if campaign_id is not None:

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Instance, InstanceSlot, Purchase
+from huzhu.assists.rules import InstanceStatus
 from huzhu.kit import clock
 
 
@@ -20,7 +21,7 @@ def claim_place(session: Session, *, team_id: int, now: datetime) -> int | None:
         update(Instance)
         .where(
             Instance.id == team_id,
-            Instance.status == "active",
+            Instance.status == InstanceStatus.ACTIVE,
             Instance.expires_at > now,
             Instance.slots_used < Instance.slots_total,
         )
@@ -79,8 +80,12 @@ def expire_team(session: Session, *, team_id: int, now: datetime) -> bool:
     """active → expired once the expiry has passed; True when this call expired it."""
     moved = session.execute(
         update(Instance)
-        .where(Instance.id == team_id, Instance.status == "active", Instance.expires_at <= now)
-        .values(status="expired", closed_at=now)
+        .where(
+            Instance.id == team_id,
+            Instance.status == InstanceStatus.ACTIVE,
+            Instance.expires_at <= now,
+        )
+        .values(status=InstanceStatus.EXPIRED, closed_at=now)
         .execution_options(synchronize_session=False)
     )
     return bool(getattr(moved, "rowcount", 0) == 1)

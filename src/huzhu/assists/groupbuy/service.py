@@ -22,6 +22,7 @@ from huzhu.assists.errors import (
 )
 from huzhu.assists.groupbuy import repository as repo
 from huzhu.assists.models import Instance, Purchase
+from huzhu.assists.rules import InstanceStatus, PurchaseStatus
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import groupbuy as rules
 from huzhu.config import Settings
@@ -143,7 +144,7 @@ def _place_order(
         kind="groupbuy",
         amount_cents=terms.group_price_cents,
         subsidy_cents=0,
-        status="authorized",
+        status=PurchaseStatus.AUTHORIZED,
         payment_ref=None,
         details={"role": role},
         created_at=now,
@@ -269,8 +270,8 @@ def _succeed(session: Session, *, team: Instance, now: datetime) -> None:
     repo.move_team(
         session,
         team_id=team.id,
-        from_status="active",
-        values={"status": "succeeded", "succeeded_at": now},
+        from_status=InstanceStatus.ACTIVE,
+        values={"status": InstanceStatus.SUCCEEDED, "succeeded_at": now},
     )
     notify.record_event(
         session,
@@ -320,16 +321,19 @@ def _settle_order(session: Session, *, team: Instance, order: Purchase, captured
 def capture_team(session: Session, provider: PaymentProvider, *, team_id: int) -> int:
     """Charge every order of a full team; how many orders were captured by this call."""
     team = _team(session, team_id)
-    if team.status not in ("succeeded", "completed"):
+    if team.status not in (InstanceStatus.SUCCEEDED, InstanceStatus.COMPLETED):
         return 0
     captured = 0
-    for order in repo.orders_in(session, team_id, status="authorized"):
+    for order in repo.orders_in(session, team_id, status=PurchaseStatus.AUTHORIZED):
         assert order.payment_ref is not None
         provider.capture(
             session, key=rules.capture_key(order.id), authorization_ref=order.payment_ref
         )
         if not repo.move_order(
-            session, purchase_id=order.id, from_status="authorized", to_status="captured"
+            session,
+            purchase_id=order.id,
+            from_status=PurchaseStatus.AUTHORIZED,
+            to_status=PurchaseStatus.CAPTURED,
         ):
             continue
         _settle_order(session, team=team, order=order, captured=True)
@@ -337,8 +341,8 @@ def capture_team(session: Session, provider: PaymentProvider, *, team_id: int) -
     repo.move_team(
         session,
         team_id=team_id,
-        from_status="succeeded",
-        values={"status": "completed", "closed_at": clock.utcnow()},
+        from_status=InstanceStatus.SUCCEEDED,
+        values={"status": InstanceStatus.COMPLETED, "closed_at": clock.utcnow()},
     )
     return captured
 
@@ -360,14 +364,17 @@ def refund_team(session: Session, provider: PaymentProvider, *, team_id: int) ->
             payload={"kind": "groupbuy", "members": rules.members(places_taken=team.slots_used)},
         )
     session.refresh(team)
-    if team.status != "expired":
+    if team.status != InstanceStatus.EXPIRED:
         return 0
     refunded = 0
-    for order in repo.orders_in(session, team_id, status="authorized"):
+    for order in repo.orders_in(session, team_id, status=PurchaseStatus.AUTHORIZED):
         assert order.payment_ref is not None
         provider.void(session, key=rules.void_key(order.id), authorization_ref=order.payment_ref)
         if not repo.move_order(
-            session, purchase_id=order.id, from_status="authorized", to_status="refunded"
+            session,
+            purchase_id=order.id,
+            from_status=PurchaseStatus.AUTHORIZED,
+            to_status=PurchaseStatus.REFUNDED,
         ):
             continue
         _settle_order(session, team=team, order=order, captured=False)

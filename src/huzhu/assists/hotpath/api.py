@@ -15,7 +15,9 @@ from fastapi import APIRouter, Request, status
 from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, parse_bearer
+from huzhu.assists.hotpath.repository.acts import Outcome
 from huzhu.assists.hotpath.service import HotPath, assist_request, request_headers
+from huzhu.assists.rules import AssistStatus
 from huzhu.assists.schemas import MAX_ID, AssistGiven
 from huzhu.errors import InvalidInput
 
@@ -105,8 +107,8 @@ async def answer_assist(request: Request) -> Response:
             "value": outcome.value,
         }
     )
-    replayed = {"Idempotent-Replayed": "true"} if outcome.outcome == "replay" else None
-    status_code = 202 if outcome.assist_status == "held" else 201
+    replayed = {"Idempotent-Replayed": "true"} if outcome.outcome == Outcome.REPLAY else None
+    status_code = 202 if outcome.assist_status == AssistStatus.HELD else 201
     return Response(body, status_code=status_code, media_type="application/json", headers=replayed)
 
 

@@ -68,6 +68,11 @@ class Assessment:
     share_open_id: int | None
 
 
+# A verdict that refuses the assist outright (never stored; the others, "count" and
+# "hold", are repository.acts.Decision).
+REFUSED = "refuse"
+
+
 class Verdict(Protocol):
     """A risk decision: "count", "hold" or "refuse", with its score and reasons (stored
     on the assist, so every later judgement can be audited against them)."""

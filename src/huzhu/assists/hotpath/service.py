@@ -29,6 +29,7 @@ from huzhu.assists.errors import (
     UnsupportedKind,
 )
 from huzhu.assists.hotpath.ports import (
+    REFUSED,
     SERVER_CLIENT,
     Assessment,
     AssistRequest,
@@ -135,7 +136,7 @@ class HotPath:
             share_open_id=ask.share_open_id,
         )
         verdict = await self._assess(assessment)
-        if verdict.decision == "refuse":
+        if verdict.decision == REFUSED:
             raise AssistRefused(reasons=list(verdict.reasons))
         outcome = await self.store.give(
             acts.GiveParams(

@@ -15,6 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Instance
+from huzhu.assists.rules import InstanceStatus
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import lottery as rules
 from huzhu.campaigns.service import LotteryDraw
@@ -88,7 +89,7 @@ def _entries(
         .where(
             Instance.campaign_id == campaign_id,
             Instance.kind == "lottery",
-            Instance.status != "cancelled",
+            Instance.status != InstanceStatus.CANCELLED,
             Instance.created_at <= draw_at,
         )
         .order_by(Instance.id)
@@ -224,9 +225,9 @@ def _close_instances(session: Session, *, campaign_id: int, now: datetime) -> No
         .where(
             Instance.campaign_id == campaign_id,
             Instance.kind == "lottery",
-            Instance.status == "active",
+            Instance.status == InstanceStatus.ACTIVE,
         )
-        .values(status="completed", closed_at=now)
+        .values(status=InstanceStatus.COMPLETED, closed_at=now)
         .execution_options(synchronize_session=False)
     )
 

@@ -14,6 +14,7 @@ from huzhu.assists import service as assists
 from huzhu.assists.errors import InstanceNotFound, NotInitiator, PurchaseNotOpen
 from huzhu.assists.models import Instance, Purchase
 from huzhu.assists.purchases import repository as repo
+from huzhu.assists.rules import InstanceStatus, PurchaseStatus
 from huzhu.assists.schemas import SpendingLine, SpendingSummary
 from huzhu.campaigns import service as campaigns
 from huzhu.config import Settings
@@ -35,7 +36,7 @@ def purchase_bargain(
     if existing is not None:
         return existing
     now = clock.utcnow()
-    if instance.kind != "bargain" or instance.status != "succeeded":
+    if instance.kind != "bargain" or instance.status != InstanceStatus.SUCCEEDED:
         raise PurchaseNotOpen(f"the instance is {instance.status}", instance_status=instance.status)
     deadline = instance.purchase_deadline_at
     if deadline is None or clock.as_utc(deadline) <= now:
@@ -54,9 +55,9 @@ def purchase_bargain(
     bought = _record_purchase(
         session, instance, kind="bargain", amount=floor, subsidy=instance.target_value, ref=ref
     )
-    bought.status = "captured"
+    bought.status = PurchaseStatus.CAPTURED
     bought.details = {"price_cents": int(terms["price_cents"]), "floor_cents": floor}
-    instance.status = "purchased"
+    instance.status = InstanceStatus.PURCHASED
     assists.close_instance(
         session,
         instance,
@@ -72,7 +73,7 @@ def pay_unlock_reward(session: Session, settings: Settings, instance_id: int) ->
     keyed f"reward:{instance_id}" and the instance moves to completed in the same unit of
     work, so a rerun finds nothing to do and a crashed run pays under the same key."""
     instance = assists_repo.instance_by_id(session, instance_id, lock=True)
-    if instance is None or instance.kind != "unlock" or instance.status != "succeeded":
+    if instance is None or instance.kind != "unlock" or instance.status != InstanceStatus.SUCCEEDED:
         return
     terms = campaigns.get_version(session, instance.campaign_version_id).rules
     reward = int(terms["reward_cents"])
@@ -89,9 +90,9 @@ def pay_unlock_reward(session: Session, settings: Settings, instance_id: int) ->
     paid = _record_purchase(
         session, instance, kind="reward", amount=reward, subsidy=reward, ref=ref
     )
-    paid.status = "paid"
+    paid.status = PurchaseStatus.PAID
     paid.details = {"reward_name": str(terms.get("reward_name", ""))}
-    instance.status = "completed"
+    instance.status = InstanceStatus.COMPLETED
     assists.close_instance(
         session,
         instance,
@@ -113,7 +114,7 @@ def _record_purchase(
         kind=kind,
         amount_cents=amount,
         subsidy_cents=subsidy,
-        status="pending",
+        status=PurchaseStatus.PENDING,
         payment_ref=ref,
         details={},
         created_at=now,
@@ -132,10 +133,12 @@ def spending_of(
     rows = repo.purchases_of_account_since(
         session, shop_id=shop_id, account_id=account_id, since=since
     )
-    spent = sum(p.amount_cents for p in rows if p.status == "captured")
-    held = sum(p.amount_cents for p in rows if p.status == "authorized")
-    refunded = sum(p.amount_cents for p in rows if p.status == "refunded")
-    received = sum(p.amount_cents for p in rows if p.kind == "reward" and p.status == "paid")
+    spent = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.CAPTURED)
+    held = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.AUTHORIZED)
+    refunded = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.REFUNDED)
+    received = sum(
+        p.amount_cents for p in rows if p.kind == "reward" and p.status == PurchaseStatus.PAID
+    )
     return SpendingSummary(
         since=since,
         spent_cents=spent,

@@ -7,6 +7,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot
+from huzhu.assists.rules import AssistStatus
 
 
 def slot_values(session: Session, instance_id: int) -> list[int]:
@@ -63,7 +64,7 @@ def ring_assist_ids(
                 Instance.shop_id == shop_id,
                 Assist.helper_id.in_(helper_ids),
                 Assist.instance_id.in_(instance_ids),
-                Assist.status != "voided",
+                Assist.status != AssistStatus.VOIDED,
             )
             .order_by(Assist.id)
         )
@@ -78,7 +79,7 @@ def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list
             .where(
                 Instance.shop_id == shop_id,
                 Assist.instance_id == instance_id,
-                Assist.status == "held",
+                Assist.status == AssistStatus.HELD,
             )
             .order_by(Assist.id)
         )
@@ -95,7 +96,7 @@ def held_assist_reasons(
         .where(
             Instance.shop_id == shop_id,
             Assist.instance_id == instance_id,
-            Assist.status == "held",
+            Assist.status == AssistStatus.HELD,
         )
         .order_by(Assist.id)
     )

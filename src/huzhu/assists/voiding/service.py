@@ -15,10 +15,10 @@ from huzhu.assists import repository as assists_repo
 from huzhu.assists import rules as assist_rules
 from huzhu.assists import service as assists
 from huzhu.assists.errors import AssistNotFound, AssistNotVoidable
-from huzhu.assists.hotpath.repository.acts import CountHeldParams, Outcome
+from huzhu.assists.hotpath.repository.acts import CountHeldParams, Decision, Outcome
 from huzhu.assists.hotpath.store import count_held_in
 from huzhu.assists.models import Assist, Instance
-from huzhu.assists.rules import AssistStatus, AssistTerms
+from huzhu.assists.rules import AssistStatus, AssistTerms, InstanceStatus
 from huzhu.assists.voiding import repository as repo
 from huzhu.assists.voiding import rules
 from huzhu.campaigns import service as campaigns
@@ -41,7 +41,7 @@ def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) 
     if assist is None or instance is None or instance.shop_id != shop_id:
         raise AssistNotFound(f"assist {assist_id} not found")
     session.refresh(assist)  # read again under the instance lock
-    if assist.status == "voided":
+    if assist.status == AssistStatus.VOIDED:
         raise AssistNotVoidable(f"assist {assist_id} was voided at {assist.voided_at}")
     was_counted = _void_one(session, instance, assist, reason=reason)
     _recompute_progress(session, instance)
@@ -84,7 +84,7 @@ def void_assists(
         lost_counted = False
         for assist in repo.assists_by_ids(session, by_instance[instance_id]):
             session.refresh(assist)  # read again under the instance lock
-            if assist.status == "voided":
+            if assist.status == AssistStatus.VOIDED:
                 skipped += 1
                 continue
             lost_counted = _void_one(session, instance, assist, reason=reason) or lost_counted
@@ -127,8 +127,8 @@ def unreviewed_helpers(
         a.id: a.helper_id
         for a in repo.assists_by_ids(session, sorted(set(assist_ids)))
         if a.instance_id == instance_id
-        and a.status != "voided"
-        and not (a.status == "counted" and a.risk_decision == "hold")
+        and a.status != AssistStatus.VOIDED
+        and not (a.status == AssistStatus.COUNTED and a.risk_decision == Decision.HOLD)
     }
 
 
@@ -247,20 +247,20 @@ def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: s
     """Mark one assist voided and give back what it held (its slot or its hold); True
     when it had been counted."""
     was = assist.status
-    assist.status = "voided"
+    assist.status = AssistStatus.VOIDED
     assist.voided_at = clock.utcnow()
     assist.void_reason = reason
-    if was == "counted":
+    if was == AssistStatus.COUNTED:
         repo.free_slot_of(session, instance_id=instance.id, assist_id=assist.id)
-    elif was == "held":
+    elif was == AssistStatus.HELD:
         instance.held_count -= 1
     instance.voided_count += 1
-    return was == "counted"
+    return was == AssistStatus.COUNTED
 
 
 def _reopen_if_reached_by_fraud(instance: Instance, *, lost_counted: bool) -> None:
-    if lost_counted and instance.status == "succeeded" and instance.kind != "groupbuy":
-        instance.status = "active"
+    if lost_counted and instance.status == InstanceStatus.SUCCEEDED and instance.kind != "groupbuy":
+        instance.status = InstanceStatus.ACTIVE
         instance.succeeded_at = None
         instance.purchase_deadline_at = None
 
