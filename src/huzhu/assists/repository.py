@@ -52,16 +52,6 @@ def add_instance_with_slots(session: Session, instance: Instance, values: list[i
     return instance
 
 
-def free_slot_values(session: Session, instance_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(InstanceSlot.value)
-            .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_(None))
-            .order_by(InstanceSlot.slot)
-        )
-    )
-
-
 def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Instance]:
     return select(Instance).where(Instance.shop_id == shop_id, Instance.initiator_id == account_id)
 
