@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, select, text
 from sqlalchemy.orm import Session
 
 from huzhu.accounts.models import Account, ApiToken, Operator, Shop
-from huzhu.accounts.rules import barred_sql
+from huzhu.accounts.rules import AccountStatus, TokenKind, barred_sql
 from huzhu.db.base import UTCDateTime
 
 _BARRED = text(
@@ -57,7 +57,7 @@ def integrator_tokens_of_shop(session: Session, shop_id: int) -> list[ApiToken]:
     return list(
         session.scalars(
             select(ApiToken)
-            .where(ApiToken.shop_id == shop_id, ApiToken.kind == "integrator")
+            .where(ApiToken.shop_id == shop_id, ApiToken.kind == TokenKind.INTEGRATOR)
             .order_by(ApiToken.id)
         )
     )
@@ -75,7 +75,7 @@ def lapsed_restricted_accounts(session: Session, *, now: datetime, limit: int) -
     stmt = (
         select(Account.id)
         .where(
-            Account.status == "restricted",
+            Account.status == AccountStatus.RESTRICTED,
             Account.restricted_until.is_not(None),
             Account.restricted_until <= now,
         )

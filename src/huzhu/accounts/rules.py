@@ -16,6 +16,21 @@ class AccountStatus(StrEnum):
     BANNED = "banned"
 
 
+class TokenKind(StrEnum):
+    """What an `api_token` row is for."""
+
+    SESSION = "session"  # an operator's sign-in; acts with the operator's role
+    INTEGRATOR = "integrator"  # a shop's server-to-server key
+
+
+class PrincipalKind(StrEnum):
+    """What kind of caller a Principal is, whatever its role."""
+
+    OPERATOR = "operator"  # subject_id: the operator's session token
+    INTEGRATOR = "integrator"  # subject_id: the integrator token
+    PARTICIPANT = "participant"  # subject_id: the account
+
+
 def barred_sql(*, status: str, until: str, now: str) -> str:
     """SQL that is true while an account may not take part: banned, or restricted with no
     end or an end still ahead. `status`, `until` and `now` are SQL expressions (columns
@@ -118,7 +133,7 @@ def allows(role: Role, permission: Permission) -> bool:
 class Principal:
     """Who is calling. `subject_id` is the operator, token or account id by `kind`."""
 
-    kind: str  # operator | integrator | participant
+    kind: PrincipalKind
     role: Role
     shop_id: int
     subject_id: int

@@ -21,9 +21,12 @@ from huzhu.accounts.errors import (
 )
 from huzhu.accounts.models import Account, ApiToken, Operator, Shop
 from huzhu.accounts.rules import (
+    AccountStatus,
     ParticipantClaims,
     Principal,
+    PrincipalKind,
     Role,
+    TokenKind,
     parse_participant_claims,
     participant_token_payload,
 )
@@ -111,7 +114,7 @@ def login(
     token = ApiToken(
         shop_id=op.shop_id,
         operator_id=op.id,
-        kind="session",
+        kind=TokenKind.SESSION,
         name=f"session for operator {op.id}",
         role=op.role,
         token_hash=ids.sha256_hex(secret),
@@ -124,7 +127,7 @@ def login(
 
 
 def logout(session: Session, principal: Principal) -> None:
-    if principal.kind != "operator":
+    if principal.kind != PrincipalKind.OPERATOR:
         return
     token = session.get(ApiToken, principal.subject_id)
     if token is not None and token.revoked_at is None:
@@ -136,7 +139,7 @@ def create_integrator_token(session: Session, *, shop_id: int, name: str) -> tup
     secret = ids.token("hzi", 32)
     token = ApiToken(
         shop_id=shop_id,
-        kind="integrator",
+        kind=TokenKind.INTEGRATOR,
         name=name,
         role=Role.INTEGRATOR.value,
         token_hash=ids.sha256_hex(secret),
@@ -153,7 +156,7 @@ def list_integrator_tokens(session: Session, shop_id: int) -> list[ApiToken]:
 
 def revoke_integrator_token(session: Session, *, shop_id: int, token_id: int) -> ApiToken:
     token = session.get(ApiToken, token_id)
-    if token is None or token.shop_id != shop_id or token.kind != "integrator":
+    if token is None or token.shop_id != shop_id or token.kind != TokenKind.INTEGRATOR:
         raise TokenNotFound(f"no integrator token {token_id}")
     if token.revoked_at is None:
         token.revoked_at = clock.utcnow()
@@ -224,7 +227,7 @@ def get_or_create_account(
         subject_hash=hashed,
         display_name=display_name,
         share_name_consent=False,
-        status="active",
+        status=AccountStatus.ACTIVE,
         created_at=clock.utcnow(),
     )
     try:
@@ -275,7 +278,10 @@ def participant_principal(settings: Settings, bearer: str) -> Principal | None:
         raise InvalidToken("participant token is invalid or expired")
     shop_id, account_id = found
     return Principal(
-        kind="participant", role=Role.PARTICIPANT, shop_id=shop_id, subject_id=account_id
+        kind=PrincipalKind.PARTICIPANT,
+        role=Role.PARTICIPANT,
+        shop_id=shop_id,
+        subject_id=account_id,
     )
 
 
@@ -287,12 +293,18 @@ def authenticate(session: Session, settings: Settings, bearer: str) -> Principal
     token = repo.live_token_by_hash(session, ids.sha256_hex(bearer), clock.utcnow())
     if token is None:
         raise InvalidToken("token is unknown, expired or revoked")
-    if token.kind == "integrator":
+    if token.kind == TokenKind.INTEGRATOR:
         return Principal(
-            kind="integrator", role=Role.INTEGRATOR, shop_id=token.shop_id, subject_id=token.id
+            kind=PrincipalKind.INTEGRATOR,
+            role=Role.INTEGRATOR,
+            shop_id=token.shop_id,
+            subject_id=token.id,
         )
     return Principal(
-        kind="operator", role=Role(token.role), shop_id=token.shop_id, subject_id=token.id
+        kind=PrincipalKind.OPERATOR,
+        role=Role(token.role),
+        shop_id=token.shop_id,
+        subject_id=token.id,
     )
 
 
@@ -326,13 +338,13 @@ def set_standing(
     session: Session,
     *,
     account_id: int,
-    status: str,
+    status: AccountStatus,
     restricted_until: datetime | None,
     reason: str | None,
 ) -> None:
-    """Mirror the enforcement ladder onto the account (active | restricted | banned):
-    instance start and the assist hot path read these columns."""
-    if status not in ("active", "restricted", "banned"):
+    """Mirror the enforcement ladder onto the account: instance start and the assist hot
+    path read these columns."""
+    if status not in tuple(AccountStatus):
         raise ValueError(f"unknown account status {status!r}")
     account = session.get(Account, account_id)
     if account is None:

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from huzhu.accounts.rules import AccountStatus
+
 
 class ActionKind(StrEnum):
     WARNING = "warning"
@@ -140,7 +142,7 @@ def _binding_order(fact: ActionFact) -> tuple[int, datetime]:
 class Standing:
     """What `account.status` / `restricted_until` should say."""
 
-    status: str  # active | restricted | banned
+    status: AccountStatus
     restricted_until: datetime | None
     reason: str | None
 
@@ -150,11 +152,11 @@ def account_standing(facts: Iterable[ActionFact], now: datetime) -> Standing:
     active = [f for f in facts if f.kind in BLOCKS_PARTICIPATION and is_active(f, now)]
     bans = [f for f in active if f.kind is ActionKind.BAN]
     if bans:
-        return Standing("banned", None, bans[-1].reason)
+        return Standing(AccountStatus.BANNED, None, bans[-1].reason)
     if active:
         longest = max(active, key=_binding_order)
-        return Standing("restricted", longest.expires_at, longest.reason)
-    return Standing("active", None, None)
+        return Standing(AccountStatus.RESTRICTED, longest.expires_at, longest.reason)
+    return Standing(AccountStatus.ACTIVE, None, None)
 
 
 # -- what the person is told (inbox) ---------------------------------------------------

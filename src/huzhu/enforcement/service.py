@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
-from huzhu.accounts.rules import Principal
+from huzhu.accounts.rules import Principal, PrincipalKind
 from huzhu.config import EnforcementSettings
 from huzhu.enforcement import repository as repo
 from huzhu.enforcement import rules
@@ -90,10 +90,10 @@ def _iso(value: datetime | None) -> str | None:
 def actor_of(session: Session, principal: Principal) -> str:
     """How a caller is named in actions and the audit log: the operator (not their
     session token), the integrator token, or the participant's account."""
-    if principal.kind == "operator":
+    if principal.kind == PrincipalKind.OPERATOR:
         operator_id = accounts.operator_id_of_token(session, principal.subject_id)
         return f"operator:{operator_id}"
-    if principal.kind == "participant":
+    if principal.kind == PrincipalKind.PARTICIPANT:
         return f"account:{principal.subject_id}"
     return f"{principal.kind}:{principal.subject_id}"
 
@@ -102,7 +102,7 @@ def operator_id_of(session: Session, principal: Principal) -> int:
     """The operator behind an operator caller; NotAnOperator for anyone else."""
     operator_id = (
         accounts.operator_id_of_token(session, principal.subject_id)
-        if principal.kind == "operator"
+        if principal.kind == PrincipalKind.OPERATOR
         else None
     )
     if operator_id is None:

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import InvalidToken
-from huzhu.accounts.rules import Permission, Principal, allows
+from huzhu.accounts.rules import Permission, Principal, PrincipalKind, allows
 from huzhu.config import Settings
 from huzhu.web import security
 from huzhu.web.templating import Viewer
@@ -34,7 +34,7 @@ def operator(request: Request, session: Session, settings: Settings) -> Principa
         principal = accounts.authenticate(session, settings, token)
     except InvalidToken:
         return None
-    return principal if principal.kind == "operator" else None
+    return principal if principal.kind == PrincipalKind.OPERATOR else None
 
 
 def may(principal: Principal | None, permission: Permission) -> bool:
