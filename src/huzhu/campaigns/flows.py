@@ -18,6 +18,7 @@ from huzhu.campaigns import service
 from huzhu.campaigns.errors import BudgetExhausted, InvalidTransition, NotNow
 from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
 from huzhu.campaigns.rules import budget as budget_rules
+from huzhu.campaigns.rules.lifecycle import VERSIONED_STATUSES, CampaignStatus
 from huzhu.campaigns.rules.lottery import commitment_for
 from huzhu.campaigns.schemas import CampaignOut
 from huzhu.errors import InvalidInput
@@ -28,8 +29,8 @@ def _move(
     session: Session,
     campaign: Campaign,
     *,
-    from_statuses: tuple[str, ...],
-    to_status: str,
+    from_statuses: tuple[CampaignStatus, ...],
+    to_status: CampaignStatus,
     now: datetime,
     **values: Any,
 ) -> None:
@@ -85,7 +86,9 @@ def _check_launchable(campaign: Campaign, version: CampaignVersion, *, now: date
         raise NotNow("the draw time has passed", field="draw_at")
 
 
-def _go_live(session: Session, campaign: Campaign, *, from_statuses: tuple[str, ...]) -> None:
+def _go_live(
+    session: Session, campaign: Campaign, *, from_statuses: tuple[CampaignStatus, ...]
+) -> None:
     now = clock.utcnow()
     if campaign.status not in from_statuses:
         raise InvalidTransition(
@@ -99,7 +102,7 @@ def _go_live(session: Session, campaign: Campaign, *, from_statuses: tuple[str, 
         session,
         campaign,
         from_statuses=from_statuses,
-        to_status="live",
+        to_status=CampaignStatus.LIVE,
         now=now,
         launched_at=campaign.launched_at or now,
     )
@@ -132,7 +135,7 @@ def launch(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
     campaign = service.campaign_in_shop(
         session, shop_id=shop_id, campaign_id=campaign_id, lock=True
     )
-    _go_live(session, campaign, from_statuses=("draft", "scheduled"))
+    _go_live(session, campaign, from_statuses=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED))
     return service.describe(campaign, service.current_version(session, campaign.id))
 
 
@@ -159,8 +162,8 @@ def schedule(
     _move(
         session,
         campaign,
-        from_statuses=("draft", "scheduled"),
-        to_status="scheduled",
+        from_statuses=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
+        to_status=CampaignStatus.SCHEDULED,
         now=now,
         starts_at=start,
     )
@@ -177,8 +180,8 @@ def pause(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         session,
         shop_id=shop_id,
         campaign_id=campaign_id,
-        from_statuses=("live",),
-        to_status="paused",
+        from_statuses=(CampaignStatus.LIVE,),
+        to_status=CampaignStatus.PAUSED,
         event="campaign.paused",
     )
 
@@ -191,8 +194,8 @@ def resume(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         session,
         shop_id=shop_id,
         campaign_id=campaign_id,
-        from_statuses=("paused",),
-        to_status="live",
+        from_statuses=(CampaignStatus.PAUSED,),
+        to_status=CampaignStatus.LIVE,
         event="campaign.resumed",
     )
 
@@ -204,8 +207,8 @@ def end(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         session,
         shop_id=shop_id,
         campaign_id=campaign_id,
-        from_statuses=("draft", *service.VERSIONED_STATUSES),
-        to_status="ended",
+        from_statuses=(CampaignStatus.DRAFT, *VERSIONED_STATUSES),
+        to_status=CampaignStatus.ENDED,
         event="campaign.ended",
     )
 
@@ -215,8 +218,8 @@ def _simple_move(
     *,
     shop_id: int,
     campaign_id: int,
-    from_statuses: tuple[str, ...],
-    to_status: str,
+    from_statuses: tuple[CampaignStatus, ...],
+    to_status: CampaignStatus,
     event: str,
 ) -> CampaignOut:
     campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
@@ -229,27 +232,31 @@ def activate_if_due(session: Session, campaign_id: int) -> None:
     """campaign.activate: a scheduled campaign whose starts_at has come goes live. A
     stale job (rescheduled later, already launched, ended) does nothing."""
     campaign = repo.campaign_for_update(session, campaign_id)
-    if campaign is None or campaign.status != "scheduled" or campaign.starts_at is None:
+    if (
+        campaign is None
+        or campaign.status != CampaignStatus.SCHEDULED
+        or campaign.starts_at is None
+    ):
         return
     if clock.as_utc(campaign.starts_at) > clock.utcnow():
         return
-    _go_live(session, campaign, from_statuses=("scheduled",))
+    _go_live(session, campaign, from_statuses=(CampaignStatus.SCHEDULED,))
 
 
 def end_if_due(session: Session, campaign_id: int) -> None:
     """campaign.end: a campaign whose ends_at has come ends; a stale job does nothing."""
     campaign = repo.campaign_for_update(session, campaign_id)
-    if campaign is None or campaign.status not in service.VERSIONED_STATUSES:
+    if campaign is None or campaign.status not in VERSIONED_STATUSES:
         return
     if campaign.ends_at is None or clock.as_utc(campaign.ends_at) > clock.utcnow():
         return
     _move(
         session,
         campaign,
-        from_statuses=service.VERSIONED_STATUSES,
-        to_status="ended",
+        from_statuses=VERSIONED_STATUSES,
+        to_status=CampaignStatus.ENDED,
         now=clock.utcnow(),
     )
     service.record_campaign_event(
-        session, campaign, "campaign.ended", status="ended", reason="ends_at"
+        session, campaign, "campaign.ended", status=CampaignStatus.ENDED, reason="ends_at"
     )

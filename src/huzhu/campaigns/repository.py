@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import identity_key
 
 from huzhu.campaigns.models import Campaign, CampaignVersion, LotteryDraw, LotterySecret
+from huzhu.campaigns.rules.lifecycle import CampaignStatus
 
 
 def version_of(session: Session, *, campaign_id: int, version: int) -> CampaignVersion | None:
@@ -35,7 +36,7 @@ def try_reserve(session: Session, *, campaign_id: int, cents: int, units: int) -
         update(Campaign)
         .where(
             Campaign.id == campaign_id,
-            Campaign.status == "live",
+            Campaign.status == CampaignStatus.LIVE,
             Campaign.budget_reserved_cents + Campaign.budget_spent_cents + cents
             <= Campaign.budget_cents,
             Campaign.inventory_reserved + Campaign.inventory_used + units
@@ -146,8 +147,8 @@ def transition(
     session: Session,
     *,
     campaign_id: int,
-    from_statuses: tuple[str, ...],
-    to_status: str,
+    from_statuses: tuple[CampaignStatus, ...],
+    to_status: CampaignStatus,
     now: datetime,
     **values: Any,
 ) -> bool:

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field
 Channel = Literal["own_app", "wechat_miniprogram", "wechat_web", "qr_offline", "web"]
 Split = Literal["double_mean", "front_loaded"]
 Kind = Literal["bargain", "groupbuy", "lottery", "unlock"]
+# The values of rules.lifecycle.CampaignStatus (a test keeps them equal), as a Literal:
+# the API's schema and its validation messages name the values, not an enum type.
 Status = Literal["draft", "scheduled", "live", "paused", "ended"]
 
 MAX_CENTS = 10**12  # ¥10 billion: beyond any real campaign, inside a BIGINT

@@ -29,6 +29,7 @@ from huzhu.campaigns.models import Campaign, CampaignVersion
 from huzhu.campaigns.models import LotteryDraw as LotteryDraw  # re-exported for the draw
 from huzhu.campaigns.rules import budget as budget_rules
 from huzhu.campaigns.rules import disclosure, snapshot, validation
+from huzhu.campaigns.rules.lifecycle import VERSIONED_STATUSES, CampaignStatus
 from huzhu.campaigns.schemas import (
     BargainCreate,
     BargainDisclosure,
@@ -54,9 +55,6 @@ from huzhu.pagination import Page, PageParams, fetch_page
 
 ACTIVATE_JOB = "campaign.activate"
 END_JOB = "campaign.end"
-# Statuses in which a campaign's rules are public and may have been taken up: an edit
-# then makes a new version instead of changing the one participants hold.
-VERSIONED_STATUSES = ("scheduled", "live", "paused")
 _CREATE_MODELS: dict[str, type[Any]] = {
     "bargain": BargainCreate,
     "groupbuy": GroupbuyCreate,
@@ -218,7 +216,7 @@ def create_campaign(
         name=config["name"],
         description=config["description"],
         channel=config["channel"],
-        status="draft",
+        status=CampaignStatus.DRAFT,
         version=1,
         budget_cents=config["budget_cents"],
         budget_reserved_cents=0,
@@ -285,7 +283,7 @@ def update_campaign(
     be topped up or trimmed, never below what is reserved plus spent. A launched
     lottery's prizes, draw time and entry terms never change (RulesFrozen)."""
     campaign = campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id, lock=True)
-    if campaign.status == "ended":
+    if campaign.status == CampaignStatus.ENDED:
         raise InvalidTransition(
             "an ended campaign cannot be edited", campaign_status=campaign.status
         )
@@ -391,7 +389,7 @@ def schedule_jobs(session: Session, campaign: Campaign) -> None:
     """Jobs at the campaign's times. A moved time enqueues a new job (the dedupe key
     holds the time); the stale one finds its time not yet come, or the status moved on,
     and does nothing."""
-    if campaign.status == "scheduled" and campaign.starts_at is not None:
+    if campaign.status == CampaignStatus.SCHEDULED and campaign.starts_at is not None:
         at = clock.as_utc(campaign.starts_at)
         jobs.enqueue(
             session,
@@ -496,7 +494,7 @@ def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
     that bind (from the current version), remaining stock as counts — never a secret
     (the lottery's seed stays in lottery_secret until the draw)."""
     campaign = session.get(Campaign, campaign_id)
-    if campaign is None or campaign.status == "draft":
+    if campaign is None or campaign.status == CampaignStatus.DRAFT:
         raise CampaignNotFound(f"no campaign {campaign_id}")
     rules = current_version(session, campaign.id).rules
     inventory_left = campaign.inventory_total - campaign.inventory_reserved

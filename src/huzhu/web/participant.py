@@ -27,6 +27,7 @@ from huzhu.assists.hotpath.service import HotPath, assist_request
 from huzhu.assists.purchases import service as purchases
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.campaigns.schemas import PublicCampaignView
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
@@ -73,7 +74,9 @@ async def home(request: Request) -> Response:
     def _live(session: Session) -> list[PublicCampaignView]:
         if who is None:
             return []
-        listed = campaigns.list_campaigns(session, LIST, shop_id=who[0], status="live").items
+        listed = campaigns.list_campaigns(
+            session, LIST, shop_id=who[0], status=CampaignStatus.LIVE
+        ).items
         return [campaigns.public_view(session, c.id) for c in listed]
 
     live = await in_one_unit_of_work(request, _live)
