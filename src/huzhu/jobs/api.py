@@ -10,7 +10,8 @@ from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep
 from huzhu.jobs import service
-from huzhu.jobs.schemas import JobOut, JobStatus
+from huzhu.jobs.rules import JobStatus
+from huzhu.jobs.schemas import JobOut
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["jobs"])

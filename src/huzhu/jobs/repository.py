@@ -17,8 +17,9 @@ from sqlalchemy import CursorResult, Select, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.jobs.models import Job
+from huzhu.jobs.rules import JobStatus
 
-RUNNABLE = ("pending", "running")
+RUNNABLE = (JobStatus.PENDING, JobStatus.RUNNING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +52,7 @@ def claim_next(
         update(Job)
         .where(Job.id == due.scalar_subquery())
         .values(
-            status="running",
+            status=JobStatus.RUNNING,
             locked_by=worker,
             locked_until=lease_until,
             attempts=Job.attempts + 1,
@@ -74,14 +75,14 @@ def claim_next(
 def _owned(job_id: int, worker: str) -> Any:
     # Every write after the claim is conditional on still holding the lease: a runner
     # that stalled past its lease must not overwrite the outcome of the one that took over.
-    return (Job.id == job_id) & (Job.locked_by == worker) & (Job.status == "running")
+    return (Job.id == job_id) & (Job.locked_by == worker) & (Job.status == JobStatus.RUNNING)
 
 
 def mark_done(session: Session, *, job_id: int, worker: str, now: datetime) -> bool:
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Job)
         .where(_owned(job_id, worker))
-        .values(status="done", locked_until=None, finished_at=now, last_error=None)
+        .values(status=JobStatus.DONE, locked_until=None, finished_at=now, last_error=None)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -92,7 +93,11 @@ def reschedule(session: Session, *, job_id: int, worker: str, run_at: datetime, 
         update(Job)
         .where(_owned(job_id, worker))
         .values(
-            status="pending", locked_by=None, locked_until=None, run_at=run_at, last_error=error
+            status=JobStatus.PENDING,
+            locked_by=None,
+            locked_until=None,
+            run_at=run_at,
+            last_error=error,
         )
         .execution_options(synchronize_session=False)
     )
@@ -103,7 +108,7 @@ def mark_failed(session: Session, *, job_id: int, worker: str, now: datetime, er
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Job)
         .where(_owned(job_id, worker))
-        .values(status="failed", locked_until=None, finished_at=now, last_error=error)
+        .values(status=JobStatus.FAILED, locked_until=None, finished_at=now, last_error=error)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
@@ -122,7 +127,7 @@ def purge_done(session: Session, *, finished_before: datetime) -> int:
     """Forget jobs that finished well; failed ones stay for a person to look at."""
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         delete(Job)
-        .where(Job.status == "done", Job.finished_at < finished_before)
+        .where(Job.status == JobStatus.DONE, Job.finished_at < finished_before)
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)

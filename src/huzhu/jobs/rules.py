@@ -3,8 +3,16 @@
 from __future__ import annotations
 
 import traceback
+from enum import StrEnum
 
 MAX_ERROR_CHARS = 500
+
+
+class JobStatus(StrEnum):
+    PENDING = "pending"  # due at run_at
+    RUNNING = "running"  # leased by a runner; claimable again once the lease runs out
+    DONE = "done"
+    FAILED = "failed"  # out of attempts: kept for a person to look at
 
 
 def backoff_seconds(attempt: int, *, base: float, cap: float) -> float:

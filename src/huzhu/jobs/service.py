@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from huzhu.config import Settings
 from huzhu.jobs import repository
 from huzhu.jobs.models import Job
+from huzhu.jobs.rules import JobStatus
 from huzhu.kit import clock
 from huzhu.pagination import PageParams, fetch_page
 
@@ -36,7 +37,7 @@ def enqueue(
         kind=kind,
         payload=payload or {},
         dedupe_key=dedupe_key,
-        status="pending",
+        status=JobStatus.PENDING,
         run_at=run_at or now,
         attempts=0,
         max_attempts=max_attempts,
