@@ -10,11 +10,11 @@ from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep
 from huzhu.notify import service
+from huzhu.notify.rules import DeliveryStatus
 from huzhu.notify.schemas import (
     AttemptOut,
     DeliveryDetail,
     DeliveryOut,
-    DeliveryStatus,
     EndpointCreated,
     EndpointIn,
     EndpointOut,

@@ -24,7 +24,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huzhu.notify.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from huzhu.notify.rules import unheard_sql
+from huzhu.notify.rules import DeliveryStatus, unheard_sql
 
 
 def _is_postgres(session: Session) -> bool:
@@ -186,7 +186,10 @@ def claim_next_due_delivery(
     is in flight, and if this runner dies the delivery is due again when the lease ends."""
     due: Select[int] = (
         select(WebhookDelivery.id)
-        .where(WebhookDelivery.status == "pending", WebhookDelivery.next_attempt_at <= now)
+        .where(
+            WebhookDelivery.status == DeliveryStatus.PENDING,
+            WebhookDelivery.next_attempt_at <= now,
+        )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
         .limit(1)
     )
@@ -222,7 +225,7 @@ def settle_delivery(
         .where(
             WebhookDelivery.id == delivery_id,
             WebhookDelivery.attempts == attempts,
-            WebhookDelivery.status == "pending",
+            WebhookDelivery.status == DeliveryStatus.PENDING,
         )
         .values(**values)
         .execution_options(synchronize_session=False)

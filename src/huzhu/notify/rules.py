@@ -18,6 +18,7 @@ import ipaddress
 import json
 import time
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,6 +32,12 @@ def unheard_sql(shop_id: str) -> str:
         "NOT EXISTS (SELECT 1 FROM webhook_endpoint listener"
         f" WHERE listener.shop_id = {shop_id} AND listener.active)"
     )
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "pending"  # due at next_attempt_at (or leased by a runner until then)
+    DELIVERED = "delivered"
+    FAILED = "failed"  # out of attempts, or its endpoint was deactivated
 
 
 SIGNATURE_HEADER = "Huzhu-Signature"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
+
+from huzhu.notify.rules import DeliveryStatus
 
 EVENT_TYPE_PATTERN = r"^[a-z_]+(\.[a-z_]+)*(\.\*)?$"
 # http(s), a host, an optional port and a printable-ASCII path (percent-encode the rest);
@@ -51,12 +52,6 @@ class EndpointOut(BaseModel):
 
 class EndpointCreated(EndpointOut):
     secret: str = Field(description="the signing secret; shown once, store it now")
-
-
-class DeliveryStatus(StrEnum):
-    PENDING = "pending"
-    DELIVERED = "delivered"
-    FAILED = "failed"
 
 
 class DeliveryOut(BaseModel):

@@ -44,6 +44,7 @@ from huzhu.notify.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
+from huzhu.notify.rules import DeliveryStatus
 from huzhu.pagination import PageParams, fetch_page
 
 DISPATCH_BATCH = 200
@@ -267,7 +268,7 @@ def dispatch_events(session: Session, *, limit: int = DISPATCH_BATCH) -> int:
         {
             "endpoint_id": endpoint.id,
             "event_id": event.id,
-            "status": "pending",
+            "status": DeliveryStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": now,
             "created_at": now,
@@ -319,7 +320,11 @@ def claim_due_delivery(session: Session, settings: Settings) -> DeliveryWork | N
             session,
             delivery_id=claimed.id,
             attempts=claimed.attempts,
-            values={"status": "failed", "last_error": "endpoint inactive", "next_attempt_at": None},
+            values={
+                "status": DeliveryStatus.FAILED,
+                "last_error": "endpoint inactive",
+                "next_attempt_at": None,
+            },
         )
         return None
     body = rules.event_body(
@@ -375,7 +380,7 @@ def _refuse_private_resolution(url: str) -> None:
 
 def record_attempt(
     session: Session, settings: Settings, *, work: DeliveryWork, outcome: AttemptOutcome
-) -> str:
+) -> DeliveryStatus:
     """Log the attempt and move the delivery on: delivered, retried later with
     exponential backoff, or failed after max_attempts. Returns the new status."""
     now = clock.utcnow()
@@ -390,9 +395,9 @@ def record_attempt(
     )
     values: dict[str, Any] = {"last_status_code": outcome.status_code, "last_error": outcome.error}
     if outcome.error is None:
-        values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+        values.update(status=DeliveryStatus.DELIVERED, delivered_at=now, next_attempt_at=None)
     elif work.attempt >= settings.webhooks.max_attempts:
-        values.update(status="failed", next_attempt_at=None)
+        values.update(status=DeliveryStatus.FAILED, next_attempt_at=None)
     else:
         wait = backoff_seconds(
             work.attempt,
@@ -404,7 +409,7 @@ def record_attempt(
         session, delivery_id=work.delivery_id, attempts=work.attempt, values=values
     )
     session.flush()
-    return str(values.get("status", "pending"))
+    return DeliveryStatus(values.get("status", DeliveryStatus.PENDING))
 
 
 def list_deliveries(
@@ -431,7 +436,7 @@ def get_delivery(
 def redeliver(session: Session, *, shop_id: int, delivery_id: int) -> WebhookDelivery:
     """Send again now, with a fresh attempt budget; the attempt log keeps the history."""
     delivery, _ = get_delivery(session, shop_id=shop_id, delivery_id=delivery_id)
-    delivery.status = "pending"
+    delivery.status = DeliveryStatus.PENDING
     delivery.attempts = 0
     delivery.next_attempt_at = clock.utcnow()
     delivery.delivered_at = None
