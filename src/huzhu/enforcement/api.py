@@ -10,13 +10,13 @@ from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep
 from huzhu.enforcement import service
+from huzhu.enforcement.rules import AppealStatus
 from huzhu.enforcement.schemas import (
     ActionIn,
     ActionOut,
     AppealDecisionIn,
     AppealIn,
     AppealOut,
-    AppealStatus,
     AuditOut,
     Decision,
     LiftIn,

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction, ReportTally
+from huzhu.enforcement.rules import AppealStatus
 
 
 def actions_of(session: Session, account_id: int) -> list[EnforcementAction]:
@@ -117,12 +118,12 @@ def appeals_query(
 
 
 def decide_appeal(
-    session: Session, *, appeal_id: int, status: str, by: str, reason: str, now: datetime
+    session: Session, *, appeal_id: int, status: AppealStatus, by: str, reason: str, now: datetime
 ) -> bool:
     """pending → upheld | lifted, once (conditional UPDATE)."""
     result = session.execute(
         update(Appeal)
-        .where(Appeal.id == appeal_id, Appeal.status == "pending")
+        .where(Appeal.id == appeal_id, Appeal.status == AppealStatus.PENDING)
         .values(status=status, decided_by=by, decision_reason=reason, decided_at=now)
         .execution_options(synchronize_session=False)
     )

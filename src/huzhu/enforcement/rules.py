@@ -31,6 +31,15 @@ LADDER: tuple[ActionKind, ...] = (
 TOP_RUNG = len(LADDER)
 NEXT = "next"  # `enforce(rung_or_kind="next")`: one rung above the current position
 
+
+# An appeal is decided once: pending → upheld | lifted. (No docstring: it would become
+# the description of the AppealStatus schema in the OpenAPI document.)
+class AppealStatus(StrEnum):
+    PENDING = "pending"
+    UPHELD = "upheld"
+    LIFTED = "lifted"  # also when an analyst lifted the action while the appeal waited
+
+
 # Kinds that stop direct invites and share links: the invite restrictions, and anything
 # stronger (someone who may not take part may not recruit either).
 BLOCKS_INVITES = frozenset(LADDER[1:])

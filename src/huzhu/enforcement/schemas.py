@@ -8,6 +8,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huzhu.enforcement.rules import AppealStatus
+
 # Ids in JSON bodies: JSON Schema validators compare numbers as doubles, exact only up to
 # 2**53, so a larger bound would let clients believe ids the server refuses are valid.
 MAX_BODY_ID = 2**53
@@ -72,12 +74,6 @@ class LiftIn(BaseModel):
 
 class AppealIn(BaseModel):
     text: str = Field(min_length=1, max_length=2000, description="why the action is wrong")
-
-
-class AppealStatus(StrEnum):
-    PENDING = "pending"
-    UPHELD = "upheld"
-    LIFTED = "lifted"
 
 
 class AppealOut(BaseModel):

@@ -31,7 +31,7 @@ from huzhu.enforcement.errors import (
     NotAnOperator,
 )
 from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction
-from huzhu.enforcement.rules import ActionFact, ActionKind
+from huzhu.enforcement.rules import ActionFact, ActionKind, AppealStatus
 from huzhu.kit import clock
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
@@ -411,7 +411,12 @@ def _close_pending_appeal(
     notice already told the person)."""
     appeal = repo.appeal_of_action(session, action.id)
     if appeal is None or not repo.decide_appeal(
-        session, appeal_id=appeal.id, status="lifted", by=actor, reason=reason, now=now
+        session,
+        appeal_id=appeal.id,
+        status=AppealStatus.LIFTED,
+        by=actor,
+        reason=reason,
+        now=now,
     ):
         return
     session.refresh(appeal)
@@ -424,7 +429,11 @@ def _close_pending_appeal(
         subject_id=appeal.id,
         account_id=appeal.account_id,
         reason=reason,
-        payload={"appeal_id": appeal.id, "action_id": action.id, "decision": "lifted"},
+        payload={
+            "appeal_id": appeal.id,
+            "action_id": action.id,
+            "decision": AppealStatus.LIFTED,
+        },
         notice=None,
     )
 
@@ -459,7 +468,7 @@ def file_appeal(
         action_id=action_id,
         account_id=account_id,
         text=text,
-        status="pending",
+        status=AppealStatus.PENDING,
         created_at=clock.utcnow(),
     )
     try:
@@ -495,7 +504,7 @@ def decide_appeal(
 ) -> Appeal:
     """Uphold the action, or lift it (and undo its effects). Decided once."""
     appeal = get_appeal(session, shop_id=shop_id, appeal_id=appeal_id)
-    status = "lifted" if lift_action else "upheld"
+    status = AppealStatus.LIFTED if lift_action else AppealStatus.UPHELD
     now = clock.utcnow()
     if not repo.decide_appeal(
         session, appeal_id=appeal_id, status=status, by=actor, reason=reason, now=now

@@ -20,6 +20,7 @@ from huzhu.accounts.rules import Permission, Principal
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.enforcement import service as enforcement
+from huzhu.enforcement.rules import AppealStatus
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.risk.review import service as reviews
@@ -30,7 +31,7 @@ from huzhu.web.templating import render
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 LIST = PageParams(limit=100)
 CASE_STATUSES = ("open", "confirmed", "dismissed")
-APPEAL_STATUSES = ("pending", "upheld", "lifted")
+APPEAL_STATUSES = tuple(AppealStatus)
 ENFORCE_CHOICES = (
     "rule",
     "none",
@@ -169,7 +170,7 @@ async def appeals(request: Request) -> Response:
     principal = await _operator(request, Permission.APPEAL_DECIDE)
     if principal is None:
         return redirect("/console/login", next="/console/appeals")
-    status = request.query_params.get("status", "pending")
+    status = request.query_params.get("status", AppealStatus.PENDING)
     chosen = status if status in APPEAL_STATUSES else None
 
     def _load(session: Session) -> tuple[list[Any], dict[int, Any]]:
