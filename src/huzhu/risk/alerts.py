@@ -10,6 +10,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from huzhu.risk.review import service as review_service
+from huzhu.risk.review.rules import CaseKind
 from huzhu.risk.scoring import SpikeAlert
 
 
@@ -40,7 +41,7 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
-        kind="spike",
+        kind=CaseKind.SPIKE,
         source="inline.spike",
         subject_account_ids=[],
         summary=summary,
@@ -70,7 +71,7 @@ def _open_campaign_case(session: Session, alert: SpikeAlert) -> int:
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
-        kind="spike",
+        kind=CaseKind.SPIKE,
         source="inline.campaign_spike",
         subject_account_ids=[],
         summary=(
@@ -118,7 +119,7 @@ def open_hold_case(session: Session, alert: HoldAlert) -> int:
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
-        kind="inline_hold",
+        kind=CaseKind.INLINE_HOLD,
         source="inline.score",
         subject_account_ids=[alert.helper_id],
         summary=(

@@ -36,6 +36,7 @@ from huzhu.risk.graph.evidence import Group
 from huzhu.risk.graph.score import DetectConfig, Progress, score_accounts
 from huzhu.risk.review import service as review
 from huzhu.risk.review.errors import CaseAlreadyDecided
+from huzhu.risk.review.rules import CaseKind, CaseStatus
 
 SOURCE = "detect"
 AUTO_ACTOR = "rule:detect"
@@ -233,7 +234,7 @@ def _open_case(
     case = review.open_case(
         session,
         shop_id=shop_id,
-        kind="fraud_ring",
+        kind=CaseKind.FRAUD_RING,
         source=SOURCE,
         subject_account_ids=accounts,
         summary=(
@@ -272,7 +273,7 @@ def auto_confirm(
         if ring.significance <= threshold:
             continue
         case = review.get_case(session, shop_id=shop_id, case_id=ring.case_id)
-        if case.status != "open":
+        if case.status != CaseStatus.OPEN:
             continue
         try:
             with session.begin_nested():

@@ -40,6 +40,7 @@ from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review import rules as review_rules
 from huzhu.risk.review import service as review_service
 from huzhu.risk.review.models import ReviewCase
+from huzhu.risk.review.rules import CaseKind, CaseStatus
 from huzhu.risk.review.service import confirm_rule, dismiss_rule
 
 RING_REASON = "they came from accounts acting together as a ring (fake assists)"
@@ -50,7 +51,7 @@ REPORT_REASON = "a reviewer checked them and confirmed they were fake"
 REPORT_ACTOR = "rule:fraud_report"
 
 
-@confirm_rule("fraud_ring")
+@confirm_rule(CaseKind.FRAUD_RING)
 def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[enforcement.Action]:
     evidence: dict[str, Any] = case.evidence or {}
     members = sorted({int(a) for a in evidence.get("accounts", case.subject_account_ids or [])})
@@ -115,7 +116,7 @@ def _enforce_fake_assists(
             enforcement.enforce(
                 session,
                 account_id=initiator_id,
-                rung_or_kind="warning",
+                rung_or_kind=ActionKind.WARNING,
                 reason=f"{removed} {initiator_reason}",
                 evidence=proof,
                 actor=actor,
@@ -137,7 +138,7 @@ def _initiators_helped(
     return sorted(totals.items())
 
 
-@confirm_rule("fraud_report", tells_reporters=True)
+@confirm_rule(CaseKind.FRAUD_REPORT, tells_reporters=True)
 def act_on_report(
     session: Session, settings: Settings, case: ReviewCase
 ) -> list[enforcement.Action]:
@@ -253,21 +254,23 @@ def _tell_reporters_of(session: Session, case: ReviewCase, *, voided: int) -> No
             "assist that still needed removing, so nothing was removed this time. No one is "
             "told who reported."
         )
-    review_service.tell_reporters(session, case=case, status="confirmed", title=title, body=body)
+    review_service.tell_reporters(
+        session, case=case, status=CaseStatus.CONFIRMED, title=title, body=body
+    )
 
 
 def _assists(n: int) -> str:
     return f"{n} assist{'s' if n != 1 else ''}"
 
 
-@confirm_rule("spike")
+@confirm_rule(CaseKind.SPIKE)
 def act_on_spike(
     session: Session, settings: Settings, case: ReviewCase
 ) -> list[enforcement.Action]:
     return _void_held(session, case)
 
 
-@confirm_rule("inline_hold")
+@confirm_rule(CaseKind.INLINE_HOLD)
 def act_on_hold(session: Session, settings: Settings, case: ReviewCase) -> list[enforcement.Action]:
     return _void_held(session, case)
 
@@ -280,7 +283,7 @@ def _void_held(session: Session, case: ReviewCase) -> list[enforcement.Action]:
     return []
 
 
-@dismiss_rule("spike")
+@dismiss_rule(CaseKind.SPIKE)
 def count_after_spike(session: Session, case: ReviewCase) -> None:
     """The burst was genuine: count what the watch held, and lift the watch so new
     assists count too. An assist the score held on its own (a script, a device farm) was
@@ -295,7 +298,7 @@ def count_after_spike(session: Session, case: ReviewCase) -> None:
     voiding.count_held_assists(session, shop_id=case.shop_id, assist_ids=held)
 
 
-@dismiss_rule("inline_hold")
+@dismiss_rule(CaseKind.INLINE_HOLD)
 def count_after_hold(session: Session, case: ReviewCase) -> None:
     """The analyst looked at the instance's held assists and found them genuine."""
     if case.instance_id is None:

@@ -24,13 +24,14 @@ from huzhu.enforcement.rules import AppealStatus
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.risk.review import service as reviews
+from huzhu.risk.review.rules import CaseStatus
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 LIST = PageParams(limit=100)
-CASE_STATUSES = ("open", "confirmed", "dismissed")
+CASE_STATUSES = tuple(CaseStatus)
 APPEAL_STATUSES = tuple(AppealStatus)
 ENFORCE_CHOICES = (
     "rule",
@@ -68,7 +69,7 @@ async def review_queue(request: Request) -> Response:
     principal = await _operator(request, Permission.REVIEW_READ)
     if principal is None:
         return redirect("/console/login", next="/console/review")
-    status = request.query_params.get("status", "open")
+    status = request.query_params.get("status", CaseStatus.OPEN)
     chosen = status if status in CASE_STATUSES else None
     cases, _ = await in_one_unit_of_work(
         request,

@@ -8,6 +8,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.risk.review.models import Report, ReviewCase
+from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
 
 
 def _is_postgres(session: Session) -> bool:
@@ -60,9 +61,9 @@ def open_cases_on_instance(session: Session, *, shop_id: int, instance_id: int) 
         select(ReviewCase)
         .where(
             ReviewCase.shop_id == shop_id,
-            ReviewCase.status == "open",
+            ReviewCase.status == CaseStatus.OPEN,
             ReviewCase.instance_id == instance_id,
-            ReviewCase.kind.in_(("spike", "inline_hold")),
+            ReviewCase.kind.in_((CaseKind.SPIKE, CaseKind.INLINE_HOLD)),
         )
         .order_by(ReviewCase.id)
     ).all()
@@ -70,8 +71,8 @@ def open_cases_on_instance(session: Session, *, shop_id: int, instance_id: int) 
         select(ReviewCase)
         .where(
             ReviewCase.shop_id == shop_id,
-            ReviewCase.status == "open",
-            ReviewCase.kind == "fraud_ring",
+            ReviewCase.status == CaseStatus.OPEN,
+            ReviewCase.kind == CaseKind.FRAUD_RING,
         )
         .order_by(ReviewCase.id.desc())
         .limit(OPEN_RINGS_LOOKED_AT)
@@ -90,14 +91,14 @@ def bump_report_count(session: Session, *, case_id: int, now: datetime) -> None:
 
 
 def decide_case(
-    session: Session, *, case_id: int, status: str, by: str, reason: str, now: datetime
+    session: Session, *, case_id: int, status: CaseStatus, by: str, reason: str, now: datetime
 ) -> bool:
     """open → confirmed | dismissed, once: a conditional UPDATE, so two analysts
     deciding at the same moment cannot both act. Clearing open_key lets the next report
     about the subject open a fresh case."""
     result = session.execute(
         update(ReviewCase)
-        .where(ReviewCase.id == case_id, ReviewCase.status == "open")
+        .where(ReviewCase.id == case_id, ReviewCase.status == CaseStatus.OPEN)
         .values(
             status=status,
             decided_by=by,
@@ -117,7 +118,7 @@ def reports_of_case(session: Session, case_id: int) -> list[Report]:
     )
 
 
-def set_reports_status(session: Session, *, case_id: int, status: str) -> None:
+def set_reports_status(session: Session, *, case_id: int, status: CaseStatus) -> None:
     session.execute(
         update(Report)
         .where(Report.case_id == case_id)
@@ -132,8 +133,8 @@ def unspent_confirmed_spam(session: Session, account_id: int) -> list[tuple[int,
     rows = session.execute(
         select(Report.id, Report.reporter_account_id, Report.created_at).where(
             Report.subject_account_id == account_id,
-            Report.kind == "spam",
-            Report.status == "confirmed",
+            Report.kind == ReportKind.SPAM,
+            Report.status == CaseStatus.CONFIRMED,
             Report.spent_action_id.is_(None),
         )
     )

@@ -30,17 +30,27 @@ class CaseKind(StrEnum):
 
 
 class CaseStatus(StrEnum):
+    """A case's status, and each of its reports' (a report follows its case's decision)."""
+
     OPEN = "open"
     CONFIRMED = "confirmed"
     DISMISSED = "dismissed"
 
 
-REPORT_CASE_KIND = {"spam": CaseKind.SPAM_REPORT, "fraud": CaseKind.FRAUD_REPORT}
+class ReportKind(StrEnum):
+    SPAM = "spam"  # a sender floods the reporter with invites
+    FRAUD = "fraud"  # an instance's count jumped without real friends behind it
+
+
+REPORT_CASE_KIND: dict[str, CaseKind] = {
+    ReportKind.SPAM: CaseKind.SPAM_REPORT,
+    ReportKind.FRAUD: CaseKind.FRAUD_REPORT,
+}
 
 
 def open_key(*, kind: str, account_id: int | None, instance_id: int | None) -> str:
     """The key that makes reports about one subject join one open case."""
-    if kind == "spam":
+    if kind == ReportKind.SPAM:
         return f"spam:{account_id}"
     return f"fraud:instance:{instance_id}"
 

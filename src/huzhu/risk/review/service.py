@@ -22,6 +22,7 @@ from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
+from huzhu.enforcement.rules import NEXT
 from huzhu.kit import clock
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
@@ -38,7 +39,7 @@ from huzhu.risk.review.errors import (
     ReportSubjectMissing,
 )
 from huzhu.risk.review.models import Report, ReviewCase
-from huzhu.risk.review.rules import CaseKind, CaseStatus
+from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
 
 # enforce= values of a confirmation besides a rung or kind name.
 BY_RULE = "rule"
@@ -211,7 +212,7 @@ def file_report(
         subject_account_ids=[subject_id],
         summary=(
             f"spam reported against account {subject_id}"
-            if kind == "spam"
+            if kind == ReportKind.SPAM
             else f"instance {instance_id}: count jumped without real friends"
         ),
         evidence=evidence,
@@ -278,7 +279,7 @@ def _report_subject(
     instance_id: int | None,
 ) -> tuple[int, dict[str, Any], int | None]:
     """(reported account, evidence to attach, campaign) for a report."""
-    if kind == "spam":
+    if kind == ReportKind.SPAM:
         if account_id is None:
             raise ReportSubjectMissing("a spam report names the sender", field="account_id")
         account = accounts.get_account(session, account_id)
@@ -401,17 +402,17 @@ _RULES_TELLING_REPORTERS: set[str] = set()
 
 
 def confirm_rule(
-    kind: str, *, tells_reporters: bool = False
+    kind: CaseKind, *, tells_reporters: bool = False
 ) -> Callable[[ConfirmRule], ConfirmRule]:
     """Register what confirming a case of `kind` with enforce="rule" does. With
     `tells_reporters`, the rule sends the reporters' message (`tell_reporters`) instead
     of the generic one."""
-    CaseKind(kind)  # a typo fails at import, not at the first confirmation
+    kind = CaseKind(kind)  # a typo fails at import, not at the first confirmation
 
     def _register(fn: ConfirmRule) -> ConfirmRule:
         existing = _CONFIRM_RULES.get(kind)
         if existing is not None and existing is not fn:
-            raise ValueError(f"a confirm rule for {kind!r} is registered already")
+            raise ValueError(f"a confirm rule for {kind.value!r} is registered already")
         _CONFIRM_RULES[kind] = fn
         if tells_reporters:
             _RULES_TELLING_REPORTERS.add(kind)
@@ -458,7 +459,7 @@ def confirm_case(
         session,
         shop_id=shop_id,
         case_id=case_id,
-        status="confirmed",
+        status=CaseStatus.CONFIRMED,
         reason=reason,
         actor=actor,
         tell=rule is None or kind not in _RULES_TELLING_REPORTERS,
@@ -490,14 +491,14 @@ DismissRule = Callable[[Session, ReviewCase], None]
 _DISMISS_RULES: dict[str, DismissRule] = {}
 
 
-def dismiss_rule(kind: str) -> Callable[[DismissRule], DismissRule]:
+def dismiss_rule(kind: CaseKind) -> Callable[[DismissRule], DismissRule]:
     """Register what dismissing a case of `kind` does (always, in the same unit of work)."""
-    CaseKind(kind)
+    kind = CaseKind(kind)
 
     def _register(fn: DismissRule) -> DismissRule:
         existing = _DISMISS_RULES.get(kind)
         if existing is not None and existing is not fn:
-            raise ValueError(f"a dismiss rule for {kind!r} is registered already")
+            raise ValueError(f"a dismiss rule for {kind.value!r} is registered already")
         _DISMISS_RULES[kind] = fn
         return fn
 
@@ -508,7 +509,12 @@ def dismiss_case(
     session: Session, *, shop_id: int, case_id: int, reason: str, actor: str
 ) -> ReviewCase:
     case = _decide(
-        session, shop_id=shop_id, case_id=case_id, status="dismissed", reason=reason, actor=actor
+        session,
+        shop_id=shop_id,
+        case_id=case_id,
+        status=CaseStatus.DISMISSED,
+        reason=reason,
+        actor=actor,
     )
     rule = _DISMISS_RULES.get(case.kind)
     if rule is not None:
@@ -521,7 +527,7 @@ def _decide(
     *,
     shop_id: int,
     case_id: int,
-    status: str,
+    status: CaseStatus,
     reason: str,
     actor: str,
     tell: bool = True,
@@ -543,7 +549,7 @@ def _decide(
         payload=_case_payload(case),
     )
     if tell:
-        if status == "confirmed":
+        if status == CaseStatus.CONFIRMED:
             title = "Your report was confirmed"
             body = "Thank you: an analyst confirmed what you reported and acted on it."
         else:
@@ -554,7 +560,7 @@ def _decide(
 
 
 def tell_reporters(
-    session: Session, *, case: ReviewCase, status: str, title: str, body: str
+    session: Session, *, case: ReviewCase, status: CaseStatus, title: str, body: str
 ) -> None:
     """One inbox message to each person who reported into the case. Never names the
     reported person's helpers, nor any reporter to anyone."""
@@ -568,7 +574,7 @@ def tell_reporters(
         )
 
 
-@confirm_rule(CaseKind.SPAM_REPORT.value)
+@confirm_rule(CaseKind.SPAM_REPORT)
 def _apply_spam_rule(
     session: Session, settings: Settings, case: ReviewCase
 ) -> list[enforcement.Action]:
@@ -592,7 +598,7 @@ def _apply_spam_rule(
     action = enforcement.enforce(
         session,
         account_id=case.subject_account_id,
-        rung_or_kind="next",
+        rung_or_kind=NEXT,
         reason=f"{reporters} people reported unwanted invites from this account",
         evidence={"case_id": case.id, "report_ids": spend, "reporters": reporters},
         actor="rule:spam_reports",
