@@ -8,6 +8,7 @@ import hmac
 import os
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from urllib.parse import quote, urlsplit
 
 from cryptography.exceptions import InvalidTag
@@ -29,6 +30,16 @@ OAUTH_CODE_ERRORS = frozenset({CODE_INVALID, CODE_USED})
 # more) consent (43101), the openid or template is wrong (40003, 40037), the data does
 # not fit the template (47003), the page does not exist (41030). Retrying cannot help.
 MESSAGE_PERMANENT_ERRORS = frozenset({43101, 40003, 40037, 47003, 41030})
+
+
+class MessageStatus(StrEnum):
+    """Where a `wechat_message` (an inbox message's copy on its way to WeChat) stands."""
+
+    PENDING = "pending"  # due at next_attempt_at (or leased by a runner until then)
+    SENT = "sent"
+    FAILED = "failed"  # WeChat refused it for good, or it ran out of attempts
+    SKIPPED = "skipped"  # no template for its kind, or the person turned messages off
+
 
 THING_MAX_CHARS = 20  # WeChat's `thing` field type holds at most 20 characters
 STATE_CHARS = 32  # WeChat passes `state` back verbatim: [a-zA-Z0-9], at most 128 bytes

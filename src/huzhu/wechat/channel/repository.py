@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, Select, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.wechat.channel.models import WechatMessage
+from huzhu.wechat.rules import MessageStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +28,10 @@ def claim_next_due(
     the lease end so no other runner takes it while WeChat is being asked."""
     due: Select[int] = (
         select(WechatMessage.id)
-        .where(WechatMessage.status == "pending", WechatMessage.next_attempt_at <= now)
+        .where(
+            WechatMessage.status == MessageStatus.PENDING,
+            WechatMessage.next_attempt_at <= now,
+        )
         .order_by(WechatMessage.next_attempt_at, WechatMessage.id)
         .limit(1)
     )
@@ -62,7 +66,7 @@ def settle(session: Session, *, message_id: int, attempts: int, values: dict[str
         .where(
             WechatMessage.id == message_id,
             WechatMessage.attempts == attempts,
-            WechatMessage.status == "pending",
+            WechatMessage.status == MessageStatus.PENDING,
         )
         .values(**values)
         .execution_options(synchronize_session=False)

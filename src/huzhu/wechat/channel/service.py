@@ -18,9 +18,10 @@ from huzhu.wechat import service as wechat
 from huzhu.wechat.channel import repository as repo
 from huzhu.wechat.channel.models import WechatMessage
 from huzhu.wechat.errors import WechatApiError, WechatTransportError, WechatUnavailable
+from huzhu.wechat.rules import MessageStatus
 
 LEASE_SLACK_SECONDS = 30.0
-SKIPPED: Literal["skipped"] = "skipped"
+SKIPPED: Literal[MessageStatus.SKIPPED] = MessageStatus.SKIPPED
 
 
 def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -> None:
@@ -32,7 +33,7 @@ def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -
         WechatMessage(
             inbox_message_id=message.message_id,
             account_id=message.account_id,
-            status="pending",
+            status=MessageStatus.PENDING,
             attempts=0,
             next_attempt_at=message.created_at,
             created_at=message.created_at,
@@ -58,7 +59,7 @@ class Outcome:
     errcode: int | None = None
 
 
-def claim_due(session: Session, settings: Settings) -> Work | Literal["skipped"] | None:
+def claim_due(session: Session, settings: Settings) -> Work | Literal[MessageStatus.SKIPPED] | None:
     """The next message to send, SKIPPED if the one claimed cannot be sent (no template
     for its kind, or the person turned WeChat messages off), None when nothing is due."""
     now = clock.utcnow()
@@ -75,7 +76,7 @@ def claim_due(session: Session, settings: Settings) -> Work | Literal["skipped"]
             session,
             message_id=claimed.id,
             attempts=claimed.attempts,
-            values={"status": "skipped", "last_error": reason, "next_attempt_at": None},
+            values={"status": SKIPPED, "last_error": reason, "next_attempt_at": None},
         )
         return SKIPPED
     return Work(
@@ -109,15 +110,15 @@ def send(wechat_adapter: wechat.Wechat, work: Work) -> Outcome:
     return Outcome(error=None)
 
 
-def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome) -> str:
+def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome) -> MessageStatus:
     """Settle the attempt: sent, failed for good, or due again after a backoff (longer
     when WeChat said busy or rate limited). Returns the new status."""
     now = clock.utcnow()
     values: dict[str, object] = {"last_error": outcome.error}
     if outcome.error is None:
-        values.update(status="sent", sent_at=now, next_attempt_at=None)
+        values.update(status=MessageStatus.SENT, sent_at=now, next_attempt_at=None)
     elif outcome.permanent or work.attempt >= settings.wechat.max_attempts:
-        values.update(status="failed", next_attempt_at=None)
+        values.update(status=MessageStatus.FAILED, next_attempt_at=None)
     else:
         wait = backoff_seconds(
             work.attempt,
@@ -129,4 +130,4 @@ def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome
         values.update(next_attempt_at=now + timedelta(seconds=wait))
     repo.settle(session, message_id=work.message_id, attempts=work.attempt, values=values)
     session.flush()
-    return str(values.get("status", "pending"))
+    return MessageStatus(str(values.get("status", MessageStatus.PENDING)))
