@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huzhu.idempotency.models import IdempotencyRecord
+from huzhu.idempotency.rules import RecordState
 
 
 def insert_in_progress(session: Session, values: dict[str, Any]) -> int | None:
@@ -50,7 +51,7 @@ def take_over(
                 update(IdempotencyRecord)
                 .where(
                     IdempotencyRecord.id == record_id,
-                    IdempotencyRecord.state == "in_progress",
+                    IdempotencyRecord.state == RecordState.IN_PROGRESS,
                     IdempotencyRecord.locked_until == stale_until,
                 )
                 .values(locked_until=locked_until)
@@ -72,10 +73,10 @@ def complete(
                 update(IdempotencyRecord)
                 .where(
                     IdempotencyRecord.id == record_id,
-                    IdempotencyRecord.state == "in_progress",
+                    IdempotencyRecord.state == RecordState.IN_PROGRESS,
                     IdempotencyRecord.locked_until == locked_until,
                 )
-                .values(state="done", **values)
+                .values(state=RecordState.DONE, **values)
                 .execution_options(synchronize_session=False)
             )
         )
@@ -87,7 +88,7 @@ def release(session: Session, *, record_id: int, locked_until: datetime) -> None
     session.execute(
         delete(IdempotencyRecord).where(
             IdempotencyRecord.id == record_id,
-            IdempotencyRecord.state == "in_progress",
+            IdempotencyRecord.state == RecordState.IN_PROGRESS,
             IdempotencyRecord.locked_until == locked_until,
         )
     )

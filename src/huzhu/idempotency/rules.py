@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from enum import StrEnum
 
 MAX_KEY_LENGTH = 200
 ANONYMOUS = "anonymous"
+
+
+class RecordState(StrEnum):
+    IN_PROGRESS = "in_progress"  # a request holds the key until locked_until
+    DONE = "done"  # the answer is stored and is replayed
 
 
 def principal_of(authorization: bytes | None) -> str:

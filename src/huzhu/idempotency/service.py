@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.config import Settings
 from huzhu.idempotency import repository
+from huzhu.idempotency.rules import RecordState
 from huzhu.kit import clock
 
 
@@ -59,7 +60,7 @@ def begin(session: Session, settings: Settings, request: KeyedRequest) -> Decisi
             "method": request.method,
             "path": request.path[:500],
             "request_hash": request.request_hash,
-            "state": "in_progress",
+            "state": RecordState.IN_PROGRESS,
             "response_headers": {},
             "created_at": now,
             "locked_until": fence,
@@ -76,7 +77,7 @@ def begin(session: Session, settings: Settings, request: KeyedRequest) -> Decisi
         return Decision(Outcome.RETRY)
     if record.request_hash != request.request_hash:
         return Decision(Outcome.REUSED)
-    if record.state == "done" and record.status_code is not None:
+    if record.state == RecordState.DONE and record.status_code is not None:
         stored = StoredResponse(
             status=record.status_code,
             headers=[(str(k), str(v)) for k, v in record.response_headers.get("headers", [])],
