@@ -15,6 +15,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from huzhu.payments.models import PaymentTxn
+from huzhu.payments.schemas import PaymentOp, TxnState
 
 
 def insert_unless_key_exists(session: Session, values: dict[str, Any]) -> int | None:
@@ -44,14 +45,14 @@ def by_id(session: Session, txn_id: int) -> PaymentTxn:
     return session.scalars(select(PaymentTxn).where(PaymentTxn.id == txn_id)).one()
 
 
-def close_authorization(session: Session, *, ref: str, new_state: str) -> bool:
+def close_authorization(session: Session, *, ref: str, new_state: TxnState) -> bool:
     """authorized → captured | voided, once: the WHERE is the invariant."""
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(PaymentTxn)
         .where(
             PaymentTxn.ref == ref,
-            PaymentTxn.op == "authorize",
-            PaymentTxn.state == "authorized",
+            PaymentTxn.op == PaymentOp.AUTHORIZE,
+            PaymentTxn.state == TxnState.AUTHORIZED,
         )
         .values(state=new_state)
         .execution_options(synchronize_session=False)
@@ -65,7 +66,7 @@ def add_refund(session: Session, *, ref: str, amount_cents: int) -> bool:
         update(PaymentTxn)
         .where(
             PaymentTxn.ref == ref,
-            PaymentTxn.op.in_(("capture", "charge")),
+            PaymentTxn.op.in_((PaymentOp.CAPTURE, PaymentOp.CHARGE)),
             PaymentTxn.refunded_cents + amount_cents <= PaymentTxn.amount_cents,
         )
         .values(refunded_cents=PaymentTxn.refunded_cents + amount_cents)

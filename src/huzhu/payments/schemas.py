@@ -1,8 +1,31 @@
-"""What a payment provider call returns."""
+"""What a payment provider call returns, and the ledger's names for movements and states."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from pydantic import BaseModel, ConfigDict
+
+
+class PaymentOp(StrEnum):
+    """One money movement, as the ledger's `op` column names it."""
+
+    AUTHORIZE = "authorize"
+    CAPTURE = "capture"
+    VOID = "void"
+    REFUND = "refund"
+    CHARGE = "charge"  # authorize and capture in one step
+    PAYOUT = "payout"
+
+
+class TxnState(StrEnum):
+    """A ledger row's running state: an authorization moves authorized → captured |
+    voided once; every other movement is done when it is recorded."""
+
+    AUTHORIZED = "authorized"
+    CAPTURED = "captured"
+    VOIDED = "voided"
+    DONE = "done"
 
 
 class PaymentResult(BaseModel):

@@ -35,7 +35,7 @@ from huzhu.payments.errors import (
     UnknownPaymentProvider,
 )
 from huzhu.payments.models import PaymentTxn
-from huzhu.payments.schemas import PaymentResult
+from huzhu.payments.schemas import PaymentOp, PaymentResult, TxnState
 
 
 class PaymentProvider(Protocol):
@@ -100,7 +100,7 @@ def _check_amount(amount_cents: int) -> None:
 def _replay(
     txn: PaymentTxn,
     *,
-    op: str,
+    op: PaymentOp,
     parent_ref: str | None,
     account_id: int | None,
     amount_cents: int | None,
@@ -128,7 +128,7 @@ class LocalPaymentProvider:
         session: Session,
         *,
         key: str,
-        op: str,
+        op: PaymentOp,
         amount_cents: int,
         account_id: int | None,
         parent: PaymentTxn | None = None,
@@ -138,7 +138,7 @@ class LocalPaymentProvider:
         savepoint: either both happen or neither, and a lost race on the key (another
         transaction inserted it first) returns that transaction's result."""
         parent_ref = parent.ref if parent is not None else None
-        state = "authorized" if op == "authorize" else "done"
+        state = TxnState.AUTHORIZED if op == PaymentOp.AUTHORIZE else TxnState.DONE
         with session.begin_nested():
             txn_id = repository.insert_unless_key_exists(
                 session,
@@ -170,13 +170,13 @@ class LocalPaymentProvider:
 
     @staticmethod
     def _apply_to_parent(
-        session: Session, *, op: str, parent: PaymentTxn, amount_cents: int
+        session: Session, *, op: PaymentOp, parent: PaymentTxn, amount_cents: int
     ) -> None:
-        if op in ("capture", "void"):
-            new_state = "captured" if op == "capture" else "voided"
+        if op in (PaymentOp.CAPTURE, PaymentOp.VOID):
+            new_state = TxnState.CAPTURED if op == PaymentOp.CAPTURE else TxnState.VOIDED
             if not repository.close_authorization(session, ref=parent.ref, new_state=new_state):
                 raise AuthorizationClosed(f"authorization {parent.ref} is no longer open")
-        elif op == "refund" and not repository.add_refund(
+        elif op == PaymentOp.REFUND and not repository.add_refund(
             session, ref=parent.ref, amount_cents=amount_cents
         ):
             raise RefundExceedsCapture(
@@ -188,7 +188,7 @@ class LocalPaymentProvider:
         session: Session,
         key: str,
         *,
-        op: str,
+        op: PaymentOp,
         parent_ref: str | None = None,
         account_id: int | None = None,
         amount_cents: int | None = None,
@@ -200,19 +200,19 @@ class LocalPaymentProvider:
             txn, op=op, parent_ref=parent_ref, account_id=account_id, amount_cents=amount_cents
         )
 
-    def _parent(self, session: Session, ref: str, *, ops: tuple[str, ...]) -> PaymentTxn:
+    def _parent(self, session: Session, ref: str, *, ops: tuple[PaymentOp, ...]) -> PaymentTxn:
         parent = repository.by_ref(session, ref)
         if parent is None:
             raise PaymentNotFound(f"no payment {ref}")
         if parent.op not in ops:
-            error = NotAnAuthorization if ops == ("authorize",) else NotACapture
+            error = NotAnAuthorization if ops == (PaymentOp.AUTHORIZE,) else NotACapture
             raise error(f"{ref} is a {parent.op}")
         return parent
 
     # -- the interface ----------------------------------------------------------------
 
     def _open(
-        self, session: Session, *, key: str, op: str, amount_cents: int, account_id: int
+        self, session: Session, *, key: str, op: PaymentOp, amount_cents: int, account_id: int
     ) -> PaymentResult:
         """authorize, charge and payout: movements with no parent."""
         _check_amount(amount_cents)
@@ -232,21 +232,25 @@ class LocalPaymentProvider:
         self, session: Session, *, key: str, amount_cents: int, account_id: int
     ) -> PaymentResult:
         return self._open(
-            session, key=key, op="authorize", amount_cents=amount_cents, account_id=account_id
+            session,
+            key=key,
+            op=PaymentOp.AUTHORIZE,
+            amount_cents=amount_cents,
+            account_id=account_id,
         )
 
     def charge(
         self, session: Session, *, key: str, amount_cents: int, account_id: int
     ) -> PaymentResult:
         return self._open(
-            session, key=key, op="charge", amount_cents=amount_cents, account_id=account_id
+            session, key=key, op=PaymentOp.CHARGE, amount_cents=amount_cents, account_id=account_id
         )
 
     def payout(
         self, session: Session, *, key: str, amount_cents: int, account_id: int
     ) -> PaymentResult:
         return self._open(
-            session, key=key, op="payout", amount_cents=amount_cents, account_id=account_id
+            session, key=key, op=PaymentOp.PAYOUT, amount_cents=amount_cents, account_id=account_id
         )
 
     def capture(
@@ -260,11 +264,15 @@ class LocalPaymentProvider:
         if amount_cents is not None:
             _check_amount(amount_cents)
         first = self._first(
-            session, key, op="capture", parent_ref=authorization_ref, amount_cents=amount_cents
+            session,
+            key,
+            op=PaymentOp.CAPTURE,
+            parent_ref=authorization_ref,
+            amount_cents=amount_cents,
         )
         if first is not None:
             return first
-        auth = self._parent(session, authorization_ref, ops=("authorize",))
+        auth = self._parent(session, authorization_ref, ops=(PaymentOp.AUTHORIZE,))
         amount = auth.amount_cents if amount_cents is None else amount_cents
         if amount > auth.amount_cents:
             raise InvalidAmount(
@@ -274,7 +282,7 @@ class LocalPaymentProvider:
         return self._record(
             session,
             key=key,
-            op="capture",
+            op=PaymentOp.CAPTURE,
             amount_cents=amount,
             account_id=auth.account_id,
             parent=auth,
@@ -282,14 +290,14 @@ class LocalPaymentProvider:
         )
 
     def void(self, session: Session, *, key: str, authorization_ref: str) -> PaymentResult:
-        first = self._first(session, key, op="void", parent_ref=authorization_ref)
+        first = self._first(session, key, op=PaymentOp.VOID, parent_ref=authorization_ref)
         if first is not None:
             return first
-        auth = self._parent(session, authorization_ref, ops=("authorize",))
+        auth = self._parent(session, authorization_ref, ops=(PaymentOp.AUTHORIZE,))
         return self._record(
             session,
             key=key,
-            op="void",
+            op=PaymentOp.VOID,
             amount_cents=auth.amount_cents,
             account_id=auth.account_id,
             parent=auth,
@@ -300,15 +308,15 @@ class LocalPaymentProvider:
     ) -> PaymentResult:
         _check_amount(amount_cents)
         first = self._first(
-            session, key, op="refund", parent_ref=capture_ref, amount_cents=amount_cents
+            session, key, op=PaymentOp.REFUND, parent_ref=capture_ref, amount_cents=amount_cents
         )
         if first is not None:
             return first
-        taken = self._parent(session, capture_ref, ops=("capture", "charge"))
+        taken = self._parent(session, capture_ref, ops=(PaymentOp.CAPTURE, PaymentOp.CHARGE))
         return self._record(
             session,
             key=key,
-            op="refund",
+            op=PaymentOp.REFUND,
             amount_cents=amount_cents,
             account_id=taken.account_id,
             parent=taken,
