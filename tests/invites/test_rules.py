@@ -4,14 +4,16 @@ the client-hint prefixes."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, time, timedelta
+from typing import get_args
 from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from huzhu.config import InviteSettings
-from huzhu.invites import rules
+from huzhu.invites import rules, schemas
 
 _D = InviteSettings()
 DEFAULT = rules.ReputationParams(
@@ -140,3 +142,11 @@ def test_an_ip_prefix_is_a_network_containing_the_address(address: object) -> No
     assert ipaddress.ip_address(str(address)) in network
     assume(network.version == 4)
     assert network.prefixlen == 24
+
+
+def test_the_api_and_the_settings_offer_exactly_the_accept_from_choices() -> None:
+    assert list(get_args(schemas.AcceptFrom)) == [choice.value for choice in rules.AcceptFrom]
+    for choice in rules.AcceptFrom:
+        assert InviteSettings(default_accept_from=choice.value).default_accept_from == choice
+    with pytest.raises(ValidationError, match="default_accept_from"):
+        InviteSettings(default_accept_from="friends")

@@ -55,13 +55,17 @@ def _consent_refusal(
         return Blocked("one of you blocked the other", reason="blocked"), prefs
     if repo.has_muted(session, account_id=recipient_id, sender_id=sender_id):
         return Muted("this person muted you", reason="muted"), prefs
-    is_contact = prefs.accept_from == "contacts" and is_contact_of(
+    is_contact = prefs.accept_from == rules.AcceptFrom.CONTACTS and is_contact_of(
         session, account_id=recipient_id, other_id=sender_id
     )
     if rules.refuses_sender(accept_from=prefs.accept_from, is_contact=is_contact):
         return InvitesNotAccepted(
             f"this person accepts invites from {prefs.accept_from}"
-            + (" (you are not one of their contacts)" if prefs.accept_from == "contacts" else ""),
+            + (
+                " (you are not one of their contacts)"
+                if prefs.accept_from == rules.AcceptFrom.CONTACTS
+                else ""
+            ),
             reason="not_accepted",
             accept_from=prefs.accept_from,
         ), prefs
@@ -299,7 +303,7 @@ def opt_out(session: Session, settings: Settings, *, token: str) -> tuple[str, s
         return "mute", "you will get no more invites from this person"
     prefs = service.preferences_of(session, settings, recipient_id)
     service.set_preferences(
-        session, account_id=recipient_id, accept_from="nobody", kinds=prefs.kinds,
+        session, account_id=recipient_id, accept_from=rules.AcceptFrom.NOBODY, kinds=prefs.kinds,
         quiet_start=prefs.quiet_start, quiet_end=prefs.quiet_end, time_zone=prefs.time_zone,
         daily_max=prefs.daily_max,
     )  # fmt: skip

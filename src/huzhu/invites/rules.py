@@ -138,7 +138,13 @@ def ip_prefix(address: str) -> str | None:
 
 # -- consent -----------------------------------------------------------------------------
 
-ACCEPT_FROM = ("everyone", "contacts", "nobody")
+
+class AcceptFrom(StrEnum):
+    """Whom a person accepts direct invites from."""
+
+    EVERYONE = "everyone"
+    CONTACTS = "contacts"  # people they added, helped or were helped by (direct.is_contact_of)
+    NOBODY = "nobody"
 
 
 def parse_hhmm(value: str) -> time:
@@ -174,7 +180,9 @@ def quiet_until(now: datetime, *, start: time, end: time, zone: ZoneInfo) -> dat
 
 
 def refuses_sender(*, accept_from: str, is_contact: bool) -> bool:
-    return accept_from == "nobody" or (accept_from == "contacts" and not is_contact)
+    return accept_from == AcceptFrom.NOBODY or (
+        accept_from == AcceptFrom.CONTACTS and not is_contact
+    )
 
 
 def wants_kind(kinds: list[str] | None, kind: str) -> bool:

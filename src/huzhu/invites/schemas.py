@@ -35,6 +35,8 @@ TokenPath = Annotated[
 OptOutTokenPath = Annotated[str, Path(min_length=1, max_length=400, description="opt-out token")]
 
 Channel = Literal["friend", "group", "timeline", "qr"]
+# The values of rules.AcceptFrom (a test keeps them equal), as a Literal: the API's
+# schema and its validation messages name the values, not an enum type.
 AcceptFrom = Literal["everyone", "contacts", "nobody"]
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["22:00"])]
 

@@ -519,9 +519,9 @@ def set_preferences(
             rules.parse_hhmm(value)
         except ValueError as exc:
             raise InvalidInput(str(exc), field=field) from exc
-    if accept_from not in rules.ACCEPT_FROM:
+    if accept_from not in tuple(rules.AcceptFrom):
         raise InvalidInput(
-            f"accept_from is one of {', '.join(rules.ACCEPT_FROM)}", field="accept_from"
+            f"accept_from is one of {', '.join(rules.AcceptFrom)}", field="accept_from"
         )
     account = accounts.get_account(session, account_id)
     if account is None:

@@ -18,6 +18,7 @@ from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, validation_errors
 from huzhu.invites import service as invites
+from huzhu.invites.rules import AcceptFrom
 from huzhu.invites.schemas import PreferencesIn
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
@@ -26,7 +27,7 @@ from huzhu.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 KINDS = ("bargain", "groupbuy", "lottery", "unlock")
-ACCEPT = ("everyone", "contacts", "nobody")
+ACCEPT = tuple(AcceptFrom)
 # A refused value is told by its field in the page's language (_macros.error_text): the
 # model's and the service's English messages are written for API clients.
 FIELD_ERRORS = {
