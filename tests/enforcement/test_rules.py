@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from huzhu.enforcement import rules
 from huzhu.enforcement.rules import LADDER, ActionFact, ActionKind
+from huzhu.enforcement.schemas import KindOrNext
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 MEMORY = timedelta(days=365)
@@ -158,3 +159,7 @@ def test_actions_older_than_the_memory_are_forgiven() -> None:
     old = ActionFact(kind=ActionKind.INVITE_RESTRICTION_7D, starts_at=T0, expires_at=None)
     assert rules.current_rung([old], T0 + MEMORY - timedelta(seconds=1), memory=MEMORY) == 3
     assert rules.current_rung([old], T0 + MEMORY, memory=MEMORY) == 0
+
+
+def test_the_api_offers_next_and_exactly_the_ladder_kinds() -> None:
+    assert [k.value for k in KindOrNext] == [rules.NEXT, *(k.value for k in LADDER)]

@@ -7,7 +7,7 @@ clean one."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, get_args
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -16,10 +16,14 @@ from huzhu.risk.review.rules import (
     FLAGGED,
     HELD,
     NAMED_BY_RING,
+    CaseKind,
+    CaseStatus,
+    ReportKind,
     open_key,
     reported_assists,
     spam_rule_reports,
 )
+from huzhu.risk.review.schemas import CaseKindFilter, CaseStatusFilter, FraudReportIn, SpamReportIn
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 WINDOW = timedelta(days=30)
@@ -139,3 +143,12 @@ def test_a_joining_report_adds_what_it_saw_and_a_clean_report_implicates_nothing
     clean = _snapshot([("counted", "count", False, False)] * 3)
     assert reported_assists(clean) == {}
     assert reported_assists({}) == {}
+
+
+def test_the_api_filters_offer_exactly_the_case_statuses_and_kinds() -> None:
+    # The filters are enums of their own so that the OpenAPI component names stay put.
+    assert [s.value for s in CaseStatusFilter] == [s.value for s in CaseStatus]
+    assert [k.value for k in CaseKindFilter] == [k.value for k in CaseKind]
+    assert {
+        get_args(m.model_fields["kind"].annotation)[0] for m in (SpamReportIn, FraudReportIn)
+    } == set(ReportKind)
