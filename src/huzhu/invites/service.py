@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
+from huzhu.assists.rules import InstanceStatus
 from huzhu.assists.schemas import InstanceView
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
@@ -178,7 +179,7 @@ def own_active_instance(
     instance = assists.get_instance(session, instance_id, shop_id=shop_id)
     if instance.initiator_id != account_id:
         raise NotYourInstance("only the instance's initiator may share or invite for it")
-    if instance.status != "active":
+    if instance.status != InstanceStatus.ACTIVE:
         raise InstanceNotOpen(f"the instance is {instance.status}", instance_status=instance.status)
     return instance
 

@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
+from huzhu.assists.rules import AssistStatus
+
 
 class CaseKind(StrEnum):
     SPAM_REPORT = "spam_report"
@@ -96,10 +98,10 @@ def reported_assists(evidence: Mapping[str, Any]) -> dict[int, str]:
     for snap in snapshots:
         for assist in snap.get("assists", []):
             assist_id, status = int(assist["assist_id"]), assist.get("status")
-            if status == "held":
+            if status == AssistStatus.HELD:
                 found[assist_id] = HELD
             elif (
-                status == "counted"
+                status == AssistStatus.COUNTED
                 and assist.get("risk_decision") != "hold"  # held, then cleared by a review
                 and assist.get("risk_reasons")
             ):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
+from huzhu.assists.rules import AssistStatus
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT
@@ -312,7 +313,7 @@ def _instance_evidence(session: Session, instance: Any) -> dict[str, Any]:
         if other.kind == CaseKind.FRAUD_RING.value:
             ring = set(other.subject_account_ids or [])
             entry["assist_ids"] = sorted(
-                a.id for a in rows if a.helper_id in ring and a.status != "voided"
+                a.id for a in rows if a.helper_id in ring and a.status != AssistStatus.VOIDED
             )
         open_cases.append(entry)
     return {
