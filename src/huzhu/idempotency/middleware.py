@@ -23,10 +23,10 @@ from datetime import datetime
 from typing import Any
 
 import anyio
-from anyio import to_thread
 
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, problem_response
 from huzhu.idempotency import rules, service
 from huzhu.idempotency.errors import (
@@ -117,17 +117,15 @@ class IdempotencyMiddleware:
         deadline = time.monotonic() + self.settings.idempotency.wait_seconds
         pause = FIRST_POLL_SECONDS
         while True:
-            decision = await to_thread.run_sync(self._begin, request)
+            decision = await in_one_unit_of_work(
+                self.db, lambda session: service.begin(session, self.settings, request)
+            )
             if decision.outcome is Outcome.RETRY:
                 continue
             if decision.outcome is not Outcome.WAIT or time.monotonic() >= deadline:
                 return decision
             await anyio.sleep(pause)
             pause = min(pause * 1.5, MAX_POLL_SECONDS)
-
-    def _begin(self, request: KeyedRequest) -> Decision:
-        with self.db.unit_of_work() as session:
-            return service.begin(session, self.settings, request)
 
     async def _run(
         self,
@@ -151,7 +149,7 @@ class IdempotencyMiddleware:
         try:
             await self.app(scope, _replay_body(body, receive), capture)
         except BaseException:
-            await to_thread.run_sync(self._release, record_id, fence)
+            await self._release(record_id, fence)
             raise
         headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in start.get("headers", [])]
         response = StoredResponse(
@@ -160,19 +158,25 @@ class IdempotencyMiddleware:
             body=b"".join(chunks),
         )
         if rules.is_stored(response.status):
-            await to_thread.run_sync(self._complete, record_id, fence, response)
+            await self._complete(record_id, fence, response)
         else:
-            await to_thread.run_sync(self._release, record_id, fence)
+            await self._release(record_id, fence)
         await _send_stored(send, response, replayed=False, raw_headers=start.get("headers"))
 
-    def _complete(self, record_id: int, fence: datetime, response: StoredResponse) -> None:
-        with self.db.unit_of_work() as session:
-            if not service.complete(session, record_id=record_id, fence=fence, response=response):
-                log.warning("idempotency record %s was taken over before it completed", record_id)
+    async def _complete(self, record_id: int, fence: datetime, response: StoredResponse) -> None:
+        completed = await in_one_unit_of_work(
+            self.db,
+            lambda session: service.complete(
+                session, record_id=record_id, fence=fence, response=response
+            ),
+        )
+        if not completed:
+            log.warning("idempotency record %s was taken over before it completed", record_id)
 
-    def _release(self, record_id: int, fence: datetime) -> None:
-        with self.db.unit_of_work() as session:
-            service.release(session, record_id=record_id, fence=fence)
+    async def _release(self, record_id: int, fence: datetime) -> None:
+        await in_one_unit_of_work(
+            self.db, lambda session: service.release(session, record_id=record_id, fence=fence)
+        )
 
     async def _problem(self, scope: Scope, receive: Receive, send: Send, exc: HuzhuError) -> None:
         headers = (
