@@ -43,6 +43,7 @@ def test_an_analyst_confirms_a_spam_case_and_lifts_the_action_on_appeal(
     assert "ten invites" not in row.inner_text()  # the summary, not the reporter's words
     assert accessibility_problems(page) == []
     row.get_by_role("link", name=str(case_id)).click()
+    page.wait_for_url(re.compile(rf"/console/review/{case_id}$"))
     assert "ten invites in an hour" in page.content()
     assert accessibility_problems(page) == []
     page.locator("[data-decision=take]").click()
@@ -105,6 +106,8 @@ def test_an_analyst_voids_a_fake_assist_and_the_numbers_follow(demo: Demo, page_
     operator_sign_in(page, demo, DEMO_ANALYST_EMAIL, DEMO_ANALYST_PASSWORD)
     page.goto(f"{demo.url}/console/campaigns/{unlock['campaign_id']}")
     page.locator(f"[data-instance-link='{unlock['id']}']").click()
+    # The check reads the document: it must be the instance's page, not the one leaving.
+    page.wait_for_url(re.compile(rf"/console/instances/{unlock['id']}$"))
     assert accessibility_problems(page) == []
     counted = int(page.locator("[data-counted]").get_attribute("data-counted") or "0")
     assert counted == unlock["counted_count"]

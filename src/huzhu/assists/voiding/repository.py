@@ -3,7 +3,9 @@ slots progress is recomputed from, and the held assists a review picks."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot
@@ -71,27 +73,10 @@ def ring_assist_ids(
     )
 
 
-def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
-    return list(
-        session.scalars(
-            select(Assist.id)
-            .join(Instance, Instance.id == Assist.instance_id)
-            .where(
-                Instance.shop_id == shop_id,
-                Assist.instance_id == instance_id,
-                Assist.status == AssistStatus.HELD,
-            )
-            .order_by(Assist.id)
-        )
-    )
-
-
-def held_assist_reasons(
-    session: Session, *, shop_id: int, instance_id: int
-) -> list[tuple[int, list[str]]]:
-    """(id, inline reasons) of an instance's held assists."""
-    rows = session.execute(
-        select(Assist.id, Assist.risk_reasons)
+def _held_on(*columns: Any, shop_id: int, instance_id: int) -> Select[Any]:
+    """`columns` of an instance's held assists, oldest first."""
+    return (
+        select(*columns)
         .join(Instance, Instance.id == Assist.instance_id)
         .where(
             Instance.shop_id == shop_id,
@@ -100,4 +85,17 @@ def held_assist_reasons(
         )
         .order_by(Assist.id)
     )
-    return [(int(i), list(reasons or [])) for i, reasons in rows]
+
+
+def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
+    return list(session.scalars(_held_on(Assist.id, shop_id=shop_id, instance_id=instance_id)))
+
+
+def held_assist_reasons(
+    session: Session, *, shop_id: int, instance_id: int
+) -> list[tuple[int, list[str]]]:
+    """(id, inline reasons) of an instance's held assists."""
+    rows = session.execute(
+        _held_on(Assist.id, Assist.risk_reasons, shop_id=shop_id, instance_id=instance_id)
+    )
+    return [(int(r.id), list(r.risk_reasons or [])) for r in rows]
