@@ -38,6 +38,7 @@ from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import InstanceStatus
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.config import Settings
 from huzhu.jobs import service as jobs
@@ -142,7 +143,7 @@ def _slots_for(kind: str, terms: dict[str, Any], *, seed_hex: str) -> tuple[list
         )
         return list(cuts), 0
     if kind == "unlock":
-        return rules.unit_slots(int(terms["helpers_needed"])), 0
+        return unlock_rules.slot_values(int(terms["helpers_needed"])), 0
     if kind == "lottery":
         return rules.lottery_slots(terms)
     if kind == "groupbuy":

@@ -248,15 +248,6 @@ def note_report(session: Session, *, shop_id: int, account_id: int) -> None:
     repo.bump_report_tally(session, shop_id=shop_id, account_id=account_id, now=clock.utcnow())
 
 
-def ladder_position(
-    session: Session, account_id: int, *, settings: EnforcementSettings | None = None
-) -> int:
-    """0 (nothing on record) … 5 (banned): the highest rung that still counts."""
-    conf = _conf(settings)
-    facts = [_fact(a) for a in repo.actions_of(session, account_id)]
-    return rules.current_rung(facts, clock.utcnow(), memory=_memory(conf))
-
-
 # -- applying and lifting ----------------------------------------------------------------
 
 

@@ -100,8 +100,3 @@ def cut_sequence(*, seed_hex: str, target_cents: int, max_helpers: int, split: s
         remaining -= cut
     cuts.append(remaining)
     return cuts
-
-
-def helpers_still_needed(*, cuts: list[int], claimed: int) -> int:
-    """The most helpers still needed: the unclaimed cuts (each assist claims one)."""
-    return max(0, len(cuts) - claimed)

@@ -14,11 +14,3 @@ def slot_values(helpers_needed: int) -> list[int]:
     if helpers_needed < 1:
         raise ValueError("an unlock needs at least one helper")
     return [1] * helpers_needed
-
-
-def helpers_still_needed(*, helpers_needed: int, counted: int) -> int:
-    return max(0, helpers_needed - counted)
-
-
-def is_unlocked(*, helpers_needed: int, counted: int) -> bool:
-    return counted >= helpers_needed
