@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 import huzhu.assists.groupbuy.tasks  # registers the team jobs; patched below
 from huzhu.accounts.errors import AccountRestricted
 from huzhu.accounts.models import Account
-from huzhu.assists.errors import BudgetExhausted
+from huzhu.assists.errors import BudgetExhausted, OutOfStock
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.models import Instance, InstanceSlot, Purchase
 from huzhu.campaigns.models import Campaign
@@ -121,7 +121,11 @@ def test_leader_opens_a_team_by_ordering(
         )
         assert _ledger(s, team_id, "authorize") == 1
         campaign = _campaign(s, world.campaign_id)
-        assert (campaign.budget_reserved_cents, campaign.inventory_reserved) == (SUBSIDY, 1)
+        # The whole team's stock, so that the team can fill.
+        assert (campaign.budget_reserved_cents, campaign.inventory_reserved) == (
+            SUBSIDY,
+            TEAM_SIZE,
+        )
         refund_job = s.scalars(select(Job).where(Job.kind == groupbuy.REFUND_JOB)).one()
         assert clock.as_utc(refund_job.run_at) == clock.as_utc(team.expires_at)
         assert _events(s, "purchase.authorized") == 1
@@ -300,3 +304,40 @@ def test_refund_job_that_crashes_half_way_refunds_each_order_exactly_once(
         campaign = _campaign(s, world.campaign_id)
         assert (campaign.budget_reserved_cents, campaign.inventory_reserved) == (0, 0)
         assert _events(s, "purchase.refunded") == 2
+
+
+def test_a_team_opens_only_when_its_whole_stock_can_be_had(
+    database: Database, settings: Settings
+) -> None:
+    """Stock for one team and one more item: the first team reserves all it needs and
+    fills; a second team is refused at opening (out_of_stock), not left at k-1 of k with
+    every join refused."""
+    with database.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign_id, _ = make_campaign(
+            s,
+            shop_id=shop_id,
+            kind="groupbuy",
+            rules={
+                "team_size": TEAM_SIZE,
+                "price_cents": PRICE,
+                "group_price_cents": GROUP_PRICE,
+                "instance_ttl_seconds": TTL,
+            },
+            inventory_total=TEAM_SIZE + 1,
+        )
+        people = [make_participant(s, settings, shop_id=shop_id, name=f"q{i}")[0] for i in range(5)]
+    world = World(shop_id=shop_id, campaign_id=campaign_id, people=people)
+    team_id = _open(database, settings, world, people[0])
+    with pytest.raises(OutOfStock):
+        _open(database, settings, world, people[1])
+    for member in people[2 : 2 + TEAM_SIZE - 1]:
+        _join(database, settings, world, team_id, member)
+    with database.unit_of_work() as s:
+        assert groupbuy.team_view(s, settings, team_id).status == "succeeded"
+        campaign = _campaign(s, campaign_id)
+        assert campaign.inventory_reserved == TEAM_SIZE
+        orders = s.scalars(select(Purchase).where(Purchase.campaign_id == campaign_id)).all()
+        assert sorted(o.details["reserved_units"] for o in orders) == [0] * (TEAM_SIZE - 1) + [
+            TEAM_SIZE
+        ]

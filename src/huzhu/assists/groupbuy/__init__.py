@@ -26,6 +26,8 @@ Invariants, and what holds them:
   `authorized → captured | refunded` by a conditional UPDATE, and the provider call
   carries a key per order, so a job that crashed half-way and runs again repeats its
   calls harmlessly;
-- each order reserves its subsidy (price − group price) and one unit; the reservation is
-  consumed when the order is captured and released when it is refunded.
+- each order reserves its subsidy (price − group price); the leader's order reserves
+  stock for the whole team (team_size units), so a team that opens can fill. What an
+  order reserved is recorded on it, consumed when it is captured and released when it
+  is refunded.
 """

@@ -25,6 +25,7 @@ from huzhu.assists.models import Instance, Purchase
 from huzhu.assists.rules import InstanceStatus, PurchaseStatus
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import groupbuy as rules
+from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.config import Settings
 from huzhu.errors import Conflict, NotFound
 from huzhu.jobs import service as jobs
@@ -156,7 +157,11 @@ def _place_order(
             session.flush()
     except IntegrityError as exc:
         raise AlreadyInTeam(f"you already ordered in team {team.id}") from exc
-    cents, units = _reserve_order(session, campaign_id=team.campaign_id, snapshot=snapshot)
+    # The leader's order reserves stock for the whole team: a team that opens can fill
+    # (a team stuck at k-1 of k because the stock ran out would show a place that no
+    # join can take). Members' orders take their places from that, reserving none.
+    units = terms.team_size if role == "leader" else 0
+    cents = _reserve_order(session, campaign_id=team.campaign_id, snapshot=snapshot, units=units)
     payment = provider.authorize(
         session,
         key=rules.authorize_key(purchase.id),
@@ -185,21 +190,24 @@ def _place_order(
 
 
 def _reserve_order(
-    session: Session, *, campaign_id: int, snapshot: dict[str, Any]
-) -> tuple[int, int]:
-    """One order's worst case (its subsidy and one unit), or a clear refusal."""
-    cents, units = campaigns.worst_case_reservation(snapshot)
+    session: Session, *, campaign_id: int, snapshot: dict[str, Any], units: int
+) -> int:
+    """One order's subsidy and `units` of stock, or a clear refusal; the cents reserved."""
+    cents, _ = campaigns.worst_case_reservation(snapshot)
     if campaigns.reserve(session, campaign_id=campaign_id, cents=cents, units=units):
-        return cents, units
+        return cents
     campaign = campaigns.get_campaign(session, campaign_id)
-    if campaign.status != "live":
+    if campaign.status != CampaignStatus.LIVE:
         raise CampaignNotOpen(f"the campaign is {campaign.status}", campaign_status=campaign.status)
     left = campaign.budget_cents - campaign.budget_reserved_cents - campaign.budget_spent_cents
     if left < cents:
         raise BudgetExhausted(
             "the campaign's budget cannot cover another order", needed_cents=cents
         )
-    raise OutOfStock("the campaign has no stock left for another order")
+    raise OutOfStock(
+        f"the campaign has no stock left for another {'team' if units else 'order'}",
+        needed_units=units,
+    )
 
 
 def open_team(
