@@ -116,6 +116,12 @@ class CampaignSettings(BaseModel):
     max_top_prize_cents: int = Field(
         default=5_000_000, description="¥50,000: the 2020 promotion rules' prize ceiling"
     )
+    max_bargain_cut_cents: int = Field(
+        default=5_000_000, ge=1, description="the most one bargain may cut (price − floor)"
+    )
+    max_unlock_reward_cents: int = Field(
+        default=5_000_000, ge=1, description="the most one unlock's reward may be worth"
+    )
     default_instance_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     default_purchase_window_seconds: int = Field(default=24 * 3600, ge=60)
     default_daily_assists_per_helper: int = Field(default=5, ge=1)

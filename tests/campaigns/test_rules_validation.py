@@ -14,7 +14,12 @@ from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.campaigns.rules.budget import prize_pool, worst_case_reservation
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
-LIMITS = validation.Limits(max_helpers_limit=200, max_top_prize_cents=5_000_000)
+LIMITS = validation.Limits(
+    max_helpers_limit=200,
+    max_top_prize_cents=5_000_000,
+    max_bargain_cut_cents=60_000,
+    max_unlock_reward_cents=5_000_000,
+)
 COMMON: dict[str, Any] = {"channel": "own_app", "inventory_total": 10}
 
 
@@ -39,7 +44,7 @@ def test_an_accepted_bargain_is_reachable_within_its_helpers_and_funded(
     cuts = cut_sequence(
         seed_hex="ab" * 32, target_cents=price - floor, max_helpers=helpers, split="double_mean"
     )
-    assert sum(cuts) == price - floor
+    assert sum(cuts) == price - floor <= LIMITS.max_bargain_cut_cents
     assert len(cuts) == helpers <= LIMITS.max_helpers_limit
     assert worst_case_reservation(config)[0] <= budget
 

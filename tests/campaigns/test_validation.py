@@ -41,6 +41,16 @@ def _draw_in_past(b: Body) -> Body:
     return b | {"draw_at": (clock.utcnow() - timedelta(hours=1)).isoformat()}
 
 
+def _giving_away(cents: int) -> Callable[[Body], Body]:
+    """A bargain whose cut (price − floor) is `cents`, from an honest reference price."""
+
+    def bend(b: Body) -> Body:
+        price = int(b["floor_cents"]) + cents
+        return b | {"price_cents": price, "reference_price_cents": price}
+
+    return bend
+
+
 # (kind, how the valid body is bent, the field the refusal must name)
 CASES: list[tuple[str, Callable[[Body], Body], str]] = [
     # a bargain whose target (price − floor = 5 cents) cannot be cut in 10 assists
@@ -66,6 +76,9 @@ CASES: list[tuple[str, Callable[[Body], Body], str]] = [
     ("groupbuy", lambda b: b | {"reference_price_cents": 4_000}, "price_cents"),
     ("unlock", lambda b: b | {"helpers_needed": 201}, "helpers_needed"),
     ("unlock", lambda b: b | {"budget_cents": 499}, "budget_cents"),
+    # what one activity may give away, beyond the platform's ceilings (¥50,000 by default)
+    ("bargain", _giving_away(5_000_001), "floor_cents"),
+    ("unlock", lambda b: b | {"reward_cents": 5_000_001}, "reward_cents"),
 ]
 
 
@@ -161,6 +174,9 @@ def test_an_edit_into_a_deceptive_config_is_refused_naming_the_field(sqlite_env:
     assert_refused(client.patch(url, json={"channel": "wechat_web"}, headers=headers), "channel")
     assert_refused(client.patch(url, json={"max_helpers": 0}, headers=headers), "max_helpers")
     assert_refused(client.patch(url, json={"team_size": 3}, headers=headers), "team_size")
+    cut_too_big = _giving_away(5_000_001)(bodies()["bargain"])
+    edit = {k: cut_too_big[k] for k in ("price_cents", "reference_price_cents")}
+    assert_refused(client.patch(url, json=edit, headers=headers), "floor_cents")
     assert client.get(url, headers=headers).json()["version"] == 1
 
 

@@ -168,6 +168,8 @@ def _limits(settings: Settings) -> validation.Limits:
     return validation.Limits(
         max_helpers_limit=settings.campaigns.max_helpers_limit,
         max_top_prize_cents=settings.campaigns.max_top_prize_cents,
+        max_bargain_cut_cents=settings.campaigns.max_bargain_cut_cents,
+        max_unlock_reward_cents=settings.campaigns.max_unlock_reward_cents,
     )
 
 

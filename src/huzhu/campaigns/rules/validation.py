@@ -34,6 +34,11 @@ class Refusal:
 class Limits:
     max_helpers_limit: int
     max_top_prize_cents: int
+    # What one activity may give away, set by the shop's platform: a bargain's cut (price
+    # − floor) and an unlock's reward (settings; by default the lottery's legal top
+    # prize, since a random cut is a prize promotion "discount value included").
+    max_bargain_cut_cents: int
+    max_unlock_reward_cents: int
 
 
 def _yuan(cents: int) -> str:
@@ -131,6 +136,14 @@ def _bargain(config: Mapping[str, Any], limits: Limits, now: datetime) -> list[R
         )
     if floor >= price:
         found.append(Refusal("floor_cents", "the floor must be below the price"))
+    elif price - floor > limits.max_bargain_cut_cents:
+        found.append(
+            Refusal(
+                "floor_cents",
+                f"a bargain may cut at most {_yuan(limits.max_bargain_cut_cents)} (price − "
+                f"floor) on this platform; this one would give away {_yuan(price - floor)}",
+            )
+        )
     elif not bargain.is_reachable(target_cents=price - floor, max_helpers=helpers):
         found.append(
             Refusal(
@@ -207,14 +220,25 @@ def _lottery(config: Mapping[str, Any], limits: Limits, now: datetime) -> list[R
 
 
 def _unlock(config: Mapping[str, Any], limits: Limits, now: datetime) -> list[Refusal]:
+    found: list[Refusal] = []
     if int(config["helpers_needed"]) > limits.max_helpers_limit:
-        return [
+        found.append(
             Refusal(
                 "helpers_needed",
                 f"helpers_needed may be at most {limits.max_helpers_limit} on this platform",
             )
-        ]
-    return []
+        )
+    reward = int(config["reward_cents"])
+    if reward > limits.max_unlock_reward_cents:
+        found.append(
+            Refusal(
+                "reward_cents",
+                f"an unlock's reward may be worth at most "
+                f"{_yuan(limits.max_unlock_reward_cents)} on this platform; this one is "
+                f"{_yuan(reward)}",
+            )
+        )
+    return found
 
 
 _KIND_RULES: dict[str, Callable[[Mapping[str, Any], Limits, datetime], list[Refusal]]] = {
