@@ -20,6 +20,10 @@ from huzhu.notify.schemas import (
     EndpointOut,
     EndpointPatch,
     EventOut,
+    InboxMessageOut,
+    InboxReadAll,
+    InboxUnread,
+    MessageIdPath,
 )
 from huzhu.pagination import Page, PageParams, page_params
 
@@ -143,3 +147,46 @@ def redeliver(delivery_id: int, session: SessionDep, principal: WebhookManager) 
     """Send again now with a fresh attempt budget (the log keeps earlier attempts)."""
     service.redeliver(session, shop_id=principal.shop_id, delivery_id=delivery_id)
     return _detail(session, shop_id=principal.shop_id, delivery_id=delivery_id)
+
+
+# -- the participant's own inbox ---------------------------------------------------------
+
+InboxReader = Annotated[Principal, Depends(require(Permission.INBOX_READ))]
+
+
+@router.get("/me/inbox", response_model=Page[InboxMessageOut])
+def list_my_inbox(
+    session: SessionDep, principal: InboxReader, params: Paging
+) -> Page[InboxMessageOut]:
+    """Your own messages, newest first: what the engine told you (a voided assist, a
+    draw, a decision on your account). `GET /me/inbox/unread` counts the unread ones."""
+    rows, cursor = service.list_inbox(session, params, account_id=principal.subject_id)
+    return Page[InboxMessageOut](
+        items=[InboxMessageOut.model_validate(r) for r in rows], next_cursor=cursor
+    )
+
+
+@router.get("/me/inbox/unread", response_model=InboxUnread)
+def count_my_unread(session: SessionDep, principal: InboxReader) -> InboxUnread:
+    return InboxUnread(unread=service.unread_count(session, account_id=principal.subject_id))
+
+
+@router.post("/me/inbox/read-all", response_model=InboxReadAll)
+def mark_my_inbox_read(session: SessionDep, principal: InboxReader) -> InboxReadAll:
+    """Mark every unread message read (those read earlier keep their time)."""
+    marked = service.mark_all_read(session, account_id=principal.subject_id)
+    return InboxReadAll(
+        marked=marked, unread=service.unread_count(session, account_id=principal.subject_id)
+    )
+
+
+@router.post("/me/inbox/{message_id}/read", response_model=InboxMessageOut)
+def mark_my_message_read(
+    message_id: MessageIdPath,
+    session: SessionDep,
+    principal: InboxReader,
+) -> InboxMessageOut:
+    """Mark one of your messages read; again changes nothing. Another person's message
+    is `inbox_message_not_found`, as an unknown id is."""
+    message = service.mark_read(session, account_id=principal.subject_id, message_id=message_id)
+    return InboxMessageOut.model_validate(message)

@@ -18,3 +18,10 @@ class DeliveryNotFound(NotFound):
 class InvalidWebhookUrl(InvalidInput):
     code = "invalid_webhook_url"
     title = "The webhook URL is not allowed"
+
+
+class InboxMessageNotFound(NotFound):
+    """Also for another person's message: whether it exists is not theirs to learn."""
+
+    code = "inbox_message_not_found"
+    title = "No such message in your inbox"

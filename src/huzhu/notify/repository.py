@@ -15,6 +15,7 @@ from sqlalchemy import (
     Table,
     bindparam,
     delete,
+    func,
     insert,
     select,
     text,
@@ -23,7 +24,13 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from huzhu.notify.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from huzhu.notify.models import (
+    Event,
+    InboxMessage,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 from huzhu.notify.rules import DeliveryStatus, unheard_sql
 
 
@@ -262,3 +269,51 @@ def attempts_of(session: Session, delivery_id: int) -> list[WebhookAttempt]:
             .order_by(WebhookAttempt.id)
         )
     )
+
+
+# -- the inbox -----------------------------------------------------------------------
+
+
+def inbox_query(*, account_id: int) -> Select[InboxMessage]:
+    """A person's own messages: every inbox read starts from their account id."""
+    return select(InboxMessage).where(InboxMessage.account_id == account_id)
+
+
+def count_unread(session: Session, *, account_id: int) -> int:
+    """One COUNT over the account's index entries (ix_inbox_message_account_id)."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(InboxMessage)
+            .where(InboxMessage.account_id == account_id, InboxMessage.read_at.is_(None))
+        )
+        or 0
+    )
+
+
+def own_message(session: Session, *, account_id: int, message_id: int) -> InboxMessage | None:
+    return session.scalars(
+        inbox_query(account_id=account_id).where(InboxMessage.id == message_id)
+    ).one_or_none()
+
+
+def mark_one_read(session: Session, *, message_id: int, now: datetime) -> None:
+    """Mark one message read unless it already is (the first time read stays)."""
+    session.execute(
+        update(InboxMessage)
+        .where(InboxMessage.id == message_id, InboxMessage.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def mark_all_read(session: Session, *, account_id: int, now: datetime) -> int:
+    """Mark every unread message of the account read, in one statement; a message
+    already read keeps the time it was first read. Returns how many changed."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(InboxMessage)
+        .where(InboxMessage.account_id == account_id, InboxMessage.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
+from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from huzhu.notify.rules import DeliveryStatus
@@ -13,6 +14,9 @@ EVENT_TYPE_PATTERN = r"^[a-z_]+(\.[a-z_]+)*(\.\*)?$"
 # http(s), a host, an optional port and a printable-ASCII path (percent-encode the rest);
 # no credentials: the signature authenticates us to the receiver.
 URL_PATTERN = r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$"
+# Ids are 64-bit on PostgreSQL; a larger number is refused as input, never a 500.
+MAX_ID = 2**63 - 1
+MessageIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="inbox message id")]
 EventType = Annotated[str, Field(min_length=1, max_length=60, pattern=EVENT_TYPE_PATTERN)]
 
 
@@ -93,3 +97,23 @@ class EventOut(BaseModel):
     payload: dict[str, Any]
     dispatched: bool
     created_at: datetime
+
+
+class InboxMessageOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    kind: str
+    title: str
+    body: str
+    created_at: datetime
+    read_at: datetime | None = Field(description="when it was first marked read; null: unread")
+
+
+class InboxUnread(BaseModel):
+    unread: int = Field(ge=0, description="how many of your messages are unread")
+
+
+class InboxReadAll(BaseModel):
+    marked: int = Field(ge=0, description="how many unread messages this marked read")
+    unread: int = Field(ge=0, description="how many are unread now")

@@ -36,7 +36,12 @@ from huzhu.config import Settings
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock, ids
 from huzhu.notify import repository, rules
-from huzhu.notify.errors import DeliveryNotFound, EndpointNotFound, InvalidWebhookUrl
+from huzhu.notify.errors import (
+    DeliveryNotFound,
+    EndpointNotFound,
+    InboxMessageNotFound,
+    InvalidWebhookUrl,
+)
 from huzhu.notify.models import (
     Event,
     InboxMessage,
@@ -156,6 +161,41 @@ def send_inbox_message(
 
 def get_inbox_message(session: Session, *, message_id: int) -> InboxMessage | None:
     return session.get(InboxMessage, message_id)
+
+
+# What a person reads of their own inbox. Every function takes the reader's account id
+# and reads or writes through it: another person's message is not found, never shown.
+
+
+def list_inbox(
+    session: Session, params: PageParams, *, account_id: int
+) -> tuple[list[InboxMessage], int | None]:
+    """The person's messages, newest first, a keyset page at a time."""
+    return fetch_page(
+        session, repository.inbox_query(account_id=account_id), InboxMessage.id, params
+    )
+
+
+def unread_count(session: Session, *, account_id: int) -> int:
+    return repository.count_unread(session, account_id=account_id)
+
+
+def mark_read(session: Session, *, account_id: int, message_id: int) -> InboxMessage:
+    """Mark one of the person's messages read. Again is a no-op: it keeps the time it
+    was first read, so a retried request changes nothing."""
+    message = repository.own_message(session, account_id=account_id, message_id=message_id)
+    if message is None:
+        raise InboxMessageNotFound(f"inbox message {message_id} not found")
+    if message.read_at is None:
+        # Conditional in the database, so two marks at once keep the first time.
+        repository.mark_one_read(session, message_id=message_id, now=clock.utcnow())
+        session.refresh(message)
+    return message
+
+
+def mark_all_read(session: Session, *, account_id: int) -> int:
+    """Mark every unread message of the person read; returns how many changed."""
+    return repository.mark_all_read(session, account_id=account_id, now=clock.utcnow())
 
 
 # -- webhook endpoints ---------------------------------------------------------------

@@ -96,6 +96,31 @@ def test_void_frees_the_slot_recomputes_progress_and_tells_the_initiator(
     assert client.get(f"/api/v1/instances/{instance_id}").json()["status"] == "succeeded"
 
 
+def test_a_voided_assist_notice_is_in_the_starters_inbox_and_nobody_elses(
+    world: World, client: TestClient
+) -> None:
+    campaign_id, _ = world.campaign("bargain", BARGAIN_RULES)
+    _, alice = world.person("alice")
+    instance_id = post_start(client, alice, campaign_id).json()["id"]
+    helper = world.person("h0")[1]
+    assist_id = post_assist(client, helper, instance_id).json()["assist_id"]
+    voided = client.post(
+        f"/api/v1/assists/{assist_id}/void",
+        headers=auth(world.operator),
+        json={"reason": "it came from a brushing tool"},
+    )
+    assert voided.status_code == 200, voided.text
+    assert client.get("/api/v1/me/inbox/unread", headers=auth(alice)).json() == {"unread": 1}
+    (notice,) = client.get("/api/v1/me/inbox", headers=auth(alice)).json()["items"]
+    assert notice["kind"] == "assist.voided"
+    assert "it came from a brushing tool" in notice["body"]
+    assert notice["read_at"] is None
+    assert client.get("/api/v1/me/inbox", headers=auth(helper)).json()["items"] == []
+    read = client.post(f"/api/v1/me/inbox/{notice['id']}/read", headers=auth(alice))
+    assert read.status_code == 200, read.text
+    assert client.get("/api/v1/me/inbox/unread", headers=auth(alice)).json() == {"unread": 0}
+
+
 def _run(world: World, client: TestClient, campaign_id: int, n: int, script: list[Step]) -> None:
     instance_id = client.post(
         f"/api/v1/campaigns/{campaign_id}/instances", headers=auth(world.person(f"i{n}")[1])
