@@ -14,6 +14,8 @@ from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import InvalidToken
 from huzhu.accounts.rules import Permission, Principal, PrincipalKind, allows
 from huzhu.config import Settings
+from huzhu.deps import in_one_unit_of_work
+from huzhu.notify import service as notify
 from huzhu.web import security
 from huzhu.web.templating import Viewer
 
@@ -41,10 +43,22 @@ def may(principal: Principal | None, permission: Permission) -> bool:
     return principal is not None and allows(principal.role, permission)
 
 
-def viewer(request: Request, settings: Settings, *, principal: Principal | None = None) -> Viewer:
+async def viewer(
+    request: Request, settings: Settings, *, principal: Principal | None = None
+) -> Viewer:
+    """Who is looking, and for a signed-in participant how many of their inbox messages
+    are unread (the header's badge): one COUNT over the account's index entries, in a
+    unit of work of its own so that every page shows it whatever it loads itself."""
     found = participant(request, settings)
+    unread = 0
+    if found is not None:
+        account_id = found[1]
+        unread = await in_one_unit_of_work(
+            request, lambda session: notify.unread_count(session, account_id=account_id)
+        )
     return Viewer(
         participant_id=found[1] if found else None,
         participant_shop_id=found[0] if found else None,
         operator_role=principal.role.value if principal else None,
+        inbox_unread=unread,
     )

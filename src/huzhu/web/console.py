@@ -64,7 +64,7 @@ async def login_form(request: Request) -> Response:
     return render(
         request,
         "console/login.html",
-        viewer=auth.viewer(request, _settings(request)),
+        viewer=await auth.viewer(request, _settings(request)),
         values={"email": ""},
         errors={},
         next=local_path(request.query_params.get("next"), "/console"),
@@ -96,7 +96,7 @@ async def login(request: Request) -> Response:
             request,
             "console/login.html",
             status=422 if errors.get("password") != "invalid" else 401,
-            viewer=auth.viewer(request, settings),
+            viewer=await auth.viewer(request, settings),
             values={"email": email},
             errors=errors,
             next=target,
@@ -146,14 +146,14 @@ async def campaigns_list(request: Request) -> Response:
     return render(
         request,
         "console/campaigns.html",
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         campaigns=page.items,
         may_write=auth.may(principal, Permission.CAMPAIGN_WRITE),
         kinds=campaign_form.KINDS,
     )
 
 
-def _form_page(
+async def _form_page(
     request: Request,
     principal: Principal,
     *,
@@ -166,7 +166,7 @@ def _form_page(
         request,
         "console/campaign_new.html",
         status=status,
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         kind=kind,
         kinds=campaign_form.KINDS,
         fields=campaign_form.fields_of(kind),
@@ -197,7 +197,7 @@ async def new_campaign(request: Request) -> Response:
     kind = request.query_params.get("kind", "bargain")
     if kind not in campaign_form.KINDS:
         kind = "bargain"
-    return _form_page(request, principal, kind=kind, values={"channel": "web"}, errors={})
+    return await _form_page(request, principal, kind=kind, values={"channel": "web"}, errors={})
 
 
 @router.post("/campaigns/new")
@@ -229,7 +229,7 @@ async def create_campaign(request: Request) -> Response:
         else:
             notice = "launched" if launch_now else "created"
             return redirect(f"/console/campaigns/{campaign_id}", notice=notice)
-    return _form_page(
+    return await _form_page(
         request,
         principal,
         kind=kind,
@@ -296,7 +296,7 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
     return render(
         request,
         "console/campaign.html",
-        viewer=auth.viewer(request, settings, principal=principal),
+        viewer=await auth.viewer(request, settings, principal=principal),
         campaign=campaign,
         live=live,
         recent=recent,

@@ -56,7 +56,7 @@ async def instance_detail(instance_id: int, request: Request) -> Response:
     return render(
         request,
         "console/instance.html",
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         may_void=auth.may(principal, Permission.ASSIST_VOID),
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),

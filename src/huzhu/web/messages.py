@@ -59,6 +59,8 @@ NOTICES: dict[str, str] = {
     "bought": _("Bought at the floor price. It shows in your spending."),
     "voided": _("Assist voided; the starter is told how many assists were removed and why."),
     "preferences_saved": _("Your preferences are saved."),
+    "inbox_read": _("All your messages are marked read."),
+    "message_read": _("Marked read."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
     ),
@@ -77,6 +79,7 @@ ERRORS: dict[str, str] = {
     "unsupported_kind": _("A team is joined by ordering, not by assisting."),
     "busy": _("The server is busy right now. Try again in a moment."),
     "instance_not_found": _("This activity does not exist or was removed."),
+    "inbox_message_not_found": _("This message is not in your inbox."),
     # start, join
     "team_full": _("The team already has all its members."),
     "team_closed": _("The team is no longer taking members."),

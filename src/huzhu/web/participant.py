@@ -83,7 +83,7 @@ async def home(request: Request) -> Response:
     return render(
         request,
         "participant/home.html",
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         campaigns=live,
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),
@@ -116,7 +116,7 @@ async def signin_form(request: Request) -> Response:
         request,
         "participant/signin.html",
         status=200 if settings.accounts.local_login_open else 403,
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         open=settings.accounts.local_login_open,
         values={"shop": "demo", "name": ""},
         errors={},
@@ -151,7 +151,7 @@ async def signin(request: Request) -> Response:
             request,
             "participant/signin.html",
             status=422,
-            viewer=auth.viewer(request, settings),
+            viewer=await auth.viewer(request, settings),
             open=True,
             values=values,
             errors=errors,
@@ -264,7 +264,7 @@ async def render_instance(
     return render(
         request,
         "participant/instance.html",
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         page=page,
         view=page.view,
         campaign=page.campaign,
@@ -461,7 +461,7 @@ async def my_activities(request: Request) -> Response:
     return render(
         request,
         "participant/me.html",
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         started=started,
         given=given,
         names=names,
@@ -503,7 +503,7 @@ async def my_spending(request: Request) -> Response:
     return render(
         request,
         "participant/spending.html",
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         week=week,
         month=month,
     )

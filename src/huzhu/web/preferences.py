@@ -45,14 +45,14 @@ def _settings(request: Request) -> Settings:
     return settings
 
 
-def _page(
+async def _page(
     request: Request, values: dict[str, Any], errors: dict[str, str], *, status: int = 200
 ) -> Response:
     return render(
         request,
         "participant/preferences.html",
         status=status,
-        viewer=auth.viewer(request, _settings(request)),
+        viewer=await auth.viewer(request, _settings(request)),
         values=values,
         errors=errors,
         kinds=KINDS,
@@ -79,7 +79,7 @@ async def preferences_form(request: Request) -> Response:
         "daily_max": str(found.daily_max),
         "is_default": found.is_default,
     }
-    return _page(request, values, {})
+    return await _page(request, values, {})
 
 
 @router.post("/me/preferences")
@@ -108,7 +108,7 @@ async def save_preferences(request: Request) -> Response:
     except ValidationError as exc:
         fields = [e["field"].split(".")[0] for e in validation_errors(exc.errors())]
         errors = {field: FIELD_ERRORS.get(field, "bad_value") for field in fields}
-        return _page(request, values, errors, status=422)
+        return await _page(request, values, errors, status=422)
     try:
         await in_one_unit_of_work(
             request,
@@ -121,5 +121,5 @@ async def save_preferences(request: Request) -> Response:
         told = FIELD_ERRORS.get(field) or messages.problem_text(
             request, code=exc.code, detail=exc.detail, extra=exc.extra
         )
-        return _page(request, values, {field: told}, status=exc.status)
+        return await _page(request, values, {field: told}, status=exc.status)
     return redirect("/me/preferences", notice="preferences_saved")

@@ -78,7 +78,7 @@ async def review_queue(request: Request) -> Response:
     return render(
         request,
         "console/review.html",
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         cases=cases,
         shown=chosen or "all",
         statuses=CASE_STATUSES,
@@ -100,7 +100,7 @@ async def review_case(case_id: int, request: Request) -> Response:
     return render(
         request,
         "console/review_case.html",
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         may_decide=auth.may(principal, Permission.REVIEW_DECIDE),
         enforce_choices=ENFORCE_CHOICES,
         notice=messages.notice(request, request.query_params.get("notice")),
@@ -188,7 +188,7 @@ async def appeals(request: Request) -> Response:
     return render(
         request,
         "console/appeals.html",
-        viewer=auth.viewer(request, _settings(request), principal=principal),
+        viewer=await auth.viewer(request, _settings(request), principal=principal),
         appeals=rows,
         actions=acted,
         shown=chosen or "all",

@@ -8,7 +8,16 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from huzhu.web import console, console_instances, participant, preferences, review, share, standing
+from huzhu.web import (
+    console,
+    console_instances,
+    inbox,
+    participant,
+    preferences,
+    review,
+    share,
+    standing,
+)
 from huzhu.web.pages import routing_error
 
 STATIC = Path(__file__).parent / "static"
@@ -26,3 +35,4 @@ def install(app: FastAPI) -> None:
     app.include_router(share.router)
     app.include_router(preferences.router)
     app.include_router(standing.router)
+    app.include_router(inbox.router)

@@ -51,7 +51,7 @@ async def my_standing(request: Request) -> Response:
     return render(
         request,
         "participant/standing.html",
-        viewer=auth.viewer(request, settings),
+        viewer=await auth.viewer(request, settings),
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),
         **found,

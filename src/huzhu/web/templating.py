@@ -69,6 +69,7 @@ class Viewer:
     participant_id: int | None = None
     participant_shop_id: int | None = None
     operator_role: str | None = None
+    inbox_unread: int = 0  # the participant's unread inbox messages, for the header badge
 
 
 def language(request: Request) -> i18n.Language:
