@@ -42,8 +42,8 @@ class World:
     people: list[int]
 
 
-@pytest.fixture
-def world(database: Database, settings: Settings) -> World:
+def _world(database: Database, settings: Settings, **campaign: Any) -> World:
+    """A shop with a group-buy campaign (TEAM_SIZE, PRICE, GROUP_PRICE) and five people."""
     with database.unit_of_work() as s:
         shop_id = make_shop(s)
         campaign_id, _ = make_campaign(
@@ -56,9 +56,15 @@ def world(database: Database, settings: Settings) -> World:
                 "group_price_cents": GROUP_PRICE,
                 "instance_ttl_seconds": TTL,
             },
+            **campaign,
         )
         people = [make_participant(s, settings, shop_id=shop_id, name=f"p{i}")[0] for i in range(5)]
     return World(shop_id=shop_id, campaign_id=campaign_id, people=people)
+
+
+@pytest.fixture
+def world(database: Database, settings: Settings) -> World:
+    return _world(database, settings)
 
 
 @pytest.fixture
@@ -312,22 +318,8 @@ def test_a_team_opens_only_when_its_whole_stock_can_be_had(
     """Stock for one team and one more item: the first team reserves all it needs and
     fills; a second team is refused at opening (out_of_stock), not left at k-1 of k with
     every join refused."""
-    with database.unit_of_work() as s:
-        shop_id = make_shop(s)
-        campaign_id, _ = make_campaign(
-            s,
-            shop_id=shop_id,
-            kind="groupbuy",
-            rules={
-                "team_size": TEAM_SIZE,
-                "price_cents": PRICE,
-                "group_price_cents": GROUP_PRICE,
-                "instance_ttl_seconds": TTL,
-            },
-            inventory_total=TEAM_SIZE + 1,
-        )
-        people = [make_participant(s, settings, shop_id=shop_id, name=f"q{i}")[0] for i in range(5)]
-    world = World(shop_id=shop_id, campaign_id=campaign_id, people=people)
+    world = _world(database, settings, inventory_total=TEAM_SIZE + 1)
+    people, campaign_id = world.people, world.campaign_id
     team_id = _open(database, settings, world, people[0])
     with pytest.raises(OutOfStock):
         _open(database, settings, world, people[1])
