@@ -129,14 +129,19 @@ def lottery_slots(rules: dict[str, Any]) -> tuple[list[int], int]:
     return unit_slots(int(rules["entry_cap"]) - base), base
 
 
+def entries_close_at(kind: str, rules: dict[str, Any]) -> datetime | None:
+    """When a kind stops taking part under these terms: a lottery at its draw."""
+    if kind != "lottery" or not rules.get("draw_at"):
+        return None
+    draw_at = datetime.fromisoformat(str(rules["draw_at"]).replace("Z", "+00:00"))
+    return draw_at.replace(tzinfo=UTC) if draw_at.tzinfo is None else draw_at
+
+
 def instance_expires_at(kind: str, rules: dict[str, Any], *, now: datetime, ttl: int) -> datetime:
     """now + ttl; a lottery instance also stops earning entries at the draw."""
     expires = now + timedelta(seconds=ttl)
-    if kind == "lottery" and rules.get("draw_at"):
-        draw_at = datetime.fromisoformat(str(rules["draw_at"]).replace("Z", "+00:00"))
-        draw_at = draw_at.replace(tzinfo=UTC) if draw_at.tzinfo is None else draw_at
-        expires = min(expires, draw_at)
-    return expires
+    closes = entries_close_at(kind, rules)
+    return min(expires, closes) if closes is not None else expires
 
 
 def base_value(*, target_value: int, slot_values: list[int]) -> int:

@@ -80,6 +80,11 @@ def open_instance(
     check_may_take_part(session, account_id=initiator_id, now=now)
     version = campaigns.current_version(session, campaign.id)
     terms: dict[str, Any] = version.rules
+    closes = rules.entries_close_at(campaign.kind, terms)
+    if closes is not None and closes <= now:
+        # An instance started now could never earn an entry: a drawn lottery (or one
+        # past its draw time, its draw job not yet run) takes no one new.
+        raise CampaignNotOpen("the lottery's entries closed at its draw", draw_at=_iso(closes))
     seed_hex = ids.random_seed_hex()
     slots, base = _slots_for(campaign.kind, terms, seed_hex=seed_hex)
     cents, units = (0, 0)

@@ -160,6 +160,7 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
     "campaign_not_open": (
         ("starts_at", _("This campaign opens at %(starts_at)s.")),
         ("ends_at", _("This campaign ended at %(ends_at)s.")),
+        ("draw_at", _("This lottery's entries closed at its draw, %(draw_at)s.")),
     ),
     "budget_exhausted": (
         (

@@ -12,6 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 import huzhu.assists.lottery.tasks  # noqa: F401  (registers the draw job)
+from huzhu.assists import service as assists
+from huzhu.assists.errors import CampaignNotOpen
 from huzhu.assists.lottery import service as lottery
 from huzhu.assists.models import Instance
 from huzhu.campaigns import service as campaigns
@@ -115,6 +117,27 @@ def _campaign(s: Session, campaign_id: int) -> Campaign:
     assert campaign is not None
     s.refresh(campaign)
     return campaign
+
+
+def test_no_one_new_takes_part_once_the_draw_time_came(
+    database: Database, settings: Settings
+) -> None:
+    """Before the draw a participant starts a ticket; from draw_at on (drawn yet or not)
+    a start is refused, since a ticket started then could never earn an entry."""
+    with database.unit_of_work() as s:
+        lot = make_lottery(s, settings, entrants=1)
+        early = make_participant(s, settings, shop_id=lot.shop_id, name="early")[0]
+        late = make_participant(s, settings, shop_id=lot.shop_id, name="late")[0]
+    with database.unit_of_work() as s:
+        assists.start_instance(
+            s, settings, shop_id=lot.shop_id, campaign_id=lot.campaign_id, account_id=early
+        )
+    clock.advance(600)
+    with database.unit_of_work() as s, pytest.raises(CampaignNotOpen) as refused:
+        assists.start_instance(
+            s, settings, shop_id=lot.shop_id, campaign_id=lot.campaign_id, account_id=late
+        )
+    assert refused.value.extra["draw_at"]
 
 
 def test_no_draw_before_draw_at(database: Database, settings: Settings) -> None:
