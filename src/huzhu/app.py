@@ -176,12 +176,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
-        # The assist hot path's own driver connection (SQLite) or asyncpg pool.
+        # The assist hot path's own driver connection (SQLite) or asyncpg pool, opened
+        # before the job runner starts writing from its thread.
         screen = InlineScreen.open(settings, db)
         app.state.hotpath = await open_hotpath(
             settings, shares=ShareLinks(settings), screen=screen, db=db
         )
+        runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
         # A dismissed spike lifts its watch in the scorer's counters (risk/live.py).
         attach_scorer(db, screen.scorer)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work

@@ -5,7 +5,7 @@ The unit of work is one session per request or job, opened and committed by the 
 """
 
 from huzhu.db.base import Base, IdType, JSONType, UTCDateTime
-from huzhu.db.engine import Database, LoopStep, defer_to_loop, on_loop, transaction
+from huzhu.db.engine import Database, LoopStep, defer_to_loop, on_loop, transaction, use_wal
 
 __all__ = [
     "Base",
@@ -17,4 +17,5 @@ __all__ = [
     "defer_to_loop",
     "on_loop",
     "transaction",
+    "use_wal",
 ]

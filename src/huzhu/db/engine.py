@@ -42,12 +42,22 @@ def on_loop(session: Session) -> list[LoopStep] | None:
     return steps
 
 
+def use_wal(dbapi_conn: Any) -> None:
+    """Put the database file in WAL mode unless it is already. WAL is a property of the
+    file (the first connection, or the migrations, set it): asking again on every new
+    connection is not free — a fresh connection that sets it may take locks that SQLite
+    refuses at once, without its busy handler, while another process or thread is
+    opening or writing the same file."""
+    if str(dbapi_conn.execute("PRAGMA journal_mode").fetchone()[0]).lower() != "wal":
+        dbapi_conn.execute("PRAGMA journal_mode=WAL")
+
+
 def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
     # The driver's own transaction handling is turned off so that BEGIN IMMEDIATE
     # (db/locking.py) and SQLAlchemy's BEGIN are the only ones issued.
     dbapi_conn.isolation_level = None
+    use_wal(dbapi_conn)
     cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
     cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")

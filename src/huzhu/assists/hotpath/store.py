@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.assists.errors import HotPathBusy
 from huzhu.assists.hotpath.repository import acts, postgres, sqlite
+from huzhu.db import use_wal
 from huzhu.kit.batching import settle
 
 BUSY_WAIT_SECONDS = 10.0
@@ -132,8 +133,8 @@ class SqliteAssistStore:
         self.conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=SQLITE_OPEN_TIMEOUT
         )
+        use_wal(self.conn)
         for pragma in (
-            "PRAGMA journal_mode=WAL",
             "PRAGMA synchronous=NORMAL",
             # The transaction itself reads the instance and the helper's account before
             # writing under the same write lock, so per-row foreign-key probes would
