@@ -59,10 +59,8 @@ _HOT_PARAMETERS = [
 ]
 
 
-def _id(raw: str | None, *, field: str) -> int | None:
-    """A positive 64-bit id from a path or query string, or None when absent."""
-    if raw is None:
-        return None
+def _id(raw: str, *, field: str) -> int:
+    """A positive 64-bit id from a path or query string."""
     value = int(raw) if raw.isdigit() and len(raw) <= 19 else 0
     if not 1 <= value <= MAX_ID:
         raise InvalidInput(f"{field} must be a positive 64-bit integer", field=field)
@@ -76,7 +74,7 @@ async def answer_assist(request: Request) -> Response:
     `share_open` query parameters are validated by hand (FastAPI's parameter solving
     costs more than the transaction)."""
     headers = request_headers(request)
-    instance_id = _id(request.path_params.get("instance_id", ""), field="instance_id") or 0
+    instance_id = _id(request.path_params.get("instance_id", ""), field="instance_id")
     key = headers.get("idempotency-key") or None
     if key is not None and len(key) > 200:
         raise InvalidInput("at most 200 characters", field="Idempotency-Key")
@@ -86,7 +84,8 @@ async def answer_assist(request: Request) -> Response:
         share = query.get("share") or None
         if share is not None and len(share) > 600:
             raise InvalidInput("at most 600 characters", field="share")
-        share_open = _id(query.get("share_open"), field="share_open")
+        raw_open = query.get("share_open")
+        share_open = _id(raw_open, field="share_open") if raw_open is not None else None
     ask = await assist_request(
         request,
         token=parse_bearer(headers.get("authorization", "")),
