@@ -4,6 +4,7 @@ from huzhu.accounts import models as accounts_models
 from huzhu.assists import models as assists_models
 from huzhu.campaigns import models as campaigns_models
 from huzhu.enforcement import models as enforcement_models
+from huzhu.guardrails import models as guardrails_models
 from huzhu.idempotency import models as idempotency_models
 from huzhu.invites import models as invites_models
 from huzhu.jobs import models as jobs_models
@@ -18,6 +19,7 @@ __all__ = [
     "assists_models",
     "campaigns_models",
     "enforcement_models",
+    "guardrails_models",
     "idempotency_models",
     "invites_models",
     "jobs_models",
