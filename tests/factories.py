@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
+from huzhu.assists.spending import service as spending
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.guardrails.rules import StepKind
 
 PASSWORD = "correct-horse-battery"
 
@@ -70,6 +73,42 @@ def make_shop_with_roles(
 
 def auth(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
+
+
+def confirmation(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    account_id: int,
+    action: str,
+    target_id: int,
+) -> str | None:
+    """A person's confirmation of one money step, as the page gives it: the quote's
+    token (None when the step needs none or would be refused)."""
+    return spending.quote(
+        session,
+        settings,
+        shop_id=shop_id,
+        account_id=account_id,
+        action=StepKind(action),
+        target_id=target_id,
+    ).token
+
+
+def confirmed(client: Any, token: str, action: str, target_id: int) -> dict[str, str]:
+    """Headers for a money step over HTTP: the bearer token and the confirmation that
+    POST /me/confirmations returned for exactly this step."""
+    quote = client.post(
+        "/api/v1/me/confirmations",
+        json={"action": action, "target_id": target_id},
+        headers=auth(token),
+    )
+    assert quote.status_code == 200, quote.text
+    headers = auth(token)
+    if quote.json()["token"] is not None:
+        headers["Huzhu-Confirmation"] = quote.json()["token"]
+    return headers
 
 
 def make_campaign(

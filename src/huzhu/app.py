@@ -20,6 +20,7 @@ from huzhu.assists.hotpath.api import HOT_PATH, answer_assist
 from huzhu.assists.hotpath.api import hot_router as assist_hot_router
 from huzhu.assists.hotpath.service import open_hotpath
 from huzhu.assists.lottery.api import router as lottery_router
+from huzhu.assists.spending.api import router as spending_router
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
@@ -53,6 +54,7 @@ def api_routers() -> list[APIRouter]:
         assists_router,
         groupbuy_router,
         lottery_router,
+        spending_router,
         notify_router,
         invites_router,
         review_router,

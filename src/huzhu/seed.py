@@ -37,6 +37,7 @@ from huzhu.assists.errors import AlreadyAssisted, InstanceFull
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import open_hotpath, server_request
 from huzhu.assists.rules import InstanceStatus
+from huzhu.assists.spending import service as spending
 from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import (
@@ -48,6 +49,7 @@ from huzhu.campaigns.schemas import (
 )
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.guardrails.rules import StepKind
 from huzhu.invites.service import ShareLinks
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
@@ -279,6 +281,14 @@ def _instance(
             shop_id=state.shop_id,
             campaign_id=campaign_id,
             leader_id=account_id,
+            confirmation=_confirmed(
+                session,
+                settings,
+                shop_id=state.shop_id,
+                account_id=account_id,
+                action=StepKind.OPEN_TEAM,
+                target_id=campaign_id,
+            ),
         )
         instance_id = team.id
     else:
@@ -327,6 +337,27 @@ async def _give_assists(settings: Settings, state: SeedState) -> int:
 # -- step 3: group-buy members, by ordering --------------------------------------------
 
 
+def _confirmed(
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    account_id: int,
+    action: StepKind,
+    target_id: int,
+) -> str | None:
+    """The demo's people confirm each money step as a person does on the page: they are
+    shown the same numbers (the quote) and send its token."""
+    return spending.quote(
+        session,
+        settings,
+        shop_id=shop_id,
+        account_id=account_id,
+        action=action,
+        target_id=target_id,
+    ).token
+
+
 def _join_teams(db: Database, settings: Settings, state: SeedState) -> int:
     """Each join is its own unit of work: a refused join (already in the team) has taken
     a place before its order is refused, and only a rollback gives that place back."""
@@ -345,6 +376,14 @@ def _join_teams(db: Database, settings: Settings, state: SeedState) -> int:
                         shop_id=state.shop_id,
                         team_id=team_id,
                         account_id=state.accounts[member],
+                        confirmation=_confirmed(
+                            session,
+                            settings,
+                            shop_id=state.shop_id,
+                            account_id=state.accounts[member],
+                            action=StepKind.JOIN_TEAM,
+                            target_id=team_id,
+                        ),
                     )
                 joined += 1
             except (groupbuy.AlreadyInTeam, groupbuy.TeamFull, groupbuy.TeamClosed):

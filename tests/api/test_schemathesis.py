@@ -41,6 +41,9 @@ SEMANTIC_VALIDATION = {
     ("POST", "/api/v1/campaigns/{campaign_id}/schedule"),
     # invites: a time zone must be one of the server's IANA zones (422 naming it).
     ("PUT", "/api/v1/me/invite-preferences"),
+    # guardrails: a cap's ceiling is the shop's setting, not part of the schema (422
+    # `cap_above_ceiling` naming the cap and its ceiling).
+    ("PUT", "/api/v1/me/guardrails"),
 }
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -16,7 +16,6 @@ from fastapi.testclient import TestClient
 from huzhu.app import create_app
 from huzhu.db import Database
 from huzhu.seed import seed_demo
-from huzhu.web.participant import month_start, week_start
 from tests.conftest import make_settings
 
 
@@ -148,18 +147,6 @@ def test_a_wrong_method_stays_problem_json_with_its_allow_header(client: TestCli
     assert answer.status_code == 405
     assert answer.headers["content-type"] == "application/problem+json"
     assert answer.headers["allow"] == "GET"
-
-
-def test_weeks_and_months_start_at_local_midnight_in_the_site_zone() -> None:
-    shanghai = ZoneInfo("Asia/Shanghai")
-    # Sunday 17:00 UTC is already Monday 01:00 in Shanghai: a new week has begun there.
-    now = datetime(2026, 11, 29, 17, 0, tzinfo=UTC)
-    assert week_start(now, shanghai) == datetime(2026, 11, 29, 16, 0, tzinfo=UTC)
-    assert week_start(now, ZoneInfo("UTC")) == datetime(2026, 11, 23, 0, 0, tzinfo=UTC)
-    # 30 Nov 20:00 UTC is 1 Dec 04:00 in Shanghai: December's spending starts there.
-    late = datetime(2026, 11, 30, 20, 0, tzinfo=UTC)
-    assert month_start(late, shanghai) == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
-    assert month_start(late, ZoneInfo("UTC")) == datetime(2026, 11, 1, 0, 0, tzinfo=UTC)
 
 
 def test_pages_show_times_in_the_site_zone_and_say_which(client: TestClient) -> None:

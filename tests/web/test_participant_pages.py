@@ -238,6 +238,10 @@ def test_the_starter_buys_a_bargain_at_its_floor_and_sees_it_in_spending(
         "nothing is charged unless you buy" in page.locator("[data-purchase-window]").inner_text()
     )
     page.locator("[data-buy]").click()
+    # One confirmation with the real numbers before any money moves.
+    assert page.locator("[data-confirm]").get_attribute("data-confirm") == "buy_bargain"
+    assert page.locator("[data-amount]").get_attribute("data-amount") == "9900"
+    page.locator("[data-confirm-button]").click()
     page.wait_for_url(re.compile(r"notice=bought"))
     assert page.locator("[data-status]").get_attribute("data-status") == "purchased"
     assert page.locator("[data-buy]").count() == 0
@@ -252,6 +256,9 @@ def test_a_friend_joins_a_team_by_ordering_and_the_page_says_so(demo: Demo, page
     sign_in(page, demo, "team-joiner", next_path=f"/i/{team['id']}")
     members = int(page.locator("[data-members]").get_attribute("data-members") or "0")
     page.locator("[data-join]").click()
+    assert page.locator("[data-confirm]").get_attribute("data-confirm") == "join_team"
+    assert page.locator("[data-amount]").get_attribute("data-amount") == "4900"
+    page.locator("[data-confirm-button]").click()
     page.wait_for_url(re.compile(r"notice=joined"))
     assert int(page.locator("[data-members]").get_attribute("data-members") or "0") == members + 1
     assert page.locator("[data-join]").count() == 0

@@ -72,6 +72,7 @@ class Permission(StrEnum):
     ASSIST_GIVE = "assist.give"
     PURCHASE_MAKE = "purchase.make"
     INBOX_READ = "inbox.read"
+    GUARDRAILS_OWN = "guardrails.own"  # one's own caps, spending and confirmations
     SHARE_ISSUE = "share.issue"  # issue / list / revoke links to one's own instance
     INVITE_SEND = "invite.send"  # direct invites to people and groups
     INVITE_CONSENT = "invite.consent"  # one's invite preferences, mutes, blocks, contacts
@@ -118,6 +119,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     ),
     Role.PARTICIPANT: frozenset(
         {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
+        | {P.GUARDRAILS_OWN}
         | {P.SHARE_ISSUE, P.INVITE_SEND, P.INVITE_CONSENT}
         | {P.WECHAT_MESSAGES}
         | {P.REPORT_FILE, P.APPEAL_FILE, P.ENFORCEMENT_READ_OWN}

@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, status
 from sqlalchemy.orm import Session
 
-from huzhu.accounts.deps import require
+from huzhu.accounts.deps import require, require_without_session
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists import service
 from huzhu.assists.hotpath.service import participant_of
@@ -25,6 +25,7 @@ from huzhu.assists.schemas import (
 from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
+from huzhu.guardrails.deps import Confirmation
 from huzhu.pagination import Page, PageParams, page_params
 
 router = APIRouter(tags=["assists"])
@@ -113,18 +114,26 @@ def void_assist(
     response_model=PurchaseOut,
     status_code=status.HTTP_201_CREATED,
 )
-def purchase(
+async def purchase(
     instance_id: InstanceIdPath,
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
-    principal: Annotated[Principal, Depends(require(Permission.PURCHASE_MAKE))],
+    principal: Annotated[Principal, Depends(require_without_session(Permission.PURCHASE_MAKE))],
+    confirmation: Confirmation = None,
 ) -> PurchaseOut:
-    """Buy a succeeded bargain at its floor price, within the purchase window."""
-    bought = purchases.purchase_bargain(
-        session,
-        settings,
-        shop_id=principal.shop_id,
-        account_id=principal.subject_id,
-        instance_id=instance_id,
-    )
-    return PurchaseOut.model_validate(bought)
+    """Buy a succeeded bargain at its floor price, within the purchase window. Needs the
+    confirmation of `buy_bargain` for this instance when the floor is above zero."""
+
+    def _buy(session: Session) -> PurchaseOut:
+        bought = purchases.purchase_bargain(
+            session,
+            settings,
+            shop_id=principal.shop_id,
+            account_id=principal.subject_id,
+            instance_id=instance_id,
+            confirmation=confirmation,
+        )
+        return PurchaseOut.model_validate(bought)
+
+    # One thread call up to the commit, as for starts (the guardrails lock is held).
+    return await in_one_unit_of_work(request, _buy)

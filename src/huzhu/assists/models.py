@@ -151,6 +151,8 @@ class Purchase(Base):
     __table_args__ = (
         UniqueConstraint("instance_id", "account_id"),
         Index("ix_purchase_campaign", "campaign_id"),
+        # A person's guardrails count their orders of today and this month.
+        Index("ix_purchase_account_created", "account_id", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)

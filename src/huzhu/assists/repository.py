@@ -4,12 +4,14 @@ queries are in its repository.py; the hot path's raw statements in hotpath/."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot, Purchase
+from huzhu.assists.rules import MONEY_PURCHASE_KINDS, InstanceStatus, PurchaseStatus
 
 
 def instance_by_id(session: Session, instance_id: int, *, lock: bool = False) -> Instance | None:
@@ -101,3 +103,117 @@ def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purch
             Purchase.instance_id == instance_id, Purchase.account_id == account_id
         )
     ).one_or_none()
+
+
+# -- a person's ledger, as the guardrails count it -------------------------------------
+
+
+def _money_orders(*, shop_id: int, account_id: int, since: datetime) -> Any:
+    return (
+        Purchase.shop_id == shop_id,
+        Purchase.account_id == account_id,
+        Purchase.kind.in_(MONEY_PURCHASE_KINDS),
+        Purchase.created_at >= since,
+    )
+
+
+def committed_cents_since(
+    session: Session, *, shop_id: int, account_id: int, since: datetime
+) -> int:
+    """Money committed through campaigns since `since`, net of refunds: orders held
+    (authorized) or charged (captured); a refunded order no longer counts."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Purchase.amount_cents), 0)).where(
+                *_money_orders(shop_id=shop_id, account_id=account_id, since=since),
+                Purchase.status.in_((PurchaseStatus.AUTHORIZED, PurchaseStatus.CAPTURED)),
+            )
+        )
+        or 0
+    )
+
+
+def on_hold_cents(session: Session, *, shop_id: int, account_id: int) -> int:
+    """Orders authorized and not yet charged or released, whenever they were made."""
+    return int(
+        session.scalar(
+            select(func.coalesce(func.sum(Purchase.amount_cents), 0)).where(
+                Purchase.shop_id == shop_id,
+                Purchase.account_id == account_id,
+                Purchase.status == PurchaseStatus.AUTHORIZED,
+            )
+        )
+        or 0
+    )
+
+
+def money_steps_since(
+    session: Session, *, shop_id: int, account_id: int, since: datetime
+) -> list[datetime]:
+    """When the person's money steps since `since` happened (refunded ones too: the pace
+    is about steps taken), oldest first."""
+    return list(
+        session.scalars(
+            select(Purchase.created_at)
+            .where(
+                *_money_orders(shop_id=shop_id, account_id=account_id, since=since),
+                Purchase.amount_cents > 0,
+            )
+            .order_by(Purchase.created_at)
+        )
+    )
+
+
+def started_since(session: Session, *, shop_id: int, account_id: int, since: datetime) -> int:
+    """Activities the person started since `since`, of every kind (a team they lead too)."""
+    return int(
+        session.scalar(
+            select(func.count(Instance.id)).where(
+                Instance.shop_id == shop_id,
+                Instance.initiator_id == account_id,
+                Instance.created_at >= since,
+            )
+        )
+        or 0
+    )
+
+
+def joined_since(session: Session, *, shop_id: int, account_id: int, since: datetime) -> int:
+    """Teams the person joined (an order in a team someone else leads) since `since`."""
+    return int(
+        session.scalar(
+            select(func.count(Purchase.id))
+            .join(Instance, Instance.id == Purchase.instance_id)
+            .where(
+                Purchase.shop_id == shop_id,
+                Purchase.account_id == account_id,
+                Purchase.kind == "groupbuy",
+                Purchase.created_at >= since,
+                Instance.initiator_id != account_id,
+            )
+        )
+        or 0
+    )
+
+
+def in_progress(session: Session, *, shop_id: int, account_id: int) -> int:
+    """The person's activities still running: started and still active, plus teams they
+    joined that have not filled or expired."""
+    started = session.scalar(
+        select(func.count(Instance.id)).where(
+            Instance.shop_id == shop_id,
+            Instance.initiator_id == account_id,
+            Instance.status == InstanceStatus.ACTIVE,
+        )
+    )
+    joined = session.scalar(
+        select(func.count(Purchase.id))
+        .join(Instance, Instance.id == Purchase.instance_id)
+        .where(
+            Purchase.shop_id == shop_id,
+            Purchase.account_id == account_id,
+            Instance.initiator_id != account_id,
+            Instance.status == InstanceStatus.ACTIVE,
+        )
+    )
+    return int(started or 0) + int(joined or 0)

@@ -40,6 +40,9 @@ class PurchaseStatus(StrEnum):
     PAID = "paid"  # a reward paid out to the participant
 
 
+# Purchases a participant pays for (a reward is paid to them): what their caps count.
+MONEY_PURCHASE_KINDS = ("groupbuy", "bargain")
+
 # Kinds a participant starts through POST /campaigns/{id}/instances; group-buy teams are
 # opened by the group-buy domain through assists.service.open_instance.
 STARTABLE_KINDS = ("bargain", "unlock", "lottery")

@@ -41,6 +41,8 @@ from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.config import Settings
+from huzhu.guardrails import service as guardrails
+from huzhu.guardrails.rules import COOLING_WINDOW, Periods, Step, StepKind, Usage
 from huzhu.jobs import service as jobs
 from huzhu.kit import clock, ids
 from huzhu.notify import service as notify
@@ -72,12 +74,16 @@ def open_instance(
     unlock; a lottery reserves at launch and a team per order), schedules its expiry
     (group buy schedules its own refund job) and records instance.started.
 
-    Raises CampaignNotOpen, AccountRestricted, InstanceAlreadyActive (the partial unique
-    index), BudgetExhausted or OutOfStock; the caller's unit of work then rolls back."""
+    Raises CampaignNotOpen, AccountRestricted, CapReached (the person's daily starts),
+    InstanceAlreadyActive (the partial unique index), BudgetExhausted or OutOfStock; the
+    caller's unit of work then rolls back."""
     campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     now = clock.utcnow()
     _check_open(campaign, now)
     check_may_take_part(session, account_id=initiator_id, now=now)
+    now = admit_step(
+        session, settings, shop_id=shop_id, account_id=initiator_id, step=Step(StepKind.START)
+    )
     version = campaigns.current_version(session, campaign.id)
     terms: dict[str, Any] = version.rules
     closes = rules.entries_close_at(campaign.kind, terms)
@@ -111,6 +117,73 @@ def open_instance(
         created_at=now,
     )
     return _write_instance(session, instance, slots)
+
+
+# -- the guardrails: every start and money step of a person passes here ---------------
+
+
+def usage_of(
+    session: Session, *, shop_id: int, account_id: int, span: Periods, now: datetime
+) -> Usage:
+    """What the ledger says the person used in the current periods."""
+    return Usage(
+        spent_today_cents=committed_since(
+            session, shop_id=shop_id, account_id=account_id, since=span.day_start
+        ),
+        spent_month_cents=committed_since(
+            session, shop_id=shop_id, account_id=account_id, since=span.month_start
+        ),
+        starts_today=repo.started_since(
+            session, shop_id=shop_id, account_id=account_id, since=span.day_start
+        ),
+        joins_today=repo.joined_since(
+            session, shop_id=shop_id, account_id=account_id, since=span.day_start
+        ),
+        recent_money_steps=tuple(
+            clock.as_utc(t)
+            for t in repo.money_steps_since(
+                session,
+                shop_id=shop_id,
+                account_id=account_id,
+                since=now - COOLING_WINDOW,
+            )
+        ),
+    )
+
+
+def committed_since(session: Session, *, shop_id: int, account_id: int, since: datetime) -> int:
+    """Money the person committed through campaigns since `since`, net of refunds."""
+    return repo.committed_cents_since(session, shop_id=shop_id, account_id=account_id, since=since)
+
+
+def on_hold_cents(session: Session, *, shop_id: int, account_id: int) -> int:
+    return repo.on_hold_cents(session, shop_id=shop_id, account_id=account_id)
+
+
+def in_progress(session: Session, *, shop_id: int, account_id: int) -> int:
+    return repo.in_progress(session, shop_id=shop_id, account_id=account_id)
+
+
+def admit_step(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int, step: Step
+) -> datetime:
+    """Admit one step of a person against their caps and pace, in the step's own
+    transaction: take the person's lock, read the ledger after it, refuse (CapReached,
+    CoolingOff) or return the moment of admission — the step writes its row with that
+    time before the transaction (and the lock) ends, so the next step counts it."""
+    guardrails.lock_person(session, account_id=account_id)
+    now = clock.utcnow()
+    usage = usage_of(
+        session,
+        shop_id=shop_id,
+        account_id=account_id,
+        span=guardrails.periods(settings, now),
+        now=now,
+    )
+    guardrails.admit(
+        session, settings, shop_id=shop_id, account_id=account_id, step=step, usage=usage, now=now
+    )
+    return now
 
 
 def _check_open(campaign: Any, now: datetime) -> None:

@@ -42,6 +42,9 @@ NOTICES: dict[str, str] = {
     "joined": _("You joined the team. You are charged only when the team is full."),
     "started": _("Started. Friends who want to help can assist from this page."),
     "signed_in": _("You are signed in."),
+    "caps_saved": _(
+        "Saved. A lower limit applies now; a higher one applies after the waiting time shown."
+    ),
     "signed_out": _("You are signed out."),
     "created": _("Campaign created."),
     "launched": _("Campaign launched."),
@@ -123,6 +126,17 @@ ERRORS: dict[str, str] = {
     "already_appealed": _("You appealed this action already."),
     "action_already_lifted": _("This action was lifted already."),
     "enforcement_action_not_found": _("There is no such action on your account."),
+    # guardrails: caps, cooling-off, the confirmation
+    "cap_reached": _(
+        "This would go past one of your limits. You can see and change them on My spending."
+    ),
+    "cooling_off": _("You have made several purchases in the last hour. Take a short break."),
+    "confirmation_required": _("Confirm this purchase first."),
+    "confirmation_invalid": _(
+        "The price or the confirmation changed. Look at the numbers again and confirm."
+    ),
+    "cap_above_ceiling": _("The shop does not allow a limit this high."),
+    "invalid_cap": _("A limit is a whole number (money in yuan, up to two decimals)."),
     # the pages themselves
     "not_found": _("This page does not exist."),
     "sign_in_required": _("Please sign in first."),
@@ -173,6 +187,24 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
         ("limit", _("You may make %(limit)s links for one group an hour; try again later.")),
     ),
     "sender_cap": (("limit", _("You may send %(limit)s invites a day; try again tomorrow.")),),
+    "cap_reached": (
+        (
+            "resets_at",
+            _(
+                "This would go past one of your limits; it resets at %(resets_at)s. You can "
+                "see and change your limits on My spending."
+            ),
+        ),
+    ),
+    "cooling_off": (
+        (
+            "wait_until",
+            _(
+                "You have made several purchases in the last hour. Take a short break: you "
+                "can continue after %(wait_until)s."
+            ),
+        ),
+    ),
 }
 
 GENERIC_ERROR = _("That did not work.")

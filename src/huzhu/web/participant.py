@@ -10,10 +10,11 @@ Who helped is never shown. Sharing is offered, never required to see anything.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
+from decimal import InvalidOperation
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -26,17 +27,20 @@ from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import HotPath, assist_request
 from huzhu.assists.purchases import service as purchases
 from huzhu.assists.schemas import CampaignActivity, InstanceView
+from huzhu.assists.spending import service as spending
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.campaigns.schemas import PublicCampaignView
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
+from huzhu.guardrails.rules import MONEY_CAPS, Cap, StepKind
 from huzhu.invites import service as invites
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
 from huzhu.web import auth, i18n, messages, security
+from huzhu.web.campaign_form import parse_yuan
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
 from huzhu.web.wechat_share import share_config
@@ -361,70 +365,149 @@ def _form_key(data: dict[str, str]) -> str | None:
     return f"web:{key}" if 8 <= len(key) <= 100 else None
 
 
-@router.post("/i/{instance_id}/join")
-async def join(instance_id: int, request: Request) -> Response:
-    """Join a group-buy team by ordering (authorized now, charged when the team fills)."""
-    await form_of(request)
+# -- money steps: one confirmation with real numbers first ------------------------------
+
+
+async def _money_step(
+    request: Request,
+    data: dict[str, str],
+    *,
+    action: StepKind,
+    target_id: int,
+    back: str,
+    perform: Callable[[Session, str | None], int],
+    then: Callable[[int], Response],
+) -> Response:
+    """Every money step of the pages: without a confirmation in the form, the confirmation
+    page (the price now beside the person's real numbers, or why the step would be
+    refused); with one, the step itself, which checks the token against its own price.
+    A step that needs no confirmation (nothing to pay) goes straight through."""
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
-    return await form_step(
-        request,
-        lambda session: groupbuy.join_team(
+    token = data.get("confirmation") or None
+    try:
+        if token is None:
+            quote = await in_one_unit_of_work(
+                request,
+                lambda session: spending.quote(
+                    session,
+                    settings,
+                    shop_id=shop_id,
+                    account_id=account_id,
+                    action=action,
+                    target_id=target_id,
+                ),
+            )
+            if quote.token is not None or quote.refused is not None:
+                return render(
+                    request,
+                    "participant/confirm.html",
+                    viewer=await auth.viewer(request, settings),
+                    quote=quote,
+                    action_url=request.url.path,
+                    back=back,
+                )
+        done = await in_one_unit_of_work(request, lambda session: perform(session, token))
+    except HuzhuError as exc:
+        if exc.status == 404:
+            raise
+        return redirect(back, **messages.problem_query(request, exc))
+    return then(done)
+
+
+@router.post("/i/{instance_id}/join")
+async def join(instance_id: int, request: Request) -> Response:
+    """Join a group-buy team by ordering (authorized now, charged when the team fills),
+    after one confirmation."""
+    data = await form_of(request)
+    shop_id, account_id = signed_in(request)
+    settings = _settings(request)
+    back = f"/i/{instance_id}"
+
+    def _join(session: Session, token: str | None) -> int:
+        groupbuy.join_team(
             session,
             settings,
             payments.get_provider(settings),
             shop_id=shop_id,
             team_id=instance_id,
             account_id=account_id,
-        ),
-        back=f"/i/{instance_id}",
-        notice="joined",
+            confirmation=token,
+        )
+        return instance_id
+
+    return await _money_step(
+        request,
+        data,
+        action=StepKind.JOIN_TEAM,
+        target_id=instance_id,
+        back=back,
+        perform=_join,
+        then=lambda _: redirect(back, notice="joined"),
     )
 
 
 @router.post("/i/{instance_id}/buy")
 async def buy(instance_id: int, request: Request) -> Response:
     """The starter buys a bargain that reached its floor, at the floor, within the
-    purchase window (charged once: the payment is keyed by the instance)."""
-    await form_of(request)
+    purchase window (charged once: the payment is keyed by the instance), after one
+    confirmation."""
+    data = await form_of(request)
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
-    return await form_step(
-        request,
-        lambda session: purchases.purchase_bargain(
+    back = f"/i/{instance_id}"
+
+    def _buy(session: Session, token: str | None) -> int:
+        purchases.purchase_bargain(
             session,
             settings,
             shop_id=shop_id,
             account_id=account_id,
             instance_id=instance_id,
-        ),
-        back=f"/i/{instance_id}",
-        notice="bought",
+            confirmation=token,
+        )
+        return instance_id
+
+    return await _money_step(
+        request,
+        data,
+        action=StepKind.BUY_BARGAIN,
+        target_id=instance_id,
+        back=back,
+        perform=_buy,
+        then=lambda _: redirect(back, notice="bought"),
     )
 
 
 @router.post("/c/{campaign_id}/start")
 async def start(campaign_id: int, request: Request) -> Response:
-    """Start a bargain, lottery or unlock instance, or open a team by ordering."""
-    await form_of(request)
+    """Start a bargain, lottery or unlock instance, or open a team by ordering (after one
+    confirmation: opening a team is a money step)."""
+    data = await form_of(request)
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
 
-    def _start(session: Session) -> int:
-        public = campaigns.public_view(session, campaign_id)
-        if public.kind == "groupbuy":
-            team, _ = groupbuy.open_team(
-                session,
-                settings,
-                payments.get_provider(settings),
-                shop_id=shop_id,
-                campaign_id=campaign_id,
-                leader_id=account_id,
-            )
-            return team.id
+    def _open_team(session: Session, token: str | None) -> int:
+        team, _ = groupbuy.open_team(
+            session,
+            settings,
+            payments.get_provider(settings),
+            shop_id=shop_id,
+            campaign_id=campaign_id,
+            leader_id=account_id,
+            confirmation=token,
+        )
+        return team.id
+
+    def _start(session: Session) -> int | None:
+        if campaigns.public_view(session, campaign_id).kind == "groupbuy":
+            return None
         return assists.start_instance(
             session, settings, shop_id=shop_id, campaign_id=campaign_id, account_id=account_id
         ).id
+
+    def _started(instance_id: int) -> Response:
+        return redirect(f"/i/{instance_id}", notice="started")
 
     try:
         instance_id = await in_one_unit_of_work(request, _start)
@@ -432,7 +515,17 @@ async def start(campaign_id: int, request: Request) -> Response:
         if exc.status == 404:
             raise
         return redirect("/", **messages.problem_query(request, exc))
-    return redirect(f"/i/{instance_id}", notice="started")
+    if instance_id is not None:
+        return _started(instance_id)
+    return await _money_step(
+        request,
+        data,
+        action=StepKind.OPEN_TEAM,
+        target_id=campaign_id,
+        back="/",
+        perform=_open_team,
+        then=_started,
+    )
 
 
 # -- my activities, my spending ----------------------------------------------------------
@@ -468,18 +561,6 @@ async def my_activities(request: Request) -> Response:
     )
 
 
-def week_start(now: datetime, zone: ZoneInfo) -> datetime:
-    """Monday 00:00 of the current week in the site's zone, as UTC."""
-    local = now.astimezone(zone).replace(hour=0, minute=0, second=0, microsecond=0)
-    return clock.as_utc((local - timedelta(days=local.weekday())).astimezone(UTC))
-
-
-def month_start(now: datetime, zone: ZoneInfo) -> datetime:
-    """The 1st of the current month, 00:00 in the site's zone, as UTC."""
-    local = now.astimezone(zone).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    return clock.as_utc(local.astimezone(UTC))
-
-
 @router.get("/me/spending")
 async def my_spending(request: Request) -> Response:
     settings = _settings(request)
@@ -487,23 +568,53 @@ async def my_spending(request: Request) -> Response:
     if who is None:
         return redirect("/signin", next="/me/spending")
     shop_id, account_id = who
-    now = clock.utcnow()
-    zone = ZoneInfo(settings.web.time_zone)
+    span = spending.periods_now(settings)
 
-    def _spending(session: Session) -> tuple[Any, Any]:
-        week = purchases.spending_of(
-            session, shop_id=shop_id, account_id=account_id, since=week_start(now, zone)
+    def _spending(session: Session) -> tuple[Any, Any, Any]:
+        mine = {"shop_id": shop_id, "account_id": account_id}
+        return (
+            spending.spending_of(session, since=span.week_start, **mine),
+            spending.spending_of(session, since=span.month_start, **mine),
+            spending.guardrails_of(session, settings, **mine),
         )
-        month = purchases.spending_of(
-            session, shop_id=shop_id, account_id=account_id, since=month_start(now, zone)
-        )
-        return week, month
 
-    week, month = await in_one_unit_of_work(request, _spending)
+    week, month, guard = await in_one_unit_of_work(request, _spending)
     return render(
         request,
         "participant/spending.html",
         viewer=await auth.viewer(request, settings),
         week=week,
         month=month,
+        guard=guard,
+    )
+
+
+@router.post("/me/spending/caps")
+async def set_caps(request: Request) -> Response:
+    """Change one's own caps: a lower one applies at once, a higher one after the wait.
+    Money caps are typed in yuan; an empty field leaves that cap as it is."""
+    data = await form_of(request)
+    shop_id, account_id = signed_in(request)
+    settings = _settings(request)
+    requested: dict[Cap, int] = {}
+    for cap in Cap:
+        raw = data.get(cap.value, "").strip()
+        if not raw:
+            continue
+        try:
+            value = parse_yuan(raw) if cap in MONEY_CAPS else int(raw)
+        except (InvalidOperation, ValueError):
+            value = -1
+        if not 0 <= value <= 10**12:
+            return redirect("/me/spending", error="invalid_cap")
+        requested[cap] = value
+    if not requested:
+        return redirect("/me/spending")
+    return await form_step(
+        request,
+        lambda session: spending.set_guardrails(
+            session, settings, shop_id=shop_id, account_id=account_id, requested=requested
+        ),
+        back="/me/spending",
+        notice="caps_saved",
     )

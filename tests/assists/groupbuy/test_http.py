@@ -17,7 +17,7 @@ from huzhu.assists.models import Purchase
 from huzhu.db import Database
 from huzhu.payments.models import PaymentTxn
 from tests.conftest import make_settings
-from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.factories import auth, confirmed, make_campaign, make_participant, make_shop
 from tests.support.servers import LiveServer, start_server
 
 TEAM_SIZE = 5
@@ -64,11 +64,17 @@ def test_fifty_joins_racing_for_the_last_place_fill_it_once(
     campaign_id, tokens = _setup(db, db_url)
     leader, early, racers = tokens[0], tokens[1 : TEAM_SIZE - 1], tokens[TEAM_SIZE - 1 :]
     with server.client() as client:
-        opened = client.post(f"/api/v1/campaigns/{campaign_id}/teams", headers=auth(leader))
+        opened = client.post(
+            f"/api/v1/campaigns/{campaign_id}/teams",
+            headers=confirmed(client, leader, "open_team", campaign_id),
+        )
         assert opened.status_code == 201, opened.text
         team_id = opened.json()["team"]["team_id"]
         for token in early:
-            joined = client.post(f"/api/v1/teams/{team_id}/join", headers=auth(token))
+            joined = client.post(
+                f"/api/v1/teams/{team_id}/join",
+                headers=confirmed(client, token, "join_team", team_id),
+            )
             assert joined.status_code == 201, joined.text
         assert client.get(f"/api/v1/teams/{team_id}").json()["places_left"] == 1
 
@@ -78,8 +84,9 @@ def test_fifty_joins_racing_for_the_last_place_fill_it_once(
 
     def join(token: str) -> None:
         with httpx.Client(base_url=server.url, timeout=30) as client:
+            headers = confirmed(client, token, "join_team", team_id)
             barrier.wait()
-            resp = client.post(f"/api/v1/teams/{team_id}/join", headers=auth(token))
+            resp = client.post(f"/api/v1/teams/{team_id}/join", headers=headers)
         with lock:
             results.append(resp)
 
@@ -119,7 +126,10 @@ def test_an_assist_cannot_take_a_team_place(db_url: str, server: LiveServer) -> 
     db = Database(make_settings(db_url).db)
     campaign_id, tokens = _setup(db, db_url)
     with server.client() as client:
-        opened = client.post(f"/api/v1/campaigns/{campaign_id}/teams", headers=auth(tokens[0]))
+        opened = client.post(
+            f"/api/v1/campaigns/{campaign_id}/teams",
+            headers=confirmed(client, tokens[0], "open_team", campaign_id),
+        )
         team_id = opened.json()["team"]["team_id"]
         refused = client.post(f"/api/v1/instances/{team_id}/assists", headers=auth(tokens[1]))
         assert refused.status_code == 409, refused.text

@@ -28,7 +28,7 @@ from huzhu.notify.models import Event
 from huzhu.payments.models import PaymentTxn
 from huzhu.payments.schemas import PaymentResult
 from huzhu.payments.service import LocalPaymentProvider
-from tests.factories import make_campaign, make_participant, make_shop
+from tests.factories import confirmation, make_campaign, make_participant, make_shop
 
 PRICE, GROUP_PRICE, TEAM_SIZE, TTL = 10_000, 6_000, 3, 3600
 SUBSIDY = PRICE - GROUP_PRICE
@@ -81,6 +81,14 @@ def _open(database: Database, settings: Settings, world: World, leader: int) -> 
             shop_id=world.shop_id,
             campaign_id=world.campaign_id,
             leader_id=leader,
+            confirmation=confirmation(
+                s,
+                settings,
+                shop_id=world.shop_id,
+                account_id=leader,
+                action="open_team",
+                target_id=world.campaign_id,
+            ),
         )
         return team.id
 
@@ -88,7 +96,20 @@ def _open(database: Database, settings: Settings, world: World, leader: int) -> 
 def _join(database: Database, settings: Settings, world: World, team_id: int, who: int) -> None:
     with database.unit_of_work() as s:
         groupbuy.join_team(
-            s, settings, provider, shop_id=world.shop_id, team_id=team_id, account_id=who
+            s,
+            settings,
+            provider,
+            shop_id=world.shop_id,
+            team_id=team_id,
+            account_id=who,
+            confirmation=confirmation(
+                s,
+                settings,
+                shop_id=world.shop_id,
+                account_id=who,
+                action="join_team",
+                target_id=team_id,
+            ),
         )
 
 

@@ -17,7 +17,7 @@ from tests.assists.conftest import (
     post_start,
     succeeded_bargain,
 )
-from tests.factories import auth
+from tests.factories import auth, confirmed
 
 
 def test_purchase_charges_the_floor_once_and_spends_the_reservation(
@@ -27,10 +27,14 @@ def test_purchase_charges_the_floor_once_and_spends_the_reservation(
     url = f"/api/v1/instances/{instance_id}/purchase"
     stranger = client.post(url, headers=auth(world.person("h0")[1]))
     assert stranger.json()["code"] == "not_initiator"
-    first = client.post(url, headers=auth(alice))
+    unconfirmed = client.post(url, headers=auth(alice))
+    assert unconfirmed.status_code == 428, unconfirmed.text
+    assert unconfirmed.json()["code"] == "confirmation_required"
+    headers = confirmed(client, alice, "buy_bargain", instance_id)
+    first = client.post(url, headers=headers)
     assert first.status_code == 201, first.text
     assert first.json()["amount_cents"] == 5_000
-    assert client.post(url, headers=auth(alice)).json()["id"] == first.json()["id"]
+    assert client.post(url, headers=headers).json()["id"] == first.json()["id"]
     campaign = campaign_row(world, campaign_id)
     assert (campaign.budget_reserved_cents, campaign.budget_spent_cents) == (0, 5_000)
     with world.db.unit_of_work() as s:

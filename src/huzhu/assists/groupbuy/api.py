@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path, status
+from fastapi import APIRouter, Depends, Path, Request, status
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
-from huzhu.accounts.deps import require
+from huzhu.accounts.deps import require_without_session
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.models import Purchase
-from huzhu.deps import SessionDep, SettingsDep
+from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
 from huzhu.errors import Forbidden
+from huzhu.guardrails.deps import Confirmation
 from huzhu.payments.service import get_provider
 
 router = APIRouter(tags=["group buy"])
@@ -84,44 +86,63 @@ def _participant(principal: Principal) -> int:
     response_model=TeamOrderOut,
     status_code=status.HTTP_201_CREATED,
 )
-def open_team(
+async def open_team(
     campaign_id: Id,
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
-    principal: Annotated[Principal, Depends(require(Permission.INSTANCE_START))],
+    principal: Annotated[Principal, Depends(require_without_session(Permission.INSTANCE_START))],
+    confirmation: Confirmation = None,
 ) -> TeamOrderOut:
-    """Open a team by ordering at the group price (authorized, charged only when full)."""
-    team, purchase = groupbuy.open_team(
-        session,
-        settings,
-        get_provider(settings),
-        shop_id=principal.shop_id,
-        campaign_id=campaign_id,
-        leader_id=_participant(principal),
-    )
-    view = groupbuy.team_view(session, settings, team.id)
-    return TeamOrderOut(team=_team_out(view), order=_order_out(purchase))
+    """Open a team by ordering at the group price (authorized, charged only when full).
+    Needs the confirmation of `open_team` for this campaign (428 without one)."""
+    leader_id = _participant(principal)
+
+    def _open(session: Session) -> TeamOrderOut:
+        team, purchase = groupbuy.open_team(
+            session,
+            settings,
+            get_provider(settings),
+            shop_id=principal.shop_id,
+            campaign_id=campaign_id,
+            leader_id=leader_id,
+            confirmation=confirmation,
+        )
+        view = groupbuy.team_view(session, settings, team.id)
+        return TeamOrderOut(team=_team_out(view), order=_order_out(purchase))
+
+    # One thread call from the first statement to the commit: a crowd of one person's
+    # orders waits on their guardrails lock without a holder ever waiting for a thread
+    # to commit (deps.in_one_unit_of_work).
+    return await in_one_unit_of_work(request, _open)
 
 
 @router.post(
     "/teams/{team_id}/join", response_model=TeamOrderOut, status_code=status.HTTP_201_CREATED
 )
-def join_team(
+async def join_team(
     team_id: Id,
-    session: SessionDep,
+    request: Request,
     settings: SettingsDep,
-    principal: Annotated[Principal, Depends(require(Permission.PURCHASE_MAKE))],
+    principal: Annotated[Principal, Depends(require_without_session(Permission.PURCHASE_MAKE))],
+    confirmation: Confirmation = None,
 ) -> TeamOrderOut:
-    """Join a team by ordering; 409 `team_full` when the last place is gone."""
-    view, purchase = groupbuy.join_team(
-        session,
-        settings,
-        get_provider(settings),
-        shop_id=principal.shop_id,
-        team_id=team_id,
-        account_id=_participant(principal),
-    )
-    return TeamOrderOut(team=_team_out(view), order=_order_out(purchase))
+    """Join a team by ordering; 409 `team_full` when the last place is gone. Needs the
+    confirmation of `join_team` for this team (428 without one)."""
+    account_id = _participant(principal)
+
+    def _join(session: Session) -> TeamOrderOut:
+        view, purchase = groupbuy.join_team(
+            session,
+            settings,
+            get_provider(settings),
+            shop_id=principal.shop_id,
+            team_id=team_id,
+            account_id=account_id,
+            confirmation=confirmation,
+        )
+        return TeamOrderOut(team=_team_out(view), order=_order_out(purchase))
+
+    return await in_one_unit_of_work(request, _join)
 
 
 @router.get("/teams/{team_id}", response_model=TeamOut)

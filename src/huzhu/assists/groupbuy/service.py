@@ -28,6 +28,8 @@ from huzhu.campaigns.rules import groupbuy as rules
 from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.config import Settings
 from huzhu.errors import Conflict, NotFound
+from huzhu.guardrails import service as guardrails
+from huzhu.guardrails.rules import Step, StepKind
 from huzhu.jobs import service as jobs
 from huzhu.kit import clock
 from huzhu.notify import service as notify
@@ -117,6 +119,23 @@ def team_view(session: Session, settings: Settings, team_id: int) -> TeamView:
     )
 
 
+def joinable(
+    session: Session, settings: Settings, *, shop_id: int, team_id: int, account_id: int
+) -> TeamView:
+    """The team, when this person could join it now; otherwise the refusal `join_team`
+    would give (their own team, already in it, full, closed)."""
+    team = _team(session, team_id, shop_id=shop_id)
+    if team.initiator_id == account_id:
+        raise AlreadyInTeam("you lead this team; share it with friends instead")
+    if assists.part_taken(session, instance_id=team_id, account_id=account_id) == "ordered":
+        raise AlreadyInTeam(f"you already ordered in team {team_id}")
+    if team.slots_used >= team.slots_total:
+        raise TeamFull(f"team {team_id} already has all its members")
+    if team.status != InstanceStatus.ACTIVE:
+        raise TeamClosed(f"team {team_id} is no longer taking members ({team.status})")
+    return team_view(session, settings, team_id)
+
+
 # -- ordering: open and join -----------------------------------------------------------
 
 
@@ -128,15 +147,32 @@ def _place_order(
     team: Instance,
     account_id: int,
     role: str,
+    confirmation: str | None,
 ) -> Purchase:
-    """One member's order under the team's frozen terms: a purchase row (UNIQUE per team
-    and person), its worst case reserved, and the group price authorized — all in the
-    caller's transaction."""
+    """One member's order under the team's frozen terms: confirmed by the person for this
+    price, admitted by their guardrails, a purchase row (UNIQUE per team and person), its
+    worst case reserved, and the group price authorized — all in the caller's
+    transaction."""
     snapshot = campaigns.get_version(session, team.campaign_version_id).rules
     terms = rules.terms_from_rules(
         snapshot, default_ttl_seconds=settings.campaigns.default_instance_ttl_seconds
     )
-    now = clock.utcnow()
+    leader = role == "leader"
+    step = Step(
+        StepKind.OPEN_TEAM if leader else StepKind.JOIN_TEAM, amount_cents=terms.group_price_cents
+    )
+    guardrails.check_confirmation(
+        settings,
+        confirmation,
+        shop_id=team.shop_id,
+        account_id=account_id,
+        step=step,
+        target_id=team.campaign_id if leader else team.id,
+        now=clock.utcnow(),
+    )
+    now = assists.admit_step(
+        session, settings, shop_id=team.shop_id, account_id=account_id, step=step
+    )
     purchase = Purchase(
         shop_id=team.shop_id,
         campaign_id=team.campaign_id,
@@ -218,9 +254,11 @@ def open_team(
     shop_id: int,
     campaign_id: int,
     leader_id: int,
+    confirmation: str | None,
 ) -> tuple[Instance, Purchase]:
-    """A leader opens a team by ordering. The team's K − 1 free places are its slots; its
-    refund at expiry is scheduled now, so a team can never be left hanging."""
+    """A leader opens a team by ordering (confirmed for the campaign's group price, see
+    `_place_order`). The team's K − 1 free places are its slots; its refund at expiry is
+    scheduled now, so a team can never be left hanging."""
     campaign = campaigns.get_campaign(session, campaign_id)
     if campaign.shop_id != shop_id:
         raise CampaignNotFound(f"campaign {campaign_id} not found")
@@ -230,7 +268,13 @@ def open_team(
         session, settings, shop_id=shop_id, campaign_id=campaign_id, initiator_id=leader_id
     )
     purchase = _place_order(
-        session, settings, provider, team=team, account_id=leader_id, role="leader"
+        session,
+        settings,
+        provider,
+        team=team,
+        account_id=leader_id,
+        role="leader",
+        confirmation=confirmation,
     )
     jobs.enqueue(
         session,
@@ -250,6 +294,7 @@ def join_team(
     shop_id: int,
     team_id: int,
     account_id: int,
+    confirmation: str | None,
 ) -> tuple[TeamView, Purchase]:
     """A member joins by ordering. The place is taken first, so on PostgreSQL joiners
     queue on the team row rather than on the campaign's budget row."""
@@ -265,7 +310,13 @@ def join_team(
             raise TeamFull(f"team {team_id} already has all its members")
         raise TeamClosed(f"team {team_id} is no longer taking members ({team.status})")
     purchase = _place_order(
-        session, settings, provider, team=team, account_id=account_id, role="member"
+        session,
+        settings,
+        provider,
+        team=team,
+        account_id=account_id,
+        role="member",
+        confirmation=confirmation,
     )
     repo.mark_place(session, team_id=team_id, purchase_id=purchase.id)
     if taken >= team.slots_total:

@@ -1,12 +1,11 @@
 """Purchases and rewards: a succeeded bargain bought at its floor, a succeeded unlock's
-reward paid, and what a participant bought through campaigns (`spending_of`, their own
-page). Group-buy orders are purchases too, but a team's are charged and refunded by
-`huzhu.assists.groupbuy`.
+reward paid. Group-buy orders are purchases too, but a team's are charged and refunded
+by `huzhu.assists.groupbuy`; what a participant bought is their spending view's
+(`huzhu.assists.spending`).
 
 Owns the acts (`service`: `purchase_bargain`, `pay_unlock_reward` — the job
-`unlock.pay_reward`, registered in assists/tasks.py — and `spending_of`) and the query
-only it uses (`repository`). It reads and closes instances through the lifecycle
-(`huzhu.assists.service.close_instance`), never the other way.
+`unlock.pay_reward`, registered in assists/tasks.py). It reads and closes instances
+through the lifecycle (`huzhu.assists.service.close_instance`), never the other way.
 
 Invariants, and what holds them:
 

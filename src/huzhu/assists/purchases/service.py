@@ -1,11 +1,9 @@
 """Use cases of purchases and rewards: buying a succeeded bargain at its floor, paying a
-succeeded unlock's reward, and what a participant bought through campaigns. The
-invariants are in the package's docstring (`huzhu.assists.purchases`).
+succeeded unlock's reward. The invariants are in the package's docstring
+(`huzhu.assists.purchases`).
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -13,20 +11,27 @@ from huzhu.assists import repository as assists_repo
 from huzhu.assists import service as assists
 from huzhu.assists.errors import InstanceNotFound, NotInitiator, PurchaseNotOpen
 from huzhu.assists.models import Instance, Purchase
-from huzhu.assists.purchases import repository as repo
 from huzhu.assists.rules import InstanceStatus, PurchaseStatus
-from huzhu.assists.schemas import SpendingLine, SpendingSummary
 from huzhu.campaigns import service as campaigns
 from huzhu.config import Settings
+from huzhu.guardrails import service as guardrails
+from huzhu.guardrails.rules import Step, StepKind
 from huzhu.kit import clock
 from huzhu.payments import service as payments
 
 
 def purchase_bargain(
-    session: Session, settings: Settings, *, shop_id: int, account_id: int, instance_id: int
+    session: Session,
+    settings: Settings,
+    *,
+    shop_id: int,
+    account_id: int,
+    instance_id: int,
+    confirmation: str | None,
 ) -> Purchase:
-    """The initiator buys a succeeded bargain at its floor within the window. The charge
-    is keyed by the instance, so a retry never charges twice and returns the purchase."""
+    """The initiator buys a succeeded bargain at its floor within the window, confirmed
+    for that price and admitted by their guardrails. The charge is keyed by the instance,
+    so a retry never charges twice and returns the purchase."""
     instance = assists_repo.instance_by_id(session, instance_id, lock=True)
     if instance is None or instance.shop_id != shop_id:
         raise InstanceNotFound(f"instance {instance_id} not found")
@@ -43,6 +48,17 @@ def purchase_bargain(
         raise PurchaseNotOpen("the purchase window has closed", instance_status=instance.status)
     terms = campaigns.get_version(session, instance.campaign_version_id).rules
     floor = int(terms["floor_cents"])
+    step = Step(StepKind.BUY_BARGAIN, amount_cents=floor)
+    guardrails.check_confirmation(
+        settings,
+        confirmation,
+        shop_id=shop_id,
+        account_id=account_id,
+        step=step,
+        target_id=instance.id,
+        now=now,
+    )
+    assists.admit_step(session, settings, shop_id=shop_id, account_id=account_id, step=step)
     ref = None
     if floor > 0:
         ref = (
@@ -123,27 +139,3 @@ def _record_purchase(
     session.add(row)
     session.flush()
     return row
-
-
-def spending_of(
-    session: Session, *, shop_id: int, account_id: int, since: datetime
-) -> SpendingSummary:
-    """What the participant bought through campaigns since `since`: charged, on hold
-    (a team's authorized order), refunded, and rewards received."""
-    rows = repo.purchases_of_account_since(
-        session, shop_id=shop_id, account_id=account_id, since=since
-    )
-    spent = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.CAPTURED)
-    held = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.AUTHORIZED)
-    refunded = sum(p.amount_cents for p in rows if p.status == PurchaseStatus.REFUNDED)
-    received = sum(
-        p.amount_cents for p in rows if p.kind == "reward" and p.status == PurchaseStatus.PAID
-    )
-    return SpendingSummary(
-        since=since,
-        spent_cents=spent,
-        on_hold_cents=held,
-        refunded_cents=refunded,
-        received_cents=received,
-        lines=[SpendingLine.model_validate(p) for p in rows],
-    )

@@ -1,5 +1,6 @@
-"""Queries only purchases use (a purchase by instance and account is shared: the
-lifecycle reads it too, in assists/repository.py)."""
+"""Queries only the spending view uses; what the guardrails count (committed money,
+starts, joins, money steps) is the lifecycle's, in assists/repository.py, because every
+step admits itself there."""
 
 from __future__ import annotations
 

@@ -1,0 +1,86 @@
+"""What the spending routes answer: caps with their use, and a confirmation quote."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StrictInt
+
+from huzhu.guardrails.rules import Cap, StepKind
+
+
+class CapUse(BaseModel):
+    cap: Cap
+    limit: int = Field(description="in force now (cents for money caps, a count otherwise)")
+    used: int = Field(description="used in the current period, from the ledger")
+    remaining: int
+    resets_at: datetime = Field(description="when the current period ends (UTC)")
+    default: int = Field(description="the shop's default")
+    ceiling: int = Field(description="the most this cap may be raised to")
+    chosen: bool = Field(description="true when the person chose it (else the default)")
+    waiting_value: int | None = Field(default=None, description="a raise not yet in force")
+    waiting_from: datetime | None = Field(default=None, description="when that raise applies")
+
+
+class CoolingOffOut(BaseModel):
+    steps: int = Field(description="money steps in an hour after which the next one waits")
+    minutes: int = Field(description="how long it waits")
+    steps_in_last_hour: int
+    until: datetime | None = Field(description="set while the next money step must wait")
+
+
+class GuardrailsOut(BaseModel):
+    caps: list[CapUse]
+    cooling_off: CoolingOffOut
+    raise_wait_seconds: int = Field(description="how long a raised cap waits before it applies")
+    confirm_above_cents: int = Field(description="money steps above this need a confirmation")
+
+
+class GuardrailsIn(BaseModel):
+    """The caps to change; a lower one applies at once, a higher one after the wait."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily_spend_cents: StrictInt | None = Field(default=None, ge=0, le=10**12)
+    monthly_spend_cents: StrictInt | None = Field(default=None, ge=0, le=10**12)
+    daily_starts: StrictInt | None = Field(default=None, ge=0, le=10**6)
+    daily_joins: StrictInt | None = Field(default=None, ge=0, le=10**6)
+
+    def requested(self) -> dict[Cap, int]:
+        return {Cap(k): v for k, v in self.model_dump(exclude_none=True).items()}
+
+
+class ConfirmIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    action: Literal["open_team", "join_team", "buy_bargain"] = Field(
+        description="open_team: target is the campaign; join_team: the team; "
+        "buy_bargain: the bargain instance"
+    )
+    target_id: StrictInt = Field(ge=1, le=2**63 - 1)
+
+
+class QuoteOut(BaseModel):
+    """One confirmation: the price now beside the person's real numbers. Show it, then
+    send `token` in the step's Huzhu-Confirmation header (null when none is needed, or
+    when the step would not be admitted now — `refused` says why)."""
+
+    action: StepKind
+    target_id: int
+    campaign_id: int
+    amount_cents: int = Field(description="what this step commits now")
+    regular_price_cents: int | None = Field(
+        description="the shop's own price of the item: buying it there needs no one's help"
+    )
+    committed_today_cents: int
+    committed_week_cents: int
+    committed_month_cents: int
+    on_hold_cents: int = Field(description="orders authorized, charged only if a team fills")
+    in_progress: int = Field(description="activities started or joined that are still running")
+    caps: list[CapUse]
+    cooling_off_until: datetime | None
+    refused: str | None = Field(description="cap_reached or cooling_off when it would be refused")
+    refused_cap: Cap | None = None
+    token: str | None
+    expires_at: datetime | None
