@@ -9,10 +9,8 @@ from typing import Annotated, Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.enforcement.rules import AppealStatus
+from huzhu.kit.ids import MAX_BODY_ID
 
-# Ids in JSON bodies: JSON Schema validators compare numbers as doubles, exact only up to
-# 2**53, so a larger bound would let clients believe ids the server refuses are valid.
-MAX_BODY_ID = 2**53
 BodyId = Annotated[int, Field(ge=1, le=MAX_BODY_ID)]
 
 

@@ -10,11 +10,9 @@ from fastapi import Path
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from huzhu.assists.schemas import InstanceView
+from huzhu.kit.ids import MAX_BODY_ID
 
 MAX_ID = 2**63 - 1
-# Ids inside JSON bodies: JSON Schema validators compare numbers as doubles, which are
-# exact only up to 2**53, so a larger bound would "accept" ids the server must refuse.
-MAX_BODY_ID = 2**53
 
 
 def _no_bool(value: object) -> object:

@@ -18,3 +18,9 @@ def sha256_hex(value: str | bytes) -> str:
 
 def random_seed_hex(nbytes: int = 32) -> str:
     return secrets.token_hex(nbytes)
+
+
+# The largest id a JSON body may carry: clients commonly parse JSON numbers as doubles,
+# exact only up to 2**53, so a larger bound would let a client believe an id valid that
+# the server must refuse (path ids are strings and go to 2**63 - 1).
+MAX_BODY_ID = 2**53
