@@ -8,9 +8,10 @@ concurrent duplicate resolves to the first result instead of failing or paying t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -82,3 +83,20 @@ def children(
     if ops is not None:
         stmt = stmt.where(PaymentTxn.op.in_(ops))
     return list(session.scalars(stmt.order_by(PaymentTxn.id)))
+
+
+def totals_by_op(
+    session: Session, *, account_id: int, since: datetime, until: datetime
+) -> dict[str, int]:
+    """Cents moved per operation for one account in [since, until): what a summary of
+    their money reads (authorizations and voids included; callers pick)."""
+    rows = session.execute(
+        select(PaymentTxn.op, func.coalesce(func.sum(PaymentTxn.amount_cents), 0))
+        .where(
+            PaymentTxn.account_id == account_id,
+            PaymentTxn.created_at >= since,
+            PaymentTxn.created_at < until,
+        )
+        .group_by(PaymentTxn.op)
+    )
+    return {op: int(total) for op, total in rows}

@@ -40,3 +40,12 @@ class PaymentResult(BaseModel):
     parent_ref: str | None = None
     account_id: int | None = None
     replayed: bool = False
+
+
+class Movements(BaseModel):
+    """What moved for one person in a period, from the ledger: charged (captures and
+    one-step charges), refunded, and paid out to them (rewards)."""
+
+    charged_cents: int
+    refunded_cents: int
+    paid_out_cents: int

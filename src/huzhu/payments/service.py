@@ -17,6 +17,7 @@ refund more than was captured.
 from __future__ import annotations
 
 import secrets
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -35,7 +36,7 @@ from huzhu.payments.errors import (
     UnknownPaymentProvider,
 )
 from huzhu.payments.models import PaymentTxn
-from huzhu.payments.schemas import PaymentOp, PaymentResult, TxnState
+from huzhu.payments.schemas import Movements, PaymentOp, PaymentResult, TxnState
 
 
 class PaymentProvider(Protocol):
@@ -331,3 +332,16 @@ def get_provider(settings: Settings) -> PaymentProvider:
     if name == "local":
         return LocalPaymentProvider()
     raise UnknownPaymentProvider(f"payment provider {name!r} is not available", field="provider")
+
+
+def movements_of(
+    session: Session, *, account_id: int, since: datetime, until: datetime
+) -> Movements:
+    """The person's money in [since, until) as the ledger recorded it. A refund is dated
+    when it was made, not when the charge it returns was."""
+    totals = repository.totals_by_op(session, account_id=account_id, since=since, until=until)
+    return Movements(
+        charged_cents=totals.get(PaymentOp.CAPTURE, 0) + totals.get(PaymentOp.CHARGE, 0),
+        refunded_cents=totals.get(PaymentOp.REFUND, 0),
+        paid_out_cents=totals.get(PaymentOp.PAYOUT, 0),
+    )

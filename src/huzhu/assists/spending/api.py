@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel
 
 from huzhu.accounts.deps import require
@@ -12,15 +12,18 @@ from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import SpendingSummary
 from huzhu.assists.spending import service
 from huzhu.assists.spending.schemas import (
+    ActivitySummary,
     ConfirmIn,
     GuardrailsIn,
     GuardrailsOut,
     QuoteOut,
+    SummaryLength,
 )
 from huzhu.deps import SessionDep, SettingsDep
 from huzhu.errors import InvalidInput
 from huzhu.guardrails.rules import StepKind
 from huzhu.guardrails.schemas import CapChangeOut
+from huzhu.kit import clock
 
 router = APIRouter(tags=["guardrails"])
 
@@ -94,4 +97,28 @@ def confirm(
         account_id=principal.subject_id,
         action=StepKind(body.action),
         target_id=body.target_id,
+    )
+
+
+@router.get("/me/summary", response_model=ActivitySummary)
+def my_summary(
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: Own,
+    period: Annotated[SummaryLength, Query(description="the shop's day or week")] = "week",
+    previous: Annotated[bool, Query(description="the whole period before this one")] = False,
+) -> ActivitySummary:
+    """What you started, the assists you gave and received (those that count), what was
+    charged, refunded and paid to you, and your activities that ended unfinished — this
+    day or week so far, or the one before; every number from the ledger. The reminder in
+    your inbox tells you the same."""
+    since, until = service.summary_period(
+        settings, length=period, previous=previous, now=clock.utcnow()
+    )
+    return service.summary_of(
+        session,
+        shop_id=principal.shop_id,
+        account_id=principal.subject_id,
+        since=since,
+        until=until,
     )

@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from huzhu.guardrails.rules import Cap, StepKind
+from huzhu.kit.ids import MAX_BODY_ID
+
+
+def _json_integer(value: object) -> object:
+    # A JSON integer, taken strictly: true is not 1 and "10" is not 10 (pydantic's lax
+    # mode reads both so); 3.0 is 3, as JSON Schema's "integer" says.
+    if isinstance(value, bool | str):
+        raise ValueError("must be a JSON integer")
+    return value
+
+
+JsonInt = Annotated[int, BeforeValidator(_json_integer)]
 
 
 class CapUse(BaseModel):
@@ -42,10 +54,10 @@ class GuardrailsIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    daily_spend_cents: StrictInt | None = Field(default=None, ge=0, le=10**12)
-    monthly_spend_cents: StrictInt | None = Field(default=None, ge=0, le=10**12)
-    daily_starts: StrictInt | None = Field(default=None, ge=0, le=10**6)
-    daily_joins: StrictInt | None = Field(default=None, ge=0, le=10**6)
+    daily_spend_cents: JsonInt | None = Field(default=None, ge=0, le=10**12)
+    monthly_spend_cents: JsonInt | None = Field(default=None, ge=0, le=10**12)
+    daily_starts: JsonInt | None = Field(default=None, ge=0, le=10**6)
+    daily_joins: JsonInt | None = Field(default=None, ge=0, le=10**6)
 
     def requested(self) -> dict[Cap, int]:
         return {Cap(k): v for k, v in self.model_dump(exclude_none=True).items()}
@@ -58,7 +70,7 @@ class ConfirmIn(BaseModel):
         description="open_team: target is the campaign; join_team: the team; "
         "buy_bargain: the bargain instance"
     )
-    target_id: StrictInt = Field(ge=1, le=2**63 - 1)
+    target_id: JsonInt = Field(ge=1, le=MAX_BODY_ID)
 
 
 class QuoteOut(BaseModel):
@@ -84,3 +96,36 @@ class QuoteOut(BaseModel):
     refused_cap: Cap | None = None
     token: str | None
     expires_at: datetime | None
+
+
+# The calendar period a summary covers (the shop's day or week, from Monday).
+SummaryLength = Literal["day", "week"]
+
+
+class ActivitySummary(BaseModel):
+    """A person's activity in [since, until), every number read from the ledger: what a
+    reminder tells them and GET /me/summary answers."""
+
+    since: datetime
+    until: datetime
+    started: int = Field(description="activities started, teams opened included")
+    assists_given: int = Field(description="assists given that count")
+    assists_received: int = Field(description="assists to my activities that count")
+    charged_cents: int = Field(description="charged (captures and one-step charges)")
+    refunded_cents: int = Field(description="refunds made to me in the period")
+    received_cents: int = Field(description="rewards paid to me")
+    expired: int = Field(description="activities I started or joined that ended unfinished")
+
+    @property
+    def empty(self) -> bool:
+        return not any(
+            (
+                self.started,
+                self.assists_given,
+                self.assists_received,
+                self.charged_cents,
+                self.refunded_cents,
+                self.received_cents,
+                self.expired,
+            )
+        )

@@ -16,7 +16,14 @@ from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.rules import InstanceStatus, PurchaseStatus
 from huzhu.assists.schemas import SpendingLine, SpendingSummary
 from huzhu.assists.spending import repository as repo
-from huzhu.assists.spending.schemas import CapUse, CoolingOffOut, GuardrailsOut, QuoteOut
+from huzhu.assists.spending.schemas import (
+    ActivitySummary,
+    CapUse,
+    CoolingOffOut,
+    GuardrailsOut,
+    QuoteOut,
+    SummaryLength,
+)
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import groupbuy as group_rules
 from huzhu.config import Settings
@@ -26,6 +33,7 @@ from huzhu.guardrails.errors import CapReached, CoolingOff
 from huzhu.guardrails.rules import Cap, Step, StepKind, Usage
 from huzhu.guardrails.schemas import CapChangeOut
 from huzhu.kit import clock
+from huzhu.payments import service as payments
 
 
 def periods_now(settings: Settings) -> guard_rules.Periods:
@@ -258,3 +266,38 @@ def quote(
         token=token,
         expires_at=expires,
     )
+
+
+# -- the activity summary -----------------------------------------------------------------
+
+
+def summary_of(
+    session: Session, *, shop_id: int, account_id: int, since: datetime, until: datetime
+) -> ActivitySummary:
+    """What the person did and what moved in [since, until), from the ledger."""
+    who = {"shop_id": shop_id, "account_id": account_id}
+    given, received = repo.assists_between(session, **who, since=since, until=until)
+    money = payments.movements_of(session, account_id=account_id, since=since, until=until)
+    return ActivitySummary(
+        since=since,
+        until=until,
+        started=repo.started_between(session, **who, since=since, until=until),
+        assists_given=given,
+        assists_received=received,
+        charged_cents=money.charged_cents,
+        refunded_cents=money.refunded_cents,
+        received_cents=money.paid_out_cents,
+        expired=repo.expired_between(session, **who, since=since, until=until),
+    )
+
+
+def summary_period(
+    settings: Settings, *, length: SummaryLength, previous: bool, now: datetime
+) -> tuple[datetime, datetime]:
+    """The shop calendar's current day or week up to `now`, or the whole one before."""
+    span = guardrails.periods(settings, now)
+    start = span.day_start if length == "day" else span.week_start
+    if not previous:
+        return start, now
+    before = guardrails.periods(settings, start - timedelta(microseconds=1))
+    return (before.day_start if length == "day" else before.week_start), start
