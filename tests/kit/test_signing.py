@@ -8,7 +8,7 @@ import hashlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huzhu.kit.signing import short_hasher
+from huzhu.kit.signing import short_hasher, sign, verify
 
 KEY = b"k" * 32
 
@@ -45,3 +45,44 @@ def test_a_reused_hasher_gives_each_value_its_own_pseudonym(values: list[str]) -
     for value in values:
         expected = hashlib.blake2b(value.encode(), digest_size=10, key=KEY, person=b"device")
         assert hasher(value) == expected.hexdigest()
+
+
+PAYLOADS = st.text(min_size=1, max_size=80)
+
+
+@given(PAYLOADS)
+def test_a_genuine_token_verifies_in_the_one_spelling_sign_gives(payload: str) -> None:
+    token = sign(KEY, payload)
+    assert verify(KEY, token) == payload
+    body, _, sig = token.partition(".")
+    respelled = [
+        f"{token}=",  # padding that b64e never writes
+        f"{token}==",
+        f"{body}.{sig[:5]}*{sig[5:]}",  # a character outside the alphabet, skipped by a lax decoder
+        f"{body}.{sig[:5]}\\n{sig[5:]}",
+        f"{body}=.{sig}",
+        f"{body}.{sig}.",
+    ]
+    for other in respelled:
+        assert verify(KEY, other) is None, other
+
+
+@given(PAYLOADS)
+def test_the_last_characters_stray_bits_do_not_pass(payload: str) -> None:
+    """A 32-byte signature leaves 2 unused bits in its last character: flipping them
+    decodes to the same bytes, and must still be refused."""
+    body, _, sig = sign(KEY, payload).partition(".")
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    last = alphabet.index(sig[-1])
+    for low in range(1, 4):
+        twin = f"{body}.{sig[:-1]}{alphabet[last ^ low]}"
+        assert verify(KEY, twin) is None
+
+
+def test_a_token_under_another_key_or_with_a_changed_body_fails() -> None:
+    token = sign(KEY, "hello")
+    assert verify(b"j" * 32, token) is None
+    _body, _, sig = token.partition(".")
+    assert verify(KEY, f"{sign(KEY, 'hellO').partition('.')[0]}.{sig}") is None
+    assert verify(KEY, "") is None
+    assert verify(KEY, ".") is None

@@ -78,14 +78,6 @@ def sign_link(keyring: Keyring, claims: LinkClaims) -> str:
     return signing.sign(keyring.keys[claims.kid], link_payload(claims))
 
 
-def _canonical_b64d(text: str) -> bytes | None:
-    try:
-        raw = signing.b64d(text)
-    except ValueError:
-        return None
-    return raw if signing.b64e(raw) == text else None
-
-
 def _parse_payload(payload: str) -> LinkClaims | None:
     parts = payload.split("|")
     if len(parts) != 8 or parts[0] != TOKEN_VERSION or parts[5] not in CHANNELS:
@@ -102,8 +94,8 @@ def verify_link(keyring: Keyring, token: str, *, now_epoch: float) -> LinkClaims
     """The claims of a genuine, live token, or the one reason it is refused. Revocation
     is the service's check (it needs the link's row)."""
     body, sep, sig = token.partition(".")
-    raw_body = _canonical_b64d(body) if sep else None
-    raw_sig = _canonical_b64d(sig) if raw_body is not None else None
+    raw_body = signing.b64d_canonical(body) if sep else None
+    raw_sig = signing.b64d_canonical(sig) if raw_body is not None else None
     if raw_body is None or raw_sig is None:
         return LinkProblem.TAMPERED
     try:

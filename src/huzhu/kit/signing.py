@@ -22,6 +22,17 @@ def b64d(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + pad)
 
 
+def b64d_canonical(text: str) -> bytes | None:
+    """The bytes `text` encodes, only when `text` is exactly how b64e writes them: no
+    padding, no characters outside the alphabet, no stray low bits in the last one.
+    Otherwise one token would have many spellings that all pass."""
+    try:
+        raw = b64d(text)
+    except ValueError:
+        return None
+    return raw if b64e(raw) == text else None
+
+
 def hmac_sha256(key: bytes, message: bytes) -> bytes:
     return hmac.digest(key, message, "sha256")  # the one-shot C path: no HMAC object
 
@@ -60,14 +71,17 @@ def sign(key: bytes, payload: str) -> str:
 
 
 def verify(key: bytes, token: str) -> str | None:
-    """The payload of a genuine token, or None for anything tampered or malformed."""
+    """The payload of a genuine token, or None for anything tampered or malformed —
+    including a genuine token spelled differently (a trailing `=`, a character outside
+    the base64url alphabet): only the spelling `sign` gives is accepted."""
     body, sep, sig = token.partition(".")
     if not sep or not body or not sig:
         return None
+    raw_sig = b64d_canonical(sig)
+    if raw_sig is None or not hmac.compare_digest(hmac_sha256(key, body.encode()), raw_sig):
+        return None
+    raw = b64d_canonical(body)
     try:
-        expected = hmac_sha256(key, body.encode())
-        if not hmac.compare_digest(expected, b64d(sig)):
-            return None
-        return b64d(body).decode()
-    except (ValueError, UnicodeDecodeError):
+        return raw.decode() if raw is not None else None
+    except UnicodeDecodeError:
         return None
