@@ -63,6 +63,14 @@ class RedisSettings(BaseModel):
     url: str | None = Field(
         default=None, description="redis://host:port/db; unset = in-process storage"
     )
+    key_prefix: str = Field(
+        default="huzhu",
+        min_length=1,
+        max_length=60,
+        pattern=r"^[A-Za-z0-9_.-]+$",
+        description="first part of every key Huzhu writes to Redis (invite caps, risk "
+        "counters, report limits): deployments sharing one Redis must differ",
+    )
 
 
 class SecuritySettings(BaseModel):
@@ -217,11 +225,6 @@ class InviteSettings(BaseModel):
         default=0.30, gt=0, le=1, description="smoothed bad rate at which caps reach 0"
     )
     reputation_window_days: int = Field(default=30, ge=1)
-    cap_key_prefix: str = Field(
-        default="huzhu",
-        max_length=60,
-        description="prefix of the cap counters' keys (deployments sharing one Redis differ)",
-    )
     opens_per_network: str = Field(
         default="120/minute",
         description="share opens one IP /24 (/48) may record; anonymous writes need a ceiling",

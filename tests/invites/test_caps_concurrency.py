@@ -31,7 +31,7 @@ OPEN_ALL: dict[str, Any] = {
 
 def _serve(db_url: str, tmp_path: Path, world: World, **env: str) -> LiveServer:
     """One worker on SQLite (memory counters); two on PostgreSQL with Redis counters."""
-    extra = {"HUZHU_INVITES__CAP_KEY_PREFIX": world.settings.invites.cap_key_prefix, **env}
+    extra = {"HUZHU_REDIS__KEY_PREFIX": world.settings.redis.key_prefix, **env}
     if db_url.startswith("sqlite"):
         return start_server(
             db_url=db_url, workers=1, log_dir=tmp_path, extra_env=extra, startup_seconds=120

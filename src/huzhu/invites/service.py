@@ -106,7 +106,7 @@ def limiter(settings: Settings) -> RateLimiter:
 
 
 def cap_prefix(settings: Settings) -> str:
-    return f"{settings.invites.cap_key_prefix}:inv"
+    return f"{settings.redis.key_prefix}:inv"
 
 
 def pseudonym(settings: Settings, value: str, purpose: str) -> str:

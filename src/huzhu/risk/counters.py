@@ -659,5 +659,10 @@ class RedisCounters:
         await self.r.aclose()
 
 
-def open_counters(redis_url: str | None, windows: Windows | None = None) -> RiskCounters:
-    return RedisCounters.from_url(redis_url, windows) if redis_url else MemoryCounters(windows)
+def open_counters(
+    redis_url: str | None, windows: Windows | None = None, *, key_prefix: str = "huzhu"
+) -> RiskCounters:
+    """Redis counters under `{key_prefix}:risk:` when a URL is set, else in-process."""
+    if not redis_url:
+        return MemoryCounters(windows)
+    return RedisCounters.from_url(redis_url, windows, prefix=f"{key_prefix}:risk:")

@@ -71,7 +71,10 @@ class InlineScorer:
             spike_seconds=settings.risk.spike_window_seconds,
             open_seconds=settings.risk.open_memory_seconds,
         )
-        return cls(settings, open_counters(settings.redis.url, windows))
+        return cls(
+            settings,
+            open_counters(settings.redis.url, windows, key_prefix=settings.redis.key_prefix),
+        )
 
     async def close(self) -> None:
         await self.counters.close()

@@ -174,7 +174,7 @@ def _spend_report_allowance(settings: Settings, reporter_id: int) -> None:
     person — or a group settling a score — may file only so many a day."""
     rate = f"{settings.enforcement.reports_per_day}/day"
     limiter = _limiter(settings.redis.url)
-    key = f"huzhu:report:{reporter_id}"
+    key = f"{settings.redis.key_prefix}:report:{reporter_id}"
     if not limiter.hit(key, rate):
         window = limiter.window(key, rate)
         raise ReportLimit(
