@@ -21,6 +21,7 @@ from huzhu.assists.hotpath.api import hot_router as assist_hot_router
 from huzhu.assists.hotpath.service import open_hotpath
 from huzhu.assists.lottery.api import router as lottery_router
 from huzhu.assists.spending.api import router as spending_router
+from huzhu.bodyguard import BodyGuard
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings
 from huzhu.db import Database
@@ -229,4 +230,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.router.routes.insert(1, bare_open_route(API_PREFIX))
     # Participant pages and the operator console (HTML; not part of the API schema).
     install_web_pages(app)
+    # Outermost: no route, middleware or the hot path reads an oversized body or a NUL.
+    app.add_middleware(BodyGuard, max_bytes=settings.security.max_body_bytes)
     return app

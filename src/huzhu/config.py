@@ -80,6 +80,12 @@ class SecuritySettings(BaseModel):
     )
     participant_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
     operator_session_ttl_seconds: int = Field(default=12 * 3600, ge=60)
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        le=100 * 1_048_576,
+        description="the largest request body accepted (413 body_too_large above it)",
+    )
 
 
 class AccountSettings(BaseModel):
