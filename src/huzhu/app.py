@@ -23,7 +23,7 @@ from huzhu.assists.lottery.api import router as lottery_router
 from huzhu.assists.spending.api import router as spending_router
 from huzhu.bodyguard import BodyGuard
 from huzhu.campaigns.api import router as campaigns_router
-from huzhu.config import Settings, load_settings
+from huzhu.config import Settings, load_settings, refuse_unsafe_production
 from huzhu.db import Database
 from huzhu.enforcement.api import router as enforcement_router
 from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
@@ -174,6 +174,7 @@ def _document_integer_bounds(app: FastAPI) -> None:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or load_settings()
+    refuse_unsafe_production(settings)  # HUZHU_ENV=production: see `huzhu check`
     wire()  # domains into each other's extension points (wiring.py)
     db = Database(settings.db)
 

@@ -8,11 +8,16 @@ stand for the settings people set most: `HUZHU_DATABASE_URL` and `HUZHU_REDIS_UR
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+# The key of the embedded mode: fine for a demo, refused by production mode.
+DEV_SECRET_KEY_DEFAULT = "huzhu-embedded-dev-key-change-me"
 
 
 class DatabaseSettings(BaseModel):
@@ -75,7 +80,7 @@ class RedisSettings(BaseModel):
 
 class SecuritySettings(BaseModel):
     secret_key: SecretStr = Field(
-        default=SecretStr("huzhu-embedded-dev-key-change-me"),
+        default=SecretStr(DEV_SECRET_KEY_DEFAULT),
         description="HMAC key for participant tokens and keyed hashes; set in production",
     )
     participant_token_ttl_seconds: int = Field(default=30 * 24 * 3600, ge=60)
@@ -438,7 +443,10 @@ class Settings(BaseSettings):
         populate_by_name=True,
     )
 
-    env: str = Field(default="embedded", description="embedded | production | test")
+    env: Literal["embedded", "production", "test"] = Field(
+        default="embedded",
+        description="production refuses to start with unsafe settings (`huzhu check`)",
+    )
     base_url: str = Field(default="http://127.0.0.1:8000")
     database_url: str | None = Field(
         default=None, validation_alias=AliasChoices("HUZHU_DATABASE_URL", "database_url")
@@ -475,3 +483,91 @@ class Settings(BaseSettings):
 
 def load_settings(**overrides: Any) -> Settings:
     return Settings(**overrides)
+
+
+# -- production mode ------------------------------------------------------------------
+
+MIN_SECRET_KEY_LENGTH = 32
+_LOCAL_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "0.0.0.0"})  # noqa: S104 (a name we refuse, not a bind)
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """A setting that is fine for a demo and unsafe in front of customers."""
+
+    setting: str  # the environment variable to change
+    problem: str
+    fix: str
+
+
+def production_findings(settings: Settings) -> list[Finding]:
+    """What `HUZHU_ENV=production` refuses to start with, and `huzhu check` prints for
+    any environment."""
+    found = []
+    key = settings.security.secret_key.get_secret_value()
+    if key == DEV_SECRET_KEY_DEFAULT or len(key) < MIN_SECRET_KEY_LENGTH:
+        found.append(
+            Finding(
+                "HUZHU_SECURITY__SECRET_KEY",
+                "is the embedded dev key or shorter than 32 characters: anyone who knows "
+                "it can forge participant tokens, share links and confirmations",
+                "set a random secret of 32 or more characters, e.g. the output of "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`",
+            )
+        )
+    if settings.accounts.local_login_open:
+        found.append(
+            Finding(
+                "HUZHU_ACCOUNTS__LOCAL_LOGIN_OPEN",
+                "is on: anyone can sign in as any participant just by typing a name",
+                "set it to false; sign people in through your shop "
+                "(POST /api/v1/participants/token) or WeChat",
+            )
+        )
+    if settings.webhooks.allow_private_targets:
+        found.append(
+            Finding(
+                "HUZHU_WEBHOOKS__ALLOW_PRIVATE_TARGETS",
+                "is on: a webhook endpoint may point at loopback or private-network "
+                "addresses, letting an integrator reach your internal services",
+                "set it to false",
+            )
+        )
+    if not settings.web.secure_cookies:
+        found.append(
+            Finding(
+                "HUZHU_WEB__SECURE_COOKIES",
+                "is off: session cookies may be sent over plain http",
+                "serve behind TLS and set it to true",
+            )
+        )
+    base = urlsplit(settings.base_url)
+    if base.scheme != "https" or (base.hostname or "") in _LOCAL_HOSTS:
+        found.append(
+            Finding(
+                "HUZHU_BASE_URL",
+                f"is {settings.base_url!r}: share links, QR codes and WeChat pages carry "
+                "it, so it must be the shop's public https address",
+                "set it to the public https URL people reach Huzhu at",
+            )
+        )
+    return found
+
+
+class UnsafeForProduction(RuntimeError):
+    """HUZHU_ENV=production with settings a production service must not run with."""
+
+    def __init__(self, findings: list[Finding]) -> None:
+        self.findings = findings
+        lines = [f"- {f.setting} {f.problem}. Fix: {f.fix}." for f in findings]
+        super().__init__(
+            "HUZHU_ENV=production refuses to start; change these settings:\n" + "\n".join(lines)
+        )
+
+
+def refuse_unsafe_production(settings: Settings) -> None:
+    """Raise UnsafeForProduction when production mode meets an unsafe setting."""
+    if settings.env == "production":
+        findings = production_findings(settings)
+        if findings:
+            raise UnsafeForProduction(findings)

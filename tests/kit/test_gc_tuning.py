@@ -45,7 +45,7 @@ def _probe(tmp_path: Path, env: str) -> dict[str, object]:
 
 
 def test_a_serving_process_freezes_its_startup_heap(tmp_path: Path) -> None:
-    served = _probe(tmp_path, "production")
+    served = _probe(tmp_path, "embedded")  # as `huzhu serve` runs by default
     assert served["before"] == 0
     assert isinstance(served["frozen"], int)
     assert served["frozen"] > 10_000  # the app's long-lived objects

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import demo, detect, migrate, serve, shop, verify_draw, worker
+from huzhu.cli import check, demo, detect, migrate, serve, shop, verify_draw, worker
 from huzhu.wiring import wire
 
 app = typer.Typer(
@@ -22,6 +22,7 @@ def _wired() -> None:
     wire()
 
 
+app.command("check")(check.check)
 app.command("serve")(serve.serve)
 app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)

@@ -9,6 +9,7 @@ import typer
 import uvicorn
 import uvicorn.config
 
+from huzhu.cli.check import refuse_to_start_unsafe
 from huzhu.config import load_settings
 from huzhu.migrations import run_migrations
 
@@ -32,6 +33,7 @@ def serve(
 ) -> None:
     """Serve Huzhu over HTTP. Settings come from HUZHU_* variables (see the README)."""
     settings = load_settings()
+    refuse_to_start_unsafe(settings)
     if migrate:
         run_migrations(settings.db.sqlalchemy_url)
     uvicorn.run(

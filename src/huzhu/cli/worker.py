@@ -13,6 +13,7 @@ from types import FrameType
 import typer
 from rich.console import Console
 
+from huzhu.cli.check import refuse_to_start_unsafe
 from huzhu.config import load_settings
 from huzhu.db import Database
 from huzhu.jobs.runner import JobRunner
@@ -30,6 +31,7 @@ def worker(
     import huzhu.all_tasks  # noqa: F401  (registers every domain's handlers)
 
     settings = load_settings()
+    refuse_to_start_unsafe(settings)
     if poll_interval is not None:
         jobs = settings.jobs.model_copy(update={"poll_interval_seconds": poll_interval})
         settings = settings.model_copy(update={"jobs": jobs})
