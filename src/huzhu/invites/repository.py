@@ -153,17 +153,50 @@ def invites_sent_between(
     return int(session.scalar(stmt) or 0)
 
 
+def _reached_by(sender_id: int, person: Any) -> Any:
+    """EXISTS a delivered invite from the sender to `person` (a column)."""
+    return (
+        select(Invite.id)
+        .where(Invite.recipient_id == person, Invite.sender_id == sender_id)
+        .exists()
+    )
+
+
 def mutes_and_blocks_of_sender_since(session: Session, *, sender_id: int, since: datetime) -> int:
-    """People who muted or blocked the sender lately (one who did both counts twice: a
-    block is the stronger signal). One statement: it runs on every invite."""
+    """People the sender's invites reached who then muted or blocked them lately (one who
+    did both counts twice: a block is the stronger signal). A mute from someone who was
+    never invited says nothing about the sender's invites — counting it would let a few
+    fresh accounts silence anyone. One statement: it runs on every invite."""
     mutes = (
         select(func.count())
-        .where(AccountMute.muted_id == sender_id, AccountMute.created_at >= since)
+        .where(
+            AccountMute.muted_id == sender_id,
+            AccountMute.created_at >= since,
+            _reached_by(sender_id, AccountMute.account_id),
+        )
         .scalar_subquery()
     )
     blocks = (
         select(func.count())
-        .where(AccountBlock.blocked_id == sender_id, AccountBlock.created_at >= since)
+        .where(
+            AccountBlock.blocked_id == sender_id,
+            AccountBlock.created_at >= since,
+            _reached_by(sender_id, AccountBlock.account_id),
+        )
         .scalar_subquery()
     )
     return int(session.scalar(select(mutes + blocks)) or 0)
+
+
+def reached_among(session: Session, *, sender_id: int, people: list[int]) -> int:
+    """How many of `people` received a delivered invite from the sender."""
+    if not people:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count(func.distinct(Invite.recipient_id))).where(
+                Invite.sender_id == sender_id, Invite.recipient_id.in_(people)
+            )
+        )
+        or 0
+    )

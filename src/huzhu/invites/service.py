@@ -59,6 +59,7 @@ from huzhu.kit import clock, signing
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.risk import live
+from huzhu.risk.review import service as review
 
 # -- keys ---------------------------------------------------------------------------------
 
@@ -631,9 +632,11 @@ def sender_caps(
     now: datetime | None = None,
     reports: int | None = None,
 ) -> SenderCaps:
-    """The sender's caps after reputation. Bad outcomes = people who muted or blocked
-    them within the window + reports filed against them (enforcement's tally; pass
-    `reports` to decide without it, e.g. in a simulation)."""
+    """The sender's caps after reputation. Bad outcomes = people their invites reached
+    who muted or blocked them within the window, or reported them (pass `reports` to
+    decide without the reports, e.g. in a simulation). Complaints from people the sender
+    never reached do not count: they cannot be about the sender's invites, and counting
+    them would let anyone with a few fresh accounts silence an honest sender."""
     now = now or clock.utcnow()
     since = now - timedelta(days=settings.invites.reputation_window_days)
     # An invite counts as clean only once its recipient has had a day to mute or
@@ -642,7 +645,8 @@ def sender_caps(
         session, sender_id=sender_id, since=since, until=now - CLEAN_AFTER
     )
     if reports is None:
-        reports = enforcement.report_count_against(session, sender_id)
+        reporters = review.reporters_against(session, sender_id)
+        reports = repo.reached_among(session, sender_id=sender_id, people=reporters)
     bad = repo.mutes_and_blocks_of_sender_since(session, sender_id=sender_id, since=since) + reports
     p = reputation_params(settings)
     c = settings.invites

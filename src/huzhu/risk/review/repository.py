@@ -148,3 +148,14 @@ def spend_reports(session: Session, *, report_ids: list[int], action_id: int) ->
         .values(spent_action_id=action_id)
         .execution_options(synchronize_session=False)
     )
+
+
+def reporters_against(session: Session, account_id: int) -> list[int]:
+    """Everyone who filed a report (spam or fraud) against the account, once each."""
+    return list(
+        session.scalars(
+            select(Report.reporter_account_id)
+            .where(Report.subject_account_id == account_id)
+            .distinct()
+        )
+    )

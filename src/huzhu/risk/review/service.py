@@ -184,6 +184,12 @@ def _spend_report_allowance(settings: Settings, reporter_id: int) -> None:
         )
 
 
+def reporters_against(session: Session, account_id: int) -> list[int]:
+    """The people who reported this account (each once): the invites domain counts those
+    its invites reached among them."""
+    return repo.reporters_against(session, account_id)
+
+
 def file_report(
     session: Session,
     settings: Settings,
