@@ -1,88 +1,24 @@
-"""Languages of the web pages: Simplified Chinese and English, from gettext catalogs.
+"""The pages' languages: moved to `huzhu.kit.i18n`, where the inbox renders from the same
+catalogs; this name stays so that page modules importing it keep working."""
 
-The catalogs are the `.po` files under `locale/`, read with Babel at start-up and
-compiled in memory, so there is no compile step at install and the `.po` text is the
-one source. English is the source language (msgids are English), Simplified Chinese
-the default for a visitor who states no preference (the product's home market).
-
-The language is chosen, in order, by the `huzhu_lang` cookie (the switch in the page
-header), then the browser's `Accept-Language`, then the default.
-"""
-
-from __future__ import annotations
-
-import io
-from dataclasses import dataclass
-from functools import cache
-from pathlib import Path
-
-from babel.messages.mofile import write_mo
-from babel.messages.pofile import read_po
-from babel.support import Translations
-
-LOCALE_DIR = Path(__file__).parent / "locale"
-LANG_COOKIE = "huzhu_lang"
-
-
-@dataclass(frozen=True, slots=True)
-class Language:
-    code: str  # the gettext catalog's folder: zh_CN, en
-    tag: str  # BCP 47, for <html lang> and the cookie: zh-CN, en
-    label: str  # the language's own name, for the switch
-
-
-LANGUAGES: tuple[Language, ...] = (
-    Language("zh_CN", "zh-CN", "简体中文"),
-    Language("en", "en", "English"),
+from huzhu.kit.i18n import (
+    DEFAULT,
+    LANG_COOKIE,
+    LANGUAGES,
+    LOCALE_DIR,
+    Language,
+    by_tag,
+    negotiate,
+    translations,
 )
-DEFAULT = LANGUAGES[0]
-_BY_TAG = {lang.tag.lower(): lang for lang in LANGUAGES}
 
-
-def by_tag(tag: str | None) -> Language | None:
-    return _BY_TAG.get((tag or "").strip().lower())
-
-
-def _accepted(header: str) -> list[str]:
-    """Language ranges of an Accept-Language header, best first (RFC 9110 q-values)."""
-    ranked: list[tuple[float, int, str]] = []
-    for position, part in enumerate(header.split(",")):
-        name, _, params = part.strip().partition(";")
-        quality = 1.0
-        params = params.strip()
-        if params.startswith("q="):
-            try:
-                quality = float(params[2:])
-            except ValueError:
-                quality = 0.0
-        if name and quality > 0:
-            ranked.append((-quality, position, name.strip().lower()))
-    return [name for _, _, name in sorted(ranked)]
-
-
-def negotiate(*, cookie: str | None, accept_language: str | None) -> Language:
-    chosen = by_tag(cookie)
-    if chosen is not None:
-        return chosen
-    for wanted in _accepted(accept_language or ""):
-        # zh, zh-CN, zh-Hans → Simplified Chinese; en, en-GB → English.
-        primary = wanted.split("-")[0]
-        if wanted in _BY_TAG:
-            return _BY_TAG[wanted]
-        if primary == "zh" and wanted not in ("zh-tw", "zh-hk", "zh-hant"):
-            return DEFAULT
-        if primary == "en":
-            return _BY_TAG["en"]
-    return DEFAULT
-
-
-@cache
-def translations(code: str) -> Translations:
-    """The catalog of one language, read from its .po file and compiled in memory."""
-    po_path = LOCALE_DIR / code / "LC_MESSAGES" / "messages.po"
-    with po_path.open("rb") as handle:
-        catalog = read_po(handle, locale=code)
-    buffer = io.BytesIO()
-    write_mo(buffer, catalog, use_fuzzy=False)
-    buffer.seek(0)
-    return Translations(buffer, domain="messages")
+__all__ = [
+    "DEFAULT",
+    "LANGUAGES",
+    "LANG_COOKIE",
+    "LOCALE_DIR",
+    "Language",
+    "by_tag",
+    "negotiate",
+    "translations",
+]

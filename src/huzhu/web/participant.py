@@ -36,10 +36,10 @@ from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.guardrails.rules import MONEY_CAPS, Cap, StepKind
 from huzhu.invites import service as invites
-from huzhu.kit import clock
+from huzhu.kit import clock, i18n
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
-from huzhu.web import auth, i18n, messages, security
+from huzhu.web import auth, messages, security
 from huzhu.web.campaign_form import parse_yuan
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render

@@ -20,9 +20,9 @@ from jinja2.runtime import Context
 from starlette.responses import HTMLResponse
 
 from huzhu.config import Settings
-from huzhu.kit import clock
+from huzhu.kit import clock, i18n
 from huzhu.kit.money import format_cny
-from huzhu.web import i18n, security
+from huzhu.web import security
 
 TEMPLATES = Path(__file__).parent / "templates"
 
