@@ -7,6 +7,7 @@ A domain with a tasks.py adds one line here.
 from huzhu.assists import tasks as assists_tasks
 from huzhu.assists.groupbuy import tasks as groupbuy_tasks
 from huzhu.assists.lottery import tasks as lottery_tasks
+from huzhu.assists.notices import tasks as notices_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
@@ -24,6 +25,7 @@ __all__ = [
     "idempotency_tasks",
     "jobs_tasks",
     "lottery_tasks",
+    "notices_tasks",
     "notify_tasks",
     "rings",
     "risk_tasks",

@@ -169,6 +169,25 @@ class WebhookSettings(BaseModel):
     )
 
 
+class NotifySettings(BaseModel):
+    """The participant inbox's pushes to other channels (WeChat): the inbox itself always
+    gets every message that is not muted."""
+
+    daily_pushes: int = Field(
+        default=10,
+        ge=0,
+        description="copies pushed to one person's other channels a day (their own zone)",
+    )
+    assist_batch_seconds: int = Field(
+        default=3600,
+        ge=60,
+        description="one 'friends helped' message per activity per this long",
+    )
+    notices_per_poll: int = Field(
+        default=2000, ge=1, description="outbox events the assist notices read per poll"
+    )
+
+
 class IdempotencySettings(BaseModel):
     ttl_seconds: int = Field(
         default=24 * 3600, ge=60, description="how long a key's stored response is replayed"
@@ -462,6 +481,7 @@ class Settings(BaseSettings):
     campaigns: CampaignSettings = CampaignSettings()
     jobs: JobSettings = JobSettings()
     webhooks: WebhookSettings = WebhookSettings()
+    notify: NotifySettings = NotifySettings()
     idempotency: IdempotencySettings = IdempotencySettings()
     payments: PaymentSettings = PaymentSettings()
     risk: RiskSettings = RiskSettings()

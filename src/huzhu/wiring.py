@@ -5,7 +5,8 @@ higher domain act inside it, the lower one offers a registry and the higher one 
 registered here instead of being imported. The inbox (notify) does not know WeChat, yet
 every inbox message to a person who asked for WeChat messages gets its `wechat_message`
 row in the same transaction as the message; enforcement does not know the review queue
-(risk), yet an action citing a case that is not there is refused.
+(risk), yet an action citing a case that is not there is refused; the inbox does not know
+invite preferences (invites), yet its pushes wait out the person's quiet hours.
 
 `wire()` is explicit and idempotent, and every process entry calls it before doing work:
 `create_app` (the API server and its in-process job runner), the `huzhu` command's root
@@ -18,12 +19,17 @@ forgot the import.
 from __future__ import annotations
 
 from huzhu.enforcement import service as enforcement
+from huzhu.invites import service as invites
 from huzhu.notify import service as notify
 from huzhu.risk.review import service as review
 from huzhu.wechat.channel import service as wechat_channel
 
 
 def wire() -> None:
-    notify.register_inbox_channel("wechat", wechat_channel.queue_for_inbox_message)
+    notify.register_inbox_channel(
+        "wechat", wechat_channel.queue_for_inbox_message, reaches=wechat_channel.reaches
+    )
+    # Pushes from the inbox wait out the quiet hours of the person's invite preferences.
+    notify.register_push_timing(invites.push_window)
     # An explicit enforcement action may cite a review case (POST /enforcement/actions).
     enforcement.register_case_check(review.get_case)

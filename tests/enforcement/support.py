@@ -14,6 +14,7 @@ from huzhu.accounts.rules import Role
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.enforcement.models import AuditEntry
+from huzhu.notify import service as notify
 from huzhu.notify.models import Event, InboxMessage
 from tests.factories import PASSWORD, make_participant, make_shop
 
@@ -61,14 +62,19 @@ class ReviewShop:
         return token
 
     def inbox(self, name: str) -> list[tuple[str, str, str]]:
-        """(kind, title, body) of a person's inbox, oldest first."""
+        """(kind.variant, title, body) of a person's inbox, oldest first, in English."""
         with self.db.unit_of_work() as s:
             rows = s.scalars(
                 select(InboxMessage)
                 .where(InboxMessage.account_id == self.id_of(name))
                 .order_by(InboxMessage.id)
             )
-            return [(m.kind, m.title, m.body) for m in rows]
+            told = []
+            for m in rows:
+                title, body = notify.render_inbox_message(m, language="en", time_zone="UTC")
+                variant = (m.params or {}).get("variant")
+                told.append((f"{m.kind}.{variant}" if variant else m.kind, title, body))
+            return told
 
     def audit(self) -> list[tuple[str, str, str, int]]:
         """(actor, action, subject type, subject id) of the shop's audit log, oldest first."""

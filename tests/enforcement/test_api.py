@@ -124,8 +124,8 @@ def test_participation_restriction_is_enforced_appealed_lifted_and_audited(
 
     assert [k for k, _, _ in shop.inbox("bob")] == [
         "enforcement.applied",
-        "appeal.filed",
-        "appeal.lifted",
+        "appeal_outcome.filed",
+        "appeal_outcome.decided",
         "enforcement.lifted",
     ]
     audit = client.get(
@@ -258,7 +258,7 @@ def test_lifting_an_action_directly_closes_its_pending_appeal(
     assert (late.status_code, late.json()["code"]) == (409, "appeal_already_decided")
     assert [k for k, _, _ in shop.inbox("fay")] == [
         "enforcement.applied",
-        "appeal.filed",
+        "appeal_outcome.filed",
         "enforcement.lifted",
     ]
     assert [a for _, a, _, _ in shop.audit()][-2:] == ["enforcement.lifted", "appeal.lifted"]

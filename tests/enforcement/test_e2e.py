@@ -234,15 +234,15 @@ def test_a_spammer_climbs_the_ladder_appeals_and_is_lifted(
     assert [(k, t) for k, t, _ in shop.inbox(sender)] == [
         ("enforcement.applied", "Your account received a warning"),
         ("enforcement.applied", "Your account received a 1-day restriction on sending invites"),
-        ("appeal.filed", "We received your appeal"),
-        ("appeal.lifted", "Your appeal was accepted"),
-        ("enforcement.lifted", "A 1-day restriction on sending invites on your account was lifted"),
+        ("appeal_outcome.filed", "We received your appeal"),
+        ("appeal_outcome.decided", "Your appeal was accepted"),
+        ("enforcement.lifted", "Lifted from your account: a 1-day restriction on sending invites"),
     ]
     assert "3 people reported unwanted invites" in shop.inbox(sender)[1][2]
     assert "until" in shop.inbox(sender)[1][2]
     for i in range(1, 7):
         kinds = [k for k, _, _ in shop.inbox(f"r{i}")]
-        assert kinds[-2:] == ["report.filed", "report.confirmed"], (i, kinds)
+        assert kinds[-2:] == ["report_outcome.filed", "report_outcome.confirmed"], (i, kinds)
         assert len(kinds) == 3  # the invite itself came first
     db.dispose()
 

@@ -132,7 +132,8 @@ def test_every_action_is_audited_announced_and_told(session: Session, sender: in
     assert [e.payload["kind"] for e in events] == ["warning"]
     inbox = session.scalars(select(InboxMessage).where(InboxMessage.account_id == sender)).all()
     assert len(inbox) == 1
-    assert "spam invites" in inbox[0].body
+    assert inbox[0].params is not None
+    assert "spam invites" in inbox[0].params["reason"]
 
 
 def test_report_tally_counts_each_report(session: Session, sender: int) -> None:

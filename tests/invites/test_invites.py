@@ -16,6 +16,7 @@ from sqlalchemy import select
 from huzhu.enforcement import service as enforcement
 from huzhu.invites.models import Invite, ShareLink
 from huzhu.kit import clock
+from huzhu.notify import service as notify
 from huzhu.notify.models import InboxMessage
 from tests.assists.conftest import World
 from tests.factories import auth
@@ -84,10 +85,11 @@ def test_defaults_are_contacts_only_and_a_contact_add_lets_the_invite_through(
     assert sent.status_code == 201, sent.text
     with world.db.unit_of_work() as s:
         (message,) = s.scalars(select(InboxMessage).where(InboxMessage.account_id == bob_id)).all()
-        assert message.kind == "invite"
-        assert "/api/v1/opt-outs/" in message.body
-        assert "Mute alice in one tap" in message.body
-        assert "Stop all invites in one tap" in message.body
+        assert message.kind == "invite_received"
+        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
+        assert "/api/v1/opt-outs/" in body
+        assert "Mute alice in one tap" in body
+        assert "Stop all invites in one tap" in body
         invite = s.get(Invite, sent.json()["id"])
         assert invite is not None
         assert invite.inbox_message_id == message.id
@@ -185,12 +187,13 @@ def test_a_sender_is_capped_per_day(db_url: str) -> None:
 
 def _opt_out_path(world: World, recipient_id: int, which: str) -> str:
     with world.db.unit_of_work() as s:
-        body = s.scalars(
-            select(InboxMessage.body)
+        message = s.scalars(
+            select(InboxMessage)
             .where(InboxMessage.account_id == recipient_id)
             .order_by(InboxMessage.id.desc())
         ).first()
-    assert body is not None
+        assert message is not None
+        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
     line = next(ln for ln in body.splitlines() if ln.startswith(which))
     return urlsplit(line.rsplit(" ", 1)[-1]).path
 

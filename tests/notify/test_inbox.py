@@ -28,11 +28,13 @@ class Inbox:
     bob: tuple[int, dict[str, str]]
     operator: dict[str, str]
 
-    def send(self, account_id: int, title: str, kind: str = "assist.voided") -> int:
+    def send(self, account_id: int, prize: str) -> int:
+        params = {"campaign": "Spring draw", "prize": prize, "ticket": 3}
         with self.db.unit_of_work() as s:
             message = service.send_inbox_message(
-                s, account_id=account_id, kind=kind, title=title, body=f"{title}, in full"
+                s, account_id=account_id, kind=service.Kind.DRAW_RESULT, params=params
             )
+            assert message is not None
             return message.id
 
 
@@ -63,21 +65,23 @@ def test_a_person_reads_only_their_own_inbox_newest_first(inbox: Inbox) -> None:
     first = inbox.send(alice_id, "first")
     inbox.send(bob_id, "for bob")
     second = inbox.send(alice_id, "second")
-    resp = inbox.client.get("/api/v1/me/inbox", headers=alice)
+    resp = inbox.client.get("/api/v1/me/inbox", headers=alice | {"Accept-Language": "en"})
     assert resp.status_code == 200, resp.text
     page = resp.json()
     assert [m["id"] for m in page["items"]] == [second, first]
     assert page["next_cursor"] is None
     item = page["items"][0]
-    assert set(item) == {"id", "kind", "title", "body", "created_at", "read_at"}
+    assert set(item) == {"id", "kind", "title", "body", "params", "created_at", "read_at"}
     assert (item["kind"], item["title"], item["body"]) == (
-        "assist.voided",
-        "second",
-        "second, in full",
+        "draw_result",
+        "You won: second",
+        "Your entry 3 won “second” in the draw of “Spring draw”. Anyone can check the draw:"
+        " huzhu verify-draw.",
     )
     assert item["read_at"] is None
     assert [
-        m["title"] for m in inbox.client.get("/api/v1/me/inbox", headers=bob).json()["items"]
+        m["params"]["prize"]
+        for m in inbox.client.get("/api/v1/me/inbox", headers=bob).json()["items"]
     ] == ["for bob"]
     assert _unread(inbox, alice) == 2
     assert _unread(inbox, bob) == 1

@@ -223,18 +223,18 @@ def test_confirming_a_report_by_rule_voids_exactly_what_its_evidence_implicates(
     assert after.progress_value == before.progress_value - back
     assert (after.counted_count, after.held_count, after.voided_count) == (3, 0, 4)
 
-    told = [m for m in shop.inbox("starter") if m[0] == "assist.voided"]
-    assert [t for _, t, _ in told] == ["4 assists were removed"]
+    told = [m for m in shop.inbox("starter") if m[0] == "assist_voided.removed"]
+    assert [t for _, t, _ in told] == ["Assists removed: 4"]
     assert REPORT_REASON in told[0][2]
     for reporter in ("reporter1", "reporter2"):
         kinds = [(k, t) for k, t, _ in shop.inbox(reporter)]
-        assert kinds[-1] == ("report.confirmed", "Your report led to action")
-        assert len([k for k, _ in kinds if k == "report.confirmed"]) == 1
+        assert kinds[-1] == ("report_outcome.acted", "Your report led to action")
+        assert len([k for k, _ in kinds if k.startswith("report_outcome.")]) == 2
         # How many, and nothing about who.
         assert shop.inbox(reporter)[-1][2] == (
-            "Thank you: an analyst confirmed your report. 4 assists on the activity you "
-            "reported were removed as fake, and the accounts that gave them were "
-            "restricted. No one is told who reported."
+            "Thank you: an analyst confirmed your report. Assists removed as fake from the "
+            "activity you reported: 4; the accounts that gave them were restricted. No one "
+            "is told who reported."
         )
     assert [p["assists_voided"] for _, p in shop.events("review_case.acted")] == [4]
     # A restricted fake assister is refused on the next activity, with the reason.
@@ -271,7 +271,7 @@ def test_a_report_whose_evidence_names_no_assist_voids_nothing_and_says_so(
         2,
         0,
     )
-    assert [t for k, t, _ in shop.inbox("reporter") if k == "report.confirmed"] == [
+    assert [t for k, t, _ in shop.inbox("reporter") if k == "report_outcome.nothing_voided"] == [
         "Your report was confirmed"
     ]
     assert "nothing was removed" in shop.inbox("reporter")[-1][2]
@@ -298,7 +298,7 @@ def test_dismissing_a_report_closes_it_and_leaves_the_assists_to_their_own_revie
     assert _assist_of(shop, instance_id, "friend").status == "counted"
     hold = client.get(f"/api/v1/review/cases/{hold_case}", headers=auth(shop.analyst)).json()
     assert hold["status"] == "open"
-    assert [t for k, t, _ in shop.inbox("reporter") if k.startswith("report.")] == [
+    assert [t for k, t, _ in shop.inbox("reporter") if k.startswith("report_outcome.")] == [
         "Thank you, we received your report",
         "Your report was reviewed",
     ]

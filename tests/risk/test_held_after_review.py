@@ -25,6 +25,7 @@ from huzhu.assists.voiding import rules as voiding_rules
 from huzhu.db import Database
 from huzhu.jobs.models import Job
 from huzhu.kit import clock
+from huzhu.notify import service as notify
 from huzhu.notify.models import Event, InboxMessage
 from huzhu.risk import rings  # noqa: F401  (registers the confirm and dismiss rules)
 from huzhu.risk.review import service as review_service
@@ -203,7 +204,9 @@ def test_dismissing_a_hold_counts_the_assists_and_succeeds_a_bargain(env: Env) -
     assert f"instance.purchase_window_close:{instance_id}:0" in jobs
     assert events.count("assist.counted") == 5
     assert events.count("instance.succeeded") == 1
-    assert [m.title for m in inbox] == ["3 assists that were being checked now count"]
+    assert [_words(m)[0] for m in inbox if m.kind == "assist_voided"] == [
+        "Assists that were being checked now count: 3"
+    ]
     # A decision is final: dismissing again counts nothing twice.
     with pytest.raises(CaseAlreadyDecided):
         env.dismiss(case_id)
@@ -238,9 +241,9 @@ def test_genuine_but_too_late_is_voided_with_the_reason_never_dropped(env: Env) 
         view = assists.describe(assists.get_instance(s, full_id))
     assert view.voided_count == 2
     assert view.held_count == 0
-    assert [m.body for m in inbox] == [
-        "1 assist that was being checked now counts; 2 genuine assists could not count "
-        "because the activity had already ended or was full."
+    assert [_words(m)[1] for m in inbox if m.kind == "assist_voided"] == [
+        "Assists that were being checked now count: 1; Genuine assists that could not count "
+        "because the activity had already ended or was full: 2."
     ]
 
 
@@ -359,3 +362,7 @@ def test_confirming_a_spike_keeps_the_watch_holding_new_assists(spiky_env: Env) 
     instance, rows = _invariants(env.db, instance_id)
     assert sorted(a.status for a in rows) == ["counted"] * 4 + ["held"] * 2 + ["voided"] * 2
     assert instance.slots_used == SPIKE_MIN - 1
+
+
+def _words(message: InboxMessage) -> tuple[str, str]:
+    return notify.render_inbox_message(message, language="en", time_zone="UTC")

@@ -22,6 +22,7 @@ from huzhu.db import Database
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
+from huzhu.notify import service as notify
 from huzhu.notify.models import InboxMessage
 from huzhu.risk import detect_service
 from huzhu.risk.rings import RING_REASON
@@ -123,7 +124,8 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
         actions = s.scalars(
             select(EnforcementAction).where(EnforcementAction.case_id == case_id)
         ).all()
-        told = s.scalars(select(InboxMessage).where(InboxMessage.kind == "assist.voided")).all()
+        told = s.scalars(select(InboxMessage).where(InboxMessage.kind == "assist_voided")).all()
+        titles = {notify.render_inbox_message(m, language="en", time_zone="UTC")[0] for m in told}
     # The honest recount: each target lost exactly the ring's 8, the rest lost nothing.
     for instance in instances:
         after = assists.describe(_instance(database, instance))
@@ -132,7 +134,7 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
         assert after.voided_count == lost
     target_starters = {starters[instances.index(t)][0] for t in targets}
     assert {m.account_id for m in told} == target_starters
-    assert {m.title for m in told} == {f"{RING} assists were removed"}
+    assert titles == {f"Assists removed: {RING}"}
     assert sorted((a.account_id, a.kind) for a in actions) == sorted(
         [(m, "participation_restriction") for m in ring_ids - {repeat}]
         + [(repeat, "ban")]

@@ -24,12 +24,15 @@ def client(sqlite_url: str) -> Iterator[TestClient]:
     yield from seeded_client(sqlite_url)
 
 
-def _send(client: TestClient, account_id: int, title: str) -> int:
+def _send(client: TestClient, account_id: int, reason: str) -> int:
     db: Database = client.app.state.db  # type: ignore[attr-defined]
+    params = {"count": 2, "reason": reason, "free_slots": 1, "instance_kind": "unlock"}
     with db.unit_of_work() as s:
-        return notify.send_inbox_message(
-            s, account_id=account_id, kind="assist.voided", title=title, body=f"Why: {title}."
-        ).id
+        message = notify.send_inbox_message(
+            s, account_id=account_id, kind=notify.Kind.ASSIST_VOIDED, params=params
+        )
+        assert message is not None
+        return message.id
 
 
 def _badge(page: str) -> int | None:
@@ -59,7 +62,7 @@ def test_a_person_sees_only_their_own_messages_newest_first_with_unread_marked(
     page = client.get("/me/inbox", headers=EN).text
     assert _messages(page) == [(second, "no"), (first, "no")]
     assert "Not for you" not in page
-    assert "Why: Two assists were removed." in page
+    assert "because Two assists were removed. Helpers still needed: 1." in page
     assert _badge(page) == 2
     assert "Unread messages: 2" in page
     assert "Assists removed" in page

@@ -40,7 +40,7 @@ def wx(db_url: str, standin: WechatStandin) -> Iterator[WechatEnv]:
         base_url="http://testserver",
         wechat=settings_for(
             standin,
-            templates={"lottery.won": {"template_id": "TPL-won", "page": "pages/draw/index"}},
+            templates={"draw_result": {"template_id": "TPL-won", "page": "pages/draw/index"}},
         ),
         jobs={"run_in_process": False},
     )

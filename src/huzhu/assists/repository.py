@@ -11,7 +11,12 @@ from sqlalchemy import Row, Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, InstanceSlot, Purchase
-from huzhu.assists.rules import MONEY_PURCHASE_KINDS, InstanceStatus, PurchaseStatus
+from huzhu.assists.rules import (
+    MONEY_PURCHASE_KINDS,
+    AssistStatus,
+    InstanceStatus,
+    PurchaseStatus,
+)
 
 
 def instance_by_id(session: Session, instance_id: int, *, lock: bool = False) -> Instance | None:
@@ -64,6 +69,23 @@ def instances_of_campaign_query(*, shop_id: int, campaign_id: int) -> Select[Ins
 
 def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
     return select(Assist).where(Assist.instance_id == instance_id)
+
+
+def counted_between(session: Session, *, instance_id: int, after: datetime, until: datetime) -> int:
+    """Counted assists on the instance given in (after, until]: the ledger's own count."""
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Assist)
+            .where(
+                Assist.instance_id == instance_id,
+                Assist.status == AssistStatus.COUNTED,
+                Assist.created_at > after,
+                Assist.created_at <= until,
+            )
+        )
+        or 0
+    )
 
 
 def assists_of_helper_query(*, shop_id: int, helper_id: int) -> Select[Assist]:

@@ -297,6 +297,12 @@ def get_instance(session: Session, instance_id: int, *, shop_id: int | None = No
     return instance
 
 
+def counted_between(session: Session, *, instance_id: int, after: datetime, until: datetime) -> int:
+    """How many assists on the instance, given in (after, until], count now (the ledger's
+    figure: one voided since is not among them)."""
+    return repo.counted_between(session, instance_id=instance_id, after=after, until=until)
+
+
 def public_view(session: Session, instance_id: int) -> InstanceView:
     """The instance's public view, read without loading the ORM object (share opens
     answer it on every click of a shared link)."""
@@ -415,7 +421,24 @@ def close_purchase_window(session: Session, instance_id: int) -> None:
 
 
 def _end_unbought(session: Session, instance: Instance) -> None:
+    """An instance that did not succeed, or a bargain not bought in its window, ends.
+    Nothing was charged for either (a bargain is paid only when bought), which the
+    starter is told."""
+    window_closed = instance.status == InstanceStatus.SUCCEEDED
     instance.status = InstanceStatus.EXPIRED
+    notify.send_inbox_message(
+        session,
+        account_id=instance.initiator_id,
+        kind=notify.Kind.EXPIRED_REFUNDED,
+        params={
+            "variant": "window_closed" if window_closed else "expired",
+            "instance_id": instance.id,
+            "instance_kind": instance.kind,
+            "campaign": campaigns.get_campaign(session, instance.campaign_id).name,
+            "refunded_cents": 0,
+        },
+        topic=f"instance:{instance.id}",
+    )
     close_instance(
         session,
         instance,

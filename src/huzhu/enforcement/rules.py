@@ -181,14 +181,3 @@ _KIND_WORDS = {
 
 def describe_kind(kind: ActionKind) -> str:
     return _KIND_WORDS[kind]
-
-
-def action_notice(*, kind: ActionKind, reason: str, until: datetime | None) -> tuple[str, str]:
-    """Title and body of the notice an action sends: what, why, until when, and that it
-    can be appealed once."""
-    when = f" until {until.strftime('%Y-%m-%d %H:%M')} UTC" if until is not None else ""
-    return (
-        f"Your account received {describe_kind(kind)}",
-        f"Reason: {reason}. This applies{when or ' from now'}. "
-        "If you think this is a mistake you can appeal it once, with a short explanation.",
-    )

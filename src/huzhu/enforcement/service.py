@@ -165,7 +165,7 @@ def _step(
     account_id: int,
     reason: str,
     payload: dict[str, Any],
-    notice: tuple[str, str] | None,
+    notice: tuple[notify.Kind, dict[str, Any]] | None,
     reason_in_event: bool = True,
 ) -> None:
     """One enforcement step's three records: audit entry, outbox event, inbox notice.
@@ -192,10 +192,8 @@ def _step(
         payload={**payload, "actor": actor, **({"reason": reason} if reason_in_event else {})},
     )
     if notice is not None:
-        title, body = notice
-        notify.send_inbox_message(
-            session, account_id=account_id, kind=event, title=title, body=body
-        )
+        kind, params = notice
+        notify.send_inbox_message(session, account_id=account_id, kind=kind, params=params)
 
 
 # -- the checks other domains call -------------------------------------------------------
@@ -305,7 +303,15 @@ def enforce(
         account_id=account_id,
         reason=reason,
         payload=_action_payload(action),
-        notice=rules.action_notice(kind=kind, reason=reason, until=action.expires_at),
+        notice=(
+            notify.Kind.ENFORCEMENT,
+            {
+                "variant": "applied",
+                "action_kind": kind.value,
+                "reason": reason,
+                "until": _iso(action.expires_at),
+            },
+        ),
     )
     return action
 
@@ -386,8 +392,8 @@ def lift(
         reason=reason,
         payload=_action_payload(action),
         notice=(
-            f"{rules.describe_kind(kind).capitalize()} on your account was lifted",
-            f"Reason: {reason}. It no longer applies and does not count against you.",
+            notify.Kind.ENFORCEMENT,
+            {"variant": "lifted", "action_kind": kind.value, "reason": reason},
         ),
     )
     _close_pending_appeal(session, action=action, actor=actor, reason=reason, now=now)
@@ -469,7 +475,6 @@ def file_appeal(
     except IntegrityError as exc:
         # UNIQUE(action_id): a concurrent second appeal lost the race.
         raise AlreadyAppealed(f"action {action_id} has been appealed already") from exc
-    words = rules.describe_kind(ActionKind(action.kind))
     _step(
         session,
         shop_id=shop_id,
@@ -481,11 +486,7 @@ def file_appeal(
         reason=text,
         reason_in_event=False,
         payload={"appeal_id": appeal.id, "action_id": action_id, "kind": action.kind},
-        notice=(
-            "We received your appeal",
-            f"An analyst will review your appeal against {words}"
-            " and you will be told the decision here.",
-        ),
+        notice=(notify.Kind.APPEAL_OUTCOME, {"variant": "filed", "action_kind": action.kind}),
     )
     return appeal
 
@@ -503,7 +504,6 @@ def decide_appeal(
         raise AppealAlreadyDecided(f"appeal {appeal_id} was decided already")
     session.refresh(appeal)
     action = get_action(session, shop_id=shop_id, action_id=appeal.action_id)
-    words = rules.describe_kind(ActionKind(action.kind))
     _step(
         session,
         shop_id=shop_id,
@@ -515,8 +515,13 @@ def decide_appeal(
         reason=reason,
         payload={"appeal_id": appeal.id, "action_id": action.id, "decision": status},
         notice=(
-            f"Your appeal was {'accepted' if lift_action else 'not accepted'}",
-            f"Decision on {words}: {reason}.",
+            notify.Kind.APPEAL_OUTCOME,
+            {
+                "variant": "decided",
+                "accepted": lift_action,
+                "action_kind": action.kind,
+                "reason": reason,
+            },
         ),
     )
     if lift_action and action.lifted_at is None:

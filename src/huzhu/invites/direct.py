@@ -188,21 +188,22 @@ def _deliver(
         session, settings, ring, instance, sender_id, "friend", group_hash, now, expires
     )
     sender = accounts.get_account(session, sender_id)
-    name = (sender.display_name if sender is not None else None) or "Someone"
+    name = (sender.display_name if sender is not None else None) or ""
     base = settings.base_url.rstrip("/")
     mute_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'mute', recipient_id, sender_id)}"
     unsub_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'unsubscribe', recipient_id, 0)}"
     message = notify.send_inbox_message(
         session,
         account_id=recipient_id,
-        kind="invite",
-        title=f"{name} asks for your help ({instance.kind})",
-        body=(
-            f"Open: {service.share_url(settings, token)}\n"
-            f"Mute {name} in one tap: {mute_url}\n"
-            f"Stop all invites in one tap: {unsub_url}\n"
-            "Helping is never required to see anything."
-        ),
+        kind=notify.Kind.INVITE_RECEIVED,
+        params={
+            "sender": name,
+            "instance_id": instance.id,
+            "instance_kind": instance.kind,
+            "share_url": service.share_url(settings, token),
+            "mute_url": mute_url,
+            "unsubscribe_url": unsub_url,
+        },
     )
     invite = Invite(
         shop_id=instance.shop_id,
@@ -211,7 +212,7 @@ def _deliver(
         recipient_id=recipient_id,
         group_hash=group_hash,
         share_link_id=link.id,
-        inbox_message_id=message.id,
+        inbox_message_id=message.id if message is not None else None,
         created_at=now,
     )
     session.add(invite)

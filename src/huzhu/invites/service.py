@@ -499,6 +499,23 @@ def preferences_of(session: Session, settings: Settings, account_id: int) -> Pre
     )  # fmt: skip
 
 
+def push_window(
+    session: Session, settings: Settings, account_id: int, now: datetime
+) -> notify.PushWindow:
+    """The person's quiet hours and zone, as the inbox's pushes honour them (registered
+    with notify by huzhu/wiring.py): a push to WeChat waits until they end, like an
+    invite does."""
+    prefs = preferences_of(session, settings, account_id)
+    zone = ZoneInfo(prefs.time_zone)
+    until = rules.quiet_until(
+        now,
+        start=rules.parse_hhmm(prefs.quiet_start),
+        end=rules.parse_hhmm(prefs.quiet_end),
+        zone=zone,
+    )
+    return notify.PushWindow(quiet_until=until, time_zone=prefs.time_zone)
+
+
 def set_preferences(
     session: Session,
     *,

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Query, Request, Response, status
 
 from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep
+from huzhu.kit import i18n
 from huzhu.notify import service
+from huzhu.notify.kinds import UNMUTEABLE
+from huzhu.notify.models import InboxMessage
 from huzhu.notify.rules import DeliveryStatus
 from huzhu.notify.schemas import (
     AttemptOut,
@@ -21,6 +24,8 @@ from huzhu.notify.schemas import (
     EndpointPatch,
     EventOut,
     InboxMessageOut,
+    InboxPreferencesIn,
+    InboxPreferencesOut,
     InboxReadAll,
     InboxUnread,
     MessageIdPath,
@@ -154,21 +159,86 @@ def redeliver(delivery_id: int, session: SessionDep, principal: WebhookManager) 
 InboxReader = Annotated[Principal, Depends(require(Permission.INBOX_READ))]
 
 
+def _reader_language(request: Request) -> i18n.Language:
+    """The pages' negotiation: the language cookie, then Accept-Language, then Chinese."""
+    return i18n.negotiate(
+        cookie=request.cookies.get(i18n.LANG_COOKIE),
+        accept_language=request.headers.get("accept-language"),
+    )
+
+
+def _out(message: InboxMessage, *, language: str, time_zone: str) -> InboxMessageOut:
+    title, body = service.render_inbox_message(message, language=language, time_zone=time_zone)
+    return InboxMessageOut(
+        id=message.id,
+        kind=message.kind,
+        title=title,
+        body=body,
+        params=message.params,
+        created_at=message.created_at,
+        read_at=message.read_at,
+    )
+
+
 @router.get("/me/inbox", response_model=Page[InboxMessageOut])
 def list_my_inbox(
-    session: SessionDep, principal: InboxReader, params: Paging
+    request: Request,
+    response: Response,
+    session: SessionDep,
+    settings: SettingsDep,
+    principal: InboxReader,
+    params: Paging,
 ) -> Page[InboxMessageOut]:
-    """Your own messages, newest first: what the engine told you (a voided assist, a
-    draw, a decision on your account). `GET /me/inbox/unread` counts the unread ones."""
+    """Your own messages, newest first: what the engine told you (friends who helped, a
+    success, an expiry and its refund, a removed assist, a draw, a decision on your
+    account), in the language of your Accept-Language (Content-Language says which).
+    `GET /me/inbox/unread` counts the unread ones."""
+    language = _reader_language(request)
+    response.headers["Content-Language"] = language.tag
     rows, cursor = service.list_inbox(session, params, account_id=principal.subject_id)
+    zone = settings.web.time_zone
     return Page[InboxMessageOut](
-        items=[InboxMessageOut.model_validate(r) for r in rows], next_cursor=cursor
+        items=[_out(r, language=language.code, time_zone=zone) for r in rows],
+        next_cursor=cursor,
     )
 
 
 @router.get("/me/inbox/unread", response_model=InboxUnread)
 def count_my_unread(session: SessionDep, principal: InboxReader) -> InboxUnread:
     return InboxUnread(unread=service.unread_count(session, account_id=principal.subject_id))
+
+
+def _preferences_out(prefs: service.InboxPreferences) -> InboxPreferencesOut:
+    return InboxPreferencesOut(
+        muted_kinds=prefs.muted_kinds,
+        summary=prefs.summary,
+        unmuteable_kinds=sorted(UNMUTEABLE),
+    )
+
+
+@router.get("/me/inbox/preferences", response_model=InboxPreferencesOut)
+def get_my_inbox_preferences(session: SessionDep, principal: InboxReader) -> InboxPreferencesOut:
+    """The kinds you muted and how often your reminder summary comes."""
+    return _preferences_out(service.inbox_preferences(session, account_id=principal.subject_id))
+
+
+@router.put(
+    "/me/inbox/preferences",
+    response_model=InboxPreferencesOut,
+    responses={422: {"description": "`enforcement_not_muteable`, `appeal_outcome_not_muteable`"}},
+)
+def set_my_inbox_preferences(
+    body: InboxPreferencesIn, session: SessionDep, principal: InboxReader
+) -> InboxPreferencesOut:
+    """Mute kinds (a muted kind is not written to your inbox at all) and choose the
+    summary's frequency. Decisions on your account and your appeals cannot be muted."""
+    prefs = service.set_inbox_preferences(
+        session,
+        account_id=principal.subject_id,
+        muted_kinds=[k.value for k in body.muted_kinds],
+        summary=body.summary.value,
+    )
+    return _preferences_out(prefs)
 
 
 @router.post("/me/inbox/read-all", response_model=InboxReadAll)
@@ -183,10 +253,15 @@ def mark_my_inbox_read(session: SessionDep, principal: InboxReader) -> InboxRead
 @router.post("/me/inbox/{message_id}/read", response_model=InboxMessageOut)
 def mark_my_message_read(
     message_id: MessageIdPath,
+    request: Request,
+    response: Response,
     session: SessionDep,
+    settings: SettingsDep,
     principal: InboxReader,
 ) -> InboxMessageOut:
     """Mark one of your messages read; again changes nothing. Another person's message
     is `inbox_message_not_found`, as an unknown id is."""
+    language = _reader_language(request)
+    response.headers["Content-Language"] = language.tag
     message = service.mark_read(session, account_id=principal.subject_id, message_id=message_id)
-    return InboxMessageOut.model_validate(message)
+    return _out(message, language=language.code, time_zone=settings.web.time_zone)

@@ -91,14 +91,68 @@ class WebhookAttempt(Base):
 
 
 class InboxMessage(Base):
-    """A message to a participant, e.g. an honest notice that assists were removed."""
+    """A message to a participant: a kind (notify/kinds.py) and its parameters, put
+    into words when it is read, in the reader's language. Rows from before the kinds
+    registry have no parameters and keep the title and body written with them."""
 
     __tablename__ = "inbox_message"
+    __table_args__ = (
+        # The batched and once-only messages look up their topic ("instance:42").
+        Index(
+            "ix_inbox_message_topic",
+            "topic",
+            "account_id",
+            sqlite_where=text("topic IS NOT NULL"),
+            postgresql_where=text("topic IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(200))
-    body: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSONType, nullable=True)
+    topic: Mapped[str | None] = mapped_column(String(60), nullable=True)
+    title: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    body: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # rules.PushState: whether copies went to the person's other channels (WeChat).
+    push_state: Mapped[str] = mapped_column(String(10), default="none", server_default="none")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class InboxPreference(Base):
+    """What a person chose for their inbox: the kinds they muted (not written at all)
+    and how often the reminder summary comes. No row: nothing muted, weekly."""
+
+    __tablename__ = "inbox_preference"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("account.id"), primary_key=True, autoincrement=False
+    )
+    muted_kinds: Mapped[list[str]] = mapped_column(JSONType, default=list)
+    summary: Mapped[str] = mapped_column(String(10), default="weekly")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class InboxPushDay(Base):
+    """Copies pushed to one person's other channels on one day of their own zone: the
+    daily cap is a conditional increment of this row."""
+
+    __tablename__ = "inbox_push_day"
+
+    account_id: Mapped[int] = mapped_column(
+        BigInteger, ForeignKey("account.id"), primary_key=True, autoincrement=False
+    )
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)  # YYYY-MM-DD, local
+    pushes: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class OutboxCursor(Base):
+    """How far one reader of the outbox (e.g. the inbox's assist notices) has read."""
+
+    __tablename__ = "outbox_cursor"
+
+    name: Mapped[str] = mapped_column(String(60), primary_key=True)
+    last_event_id: Mapped[int] = mapped_column(BigInteger, default=0)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -27,6 +27,9 @@ from sqlalchemy.orm import Session
 from huzhu.notify.models import (
     Event,
     InboxMessage,
+    InboxPreference,
+    InboxPushDay,
+    OutboxCursor,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
@@ -317,3 +320,150 @@ def mark_all_read(session: Session, *, account_id: int, now: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return int(result.rowcount)
+
+
+def latest_on_topic(
+    session: Session, *, account_id: int, kind: str, topic: str
+) -> InboxMessage | None:
+    return session.scalars(
+        inbox_query(account_id=account_id)
+        .where(InboxMessage.topic == topic, InboxMessage.kind == kind)
+        .order_by(InboxMessage.id.desc())
+        .limit(1)
+    ).one_or_none()
+
+
+def update_unread_params(
+    session: Session, *, message_id: int, params: dict[str, Any], now: datetime
+) -> bool:
+    """Rewrite a message's parameters while it is unread (conditional in the database:
+    once read, what the person read stays what they read)."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(InboxMessage)
+        .where(InboxMessage.id == message_id, InboxMessage.read_at.is_(None))
+        .values(params=params, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def move_push_state(
+    session: Session, *, message_id: int, from_states: Sequence[str], to_state: str
+) -> bool:
+    """Move a message's push state on unless another run moved it first."""
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
+        update(InboxMessage)
+        .where(InboxMessage.id == message_id, InboxMessage.push_state.in_(from_states))
+        .values(push_state=to_state)
+        .execution_options(synchronize_session=False)
+    )
+    return result.rowcount == 1
+
+
+def _upsert(session: Session) -> Any:
+    return postgresql.insert if _is_postgres(session) else sqlite.insert
+
+
+def take_push(session: Session, *, account_id: int, day: str, cap: int) -> bool:
+    """One more push for the person on their day, unless that reaches past the cap: an
+    insert-or-conditional-increment in one statement, so concurrent pushes never pass
+    it."""
+    if cap <= 0:
+        return False
+    stmt = (
+        _upsert(session)(InboxPushDay)
+        .values(account_id=account_id, day=day, pushes=1)
+        .on_conflict_do_update(
+            index_elements=["account_id", "day"],
+            set_={"pushes": InboxPushDay.pushes + 1},
+            where=InboxPushDay.pushes < cap,
+        )
+        .returning(InboxPushDay.pushes)
+    )
+    return session.execute(stmt).first() is not None
+
+
+def give_back_push(session: Session, *, account_id: int, day: str) -> None:
+    session.execute(
+        update(InboxPushDay)
+        .where(
+            InboxPushDay.account_id == account_id,
+            InboxPushDay.day == day,
+            InboxPushDay.pushes > 0,
+        )
+        .values(pushes=InboxPushDay.pushes - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def pushes_on(session: Session, *, account_id: int, day: str) -> int:
+    row = session.get(InboxPushDay, (account_id, day))
+    return row.pushes if row is not None else 0
+
+
+def inbox_preference(session: Session, account_id: int) -> InboxPreference | None:
+    return session.get(InboxPreference, account_id)
+
+
+def preferences_of_accounts(
+    session: Session, account_ids: Sequence[int]
+) -> dict[int, InboxPreference]:
+    rows = session.scalars(
+        select(InboxPreference).where(InboxPreference.account_id.in_(account_ids))
+    )
+    return {row.account_id: row for row in rows}
+
+
+# -- readers of the outbox -----------------------------------------------------------
+
+
+def has_events_after(session: Session, *, name: str, types: Sequence[str]) -> bool:
+    """Whether the reader has anything to read, without taking its cursor: an idle
+    runner's poll stays a read (on SQLite, it takes no write lock)."""
+    after = select(OutboxCursor.last_event_id).where(OutboxCursor.name == name)
+    stmt = select(Event.id).where(
+        Event.id > func.coalesce(after.scalar_subquery(), 0), Event.type.in_(types)
+    )
+    return session.scalar(stmt.limit(1)) is not None
+
+
+def lock_cursor(session: Session, *, name: str, now: datetime) -> int | None:
+    """Take the reader's cursor for this transaction (created at 0 the first time); None
+    when another runner holds it (PostgreSQL) — SQLite's write lock serialises runners."""
+    session.execute(
+        _upsert(session)(OutboxCursor)
+        .values(name=name, last_event_id=0, updated_at=now)
+        .on_conflict_do_nothing(index_elements=["name"])
+    )
+    stmt = select(OutboxCursor.last_event_id).where(OutboxCursor.name == name)
+    if _is_postgres(session):
+        stmt = stmt.with_for_update(skip_locked=True)
+    else:
+        # Rewriting the row takes SQLite's write lock before the read.
+        session.execute(
+            update(OutboxCursor).where(OutboxCursor.name == name).values(updated_at=now)
+        )
+    value = session.execute(stmt).scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
+def move_cursor(session: Session, *, name: str, last_event_id: int, now: datetime) -> None:
+    session.execute(
+        update(OutboxCursor)
+        .where(OutboxCursor.name == name)
+        .values(last_event_id=last_event_id, updated_at=now)
+    )
+
+
+def events_after(
+    session: Session, *, after_id: int, types: Sequence[str], limit: int
+) -> Sequence[Row[int, str, str, int, datetime]]:
+    """(id, type, subject_type, subject_id, created_at) of events after the cursor, in
+    order."""
+    stmt = (
+        select(Event.id, Event.type, Event.subject_type, Event.subject_id, Event.created_at)
+        .where(Event.id > after_id, Event.type.in_(types))
+        .order_by(Event.id)
+        .limit(limit)
+    )
+    return session.connection().execute(stmt).all()

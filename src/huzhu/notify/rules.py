@@ -1,4 +1,5 @@
-"""Pure rules of the notify domain: the webhook body, its signature, and who gets what.
+"""Pure rules of the notify domain: the webhook body, its signature, who gets what, and
+when the inbox pushes a copy elsewhere.
 
 The signature scheme, for integrators (copy the logic of `verify_signature`):
 
@@ -17,10 +18,11 @@ import hmac
 import ipaddress
 import json
 import time
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 
 def unheard_sql(shop_id: str) -> str:
@@ -140,3 +142,22 @@ def url_problem(url: str, *, allow_private: bool) -> str | None:
     if not address.is_global:
         return "private, loopback and link-local targets are not allowed"
     return None
+
+
+class PushState(StrEnum):
+    """Whether an inbox message was copied to the person's other channels (WeChat)."""
+
+    NONE = "none"  # no other channel in this process
+    PENDING = "pending"  # the push job will decide
+    DEFERRED = "deferred"  # quiet hours: the push job runs again when they end
+    PUSHED = "pushed"  # a channel queued a copy
+    UNSENT = "unsent"  # no channel took it (e.g. the person never asked for WeChat)
+    CAPPED = "capped"  # past the person's daily number of pushes: inbox only
+
+
+PUSHABLE = (PushState.PENDING, PushState.DEFERRED)
+
+
+def local_day(now: datetime, zone: ZoneInfo) -> date:
+    """The person's own calendar day, which the daily cap of pushes counts by."""
+    return now.astimezone(zone).date()

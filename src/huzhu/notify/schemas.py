@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from huzhu.notify.kinds import Kind, SummaryFrequency
 from huzhu.notify.rules import DeliveryStatus
 
 EVENT_TYPE_PATTERN = r"^[a-z_]+(\.[a-z_]+)*(\.\*)?$"
@@ -100,14 +101,28 @@ class EventOut(BaseModel):
 
 
 class InboxMessageOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
     id: int
-    kind: str
-    title: str
+    kind: str = Field(description="a stable kind code (see the README's inbox section)")
+    title: str = Field(description="in the language negotiated from Accept-Language")
     body: str
+    params: dict[str, Any] | None = Field(
+        description="the facts the words are made of; null for messages from before kinds"
+    )
     created_at: datetime
     read_at: datetime | None = Field(description="when it was first marked read; null: unread")
+
+
+class InboxPreferencesIn(BaseModel):
+    muted_kinds: list[Kind] = Field(
+        max_length=len(Kind), description="kinds not to be written to your inbox at all"
+    )
+    summary: SummaryFrequency = Field(description="how often the reminder summary comes")
+
+
+class InboxPreferencesOut(BaseModel):
+    muted_kinds: list[Kind]
+    summary: SummaryFrequency
+    unmuteable_kinds: list[Kind] = Field(description="kinds that always reach you")
 
 
 class InboxUnread(BaseModel):

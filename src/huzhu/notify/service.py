@@ -22,40 +22,50 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 import httpx
 from sqlalchemy.orm import Session
 
 import huzhu
 from huzhu.config import Settings
+from huzhu.errors import InvalidInput
+from huzhu.jobs import service as jobs
 from huzhu.jobs.rules import backoff_seconds
-from huzhu.kit import clock, ids
+from huzhu.kit import clock, i18n, ids
 from huzhu.notify import repository, rules
 from huzhu.notify.errors import (
+    NOT_MUTEABLE,
     DeliveryNotFound,
     EndpointNotFound,
     InboxMessageNotFound,
     InvalidWebhookUrl,
+    UnknownInboxKind,
 )
+from huzhu.notify.kinds import UNMUTEABLE, Reader, SummaryFrequency, render
+from huzhu.notify.kinds import Kind as Kind  # the senders' names for what they send
 from huzhu.notify.models import (
     Event,
     InboxMessage,
+    InboxPreference,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
-from huzhu.notify.rules import DeliveryStatus
+from huzhu.notify.rules import PUSHABLE, DeliveryStatus, PushState
 from huzhu.pagination import PageParams, fetch_page
 
 DISPATCH_BATCH = 200
 # Events no endpoint listens to, marked dispatched per statement (no fan-out to build).
 UNHEARD_BATCH = 2_000
 DELIVERY_LEASE_SLACK = 30.0
+# How old an outbox event must be before a reader of the outbox takes it (read_outbox).
+OUTBOX_SETTLE_SECONDS = 2.0
 
 
 def record_event(
@@ -115,52 +125,325 @@ def append_event(
 
 @dataclass(frozen=True, slots=True)
 class NewInboxMessage:
-    """What an inbox channel is told of a message just written: who and when. A channel
-    that sends later reads the text then (`get_inbox_message`)."""
+    """What an inbox channel is told of a message to push: who and when. A channel that
+    sends later reads the words then (`get_inbox_message`, `render_inbox_message`)."""
 
     message_id: int
     account_id: int
     created_at: datetime
 
 
-InboxChannel = Callable[[Session, NewInboxMessage], None]
+# True when the channel queued a copy (a person who never asked for WeChat gets none).
+InboxChannel = Callable[[Session, NewInboxMessage], bool]
+
+# Whether a channel can reach a person at all (asked in the sender's transaction, so a
+# message to someone no channel reaches queues no push job).
+Reaches = Callable[[Session, int], bool]
 
 _INBOX_CHANNELS: dict[str, InboxChannel] = {}
+_REACHES: dict[str, Reaches] = {}
 
 
-def register_inbox_channel(name: str, channel: InboxChannel) -> None:
-    """Call `channel(session, message)` for every inbox message from now on, in the
-    sender's transaction (huzhu/wiring.py does this once per process; again is a no-op)."""
+def register_inbox_channel(
+    name: str, channel: InboxChannel, *, reaches: Reaches | None = None
+) -> None:
+    """Call `channel(session, message)` for every inbox message pushed from now on, in
+    the push job's transaction (huzhu/wiring.py does this once per process; again is a
+    no-op). `reaches(session, account_id)`: whether it could send to that person."""
     existing = _INBOX_CHANNELS.get(name)
     if existing is not None and existing is not channel:
         raise ValueError(f"inbox channel {name!r} registered twice")
     _INBOX_CHANNELS[name] = channel
+    _REACHES[name] = reaches or (lambda session, account_id: True)
+
+
+def _reachable(session: Session, account_id: int) -> bool:
+    return any(_REACHES[name](session, account_id) for name in _INBOX_CHANNELS)
 
 
 def inbox_channel_names() -> list[str]:
     return sorted(_INBOX_CHANNELS)
 
 
+@dataclass(frozen=True, slots=True)
+class PushWindow:
+    """When a person may be pushed to: until when they are in quiet hours (None: not
+    now), and the zone their day is counted in."""
+
+    quiet_until: datetime | None
+    time_zone: str
+
+
+PushTiming = Callable[[Session, Settings, int, datetime], PushWindow]
+_PUSH_TIMING: dict[str, PushTiming] = {}
+
+
+def register_push_timing(timing: PushTiming) -> None:
+    """The person's quiet hours and zone live with their invite preferences (invites,
+    above notify): wiring.py registers the function that reads them."""
+    existing = _PUSH_TIMING.get("timing")
+    if existing is not None and existing is not timing:
+        raise ValueError("push timing registered twice")
+    _PUSH_TIMING["timing"] = timing
+
+
+def _push_window(
+    session: Session, settings: Settings, account_id: int, now: datetime
+) -> PushWindow:
+    timing = _PUSH_TIMING.get("timing")
+    if timing is None:
+        return PushWindow(quiet_until=None, time_zone="UTC")
+    return timing(session, settings, account_id, now)
+
+
 def send_inbox_message(
-    session: Session, *, account_id: int, kind: str, title: str, body: str
-) -> InboxMessage:
+    session: Session,
+    *,
+    account_id: int,
+    kind: Kind,
+    params: dict[str, Any],
+    topic: str | None = None,
+) -> InboxMessage | None:
+    """Write one message (None, and nothing written, when the person muted its kind).
+    A push to the person's other channels is queued in this same transaction as a job
+    (`notify.push`), which waits out their quiet hours and respects the daily cap."""
+    if is_muted(session, account_id=account_id, kind=kind):
+        return None
+    pushes = _reachable(session, account_id)
     message = InboxMessage(
-        account_id=account_id, kind=kind, title=title, body=body, created_at=clock.utcnow()
+        account_id=account_id,
+        kind=kind.value,
+        params=params,
+        topic=topic,
+        push_state=PushState.PENDING if pushes else PushState.NONE,
+        created_at=clock.utcnow(),
     )
     session.add(message)
     session.flush()
-    # A copy on each other channel (WeChat, for those who asked), queued in this same
-    # transaction.
+    if pushes:
+        jobs.enqueue(
+            session,
+            kind=PUSH_JOB,
+            payload={"message_id": message.id},
+            dedupe_key=f"{PUSH_JOB}:{message.id}",
+        )
+    return message
+
+
+PUSH_JOB = "notify.push"
+
+
+def push_inbox_message(session: Session, settings: Settings, *, message_id: int) -> PushState:
+    """The push job: copy the message to the person's other channels now, or after their
+    quiet hours (a new job then), or not at all past their daily cap of pushes. The inbox
+    row is there either way: people pull their inbox, pushes only call them to it."""
+    message = session.get(InboxMessage, message_id)
+    if message is None or message.push_state not in PUSHABLE:
+        return PushState(message.push_state) if message is not None else PushState.NONE
+    now = clock.utcnow()
+    window = _push_window(session, settings, message.account_id, now)
+    if window.quiet_until is not None:
+        jobs.enqueue(
+            session,
+            kind=PUSH_JOB,
+            payload={"message_id": message.id},
+            run_at=window.quiet_until,
+            dedupe_key=f"{PUSH_JOB}:{message.id}:{int(window.quiet_until.timestamp())}",
+        )
+        return _move_push(session, message, PushState.DEFERRED)
+    day = rules.local_day(now, ZoneInfo(window.time_zone)).isoformat()
+    cap = settings.notify.daily_pushes
+    if not repository.take_push(session, account_id=message.account_id, day=day, cap=cap):
+        return _move_push(session, message, PushState.CAPPED)
     new = NewInboxMessage(
         message_id=message.id, account_id=message.account_id, created_at=message.created_at
     )
-    for channel in _INBOX_CHANNELS.values():
-        channel(session, new)
-    return message
+    queued = [channel(session, new) for channel in _INBOX_CHANNELS.values()]
+    if not any(queued):
+        # Nothing was sent anywhere: it does not count against the day's pushes.
+        repository.give_back_push(session, account_id=message.account_id, day=day)
+        return _move_push(session, message, PushState.UNSENT)
+    return _move_push(session, message, PushState.PUSHED)
+
+
+def _move_push(session: Session, message: InboxMessage, state: PushState) -> PushState:
+    repository.move_push_state(session, message_id=message.id, from_states=PUSHABLE, to_state=state)
+    session.refresh(message)
+    return PushState(message.push_state)
+
+
+def pushes_today(session: Session, settings: Settings, *, account_id: int) -> int:
+    """How many copies went to the person's other channels on their own day so far."""
+    window = _push_window(session, settings, account_id, clock.utcnow())
+    day = rules.local_day(clock.utcnow(), ZoneInfo(window.time_zone)).isoformat()
+    return repository.pushes_on(session, account_id=account_id, day=day)
 
 
 def get_inbox_message(session: Session, *, message_id: int) -> InboxMessage | None:
     return session.get(InboxMessage, message_id)
+
+
+def latest_on_topic(
+    session: Session, *, account_id: int, kind: Kind, topic: str
+) -> InboxMessage | None:
+    """The newest message of a kind about one thing (a batched or once-only message)."""
+    return repository.latest_on_topic(session, account_id=account_id, kind=kind, topic=topic)
+
+
+def update_unread_message(session: Session, *, message_id: int, params: dict[str, Any]) -> bool:
+    """Rewrite an unread message's parameters in place (a batch that grew); False when
+    it was read meanwhile, and then it stays as read."""
+    return repository.update_unread_params(
+        session, message_id=message_id, params=params, now=clock.utcnow()
+    )
+
+
+def render_inbox_message(
+    message: InboxMessage, *, language: str, time_zone: str
+) -> tuple[str, str]:
+    """Title and body in the reader's language (an i18n catalog code: zh_CN, en) and
+    zone. A row from before the kinds registry shows the text stored with it."""
+    if message.params is not None:
+        reader = Reader(gettext=i18n.translations(language).gettext, zone=ZoneInfo(time_zone))
+        words = render(message.kind, message.params, reader)
+        if words is not None:
+            return words
+    return message.title or "", message.body or ""
+
+
+# -- what a person chose for their inbox -----------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InboxPreferences:
+    muted_kinds: list[Kind]
+    summary: SummaryFrequency
+
+
+def inbox_preferences(session: Session, *, account_id: int) -> InboxPreferences:
+    row = repository.inbox_preference(session, account_id)
+    if row is None:
+        return InboxPreferences(muted_kinds=[], summary=SummaryFrequency.WEEKLY)
+    return InboxPreferences(
+        muted_kinds=[Kind(k) for k in row.muted_kinds if k in set(Kind)],
+        summary=SummaryFrequency(row.summary),
+    )
+
+
+def set_inbox_preferences(
+    session: Session, *, account_id: int, muted_kinds: Sequence[str], summary: str
+) -> InboxPreferences:
+    """Save what the person mutes and how often their summary comes. Decisions on their
+    account and on their appeals cannot be muted: the refusal names the kind."""
+    kinds: list[Kind] = []
+    for value in muted_kinds:
+        try:
+            kinds.append(Kind(value))
+        except ValueError as exc:
+            raise UnknownInboxKind(
+                f"unknown inbox kind {value!r}", field="muted_kinds", kind=value
+            ) from exc
+    for kind in kinds:
+        if kind in UNMUTEABLE:
+            raise NOT_MUTEABLE[kind](
+                f"messages of kind {kind.value!r} cannot be muted",
+                field="muted_kinds",
+                kind=kind.value,
+            )
+    try:
+        frequency = SummaryFrequency(summary)
+    except ValueError as exc:
+        raise InvalidInput(
+            f"summary is one of {', '.join(SummaryFrequency)}", field="summary"
+        ) from exc
+    row = repository.inbox_preference(session, account_id)
+    if row is None:
+        row = InboxPreference(account_id=account_id)
+        session.add(row)
+    row.muted_kinds = sorted({k.value for k in kinds})
+    row.summary = frequency.value
+    row.updated_at = clock.utcnow()
+    session.flush()
+    return inbox_preferences(session, account_id=account_id)
+
+
+def is_muted(session: Session, *, account_id: int, kind: Kind) -> bool:
+    if kind in UNMUTEABLE:
+        return False
+    row = repository.inbox_preference(session, account_id)
+    return row is not None and kind.value in row.muted_kinds
+
+
+def summary_frequency(session: Session, *, account_id: int) -> str:
+    """How often the person wants their reminder summary: weekly (the default), daily
+    or never."""
+    return inbox_preferences(session, account_id=account_id).summary.value
+
+
+def accounts_due(session: Session, *, frequency: str, account_ids: Sequence[int]) -> list[int]:
+    """Of these accounts (e.g. those active in the period), the ones whose summary comes
+    at this frequency — a person with no preference row gets the weekly one."""
+    wanted = SummaryFrequency(frequency)
+    rows = repository.preferences_of_accounts(session, account_ids)
+    return [
+        account_id
+        for account_id in account_ids
+        if SummaryFrequency(rows[account_id].summary if account_id in rows else "weekly") is wanted
+    ]
+
+
+# -- readers of the outbox ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxEvent:
+    id: int
+    type: str
+    subject_type: str
+    subject_id: int
+    created_at: datetime
+
+
+def read_outbox(
+    session: Session,
+    *,
+    reader: str,
+    types: Sequence[str],
+    limit: int,
+    settle_seconds: float = OUTBOX_SETTLE_SECONDS,
+) -> tuple[list[OutboxEvent], int] | None:
+    """The next events of these types for one named reader of the outbox, and the
+    cursor to save once they are handled (`advance_outbox`, same transaction). None when
+    there is nothing new or another runner is reading for it now. Events younger than
+    `settle_seconds` wait for the next read: an id is taken before its transaction
+    commits, so a younger event may still have an older neighbour about to commit."""
+    if not repository.has_events_after(session, name=reader, types=types):
+        return None
+    now = clock.utcnow()
+    cursor = repository.lock_cursor(session, name=reader, now=now)
+    if cursor is None:
+        return None
+    settled = now - timedelta(seconds=settle_seconds)
+    events: list[OutboxEvent] = []
+    last = cursor
+    for row in repository.events_after(session, after_id=cursor, types=types, limit=limit):
+        if clock.as_utc(row.created_at) >= settled:
+            break
+        events.append(
+            OutboxEvent(
+                id=row.id,
+                type=row.type,
+                subject_type=row.subject_type,
+                subject_id=row.subject_id,
+                created_at=clock.as_utc(row.created_at),
+            )
+        )
+        last = row.id
+    return events, last
+
+
+def advance_outbox(session: Session, *, reader: str, last_event_id: int) -> None:
+    repository.move_cursor(session, name=reader, last_event_id=last_event_id, now=clock.utcnow())
 
 
 # What a person reads of their own inbox. Every function takes the reader's account id

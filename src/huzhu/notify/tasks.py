@@ -3,17 +3,19 @@
 `notify.dispatch` fans the outbox out into deliveries; `notify.deliver` sends due
 deliveries. Both are periodic tasks of the runner (jobs/registry.py), not job rows: they
 run every poll, and are safe with many runners (SKIP LOCKED, UNIQUE(endpoint, event), a
-leased claim per attempt).
+leased claim per attempt). The job `notify.push` copies one inbox message to the
+person's other channels, after their quiet hours and within their daily cap.
 """
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from huzhu.config import Settings
-from huzhu.jobs.registry import periodic
+from huzhu.jobs.registry import handler, periodic
 from huzhu.notify import service
 
 DELIVERIES_PER_POLL = 50
@@ -51,3 +53,8 @@ def deliver(session: Session, settings: Settings) -> None:
         outcome = service.post_delivery(settings, work)
         service.record_attempt(session, settings, work=work, outcome=outcome)
         session.commit()
+
+
+@handler(service.PUSH_JOB)
+def push(session: Session, settings: Settings, payload: dict[str, Any]) -> None:
+    service.push_inbox_message(session, settings, message_id=int(payload["message_id"]))

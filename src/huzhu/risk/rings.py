@@ -35,19 +35,20 @@ from huzhu.assists.voiding import service as voiding
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT, ActionKind
+from huzhu.kit.i18n import N_
 from huzhu.risk import live
 from huzhu.risk.inline import WATCH_REASON
 from huzhu.risk.review import rules as review_rules
 from huzhu.risk.review import service as review_service
 from huzhu.risk.review.models import ReviewCase
-from huzhu.risk.review.rules import CaseKind, CaseStatus
+from huzhu.risk.review.rules import CaseKind
 from huzhu.risk.review.service import confirm_rule, dismiss_rule
 
-RING_REASON = "they came from accounts acting together as a ring (fake assists)"
-HOLD_REASON = "they were held as suspicious and a reviewer confirmed they were fake"
+RING_REASON = N_("they came from accounts acting together as a ring (fake assists)")
+HOLD_REASON = N_("they were held as suspicious and a reviewer confirmed they were fake")
 RULE_ACTOR = "rule:fraud_ring"
 # Neutral on purpose: the initiator is not told that anyone reported the activity.
-REPORT_REASON = "a reviewer checked them and confirmed they were fake"
+REPORT_REASON = N_("a reviewer checked them and confirmed they were fake")
 REPORT_ACTOR = "rule:fraud_report"
 
 
@@ -68,7 +69,7 @@ def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[
         case,
         summary=summary,
         helpers=members,
-        helper_reason="your account gave fake assists as part of a ring",
+        helper_reason=N_("your account gave fake assists as part of a ring"),
         initiator_reason="assists on your activities came from a ring of fake accounts",
         actor=RULE_ACTOR,
     )
@@ -182,7 +183,7 @@ def act_on_report(
             case,
             summary=summary,
             helpers=helpers,
-            helper_reason="your account gave fake assists, confirmed by a reviewer",
+            helper_reason=N_("your account gave fake assists, confirmed by a reviewer"),
             initiator_reason="assists on your activity were confirmed fake by a reviewer",
             actor=REPORT_ACTOR,
         )
@@ -240,23 +241,10 @@ def _report_outcome(
 
 
 def _tell_reporters_of(session: Session, case: ReviewCase, *, voided: int) -> None:
-    if voided:
-        title = "Your report led to action"
-        body = (
-            f"Thank you: an analyst confirmed your report. {_assists(voided)} on the "
-            f"activity you reported {'were' if voided != 1 else 'was'} removed as fake, and "
-            "the accounts that gave them were restricted. No one is told who reported."
-        )
-    else:
-        title = "Your report was confirmed"
-        body = (
-            "Thank you: an analyst confirmed your report, but what it showed named no "
-            "assist that still needed removing, so nothing was removed this time. No one is "
-            "told who reported."
-        )
-    review_service.tell_reporters(
-        session, case=case, status=CaseStatus.CONFIRMED, title=title, body=body
+    params: dict[str, Any] = (
+        {"variant": "acted", "voided": voided} if voided else {"variant": "nothing_voided"}
     )
+    review_service.tell_reporters(session, case=case, params=params)
 
 
 def _assists(n: int) -> str:

@@ -2,7 +2,9 @@
 
     python -m huzhu.web.catalogs          # add new msgids, drop unused ones, list gaps
 
-Extracts every `_()` message from `web/templates/**.html` and `web/**.py`, merges them
+Extracts every `_()` message from `web/templates/**.html`, `web/**.py` and the inbox's
+words (`notify/kinds.py`), and every `N_()` (a reason stored in English, translated when
+read) from the whole package, merges them
 into each language's `.po` (translations kept, new ones empty, unused ones dropped) and
 prints the msgids still untranslated in Simplified Chinese; exit 1 while any is. English
 is the source language, so its catalog only lists the msgids. Not needed at run time.
@@ -19,9 +21,10 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po, write_po
 
 import huzhu
-from huzhu.web import i18n
+from huzhu.kit import i18n
 
 WEB = Path(__file__).parent
+PACKAGE = WEB.parent
 METHODS = [("**/templates/**.html", "jinja2"), ("**.py", "python")]
 CATALOG_DATE = datetime(2026, 11, 25, tzinfo=UTC)
 HEADER = """# Huzhu web pages, {code}.
@@ -30,7 +33,11 @@ HEADER = """# Huzhu web pages, {code}.
 
 
 def used_messages() -> list[str]:
-    found = extract_from_dir(str(WEB), METHODS, keywords={"_": None})
+    found = [
+        *extract_from_dir(str(WEB), METHODS, keywords={"_": None}),
+        *extract_from_dir(str(PACKAGE / "notify"), [("kinds.py", "python")], keywords={"_": None}),
+        *extract_from_dir(str(PACKAGE), [("**.py", "python")], keywords={"N_": None}),
+    ]
     seen: dict[str, None] = {}
     for _file, _line, message, _comments, _context in found:
         if isinstance(message, str) and message:

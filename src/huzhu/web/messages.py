@@ -64,6 +64,7 @@ NOTICES: dict[str, str] = {
     "preferences_saved": _("Your preferences are saved."),
     "inbox_read": _("All your messages are marked read."),
     "message_read": _("Marked read."),
+    "inbox_preferences_saved": _("Your inbox choices are saved."),
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
     ),
@@ -83,6 +84,13 @@ ERRORS: dict[str, str] = {
     "busy": _("The server is busy right now. Try again in a moment."),
     "instance_not_found": _("This activity does not exist or was removed."),
     "inbox_message_not_found": _("This message is not in your inbox."),
+    "enforcement_not_muteable": _(
+        "Decisions on your account always reach you: they cannot be muted."
+    ),
+    "appeal_outcome_not_muteable": _(
+        "Decisions on your appeals always reach you: they cannot be muted."
+    ),
+    "unknown_inbox_kind": _("There is no such kind of message."),
     # start, join
     "team_full": _("The team already has all its members."),
     "team_closed": _("The team is no longer taking members."),

@@ -194,7 +194,7 @@ def test_winners_are_told_and_the_draw_is_an_event(database: Database, settings:
         lottery.draw(s, settings, campaign_id=lot.campaign_id)
     with database.unit_of_work() as s:
         told = s.scalars(
-            select(InboxMessage.account_id).where(InboxMessage.kind == "lottery.won")
+            select(InboxMessage.account_id).where(InboxMessage.kind == "draw_result")
         ).all()
         assert len(told) == PRIZE_UNITS
         assert set(told) <= set(lot.people)

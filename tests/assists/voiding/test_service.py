@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from huzhu.assists import service as assists
 from huzhu.assists.models import Assist, InstanceSlot
 from huzhu.assists.voiding import service as voiding
+from huzhu.notify import service as notify
 from huzhu.notify.models import Event, InboxMessage
 from tests.assists.conftest import BARGAIN_RULES, UNLOCK_RULES, World, post_assist, post_start
 from tests.factories import auth
@@ -80,9 +81,14 @@ def test_void_frees_the_slot_recomputes_progress_and_tells_the_initiator(
     assert view["cents_remaining"] == given[1]["value"]
     assert view["helpers_still_needed"] == 1
     with world.db.unit_of_work() as s:
-        message = s.scalars(select(InboxMessage).where(InboxMessage.account_id == alice_id)).one()
-        assert "1 assist was removed because it came from a brushing tool" in message.body
-        assert "at most 1 more helper" in message.body
+        message = s.scalars(
+            select(InboxMessage).where(
+                InboxMessage.account_id == alice_id, InboxMessage.kind == "assist_voided"
+            )
+        ).one()
+        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
+        assert "Assists removed: 1, because it came from a brushing tool." in body
+        assert "helpers still needed at most: 1." in body
     again = client.post(
         f"/api/v1/assists/{given[1]['assist_id']}/void",
         headers=auth(world.operator),
@@ -112,7 +118,7 @@ def test_a_voided_assist_notice_is_in_the_starters_inbox_and_nobody_elses(
     assert voided.status_code == 200, voided.text
     assert client.get("/api/v1/me/inbox/unread", headers=auth(alice)).json() == {"unread": 1}
     (notice,) = client.get("/api/v1/me/inbox", headers=auth(alice)).json()["items"]
-    assert notice["kind"] == "assist.voided"
+    assert notice["kind"] == "assist_voided"
     assert "it came from a brushing tool" in notice["body"]
     assert notice["read_at"] is None
     assert client.get("/api/v1/me/inbox", headers=auth(helper)).json()["items"] == []
@@ -198,12 +204,13 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
         inbox = s.scalars(
             select(InboxMessage).where(
                 InboxMessage.account_id == world.person("starter0")[0],
-                InboxMessage.kind == "assist.voided",
+                InboxMessage.kind == "assist_voided",
             )
         ).all()
         events = s.scalars(select(Event).where(Event.type == "assist.voided")).all()
-    assert [m.title for m in inbox] == ["3 assists were removed"]
-    assert inbox[0].body.startswith("3 assists were removed because they came from fake accounts")
+        words = [notify.render_inbox_message(m, language="en", time_zone="UTC") for m in inbox]
+    assert [t for t, _ in words] == ["Assists removed: 3"]
+    assert words[0][1].startswith("Assists removed: 3, because they came from fake accounts")
     assert sorted(e.payload["voided"] for e in events) == [3, 3]
     # Confirming the same ring again removes nothing twice.
     with world.db.unit_of_work() as s:

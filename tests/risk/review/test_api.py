@@ -115,8 +115,8 @@ def test_spam_reports_join_one_case_and_the_rule_warns_then_restricts(
     assert (body["rung"], body["invites_blocked"], body["reports_against"]) == (2, True, 6)
 
     assert shop.inbox("r0") == [
-        ("report.filed", "Thank you, we received your report", shop.inbox("r0")[0][2]),
-        ("report.confirmed", "Your report was confirmed", shop.inbox("r0")[1][2]),
+        ("report_outcome.filed", "Thank you, we received your report", shop.inbox("r0")[0][2]),
+        ("report_outcome.confirmed", "Your report was confirmed", shop.inbox("r0")[1][2]),
     ]
     sender_inbox = shop.inbox("sender")
     assert [k for k, _, _ in sender_inbox] == ["enforcement.applied", "enforcement.applied"]
@@ -146,7 +146,10 @@ def test_dismissed_case_tells_reporters_and_applies_nothing(
         headers=auth(shop.analyst),
     )
     assert dismissed.json()["status"] == "dismissed"
-    assert [k for k, _, _ in shop.inbox("r")] == ["report.filed", "report.dismissed"]
+    assert [k for k, _, _ in shop.inbox("r")] == [
+        "report_outcome.filed",
+        "report_outcome.dismissed",
+    ]
     assert shop.inbox("s") == []
     assert (
         client.get(

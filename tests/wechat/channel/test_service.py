@@ -8,9 +8,11 @@ from dataclasses import dataclass
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import huzhu.wechat.channel.tasks  # noqa: F401  (registers notify.wechat_deliver)
 from huzhu.accounts import service as accounts
+from huzhu.invites import service as invites
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
 from huzhu.notify import service as notify
@@ -28,15 +30,22 @@ class Channel:
     runner: JobRunner
     account_id: int
 
-    def inbox(self, kind: str = "lottery.won", account_id: int | None = None) -> int:
+    def inbox(
+        self, kind: notify.Kind = notify.Kind.DRAW_RESULT, account_id: int | None = None
+    ) -> int:
+        """A message, and its push job run (the copy is queued by the push, which waits
+        out quiet hours: the recipients here have none)."""
+        params = {"campaign": "双十二助力抽奖", "prize": "一等奖", "ticket": 7}
+        if kind is notify.Kind.ASSIST_VOIDED:
+            params = {"count": 1, "reason": "fake", "free_slots": 1, "instance_kind": "unlock"}
         with self.wx.db.unit_of_work() as s:
-            return notify.send_inbox_message(
-                s,
-                account_id=account_id or self.account_id,
-                kind=kind,
-                title="你中奖了",
-                body="恭喜！你在「双十二助力抽奖」中抽中一等奖，请在七天内领取。",
-            ).id
+            message = notify.send_inbox_message(
+                s, account_id=account_id or self.account_id, kind=kind, params=params
+            )
+            assert message is not None
+            message_id = message.id
+        self.runner.run_due()
+        return message_id
 
     def deliver(self) -> None:
         self.runner.run_periodic(force=True)
@@ -63,7 +72,22 @@ def _recipient(wx: WechatEnv, openid: str) -> int:
         wechat.enable_notifications(
             s, wx.settings, shop_id=wx.shop_id, account_id=account.id, openid=openid
         )
+        _no_quiet_hours(s, account.id)
         return account.id
+
+
+def _no_quiet_hours(session: Session, account_id: int) -> None:
+    """Pushes wait out quiet hours (22:00-08:00 by default); these tests send now."""
+    invites.set_preferences(
+        session,
+        account_id=account_id,
+        accept_from="contacts",
+        kinds=None,
+        quiet_start="00:00",
+        quiet_end="00:00",
+        time_zone="UTC",
+        daily_max=3,
+    )
 
 
 @pytest.fixture
@@ -81,7 +105,7 @@ def test_an_inbox_message_is_sent_as_a_subscription_message(channel: Channel) ->
     assert sent["touser"] == OPENID
     assert sent["template_id"] == "TPL-won"
     assert sent["page"] == "pages/draw/index"
-    assert sent["data"]["thing1"]["value"] == "你中奖了"
+    assert sent["data"]["thing1"]["value"] == "你中奖了：一等奖"  # in Chinese, from params
     assert len(sent["data"]["thing2"]["value"]) == rules.THING_MAX_CHARS
     row = channel.message()
     assert row.status == "sent"
@@ -95,13 +119,14 @@ def test_no_wechat_copy_for_people_who_did_not_ask(channel: Channel) -> None:
         other = accounts.get_or_create_account(
             s, channel.wx.settings, shop_id=channel.wx.shop_id, provider="local", subject="bob"
         ).id
+        _no_quiet_hours(s, other)
     channel.inbox(account_id=other)
     with channel.wx.db.unit_of_work() as s:
         assert s.scalars(select(WechatMessage)).all() == []
 
 
 def test_a_kind_without_a_template_stays_in_the_inbox_only(channel: Channel) -> None:
-    channel.inbox(kind="assist.voided")
+    channel.inbox(kind=notify.Kind.ASSIST_VOIDED)
     channel.deliver()
     assert channel.message().status == "skipped"
     assert channel.wx.standin.sent == []

@@ -346,6 +346,14 @@ def _succeed(session: Session, *, team: Instance, now: datetime) -> None:
         payload={"instance_id": team.id},
         dedupe_key=f"{CAPTURE_JOB}:{team.id}",
     )
+    for order in repo.orders_in(session, team.id, status=PurchaseStatus.AUTHORIZED):
+        _tell_member(
+            session,
+            team=team,
+            account_id=order.account_id,
+            kind=notify.Kind.INSTANCE_SUCCEEDED,
+            params={},
+        )
 
 
 # -- settling: capture a full team, refund an expired one ------------------------------
@@ -437,5 +445,35 @@ def refund_team(session: Session, provider: PaymentProvider, *, team_id: int) ->
         ):
             continue
         _settle_order(session, team=team, order=order, captured=False)
+        _tell_member(
+            session,
+            team=team,
+            account_id=order.account_id,
+            kind=notify.Kind.EXPIRED_REFUNDED,
+            params={"refunded_cents": order.amount_cents},
+        )
         refunded += 1
     return refunded
+
+
+def _tell_member(
+    session: Session, *, team: Instance, account_id: int, kind: notify.Kind, params: dict[str, Any]
+) -> None:
+    """One member's message about the team (once per member per kind: a rerun of the
+    job finds it already sent)."""
+    topic = f"instance:{team.id}"
+    if notify.latest_on_topic(session, account_id=account_id, kind=kind, topic=topic):
+        return
+    campaign = campaigns.get_campaign(session, team.campaign_id)
+    notify.send_inbox_message(
+        session,
+        account_id=account_id,
+        kind=kind,
+        params={
+            "instance_id": team.id,
+            "instance_kind": "groupbuy",
+            "campaign": campaign.name,
+            **params,
+        },
+        topic=topic,
+    )

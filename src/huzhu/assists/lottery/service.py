@@ -172,12 +172,14 @@ def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDr
         notify.send_inbox_message(
             session,
             account_id=accounts[winner["entrant"]],
-            kind="lottery.won",
-            title=f"You won: {winner['prize']}",
-            body=(
-                f"Your entry {winner['ticket']} won '{winner['prize']}' in the draw of "
-                f"{campaign.name}. Anyone can check the draw: huzhu verify-draw."
-            ),
+            kind=notify.Kind.DRAW_RESULT,
+            params={
+                "campaign_id": campaign_id,
+                "campaign": campaign.name,
+                "prize": winner["prize"],
+                "ticket": winner["ticket"],
+            },
+            topic=f"campaign:{campaign_id}",
         )
     notify.record_event(
         session,

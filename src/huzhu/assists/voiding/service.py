@@ -231,13 +231,11 @@ def _count_one(session: Session, instance: Instance, assist: Assist, terms: Assi
 def _tell_counted(
     session: Session, instance: Instance, *, counted: list[int], late: list[int]
 ) -> None:
-    title, body = rules.counted_after_review_notice(counted=len(counted), late=len(late))
     notify.send_inbox_message(
         session,
         account_id=instance.initiator_id,
-        kind="assist.counted_after_review",
-        title=title,
-        body=body,
+        kind=notify.Kind.ASSIST_VOIDED,
+        params={"variant": "counted_after_review", "counted": len(counted), "late": len(late)},
     )
     if late:
         _record_voided(session, instance, assist_ids=late, reason="genuine, too late to count")
@@ -284,15 +282,19 @@ def _tell_initiator(
         target_value=instance.target_value,
         progress_value=instance.progress_value,
     )
-    title, body = rules.void_notice(
-        kind=instance.kind,
-        reason=reason,
-        free_slots=free,
-        cents_remaining=remaining,
-        count=len(assist_ids),
-    )
     notify.send_inbox_message(
-        session, account_id=instance.initiator_id, kind="assist.voided", title=title, body=body
+        session,
+        account_id=instance.initiator_id,
+        kind=notify.Kind.ASSIST_VOIDED,
+        params={
+            "variant": "removed",
+            "instance_id": instance.id,
+            "instance_kind": instance.kind,
+            "reason": reason,
+            "free_slots": free,
+            "cents_remaining": remaining,
+            "count": len(assist_ids),
+        },
     )
     _record_voided(session, instance, assist_ids=assist_ids, reason=reason)
 

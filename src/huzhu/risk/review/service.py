@@ -269,10 +269,8 @@ def file_report(
     notify.send_inbox_message(
         session,
         account_id=reporter_id,
-        kind="report.filed",
-        title="Thank you, we received your report",
-        body="An analyst will look at it. You will hear here what came of it; the person "
-        "you reported is not told who reported them.",
+        kind=notify.Kind.REPORT_OUTCOME,
+        params={"variant": "filed", "case_id": case.id},
     )
     return report
 
@@ -556,28 +554,20 @@ def _decide(
         payload=_case_payload(case),
     )
     if tell:
-        if status == CaseStatus.CONFIRMED:
-            title = "Your report was confirmed"
-            body = "Thank you: an analyst confirmed what you reported and acted on it."
-        else:
-            title = "Your report was reviewed"
-            body = "An analyst looked at what you reported and found no breach of the rules."
-        tell_reporters(session, case=case, status=status, title=title, body=body)
+        tell_reporters(session, case=case, params={"variant": str(status)})
     return case
 
 
-def tell_reporters(
-    session: Session, *, case: ReviewCase, status: CaseStatus, title: str, body: str
-) -> None:
-    """One inbox message to each person who reported into the case. Never names the
-    reported person's helpers, nor any reporter to anyone."""
+def tell_reporters(session: Session, *, case: ReviewCase, params: dict[str, Any]) -> None:
+    """One `report_outcome` message to each person who reported into the case (params:
+    its variant and counts). Never names the reported person's helpers, nor any reporter
+    to anyone."""
     for report in repo.reports_of_case(session, case.id):
         notify.send_inbox_message(
             session,
             account_id=report.reporter_account_id,
-            kind=f"report.{status}",
-            title=title,
-            body=body,
+            kind=notify.Kind.REPORT_OUTCOME,
+            params={**params, "case_id": case.id},
         )
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.config import Settings, WechatTemplate
 from huzhu.jobs.rules import backoff_seconds
-from huzhu.kit import clock
+from huzhu.kit import clock, i18n
 from huzhu.notify import service as notify
 from huzhu.wechat import rules
 from huzhu.wechat import service as wechat
@@ -24,11 +24,16 @@ LEASE_SLACK_SECONDS = 30.0
 SKIPPED: Literal[MessageStatus.SKIPPED] = MessageStatus.SKIPPED
 
 
-def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -> None:
-    """The inbox channel (registered by huzhu/wiring.py): runs in the transaction that
-    wrote the inbox message."""
+def reaches(session: Session, account_id: int) -> bool:
+    """Whether the person asked for WeChat messages (their inbox messages get a push)."""
+    return wechat.notifications_enabled(session, account_id=account_id)
+
+
+def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -> bool:
+    """The inbox channel (registered by huzhu/wiring.py): runs in the inbox's push job,
+    after the person's quiet hours and within their daily cap. True when queued."""
     if not wechat.notifications_enabled(session, account_id=message.account_id):
-        return
+        return False
     session.add(
         WechatMessage(
             inbox_message_id=message.message_id,
@@ -40,6 +45,7 @@ def queue_for_inbox_message(session: Session, message: notify.NewInboxMessage) -
         )
     )
     session.flush()
+    return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,13 +85,17 @@ def claim_due(session: Session, settings: Settings) -> Work | Literal[MessageSta
             values={"status": SKIPPED, "last_error": reason, "next_attempt_at": None},
         )
         return SKIPPED
+    # WeChat is read in Chinese: the message in the default language, in the site's zone.
+    title, body = notify.render_inbox_message(
+        inbox, language=i18n.DEFAULT.code, time_zone=settings.web.time_zone
+    )
     return Work(
         message_id=claimed.id,
         attempt=claimed.attempts,
         openid=openid,
         template=template,
-        title=inbox.title,
-        body=inbox.body,
+        title=title,
+        body=body,
     )
 
 
