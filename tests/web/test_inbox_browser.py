@@ -86,3 +86,45 @@ def test_a_starter_reads_a_voided_assist_notice_on_a_phone_and_marks_it_read(
         assert page.locator("header [data-unread-badge]").count() == 0
     finally:
         context.close()
+
+
+def test_a_participant_reads_the_inbox_in_chinese_and_mutes_a_kind_on_a_phone(
+    demo: Demo, browser: Any, tmp_path: Path
+) -> None:
+    """The message is stored as a kind and its facts and read in the page's language:
+    the title in Chinese although nobody wrote it in Chinese; then one kind is muted
+    from the form, and decisions on one's account cannot be unticked."""
+    _voided_assist_for(demo, "inbox-mute")
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        sign_in(page, demo, "inbox-mute", next_path="/me/inbox")
+        notice = page.locator("[data-message]").first
+        assert notice.locator("h2").inner_text() == "已移除的助力：1"
+        assert f"原因：{REASON}" in notice.inner_text()
+        form = page.locator("[data-inbox-preferences]")
+        form.locator("summary").click()
+        assert form.locator("[data-kind-box=enforcement]").is_disabled()
+        assert form.locator("[data-kind-box=enforcement]").is_checked()
+        form.locator("[data-kind-box=assist_received]").uncheck()
+        form.locator("[data-summary]").select_option("daily")
+        assert accessibility_problems(page) == []
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        shot = tmp_path / "inbox-mute-zh.png"
+        page.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot: {shot}")
+        form.locator("[data-save-inbox-preferences]").click()
+        page.wait_for_url(re.compile(r"notice=inbox_preferences_saved"))
+        assert "你的收件箱设置已保存。" in page.locator("[role=status].notice").inner_text()
+        form = page.locator("[data-inbox-preferences]")
+        assert not form.locator("[data-kind-box=assist_received]").is_checked()
+        assert form.locator("[data-kind-box=draw_result]").is_checked()
+        saved = httpx.get(
+            f"{demo.url}/api/v1/me/inbox/preferences",
+            headers=_bearer(demo.participant_token("inbox-mute")),
+            timeout=30,
+        ).json()
+        assert (saved["muted_kinds"], saved["summary"]) == (["assist_received"], "daily")
+    finally:
+        context.close()
