@@ -12,7 +12,6 @@ from huzhu.deps import SessionDep, SettingsDep
 from huzhu.kit import i18n
 from huzhu.notify import service
 from huzhu.notify.kinds import UNMUTEABLE
-from huzhu.notify.models import InboxMessage
 from huzhu.notify.rules import DeliveryStatus
 from huzhu.notify.schemas import (
     AttemptOut,
@@ -167,7 +166,7 @@ def _reader_language(request: Request) -> i18n.Language:
     )
 
 
-def _out(message: InboxMessage, *, language: str, time_zone: str) -> InboxMessageOut:
+def _out(message: service.InboxMessage, *, language: str, time_zone: str) -> InboxMessageOut:
     title, body = service.render_inbox_message(message, language=language, time_zone=time_zone)
     return InboxMessageOut(
         id=message.id,

@@ -51,12 +51,12 @@ from huzhu.notify.kinds import UNMUTEABLE, Reader, SummaryFrequency, render
 from huzhu.notify.kinds import Kind as Kind  # the senders' names for what they send
 from huzhu.notify.models import (
     Event,
-    InboxMessage,
     InboxPreference,
     WebhookAttempt,
     WebhookDelivery,
     WebhookEndpoint,
 )
+from huzhu.notify.models import InboxMessage as InboxMessage  # what routes are handed
 from huzhu.notify.rules import PUSHABLE, DeliveryStatus, PushState
 from huzhu.pagination import PageParams, fetch_page
 
