@@ -44,6 +44,9 @@ SEMANTIC_VALIDATION = {
     # guardrails: a cap's ceiling is the shop's setting, not part of the schema (422
     # `cap_above_ceiling` naming the cap and its ceiling).
     ("PUT", "/api/v1/me/guardrails"),
+    # inbox: every kind is a kind, but muting enforcement or appeal outcomes is refused
+    # with a code naming the kind (`enforcement_not_muteable`), not a schema error.
+    ("PUT", "/api/v1/me/inbox/preferences"),
 }
 
 
