@@ -7,6 +7,7 @@ from huzhu.enforcement import models as enforcement_models
 from huzhu.guardrails import models as guardrails_models
 from huzhu.idempotency import models as idempotency_models
 from huzhu.invites import models as invites_models
+from huzhu.items import models as items_models
 from huzhu.jobs import models as jobs_models
 from huzhu.notify import models as notify_models
 from huzhu.payments import models as payments_models
@@ -22,6 +23,7 @@ __all__ = [
     "guardrails_models",
     "idempotency_models",
     "invites_models",
+    "items_models",
     "jobs_models",
     "notify_models",
     "payments_models",

@@ -31,6 +31,7 @@ from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.invites.api import bare_open_route
 from huzhu.invites.api import router as invites_router
 from huzhu.invites.service import ShareLinks
+from huzhu.items.api import router as items_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit.gc_tuning import tune_for_serving
@@ -52,6 +53,7 @@ def api_routers() -> list[APIRouter]:
         assist_hot_router,  # first: the assist hot path is matched before anything else
         accounts_router,
         campaigns_router,
+        items_router,
         assists_router,
         groupbuy_router,
         lottery_router,
