@@ -141,6 +141,13 @@ class CampaignSettings(BaseModel):
     max_unlock_reward_cents: int = Field(
         default=5_000_000, ge=1, description="the most one unlock's reward may be worth"
     )
+    reference_price_window_days: int = Field(
+        default=7,
+        ge=1,
+        le=90,
+        description="a reference price naming an item is at most the lowest price recorded "
+        "for it in this many days before launch",
+    )
     default_instance_ttl_seconds: int = Field(default=24 * 3600, ge=60)
     default_purchase_window_seconds: int = Field(default=24 * 3600, ge=60)
     default_daily_assists_per_helper: int = Field(default=5, ge=1)

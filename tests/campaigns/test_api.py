@@ -23,6 +23,8 @@ def test_operator_creates_a_draft_with_its_frozen_rules_snapshot(env: Env) -> No
         "max_helpers": 10,
         "split": "double_mean",
         "purchase_window_seconds": env.settings.campaigns.default_purchase_window_seconds,
+        "item_id": None,
+        "reference_window_days": env.settings.campaigns.reference_price_window_days,
     }
     again = env.client.get(f"/api/v1/campaigns/{created['id']}", headers=env.headers(Role.SUPPORT))
     assert again.status_code == 200
@@ -44,8 +46,16 @@ def test_every_kind_snapshot_has_exactly_the_documented_keys(env: Env) -> None:
             "max_helpers",
             "split",
             "purchase_window_seconds",
+            "item_id",
+            "reference_window_days",
         },
-        "groupbuy": {"team_size", "price_cents", "group_price_cents"},
+        "groupbuy": {
+            "team_size",
+            "price_cents",
+            "group_price_cents",
+            "item_id",
+            "reference_window_days",
+        },
         "lottery": {"draw_at", "entry_cap", "base_entries", "prizes", "commitment_hex"},
         "unlock": {"helpers_needed", "reward_cents", "reward_name"},
     }

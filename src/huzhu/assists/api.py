@@ -17,6 +17,7 @@ from huzhu.assists.schemas import (
     AssistIdPath,
     AssistOut,
     CampaignIdPath,
+    InstanceDetail,
     InstanceIdPath,
     InstanceView,
     PurchaseOut,
@@ -58,12 +59,13 @@ async def start_instance(campaign_id: CampaignIdPath, request: Request) -> Insta
     return await in_one_unit_of_work(request, _start)
 
 
-@router.get("/instances/{instance_id}", response_model=InstanceView)
-def read_instance(instance_id: InstanceIdPath, session: SessionDep) -> InstanceView:
+@router.get("/instances/{instance_id}", response_model=InstanceDetail)
+def read_instance(instance_id: InstanceIdPath, session: SessionDep) -> InstanceDetail:
     """Public: what a helper sees before assisting — progress, cents remaining, the most
-    helpers still needed, how many assists are being checked or were removed. Counts
-    only, never who helped."""
-    return service.describe(service.get_instance(session, instance_id))
+    helpers still needed, how many assists are being checked or were removed, and the
+    campaign version (with its description) the instance started under. Counts only,
+    never who helped."""
+    return service.instance_detail(session, instance_id)
 
 
 @router.get("/me/instances", response_model=Page[InstanceView])

@@ -45,6 +45,14 @@ class InstanceView(BaseModel):
     created_at: datetime
 
 
+class InstanceDetail(InstanceView):
+    """One instance with the terms it started under: its campaign version and that
+    version's description (an edit of the campaign later never changes these)."""
+
+    campaign_version: int = Field(description="the campaign version this instance holds")
+    description: str = Field(description="the campaign's description in that version")
+
+
 class AssistGiven(BaseModel):
     """The answer to an assist: counted (201) or held for a check (202)."""
 

@@ -36,7 +36,7 @@ from huzhu.assists.errors import (
 )
 from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import InstanceStatus
-from huzhu.assists.schemas import CampaignActivity, InstanceView
+from huzhu.assists.schemas import CampaignActivity, InstanceDetail, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
@@ -335,6 +335,17 @@ def describe(instance: Instance | Any) -> InstanceView:
         expires_at=instance.expires_at,
         purchase_deadline_at=instance.purchase_deadline_at,
         created_at=instance.created_at,
+    )
+
+
+def instance_detail(session: Session, instance_id: int) -> InstanceDetail:
+    """The public view of one instance with its own version's description."""
+    instance = get_instance(session, instance_id)
+    version = campaigns.get_version(session, instance.campaign_version_id)
+    return InstanceDetail(
+        **describe(instance).model_dump(),
+        campaign_version=version.version,
+        description=version.description,
     )
 
 

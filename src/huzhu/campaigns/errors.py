@@ -62,3 +62,15 @@ class NotNow(Conflict):
 
     def __init__(self, detail: str, *, field: str) -> None:
         super().__init__(detail, errors=[{"field": field, "message": detail}])
+
+
+class ReferencePriceAboveLowest(InvalidInput):
+    """A reference price ("was ¥X") above the lowest price recorded for the campaign's
+    item in the window before launch: the claim would not hold. Carries the recorded
+    figure and when it was recorded, so the operator sees what the claim must respect."""
+
+    code = "reference_price_above_lowest"
+    title = "The reference price is above the item's lowest recorded price"
+
+    def __init__(self, detail: str, **extra: Any) -> None:
+        super().__init__(detail, field="reference_price_cents", **extra)

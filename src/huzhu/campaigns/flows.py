@@ -13,8 +13,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from huzhu.campaigns import pricing, service
 from huzhu.campaigns import repository as repo
-from huzhu.campaigns import service
 from huzhu.campaigns.errors import BudgetExhausted, InvalidTransition, NotNow
 from huzhu.campaigns.models import Campaign, CampaignVersion, LotterySecret
 from huzhu.campaigns.rules import budget as budget_rules
@@ -96,6 +96,15 @@ def _go_live(
         )
     version = service.current_version(session, campaign.id)
     _check_launchable(campaign, version, now=now)
+    # The reference price holds over the window before this very launch (for a scheduled
+    # campaign, the activate job's: a claim the history no longer backs stays scheduled).
+    pricing.check_reference_price(
+        session,
+        shop_id=campaign.shop_id,
+        campaign_id=campaign.id,
+        rules=version.rules,
+        until=campaign.launched_at or now,
+    )
     if campaign.kind == "lottery":
         version = _ensure_commitment(session, campaign)
     _move(
@@ -117,6 +126,7 @@ def _go_live(
             needed_units=units,
         )
     service.schedule_jobs(session, campaign)
+    pricing.record_price(session, campaign, rules=version.rules)
     service.record_campaign_event(
         session,
         campaign,

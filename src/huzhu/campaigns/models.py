@@ -42,6 +42,7 @@ class Campaign(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # bargain | groupbuy | lottery | unlock
     name: Mapped[str] = mapped_column(String(200))
+    # The current version's description (campaign_version.description is what binds).
     description: Mapped[str] = mapped_column(Text, default="")
     channel: Mapped[str] = mapped_column(String(30))
     # draft | scheduled | live | paused | ended
@@ -70,6 +71,10 @@ class CampaignVersion(Base):
     campaign_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("campaign.id"), index=True)
     version: Mapped[int] = mapped_column(Integer)
     rules: Mapped[dict[str, Any]] = mapped_column(JSONType)
+    # The description participants read is part of the terms: an edit of it makes a new
+    # version like a rule change, so an instance keeps the words it started under (a
+    # description naming "8 friends" never sits beside a rule that now says 5).
+    description: Mapped[str] = mapped_column(Text, default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

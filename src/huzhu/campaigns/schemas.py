@@ -19,6 +19,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huzhu.kit.ids import MAX_BODY_ID
+
 Channel = Literal["own_app", "wechat_miniprogram", "wechat_web", "qr_offline", "web"]
 Split = Literal["double_mean", "front_loaded"]
 Kind = Literal["bargain", "groupbuy", "lottery", "unlock"]
@@ -64,8 +66,21 @@ class _Common(BaseModel):
     )
 
 
+ItemId = Annotated[
+    int | None,
+    Field(
+        ge=1,
+        le=MAX_BODY_ID,
+        description="the shop's item this campaign sells (see /items): its reference price "
+        "must then be at most the item's lowest price recorded in the days before launch, "
+        "and the campaign's price joins the item's price history",
+    ),
+]
+
+
 class BargainCreate(_Common):
     kind: Literal["bargain"]
+    item_id: ItemId = None
     price_cents: PositiveCents
     floor_cents: Cents
     max_helpers: int = Field(ge=1, le=100_000, description="the most helpers ever needed")
@@ -75,6 +90,7 @@ class BargainCreate(_Common):
 
 class GroupbuyCreate(_Common):
     kind: Literal["groupbuy"]
+    item_id: ItemId = None
     team_size: int = Field(ge=2, le=100_000)
     price_cents: PositiveCents
     group_price_cents: Cents
@@ -131,6 +147,7 @@ class CampaignUpdate(BaseModel):
     instance_ttl_seconds: int | None = Field(default=None, ge=60, le=MAX_TTL_SECONDS)
     daily_assists_per_helper: int | None = Field(default=None, ge=1, le=1000)
     reference_price_cents: PositiveCents | None = None
+    item_id: int | None = Field(default=None, ge=1, le=MAX_BODY_ID, description="bargain, groupbuy")
     share_reward_cents: Cents | None = None
     countdown_resets: bool | None = None
     extend_on_assist: bool | None = None
@@ -196,13 +213,29 @@ class VersionOut(BaseModel):
     campaign_id: int
     version: int
     rules: dict[str, Any]
+    description: str = Field(description="the description participants of this version read")
     created_at: datetime
+
+
+class ReferenceClaim(BaseModel):
+    """What the reference price rests on: the lowest price the engine recorded for the
+    campaign's item in the window before launch, or only the shop's own word."""
+
+    basis: Literal["recorded_lowest", "shop_claim"] = Field(
+        description="recorded_lowest: checked against the item's price history; "
+        "shop_claim: no item, or no price recorded in the window"
+    )
+    item_id: int | None
+    window_days: int | None
+    lowest_price_cents: int | None = Field(description="the lowest price recorded")
+    recorded_at: datetime | None = Field(description="when that lowest price was recorded")
 
 
 class BargainDisclosure(BaseModel):
     price_cents: int
     floor_cents: int
     reference_price_cents: int | None
+    reference: ReferenceClaim
     max_helpers: int = Field(description="the most helpers ever needed to reach the floor")
     split: Split
     expires_after_seconds: int
@@ -232,6 +265,7 @@ class GroupbuyDisclosure(BaseModel):
     price_cents: int
     group_price_cents: int
     reference_price_cents: int | None
+    reference: ReferenceClaim
     expires_after_seconds: int
     refund_rule: str
 

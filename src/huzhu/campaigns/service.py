@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from huzhu.campaigns import pricing
 from huzhu.campaigns import repository as repo
 from huzhu.campaigns.errors import (
     BudgetBelowCommitted,
@@ -42,6 +43,7 @@ from huzhu.campaigns.schemas import (
     LotteryDisclosure,
     PrizeDisclosure,
     PublicCampaignView,
+    ReferenceClaim,
     UnlockCreate,
     UnlockDisclosure,
     VersionOut,
@@ -178,6 +180,7 @@ def _defaults(settings: Settings) -> snapshot.Defaults:
         instance_ttl_seconds=settings.campaigns.default_instance_ttl_seconds,
         daily_assists_per_helper=settings.campaigns.default_daily_assists_per_helper,
         purchase_window_seconds=settings.campaigns.default_purchase_window_seconds,
+        reference_window_days=settings.campaigns.reference_price_window_days,
     )
 
 
@@ -212,6 +215,12 @@ def create_campaign(
     config = body.model_dump()
     now = clock.utcnow()
     _refuse(validation.refusals(config, limits=_limits(settings), now=now))
+    rules = snapshot.rules_snapshot(config, defaults=_defaults(settings))
+    pricing.check_item(session, shop_id=shop_id, rules=rules)
+    # Were it launched now: the same check runs again at launch, over that window.
+    pricing.check_reference_price(
+        session, shop_id=shop_id, campaign_id=None, rules=rules, until=now
+    )
     campaign = Campaign(
         shop_id=shop_id,
         kind=config["kind"],
@@ -236,11 +245,13 @@ def create_campaign(
     version = CampaignVersion(
         campaign_id=campaign.id,
         version=1,
-        rules=snapshot.rules_snapshot(config, defaults=_defaults(settings)),
+        rules=rules,
+        description=campaign.description,
         created_at=now,
     )
     session.add(version)
     session.flush()
+    pricing.record_price(session, campaign, rules=rules)
     record_campaign_event(session, campaign, "campaign.created", kind=campaign.kind, version=1)
     return describe(campaign, version)
 
@@ -309,6 +320,15 @@ def update_campaign(
                 "that participants entered under; they never change",
                 fields=frozen,
             )
+    pricing.check_item(session, shop_id=campaign.shop_id, rules=rules)
+    # Every check before the first write: a refused edit leaves nothing behind.
+    pricing.check_reference_price(
+        session,
+        shop_id=campaign.shop_id,
+        campaign_id=campaign.id,
+        rules=rules,
+        until=utc(campaign.launched_at) or now,
+    )
     _apply_budget(session, campaign, config, now=now)
     previous_times = (campaign.starts_at, campaign.ends_at)
     campaign.name, campaign.description = config["name"], config["description"]
@@ -316,10 +336,11 @@ def update_campaign(
     campaign.starts_at, campaign.ends_at = utc(config["starts_at"]), utc(config["ends_at"])
     campaign.updated_at = now
     session.flush()
-    if rules != version.rules:
+    if rules != version.rules or campaign.description != version.description:
         version = _new_rules(session, campaign, version, rules, now=now)
     if (campaign.starts_at, campaign.ends_at) != previous_times:
         schedule_jobs(session, campaign)
+    pricing.record_price(session, campaign, rules=rules)
     record_campaign_event(
         session, campaign, "campaign.updated", fields=sorted(changes), version=version.version
     )
@@ -365,14 +386,18 @@ def _new_rules(
 ) -> CampaignVersion:
     if campaign.status not in VERSIONED_STATUSES:
         # A draft's rules were never public and no instance holds them.
-        version.rules = rules
+        version.rules, version.description = rules, campaign.description
         session.flush()
         return version
     if not repo.bump_version(session, campaign_id=campaign.id, expected=version.version, now=now):
         raise InvalidTransition("the campaign was edited concurrently; read it and retry")
     session.refresh(campaign)
     fresh = CampaignVersion(
-        campaign_id=campaign.id, version=campaign.version, rules=rules, created_at=now
+        campaign_id=campaign.id,
+        version=campaign.version,
+        rules=rules,
+        description=campaign.description,
+        created_at=now,
     )
     session.add(fresh)
     session.flush()
@@ -430,7 +455,7 @@ def describe(campaign: Campaign, version: CampaignVersion) -> CampaignOut:
         id=campaign.id,
         kind=campaign.kind,
         name=campaign.name,
-        description=campaign.description,
+        description=version.description,
         channel=campaign.channel,
         status=campaign.status,
         version=campaign.version,
@@ -485,6 +510,7 @@ def list_versions(session: Session, *, shop_id: int, campaign_id: int) -> list[V
             campaign_id=v.campaign_id,
             version=v.version,
             rules=v.rules,
+            description=v.description,
             created_at=clock.as_utc(v.created_at),
         )
         for v in repo.versions_of(session, campaign.id)
@@ -498,7 +524,8 @@ def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         raise CampaignNotFound(f"no campaign {campaign_id}")
-    rules = current_version(session, campaign.id).rules
+    version = current_version(session, campaign.id)
+    rules = version.rules
     inventory_left = campaign.inventory_total - campaign.inventory_reserved
     inventory_left -= campaign.inventory_used
     budget_left = campaign.budget_cents - campaign.budget_reserved_cents
@@ -507,7 +534,7 @@ def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
         id=campaign.id,
         kind=campaign.kind,
         name=campaign.name,
-        description=campaign.description,
+        description=version.description,
         channel=campaign.channel,
         status=campaign.status,
         version=campaign.version,
@@ -518,11 +545,11 @@ def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
         places_remaining=budget_rules.places_left(
             budget_left_cents=budget_left, inventory_left=inventory_left, rules=rules
         ),
-        **_disclosure(rules),
+        **_disclosure(rules, reference=pricing.claim(session, campaign, rules=rules)),
     )
 
 
-def _disclosure(rules: Mapping[str, Any]) -> dict[str, Any]:
+def _disclosure(rules: Mapping[str, Any], *, reference: ReferenceClaim) -> dict[str, Any]:
     kind, ttl = rules["kind"], int(rules["instance_ttl_seconds"])
     if kind == "bargain":
         return {
@@ -530,6 +557,7 @@ def _disclosure(rules: Mapping[str, Any]) -> dict[str, Any]:
                 price_cents=rules["price_cents"],
                 floor_cents=rules["floor_cents"],
                 reference_price_cents=rules["reference_price_cents"],
+                reference=reference,
                 max_helpers=rules["max_helpers"],
                 split=rules["split"],
                 expires_after_seconds=ttl,
@@ -556,6 +584,7 @@ def _disclosure(rules: Mapping[str, Any]) -> dict[str, Any]:
                 price_cents=rules["price_cents"],
                 group_price_cents=rules["group_price_cents"],
                 reference_price_cents=rules["reference_price_cents"],
+                reference=reference,
                 expires_after_seconds=ttl,
                 refund_rule=disclosure.groupbuy_refund_rule(
                     team_size=int(rules["team_size"]),
@@ -572,6 +601,18 @@ def _disclosure(rules: Mapping[str, Any]) -> dict[str, Any]:
             expires_after_seconds=ttl,
         )
     }
+
+
+# -- reference prices (campaigns.pricing) ---------------------------------------------
+
+
+def reference_claim(
+    session: Session, *, campaign_id: int, rules: Mapping[str, Any]
+) -> ReferenceClaim:
+    """What the reference price of these rules (an instance's version, or the current
+    one) rests on: the item's lowest recorded price in the window before launch, or the
+    shop's own claim when there is no item or no price recorded in it."""
+    return pricing.claim(session, get_campaign(session, campaign_id), rules=rules)
 
 
 # -- the lottery's commitment and draw record (the draw itself runs in assists.lottery) --

@@ -33,7 +33,7 @@ def _(message: str) -> str:
 class FormField:
     name: str
     label: str  # msgid
-    type: str  # text | textarea | yuan | int | select | datetime
+    type: str  # text | textarea | yuan | int | select | datetime | item (the shop's items)
     required: bool = True
     hint: str | None = None  # msgid
     options: tuple[str, ...] = ()
@@ -53,6 +53,29 @@ COMMON: tuple[FormField, ...] = (
     FormField("inventory_total", _("Inventory (units)"), "int", hint=_("Never exceeded.")),
 )
 
+# A price cut's item and reference price: the claim "was ¥X" is checked against the
+# item's price history (campaigns.service.check_reference_price).
+PRICED: tuple[FormField, ...] = (
+    FormField(
+        "item_id",
+        _("Item"),
+        "item",
+        required=False,
+        hint=_("The item sold. Its prices are recorded, and this campaign's price joins them."),
+    ),
+    FormField(
+        "reference_price_cents",
+        _("Reference price (¥)"),
+        "yuan",
+        required=False,
+        hint=_(
+            'The "was" price shown beside the price; the price itself when left empty. With '
+            "an item, it may be at most the item's lowest price recorded in the days before "
+            "launch."
+        ),
+    ),
+)
+
 BY_KIND: dict[str, tuple[FormField, ...]] = {
     "bargain": (
         FormField("price_cents", _("Price (¥)"), "yuan"),
@@ -66,11 +89,13 @@ BY_KIND: dict[str, tuple[FormField, ...]] = {
         FormField(
             "split", _("How cuts are drawn"), "select", options=("double_mean", "front_loaded")
         ),
+        *PRICED,
     ),
     "groupbuy": (
         FormField("team_size", _("Team size"), "int"),
         FormField("price_cents", _("Price (¥)"), "yuan"),
         FormField("group_price_cents", _("Group price (¥)"), "yuan"),
+        *PRICED,
     ),
     "lottery": (
         FormField("draw_at", _("Draw time (UTC)"), "datetime"),
@@ -119,7 +144,7 @@ def parse(kind: str, data: dict[str, str]) -> tuple[dict[str, Any], dict[str, st
 def _convert(kind: str, raw: str) -> Any:
     if kind == "yuan":
         return parse_yuan(raw)
-    if kind == "int":
+    if kind in ("int", "item"):
         return int(raw)
     if kind == "datetime":
         value = datetime.fromisoformat(raw)
@@ -129,7 +154,8 @@ def _convert(kind: str, raw: str) -> Any:
 
 def _bad_value(kind: str) -> str:
     """A code the template translates (see `error_text` in _macros.html)."""
-    return {"yuan": "bad_yuan", "int": "bad_int", "datetime": "bad_datetime"}.get(kind, "bad_value")
+    codes = {"yuan": "bad_yuan", "int": "bad_int", "datetime": "bad_datetime", "item": "bad_choice"}
+    return codes.get(kind, "bad_value")
 
 
 def _prizes(data: dict[str, str], errors: dict[str, str]) -> list[dict[str, Any]]:

@@ -24,6 +24,7 @@ from huzhu.campaigns.errors import CampaignConfigRefused
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
+from huzhu.items import service as items
 from huzhu.kit import clock
 from huzhu.pagination import PageParams
 from huzhu.web import auth, campaign_form, messages, security
@@ -162,6 +163,10 @@ async def _form_page(
     errors: dict[str, str],
     status: int = 200,
 ) -> Response:
+    shop_items = await in_one_unit_of_work(
+        request,
+        lambda s: items.list_items(s, PageParams(limit=200), shop_id=principal.shop_id).items,
+    )
     return render(
         request,
         "console/campaign_new.html",
@@ -171,6 +176,7 @@ async def _form_page(
         kinds=campaign_form.KINDS,
         fields=campaign_form.fields_of(kind),
         prize_rows=range(campaign_form.PRIZE_ROWS),
+        items=shop_items,
         values=values,
         errors=errors,
         # Errors about fields the form does not show (say a deceptive flag sent by hand).
@@ -224,8 +230,13 @@ async def create_campaign(request: Request) -> Response:
         except CampaignConfigRefused as exc:
             errors = campaign_form.by_field(exc.extra.get("errors", []))
         except HuzhuError as exc:
-            field = exc.extra.get("field")
-            errors = {str(field) if field else "form": exc.detail}
+            # Said in the page's language by the problem's code, next to the field it
+            # names (a refused reference price carries the recorded figure and its time).
+            errors = {
+                _problem_field(exc): messages.problem_text(
+                    request, code=exc.code, detail=exc.detail, extra=exc.extra
+                )
+            }
         else:
             notice = "launched" if launch_now else "created"
             return redirect(f"/console/campaigns/{campaign_id}", notice=notice)
@@ -237,6 +248,13 @@ async def create_campaign(request: Request) -> Response:
         errors=errors,
         status=422,
     )
+
+
+def _problem_field(exc: HuzhuError) -> str:
+    named = exc.extra.get("field") or next(
+        (e.get("field") for e in exc.extra.get("errors") or [] if e.get("field")), None
+    )
+    return campaign_form.form_field(str(named)) if named else "form"
 
 
 def _create(

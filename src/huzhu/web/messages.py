@@ -156,6 +156,9 @@ ERRORS: dict[str, str] = {
     # the console
     "invalid_transition": _("The campaign cannot make that move from its current status."),
     "not_now": _("That cannot happen at this time."),
+    "reference_price_above_lowest": _(
+        "The reference price is above the lowest price recorded for the item before launch."
+    ),
     "void_reason_required": _("Give a reason of 3 to 200 characters: the starter is told it."),
     "assist_not_voidable": _("This assist was voided already."),
     "reason_required": _("Give a reason: it is told to the people affected."),
@@ -191,6 +194,17 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
         ),
     ),
     "report_limit": (("limit", _("You may file %(limit)s reports a day; try again tomorrow.")),),
+    "reference_price_above_lowest": (
+        (
+            "lowest_price_cents",
+            _(
+                "The reference price %(reference_price_cents)s is above %(lowest_price_cents)s, "
+                "the lowest price recorded for this item in the %(window_days)s days before "
+                "launch (recorded %(lowest_recorded_at)s). State a reference price of at most "
+                "%(lowest_price_cents)s."
+            ),
+        ),
+    ),
     "group_link_cap": (
         ("limit", _("You may make %(limit)s links for one group an hour; try again later.")),
     ),
@@ -227,9 +241,14 @@ def problem_text(request: Request, *, code: str, detail: str | None, extra: dict
     """The problem in the page's language: the code's message (its variant with the
     variable parts when the problem has them), else the English detail."""
     for field, message in WITH.get(code, ()):
-        value = _shown(request, field, extra.get(field))
-        if value is not None:
-            return gettext(request, message, **{field: value})
+        if _shown(request, field, extra.get(field)) is None:
+            continue
+        # The variant names its field; it may say the problem's other parts too.
+        shown = {key: _shown(request, key, value) for key, value in extra.items()}
+        try:
+            return gettext(request, message, **{k: v for k, v in shown.items() if v is not None})
+        except KeyError:  # a part the variant says is missing from this problem
+            continue
     plain = ERRORS.get(code)
     if plain is not None:
         return gettext(request, plain)

@@ -30,7 +30,7 @@ from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.assists.spending import service as spending
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.lifecycle import CampaignStatus
-from huzhu.campaigns.schemas import PublicCampaignView
+from huzhu.campaigns.schemas import PublicCampaignView, ReferenceClaim
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
@@ -201,6 +201,8 @@ class InstancePage:
     view: InstanceView
     campaign: PublicCampaignView
     terms: dict[str, Any]
+    description: str  # the instance's version's, not the campaign's current one
+    reference: ReferenceClaim | None  # what the terms' reference price rests on
     team: groupbuy.TeamView | None
     activity: CampaignActivity | None
     initiator_id: int  # only to tell "this is yours"; never shown
@@ -221,7 +223,13 @@ def _instance_page(session: Session, settings: Settings, instance_id: int) -> In
     view = assists.describe(instance)
     campaign = campaigns.public_view(session, instance.campaign_id)
     # The terms this instance started under, not the campaign's current ones.
-    terms = campaigns.get_version(session, instance.campaign_version_id).rules
+    version = campaigns.get_version(session, instance.campaign_version_id)
+    terms = version.rules
+    reference = None
+    if terms.get("reference_price_cents") is not None:
+        reference = campaigns.reference_claim(
+            session, campaign_id=instance.campaign_id, rules=terms
+        )
     team = None
     if instance.kind == "groupbuy":
         team = groupbuy.team_view(session, settings, instance.id)
@@ -234,6 +242,8 @@ def _instance_page(session: Session, settings: Settings, instance_id: int) -> In
         view=view,
         campaign=campaign,
         terms=terms,
+        description=version.description,
+        reference=reference,
         team=team,
         activity=activity,
         initiator_id=instance.initiator_id,

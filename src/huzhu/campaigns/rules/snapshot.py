@@ -19,9 +19,19 @@ COMMON_KEYS = (
     "daily_assists_per_helper",
     "reference_price_cents",
 )
+# A price cut names the item it sells (or null) and the window its reference price is
+# checked against (resolved from settings like any default).
+PRICED_KEYS = ("item_id", "reference_window_days")
 KIND_KEYS: dict[str, tuple[str, ...]] = {
-    "bargain": ("price_cents", "floor_cents", "max_helpers", "split", "purchase_window_seconds"),
-    "groupbuy": ("team_size", "price_cents", "group_price_cents"),
+    "bargain": (
+        "price_cents",
+        "floor_cents",
+        "max_helpers",
+        "split",
+        "purchase_window_seconds",
+        *PRICED_KEYS,
+    ),
+    "groupbuy": ("team_size", "price_cents", "group_price_cents", *PRICED_KEYS),
     "lottery": ("draw_at", "entry_cap", "base_entries", "prizes", "commitment_hex"),
     "unlock": ("helpers_needed", "reward_cents", "reward_name"),
 }
@@ -36,6 +46,7 @@ class Defaults:
     instance_ttl_seconds: int
     daily_assists_per_helper: int
     purchase_window_seconds: int
+    reference_window_days: int
 
 
 def iso_utc(value: datetime) -> str:
@@ -64,6 +75,12 @@ def rules_snapshot(
         ),
         "reference_price_cents": None if reference is None else int(reference),
     }
+    if kind in ("bargain", "groupbuy"):
+        item_id = config.get("item_id")
+        rules.update(
+            item_id=None if item_id is None else int(item_id),
+            reference_window_days=defaults.reference_window_days,
+        )
     if kind == "bargain":
         rules.update(
             price_cents=int(config["price_cents"]),
@@ -107,11 +124,15 @@ def rules_snapshot(
     return rules
 
 
+# Snapshot keys the engine sets, which a create body does not carry.
+_NOT_CONFIG = frozenset({"commitment_hex", "reference_window_days"})
+
+
 def config_of(campaign: Mapping[str, Any], rules: Mapping[str, Any]) -> dict[str, Any]:
     """The create-body config a stored campaign corresponds to, for merging an edit into
     and validating again: the campaign's columns plus its current snapshot."""
     config = {key: campaign[key] for key in CAMPAIGN_FIELDS}
-    config.update({key: value for key, value in rules.items() if key != "commitment_hex"})
+    config.update({key: value for key, value in rules.items() if key not in _NOT_CONFIG})
     return config
 
 

@@ -1,11 +1,13 @@
-"""items and their price history
+"""items, their price history, and the description in each campaign version
 
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-07
 
 A shop's items and the append-only history of their prices, which a reference price is
-checked against.
+checked against; each campaign version keeps the description its participants read.
+Existing versions take their campaign's current description (the only one known), and
+existing bargain and group-buy versions name no item, with the default 7-day window.
 """
 
 from __future__ import annotations
@@ -55,8 +57,50 @@ def upgrade() -> None:
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
         batch_op.create_index('ix_price_observation_item_observed', ['item_id', 'observed_at'], unique=False)
 
+    with op.batch_alter_table('campaign_version', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('description', sa.Text(), server_default='', nullable=False))
+
+    op.execute(
+        "UPDATE campaign_version SET description = "
+        "(SELECT c.description FROM campaign c WHERE c.id = campaign_version.campaign_id)"
+    )
+    _backfill_priced_keys()
+
+
+_VERSION = sa.table(
+    'campaign_version',
+    sa.column('id', sa.BigInteger()),
+    sa.column('rules', huzhu.db.base.JSONType),
+)
+_PRICED_KEYS = ('item_id', 'reference_window_days')
+
+
+def _rewrite_priced_rules(*, add: bool) -> None:
+    bind = op.get_bind()
+    rows = bind.execute(sa.select(_VERSION.c.id, _VERSION.c.rules)).mappings().all()
+    for row in rows:
+        rules = dict(row['rules'])
+        if rules.get('kind') not in ('bargain', 'groupbuy') or ('item_id' in rules) == add:
+            continue
+        if add:
+            rules.update(item_id=None, reference_window_days=7)
+        else:
+            for key in _PRICED_KEYS:
+                rules.pop(key, None)
+        bind.execute(_VERSION.update().where(_VERSION.c.id == row['id']).values(rules=rules))
+
+
+def _backfill_priced_keys() -> None:
+    """Bargain and group-buy snapshots gain `item_id` (none) and `reference_window_days`,
+    so an edit of an older campaign compares like with like instead of versioning it."""
+    _rewrite_priced_rules(add=True)
+
 
 def downgrade() -> None:
+    _rewrite_priced_rules(add=False)
+    with op.batch_alter_table('campaign_version', schema=None) as batch_op:
+        batch_op.drop_column('description')
+
     with op.batch_alter_table('price_observation', schema=None) as batch_op:
         batch_op.drop_index('ix_price_observation_item_observed')
 
