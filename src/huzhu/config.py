@@ -128,12 +128,21 @@ class WebSettings(BaseModel):
         return value
 
 
+LEGAL_TOP_PRIZE_CENTS = 5_000_000
+
+
 class CampaignSettings(BaseModel):
     max_helpers_limit: int = Field(
         default=200, ge=1, le=10_000, description="platform cap on a bargain's max_helpers"
     )
+    # China's 2020 promotion rules (《规范促销行为暂行规定》) cap a prize-giving
+    # sale's top prize at ¥50,000, discounts included: a platform may set a lower ceiling,
+    # never a higher one.
     max_top_prize_cents: int = Field(
-        default=5_000_000, description="¥50,000: the 2020 promotion rules' prize ceiling"
+        default=LEGAL_TOP_PRIZE_CENTS,
+        ge=1,
+        le=LEGAL_TOP_PRIZE_CENTS,
+        description="¥50,000: the 2020 promotion rules' prize ceiling (lower only)",
     )
     max_bargain_cut_cents: int = Field(
         default=5_000_000, ge=1, description="the most one bargain may cut (price − floor)"

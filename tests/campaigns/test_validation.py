@@ -10,7 +10,9 @@ from typing import Any
 
 import httpx
 import pytest
+from pydantic import ValidationError
 
+from huzhu.config import LEGAL_TOP_PRIZE_CENTS, CampaignSettings
 from huzhu.kit import clock
 from tests.campaigns.conftest import Env, bodies
 
@@ -74,6 +76,8 @@ CASES: list[tuple[str, Callable[[Body], Body], str]] = [
     ("groupbuy", lambda b: b | {"auto_fill": True}, "auto_fill"),
     ("groupbuy", lambda b: b | {"group_price_cents": 5_000}, "group_price_cents"),
     ("groupbuy", lambda b: b | {"reference_price_cents": 4_000}, "price_cents"),
+    # stock for less than one team: no team could ever open and fill
+    ("groupbuy", lambda b: b | {"team_size": 3, "inventory_total": 2}, "inventory_total"),
     ("unlock", lambda b: b | {"helpers_needed": 201}, "helpers_needed"),
     ("unlock", lambda b: b | {"budget_cents": 499}, "budget_cents"),
     # what one activity may give away, beyond the platform's ceilings (¥50,000 by default)
@@ -198,3 +202,28 @@ def test_a_launched_lotterys_published_terms_never_change(sqlite_env: Env) -> No
     )
     assert renamed.status_code == 200
     assert renamed.json()["version"] == 1
+
+
+def test_an_edit_past_the_unlock_reward_ceiling_is_refused_naming_the_rule(
+    sqlite_env: Env,
+) -> None:
+    campaign_id = sqlite_env.create(bodies()["unlock"])["id"]
+    url = f"/api/v1/campaigns/{campaign_id}"
+    resp = sqlite_env.client.patch(
+        url, json={"reward_cents": 5_000_001}, headers=sqlite_env.headers()
+    )
+    problem = assert_refused(resp, "reward_cents")
+    message = next(e["message"] for e in problem["errors"] if e["field"] == "reward_cents")
+    assert "at most ¥50000.00 on this platform" in message
+    assert (
+        sqlite_env.client.get(url, headers=sqlite_env.headers()).json()["rules"]["reward_cents"]
+        == 500
+    )
+
+
+def test_a_platform_may_lower_the_legal_top_prize_but_never_raise_it() -> None:
+    assert LEGAL_TOP_PRIZE_CENTS == 5_000_000  # ¥50,000, the 2020 promotion rules' cap
+    assert CampaignSettings().max_top_prize_cents == LEGAL_TOP_PRIZE_CENTS
+    assert CampaignSettings(max_top_prize_cents=100_000).max_top_prize_cents == 100_000
+    with pytest.raises(ValidationError):
+        CampaignSettings(max_top_prize_cents=LEGAL_TOP_PRIZE_CENTS + 1)

@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from huzhu.assists.models import Purchase
+from huzhu.campaigns.models import Campaign
 from huzhu.db import Database
 from huzhu.payments.models import PaymentTxn
 from tests.conftest import make_settings
@@ -34,13 +35,14 @@ def server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
         live.stop()
 
 
-def _setup(db: Database, db_url: str) -> tuple[int, list[str]]:
+def _setup(db: Database, db_url: str, *, inventory_total: int = 1_000) -> tuple[int, list[str]]:
     settings = make_settings(db_url)
     with db.unit_of_work() as s:
         shop_id = make_shop(s)
         campaign_id, _ = make_campaign(
             s,
             shop_id=shop_id,
+            inventory_total=inventory_total,
             kind="groupbuy",
             rules={
                 "team_size": TEAM_SIZE,
@@ -135,4 +137,30 @@ def test_an_assist_cannot_take_a_team_place(db_url: str, server: LiveServer) -> 
         assert refused.status_code == 409, refused.text
         assert refused.json()["code"] == "unsupported_kind"
         assert client.get(f"/api/v1/teams/{team_id}").json()["places_left"] == TEAM_SIZE - 1
+    db.dispose()
+
+
+def test_a_team_the_stock_could_never_fill_is_never_opened(db_url: str, server: LiveServer) -> None:
+    """Stock for one member less than a team (a campaign written before stock had to hold
+    a team, or sold down to it): opening is refused out_of_stock with the units a team
+    needs — no team at k-1 of k that every join would be refused — and nothing is
+    authorized, ordered or reserved."""
+    db = Database(make_settings(db_url).db)
+    campaign_id, tokens = _setup(db, db_url, inventory_total=TEAM_SIZE - 1)
+    with server.client() as client:
+        refused = client.post(
+            f"/api/v1/campaigns/{campaign_id}/teams",
+            headers=confirmed(client, tokens[0], "open_team", campaign_id),
+        )
+        assert refused.status_code == 409, refused.text
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        assert (refused.json()["code"], refused.json()["needed_units"]) == (
+            "out_of_stock",
+            TEAM_SIZE,
+        )
+    with db.unit_of_work() as s:
+        assert s.scalar(select(func.count()).select_from(PaymentTxn)) == 0
+        assert s.scalar(select(func.count()).where(Purchase.campaign_id == campaign_id)) == 0
+        reserved = s.scalar(select(Campaign.inventory_reserved).where(Campaign.id == campaign_id))
+        assert reserved == 0
     db.dispose()

@@ -43,10 +43,15 @@ def launch_reservation(rules: Mapping[str, Any]) -> tuple[int, int]:
 
 def minimum_commitment(rules: Mapping[str, Any]) -> tuple[int, int]:
     """The least budget and stock a campaign must have to be worth launching: one
-    instance's (or order's) worst case, or a lottery's whole prize pool."""
+    instance's (or order's) worst case, or a lottery's whole prize pool. A group buy's
+    stock must hold one whole team, which its leader's order reserves: with less, no
+    team could ever open."""
     if rules["kind"] == "lottery":
         return prize_pool(rules)
-    return worst_case_reservation(rules)
+    cents, units = worst_case_reservation(rules)
+    if rules["kind"] == "groupbuy":
+        units = int(rules["team_size"])
+    return cents, units
 
 
 def places_left(

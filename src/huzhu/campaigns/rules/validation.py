@@ -266,7 +266,9 @@ def _funding(config: Mapping[str, Any]) -> list[Refusal]:
         found.append(
             Refusal(
                 "inventory_total",
-                f"the inventory must hold at least {max(units, 1)} units (every prize unit)",
+                f"the inventory must hold at least {max(units, 1)} units ("
+                + ("one whole team" if config["kind"] == "groupbuy" else "every prize unit")
+                + ")",
             )
         )
     return found
