@@ -6,12 +6,15 @@ The window's edges are crossed by moving the engine's clock (`clock.advance`).""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
+import pytest
 
 from huzhu.accounts.rules import Role
+from huzhu.campaigns import flows
+from huzhu.campaigns.errors import ReferencePriceAboveLowest
 from huzhu.kit import clock
 from tests.campaigns.conftest import Env, bodies
 from tests.items.test_api import history, make_item
@@ -180,6 +183,34 @@ def test_launch_is_refused_when_a_lower_price_was_recorded_since_the_draft(env: 
         "lowest_price_cents": None,
         "recorded_at": None,
     }
+
+
+def test_scheduling_is_refused_too_and_activation_checks_again(env: Env) -> None:
+    """Scheduling checks the claim at once; the activate job checks it again when the
+    campaign goes live, and a claim the history no longer backs stays scheduled."""
+    item = make_item(env, price=10_000)
+    starts = (clock.utcnow() + timedelta(hours=1)).isoformat()
+    draft = env.create(_bargain(item["id"], price=9_000, reference=10_000))
+    low = _record(env, item["id"], 9_800)
+    url = f"/api/v1/campaigns/{draft['id']}/schedule"
+    refused = env.client.post(url, json={"starts_at": starts}, headers=env.headers())
+    _refused_with(refused, lowest=9_800, recorded_at=low["observed_at"])
+    fixed = env.client.patch(
+        f"/api/v1/campaigns/{draft['id']}",
+        json={"reference_price_cents": 9_800},
+        headers=env.headers(),
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert (
+        env.client.post(url, json={"starts_at": starts}, headers=env.headers()).status_code == 200
+    )
+    # A lower price before the start: activation refuses to go live with the old claim.
+    _record(env, item["id"], 9_600)
+    clock.advance(3600 + 60)
+    with env.db.unit_of_work() as s, pytest.raises(ReferencePriceAboveLowest):
+        flows.activate_if_due(s, draft["id"])
+    got = env.client.get(f"/api/v1/campaigns/{draft['id']}", headers=env.headers(INTEGRATOR))
+    assert (got.json()["status"], got.json()["launched_at"]) == ("scheduled", None)
 
 
 def _snapshot(env: Env, campaign_id: int) -> tuple[Any, ...]:

@@ -167,6 +167,10 @@ def schedule(
     draw_at = version.rules.get("draw_at")
     if draw_at is not None and clock.as_utc(datetime.fromisoformat(str(draw_at))) <= start:
         raise InvalidInput("the draw must come after the campaign starts", field="starts_at")
+    # Checked again when it goes live; refused now, the operator hears it at once.
+    pricing.check_reference_price(
+        session, shop_id=campaign.shop_id, campaign_id=campaign.id, rules=version.rules, until=now
+    )
     if campaign.kind == "lottery":
         _ensure_commitment(session, campaign)
     _move(
