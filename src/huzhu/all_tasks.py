@@ -8,6 +8,7 @@ from huzhu.assists import tasks as assists_tasks
 from huzhu.assists.groupbuy import tasks as groupbuy_tasks
 from huzhu.assists.lottery import tasks as lottery_tasks
 from huzhu.assists.notices import tasks as notices_tasks
+from huzhu.assists.spending import tasks as spending_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.idempotency import tasks as idempotency_tasks
@@ -29,5 +30,6 @@ __all__ = [
     "notify_tasks",
     "rings",
     "risk_tasks",
+    "spending_tasks",
     "wechat_channel_tasks",
 ]

@@ -454,6 +454,11 @@ class GuardrailSettings(BaseModel):
     confirmation_ttl_seconds: int = Field(
         default=600, ge=30, le=24 * 3600, description="how long a confirmation stays valid"
     )
+    summaries: bool | None = Field(
+        default=None,
+        description="send each person's daily or weekly summary to their inbox (their "
+        "choice); unset means on, except under HUZHU_ENV=test",
+    )
 
     @model_validator(mode="after")
     def _defaults_within_ceilings(self) -> GuardrailSettings:

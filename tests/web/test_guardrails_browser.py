@@ -1,7 +1,8 @@
 """Spending guardrails in a real Chromium at phone size (390×844), in Simplified Chinese,
 against the demo server: a person about to join a team sees one confirmation with their
 real numbers, joins, lowers their own daily limit, and at the next team is refused
-politely — the limit, what is used and when it resets — with no button to pay."""
+politely — the limit, what is used and when it resets — with no button to pay; then
+reads their weekly summary, the ledger's figures, in the inbox."""
 
 from __future__ import annotations
 
@@ -11,6 +12,12 @@ from typing import Any
 
 import httpx
 
+from huzhu.accounts import service as accounts
+from huzhu.assists.spending import service as spending
+from huzhu.assists.spending import tasks
+from huzhu.db import Database
+from huzhu.kit import clock
+from tests.conftest import make_settings
 from tests.factories import confirmed
 from tests.web.conftest import Demo, accessibility_problems, sign_in
 
@@ -26,6 +33,39 @@ def _team_led_by(demo: Demo, leader: str, campaign_id: int) -> int:
         )
     assert opened.status_code == 201, opened.text
     return int(opened.json()["team"]["team_id"])
+
+
+def _send_this_weeks_summary(demo: Demo, subject: str) -> None:
+    account_id = int(
+        httpx.post(
+            f"{demo.url}/api/v1/auth/participant",
+            json={"shop": "demo", "subject": subject},
+            timeout=30,
+        ).json()["account_id"]
+    )
+    settings = make_settings(demo.db_url)
+    db = Database(settings.db)
+    try:
+        with db.unit_of_work() as s:
+            account = accounts.get_account(s, account_id)
+            assert account is not None
+            shop_id = account.shop_id
+            since, until = spending.summary_period(
+                settings, length="week", previous=False, now=clock.utcnow()
+            )
+            tasks.send(
+                s,
+                settings,
+                {
+                    "frequency": "weekly",
+                    "since": since.isoformat(),
+                    "until": until.isoformat(),
+                    "shop_id": shop_id,
+                    "account_id": account_id,
+                },
+            )
+    finally:
+        db.dispose()
 
 
 def _fits_the_phone(page: Any) -> None:
@@ -89,6 +129,27 @@ def test_a_person_confirms_with_real_numbers_lowers_a_limit_and_is_refused_kindl
         assert page.locator("[data-in-progress]").get_attribute("data-in-progress") == "1"
         _fits_the_phone(page)
         shot = tmp_path / "refused-phone-zh.png"
+        page.screenshot(path=str(shot), full_page=True, scale="css")
+        print(f"screenshot: {shot}")
+
+        # The person also starts a bargain (no money moves), then reads the week's
+        # summary, sent by the summary job's own handler, in the inbox.
+        bargain = demo.instance_of("alice", "bargain")["campaign_id"]
+        started = httpx.post(
+            f"{demo.url}/api/v1/campaigns/{bargain}/instances",
+            headers={"Authorization": f"Bearer {demo.participant_token('guard-phone')}"},
+            timeout=30,
+        )
+        assert started.status_code == 201, started.text
+        _send_this_weeks_summary(demo, "guard-phone")
+        page.goto(f"{demo.url}/me/inbox")
+        summary = page.locator("[data-message]", has=page.locator("[data-kind=reminder]")).first
+        text = summary.inner_text()
+        assert "本周数字小结" in text
+        assert "发起的活动：1" in text
+        assert "已扣款：¥0.00" in text  # the team's order is held, not charged
+        _fits_the_phone(page)
+        shot = tmp_path / "summary-phone-zh.png"
         page.screenshot(path=str(shot), full_page=True, scale="css")
         print(f"screenshot: {shot}")
     finally:

@@ -417,6 +417,42 @@ def _report_outcome(r: Reader, p: Mapping[str, Any]) -> Rendered:
     return r.gettext(title), r.gettext(body)
 
 
+@_renders(Kind.REMINDER)
+def _reminder(r: Reader, p: Mapping[str, Any]) -> Rendered:
+    """The daily or weekly summary (assists.spending.tasks): every figure from the
+    ledger, none estimated, and no call to come back."""
+    weekly = p.get("frequency") != "daily"
+    title = _t(r, _("Your week in numbers") if weekly else _("Your day in numbers"))
+    figures = [
+        _t(r, _("Activities started: %(n)s"), n=int(p.get("started") or 0)),
+        _t(r, _("Assists you gave: %(n)s"), n=int(p.get("assists_given") or 0)),
+        _t(r, _("Assists you received: %(n)s"), n=int(p.get("assists_received") or 0)),
+        _t(r, _("Charged: %(amount)s"), amount=format_cny(int(p.get("charged_cents") or 0))),
+        _t(r, _("Refunded: %(amount)s"), amount=format_cny(int(p.get("refunded_cents") or 0))),
+        _t(
+            r,
+            _("Rewards paid to you: %(amount)s"),
+            amount=format_cny(int(p.get("received_cents") or 0)),
+        ),
+        _t(r, _("Activities that ended unfinished: %(n)s"), n=int(p.get("expired") or 0)),
+    ]
+    period = _t(
+        r,
+        _("From %(since)s to %(until)s:"),
+        since=r.when(p.get("since")),
+        until=r.when(p.get("until")),
+    )
+    note = _t(
+        r,
+        _(
+            "Counted from your orders and assists. Your limits and every order are on "
+            "“My spending”; how often this summary comes is yours to choose in the inbox."
+        ),
+    )
+    # One figure a line (the inbox shows a body's line breaks).
+    return title, "\n".join([period, *figures, note])
+
+
 # The names of the kinds, for the inbox page and its mute form.
 KIND_NAMES: dict[Kind, str] = {
     Kind.ASSIST_RECEIVED: _("Friends helped"),
