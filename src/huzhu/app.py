@@ -36,6 +36,7 @@ from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit.gc_tuning import tune_for_serving
 from huzhu.notify.api import router as notify_router
+from huzhu.privacy.api import router as privacy_router
 from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
 from huzhu.risk.live import attach as attach_scorer
 from huzhu.risk.review.api import router as review_router
@@ -64,6 +65,7 @@ def api_routers() -> list[APIRouter]:
         enforcement_router,
         jobs_router,
         wechat_router,
+        privacy_router,
     ]
 
 

@@ -77,6 +77,7 @@ class Permission(StrEnum):
     INVITE_SEND = "invite.send"  # direct invites to people and groups
     INVITE_CONSENT = "invite.consent"  # one's invite preferences, mutes, blocks, contacts
     WECHAT_MESSAGES = "wechat.messages"  # see / stop one's own WeChat messages
+    DATA_OWN = "data.own"  # export or delete one's own data
     # The review queue and the enforcement ladder (analysts and owners) …
     REVIEW_READ = "review.read"
     REVIEW_DECIDE = "review.decide"
@@ -121,7 +122,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         {P.INSTANCE_START, P.INSTANCE_READ_OWN, P.ASSIST_GIVE, P.PURCHASE_MAKE, P.INBOX_READ}
         | {P.GUARDRAILS_OWN}
         | {P.SHARE_ISSUE, P.INVITE_SEND, P.INVITE_CONSENT}
-        | {P.WECHAT_MESSAGES}
+        | {P.WECHAT_MESSAGES, P.DATA_OWN}
         | {P.REPORT_FILE, P.APPEAL_FILE, P.ENFORCEMENT_READ_OWN}
     ),
 }

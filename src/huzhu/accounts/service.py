@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -32,6 +33,7 @@ from huzhu.accounts.rules import (
 )
 from huzhu.config import Settings
 from huzhu.kit import clock, ids, signing
+from huzhu.kit.export import fields_of
 
 _hasher = PasswordHasher()
 PARTICIPANT_PREFIX = "hzp."
@@ -365,3 +367,20 @@ def operator_id_of_token(session: Session, token_id: int) -> int | None:
     audit entries name the person, not the session."""
     token = session.get(ApiToken, token_id)
     return token.operator_id if token is not None else None
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+ACCOUNT_EXPORT_FIELDS = (
+    "id", "provider", "display_name", "share_name_consent", "status", "restricted_until",
+    "restriction_reason", "created_at",
+)  # fmt: skip
+
+
+def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
+    """The person's own account as they may take it away: never the keyed hash of their
+    login (it identifies them to no one but us, and would only help match exports)."""
+    account = get_account(session, account_id)
+    if account is None:
+        return {}
+    return fields_of(account, ACCOUNT_EXPORT_FIELDS)

@@ -239,3 +239,18 @@ def in_progress(session: Session, *, shop_id: int, account_id: int) -> int:
         )
     )
     return int(started or 0) + int(joined or 0)
+
+
+def instances_started_by(session: Session, account_id: int) -> list[Instance]:
+    stmt = select(Instance).where(Instance.initiator_id == account_id).order_by(Instance.id)
+    return list(session.scalars(stmt))
+
+
+def assists_given_by(session: Session, helper_id: int) -> list[Assist]:
+    stmt = select(Assist).where(Assist.helper_id == helper_id).order_by(Assist.id)
+    return list(session.scalars(stmt))
+
+
+def purchases_by(session: Session, account_id: int) -> list[Purchase]:
+    stmt = select(Purchase).where(Purchase.account_id == account_id).order_by(Purchase.id)
+    return list(session.scalars(stmt))

@@ -45,6 +45,7 @@ from huzhu.guardrails import service as guardrails
 from huzhu.guardrails.rules import COOLING_WINDOW, Periods, Step, StepKind, Usage
 from huzhu.jobs import service as jobs
 from huzhu.kit import clock, ids
+from huzhu.kit.export import fields_of
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
 
@@ -486,3 +487,35 @@ def close_instance(
         subject_id=instance.id,
         payload={"instance_id": instance.id, **payload},
     )
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+INSTANCE_EXPORT_FIELDS = (
+    "id", "campaign_id", "kind", "status", "progress_value", "target_value", "slots_total",
+    "slots_used", "held_count", "voided_count", "expires_at", "succeeded_at",
+    "purchase_deadline_at", "closed_at", "created_at",
+)  # fmt: skip
+# An assist the person gave: which activity and when, never whose it was nor the risk
+# screen's verdict on it (the screen's reasons name signals about others too).
+ASSIST_EXPORT_FIELDS = ("instance_id", "campaign_id", "status", "created_at", "voided_at")
+PURCHASE_EXPORT_FIELDS = (
+    "id", "campaign_id", "instance_id", "kind", "amount_cents", "status", "created_at",
+    "updated_at",
+)  # fmt: skip
+
+
+def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
+    """Activities the person started, assists they gave and their orders."""
+    return {
+        "activities_started": [
+            fields_of(i, INSTANCE_EXPORT_FIELDS)
+            for i in repo.instances_started_by(session, account_id)
+        ],
+        "assists_given": [
+            fields_of(a, ASSIST_EXPORT_FIELDS) for a in repo.assists_given_by(session, account_id)
+        ],
+        "orders": [
+            fields_of(p, PURCHASE_EXPORT_FIELDS) for p in repo.purchases_by(session, account_id)
+        ],
+    }

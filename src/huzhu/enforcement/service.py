@@ -33,6 +33,7 @@ from huzhu.enforcement.errors import (
 from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction
 from huzhu.enforcement.rules import ActionFact, ActionKind, AppealStatus
 from huzhu.kit import clock
+from huzhu.kit.export import fields_of
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
 
@@ -596,3 +597,29 @@ def actions_on(session: Session, account_id: int) -> list[EnforcementAction]:
 def appeals_by(session: Session, *, shop_id: int, account_id: int) -> list[Appeal]:
     stmt = repo.appeals_query(shop_id=shop_id, account_id=account_id)
     return list(session.scalars(stmt.order_by(Appeal.id)))
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+# Not the evidence (it names other accounts of a ring, and signals about them) nor the
+# actor (an operator's id is theirs, not the person's).
+ACTION_EXPORT_FIELDS = (
+    "id", "kind", "rung", "reason", "starts_at", "expires_at", "created_at", "lifted_at",
+    "lift_reason",
+)  # fmt: skip
+APPEAL_EXPORT_FIELDS = (
+    "id", "action_id", "text", "status", "decision_reason", "created_at", "decided_at",
+)  # fmt: skip
+
+
+def export_of(session: Session, *, shop_id: int, account_id: int) -> dict[str, Any]:
+    """Every action on the person and every appeal they filed."""
+    return {
+        "enforcement_actions": [
+            fields_of(a, ACTION_EXPORT_FIELDS) for a in actions_on(session, account_id)
+        ],
+        "appeals": [
+            fields_of(a, APPEAL_EXPORT_FIELDS)
+            for a in appeals_by(session, shop_id=shop_id, account_id=account_id)
+        ],
+    }

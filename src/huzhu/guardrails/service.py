@@ -6,8 +6,9 @@ package's docstring (`huzhu.guardrails`).
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from huzhu.guardrails.models import GuardrailCap
 from huzhu.guardrails.rules import Cap, Confirmed, Step, StepKind, Usage
 from huzhu.guardrails.schemas import CapChangeOut
 from huzhu.kit import clock, signing
+from huzhu.kit.export import plain
 
 
 def zone(settings: Settings) -> ZoneInfo:
@@ -296,3 +298,20 @@ __all__ = [
     "periods",
     "set_caps",
 ]
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+
+def export_of(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int
+) -> dict[str, Any]:
+    """The caps in force now and every change the person made to them, newest first."""
+    states = caps_of(session, settings, shop_id=shop_id, account_id=account_id, now=clock.utcnow())
+    return {
+        "caps": [plain(asdict(state)) for state in states.values()],
+        "cap_history": [
+            plain(change.model_dump())
+            for change in cap_history(session, shop_id=shop_id, account_id=account_id)
+        ],
+    }

@@ -200,3 +200,18 @@ def reached_among(session: Session, *, sender_id: int, people: list[int]) -> int
         )
         or 0
     )
+
+
+def share_links_issued_by(session: Session, sender_id: int) -> list[ShareLink]:
+    stmt = select(ShareLink).where(ShareLink.sender_id == sender_id).order_by(ShareLink.id)
+    return list(session.scalars(stmt))
+
+
+def invites_sent_by(session: Session, sender_id: int) -> list[Invite]:
+    stmt = select(Invite).where(Invite.sender_id == sender_id).order_by(Invite.id)
+    return list(session.scalars(stmt))
+
+
+def invites_received_by(session: Session, recipient_id: int) -> list[Invite]:
+    stmt = select(Invite).where(Invite.recipient_id == recipient_id).order_by(Invite.id)
+    return list(session.scalars(stmt))

@@ -13,7 +13,7 @@ import io
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -56,6 +56,7 @@ from huzhu.invites.models import (
     ShareLink,
 )
 from huzhu.kit import clock, signing
+from huzhu.kit.export import Pseudonym, fields_of, plain
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.risk import live
@@ -674,3 +675,36 @@ def sender_caps(
         sent=sent,
         rate=rules.smoothed_bad_rate(bad=bad, sent=sent, p=p),
     )
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+# The link's token is not stored (it is derived from the row and a key), so none is given.
+SHARE_LINK_EXPORT_FIELDS = ("id", "instance_id", "channel", "issued_at", "expires_at", "revoked_at")
+
+
+def export_of(
+    session: Session, settings: Settings, *, account_id: int, other: Pseudonym
+) -> dict[str, Any]:
+    """The person's invite preferences, whom they muted, blocked or added (by this
+    export's pseudonyms), the links they issued and the invites they sent and received —
+    the other side of each by pseudonym only."""
+    prefs = preferences_of(session, settings, account_id)
+    return {
+        "invite_preferences": plain(asdict(prefs)),
+        "relations": {
+            kind: [other(i) for i in ids] for kind, ids in relations(session, account_id).items()
+        },
+        "share_links": [
+            fields_of(link, SHARE_LINK_EXPORT_FIELDS)
+            for link in repo.share_links_issued_by(session, account_id)
+        ],
+        "invites_sent": [
+            {"instance_id": i.instance_id, "to": other(i.recipient_id), "at": plain(i.created_at)}
+            for i in repo.invites_sent_by(session, account_id)
+        ],
+        "invites_received": [
+            {"instance_id": i.instance_id, "from": other(i.sender_id), "at": plain(i.created_at)}
+            for i in repo.invites_received_by(session, account_id)
+        ],
+    }

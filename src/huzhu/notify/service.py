@@ -38,6 +38,7 @@ from huzhu.errors import InvalidInput
 from huzhu.jobs import service as jobs
 from huzhu.jobs.rules import backoff_seconds
 from huzhu.kit import clock, i18n, ids
+from huzhu.kit.export import fields_of, plain
 from huzhu.notify import repository, rules
 from huzhu.notify.errors import (
     NOT_MUTEABLE,
@@ -765,3 +766,36 @@ def redeliver(session: Session, *, shop_id: int, delivery_id: int) -> WebhookDel
     delivery.delivered_at = None
     session.flush()
     return delivery
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+# Facts of a message that are not the reader's: the inviter's name, and links carrying
+# the inviter's share token or one-tap opt-out tokens (a secret is never exported).
+PARAMS_NOT_EXPORTED = frozenset({"sender", "share_url", "mute_url", "unsubscribe_url"})
+
+
+def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
+    """The person's inbox preferences and every message, as its kind and its facts (the
+    words are the catalogs'); rows from before the kinds keep their stored words, except
+    an invite's, which name the inviter."""
+    prefs = inbox_preferences(session, account_id=account_id)
+    messages = []
+    for m in session.scalars(
+        repository.inbox_query(account_id=account_id).order_by(InboxMessage.id)
+    ):
+        row = fields_of(m, ("id", "kind", "created_at", "read_at"))
+        if m.params is not None:
+            row["params"] = plain(
+                {k: v for k, v in m.params.items() if k not in PARAMS_NOT_EXPORTED}
+            )
+        elif m.kind != Kind.INVITE_RECEIVED:
+            row.update(fields_of(m, ("title", "body")))
+        messages.append(row)
+    return {
+        "inbox_preferences": {
+            "muted_kinds": plain(prefs.muted_kinds),
+            "summary": prefs.summary.value,
+        },
+        "inbox": messages,
+    }

@@ -100,3 +100,8 @@ def totals_by_op(
         .group_by(PaymentTxn.op)
     )
     return {op: int(total) for op, total in rows}
+
+
+def txns_of(session: Session, account_id: int) -> list[PaymentTxn]:
+    stmt = select(PaymentTxn).where(PaymentTxn.account_id == account_id).order_by(PaymentTxn.id)
+    return list(session.scalars(stmt))

@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 from huzhu.config import Settings
 from huzhu.kit import clock
+from huzhu.kit.export import fields_of
 from huzhu.payments import repository
 from huzhu.payments.errors import (
     AuthorizationClosed,
@@ -345,3 +346,14 @@ def movements_of(
         refunded_cents=totals.get(PaymentOp.REFUND, 0),
         paid_out_cents=totals.get(PaymentOp.PAYOUT, 0),
     )
+
+
+# Not the caller's idempotency key: it is the shop's, and says nothing the row does not.
+TXN_EXPORT_FIELDS = (
+    "id", "op", "ref", "parent_ref", "amount_cents", "state", "refunded_cents", "created_at",
+)  # fmt: skip
+
+
+def export_of(session: Session, *, account_id: int) -> list[dict[str, Any]]:
+    """Every ledger entry that names the person (payments they made, rewards paid them)."""
+    return [fields_of(t, TXN_EXPORT_FIELDS) for t in repository.txns_of(session, account_id)]

@@ -14,6 +14,7 @@ from huzhu.web import (
     inbox,
     participant,
     preferences,
+    privacy,
     review,
     share,
     standing,
@@ -36,3 +37,4 @@ def install(app: FastAPI) -> None:
     app.include_router(preferences.router)
     app.include_router(standing.router)
     app.include_router(inbox.router)
+    app.include_router(privacy.router)

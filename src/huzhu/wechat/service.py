@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,6 +22,7 @@ from huzhu.accounts import service as accounts
 from huzhu.config import Settings, WechatTemplate
 from huzhu.db import transaction
 from huzhu.kit import clock
+from huzhu.kit.export import fields_of
 from huzhu.notify import service as notify
 from huzhu.wechat import repository as repo
 from huzhu.wechat import rules
@@ -462,3 +463,12 @@ def send_subscribe_message(
     with_access_token(
         w, lambda token: w.client.send_subscribe_message(access_token=token, message=message)
     )
+
+
+def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
+    """Whether the person asked for WeChat messages and when; never the openid, sealed or
+    not (it is WeChat's name for them, and the seal's key is ours)."""
+    row = repo.recipient(session, account_id)
+    if row is None:
+        return {"messages_on": False}
+    return {"messages_on": True, **fields_of(row, ("app_id", "consented_at"))}

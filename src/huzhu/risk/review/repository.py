@@ -159,3 +159,8 @@ def reporters_against(session: Session, account_id: int) -> list[int]:
             .distinct()
         )
     )
+
+
+def reports_filed_by(session: Session, reporter_id: int) -> list[Report]:
+    stmt = select(Report).where(Report.reporter_account_id == reporter_id).order_by(Report.id)
+    return list(session.scalars(stmt))

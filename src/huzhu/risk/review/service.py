@@ -25,6 +25,7 @@ from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT
 from huzhu.kit import clock
+from huzhu.kit.export import Pseudonym, fields_of
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
@@ -604,3 +605,18 @@ def _apply_spam_rule(
     )
     repo.spend_reports(session, report_ids=spend, action_id=action.id)
     return [action]
+
+
+# -- a person's own data ------------------------------------------------------------------
+
+
+def export_of(session: Session, *, account_id: int, other: Pseudonym) -> list[dict[str, Any]]:
+    """The reports the person filed: whom (by the export's pseudonym) or which activity,
+    their own words and how it ended."""
+    return [
+        {
+            **fields_of(r, ("kind", "instance_id", "text", "status", "created_at")),
+            "about": other(r.subject_account_id),
+        }
+        for r in repo.reports_filed_by(session, account_id)
+    ]

@@ -1,0 +1,71 @@
+"""A person's export: one document with everything tied to them, built from each
+domain's `export_of`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from huzhu.accounts import service as accounts
+from huzhu.assists import service as assists
+from huzhu.config import Settings
+from huzhu.enforcement import service as enforcement
+from huzhu.guardrails import service as guardrails
+from huzhu.invites import service as invites
+from huzhu.kit import clock, signing
+from huzhu.kit.export import Pseudonym, plain
+from huzhu.notify import service as notify
+from huzhu.payments import service as payments
+from huzhu.risk.review import service as review
+from huzhu.wechat import service as wechat
+
+EXPORT_FORMAT = "huzhu.export.v1"
+PSEUDONYM_CHARS = 16
+
+
+def pseudonym_for(settings: Settings, *, account_id: int) -> Pseudonym:
+    """How this person's export names everyone else: a keyed hash of the other account
+    under a purpose that includes the exporting account, so two people's exports cannot
+    be joined on it and it matches no pseudonym the engine stores (a draw's, a counter's)."""
+    key = settings.security.secret_key.get_secret_value().encode()
+    purpose = f"export-other:{account_id}"
+
+    def other(other_id: int) -> str:
+        return "p_" + signing.keyed_hash(key, str(other_id), purpose=purpose)[:PSEUDONYM_CHARS]
+
+    return other
+
+
+def export_of(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int
+) -> dict[str, Any]:
+    """Everything tied to the person, by section (the README's "Your data")."""
+    other = pseudonym_for(settings, account_id=account_id)
+    own = {"account_id": account_id}
+    started = assists.export_of(session, **own)
+    invited = invites.export_of(session, settings, other=other, **own)
+    inbox = notify.export_of(session, **own)
+    standing = enforcement.export_of(session, shop_id=shop_id, **own)
+    return {
+        "format": EXPORT_FORMAT,
+        "exported_at": plain(clock.utcnow()),
+        "account": accounts.export_of(session, **own),
+        "preferences": {
+            "invites": invited["invite_preferences"],
+            "relations": invited["relations"],
+            "inbox": inbox["inbox_preferences"],
+            "guardrails": guardrails.export_of(session, settings, shop_id=shop_id, **own),
+            "wechat": wechat.export_of(session, **own),
+        },
+        "activities_started": started["activities_started"],
+        "assists_given": started["assists_given"],
+        "share_links": invited["share_links"],
+        "invites_sent": invited["invites_sent"],
+        "invites_received": invited["invites_received"],
+        "reports_filed": review.export_of(session, other=other, **own),
+        "enforcement_actions": standing["enforcement_actions"],
+        "appeals": standing["appeals"],
+        "spending": {"orders": started["orders"], "payments": payments.export_of(session, **own)},
+        "inbox": inbox["inbox"],
+    }
