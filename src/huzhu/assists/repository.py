@@ -37,7 +37,7 @@ _PUBLIC_VIEW = select(
         for name in (
             "id", "campaign_id", "kind", "status", "progress_value", "target_value",
             "slots_total", "slots_used", "held_count", "voided_count", "expires_at",
-            "purchase_deadline_at", "created_at",
+            "purchase_deadline_at", "closed_at", "created_at",
         )
     )
 ).where(_instance.c.id == bindparam("instance_id"))  # fmt: skip
@@ -125,6 +125,32 @@ def purchase_of(session: Session, *, instance_id: int, account_id: int) -> Purch
             Purchase.instance_id == instance_id, Purchase.account_id == account_id
         )
     ).one_or_none()
+
+
+def won_unlocks(
+    session: Session, *, account_id: int, instance_ids: list[int]
+) -> list[tuple[Instance, Purchase | None]]:
+    """The person's unlocks among `instance_ids` that reached their goal (succeeded,
+    their reward not yet paid, or completed), each with its reward payout if there is
+    one."""
+    if not instance_ids:
+        return []
+    rows = session.execute(
+        select(Instance, Purchase)
+        .outerjoin(
+            Purchase,
+            (Purchase.instance_id == Instance.id)
+            & (Purchase.kind == "reward")
+            & (Purchase.account_id == Instance.initiator_id),
+        )
+        .where(
+            Instance.id.in_(instance_ids),
+            Instance.kind == "unlock",
+            Instance.initiator_id == account_id,
+            Instance.status.in_((InstanceStatus.SUCCEEDED, InstanceStatus.COMPLETED)),
+        )
+    ).all()
+    return [(instance, purchase) for instance, purchase in rows]
 
 
 # -- a person's ledger, as the guardrails count it -------------------------------------

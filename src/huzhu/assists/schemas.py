@@ -42,6 +42,9 @@ class InstanceView(BaseModel):
     voided_count: int = Field(description="assists that were removed")
     expires_at: datetime
     purchase_deadline_at: datetime | None
+    closed_at: datetime | None = Field(
+        default=None, description="when it ended (bought, paid, expired, drawn); null while running"
+    )
     created_at: datetime
 
 

@@ -40,6 +40,7 @@ from huzhu.assists.schemas import CampaignActivity, InstanceDetail, InstanceView
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
+from huzhu.campaigns.rules.lifecycle import StartClosed
 from huzhu.config import Settings
 from huzhu.guardrails import service as guardrails
 from huzhu.guardrails.rules import COOLING_WINDOW, Periods, Step, StepKind, Usage
@@ -80,18 +81,13 @@ def open_instance(
     caller's unit of work then rolls back."""
     campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     now = clock.utcnow()
-    _check_open(campaign, now)
+    check_open(session, campaign, now=now)
     check_may_take_part(session, account_id=initiator_id, now=now)
     now = admit_step(
         session, settings, shop_id=shop_id, account_id=initiator_id, step=Step(StepKind.START)
     )
     version = campaigns.current_version(session, campaign.id)
     terms: dict[str, Any] = version.rules
-    closes = rules.entries_close_at(campaign.kind, terms)
-    if closes is not None and closes <= now:
-        # An instance started now could never earn an entry: a drawn lottery (or one
-        # past its draw time, its draw job not yet run) takes no one new.
-        raise CampaignNotOpen("the lottery's entries closed at its draw", draw_at=_iso(closes))
     seed_hex = ids.random_seed_hex()
     slots, base = _slots_for(campaign.kind, terms, seed_hex=seed_hex)
     cents, units = (0, 0)
@@ -187,13 +183,29 @@ def admit_step(
     return now
 
 
-def _check_open(campaign: Any, now: datetime) -> None:
-    if campaign.status != "live":
-        raise CampaignNotOpen(f"the campaign is {campaign.status}", campaign_status=campaign.status)
-    if campaign.starts_at is not None and clock.as_utc(campaign.starts_at) > now:
-        raise CampaignNotOpen("the campaign has not started", starts_at=_iso(campaign.starts_at))
-    if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= now:
-        raise CampaignNotOpen("the campaign has ended", ends_at=_iso(campaign.ends_at))
+_NOT_OPEN_DETAIL = {
+    StartClosed.NOT_STARTED: "the campaign has not started",
+    StartClosed.PAUSED: "the campaign is paused",
+    StartClosed.ENDED: "the campaign has ended",
+    StartClosed.ENTRIES_CLOSED: "the lottery's entries closed at its draw time",
+    StartClosed.DRAWN: "the lottery has been drawn; its record is at GET /campaigns/{id}/draw",
+}
+
+
+def check_open(session: Session, campaign: Any, *, now: datetime) -> None:
+    """Refuse a start (or a team's opening) in a campaign that takes no one new now, by
+    the one rule the pages offer starts by (campaigns.service.why_closed): 409
+    `campaign_not_open` with its `reason` and the time that says when. Checked before
+    the person's caps are looked at, so a closed campaign is never a cap question."""
+    closed = campaigns.why_closed(session, campaign, now=now)
+    if closed is None:
+        return
+    raise CampaignNotOpen(
+        _NOT_OPEN_DETAIL[closed.reason].replace("{id}", str(campaign.id)),
+        reason=closed.reason.value,
+        campaign_status=campaign.status,
+        **{name: _iso(at) for name, at in closed.times.items()},
+    )
 
 
 def check_may_take_part(session: Session, *, account_id: int, now: datetime) -> None:
@@ -335,6 +347,7 @@ def describe(instance: Instance | Any) -> InstanceView:
         voided_count=instance.voided_count,
         expires_at=instance.expires_at,
         purchase_deadline_at=instance.purchase_deadline_at,
+        closed_at=instance.closed_at,
         created_at=instance.created_at,
     )
 

@@ -19,6 +19,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from huzhu.campaigns.rules.lifecycle import StartClosed
 from huzhu.kit.ids import MAX_BODY_ID
 
 Channel = Literal["own_app", "wechat_miniprogram", "wechat_web", "qr_offline", "web"]
@@ -258,6 +259,9 @@ class LotteryDisclosure(BaseModel):
         description="SHA-256 of the secret seed, published before the draw"
     )
     verify_with: str
+    drawn_at: datetime | None = Field(
+        default=None, description="when the draw was made; its record is at …/draw"
+    )
 
 
 class GroupbuyDisclosure(BaseModel):
@@ -294,6 +298,12 @@ class PublicCampaignView(BaseModel):
     places_remaining: int | None = Field(
         description="instances (or orders) the free budget and stock still cover; "
         "null for a lottery, whose prizes were reserved at launch"
+    )
+    open_to_start: bool = Field(
+        description="whether a participant may start one (or open a team) now"
+    )
+    closed_reason: StartClosed | None = Field(
+        description="why not: the `reason` a start is refused with (409 campaign_not_open)"
     )
     bargain: BargainDisclosure | None = None
     lottery: LotteryDisclosure | None = None

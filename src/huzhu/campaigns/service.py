@@ -11,6 +11,7 @@ an instance started under untouched.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +31,12 @@ from huzhu.campaigns.models import Campaign, CampaignVersion
 from huzhu.campaigns.models import LotteryDraw as LotteryDraw  # re-exported for the draw
 from huzhu.campaigns.rules import budget as budget_rules
 from huzhu.campaigns.rules import disclosure, snapshot, validation
-from huzhu.campaigns.rules.lifecycle import VERSIONED_STATUSES, CampaignStatus
+from huzhu.campaigns.rules.lifecycle import (
+    VERSIONED_STATUSES,
+    CampaignStatus,
+    StartClosed,
+    start_closed,
+)
 from huzhu.campaigns.schemas import (
     BargainCreate,
     BargainDisclosure,
@@ -517,15 +523,68 @@ def list_versions(session: Session, *, shop_id: int, campaign_id: int) -> list[V
     ]
 
 
+# -- whether a campaign takes someone new now ----------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Closed:
+    """Why a campaign takes no one new now, and the time that says when (by name:
+    `starts_at`, `ends_at`, `draw_at` or `drawn_at`), where there is one."""
+
+    reason: StartClosed
+    times: dict[str, datetime]
+
+
+def why_closed(session: Session, campaign: Campaign, *, now: datetime) -> Closed | None:
+    """None when a participant may start (or open a team in) the campaign now: the one
+    check every start runs (assists.service.open_instance) and every page offers by."""
+    rules = current_version(session, campaign.id).rules if campaign.kind == "lottery" else {}
+    return _closed(session, campaign, rules, now=now)
+
+
+def _closed(
+    session: Session, campaign: Campaign, rules: Mapping[str, Any], *, now: datetime
+) -> Closed | None:
+    draw_at = _draw_at(rules) if campaign.kind == "lottery" else None
+    drawn = repo.lottery_draw(session, campaign.id) if campaign.kind == "lottery" else None
+    reason = start_closed(
+        status=campaign.status,
+        starts_at=utc(campaign.starts_at),
+        ends_at=utc(campaign.ends_at),
+        draw_at=draw_at,
+        drawn=drawn is not None,
+        now=now,
+    )
+    if reason is None:
+        return None
+    times = {
+        StartClosed.NOT_STARTED: {"starts_at": utc(campaign.starts_at)},
+        StartClosed.ENDED: {"ends_at": utc(campaign.ends_at)},
+        StartClosed.ENTRIES_CLOSED: {"draw_at": draw_at},
+        StartClosed.DRAWN: {"drawn_at": utc(drawn.drawn_at) if drawn else None},
+    }.get(reason, {})
+    # An operator's end has no time of its own (ends_at may lie ahead): say none.
+    return Closed(
+        reason, {k: v for k, v in times.items() if v is not None and (k != "ends_at" or v <= now)}
+    )
+
+
+def _draw_at(rules: Mapping[str, Any]) -> datetime | None:
+    raw = rules.get("draw_at")
+    return clock.as_utc(datetime.fromisoformat(str(raw))) if raw else None
+
+
 def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
     """The honest disclosures of a campaign that is not a draft, for anyone: the rules
-    that bind (from the current version), remaining stock as counts — never a secret
-    (the lottery's seed stays in lottery_secret until the draw)."""
+    that bind (from the current version), remaining stock as counts, whether it takes
+    someone new now (and why not) — never a secret (the lottery's seed stays in
+    lottery_secret until the draw)."""
     campaign = session.get(Campaign, campaign_id)
     if campaign is None or campaign.status == CampaignStatus.DRAFT:
         raise CampaignNotFound(f"no campaign {campaign_id}")
     version = current_version(session, campaign.id)
     rules = version.rules
+    closed = _closed(session, campaign, rules, now=clock.utcnow())
     inventory_left = campaign.inventory_total - campaign.inventory_reserved
     inventory_left -= campaign.inventory_used
     budget_left = campaign.budget_cents - campaign.budget_reserved_cents
@@ -545,11 +604,19 @@ def public_view(session: Session, campaign_id: int) -> PublicCampaignView:
         places_remaining=budget_rules.places_left(
             budget_left_cents=budget_left, inventory_left=inventory_left, rules=rules
         ),
-        **_disclosure(rules, reference=pricing.claim(session, campaign, rules=rules)),
+        open_to_start=closed is None,
+        closed_reason=closed.reason if closed else None,
+        **_disclosure(
+            rules,
+            reference=pricing.claim(session, campaign, rules=rules),
+            drawn_at=closed.times.get("drawn_at") if closed else None,
+        ),
     )
 
 
-def _disclosure(rules: Mapping[str, Any], *, reference: ReferenceClaim) -> dict[str, Any]:
+def _disclosure(
+    rules: Mapping[str, Any], *, reference: ReferenceClaim, drawn_at: datetime | None
+) -> dict[str, Any]:
     kind, ttl = rules["kind"], int(rules["instance_ttl_seconds"])
     if kind == "bargain":
         return {
@@ -575,6 +642,7 @@ def _disclosure(rules: Mapping[str, Any], *, reference: ReferenceClaim) -> dict[
                 entry_cap=rules["entry_cap"],
                 commitment_hex=rules.get("commitment_hex"),
                 verify_with=disclosure.VERIFY_DRAW_HINT,
+                drawn_at=drawn_at,
             )
         }
     if kind == "groupbuy":
@@ -627,6 +695,17 @@ def lottery_seed(session: Session, campaign_id: int) -> tuple[str, str] | None:
 
 def lottery_draw(session: Session, campaign_id: int) -> LotteryDraw | None:
     return repo.lottery_draw(session, campaign_id)
+
+
+def published_commitment(session: Session, campaign_id: int) -> str | None:
+    """The commitment the lottery published when it was first scheduled or launched (the
+    earliest version that carries one), before anyone could enter: what a draw record
+    must match, whatever the record itself claims."""
+    for version in repo.versions_of(session, campaign_id):
+        found = version.rules.get("commitment_hex")
+        if found:
+            return str(found).lower()
+    return None
 
 
 def undrawn_lotteries(session: Session) -> list[int]:

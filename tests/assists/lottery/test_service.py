@@ -258,7 +258,7 @@ def test_a_participant_finds_their_own_line_in_the_record(
     with database.unit_of_work() as s:
         lot = make_lottery(s, settings, entrants=4)
         before = lottery.my_entry(
-            s, settings, campaign_id=lot.campaign_id, account_id=lot.people[3]
+            s, settings, shop_id=lot.shop_id, campaign_id=lot.campaign_id, account_id=lot.people[3]
         )
         assert (before["drawn"], before["prize"]) == (False, None)
     clock.advance(601)
@@ -267,7 +267,9 @@ def test_a_participant_finds_their_own_line_in_the_record(
     with database.unit_of_work() as s:
         record = lottery.get_record(s, lot.campaign_id)
         mine = [
-            lottery.my_entry(s, settings, campaign_id=lot.campaign_id, account_id=p)
+            lottery.my_entry(
+                s, settings, shop_id=lot.shop_id, campaign_id=lot.campaign_id, account_id=p
+            )
             for p in lot.people
         ]
     assert mine[3]["entrant"] == before["entrant"]

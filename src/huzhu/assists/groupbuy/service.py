@@ -17,7 +17,6 @@ from huzhu.assists import service as assists
 from huzhu.assists.errors import (
     BudgetExhausted,
     CampaignNotFound,
-    CampaignNotOpen,
     OutOfStock,
 )
 from huzhu.assists.groupbuy import repository as repo
@@ -234,7 +233,8 @@ def _reserve_order(
         return cents
     campaign = campaigns.get_campaign(session, campaign_id)
     if campaign.status != CampaignStatus.LIVE:
-        raise CampaignNotOpen(f"the campaign is {campaign.status}", campaign_status=campaign.status)
+        # Paused or ended while this order was being placed (a join's team is running).
+        assists.check_open(session, campaign, now=clock.utcnow())
     left = campaign.budget_cents - campaign.budget_reserved_cents - campaign.budget_spent_cents
     if left < cents:
         raise BudgetExhausted(

@@ -77,9 +77,15 @@ def get_my_entry(
     principal: Annotated[Principal, Depends(require(Permission.INSTANCE_READ_OWN))],
 ) -> dict[str, Any]:
     """The caller's pseudonym in the public record, their tickets and prize, so they can
-    find themselves in the draw and check it with `huzhu verify-draw`."""
+    find themselves in the draw and check it with `huzhu verify-draw`. 404
+    `campaign_not_found` for a campaign that is not a public lottery of the caller's
+    shop."""
     if principal.kind != "participant":
         raise Forbidden("only a participant has an entry")
     return lottery.my_entry(
-        session, settings, campaign_id=campaign_id, account_id=principal.subject_id
+        session,
+        settings,
+        shop_id=principal.shop_id,
+        campaign_id=campaign_id,
+        account_id=principal.subject_id,
     )

@@ -8,6 +8,7 @@ each, are in the package's docstring (`huzhu.assists.lottery`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,7 +18,9 @@ from sqlalchemy.orm import Session
 from huzhu.assists.models import Instance
 from huzhu.assists.rules import InstanceStatus
 from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.errors import CampaignNotFound
 from huzhu.campaigns.rules import lottery as rules
+from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.campaigns.service import LotteryDraw
 from huzhu.config import Settings
 from huzhu.errors import Conflict, NotFound
@@ -234,6 +237,51 @@ def _close_instances(session: Session, *, campaign_id: int, now: datetime) -> No
     )
 
 
+@dataclass(frozen=True, slots=True)
+class DrawResult:
+    """A drawn lottery as the pages show it: the public record exactly as GET
+    /campaigns/{id}/draw answers it, the commitment the campaign published at launch,
+    and the record re-checked by the same function `huzhu verify-draw` runs, plus a
+    check against that launch commitment (a record with a fresh seed and a matching
+    new commitment would pass the first checks alone)."""
+
+    record: dict[str, Any]
+    published_commitment_hex: str | None
+    checks: list[rules.Check]
+
+    @property
+    def verified(self) -> bool:
+        return all(check.ok for check in self.checks)
+
+    @property
+    def winners(self) -> list[dict[str, Any]]:
+        """The winners in prize order, each with its prize's value."""
+        values = [p["value_cents"] for p in self.record["prizes"] for _ in range(p["quantity"])]
+        return [
+            {**w, "value_cents": values[int(w["slot"])] if int(w["slot"]) < len(values) else None}
+            for w in sorted(self.record["winners"], key=lambda w: int(w["slot"]))
+        ]
+
+
+def result_of(session: Session, campaign_id: int) -> DrawResult | None:
+    """The drawn lottery's result for the pages, None before the draw."""
+    row = campaigns.lottery_draw(session, campaign_id)
+    if row is None:
+        return None
+    record = dict(row.record)
+    published = campaigns.published_commitment(session, campaign_id)
+    launch = rules.Check(
+        "launch commitment",
+        published is not None and str(record.get("commitment_hex", "")).lower() == published,
+        f"record commitment = {record.get('commitment_hex')}, published at launch = {published}",
+    )
+    return DrawResult(
+        record=record,
+        published_commitment_hex=published,
+        checks=[*rules.verify_record(record), launch],
+    )
+
+
 def get_record(session: Session, campaign_id: int) -> dict[str, Any]:
     """The public draw record; before the draw only the commitment is public."""
     row = campaigns.lottery_draw(session, campaign_id)
@@ -243,10 +291,17 @@ def get_record(session: Session, campaign_id: int) -> dict[str, Any]:
 
 
 def my_entry(
-    session: Session, settings: Settings, *, campaign_id: int, account_id: int
+    session: Session, settings: Settings, *, shop_id: int, campaign_id: int, account_id: int
 ) -> dict[str, Any]:
     """A participant's own line of the draw: their pseudonym (to find themselves in the
-    public record), their tickets and what they won — null before the draw."""
+    public record), their tickets and what they won — null before the draw.
+
+    Only a lottery of the participant's own shop that is public (not a draft) has a line
+    for them: anything else is `campaign_not_found`, as another shop's campaign is
+    everywhere, so the answer neither invents an entry nor confirms an id exists."""
+    campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
+    if campaign.kind != "lottery" or campaign.status == CampaignStatus.DRAFT:
+        raise CampaignNotFound(f"no lottery {campaign_id}")
     name = entrant_id(settings, campaign_id=campaign_id, account_id=account_id)
     row = campaigns.lottery_draw(session, campaign_id)
     if row is None:

@@ -5,6 +5,9 @@ succeeded unlock's reward. The invariants are in the package's docstring
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from huzhu.assists import repository as assists_repo
@@ -139,3 +142,38 @@ def _record_purchase(
     session.add(row)
     session.flush()
     return row
+
+
+@dataclass(frozen=True, slots=True)
+class RewardWon:
+    """An unlock's reward as its starter sees it: what it is, what it is worth, and
+    whether it has been paid (the payout runs as a job right after the goal is reached,
+    so for a moment it is won and not yet paid)."""
+
+    instance_id: int
+    name: str
+    amount_cents: int
+    paid: bool
+    paid_at: datetime | None
+
+
+def rewards_won(
+    session: Session, *, account_id: int, instance_ids: list[int]
+) -> dict[int, RewardWon]:
+    """The rewards the person won among their unlocks `instance_ids`, by instance: the
+    amount paid when it is paid (the ledger's figure), else the amount the instance's
+    own terms promise."""
+    won: dict[int, RewardWon] = {}
+    for instance, payout in assists_repo.won_unlocks(
+        session, account_id=account_id, instance_ids=instance_ids
+    ):
+        terms = campaigns.get_version(session, instance.campaign_version_id).rules
+        paid = payout is not None and payout.status == PurchaseStatus.PAID
+        won[instance.id] = RewardWon(
+            instance_id=instance.id,
+            name=str(terms.get("reward_name", "")),
+            amount_cents=payout.amount_cents if paid and payout else int(terms["reward_cents"]),
+            paid=paid,
+            paid_at=clock.as_utc(payout.created_at) if paid and payout else None,
+        )
+    return won
