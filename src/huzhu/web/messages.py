@@ -183,6 +183,7 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
         ("limit", _("You reached today's limit of %(limit)s assists in this campaign.")),
     ),
     "campaign_not_open": (
+        ("drawn_at", _("This lottery was drawn at %(drawn_at)s: its result is on its page.")),
         ("starts_at", _("This campaign opens at %(starts_at)s.")),
         ("ends_at", _("This campaign ended at %(ends_at)s.")),
         ("draw_at", _("This lottery's entries closed at its draw, %(draw_at)s.")),
@@ -229,6 +230,18 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
     ),
 }
 
+# A problem that says why (its `reason`) and has no time to name: code -> reason -> msgid,
+# tried after WITH and before the code's plain message.
+BECAUSE: dict[str, dict[str, str]] = {
+    "campaign_not_open": {
+        "drawn": _("This lottery has been drawn: its result is on its page."),
+        "ended": _("This campaign has ended: nothing new can be started in it."),
+        "paused": _("This campaign is paused for now: try again later."),
+        "not_started": _("This campaign has not opened yet."),
+        "entries_closed": _("This lottery's entries are closed: the draw is being made."),
+    },
+}
+
 GENERIC_ERROR = _("That did not work.")
 
 
@@ -249,6 +262,9 @@ def problem_text(request: Request, *, code: str, detail: str | None, extra: dict
             return gettext(request, message, **{k: v for k, v in shown.items() if v is not None})
         except KeyError:  # a part the variant says is missing from this problem
             continue
+    because = BECAUSE.get(code, {}).get(str(extra.get("reason")))
+    if because is not None:
+        return gettext(request, because)
     plain = ERRORS.get(code)
     if plain is not None:
         return gettext(request, plain)

@@ -25,6 +25,7 @@ from huzhu.accounts.errors import ShopNotFound
 from huzhu.assists import service as assists
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import HotPath, assist_request
+from huzhu.assists.lottery import service as lottery
 from huzhu.assists.purchases import service as purchases
 from huzhu.assists.schemas import CampaignActivity, InstanceView
 from huzhu.assists.spending import service as spending
@@ -39,7 +40,7 @@ from huzhu.invites import service as invites
 from huzhu.kit import clock, i18n
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
-from huzhu.web import auth, messages, security
+from huzhu.web import auth, draws, messages, security
 from huzhu.web.campaign_form import parse_yuan
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
@@ -47,6 +48,7 @@ from huzhu.web.wechat_share import share_config
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 LIST = PageParams(limit=50)
+ENDED_LIST = PageParams(limit=10)  # the most recently created ended campaigns, for results
 NAME_MAX = 64
 
 
@@ -70,25 +72,55 @@ class _NotSignedIn(Forbidden):
 # -- home, language ----------------------------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """The shop's campaigns as the home page lists them: those a person may start now,
+    and those that took their last starter (drawn, ended, entries closed) with a drawn
+    lottery's result and the viewer's own line of it."""
+
+    open: list[PublicCampaignView]
+    closed: list[PublicCampaignView]
+    results: dict[int, lottery.DrawResult]
+    mine: dict[int, dict[str, Any]]
+
+
+def _listing(session: Session, settings: Settings, who: tuple[int, int]) -> Listing:
+    views = [
+        campaigns.public_view(session, c.id)
+        for status, params in ((CampaignStatus.LIVE, LIST), (CampaignStatus.ENDED, ENDED_LIST))
+        for c in campaigns.list_campaigns(session, params, shop_id=who[0], status=status).items
+    ]
+    closed = [v for v in views if not v.open_to_start]
+    results = {
+        v.id: found
+        for v in closed
+        if v.lottery is not None
+        and v.lottery.drawn_at is not None
+        and (found := lottery.result_of(session, v.id)) is not None
+    }
+    mine = {
+        campaign_id: line
+        for campaign_id in results
+        if (line := draws.my_line(session, settings, who, campaign_id)) is not None
+    }
+    return Listing([v for v in views if v.open_to_start], closed, results, mine)
+
+
 @router.get("/")
 async def home(request: Request) -> Response:
     settings = _settings(request)
     who = auth.participant(request, settings)
-
-    def _live(session: Session) -> list[PublicCampaignView]:
-        if who is None:
-            return []
-        listed = campaigns.list_campaigns(
-            session, LIST, shop_id=who[0], status=CampaignStatus.LIVE
-        ).items
-        return [campaigns.public_view(session, c.id) for c in listed]
-
-    live = await in_one_unit_of_work(request, _live)
+    listing = None
+    if who is not None:
+        found = who
+        listing = await in_one_unit_of_work(
+            request, lambda session: _listing(session, settings, found)
+        )
     return render(
         request,
         "participant/home.html",
         viewer=await auth.viewer(request, settings),
-        campaigns=live,
+        listing=listing,
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),
     )
@@ -206,6 +238,9 @@ class InstancePage:
     team: groupbuy.TeamView | None
     activity: CampaignActivity | None
     initiator_id: int  # only to tell "this is yours"; never shown
+    result: lottery.DrawResult | None = None  # a drawn lottery's public result
+    my_draw: dict[str, Any] | None = None  # the viewer's own line of that draw
+    reward: purchases.RewardWon | None = None  # an unlock's reward, for its starter only
 
 
 @dataclass(frozen=True, slots=True)
@@ -218,7 +253,9 @@ class Arrival:
     sender_id: int
 
 
-def _instance_page(session: Session, settings: Settings, instance_id: int) -> InstancePage:
+def _instance_page(
+    session: Session, settings: Settings, instance_id: int, who: tuple[int, int] | None
+) -> InstancePage:
     instance = assists.get_instance(session, instance_id)
     view = assists.describe(instance)
     campaign = campaigns.public_view(session, instance.campaign_id)
@@ -233,10 +270,17 @@ def _instance_page(session: Session, settings: Settings, instance_id: int) -> In
     team = None
     if instance.kind == "groupbuy":
         team = groupbuy.team_view(session, settings, instance.id)
-    activity = None
+    activity = result = my_draw = reward = None
     if instance.kind == "lottery":
         activity = assists.campaign_activity(
             session, shop_id=instance.shop_id, campaign_id=instance.campaign_id
+        )
+        result = lottery.result_of(session, instance.campaign_id)
+        if result is not None:
+            my_draw = draws.my_line(session, settings, who, instance.campaign_id)
+    if instance.kind == "unlock" and who is not None and who[1] == instance.initiator_id:
+        reward = purchases.rewards_won(session, account_id=who[1], instance_ids=[instance.id]).get(
+            instance.id
         )
     return InstancePage(
         view=view,
@@ -247,6 +291,9 @@ def _instance_page(session: Session, settings: Settings, instance_id: int) -> In
         team=team,
         activity=activity,
         initiator_id=instance.initiator_id,
+        result=result,
+        my_draw=my_draw,
+        reward=reward,
     )
 
 
@@ -255,10 +302,10 @@ async def render_instance(
 ) -> Response:
     """The instance page, reached directly (/i/{id}) or through a share link (/s/{token})."""
     settings = _settings(request)
-    page = await in_one_unit_of_work(
-        request, lambda session: _instance_page(session, settings, instance_id)
-    )
     who = auth.participant(request, settings)
+    page = await in_one_unit_of_work(
+        request, lambda session: _instance_page(session, settings, instance_id, who)
+    )
     taken = None
     if who is not None and who[1] != page.initiator_id:
         taken = await in_one_unit_of_work(
@@ -290,6 +337,11 @@ async def render_instance(
         taken=taken,
         arrival=arrival,
         share_url=share_url,
+        record_url=(
+            str(request.url_for("get_draw", campaign_id=page.view.campaign_id))
+            if page.view.kind == "lottery"
+            else None
+        ),
         wechat=wechat,
         # A share link the starter just made (its token is meant to be passed on).
         made_link=_link_url(request, link),
@@ -549,25 +601,36 @@ async def my_activities(request: Request) -> Response:
         return redirect("/signin", next="/me")
     shop_id, account_id = who
 
-    def _mine(session: Session) -> tuple[list[InstanceView], list[Any], dict[int, str]]:
-        started, _ = assists.list_my_instances(
-            session, LIST, shop_id=shop_id, account_id=account_id
-        )
+    def _mine(session: Session) -> dict[str, Any]:
+        rows, _ = assists.list_my_instances(session, LIST, shop_id=shop_id, account_id=account_id)
+        started = [assists.describe(i) for i in rows]
         given, _ = assists.list_assists_given(session, LIST, shop_id=shop_id, account_id=account_id)
         names = {
             c.id: c.name
             for c in campaigns.list_campaigns(session, PageParams(limit=200), shop_id=shop_id).items
         }
-        return [assists.describe(i) for i in started], list(given), names
+        # What each activity came to: an unlock's reward, a lottery's draw (my own line).
+        rewards = purchases.rewards_won(
+            session,
+            account_id=account_id,
+            instance_ids=[i.id for i in started if i.kind == "unlock"],
+        )
+        draw_lines = {
+            campaign_id: line
+            for campaign_id in {i.campaign_id for i in started if i.kind == "lottery"}
+            if (line := draws.my_line(session, settings, who, campaign_id)) is not None
+        }
+        return {
+            "started": started,
+            "given": list(given),
+            "names": names,
+            "rewards": rewards,
+            "draw_lines": draw_lines,
+        }
 
-    started, given, names = await in_one_unit_of_work(request, _mine)
+    found = await in_one_unit_of_work(request, _mine)
     return render(
-        request,
-        "participant/me.html",
-        viewer=await auth.viewer(request, settings),
-        started=started,
-        given=given,
-        names=names,
+        request, "participant/me.html", viewer=await auth.viewer(request, settings), **found
     )
 
 

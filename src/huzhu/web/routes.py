@@ -11,6 +11,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from huzhu.web import (
     console,
     console_instances,
+    draws,
     inbox,
     participant,
     preferences,
@@ -34,6 +35,7 @@ def install(app: FastAPI) -> None:
     app.include_router(review.router)
     app.include_router(participant.router)
     app.include_router(share.router)
+    app.include_router(draws.router)
     app.include_router(preferences.router)
     app.include_router(standing.router)
     app.include_router(inbox.router)

@@ -39,7 +39,17 @@ def environment(code: str) -> Environment:
     env.install_gettext_translations(i18n.translations(code), newstyle=True)  # type: ignore[attr-defined]
     env.filters["cny"] = format_cny
     env.filters["when"] = format_when
+    env.filters["iso"] = format_iso
     return env
+
+
+def format_iso(value: datetime | str | None) -> str:
+    """A time as machines read it (a <time datetime=…> attribute): ISO 8601 in UTC."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return clock.as_utc(value).isoformat()
 
 
 @pass_context
