@@ -143,6 +143,8 @@ def test_a_person_confirms_with_real_numbers_lowers_a_limit_and_is_refused_kindl
         assert started.status_code == 201, started.text
         _send_this_weeks_summary(demo, "guard-phone")
         page.goto(f"{demo.url}/me/inbox")
+        assert page.title().startswith("我的消息")
+        assert "<" not in page.title()  # the page's title is words, not its form
         summary = page.locator("[data-message]", has=page.locator("[data-kind=reminder]")).first
         text = summary.inner_text()
         assert "本周数字小结" in text
