@@ -48,7 +48,10 @@ def server(
 
 async def _post_all(url: str, requests: list[tuple[str, str, dict[str, str]]]) -> list[Any]:
     """Send every (path, token, extra headers) at once over up to CONNECTIONS sockets."""
-    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=CONNECTIONS)
+    # No connection is reused: on a loaded machine a kept-alive socket can sit idle past
+    # the server's keep-alive timeout (5 s) and be closed just as the next request goes
+    # out on it — a ReadError that says nothing about the engine (seen in full runs).
+    limits = httpx.Limits(max_connections=CONNECTIONS, max_keepalive_connections=0)
     async with httpx.AsyncClient(base_url=url, limits=limits, timeout=60) as client:
         return await asyncio.gather(
             *(
