@@ -8,9 +8,10 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.accounts.rules import Role
+from huzhu.kit.jsonbody import JsonBody
 
 
-class LoginIn(BaseModel):
+class LoginIn(JsonBody):
     email: str = Field(min_length=3, max_length=254)
     password: str = Field(min_length=1, max_length=200)
 
@@ -22,7 +23,7 @@ class TokenOut(BaseModel):
     role: Role
 
 
-class ParticipantLoginIn(BaseModel):
+class ParticipantLoginIn(JsonBody):
     """Local identity provider: the shop's own user id (or any stable subject)."""
 
     shop: str = Field(min_length=1, max_length=64, description="shop slug")
@@ -44,7 +45,7 @@ class OperatorRole(StrEnum):
     SUPPORT = "support"
 
 
-class OperatorIn(BaseModel):
+class OperatorIn(JsonBody):
     email: str = Field(min_length=3, max_length=254, pattern=r"^[^@\s]+@[^@\s]+$")
     display_name: str = Field(min_length=1, max_length=100)
     password: str = Field(min_length=10, max_length=200)
@@ -61,7 +62,7 @@ class OperatorOut(BaseModel):
     created_at: datetime
 
 
-class IntegratorTokenIn(BaseModel):
+class IntegratorTokenIn(JsonBody):
     name: str = Field(min_length=1, max_length=100)
 
 

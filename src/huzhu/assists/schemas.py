@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
+from huzhu.kit.jsonbody import JsonBody
+
 # Ids are 64-bit on PostgreSQL; a larger number is refused as input, never a 500.
 MAX_ID = 2**63 - 1
 InstanceIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="instance id")]
@@ -85,7 +87,7 @@ class AssistOut(BaseModel):
     void_reason: str | None
 
 
-class VoidIn(BaseModel):
+class VoidIn(JsonBody):
     reason: str = Field(
         min_length=3, max_length=200, description="told to the initiator, so say it plainly"
     )

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.campaigns.rules.lifecycle import StartClosed
 from huzhu.kit.ids import MAX_BODY_ID
+from huzhu.kit.jsonbody import JsonBody
 
 Channel = Literal["own_app", "wechat_miniprogram", "wechat_web", "qr_offline", "web"]
 Split = Literal["double_mean", "front_loaded"]
@@ -35,7 +36,7 @@ Cents = Annotated[int, Field(ge=0, le=MAX_CENTS)]
 PositiveCents = Annotated[int, Field(ge=1, le=MAX_CENTS)]
 
 
-class _Common(BaseModel):
+class _Common(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -101,7 +102,7 @@ class GroupbuyCreate(_Common):
     auto_fill: bool = Field(default=False, description="refused when true: no robot members")
 
 
-class Prize(BaseModel):
+class Prize(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str = Field(min_length=1, max_length=200)
@@ -132,7 +133,7 @@ CampaignCreate = Annotated[
 ]
 
 
-class CampaignUpdate(BaseModel):
+class CampaignUpdate(JsonBody):
     """A partial edit. A draft is edited in place; a scheduled, live or paused campaign's
     rule change makes a new version (instances keep the one they started under)."""
 
@@ -175,7 +176,7 @@ class CampaignUpdate(BaseModel):
     reward_name: str | None = Field(default=None, max_length=200)
 
 
-class ScheduleRequest(BaseModel):
+class ScheduleRequest(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     starts_at: datetime | None = Field(

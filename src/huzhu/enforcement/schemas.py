@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.enforcement.rules import AppealStatus
 from huzhu.kit.ids import MAX_BODY_ID
+from huzhu.kit.jsonbody import JsonBody
 
 BodyId = Annotated[int, Field(ge=1, le=MAX_BODY_ID)]
 
@@ -23,7 +24,7 @@ class KindOrNext(StrEnum):
     BAN = "ban"
 
 
-class ActionIn(BaseModel):
+class ActionIn(JsonBody):
     account_id: BodyId
     kind: KindOrNext = Field(
         default=KindOrNext.NEXT, description="next: one rung above the account's position"
@@ -66,11 +67,11 @@ class OwnActionOut(BaseModel):
     lifted_at: datetime | None
 
 
-class LiftIn(BaseModel):
+class LiftIn(JsonBody):
     reason: str = Field(min_length=1, max_length=1000)
 
 
-class AppealIn(BaseModel):
+class AppealIn(JsonBody):
     text: str = Field(min_length=1, max_length=2000, description="why the action is wrong")
 
 
@@ -93,7 +94,7 @@ class Decision(StrEnum):
     LIFT = "lift"
 
 
-class AppealDecisionIn(BaseModel):
+class AppealDecisionIn(JsonBody):
     decision: Decision
     reason: str = Field(min_length=1, max_length=1000, description="told to the person")
 

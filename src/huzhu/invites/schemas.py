@@ -7,23 +7,16 @@ from typing import Annotated, Literal
 
 from annotated_types import Ge, Le
 from fastapi import Path
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.assists.schemas import InstanceView
 from huzhu.kit.ids import MAX_BODY_ID
+from huzhu.kit.jsonbody import JsonBody
 
 MAX_ID = 2**63 - 1
 
 
-def _no_bool(value: object) -> object:
-    # JSON true is not the number 1 (pydantic's lax mode would read it so); 3.0 is 3.
-    if isinstance(value, bool):
-        raise ValueError("must be an integer, not a boolean")
-    return value
-
-
-Int = Annotated[int, BeforeValidator(_no_bool)]
-BodyId = Annotated[int, Ge(1), Le(MAX_BODY_ID), BeforeValidator(_no_bool)]
+BodyId = Annotated[int, Ge(1), Le(MAX_BODY_ID)]
 AccountIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="the other person's account id")]
 LinkIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="share link id")]
 TOKEN_MAX_LENGTH = 600
@@ -39,7 +32,7 @@ AcceptFrom = Literal["everyone", "contacts", "nobody"]
 HHMM = Annotated[str, Field(pattern=r"^([01]\d|2[0-3]):[0-5]\d$", examples=["22:00"])]
 
 
-class ShareLinkIn(BaseModel):
+class ShareLinkIn(JsonBody):
     channel: Channel
     group_ref: str | None = Field(
         default=None,
@@ -47,7 +40,7 @@ class ShareLinkIn(BaseModel):
         max_length=200,
         description="the group's id in the chat app (channel group only); stored as a keyed hash",
     )
-    ttl_seconds: Annotated[int, Ge(60), Le(30 * 24 * 3600), BeforeValidator(_no_bool)] | None = None
+    ttl_seconds: Annotated[int, Ge(60), Le(30 * 24 * 3600)] | None = None
 
 
 class ShareLinkOut(BaseModel):
@@ -80,7 +73,7 @@ class ShareOpened(BaseModel):
     instance: InstanceView
 
 
-class PreferencesIn(BaseModel):
+class PreferencesIn(JsonBody):
     accept_from: AcceptFrom = "contacts"
     kinds: list[Literal["bargain", "groupbuy", "lottery", "unlock"]] | None = Field(
         default=None, description="campaign kinds you accept invites to; null = all"
@@ -88,18 +81,18 @@ class PreferencesIn(BaseModel):
     quiet_start: HHMM = "22:00"
     quiet_end: HHMM = "08:00"
     time_zone: str = Field(default="Asia/Shanghai", max_length=64, description="IANA zone")
-    daily_max: Int = Field(default=3, ge=0, le=100, description="invites you accept a day")
+    daily_max: int = Field(default=3, ge=0, le=100, description="invites you accept a day")
 
 
 class PreferencesOut(PreferencesIn):
     is_default: bool = Field(description="true while you have not set your own")
 
 
-class InviteIn(BaseModel):
-    recipient_id: Int = Field(ge=1, le=MAX_BODY_ID)
+class InviteIn(JsonBody):
+    recipient_id: int = Field(ge=1, le=MAX_BODY_ID)
 
 
-class GroupInviteIn(BaseModel):
+class GroupInviteIn(JsonBody):
     group_ref: str = Field(min_length=1, max_length=200, description="stored as a keyed hash")
     member_ids: list[BodyId] = Field(min_length=1, max_length=50)
 

@@ -9,6 +9,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.items.rules import PriceSource
+from huzhu.kit.jsonbody import JsonBody
 
 MAX_CENTS = 10**12
 MAX_ID = 2**63 - 1
@@ -16,7 +17,7 @@ PriceCents = Annotated[int, Field(ge=1, le=MAX_CENTS)]
 ItemIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="item id")]
 
 
-class ItemCreate(BaseModel):
+class ItemCreate(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     sku: str = Field(min_length=1, max_length=64, pattern=r"^\S(.*\S)?$")
@@ -26,7 +27,7 @@ class ItemCreate(BaseModel):
     )
 
 
-class ItemUpdate(BaseModel):
+class ItemUpdate(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = Field(default=None, min_length=1, max_length=200)
@@ -46,7 +47,7 @@ class ItemOut(BaseModel):
     updated_at: datetime
 
 
-class PriceIn(BaseModel):
+class PriceIn(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     price_cents: PriceCents = Field(description="the price now; recorded at the server's time")

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from huzhu.kit.jsonbody import JsonBody
 from huzhu.notify.kinds import Kind, SummaryFrequency
 from huzhu.notify.rules import DeliveryStatus
 
@@ -21,7 +22,7 @@ MessageIdPath = Annotated[int, Path(ge=1, le=MAX_ID, description="inbox message 
 EventType = Annotated[str, Field(min_length=1, max_length=60, pattern=EVENT_TYPE_PATTERN)]
 
 
-class EndpointIn(BaseModel):
+class EndpointIn(JsonBody):
     url: str = Field(
         min_length=8,
         max_length=500,
@@ -37,7 +38,7 @@ class EndpointIn(BaseModel):
     active: StrictBool = True
 
 
-class EndpointPatch(BaseModel):
+class EndpointPatch(JsonBody):
     url: str | None = Field(default=None, min_length=8, max_length=500, pattern=URL_PATTERN)
     description: str | None = Field(default=None, max_length=200)
     event_types: list[EventType] | None = Field(default=None, max_length=50)
@@ -112,7 +113,7 @@ class InboxMessageOut(BaseModel):
     read_at: datetime | None = Field(description="when it was first marked read; null: unread")
 
 
-class InboxPreferencesIn(BaseModel):
+class InboxPreferencesIn(JsonBody):
     muted_kinds: list[Kind] = Field(
         max_length=len(Kind), description="kinds not to be written to your inbox at all"
     )

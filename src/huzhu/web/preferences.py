@@ -82,6 +82,13 @@ async def preferences_form(request: Request) -> Response:
     return await _page(request, values, {})
 
 
+def _whole_number(text: str) -> int | str:
+    """A form's digits as the number the API model takes (a form sends only text); any
+    other text is left for the model to refuse next to its field."""
+    text = text.strip()
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 9 else text
+
+
 @router.post("/me/preferences")
 async def save_preferences(request: Request) -> Response:
     form = await request.form()
@@ -94,7 +101,7 @@ async def save_preferences(request: Request) -> Response:
         "quiet_start": data.get("quiet_start", "").strip(),
         "quiet_end": data.get("quiet_end", "").strip(),
         "time_zone": data.get("time_zone", "").strip(),
-        "daily_max": data.get("daily_max", "").strip(),
+        "daily_max": _whole_number(data.get("daily_max", "")),
         "is_default": False,
     }
     try:

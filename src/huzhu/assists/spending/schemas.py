@@ -3,23 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.guardrails.rules import Cap, StepKind
 from huzhu.kit.ids import MAX_BODY_ID
-
-
-def _json_integer(value: object) -> object:
-    # A JSON integer, taken strictly: true is not 1 and "10" is not 10 (pydantic's lax
-    # mode reads both so); 3.0 is 3, as JSON Schema's "integer" says.
-    if isinstance(value, bool | str):
-        raise ValueError("must be a JSON integer")
-    return value
-
-
-JsonInt = Annotated[int, BeforeValidator(_json_integer)]
+from huzhu.kit.jsonbody import JsonBody
 
 
 class CapUse(BaseModel):
@@ -49,28 +39,28 @@ class GuardrailsOut(BaseModel):
     confirm_above_cents: int = Field(description="money steps above this need a confirmation")
 
 
-class GuardrailsIn(BaseModel):
+class GuardrailsIn(JsonBody):
     """The caps to change; a lower one applies at once, a higher one after the wait."""
 
     model_config = ConfigDict(extra="forbid")
 
-    daily_spend_cents: JsonInt | None = Field(default=None, ge=0, le=10**12)
-    monthly_spend_cents: JsonInt | None = Field(default=None, ge=0, le=10**12)
-    daily_starts: JsonInt | None = Field(default=None, ge=0, le=10**6)
-    daily_joins: JsonInt | None = Field(default=None, ge=0, le=10**6)
+    daily_spend_cents: int | None = Field(default=None, ge=0, le=10**12)
+    monthly_spend_cents: int | None = Field(default=None, ge=0, le=10**12)
+    daily_starts: int | None = Field(default=None, ge=0, le=10**6)
+    daily_joins: int | None = Field(default=None, ge=0, le=10**6)
 
     def requested(self) -> dict[Cap, int]:
         return {Cap(k): v for k, v in self.model_dump(exclude_none=True).items()}
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(JsonBody):
     model_config = ConfigDict(extra="forbid")
 
     action: Literal["open_team", "join_team", "buy_bargain"] = Field(
         description="open_team: target is the campaign; join_team: the team; "
         "buy_bargain: the bargain instance"
     )
-    target_id: JsonInt = Field(ge=1, le=MAX_BODY_ID)
+    target_id: int = Field(ge=1, le=MAX_BODY_ID)
 
 
 class QuoteOut(BaseModel):

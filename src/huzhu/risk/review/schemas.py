@@ -10,11 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.enforcement.schemas import ActionOut
 from huzhu.kit.ids import MAX_BODY_ID
+from huzhu.kit.jsonbody import JsonBody
 
 BodyId = Annotated[int, Field(ge=1, le=MAX_BODY_ID)]
 
 
-class SpamReportIn(BaseModel):
+class SpamReportIn(JsonBody):
     """A sender floods you with invites."""
 
     kind: Literal["spam"]
@@ -22,7 +23,7 @@ class SpamReportIn(BaseModel):
     text: str | None = Field(default=None, max_length=1000, description="what happened")
 
 
-class FraudReportIn(BaseModel):
+class FraudReportIn(JsonBody):
     """An instance's count jumped without real friends behind it."""
 
     kind: Literal["fraud"]
@@ -101,7 +102,7 @@ Enforce = Literal[
 ]
 
 
-class ConfirmIn(BaseModel):
+class ConfirmIn(JsonBody):
     reason: str = Field(min_length=1, max_length=1000, description="told to the people affected")
     enforce: Enforce = Field(
         default="rule",
@@ -112,7 +113,7 @@ class ConfirmIn(BaseModel):
     )
 
 
-class DismissIn(BaseModel):
+class DismissIn(JsonBody):
     reason: str = Field(min_length=1, max_length=1000)
 
 
