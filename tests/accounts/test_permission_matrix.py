@@ -67,8 +67,11 @@ def _api_routes(app: Any) -> list[tuple[str, str, APIRoute]]:
             if isinstance(route, APIRoute):
                 for method in sorted(route.methods - {"HEAD", "OPTIONS"}):
                     out.append((method, API_PREFIX + route.path, route))
-    # Sign-out revokes the caller's token, so it goes last.
-    return sorted(out, key=lambda r: r[1].endswith("/logout"))
+    # Sign-out revokes the caller's token, so it goes last, and deleting one's account
+    # (the participant, the last caller) after it.
+    return sorted(
+        out, key=lambda r: (r[:2] == ("DELETE", API_PREFIX + "/me"), r[1].endswith("/logout"))
+    )
 
 
 def _problem_code(resp: Any) -> str | None:

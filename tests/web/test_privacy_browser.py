@@ -63,3 +63,41 @@ def test_a_person_reads_and_downloads_their_data_on_a_phone(
         assert [a["instance_id"] for a in document["assists_given"]] == [target]
     finally:
         context.close()
+
+
+def test_a_person_deletes_their_account_after_ticking_the_box(
+    demo: Demo, browser: Any, tmp_path: Path
+) -> None:
+    name = "privacy-delete-phone"
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2)
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        sign_in(page, demo, name, next_path="/me/export")
+        page.locator("[data-delete-link]").click()
+        page.wait_for_url(f"{demo.url}/me/delete")
+        assert page.locator("h1").inner_text() == "删除我的账号"
+        assert "仍为好友计数" in page.locator("#stays-h + ul").inner_text()
+        _fits_the_phone(page)
+        shot = tmp_path / "delete-phone-zh.png"
+        page.screenshot(path=str(shot), full_page=True, scale="css")
+        print(f"screenshot: {shot}")
+
+        # The button alone deletes nothing.
+        page.locator("[data-delete-account]").click()
+        page.wait_for_url(f"{demo.url}/me/delete?error=delete_not_confirmed")
+        assert page.locator(".error-box").inner_text() == "请先勾选确认，再按按钮。"
+
+        page.check("#f-confirm")
+        page.locator("[data-delete-account]").click()
+        page.wait_for_url(f"{demo.url}/?notice=account_deleted")
+        assert "你的账号已删除" in page.locator(".notice").inner_text()
+        _fits_the_phone(page)
+        shot = tmp_path / "deleted-phone-zh.png"
+        page.screenshot(path=str(shot), full_page=True, scale="css")
+        print(f"screenshot: {shot}")
+        # Signed out: my pages ask to sign in again.
+        page.goto(f"{demo.url}/me")
+        assert page.url.startswith(f"{demo.url}/signin")
+    finally:
+        context.close()

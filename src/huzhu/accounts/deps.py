@@ -11,7 +11,7 @@ from fastapi import Depends, Request
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import InvalidToken, PermissionDenied
-from huzhu.accounts.rules import Permission, Principal, allows, parse_bearer
+from huzhu.accounts.rules import Permission, Principal, PrincipalKind, allows, parse_bearer
 from huzhu.deps import SessionDep, SettingsDep, get_settings, in_one_unit_of_work
 
 
@@ -26,6 +26,8 @@ def optional_principal(
     if token is None:
         return None
     principal = accounts.authenticate(session, settings, token)
+    if principal.kind == PrincipalKind.PARTICIPANT:
+        accounts.refuse_deleted(session, principal.subject_id)
     request.state.principal = principal
     return principal
 

@@ -1,6 +1,6 @@
 """Errors of the accounts domain."""
 
-from huzhu.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from huzhu.errors import Conflict, Forbidden, HuzhuError, NotFound, Unauthenticated
 
 
 class InvalidCredentials(Unauthenticated):
@@ -41,3 +41,17 @@ class AccountRestricted(Forbidden):
 class ShopExists(Conflict):
     code = "shop_exists"
     title = "A shop with this slug exists"
+
+
+class AccountDeleted(HuzhuError):
+    """The account was deleted at its owner's request: its tokens no longer work, and
+    deleting it again has nothing left to delete."""
+
+    code = "account_deleted"
+    status = 410
+    title = "This account was deleted"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"
+    title = "No such account"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, String, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huzhu.db import Base, IdType, UTCDateTime
@@ -71,4 +71,25 @@ class Account(Base):
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # Why the account is restricted or banned, as told to its owner (enforcement writes it).
     restriction_reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+    # Set when its owner deleted it: the row stays as an anonymous tombstone (assists,
+    # orders and draws refer to it), its name and login link gone.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class CarriedRestriction(Base):
+    """A restriction or ban that outlives its account's deletion: the keyed hash of the
+    login that would create the account again, and the standing to give it back, kept
+    until the restriction ends (a ban: for good), so deleting cannot shed it."""
+
+    __tablename__ = "carried_restriction"
+    __table_args__ = (Index("ix_carried_restriction_login", "shop_id", "provider", "subject_hash"),)
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
+    provider: Mapped[str] = mapped_column(String(20))
+    subject_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(20))  # restricted | banned
+    restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import bindparam, or_, select, text
 from sqlalchemy.orm import Session
 
-from huzhu.accounts.models import Account, ApiToken, Operator, Shop
+from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
 from huzhu.accounts.rules import AccountStatus, TokenKind, barred_sql
 from huzhu.db.base import UTCDateTime
 
@@ -90,3 +90,32 @@ def is_barred(session: Session, account_id: int, now: datetime) -> bool | None:
     same SQL rule the assist hot path runs."""
     found = session.scalar(_BARRED, {"account_id": account_id, "now": now})
     return None if found is None else bool(found)
+
+
+def status_of(session: Session, account_id: int) -> str | None:
+    return session.scalar(select(Account.status).where(Account.id == account_id))
+
+
+def live_carried_restriction(
+    session: Session, *, shop_id: int, provider: str, subject_hash: str, now: datetime
+) -> CarriedRestriction | None:
+    """The latest-ending restriction carried over from a deleted account with this
+    login, if it still binds at `now`."""
+    stmt = (
+        select(CarriedRestriction)
+        .where(
+            CarriedRestriction.shop_id == shop_id,
+            CarriedRestriction.provider == provider,
+            CarriedRestriction.subject_hash == subject_hash,
+            or_(
+                CarriedRestriction.restricted_until.is_(None),
+                CarriedRestriction.restricted_until > now,
+            ),
+        )
+        .order_by(
+            CarriedRestriction.restricted_until.is_(None).desc(),
+            CarriedRestriction.restricted_until.desc(),
+        )
+        .limit(1)
+    )
+    return session.scalars(stmt).first()

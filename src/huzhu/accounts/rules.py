@@ -14,6 +14,8 @@ class AccountStatus(StrEnum):
     ACTIVE = "active"
     RESTRICTED = "restricted"  # until restricted_until (None: until lifted)
     BANNED = "banned"
+    # Deleted at its owner's request: an anonymous tombstone that can never act again.
+    DELETED = "deleted"
 
 
 class TokenKind(StrEnum):
@@ -32,12 +34,14 @@ class PrincipalKind(StrEnum):
 
 
 def barred_sql(*, status: str, until: str, now: str) -> str:
-    """SQL that is true while an account may not take part: banned, or restricted with no
-    end or an end still ahead. `status`, `until` and `now` are SQL expressions (columns
-    or parameters). The one definition of the rule: the assist hot path's statements on
-    both backends and `accounts.service.barred` all embed it."""
+    """SQL that is true while an account may not take part: banned, deleted (so a
+    deleted account's tokens give no assist), or restricted with no end or an end still
+    ahead. `status`, `until` and `now` are SQL expressions (columns or parameters). The
+    one definition of the rule: the assist hot path's statements on both backends and
+    `accounts.service.barred` all embed it."""
     return (
-        f"({status} = '{AccountStatus.BANNED}' OR ({status} = '{AccountStatus.RESTRICTED}'"
+        f"({status} IN ('{AccountStatus.BANNED}', '{AccountStatus.DELETED}')"
+        f" OR ({status} = '{AccountStatus.RESTRICTED}'"
         f" AND ({until} IS NULL OR {until} > {now})))"
     )
 

@@ -13,6 +13,8 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import repository as repo
 from huzhu.accounts.errors import (
+    AccountDeleted,
+    AccountNotFound,
     InvalidCredentials,
     InvalidToken,
     OperatorExists,
@@ -20,7 +22,7 @@ from huzhu.accounts.errors import (
     ShopNotFound,
     TokenNotFound,
 )
-from huzhu.accounts.models import Account, ApiToken, Operator, Shop
+from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
 from huzhu.accounts.rules import (
     AccountStatus,
     ParticipantClaims,
@@ -223,14 +225,22 @@ def get_or_create_account(
     )
     if account is not None:
         return account
+    now = clock.utcnow()
+    carried = repo.live_carried_restriction(
+        session, shop_id=shop_id, provider=provider, subject_hash=hashed, now=now
+    )
     account = Account(
         shop_id=shop_id,
         provider=provider,
         subject_hash=hashed,
         display_name=display_name,
         share_name_consent=False,
-        status=AccountStatus.ACTIVE,
-        created_at=clock.utcnow(),
+        # A login whose earlier account was deleted while restricted gets the
+        # restriction back: deleting is not a way out of it.
+        status=carried.status if carried else AccountStatus.ACTIVE,
+        restricted_until=carried.restricted_until if carried else None,
+        restriction_reason=carried.reason if carried else None,
+        created_at=now,
     )
     try:
         with session.begin_nested():
@@ -349,8 +359,8 @@ def set_standing(
     if status not in tuple(AccountStatus):
         raise ValueError(f"unknown account status {status!r}")
     account = session.get(Account, account_id)
-    if account is None:
-        return
+    if account is None or account.status == AccountStatus.DELETED:
+        return  # a tombstone stays one: nothing may make it able to act again
     account.status = status
     account.restricted_until = restricted_until
     account.restriction_reason = reason[:300] if reason else None
@@ -373,7 +383,7 @@ def operator_id_of_token(session: Session, token_id: int) -> int | None:
 
 ACCOUNT_EXPORT_FIELDS = (
     "id", "provider", "display_name", "share_name_consent", "status", "restricted_until",
-    "restriction_reason", "created_at",
+    "restriction_reason", "created_at", "deleted_at",
 )  # fmt: skip
 
 
@@ -384,3 +394,49 @@ def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
     if account is None:
         return {}
     return fields_of(account, ACCOUNT_EXPORT_FIELDS)
+
+
+def refuse_deleted(session: Session, account_id: int) -> None:
+    """AccountDeleted when a participant token names a deleted account: its tokens stop
+    working (410, so the client knows why) the moment it is deleted."""
+    if repo.status_of(session, account_id) == AccountStatus.DELETED:
+        raise AccountDeleted("this account was deleted at its owner's request")
+
+
+def lock_for_erasure(session: Session, *, shop_id: int, account_id: int) -> Account:
+    """The account, locked, that its owner is about to delete; 404 or 410 if it cannot."""
+    account = lock_account(session, account_id)
+    if account is None or account.shop_id != shop_id:
+        raise AccountNotFound(f"no account {account_id}")
+    if account.status == AccountStatus.DELETED:
+        raise AccountDeleted("this account was already deleted")
+    return account
+
+
+def erase_account(session: Session, account: Account, *, now: datetime) -> None:
+    """Turn a locked account into an anonymous tombstone: its name, its consent and the
+    keyed hash of its login go; the id stays, so the assists it gave stay counted, its
+    orders stay in the ledger and every draw stays verifiable, none tied to anyone. A
+    restriction or ban in force is kept against the login (CarriedRestriction) until it
+    ends, so a new sign-in with the same login gets it back."""
+    if repo.is_barred(session, account.id, now):
+        session.add(
+            CarriedRestriction(
+                shop_id=account.shop_id,
+                provider=account.provider,
+                subject_hash=account.subject_hash,
+                status=account.status,
+                restricted_until=account.restricted_until,
+                reason=account.restriction_reason,
+                created_at=now,
+            )
+        )
+    account.display_name = None
+    account.share_name_consent = False
+    # Unique per (shop, provider) and no keyed hash of anything: the login is forgotten.
+    account.subject_hash = f"deleted:{account.id}"
+    account.status = AccountStatus.DELETED
+    account.restricted_until = None
+    account.restriction_reason = None
+    account.deleted_at = now
+    session.flush()

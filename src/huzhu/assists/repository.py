@@ -280,3 +280,18 @@ def assists_given_by(session: Session, helper_id: int) -> list[Assist]:
 def purchases_by(session: Session, account_id: int) -> list[Purchase]:
     stmt = select(Purchase).where(Purchase.account_id == account_id).order_by(Purchase.id)
     return list(session.scalars(stmt))
+
+
+def running_instances_of(session: Session, account_id: int) -> list[int]:
+    """Instances the person started that still run (taking assists, or a bargain's
+    purchase window open), and teams whose order of theirs is still held."""
+    running = (InstanceStatus.ACTIVE, InstanceStatus.SUCCEEDED)
+    started = select(Instance.id).where(
+        Instance.initiator_id == account_id, Instance.status.in_(running)
+    )
+    held = select(Purchase.instance_id).where(
+        Purchase.account_id == account_id,
+        Purchase.status.in_((PurchaseStatus.PENDING, PurchaseStatus.AUTHORIZED)),
+    )
+    found = set(session.scalars(started)) | set(session.scalars(held))
+    return sorted(int(i) for i in found)

@@ -532,3 +532,9 @@ def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
             fields_of(p, PURCHASE_EXPORT_FIELDS) for p in repo.purchases_by(session, account_id)
         ],
     }
+
+
+def running_of(session: Session, *, account_id: int) -> list[int]:
+    """The ids of the person's activities still running, or holding money of theirs: what
+    must end before their account can be deleted (privacy.service.delete_account)."""
+    return repo.running_instances_of(session, account_id)

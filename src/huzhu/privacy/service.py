@@ -17,6 +17,7 @@ from huzhu.kit import clock, signing
 from huzhu.kit.export import Pseudonym, plain
 from huzhu.notify import service as notify
 from huzhu.payments import service as payments
+from huzhu.privacy.errors import ActivitiesRunning
 from huzhu.risk.review import service as review
 from huzhu.wechat import service as wechat
 
@@ -69,3 +70,31 @@ def export_of(
         "spending": {"orders": started["orders"], "payments": payments.export_of(session, **own)},
         "inbox": inbox["inbox"],
     }
+
+
+def delete_account(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int
+) -> dict[str, Any]:
+    """Delete the person at their request (the README's "Your data"), refusing while
+    an activity of theirs runs (409 `activities_running`, naming them): closing it for
+    them would take away what their helpers gave, and a team's members are waiting on
+    it. What goes: the name, the link to their login, the name-display consent, their
+    WeChat openid; what stays carries only the account id, which then names no one."""
+    account = accounts.lock_for_erasure(session, shop_id=shop_id, account_id=account_id)
+    running = assists.running_of(session, account_id=account_id)
+    if running:
+        raise ActivitiesRunning(
+            "these activities of yours are still running; delete once they have ended",
+            instance_ids=running,
+        )
+    now = clock.utcnow()
+    wechat.disable_notifications(session, shop_id=shop_id, account_id=account_id)
+    accounts.erase_account(session, account, now=now)
+    return {"account_id": account_id, "deleted_at": plain(now)}
+
+
+def blocking_deletion(session: Session, *, account_id: int) -> list[int]:
+    """What stands in the way of deleting now (the deletion page shows it first): the
+    running activities `delete_account` would refuse over; 410 if already deleted."""
+    accounts.refuse_deleted(session, account_id)
+    return assists.running_of(session, account_id=account_id)

@@ -68,6 +68,9 @@ NOTICES: dict[str, str] = {
     "reported": _(
         "Thank you. An analyst will look at your report; the sender is not told who reported."
     ),
+    "account_deleted": _(
+        "Your account is deleted and you are signed out. What stays names no one."
+    ),
 }
 
 ERRORS: dict[str, str] = {
@@ -129,6 +132,12 @@ ERRORS: dict[str, str] = {
     "already_reported": _("You reported this already; it is waiting for review."),
     "cannot_report_self": _("You cannot report yourself."),
     "report_limit": _("You filed as many reports as you may today."),
+    # deleting one's account
+    "delete_not_confirmed": _("Tick the box to confirm, then press the button."),
+    "activities_running": _(
+        "Some of your activities are still running or hold your money: delete once they have ended."
+    ),
+    "account_deleted": _("This account was deleted."),
     # appeal
     "appeal_text_required": _("Write a few words about why the action is wrong."),
     "already_appealed": _("You appealed this action already."),

@@ -1,5 +1,6 @@
 """A person's own data on the pages: the export as a page to read and as the same JSON
-document to download (both from `privacy.service.export_of`)."""
+document to download (both from `privacy.service.export_of`), and deleting the account
+after a clear confirmation."""
 
 from __future__ import annotations
 
@@ -12,9 +13,11 @@ from starlette.responses import Response
 
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
+from huzhu.errors import HuzhuError
 from huzhu.privacy import service as privacy
-from huzhu.web import auth
-from huzhu.web.pages import PageRoute, redirect
+from huzhu.web import auth, messages, security
+from huzhu.web.pages import PageRoute, form_of, redirect
+from huzhu.web.participant import signed_in
 from huzhu.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
@@ -61,3 +64,48 @@ async def my_export_json(request: Request) -> Response:
             "Cache-Control": "no-store",
         },
     )
+
+
+# -- deleting one's account ----------------------------------------------------------------
+
+
+@router.get("/me/delete")
+async def delete_form(request: Request) -> Response:
+    settings = _settings(request)
+    who = auth.participant(request, settings)
+    if who is None:
+        return redirect("/signin", next="/me/delete")
+    account_id = who[1]
+    running = await in_one_unit_of_work(
+        request, lambda session: privacy.blocking_deletion(session, account_id=account_id)
+    )
+    return render(
+        request,
+        "participant/delete.html",
+        viewer=await auth.viewer(request, settings),
+        running=running,
+        error=messages.error(request),
+    )
+
+
+@router.post("/me/delete")
+async def delete_account(request: Request) -> Response:
+    """Deleting takes a ticked box and the button: a slip of the thumb on the button
+    alone deletes nothing."""
+    data = await form_of(request)
+    shop_id, account_id = signed_in(request)
+    settings = _settings(request)
+    if data.get("confirm") != "yes":
+        return redirect("/me/delete", error="delete_not_confirmed")
+    try:
+        await in_one_unit_of_work(
+            request,
+            lambda session: privacy.delete_account(
+                session, settings, shop_id=shop_id, account_id=account_id
+            ),
+        )
+    except HuzhuError as exc:
+        return redirect("/me/delete", **messages.problem_query(request, exc))
+    response = redirect("/", notice="account_deleted")
+    security.clear_cookie(response, request, settings, name=security.PARTICIPANT_COOKIE)
+    return response
