@@ -63,6 +63,15 @@ def integrator_tokens_of_shop(session: Session, shop_id: int) -> list[ApiToken]:
     )
 
 
+def created_at_of(session: Session, account_ids: list[int]) -> dict[int, datetime]:
+    found: dict[int, datetime] = {}
+    for start in range(0, len(account_ids), 500):  # bound parameters per IN list
+        chunk = account_ids[start : start + 500]
+        stmt = select(Account.id, Account.created_at).where(Account.id.in_(chunk))
+        found.update({int(i): at for i, at in session.execute(stmt)})
+    return found
+
+
 def account_for_update(session: Session, account_id: int) -> Account | None:
     stmt = select(Account).where(Account.id == account_id)
     if session.get_bind().dialect.name == "postgresql":

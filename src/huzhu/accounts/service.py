@@ -324,6 +324,12 @@ def get_account(session: Session, account_id: int) -> Account | None:
     return session.get(Account, account_id)
 
 
+def joined_at(session: Session, account_ids: list[int]) -> dict[int, datetime]:
+    """When each account was made (batch ring detection weighs how fresh a group's
+    accounts were when they first assisted)."""
+    return repo.created_at_of(session, sorted(set(account_ids)))
+
+
 def restriction_reason(session: Session, account_id: int) -> str | None:
     """Why an account may not take part (for refusals that only know that it may not)."""
     account = get_account(session, account_id)

@@ -40,6 +40,7 @@ from huzhu.invites.schemas import (
     TokenPath,
 )
 from huzhu.pagination import Page, PageParams, fetch_page, page_params
+from huzhu.risk.inline import DEVICE_HEADER
 
 router = APIRouter(tags=["invites"])
 
@@ -126,10 +127,10 @@ OPEN_PATH = "/shares/{token}/open"
 )
 async def open_share(token: TokenPath, request: Request) -> ShareOpened:
     """Public: open a share link. Records the open (time, channel, keyed hashes of the
-    user agent and of the IP's /24 or /48 — never the raw values) and returns the
-    instance's public view. Refusals: 404 `link_tampered` / `link_unknown_key`; 410
-    `link_expired`, `link_revoked`, `link_retired_key`; 429 `too_many_opens` (one network
-    opening too often)."""
+    user agent, of the IP's /24 or /48 and of the `X-Huzhu-Device` install id — never the
+    raw values) and returns the instance's public view. Refusals: 404 `link_tampered` /
+    `link_unknown_key`; 410 `link_expired`, `link_revoked`, `link_retired_key`; 429
+    `too_many_opens` (one network opening too often)."""
     return await _open(request, token)
 
 
@@ -142,7 +143,12 @@ async def _open(request: Request, token: str) -> ShareOpened:
     opened = await in_one_unit_of_work(
         request,
         lambda session: service.open_share(
-            session, settings, token=token, user_agent=user_agent, client_ip=client_ip
+            session,
+            settings,
+            token=token,
+            user_agent=user_agent,
+            client_ip=client_ip,
+            device=request.headers.get(DEVICE_HEADER),
         ),
     )
     link = opened.link

@@ -53,6 +53,9 @@ class ShareOpen(Base):
     channel: Mapped[str] = mapped_column(String(10))
     ua_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     ip_prefix_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Keyed hash of the client's install id (X-Huzhu-Device): how many accounts one phone
+    # serves is what tells a farm from friends in batch ring detection.
+    device_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 from sqlalchemy import (
     CursorResult,
@@ -62,6 +62,31 @@ def share_link_facts(session: Session, link_id: int) -> Row[Any] | None:
 
 def insert_share_open(session: Session, values: dict[str, Any]) -> int:
     return int(session.connection().execute(_INSERT_OPEN, values).scalar_one())
+
+
+class OpenFacts(NamedTuple):
+    """What batch ring detection reads of one open: when, and the keyed hashes of its
+    network and phone (None when not known)."""
+
+    id: int
+    opened_at: datetime
+    net_hash: str | None
+    device_hash: str | None
+
+
+# Bound parameters per IN list: well under SQLite's and PostgreSQL's limits.
+_IN_CHUNK = 500
+
+
+def open_facts(session: Session, open_ids: list[int]) -> list[OpenFacts]:
+    found: list[OpenFacts] = []
+    for start in range(0, len(open_ids), _IN_CHUNK):
+        chunk = open_ids[start : start + _IN_CHUNK]
+        stmt = select(
+            ShareOpen.id, ShareOpen.opened_at, ShareOpen.ip_prefix_hash, ShareOpen.device_hash
+        ).where(ShareOpen.id.in_(chunk))
+        found.extend(OpenFacts(*row) for row in session.execute(stmt))
+    return found
 
 
 def share_links_of_sender_query(*, shop_id: int, sender_id: int) -> Select[ShareLink]:

@@ -373,13 +373,16 @@ def open_share(
     token: str,
     user_agent: str | None,
     client_ip: str | None,
+    device: str | None = None,
 ) -> Opened:
     """Record an open of a link (anonymous) and return the instance's public view.
 
     Four statements through Core (the link's row, the instance's public view, the open,
     its outbox event): an open is the most frequent write of a live campaign. The token
     is checked by its HMAC before any query; the caller runs the whole unit of work in
-    one thread call, so SQLite's write lock is held only for these statements."""
+    one thread call, so SQLite's write lock is held only for these statements. `device`:
+    the client's install id, kept only as a keyed hash (how many accounts one phone
+    serves is evidence for batch ring detection)."""
     claims = verify_share_token(settings, token, now=clock.utcnow())
     link = repo.share_link_facts(session, claims.link_id)
     _assert_live(claims, link)
@@ -410,6 +413,10 @@ def open_share(
                 pseudonym(settings, user_agent[:500], "share-open-ua") if user_agent else None
             ),
             "ip_prefix_hash": ip_hash,
+            # The app's install id (X-Huzhu-Device), like the hot path's, only hashed.
+            "device_hash": (
+                pseudonym(settings, device[:200], "share-open-device") if device else None
+            ),
             "opened_at": opened_at,
         },
     )
@@ -436,6 +443,15 @@ def open_share(
         },
     )
     return Opened(open_id=open_id, link=claims, instance=view)
+
+
+OpenFacts = repo.OpenFacts
+
+
+def open_facts(session: Session, open_ids: list[int]) -> dict[int, OpenFacts]:
+    """The time and the keyed network and phone hashes of each open (by id), for batch
+    ring detection's evidence."""
+    return {row.id: row for row in repo.open_facts(session, sorted(set(open_ids)))}
 
 
 def qr_code(session: Session, settings: Settings, *, token: str, kind: str) -> bytes:

@@ -18,6 +18,7 @@ from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
+from huzhu.risk.inline import DEVICE_HEADER
 from huzhu.risk.review import service as reviews
 from huzhu.web import messages
 from huzhu.web.pages import PageRoute, form_of, redirect
@@ -43,6 +44,7 @@ async def share_landing(token: str, request: Request) -> Response:
             token=token,
             user_agent=request.headers.get("user-agent"),
             client_ip=request.client.host if request.client else None,
+            device=request.headers.get(DEVICE_HEADER),
         ),
     )
     arrival = Arrival(token=token, open_id=opened.open_id, sender_id=opened.link.sender_id)

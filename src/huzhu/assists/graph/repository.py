@@ -37,6 +37,9 @@ class AssistEdge(NamedTuple):
     campaign_id: int
     initiator_id: int
     created_at: datetime
+    # The recorded open the helper came through, if they named one (its time and its
+    # network and phone hashes are the invites domain's).
+    share_open_id: int | None = None
 
 
 def assist_edges(
@@ -56,6 +59,7 @@ def assist_edges(
             Assist.campaign_id,
             Instance.initiator_id,
             Assist.created_at,
+            Assist.share_open_id,
         )
         .join(Instance, Instance.id == Assist.instance_id)
         .where(Instance.shop_id == shop_id, Assist.status != AssistStatus.VOIDED)
