@@ -414,6 +414,26 @@ class DetectSettings(BaseModel):
     auto_confirm_significance: float | None = Field(
         default=None, gt=0, description="confirm a ring above this -log10 chance (unset: never)"
     )
+    # Farm or friends (risk/farm.py): a ring is confirmed by rule only with one of these
+    # signs; without any it is a likely mutual-help group.
+    farm_accounts_per_device: float = Field(
+        default=2.0, ge=1, description="accounts per phone from which a group shares devices"
+    )
+    farm_accounts_per_network: float = Field(
+        default=6.0, ge=1, description="accounts per /24 (/48) from which it shares networks"
+    )
+    farm_open_to_assist_seconds: float = Field(
+        default=3.0, ge=0, description="median open-to-assist seconds below which taps are instant"
+    )
+    farm_unopened_share: float = Field(
+        default=0.8, gt=0, le=1, description="share of assists with no open that is a farm sign"
+    )
+    fresh_account_seconds: int = Field(
+        default=7 * 86_400, ge=0, description="accounts younger at their first assist are fresh"
+    )
+    mutual_help_reason_min_chars: int = Field(
+        default=20, ge=1, description="an analyst's reason to enforce on a likely mutual-help group"
+    )
 
 
 class GuardrailSettings(BaseModel):

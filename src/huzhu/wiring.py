@@ -6,7 +6,8 @@ registered here instead of being imported. The inbox (notify) does not know WeCh
 every inbox message to a person who asked for WeChat messages gets its `wechat_message`
 row in the same transaction as the message; enforcement does not know the review queue
 (risk), yet an action citing a case that is not there is refused; the inbox does not know
-invite preferences (invites), yet its pushes wait out the person's quiet hours.
+invite preferences (invites), yet its pushes wait out the person's quiet hours; batch
+ring detection (risk) does not know share opens (invites), yet weighs them.
 
 `wire()` is explicit and idempotent, and every process entry calls it before doing work:
 `create_app` (the API server and its in-process job runner), the `huzhu` command's root
@@ -21,6 +22,7 @@ from __future__ import annotations
 from huzhu.enforcement import service as enforcement
 from huzhu.invites import service as invites
 from huzhu.notify import service as notify
+from huzhu.risk import detect_service
 from huzhu.risk.review import service as review
 from huzhu.wechat.channel import service as wechat_channel
 
@@ -33,3 +35,6 @@ def wire() -> None:
     notify.register_push_timing(invites.push_window)
     # An explicit enforcement action may cite a review case (POST /enforcement/actions).
     enforcement.register_case_check(review.get_case)
+    # Batch ring detection weighs the opens of a group's assists (their time, phone and
+    # network) without risk importing invites, which builds on it.
+    detect_service.register_open_reader(invites.open_facts)

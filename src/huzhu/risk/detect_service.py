@@ -12,6 +12,11 @@ except above `HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE` (unset by default), where
 `auto_confirm` confirms it by the rule actor `rule:detect`, so the ring's confirm rule
 (risk/rings.py) voids and enforces as an analyst's confirmation would.
 
+Each group is also weighed beyond its graph (risk/farm.py): its share opens' phones,
+networks and timing and its accounts' ages. Only a farm — a group with a farm sign — is
+confirmed by rule; a likely mutual-help group (friends on their own phones and networks
+at a human pace) waits for an analyst, who must give a reason to act on it.
+
 `scan` is the one entry point of both the scheduled job (risk/tasks.py) and
 `huzhu detect run`: find, queue, and confirm by rule above the threshold, so a scan from
 the command line does exactly what the scheduled one does unless told not to confirm.
@@ -20,17 +25,27 @@ the command line does exactly what the scheduled one does unless told not to con
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from sqlalchemy.orm import Session
 
+from huzhu.accounts import service as accounts
 from huzhu.assists.graph import service as assist_graph
 from huzhu.config import DetectSettings, Settings
 from huzhu.kit import clock
 from huzhu.risk import rings  # noqa: F401  (auto_confirm acts through the ring's confirm rule)
+from huzhu.risk.farm import (
+    AssistTrace,
+    FarmPolicy,
+    FarmSign,
+    GroupEvidence,
+    GroupVerdict,
+    weigh,
+)
 from huzhu.risk.graph.edges import EdgeSet
 from huzhu.risk.graph.evidence import Group
 from huzhu.risk.graph.score import DetectConfig, Progress, score_accounts
@@ -60,6 +75,8 @@ class RingCase:
     accounts: int
     targets: int
     significance: float
+    verdict: GroupVerdict = GroupVerdict.FARM
+    signs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -141,6 +158,7 @@ def run_detection(
     for row in rows:
         by_helper.setdefault(row.helper_id, []).append(row)
     config = config_from(settings)
+    facts = _Facts.read(session, rows, settings)
     reported: set[int] = set()
     cases: list[RingCase] = []
     for graph in GRAPHS:
@@ -162,8 +180,7 @@ def run_detection(
             accounts = sorted(int(helper_ids[u]) for u in group.users.tolist())
             if len(reported.intersection(accounts)) >= SAME_RING_OVERLAP * len(accounts):
                 continue
-            reported.update(accounts)
-            case = _open_case(
+            case, accounts = _open_case(
                 session,
                 shop_id=shop_id,
                 graph=graph,
@@ -171,7 +188,9 @@ def run_detection(
                 accounts=accounts,
                 target_ids=target_ids,
                 by_helper=by_helper,
+                facts=facts,
             )
+            reported.update(accounts)
             cases.append(case)
     return DetectionRun(
         assists=len(rows),
@@ -190,7 +209,10 @@ def _open_case(
     accounts: list[int],
     target_ids: np.ndarray,
     by_helper: dict[int, list[assist_graph.AssistEdge]],
-) -> RingCase:
+    facts: _Facts,
+) -> tuple[RingCase, list[int]]:
+    """The case (opened or joined) and its accounts: the group's, and for a farm on
+    shared phones every account that assisted from those phones."""
     targets = sorted({int(target_ids[i]) for i in group.items.tolist()})
     wanted = set(targets)
     # The ring's assists: by its accounts on its targets (for the initiator graph, on
@@ -201,6 +223,15 @@ def _open_case(
         for r in by_helper[account]
         if (r.instance_id if graph == "instance" else r.initiator_id) in wanted
     ]
+    weighed = facts.weigh(mine)
+    found_by_graph = len(accounts)
+    if FarmSign.SHARED_DEVICES in weighed.signs:
+        # The graph sees the accounts that moved together most tightly; a farm's other
+        # accounts on the same phones moved a little less so. Once the group is seen to
+        # share phones, whatever came through one of its phones is the farm's.
+        mine = facts.through_shared_phones(mine)
+        accounts = sorted({r.helper_id for r in mine})
+        weighed = facts.weigh(mine)
     instances = sorted({r.instance_id for r in mine})
     campaigns = sorted({r.campaign_id for r in mine})
     windows: list[dict[str, Any]] = []
@@ -215,6 +246,7 @@ def _open_case(
             )
     assist_ids = sorted(r.assist_id for r in mine)
     evidence: dict[str, Any] = {
+        "group": {**weighed.as_json(), "accounts_found_by_graph": found_by_graph},
         "graph": f"helper x {graph}",
         "detector": group.detector,
         "accounts": accounts,
@@ -238,20 +270,132 @@ def _open_case(
         source=SOURCE,
         subject_account_ids=accounts,
         summary=(
-            f"{group.detector}: {len(accounts)} accounts on {len(targets)} {graph}s,"
-            f" chance 1e-{group.significance:.0f}"
+            f"{_headline(weighed)}: {group.detector}, {len(accounts)} accounts on"
+            f" {len(targets)} {graph}s, chance 1e-{group.significance:.0f}"
         ),
         evidence=evidence,
         campaign_id=campaigns[0] if len(campaigns) == 1 else None,
         open_key=f"ring:{digest[:40]}",
     )
-    return RingCase(
+    ring = RingCase(
         case_id=case.id,
         graph=graph,
         detector=group.detector,
         accounts=len(accounts),
         targets=len(targets),
         significance=round(group.significance, 1),
+        verdict=weighed.verdict,
+        signs=tuple(sign.value for sign in weighed.signs),
+    )
+    return ring, accounts
+
+
+def _headline(weighed: GroupEvidence) -> str:
+    if weighed.verdict == GroupVerdict.FARM:
+        return "farm (" + ", ".join(sign.value for sign in weighed.signs) + ")"
+    return "likely mutual-help group (distinct phones and networks, human pace)"
+
+
+class OpenSeen(Protocol):
+    """A recorded share open as the invites domain keeps it."""
+
+    @property
+    def opened_at(self) -> datetime: ...
+
+    @property
+    def net_hash(self) -> str | None: ...
+
+    @property
+    def device_hash(self) -> str | None: ...
+
+
+# The opens are the invites domain's, and invites builds on risk (it opens review cases
+# and feeds the inline counters): it is plugged in by huzhu/wiring.py, not imported.
+OpenReader = Callable[[Session, list[int]], Mapping[int, OpenSeen]]
+_open_reader: list[OpenReader] = []
+
+
+def register_open_reader(reader: OpenReader) -> None:
+    """How the scan reads share opens by id (huzhu/wiring.py; again is a no-op)."""
+    _open_reader[:] = [reader]
+
+
+def _read_opens(session: Session, open_ids: list[int]) -> Mapping[int, OpenSeen]:
+    if not open_ids:
+        return {}
+    if not _open_reader:
+        raise RuntimeError("no share-open reader: call huzhu.wiring.wire() first")
+    return _open_reader[0](session, open_ids)
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """What Huzhu records beyond the graph, read once per scan: each named open's time
+    and keyed phone and network hashes (invites), each helper's creation (accounts)."""
+
+    policy: FarmPolicy
+    opens: Mapping[int, OpenSeen]
+    joined_at: dict[int, float]
+    by_device: dict[str, list[assist_graph.AssistEdge]]
+
+    @classmethod
+    def read(
+        cls, session: Session, rows: list[assist_graph.AssistEdge], settings: DetectSettings
+    ) -> _Facts:
+        open_ids = [r.share_open_id for r in rows if r.share_open_id is not None]
+        joined = accounts.joined_at(session, [r.helper_id for r in rows])
+        opens = _read_opens(session, open_ids)
+        by_device: dict[str, list[assist_graph.AssistEdge]] = {}
+        for r in rows:
+            device = _device_of(opens, r)
+            if device is not None:
+                by_device.setdefault(device, []).append(r)
+        return cls(
+            policy=farm_policy(settings),
+            opens=opens,
+            joined_at={a: clock.as_utc(at).timestamp() for a, at in joined.items()},
+            by_device=by_device,
+        )
+
+    def through_shared_phones(
+        self, mine: list[assist_graph.AssistEdge]
+    ) -> list[assist_graph.AssistEdge]:
+        """The group's assists and every other assist of the scan that came through one
+        of the phones the group used."""
+        phones = {d for d in (_device_of(self.opens, r) for r in mine) if d is not None}
+        found = {r.assist_id: r for r in mine}
+        for device in phones:
+            found.update((r.assist_id, r) for r in self.by_device[device])
+        return sorted(found.values(), key=lambda r: r.assist_id)
+
+    def weigh(self, mine: list[assist_graph.AssistEdge]) -> GroupEvidence:
+        traces = []
+        for r in mine:
+            opened = self.opens.get(r.share_open_id) if r.share_open_id is not None else None
+            traces.append(
+                AssistTrace(
+                    helper_id=r.helper_id,
+                    at=clock.as_utc(r.created_at).timestamp(),
+                    opened_at=clock.as_utc(opened.opened_at).timestamp() if opened else None,
+                    device_hash=opened.device_hash if opened else None,
+                    net_hash=opened.net_hash if opened else None,
+                )
+            )
+        return weigh(self.policy, traces, self.joined_at)
+
+
+def _device_of(opens: Mapping[int, OpenSeen], row: assist_graph.AssistEdge) -> str | None:
+    opened = opens.get(row.share_open_id) if row.share_open_id is not None else None
+    return opened.device_hash if opened is not None else None
+
+
+def farm_policy(settings: DetectSettings) -> FarmPolicy:
+    return FarmPolicy(
+        accounts_per_device=settings.farm_accounts_per_device,
+        accounts_per_network=settings.farm_accounts_per_network,
+        open_to_assist_seconds=settings.farm_open_to_assist_seconds,
+        unopened_share=settings.farm_unopened_share,
+        fresh_account_seconds=float(settings.fresh_account_seconds),
     )
 
 
@@ -270,7 +414,9 @@ def auto_confirm(
         return []
     confirmed: list[int] = []
     for ring in run.cases:
-        if ring.significance <= threshold:
+        if ring.significance <= threshold or ring.verdict != GroupVerdict.FARM:
+            # A group with no farm sign is left to an analyst however unlikely by chance:
+            # friends who help each other are exactly what the graph alone cannot tell.
             continue
         case = review.get_case(session, shop_id=shop_id, case_id=ring.case_id)
         if case.status != CaseStatus.OPEN:
@@ -285,7 +431,7 @@ def auto_confirm(
                     reason=(
                         f"{ring.detector} ring of {ring.accounts} accounts, chance "
                         f"1e-{ring.significance:.0f}, above the auto-confirm threshold "
-                        f"1e-{threshold:g}"
+                        f"1e-{threshold:g}, with farm evidence: {', '.join(ring.signs)}"
                     ),
                     enforce=review.BY_RULE,
                     actor=AUTO_ACTOR,

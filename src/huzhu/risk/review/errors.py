@@ -38,3 +38,15 @@ class ReportLimit(RateLimited):
 
     code = "report_limit"
     title = "You have filed as many reports as you may today"
+
+
+class MutualHelpNeedsAnalyst(Forbidden):
+    code = "mutual_help_needs_analyst"
+    title = "A likely mutual-help group is acted on only by an analyst"
+
+
+class MutualHelpReasonRequired(InvalidInput):
+    """Carries `min_chars`."""
+
+    code = "mutual_help_reason_required"
+    title = "Say why this likely mutual-help group is a ring before acting on it"

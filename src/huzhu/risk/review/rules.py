@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from huzhu.assists.rules import AssistStatus
+from huzhu.risk.farm import GroupVerdict
 
 
 class CaseKind(StrEnum):
@@ -29,6 +30,22 @@ class CaseKind(StrEnum):
     FRAUD_RING = "fraud_ring"
     INLINE_HOLD = "inline_hold"
     SPIKE = "spike"
+
+
+def likely_mutual_help(kind: str, evidence: Mapping[str, Any] | None) -> bool:
+    """A ring case whose group showed no farm sign (risk/farm.py): friends who help each
+    other until an analyst, with a reason, says otherwise."""
+    group = (evidence or {}).get("group")
+    return (
+        kind == CaseKind.FRAUD_RING
+        and isinstance(group, Mapping)
+        and group.get("verdict") == GroupVerdict.MUTUAL_HELP
+    )
+
+
+def is_rule_actor(actor: str) -> bool:
+    """`rule:<name>` and `detector:<name>` act without a person (enforcement.service)."""
+    return actor.startswith(("rule:", "detector:"))
 
 
 class CaseStatus(StrEnum):

@@ -36,6 +36,8 @@ from huzhu.risk.review.errors import (
     CannotReportSelf,
     CaseAlreadyDecided,
     CaseNotFound,
+    MutualHelpNeedsAnalyst,
+    MutualHelpReasonRequired,
     ReportedAccountNotFound,
     ReportLimit,
     ReportSubjectMissing,
@@ -459,7 +461,10 @@ def confirm_case(
     case's kind — the spam rule for spam reports, risk/rings.py for fraud; nothing where
     none is registered), "none", or "next" / a kind name / a rung, applied to every
     subject account."""
-    kind = get_case(session, shop_id=shop_id, case_id=case_id).kind
+    found = get_case(session, shop_id=shop_id, case_id=case_id)
+    kind = found.kind
+    if enforce != NO_ACTION and rules.likely_mutual_help(kind, found.evidence):
+        _assert_analyst_reason(settings, actor=actor, reason=reason)
     rule = _CONFIRM_RULES.get(kind) if enforce == BY_RULE else None
     case = _decide(
         session,
@@ -489,6 +494,24 @@ def confirm_case(
         for account_id in case.subject_account_ids or []
     ]
     return case, actions
+
+
+def _assert_analyst_reason(settings: Settings, *, actor: str, reason: str) -> None:
+    """Friends who help each other look like a ring to the graph: acting on such a
+    group takes a person, and a reason that says what they saw (the page shows the
+    group's phones, networks and timing; a one-word reason has not looked)."""
+    if rules.is_rule_actor(actor):
+        raise MutualHelpNeedsAnalyst(
+            "this group showed no farm evidence: only an analyst may act on it"
+        )
+    need = settings.detect.mutual_help_reason_min_chars
+    if len(reason.strip()) < need:
+        raise MutualHelpReasonRequired(
+            f"this group looks like friends helping each other: say in at least {need} "
+            "characters why it is a ring before acting on it",
+            field="reason",
+            min_chars=need,
+        )
 
 
 # What dismissing a case of a kind does besides closing it: the fraud domain registers
