@@ -172,6 +172,11 @@ ERRORS: dict[str, str] = {
     "assist_not_voidable": _("This assist was voided already."),
     "reason_required": _("Give a reason: it is told to the people affected."),
     "case_already_decided": _("This case was decided already."),
+    "mutual_help_needs_analyst": _("Only an analyst may act on a likely mutual-help group."),
+    "mutual_help_reason_required": _(
+        "This group looks like friends helping each other. Say why it is a ring before "
+        "acting on it."
+    ),
     "appeal_already_decided": _("This appeal was decided already."),
 }
 
@@ -179,6 +184,15 @@ ERRORS: dict[str, str] = {
 # tried in order before the code's plain message above. Times are shown in the site's
 # zone, saying which.
 WITH: dict[str, tuple[tuple[str, str], ...]] = {
+    "mutual_help_reason_required": (
+        (
+            "min_chars",
+            _(
+                "This group looks like friends helping each other. Say in at least "
+                "%(min_chars)s characters why it is a ring before acting on it."
+            ),
+        ),
+    ),
     "account_restricted": (
         ("restricted_until", _("Your account may not take part until %(restricted_until)s.")),
     ),

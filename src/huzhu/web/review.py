@@ -103,6 +103,7 @@ async def review_case(case_id: int, request: Request) -> Response:
         viewer=await auth.viewer(request, _settings(request), principal=principal),
         may_decide=auth.may(principal, Permission.REVIEW_DECIDE),
         enforce_choices=ENFORCE_CHOICES,
+        mutual_help_reason_min_chars=_settings(request).detect.mutual_help_reason_min_chars,
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),
         **found,
