@@ -1,6 +1,6 @@
 """the keyed device hash of a share open
 
-Revision ID: 0006
+Revision ID: 0008
 Revises: 0007
 Create Date: 2026-12-07
 
@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0006'
+revision: str = '0008'
 down_revision: str | None = '0007'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
