@@ -5,23 +5,18 @@ and a restriction comes back with a new sign-in of the same login."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from sqlalchemy import func, select
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.models import Account
-from huzhu.db import Database
 from huzhu.payments.models import PaymentTxn
-from tests.conftest import make_settings
-from tests.enforcement.support import UNLOCK_RULES, ReviewShop, review_shop
+from tests.enforcement.support import UNLOCK_RULES, ReviewShop
 from tests.factories import auth, confirmed, make_campaign
 from tests.privacy.support import ME, OTHER, ok
-from tests.support.servers import LiveServer, start_server
+from tests.support.servers import LiveServer
 
 # One helper takes it to its floor.
 BARGAIN_RULES: dict[str, Any] = {
@@ -34,18 +29,6 @@ BARGAIN_RULES: dict[str, Any] = {
     "split": "double_mean",
     "purchase_window_seconds": 600,
 }
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ReviewShop]]:
-    settings = make_settings(db_url)
-    db = Database(settings.db)
-    server = start_server(db_url=db_url, workers=1, log_dir=tmp_path)
-    try:
-        yield server, review_shop(db, settings)
-    finally:
-        server.stop()
-        db.dispose()
 
 
 def _campaign(shop: ReviewShop, kind: str, rules: dict[str, Any]) -> int:

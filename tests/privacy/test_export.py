@@ -4,17 +4,11 @@ everything tied to the person, and nothing of the other person they dealt with."
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
-
-from huzhu.db import Database
-from tests.conftest import make_settings
-from tests.enforcement.support import ReviewShop, review_shop
+from tests.enforcement.support import ReviewShop
 from tests.factories import auth
 from tests.privacy.support import ME, OTHER, ok, subject_hash_of, tell_story, walk
-from tests.support.servers import LiveServer, start_server
+from tests.support.servers import LiveServer
 
 # Keys under which an account id would sit; the export names nobody by id but the
 # person themself (as `account.id`), and the other side of anything by pseudonym.
@@ -23,18 +17,6 @@ PERSON_KEYS = {
     "subject_account_id", "muted_id", "blocked_id", "contact_id", "other_id", "subject_hash",
     "openid", "openid_sealed", "key", "token", "evidence", "actor", "risk_reasons",
 }  # fmt: skip
-
-
-@pytest.fixture
-def world(db_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, ReviewShop]]:
-    settings = make_settings(db_url)
-    db = Database(settings.db)
-    server = start_server(db_url=db_url, workers=1, log_dir=tmp_path)
-    try:
-        yield server, review_shop(db, settings)
-    finally:
-        server.stop()
-        db.dispose()
 
 
 def test_export_holds_everything_of_mine_and_nothing_of_theirs(
