@@ -111,10 +111,30 @@ class WebSettings(BaseModel):
     dashboard_refresh_seconds: float = Field(
         default=3.0, ge=0.5, le=600, description="how often a live dashboard polls its numbers"
     )
+    trusted_proxies: str = Field(
+        default="",
+        description="comma-separated addresses or networks (CIDR) of the reverse proxies in "
+        "front of Huzhu whose X-Forwarded-For and X-Forwarded-Proto are believed; empty: "
+        "the client is the TCP peer (behind a proxy every request would seem to come from "
+        "the proxy's network, and the fake-assist network signals would hold everyone)",
+    )
     time_zone: str = Field(
         default="Asia/Shanghai",
         description="IANA zone the pages show times in and count weeks and months by",
     )
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _addresses(cls, value: str) -> str:
+        import ipaddress
+
+        entries = [part.strip() for part in value.split(",") if part.strip()]
+        for entry in entries:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError as exc:
+                raise ValueError(f"not an address or network: {entry!r}") from exc
+        return ",".join(entries)
 
     @field_validator("time_zone")
     @classmethod

@@ -44,7 +44,11 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=access_log,
-        proxy_headers=False,
+        # The client address (hashed at once, never kept: a network signal of the
+        # fake-assist defence) is the TCP peer's, unless that peer is a proxy we were told
+        # to trust: then X-Forwarded-For's last untrusted hop.
+        proxy_headers=bool(settings.web.trusted_proxies),
+        forwarded_allow_ips=settings.web.trusted_proxies or None,
         log_config=log_config(),
         # uvicorn's supervisor kills a worker that has not finished starting (imports,
         # lifespan: job runner, hot-path pool) within this many seconds, then starts
