@@ -2,17 +2,25 @@
 PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+# Two installs: what the service needs (demo, serve) and, on top, the test and lint tools.
 STAMP := $(VENV)/.installed
+DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install vendor demo serve test test-fast lint fmt bench schema clean
+.PHONY: install install-dev vendor demo serve test test-fast lint fmt bench schema clean
 
+## The service alone: `pip install huzhu` pulls no test tool, and neither does `make demo`.
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,lint]'
+	$(BIN)/pip install -q -e .
 	touch $(STAMP)
+
+## The test and lint tools (pytest, hypothesis, schemathesis, Playwright, ruff, mypy…).
+$(DEV_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/pip install -q -e '.[test,lint]'
+	touch $(DEV_STAMP)
 
 ## make vendor — front-end files from the npm registry, pinned (sha512) in
 ## src/huzhu/web/vendor.py, into the git-ignored static/vendor/; no network when present
@@ -20,6 +28,8 @@ vendor: $(STAMP)
 	$(BIN)/python scripts/fetch_vendor.py
 
 install: $(STAMP) vendor
+
+install-dev: $(DEV_STAMP) vendor
 
 ## make demo — migrate an embedded SQLite database, seed the demo, serve on $(HOST):$(PORT)
 demo: install
@@ -39,20 +49,20 @@ serve: install
 TEST_WORKERS ?= 2
 PYTEST_PARALLEL := -n $(TEST_WORKERS) --dist worksteal
 
-test: install
+test: install-dev
 	$(BIN)/pytest -q $(PYTEST_PARALLEL)
 
-test-fast: install
+test-fast: install-dev
 	$(BIN)/pytest -q $(PYTEST_PARALLEL) -m "not slow"
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 	$(BIN)/mypy bench
 	$(BIN)/lint-imports
 
-fmt: $(STAMP)
+fmt: $(DEV_STAMP)
 	$(BIN)/ruff format src tests bench
 	$(BIN)/ruff check --fix src tests bench
 
