@@ -8,6 +8,8 @@ stand for the settings people set most: `HUZHU_DATABASE_URL` and `HUZHU_REDIS_UR
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -632,6 +634,48 @@ def production_findings(settings: Settings) -> list[Finding]:
                 "set it to the public https URL people reach Huzhu at",
             )
         )
+    return found
+
+
+# HUZHU_* variables read by something other than Settings: `huzhu shop create`'s password
+# and the test suite's "fail instead of skip" switch.
+OTHER_VARIABLES = frozenset({"HUZHU_OWNER_PASSWORD", "HUZHU_REQUIRE_SERVICES"})
+
+
+def setting_names() -> frozenset[str]:
+    """Every HUZHU_* variable Settings reads: each field, and each section as a whole
+    (pydantic-settings also takes a section as one JSON value)."""
+    names: set[str] = set()
+
+    def walk(model: type[BaseModel], prefix: str) -> None:
+        for name, field in model.model_fields.items():
+            variable = prefix + name.upper()
+            names.add(variable)
+            kind = field.annotation
+            if isinstance(kind, type) and issubclass(kind, BaseModel):
+                walk(kind, variable + "__")
+
+    walk(Settings, "HUZHU_")
+    return frozenset(names)
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[Finding]:
+    """HUZHU_* variables that are no setting: Settings ignores them without a word, so a
+    typo (`HUZHU_SECURITY_SECRET_KEY`, one underscore) would silently leave a default in
+    force. The CLI reports them with the closest setting's name."""
+    known = setting_names() | OTHER_VARIABLES
+    found = []
+    for name in sorted(environ):
+        upper = name.upper()  # pydantic-settings reads names case-insensitively
+        if not upper.startswith("HUZHU_") or upper in known:
+            continue
+        close = difflib.get_close_matches(upper, known, n=1)
+        fix = (
+            f"rename it to {close[0]}"
+            if close
+            else "correct or remove it (the README's configuration table lists every setting)"
+        )
+        found.append(Finding(name, "is not a Huzhu setting, so it changes nothing", fix))
     return found
 
 

@@ -16,7 +16,13 @@ from typer.testing import CliRunner
 
 from huzhu.app import create_app
 from huzhu.cli.main import app as cli
-from huzhu.config import Settings, UnsafeForProduction, production_findings
+from huzhu.config import (
+    Settings,
+    UnsafeForProduction,
+    production_findings,
+    setting_names,
+    unknown_variables,
+)
 
 SAFE = {
     "HUZHU_ENV": "production",
@@ -121,3 +127,31 @@ def test_check_prints_the_findings_for_any_environment(
     assert production.exit_code == 1
     assert "HUZHU_WEB__SECURE_COOKIES" in production.output
     assert "HUZHU_BASE_URL" not in production.output
+
+
+def test_a_misspelt_setting_is_named_with_the_one_meant(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # One underscore instead of two: pydantic-settings ignores the variable, and the dev
+    # key it was meant to replace stays in force without a word.
+    typo = "HUZHU_RISK_HOLD_SCORE"
+    settings = _settings(tmp_path, monkeypatch, HUZHU_RISK_HOLD_SCORE="0.7")
+    assert settings.risk.hold_score != 0.7  # ignored, as the finding says
+    monkeypatch.setenv("COLUMNS", "300")
+    shown = CliRunner().invoke(cli, ["check"])
+    assert shown.exit_code == 1, shown.output  # production mode: it would refuse to start
+    assert typo in shown.output
+    assert "HUZHU_RISK__HOLD_SCORE" in shown.output
+    done = _huzhu(tmp_path, "worker", "--once", HUZHU_RISK_HOLD_SCORE="0.7")
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert f"{typo} is not a Huzhu setting" in done.stderr
+    assert "rename it to HUZHU_RISK__HOLD_SCORE" in done.stderr
+
+
+def test_every_setting_and_section_is_a_known_variable() -> None:
+    names = setting_names()
+    assert {"HUZHU_ENV", "HUZHU_DATABASE_URL", "HUZHU_RISK", "HUZHU_RISK__HOLD_SCORE"} <= names
+    assert unknown_variables({"HUZHU_RISK__HOLD_SCORE": "0.7", "PATH": "/bin"}) == []
+    assert unknown_variables({"huzhu_env": "test", "HUZHU_REQUIRE_SERVICES": "1"}) == []
+    (odd,) = unknown_variables({"HUZHU_NOTHING_LIKE_IT_AT_ALL_QQQ": "1"})
+    assert "configuration table" in odd.fix

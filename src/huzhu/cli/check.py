@@ -3,6 +3,8 @@ environment — the same findings `HUZHU_ENV=production` refuses to start with."
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -13,6 +15,7 @@ from huzhu.config import (
     UnsafeForProduction,
     load_settings,
     production_findings,
+    unknown_variables,
 )
 
 
@@ -26,12 +29,17 @@ def _table(findings: list[Finding]) -> Table:
     return table
 
 
+def findings_of(settings: Settings) -> list[Finding]:
+    """The unsafe settings, and the HUZHU_* variables of this process that are none."""
+    return production_findings(settings) + unknown_variables(os.environ)
+
+
 def refuse_to_start_unsafe(settings: Settings) -> None:
-    """For `serve` and `worker`: in production mode, name every unsafe setting and exit
-    2 before anything starts."""
+    """For `serve` and `worker`: in production mode, name every unsafe setting (and every
+    misspelt one) and exit 2 before anything starts."""
     if settings.env != "production":
         return
-    findings = production_findings(settings)
+    findings = findings_of(settings)
     if findings:
         # Plain lines, one per setting: what a service manager's log shows whole.
         typer.echo(str(UnsafeForProduction(findings)), err=True)
@@ -42,7 +50,7 @@ def check() -> None:
     """Print the settings a production service must not run with (exit 1 when
     HUZHU_ENV=production has any: it would refuse to start)."""
     settings = load_settings()
-    findings = production_findings(settings)
+    findings = findings_of(settings)
     console = Console()
     if not findings:
         console.print(f"HUZHU_ENV={settings.env}: nothing unsafe for production.")
