@@ -1,4 +1,6 @@
-"""`huzhu verify-draw` passes a genuine record and fails any tampered one, by exit code."""
+"""`huzhu verify-draw` passes a genuine record and fails any tampered one — including a
+forged record that is consistent with itself but not with the commitment published at
+launch — by exit code."""
 
 from __future__ import annotations
 
@@ -25,10 +27,15 @@ def _record() -> dict[str, Any]:
     )
 
 
-def _verify(record: dict[str, Any], tmp_path: Path) -> tuple[int, str]:
+def _verify(
+    record: dict[str, Any], tmp_path: Path, *, launch: str | None = commitment_for(SEED)
+) -> tuple[int, str]:
     path = tmp_path / "record.json"
     path.write_text(json.dumps(record))
-    result = CliRunner().invoke(app, ["verify-draw", "--file", str(path)])
+    given = ["--commitment", launch] if launch is not None else []
+    result = CliRunner(env={"COLUMNS": "200"}).invoke(
+        app, ["verify-draw", "--file", str(path), *given]
+    )
     return result.exit_code, result.output
 
 
@@ -69,6 +76,36 @@ def test_malformed_record_fails(tmp_path: Path) -> None:
     assert "malformed" in output
 
 
+def test_a_forged_record_consistent_with_itself_fails_against_the_launch_commitment(
+    tmp_path: Path,
+) -> None:
+    # A fresh seed, a commitment made to match it, winners drawn from it: every check of
+    # the record against itself passes; only the commitment published at launch tells.
+    forged = build_record(
+        campaign_id=7,
+        commitment_hex=commitment_for("77" * 32),
+        seed_hex="77" * 32,
+        entries=[("e1", 3), ("e2", 1), ("e3", 5), ("e4", 2)],
+        prizes=[Prize("top", 10_000, 1), Prize("coupon", 500, 2)],
+        drawn_at="2026-01-01T00:00:00+00:00",
+    )
+    code, output = _verify(forged, tmp_path)
+    assert code == 1, output
+    assert "MISMATCH" in output
+    assert "(launch commitment)" in output
+
+
+def test_a_saved_record_needs_the_launch_commitment(tmp_path: Path) -> None:
+    code, output = _verify(_record(), tmp_path, launch=None)
+    assert code == 2
+    assert "cannot vouch for itself" in output
+    code, output = _verify(_record(), tmp_path, launch="not-hex")
+    assert code == 2
+    assert "64 hexadecimal" in output
+    code, output = _verify(_record(), tmp_path, launch=commitment_for(SEED).upper())
+    assert code == 0, output
+
+
 def test_needs_exactly_one_source() -> None:
     result = CliRunner().invoke(app, ["verify-draw"])
     assert result.exit_code == 2
@@ -98,9 +135,16 @@ def test_verify_draw_against_a_live_server(sqlite_url: str, tmp_path: Path) -> N
         clock.advance(3601)  # this process only: the server's runner waits for draw_at
         with db.unit_of_work() as s:
             lottery.draw(s, settings, campaign_id=lot.campaign_id)
-        result = CliRunner().invoke(app, ["verify-draw", "--url", url])
+        # The launch commitment read from the campaign's public rules…
+        result = CliRunner(env={"COLUMNS": "200"}).invoke(app, ["verify-draw", "--url", url])
         assert result.exit_code == 0, result.output
         assert "VERIFIED" in result.output
+        assert "the campaign's public rules" in result.output
+        # …or given by the person who saved it at launch: another one does not verify.
+        other = CliRunner().invoke(
+            app, ["verify-draw", "--url", url, "--commitment", commitment_for("01" * 32)]
+        )
+        assert other.exit_code == 1, other.output
     finally:
         server.stop()
         db.dispose()

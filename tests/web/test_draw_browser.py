@@ -142,7 +142,10 @@ def _read_result(
         page.wait_for_url(re.compile(rf"/campaigns/{campaign_id}/draw$"))
         assert page.locator("h1").inner_text().startswith("开奖记录")
         command = page.locator("[data-verify-command]").inner_text().strip()
-        assert command == f"huzhu verify-draw --url {demo.url}/api/v1/campaigns/{campaign_id}/draw"
+        assert command == (
+            f"huzhu verify-draw --url {demo.url}/api/v1/campaigns/{campaign_id}/draw"
+            f" --commitment {commitment_for(seed)}"
+        )
         assert page.locator("[data-check][data-ok=yes]").count() == 5
         assert page.locator("[data-my-result]").get_attribute("data-my-result") == expected
         _fits_a_phone(page)

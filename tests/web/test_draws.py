@@ -95,8 +95,9 @@ def test_the_draw_record_page_shows_the_record_and_how_anyone_checks_it(
     )
     # How to check it: in words, and the command with this server's real address.
     command = _text(page.text, "data-verify-command")[0]
-    assert (
-        command == f"huzhu verify-draw --url {world.url}/api/v1/campaigns/{world.lottery_id}/draw"
+    assert command == (
+        f"huzhu verify-draw --url {world.url}/api/v1/campaigns/{world.lottery_id}/draw"
+        f" --commitment {published}"
     )
     assert "SHA-256" in page.text
     assert _attr(page.text, "data-ok") == ["yes"] * 5  # re-checked, launch commitment included

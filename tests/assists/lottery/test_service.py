@@ -24,6 +24,7 @@ from huzhu.db import Database
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock, ids
 from huzhu.notify.models import Event, InboxMessage
+from tests.assists.conftest import LOTTERY_RULES
 from tests.factories import make_campaign, make_participant, make_shop
 
 PRIZES = [
@@ -61,6 +62,7 @@ def make_lottery(
         shop_id=shop_id,
         kind="lottery",
         rules={
+            **LOTTERY_RULES,  # the rules every lottery has; its own below
             "draw_at": draw_at.isoformat(),
             "entry_cap": 5,
             "base_entries": 1,

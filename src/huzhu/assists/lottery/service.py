@@ -270,15 +270,10 @@ def result_of(session: Session, campaign_id: int) -> DrawResult | None:
         return None
     record = dict(row.record)
     published = campaigns.published_commitment(session, campaign_id)
-    launch = rules.Check(
-        "launch commitment",
-        published is not None and str(record.get("commitment_hex", "")).lower() == published,
-        f"record commitment = {record.get('commitment_hex')}, published at launch = {published}",
-    )
     return DrawResult(
         record=record,
         published_commitment_hex=published,
-        checks=[*rules.verify_record(record), launch],
+        checks=[*rules.verify_record(record), rules.launch_check(record, published)],
     )
 
 

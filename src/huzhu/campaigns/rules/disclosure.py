@@ -26,6 +26,7 @@ def groupbuy_refund_rule(*, team_size: int, group_price_cents: int, ttl_seconds:
 
 
 VERIFY_DRAW_HINT = (
-    "After the draw, run `huzhu verify-draw --url <this campaign's /draw URL>`: it checks "
-    "SHA-256(seed) equals commitment_hex and re-runs the draw from the public record."
+    "Save commitment_hex now. After the draw, run `huzhu verify-draw --url <this "
+    "campaign's /draw URL> --commitment <commitment_hex>`: it checks that SHA-256(seed) "
+    "equals the commitment published at launch and re-runs the draw from the public record."
 )

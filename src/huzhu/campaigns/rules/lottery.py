@@ -157,6 +157,24 @@ class Check:
     detail: str
 
 
+LAUNCH_CHECK = "launch commitment"
+
+
+def launch_check(
+    record: Mapping[str, Any], launch_hex: str | None, *, source: str = "published at launch"
+) -> Check:
+    """The record's commitment against the one published before anyone could enter. A
+    forged record — a fresh seed and a commitment made to match it — passes
+    `verify_record`, which trusts the record; it never passes this."""
+    claimed = str(record.get("commitment_hex") or "").lower() or None
+    launch = launch_hex.lower() if launch_hex else None
+    return Check(
+        LAUNCH_CHECK,
+        launch is not None and claimed == launch,
+        f"record commitment = {claimed}, {source} = {launch}",
+    )
+
+
 def verify_record(record: Mapping[str, Any]) -> list[Check]:
     """Re-check a draw record from itself alone: the seed matches the commitment, and the
     published winners are what the algorithm gives for the seed, entries and prizes."""
