@@ -1,5 +1,5 @@
 """The demo seed: one live campaign of each kind whose numbers obey the engine's
-invariants, and a second run that adds nothing."""
+invariants, and a second run that adds nothing — also after the demo's team filled."""
 
 from __future__ import annotations
 
@@ -13,8 +13,17 @@ from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.schemas import CampaignOut
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.guardrails.rules import StepKind
 from huzhu.pagination import PageParams
-from huzhu.seed import CAMPAIGN_NAMES, DEMO_SHOP_SLUG, PARTICIPANTS, PLAN, seed_demo
+from huzhu.payments import service as payments
+from huzhu.seed import (
+    CAMPAIGN_NAMES,
+    DEMO_SHOP_SLUG,
+    PARTICIPANTS,
+    PLAN,
+    _confirmed,
+    seed_demo,
+)
 from tests.conftest import make_settings
 
 ALL = PageParams(limit=200)
@@ -107,3 +116,52 @@ def _counts(
             out.append((view.id, view.progress_value, view.counted_count, view.held_count))
         out.append((c.id, c.budget_reserved_cents, c.inventory_reserved))
     return sorted(out)
+
+
+def test_a_second_run_after_the_demo_team_filled_adds_no_team(sqlite_url: str) -> None:
+    """People play with the demo: two more join bo's team, it fills and is charged.
+    Running the demo again keeps that team instead of opening a new one."""
+    settings = make_settings(sqlite_url, jobs={"run_in_process": False})
+    db = Database(settings.db)
+    try:
+        seed_demo(db, settings)
+        with db.unit_of_work() as session:
+            shop = accounts.get_shop_by_slug(session, DEMO_SHOP_SLUG)
+            rice = next(
+                c
+                for c in campaigns.list_campaigns(session, ALL, shop_id=shop.id).items
+                if c.kind == "groupbuy"
+            )
+            (team,) = _instances_of(session, settings, shop.id, rice.id)
+        for name in ("erin", "fang"):
+            with db.unit_of_work() as session:
+                account = accounts.get_or_create_account(
+                    session, settings, shop_id=shop.id, provider="local", subject=name
+                )
+                groupbuy.join_team(
+                    session,
+                    settings,
+                    payments.get_provider(settings),
+                    shop_id=shop.id,
+                    team_id=team.id,
+                    account_id=account.id,
+                    confirmation=_confirmed(
+                        session,
+                        settings,
+                        shop_id=shop.id,
+                        account_id=account.id,
+                        action=StepKind.JOIN_TEAM,
+                        target_id=team.id,
+                    ),
+                )
+        with db.unit_of_work() as session:
+            # Full: the job that charges every order (the job runner's, run here).
+            groupbuy.capture_team(session, payments.get_provider(settings), team_id=team.id)
+        with db.unit_of_work() as session:
+            (filled,) = _instances_of(session, settings, shop.id, rice.id)
+            assert filled.status == "completed"
+        assert seed_demo(db, settings) == ["demo data already present; nothing added"]
+        with db.unit_of_work() as session:
+            assert [v.id for v in _instances_of(session, settings, shop.id, rice.id)] == [team.id]
+    finally:
+        db.dispose()

@@ -36,7 +36,7 @@ from huzhu.assists import service as assists
 from huzhu.assists.errors import AlreadyAssisted, InstanceFull
 from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import open_hotpath, server_request
-from huzhu.assists.rules import InstanceStatus
+from huzhu.assists.rules import FINISHED, InstanceStatus
 from huzhu.assists.spending import service as spending
 from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
@@ -261,17 +261,16 @@ def _campaign_body(kind: str, name: str) -> Any:
 def _instance(
     session: Session, settings: Settings, state: SeedState, planned: PlannedInstance
 ) -> int:
-    """The initiator's active instance of that campaign, or a new one."""
+    """The initiator's instance of that campaign that is running or reached its goal
+    (a team that filled and was charged, a bargain bought), or a new one: only an
+    activity that has since expired or been cancelled is started afresh."""
     campaign_id = state.campaigns[planned.kind]
     account_id = state.accounts[planned.initiator]
     mine, _ = assists.list_my_instances(
         session, PageParams(limit=200), shop_id=state.shop_id, account_id=account_id
     )
     for row in mine:
-        if row.campaign_id == campaign_id and row.status in (
-            InstanceStatus.ACTIVE,
-            InstanceStatus.SUCCEEDED,
-        ):
+        if row.campaign_id == campaign_id and row.status in (InstanceStatus.ACTIVE, *FINISHED):
             return row.id
     if planned.kind == "groupbuy":
         team, _ = groupbuy.open_team(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -19,6 +21,12 @@ from huzhu.seed import (
 )
 
 
+def local_base_url(host: str, port: int) -> str:
+    """The address a person on this machine opens the demo at."""
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104 (a name we map, not a bind)
+    return f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
+
+
 def demo(
     host: str = typer.Option("127.0.0.1", help="address to bind"),
     port: int = typer.Option(8000, help="port to bind"),
@@ -27,7 +35,13 @@ def demo(
     """Seed a demo shop into the configured database — an owner and an analyst login, one
     live campaign of each kind with participants, instances and assists — print the URLs
     and logins, and serve. Running it again adds nothing twice."""
+    base = local_base_url(host, port)
     settings = load_settings()
+    if "base_url" not in settings.model_fields_set:
+        # Share links and their QR codes carry HUZHU_BASE_URL: unless it was set, it is
+        # where this demo serves (the server started below reads it from the environment).
+        os.environ["HUZHU_BASE_URL"] = base
+        settings = load_settings()
     run_migrations(settings.db.sqlalchemy_url)
     db = Database(settings.db)
     try:
@@ -35,7 +49,6 @@ def demo(
     finally:
         db.dispose()
     console = Console()
-    base = f"http://{host}:{port}"
     table = Table(title="Huzhu demo", show_header=False)
     table.add_row("Participant pages", f"{base}/  (sign in at {base}/signin)")
     table.add_row("Operator console", f"{base}/console")
