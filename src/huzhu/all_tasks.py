@@ -11,9 +11,8 @@ from huzhu.assists.notices import tasks as notices_tasks
 from huzhu.assists.spending import tasks as spending_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
-from huzhu.idempotency import tasks as idempotency_tasks
-from huzhu.jobs import tasks as jobs_tasks
 from huzhu.notify import tasks as notify_tasks
+from huzhu.privacy import tasks as privacy_tasks
 from huzhu.risk import rings  # what confirming a fraud case does, in every process
 from huzhu.risk import tasks as risk_tasks
 from huzhu.wechat.channel import tasks as wechat_channel_tasks
@@ -23,11 +22,10 @@ __all__ = [
     "campaigns_tasks",
     "enforcement_tasks",
     "groupbuy_tasks",
-    "idempotency_tasks",
-    "jobs_tasks",
     "lottery_tasks",
     "notices_tasks",
     "notify_tasks",
+    "privacy_tasks",
     "rings",
     "risk_tasks",
     "spending_tasks",

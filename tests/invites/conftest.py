@@ -21,7 +21,8 @@ def make_world(db_url: str, **overrides: Any) -> World:
     """Cap counters live outside the database (process memory, Redis): a prefix of its
     own per world keeps one test's counts from another's, whose ids repeat."""
     overrides["redis"] = {"key_prefix": uuid.uuid4().hex} | overrides.get("redis", {})
-    settings = make_settings(db_url, jobs={"run_in_process": False}, **overrides)
+    overrides["jobs"] = {"run_in_process": False} | overrides.get("jobs", {})
+    settings = make_settings(db_url, **overrides)
     db = Database(settings.db)
     return World(settings=settings, db=db, shop=_shop_with_owner(db, settings))
 

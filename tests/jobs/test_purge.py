@@ -38,7 +38,8 @@ def test_only_old_done_jobs_are_purged(database: Database, settings: Settings) -
             ]
         )
     with database.unit_of_work() as s:
-        assert service.purge_finished(s, settings) == 1
+        cutoff = clock.utcnow() - timedelta(seconds=settings.jobs.keep_done_seconds)
+        assert service.purge_finished(s, before=cutoff, limit=10) == 1
     with database.unit_of_work() as s:
         left = set(s.scalars(select(Job.dedupe_key)))
     assert left == {"recent-done", "old-failed", "pending"}

@@ -63,6 +63,8 @@ class Account(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
     provider: Mapped[str] = mapped_column(String(20))
     subject_hash: Mapped[str] = mapped_column(String(64))
+    # The version of the hashing key subject_hash was made with (security.hash_keys).
+    key_version: Mapped[str] = mapped_column(String(16), default="v0", server_default="v0")
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
     # A helper's name is shown to an initiator only with this consent (DESIGN: privacy).
     share_name_consent: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -89,6 +91,7 @@ class CarriedRestriction(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
     provider: Mapped[str] = mapped_column(String(20))
     subject_hash: Mapped[str] = mapped_column(String(64))
+    key_version: Mapped[str] = mapped_column(String(16), default="v0", server_default="v0")
     status: Mapped[str] = mapped_column(String(20))  # restricted | banned
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)

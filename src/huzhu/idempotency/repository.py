@@ -10,6 +10,7 @@ from sqlalchemy import CursorResult, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from huzhu.db.batches import delete_batch
 from huzhu.idempotency.models import IdempotencyRecord
 from huzhu.idempotency.rules import RecordState
 
@@ -102,8 +103,9 @@ def delete_expired(session: Session, *, record_id: int, created_before: datetime
     )
 
 
-def purge_created_before(session: Session, before: datetime) -> int:
-    """Forget done records past their time, and in_progress ones abandoned as long."""
-    return _rowcount(
-        session.execute(delete(IdempotencyRecord).where(IdempotencyRecord.created_at < before))
+def purge_created_before(session: Session, before: datetime, *, limit: int) -> int:
+    """Forget up to `limit` done records past their time, and in_progress ones abandoned
+    as long."""
+    return delete_batch(
+        session, IdempotencyRecord, IdempotencyRecord.created_at < before, limit=limit
     )

@@ -112,6 +112,7 @@ def release(session: Session, *, record_id: int, fence: datetime) -> None:
     repository.release(session, record_id=record_id, locked_until=fence)
 
 
-def purge_expired(session: Session, settings: Settings) -> int:
-    before = clock.utcnow() - timedelta(seconds=settings.idempotency.ttl_seconds)
-    return repository.purge_created_before(session, before)
+def purge_expired(session: Session, *, before: datetime, limit: int) -> int:
+    """Up to `limit` records created before `before` go (the retention sweep passes now −
+    `idempotency.ttl_seconds`)."""
+    return repository.purge_created_before(session, before, limit=limit)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huzhu.db import Base, IdType, JSONType, UTCDateTime
@@ -56,7 +56,29 @@ class ShareOpen(Base):
     # Keyed hash of the client's install id (X-Huzhu-Device): how many accounts one phone
     # serves is what tells a farm from friends in batch ring detection.
     device_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The version of the hashing key the three hashes above were made with.
+    key_version: Mapped[str] = mapped_column(String(16), default="v0", server_default="v0")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ShareOpenDay(Base):
+    """Share opens past their retention, counted per link and UTC day: what stays of them
+    once the opens and their keyed hashes are gone, so a link's, an instance's and a
+    campaign's open counts stay true."""
+
+    __tablename__ = "share_open_day"
+    __table_args__ = (
+        UniqueConstraint("share_link_id", "day"),
+        Index("ix_share_open_day_instance", "instance_id"),
+    )
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    share_link_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("share_link.id"))
+    shop_id: Mapped[int] = mapped_column(BigInteger)
+    instance_id: Mapped[int] = mapped_column(BigInteger)
+    channel: Mapped[str] = mapped_column(String(10))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD, UTC
+    opens: Mapped[int] = mapped_column(Integer)
 
 
 class Invite(Base):

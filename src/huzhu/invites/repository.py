@@ -29,6 +29,7 @@ from huzhu.invites.models import (
     InvitePreference,
     ShareLink,
     ShareOpen,
+    ShareOpenDay,
 )
 
 RelationModel = type[AccountMute] | type[AccountBlock] | type[Contact]
@@ -240,3 +241,65 @@ def invites_sent_by(session: Session, sender_id: int) -> list[Invite]:
 def invites_received_by(session: Session, recipient_id: int) -> list[Invite]:
     stmt = select(Invite).where(Invite.recipient_id == recipient_id).order_by(Invite.id)
     return list(session.scalars(stmt))
+
+
+# -- retention -------------------------------------------------------------------------
+
+
+class ExpiredOpen(NamedTuple):
+    id: int
+    share_link_id: int
+    shop_id: int
+    instance_id: int
+    channel: str
+    opened_at: datetime
+
+
+def expired_opens(session: Session, *, before: datetime, limit: int) -> list[ExpiredOpen]:
+    stmt = (
+        select(
+            ShareOpen.id,
+            ShareOpen.share_link_id,
+            ShareOpen.shop_id,
+            ShareOpen.instance_id,
+            ShareOpen.channel,
+            ShareOpen.opened_at,
+        )
+        .where(ShareOpen.opened_at < before)
+        .order_by(ShareOpen.id)
+        .limit(limit)
+    )
+    return [ExpiredOpen(*row) for row in session.execute(stmt)]
+
+
+def add_open_days(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Add each row's `opens` to its (link, day) count, creating it if new: one
+    INSERT … ON CONFLICT DO UPDATE per row, so two sweeps never lose a count."""
+    dialect = session.get_bind().dialect.name
+    table = cast(Table, ShareOpenDay.__table__)
+    for row in rows:
+        ins = (pg_insert if dialect == "postgresql" else sqlite_insert)(table).values(**row)
+        session.execute(
+            ins.on_conflict_do_update(
+                index_elements=["share_link_id", "day"],
+                set_={"opens": table.c.opens + ins.excluded.opens},
+            )
+        )
+
+
+def open_counts(session: Session, *, instance_ids: list[int]) -> dict[int, int]:
+    """Opens per instance: those still kept plus the per-day counts of removed ones."""
+    counts = dict.fromkeys(instance_ids, 0)
+    for start in range(0, len(instance_ids), _IN_CHUNK):
+        chunk = instance_ids[start : start + _IN_CHUNK]
+        kept = select(ShareOpen.instance_id, func.count()).where(ShareOpen.instance_id.in_(chunk))
+        folded = select(ShareOpenDay.instance_id, func.sum(ShareOpenDay.opens)).where(
+            ShareOpenDay.instance_id.in_(chunk)
+        )
+        for stmt in (
+            kept.group_by(ShareOpen.instance_id),
+            folded.group_by(ShareOpenDay.instance_id),
+        ):
+            for instance_id, n in session.execute(stmt):
+                counts[int(instance_id)] += int(n)
+    return counts

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, delete, or_, select, update
+from sqlalchemy import CursorResult, Select, or_, select, update
 from sqlalchemy.orm import Session
 
+from huzhu.db.batches import delete_batch
 from huzhu.jobs.models import Job
 from huzhu.jobs.rules import JobStatus
 
@@ -123,11 +124,9 @@ def jobs_query(*, status: str | None = None, kind: str | None = None) -> Select[
     return stmt
 
 
-def purge_done(session: Session, *, finished_before: datetime) -> int:
-    """Forget jobs that finished well; failed ones stay for a person to look at."""
-    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
-        delete(Job)
-        .where(Job.status == JobStatus.DONE, Job.finished_at < finished_before)
-        .execution_options(synchronize_session=False)
+def purge_done(session: Session, *, finished_before: datetime, limit: int) -> int:
+    """Forget up to `limit` jobs that finished well; failed ones stay for a person to
+    look at."""
+    return delete_batch(
+        session, Job, Job.status == JobStatus.DONE, Job.finished_at < finished_before, limit=limit
     )
-    return int(result.rowcount)

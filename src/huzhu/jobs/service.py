@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from huzhu.config import Settings
 from huzhu.jobs import repository
 from huzhu.jobs.models import Job
 from huzhu.jobs.rules import JobStatus
@@ -60,9 +59,9 @@ def list_jobs(
     return fetch_page(session, repository.jobs_query(status=status, kind=kind), Job.id, params)
 
 
-def purge_finished(session: Session, settings: Settings) -> int:
-    """Done jobs older than `jobs.keep_done_seconds` leave the table, so the claim query
+def purge_finished(session: Session, *, before: datetime, limit: int) -> int:
+    """Done jobs that finished before `before` (the retention sweep passes now −
+    `jobs.keep_done_seconds`) leave the table, up to `limit` at a time, so the claim query
     keeps scanning a small table. Every handler is idempotent on its own records (a draw
     record, an order's status), so a dedupe key freed here cannot make work happen twice."""
-    cutoff = clock.utcnow() - timedelta(seconds=settings.jobs.keep_done_seconds)
-    return repository.purge_done(session, finished_before=cutoff)
+    return repository.purge_done(session, finished_before=before, limit=limit)

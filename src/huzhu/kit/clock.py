@@ -33,3 +33,9 @@ def reset() -> None:
 def as_utc(value: datetime) -> datetime:
     """Read a stored time as aware UTC (SQLite hands back naive values)."""
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def period_start(now: datetime, every_seconds: int) -> datetime:
+    """The start of the period of `every_seconds` that `now` falls in (counted from the
+    epoch): what scheduled work names a period by, so every runner names it alike."""
+    return datetime.fromtimestamp(int(now.timestamp()) // every_seconds * every_seconds, tz=UTC)

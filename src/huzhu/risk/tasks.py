@@ -10,7 +10,7 @@ period's start and, above `auto_confirm_significance`, confirms what it finds.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -35,16 +35,12 @@ def schedule_every_seconds(settings: Settings) -> int:
     return every
 
 
-def period_start(now: datetime, every: int) -> datetime:
-    return datetime.fromtimestamp(int(now.timestamp()) // every * every, tz=UTC)
-
-
 @periodic("detect.schedule", every_seconds=SCHEDULE_CHECK_SECONDS)
 def schedule(session: Session, settings: Settings) -> None:
     every = schedule_every_seconds(settings)
     if every <= 0:
         return
-    until = period_start(clock.utcnow(), every)
+    until = clock.period_start(clock.utcnow(), every)
     jobs.enqueue(
         session,
         kind="detect.plan",

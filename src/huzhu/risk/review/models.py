@@ -45,6 +45,8 @@ class ReviewCase(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # When retention cut the evidence down to counts and outcomes (review/retention.py).
+    evidence_expired_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Report(Base):
