@@ -495,6 +495,11 @@ class DetectSettings(BaseModel):
     farm_unopened_share: float = Field(
         default=0.8, gt=0, le=1, description="share of assists with no open that is a farm sign"
     )
+    farm_min_accounts: int = Field(
+        default=5,
+        ge=2,
+        description="smallest group of accounts linked by shared phones the scan reports",
+    )
     fresh_account_seconds: int = Field(
         default=7 * 86_400, ge=0, description="accounts younger at their first assist are fresh"
     )

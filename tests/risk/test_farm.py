@@ -8,7 +8,7 @@ import pytest
 
 from huzhu.config import DetectSettings
 from huzhu.risk.detect_service import farm_policy
-from huzhu.risk.farm import AssistTrace, FarmSign, GroupVerdict, weigh
+from huzhu.risk.farm import AssistTrace, FarmSign, GroupVerdict, corroborated, phone_groups, weigh
 
 POLICY = farm_policy(DetectSettings())
 DAY = 86_400.0
@@ -80,3 +80,47 @@ def test_unknown_phones_and_networks_are_no_evidence() -> None:
     assert (found.devices, found.networks, found.median_age_seconds) == (0, 0, None)
     assert found.signs == ()
     assert found.as_json()["accounts_per_device"] is None
+
+
+def _uses(accounts: int, per_phone: int, network: str | None) -> list[tuple[int, str, str | None]]:
+    return [(a, f"p{a // per_phone}", network or f"n{a}") for a in range(accounts) for _ in (1, 2)]
+
+
+@pytest.mark.parametrize(("accounts", "per_phone"), [(6, 3), (12, 4), (48, 6)])
+def test_a_farm_is_found_by_its_phones_whatever_it_works(accounts: int, per_phone: int) -> None:
+    """Its phones sit on one /24: they make one group, with or without a graph."""
+    found = phone_groups(
+        _uses(accounts, per_phone, "farm-net"), min_accounts=5, accounts_per_device=2.0
+    )
+    assert [(len(g.accounts), len(g.phones)) for g in found] == [(accounts, accounts // per_phone)]
+
+
+def test_phones_of_one_person_each_or_of_a_couple_make_no_group() -> None:
+    # A carrier's /24 with a phone each; couples sharing a phone on their own networks.
+    assert phone_groups(_uses(40, 1, "carrier"), min_accounts=5, accounts_per_device=2.0) == []
+    assert phone_groups(_uses(40, 2, None), min_accounts=5, accounts_per_device=2.0) == []
+    # One account on a farm's phone and on a phone of its own: only shared phones count.
+    uses = [*_uses(6, 3, "farm-net"), (0, "own", "farm-net")]
+    (group,) = phone_groups(uses, min_accounts=5, accounts_per_device=2.0)
+    assert group.phones == ("p0", "p1")
+
+
+def test_only_automation_beside_shared_phones_lets_the_rule_confirm() -> None:
+    """Households behind one carrier share phones and a network too, at a human pace."""
+    households = phone_groups(_uses(6, 2, "carrier"), min_accounts=5, accounts_per_device=2.0)
+    assert len(households) == 1
+    assert not corroborated([FarmSign.SHARED_DEVICES, FarmSign.SHARED_NETWORKS])
+    assert corroborated([FarmSign.SHARED_DEVICES, FarmSign.INSTANT_TAPS])
+    assert corroborated([FarmSign.SHARED_DEVICES, FarmSign.NO_OPENS])
+    assert not corroborated([FarmSign.INSTANT_TAPS, FarmSign.SHARED_NETWORKS])
+
+
+def test_the_evidence_names_its_kinds() -> None:
+    traces, joined = _group(12, phones=3, networks=1, delay=0.5, age_days=0)
+    assert weigh(POLICY, traces, joined).as_json()["kinds"] == [
+        "device_concentration",
+        "network_concentration",
+        "automation",
+    ]
+    traces, joined = _group(12, phones=12, networks=12, delay=None, age_days=60)
+    assert weigh(POLICY, traces, joined).as_json()["kinds"] == ["automation"]

@@ -188,7 +188,7 @@ def run(
             case.detector,
             str(case.accounts),
             str(case.targets),
-            f"{case.significance:.1f}",
+            "—" if case.significance is None else f"{case.significance:.1f}",
             "confirmed by rule" if case.case_id in confirmed else "in review",
         )
     console.print(table)

@@ -15,7 +15,10 @@ except above `HUZHU_DETECT__AUTO_CONFIRM_SIGNIFICANCE` (unset by default), where
 Each group is also weighed beyond its graph (risk/farm.py): its share opens' phones,
 networks and timing and its accounts' ages. Only a farm — a group with a farm sign — is
 confirmed by rule; a likely mutual-help group (friends on their own phones and networks
-at a human pace) waits for an analyst, who must give a reason to act on it.
+at a human pace) waits for an analyst, who must give a reason to act on it. A farm that
+keeps no pace for the graph (each account on a third of its activities, or acting once)
+is found by its phones instead (`farm.phone_groups`) and confirmed by rule only with
+automation besides: families share phones too, but read before they tap.
 
 `scan` is the one entry point of both the scheduled job (risk/tasks.py) and
 `huzhu detect run`: find, queue, and confirm by rule above the threshold, so a scan from
@@ -41,9 +44,11 @@ from huzhu.risk import rings  # noqa: F401  (auto_confirm acts through the ring'
 from huzhu.risk.farm import (
     AssistTrace,
     FarmPolicy,
-    FarmSign,
     GroupEvidence,
     GroupVerdict,
+    PhoneGroup,
+    corroborated,
+    phone_groups,
     weigh,
 )
 from huzhu.risk.graph.edges import EdgeSet
@@ -65,6 +70,8 @@ GRAPHS = ("instance", "initiator")
 # A group found on the initiator graph that is mostly a ring already reported from the
 # instance graph in this run adds nothing but a second case.
 SAME_RING_OVERLAP = 0.8
+# A group found by the phones its accounts share rather than by a graph search.
+PHONE_DETECTOR = "shared_phones"
 
 
 @dataclass(frozen=True)
@@ -74,7 +81,7 @@ class RingCase:
     detector: str
     accounts: int
     targets: int
-    significance: float
+    significance: float | None  # None: found by its shared phones, not by chance
     verdict: GroupVerdict = GroupVerdict.FARM
     signs: tuple[str, ...] = ()
 
@@ -180,18 +187,43 @@ def run_detection(
             accounts = sorted(int(helper_ids[u]) for u in group.users.tolist())
             if len(reported.intersection(accounts)) >= SAME_RING_OVERLAP * len(accounts):
                 continue
+            # One account, one case, one rung of enforcement per scan.
+            accounts = [a for a in accounts if a not in reported]
+            if len(accounts) < settings.min_accounts:
+                continue
+            finding = _Finding.of_group(graph, group, target_ids)
+            wanted = set(finding.targets)
+            # The ring's assists: by its accounts on its targets (for the initiator
+            # graph, on any instance of those initiators).
+            mine = [
+                r
+                for account in accounts
+                for r in by_helper[account]
+                if (r.instance_id if graph == "instance" else r.initiator_id) in wanted
+            ]
             case, accounts = _open_case(
-                session,
-                shop_id=shop_id,
-                graph=graph,
-                group=group,
-                accounts=accounts,
-                target_ids=target_ids,
-                by_helper=by_helper,
-                facts=facts,
+                session, shop_id=shop_id, finding=finding, mine=mine, facts=facts, seen=reported
             )
             reported.update(accounts)
             cases.append(case)
+    # What no graph search can see: a farm spreading its accounts thinly over its
+    # activities (each on a third of them, or once) keeps no pace, but its accounts
+    # still share its few phones. One that a graph's ring reached is in its case.
+    for farm in facts.farms:
+        accounts = [a for a in farm.accounts if a not in reported]
+        if not accounts:
+            continue
+        mine = sorted((r for a in accounts for r in by_helper[a]), key=lambda r: r.assist_id)
+        case, accounts = _open_case(
+            session,
+            shop_id=shop_id,
+            finding=_Finding.of_phones(farm.phones),
+            mine=mine,
+            facts=facts,
+            seen=reported,
+        )
+        reported.update(accounts)
+        cases.append(case)
     return DetectionRun(
         assists=len(rows),
         accounts=int(helper_ids.size),
@@ -200,90 +232,121 @@ def run_detection(
     )
 
 
+@dataclass(frozen=True)
+class _Finding:
+    """What found a group, as its case tells it: a graph search (with its windows and
+    its chance) or the phones its accounts share (no chance: a count of phones)."""
+
+    graph: str  # "instance", "initiator" or "device"
+    detector: str
+    targets: list[Any]  # instance or initiator ids, or keyed phone hashes
+    windows: list[dict[str, Any]]
+    window_seconds: int | None = None
+    lift: float | None = None
+    significance: float | None = None
+    expected: float | None = None
+    needed: int | None = None
+
+    @classmethod
+    def of_group(cls, graph: str, group: Group, target_ids: np.ndarray) -> _Finding:
+        windows: list[dict[str, Any]] = []
+        if group.starts is not None and group.window_seconds is not None:
+            for item, start in zip(group.items.tolist(), group.starts.tolist(), strict=True):
+                windows.append(
+                    {
+                        f"{graph}_id": int(target_ids[item]),
+                        "from": _iso(start),
+                        "to": _iso(start + group.window_seconds),
+                    }
+                )
+        return cls(
+            graph=graph,
+            detector=group.detector,
+            targets=sorted({int(target_ids[i]) for i in group.items.tolist()}),
+            windows=windows,
+            window_seconds=group.window_seconds,
+            lift=round(group.lift, 2),
+            significance=round(group.significance, 2),
+            expected=group.expected,
+            needed=group.needed,
+        )
+
+    @classmethod
+    def of_phones(cls, phones: tuple[str, ...]) -> _Finding:
+        return cls(graph="device", detector=PHONE_DETECTOR, targets=sorted(phones), windows=[])
+
+    def describe(self, accounts: int) -> str:
+        if self.significance is None:
+            return f"{accounts} accounts sharing {len(self.targets)} phones"
+        return (
+            f"{self.detector}, {accounts} accounts on {len(self.targets)} {self.graph}s,"
+            f" chance 1e-{self.significance:.0f}"
+        )
+
+
 def _open_case(
     session: Session,
     *,
     shop_id: int,
-    graph: str,
-    group: Group,
-    accounts: list[int],
-    target_ids: np.ndarray,
-    by_helper: dict[int, list[assist_graph.AssistEdge]],
+    finding: _Finding,
+    mine: list[assist_graph.AssistEdge],
     facts: _Facts,
+    seen: set[int],
 ) -> tuple[RingCase, list[int]]:
-    """The case (opened or joined) and its accounts: the group's, and for a farm on
-    shared phones every account that assisted from those phones."""
-    targets = sorted({int(target_ids[i]) for i in group.items.tolist()})
-    wanted = set(targets)
-    # The ring's assists: by its accounts on its targets (for the initiator graph, on
-    # any instance of those initiators).
-    mine = [
-        r
-        for account in accounts
-        for r in by_helper[account]
-        if (r.instance_id if graph == "instance" else r.initiator_id) in wanted
-    ]
+    """The case (opened or joined) and its accounts: those of `mine`, the group's
+    assists, and for a farm on shared phones every account that assisted from those
+    phones — but none already in a case of this scan (`seen`): one account, one case,
+    one rung of enforcement per scan."""
+    found_by_graph = len({r.helper_id for r in mine})
+    # The graph sees the accounts that moved together most tightly; a farm's other
+    # accounts on the same phones moved a little less so. Whatever came through a phone
+    # of the group that several accounts use is the group's.
+    mine = facts.through_shared_phones(mine, leave=seen)
     weighed = facts.weigh(mine)
-    found_by_graph = len(accounts)
-    if FarmSign.SHARED_DEVICES in weighed.signs:
-        # The graph sees the accounts that moved together most tightly; a farm's other
-        # accounts on the same phones moved a little less so. Once the group is seen to
-        # share phones, whatever came through one of its phones is the farm's.
-        mine = facts.through_shared_phones(mine)
-        accounts = sorted({r.helper_id for r in mine})
-        weighed = facts.weigh(mine)
-    instances = sorted({r.instance_id for r in mine})
+    accounts = sorted({r.helper_id for r in mine})
     campaigns = sorted({r.campaign_id for r in mine})
-    windows: list[dict[str, Any]] = []
-    if group.starts is not None and group.window_seconds is not None:
-        for item, start in zip(group.items.tolist(), group.starts.tolist(), strict=True):
-            windows.append(
-                {
-                    f"{graph}_id": int(target_ids[item]),
-                    "from": _iso(start),
-                    "to": _iso(start + group.window_seconds),
-                }
-            )
     assist_ids = sorted(r.assist_id for r in mine)
+    group = weighed.as_json()
+    if finding.significance is not None:
+        group["accounts_found_by_graph"] = found_by_graph
     evidence: dict[str, Any] = {
-        "group": {**weighed.as_json(), "accounts_found_by_graph": found_by_graph},
-        "graph": f"helper x {graph}",
-        "detector": group.detector,
+        "group": group,
+        "graph": f"helper x {finding.graph}",
+        "detector": finding.detector,
         "accounts": accounts,
-        "instances": instances,
+        "instances": sorted({r.instance_id for r in mine}),
         "initiators": sorted({r.initiator_id for r in mine}),
         "campaigns": campaigns,
-        "window_seconds": group.window_seconds,
-        "windows": windows,
-        "density_vs_background": round(group.lift, 2),
-        "significance": round(group.significance, 2),
-        "expected_by_chance": group.expected,
-        "each_covers_at_least": group.needed,
+        "window_seconds": finding.window_seconds,
+        "windows": finding.windows,
+        "density_vs_background": finding.lift,
+        "significance": finding.significance,
+        "expected_by_chance": finding.expected,
+        "each_covers_at_least": finding.needed,
         "assist_ids": assist_ids[:MAX_ASSISTS_IN_EVIDENCE],
         "assists": len(assist_ids),
     }
-    digest = hashlib.sha256(f"{shop_id}|{graph}|{accounts}|{targets}".encode()).hexdigest()
+    digest = hashlib.sha256(
+        f"{shop_id}|{finding.graph}|{accounts}|{finding.targets}".encode()
+    ).hexdigest()
     case = review.open_case(
         session,
         shop_id=shop_id,
         kind=CaseKind.FRAUD_RING,
         source=SOURCE,
         subject_account_ids=accounts,
-        summary=(
-            f"{_headline(weighed)}: {group.detector}, {len(accounts)} accounts on"
-            f" {len(targets)} {graph}s, chance 1e-{group.significance:.0f}"
-        ),
+        summary=f"{_headline(weighed)}: {finding.describe(len(accounts))}",
         evidence=evidence,
         campaign_id=campaigns[0] if len(campaigns) == 1 else None,
         open_key=f"ring:{digest[:40]}",
     )
     ring = RingCase(
         case_id=case.id,
-        graph=graph,
-        detector=group.detector,
+        graph=finding.graph,
+        detector=finding.detector,
         accounts=len(accounts),
-        targets=len(targets),
-        significance=round(group.significance, 1),
+        targets=len(finding.targets),
+        significance=None if finding.significance is None else round(finding.significance, 1),
         verdict=weighed.verdict,
         signs=tuple(sign.value for sign in weighed.signs),
     )
@@ -337,6 +400,7 @@ class _Facts:
     opens: Mapping[int, OpenSeen]
     joined_at: dict[int, float]
     by_device: dict[str, list[assist_graph.AssistEdge]]
+    farms: list[PhoneGroup]  # accounts tied together by the phones they share
 
     @classmethod
     def read(
@@ -350,22 +414,46 @@ class _Facts:
             device = _device_of(opens, r)
             if device is not None:
                 by_device.setdefault(device, []).append(r)
+        uses = [
+            (r.helper_id, device, opens[r.share_open_id].net_hash)
+            for device, used in by_device.items()
+            for r in used
+            if r.share_open_id is not None
+        ]
         return cls(
             policy=farm_policy(settings),
             opens=opens,
             joined_at={a: clock.as_utc(at).timestamp() for a, at in joined.items()},
             by_device=by_device,
+            farms=phone_groups(
+                uses,
+                min_accounts=settings.farm_min_accounts,
+                accounts_per_device=settings.farm_accounts_per_device,
+            ),
         )
 
     def through_shared_phones(
-        self, mine: list[assist_graph.AssistEdge]
+        self, mine: list[assist_graph.AssistEdge], *, leave: set[int]
     ) -> list[assist_graph.AssistEdge]:
         """The group's assists and every other assist of the scan that came through one
-        of the phones the group used."""
+        of the group's phones that `farm_accounts_per_device` or more accounts used, or
+        through a phone of a farm (`farms`) one of its accounts belongs to, but for
+        those of the accounts in `leave`."""
         phones = {d for d in (_device_of(self.opens, r) for r in mine) if d is not None}
+        phones = {
+            d
+            for d in phones
+            if len({r.helper_id for r in self.by_device[d]}) >= self.policy.accounts_per_device
+        }
+        helpers = {r.helper_id for r in mine}
+        for farm in self.farms:
+            if helpers.intersection(farm.accounts):
+                phones.update(farm.phones)
         found = {r.assist_id: r for r in mine}
         for device in phones:
-            found.update((r.assist_id, r) for r in self.by_device[device])
+            found.update(
+                (r.assist_id, r) for r in self.by_device[device] if r.helper_id not in leave
+            )
         return sorted(found.values(), key=lambda r: r.assist_id)
 
     def weigh(self, mine: list[assist_graph.AssistEdge]) -> GroupEvidence:
@@ -406,17 +494,18 @@ def _iso(seconds: int) -> str:
 def auto_confirm(
     session: Session, settings: Settings, run: DetectionRun, *, shop_id: int
 ) -> list[int]:
-    """Confirm, by rule, the rings of this run whose significance is above the setting
-    (a chance so small that waiting for an analyst only lets the ring keep its gains);
-    the ids confirmed. A case decided meanwhile is left as it was decided."""
+    """Confirm, by rule, the farms of this run: a graph's ring whose significance is
+    above the setting (a chance so small that waiting for an analyst only lets the ring
+    keep its gains), and a group found by its shared phones that shows another farm sign
+    too (`farm.corroborated`) — both only while the setting is set; the ids confirmed.
+    A case decided meanwhile is left as it was decided."""
     threshold = settings.detect.auto_confirm_significance
     if threshold is None:
         return []
     confirmed: list[int] = []
     for ring in run.cases:
-        if ring.significance <= threshold or ring.verdict != GroupVerdict.FARM:
-            # A group with no farm sign is left to an analyst however unlikely by chance:
-            # friends who help each other are exactly what the graph alone cannot tell.
+        reason = _rule_reason(ring, threshold)
+        if reason is None:
             continue
         case = review.get_case(session, shop_id=shop_id, case_id=ring.case_id)
         if case.status != CaseStatus.OPEN:
@@ -428,11 +517,7 @@ def auto_confirm(
                     settings,
                     shop_id=case.shop_id,
                     case_id=case.id,
-                    reason=(
-                        f"{ring.detector} ring of {ring.accounts} accounts, chance "
-                        f"1e-{ring.significance:.0f}, above the auto-confirm threshold "
-                        f"1e-{threshold:g}, with farm evidence: {', '.join(ring.signs)}"
-                    ),
+                    reason=reason,
                     enforce=review.BY_RULE,
                     actor=AUTO_ACTOR,
                 )
@@ -440,3 +525,23 @@ def auto_confirm(
             continue
         confirmed.append(case.id)
     return confirmed
+
+
+def _rule_reason(ring: RingCase, threshold: float) -> str | None:
+    """Why the rule confirms this ring, or None when it is an analyst's to decide."""
+    if ring.verdict != GroupVerdict.FARM:
+        # A group with no farm sign is left to an analyst however unlikely by chance:
+        # friends who help each other are exactly what the graph alone cannot tell.
+        return None
+    evidence = f"with farm evidence: {', '.join(ring.signs)}"
+    if ring.significance is None:
+        if not corroborated(ring.signs):
+            return None
+        return f"{ring.accounts} accounts sharing {ring.targets} phones, {evidence}"
+    if ring.significance <= threshold:
+        return None
+    return (
+        f"{ring.detector} ring of {ring.accounts} accounts, chance "
+        f"1e-{ring.significance:.0f}, above the auto-confirm threshold "
+        f"1e-{threshold:g}, {evidence}"
+    )

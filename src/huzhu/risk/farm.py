@@ -12,16 +12,23 @@ network hashes and times; the accounts' ages) into evidence and a verdict. Only 
 farm signs (`FarmSign`) make a farm: fresh accounts are shown but decide nothing (a
 mutual-help group gathers newcomers too). A group with no farm sign is a likely
 mutual-help group: never confirmed by rule, and enforced only with an analyst's reason.
-Pure: no I/O.
+
+`phone_groups` finds what the graph cannot: a farm that spreads its accounts thinly (each
+on a third of its activities, or once) moves in no lockstep, but its accounts still
+share its few phones. Pure: no I/O.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import median
 from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.csgraph import connected_components
 
 
 class GroupVerdict(StrEnum):
@@ -36,6 +43,29 @@ class FarmSign(StrEnum):
     SHARED_NETWORKS = "shared_networks"  # many accounts per /24 (/48)
     INSTANT_TAPS = "instant_taps"  # seconds or less between open and assist
     NO_OPENS = "no_opens"  # most assists never opened a share
+
+
+class EvidenceKind(StrEnum):
+    """What the issue names as the ground for confirming by rule, each sign's kind."""
+
+    DEVICES = "device_concentration"
+    NETWORKS = "network_concentration"
+    AUTOMATION = "automation"
+
+
+KIND_OF: dict[FarmSign, EvidenceKind] = {
+    FarmSign.SHARED_DEVICES: EvidenceKind.DEVICES,
+    FarmSign.SHARED_NETWORKS: EvidenceKind.NETWORKS,
+    FarmSign.INSTANT_TAPS: EvidenceKind.AUTOMATION,
+    FarmSign.NO_OPENS: EvidenceKind.AUTOMATION,
+}
+
+
+# What a group found only through its shared phones needs beside them to be confirmed by
+# rule: automation. Families pass a phone around, and several families behind one
+# carrier network share phones and a network both; none of them taps within seconds of
+# every open, or assists without opening the share.
+AUTOMATION = frozenset({FarmSign.INSTANT_TAPS, FarmSign.NO_OPENS})
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +113,7 @@ class GroupEvidence:
         return {
             "verdict": self.verdict.value,
             "signs": [s.value for s in self.signs],
+            "kinds": [k.value for k in EvidenceKind if k in {KIND_OF[s] for s in self.signs}],
             "accounts": self.accounts,
             "assists": self.assists,
             "devices": self.devices,
@@ -154,3 +185,58 @@ def weigh(
         unopened_share=unopened_share,
         signs=tuple(signs),
     )
+
+
+def corroborated(signs: Iterable[str]) -> bool:
+    """Shared phones and automation besides."""
+    found = set(signs)
+    return FarmSign.SHARED_DEVICES in found and bool(found & AUTOMATION)
+
+
+@dataclass(frozen=True, slots=True)
+class PhoneGroup:
+    accounts: tuple[int, ...]
+    phones: tuple[str, ...]  # its shared phones
+
+
+def phone_groups(
+    uses: Iterable[tuple[int, str, str | None]], *, min_accounts: int, accounts_per_device: float
+) -> list[PhoneGroup]:
+    """Farms by their phones: phones each used by at least `accounts_per_device`
+    accounts, joined when one account used both or both were used behind one network
+    (a farm's few phones sit on one /24), in groups of at least `min_accounts` accounts
+    with at least `accounts_per_device` accounts a phone; the biggest first. `uses`:
+    (account, keyed phone hash, keyed network hash or None), repeats allowed."""
+    seen = set(uses)
+    on_phone: dict[str, set[int]] = {}
+    for account, phone, _ in seen:
+        on_phone.setdefault(phone, set()).add(account)
+    shared = {p for p, accounts in on_phone.items() if len(accounts) >= accounts_per_device}
+    if not shared:
+        return []
+    node: dict[tuple[str, Any], int] = {}
+    ends: list[tuple[int, int]] = []
+    for account, phone, network in seen:
+        if phone not in shared:
+            continue
+        at = node.setdefault(("phone", phone), len(node))
+        ends.append((at, node.setdefault(("account", account), len(node))))
+        if network is not None:
+            ends.append((at, node.setdefault(("network", network), len(node))))
+    rows, cols = zip(*ends, strict=True)
+    links = sp.coo_matrix((np.ones(len(ends)), (rows, cols)), shape=(len(node), len(node)))
+    _, label = connected_components(links, directed=False)
+    accounts_of: dict[int, list[int]] = {}
+    phones_of: dict[int, list[str]] = {}
+    for (what, key), i in node.items():
+        if what == "account":
+            accounts_of.setdefault(int(label[i]), []).append(key)
+        elif what == "phone":
+            phones_of.setdefault(int(label[i]), []).append(key)
+    groups = [
+        PhoneGroup(tuple(sorted(accounts_of[c])), tuple(sorted(phones_of[c])))
+        for c in phones_of
+        if len(accounts_of[c]) >= min_accounts
+        and len(accounts_of[c]) / len(phones_of[c]) >= accounts_per_device
+    ]
+    return sorted(groups, key=lambda g: (-len(g.accounts), g.accounts))
