@@ -1,0 +1,339 @@
+"""The crowds of the farm-or-friends tests, played over HTTP through the real hot path.
+
+`World` is one shop with one bargain campaign (at most eight helpers an activity), an
+analyst, and a test client that names each person's own address and phone per request,
+as a server sees distinct clients. Plans are (open at, assist at, helper, activity) in
+seconds from the start of play; `World.play` moves the app clock to each step, never
+sleeping. Three crowds:
+
+- a device farm: fresh accounts, a few to a phone, every phone behind one /24, tapping
+  a second or less after each open, in crews that work their owners' activities —
+  every account on every activity of its crew, or each on only a third of them;
+- a mutual-help group (互助群): strangers each on their own phone and network, each with
+  an activity of their own, helping the next eight who posted, reading before they tap;
+- honest friend circles: small groups of old friends helping each other over days, and
+  households that share a phone among two or three accounts behind one carrier network.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+import numpy as np
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from huzhu.accounts.rules import Role
+from huzhu.accounts.service import create_operator, get_account, issue_participant_token
+from huzhu.assists.models import Assist
+from huzhu.config import Settings
+from huzhu.db import Database
+from huzhu.enforcement.models import EnforcementAction
+from huzhu.jobs.runner import JobRunner
+from huzhu.kit import clock
+from huzhu.risk.review.models import ReviewCase
+from tests.assists.conftest import BARGAIN_RULES, write_instance
+from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop
+
+PHONE = {
+    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.50",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+}
+MAX_HELPERS = 8
+CUT = 100  # cents per slot
+DAY = 86_400
+SIGNIFICANCE = 6.0  # auto-confirm above 1e-6 by chance
+
+
+@dataclass
+class Person:
+    account_id: int
+    joined_at: datetime
+    device: str
+    host: str
+
+
+@dataclass
+class Crowd:
+    members: list[Person]
+    instances: list[int] = field(default_factory=list)
+
+
+@dataclass(order=True)
+class Step:
+    at: float
+    order: int  # an open before its assist at the same instant
+    helper: Person = field(compare=False)
+    instance: int = field(compare=False)
+
+
+class World:
+    def __init__(self, db: Database, settings: Settings, client: TestClient) -> None:
+        self.db, self.settings, self.client = db, settings, client
+        with db.unit_of_work() as s:
+            self.shop_id = make_shop(s)
+            email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
+            create_operator(
+                s,
+                shop_id=self.shop_id,
+                email=email,
+                display_name="analyst",
+                password=PASSWORD,
+                role=Role.ANALYST,
+            )
+            self.campaign = make_campaign(
+                s,
+                shop_id=self.shop_id,
+                kind="bargain",
+                rules={
+                    **BARGAIN_RULES,
+                    "max_helpers": MAX_HELPERS,
+                    "floor_cents": BARGAIN_RULES["price_cents"] - MAX_HELPERS * CUT,
+                    "daily_assists_per_helper": 50,
+                    "instance_ttl_seconds": 3 * DAY,
+                },
+            )
+        self.analyst_email = email
+        self.links: dict[int, str] = {}
+        self.opens: dict[tuple[int, int], int] = {}
+        self._n = 0
+
+    def people(self, prefix: str, hosts: list[str], devices: list[str]) -> list[Person]:
+        found = []
+        with self.db.unit_of_work() as s:
+            for host, device in zip(hosts, devices, strict=True):
+                self._n += 1
+                account_id, _ = make_participant(
+                    s, self.settings, shop_id=self.shop_id, name=f"{prefix}{self._n}"
+                )
+                account = get_account(s, account_id)
+                assert account is not None
+                found.append(Person(account_id, account.created_at, device, host))
+        return found
+
+    def token(self, person: Person) -> str:
+        """A token of today (a month-old one has expired), saying when they joined."""
+        return issue_participant_token(
+            self.settings,
+            shop_id=self.shop_id,
+            account_id=person.account_id,
+            joined_at=person.joined_at,
+        )[0]
+
+    def activity(self, owner: Person) -> int:
+        with self.db.unit_of_work() as s:
+            instance = write_instance(
+                s,
+                shop_id=self.shop_id,
+                campaign=self.campaign,
+                kind="bargain",
+                initiator_id=owner.account_id,
+                slots=[CUT] * MAX_HELPERS,
+                ttl=3 * DAY,
+            )
+        r = self.client.post(
+            f"/api/v1/instances/{instance}/share-links",
+            headers=auth(self.token(owner)),
+            json={"channel": "friend"},
+        )
+        assert r.status_code == 201, r.text
+        self.links[instance] = r.json()["token"]
+        return instance
+
+    def _as(self, person: Person) -> dict[str, str]:
+        # The peer address the app sees for this request (TestClient names one peer).
+        self.client._transport.client = (person.host, 50_000)  # type: ignore[attr-defined]
+        return {**PHONE, "X-Huzhu-Device": person.device}
+
+    def play(self, plan: list[tuple[float, float, Person, int]]) -> None:
+        """Each (open at, assist at, helper, instance), in time order: the clock moves to
+        each step (no sleeping), the helper opens the share, later assists through it."""
+        steps = []
+        for opened, tapped, helper, instance in plan:
+            steps.append(Step(opened, 0, helper, instance))
+            steps.append(Step(tapped, 1, helper, instance))
+        start = clock.utcnow()
+        for step in sorted(steps):
+            clock.advance((start + timedelta(seconds=step.at) - clock.utcnow()).total_seconds())
+            headers = self._as(step.helper)
+            share = self.links[step.instance]
+            key = (step.helper.account_id, step.instance)
+            if step.order == 0:
+                r = self.client.post(f"/api/v1/shares/{share}/open", headers=headers)
+                assert r.status_code == 201, r.text
+                self.opens[key] = r.json()["open_id"]
+                continue
+            r = self.client.post(
+                f"/api/v1/instances/{step.instance}/assists",
+                params={"share": share, "share_open": self.opens[key]},
+                headers={**headers, **auth(self.token(step.helper))},
+            )
+            assert r.status_code in (201, 202), r.text
+
+
+Plan = list[tuple[float, float, Person, int]]
+Spread = Literal["all", "third"]
+
+
+def farm(
+    world: World,
+    rng: np.random.Generator,
+    *,
+    accounts: int,
+    phones: int,
+    tap: tuple[float, float],
+    spread: Spread,
+) -> tuple[Crowd, Plan]:
+    """Fresh accounts, `accounts / phones` to a phone, all on 10.66.0.0/24, in crews on
+    their own phones working their own owners' activities. `spread` "all": crews of up
+    to eight, four activities each, every account on every activity of its crew;
+    "third": crews of up to 24, twelve activities each, each activity taking a third of
+    the crew (at most eight) in turn, so every account works four of the twelve. The
+    helpers of an activity come a few seconds apart, each tapping `tap` seconds after
+    its open; an activity every ten minutes."""
+    per_phone = math.ceil(accounts / phones)
+    crowd = Crowd(
+        world.people(
+            "farm",
+            [f"10.66.0.{k + 1}" for k in range(accounts)],
+            [f"farm-phone-{k // per_phone}" for k in range(accounts)],
+        )
+    )
+    largest, activities = (MAX_HELPERS, 4) if spread == "all" else (3 * MAX_HELPERS, 12)
+    n_crews = math.ceil(accounts / largest)
+    cut = [round(c * accounts / n_crews) for c in range(n_crews + 1)]
+    plan: Plan = []
+    at = 3600.0
+    for c in range(n_crews):
+        crew = crowd.members[cut[c] : cut[c + 1]]
+        per_activity = len(crew) if spread == "all" else min(MAX_HELPERS, len(crew) // 3)
+        turn = [crew[k] for k in rng.permutation(len(crew)).tolist()]
+        owners = world.people(
+            "owner",
+            [f"10.70.{len(crowd.instances) + k}.9" for k in range(activities)],
+            [f"owner-{len(crowd.instances) + k}" for k in range(activities)],
+        )
+        for j, owner in enumerate(owners):
+            instance = world.activity(owner)
+            crowd.instances.append(instance)
+            helpers = [turn[(j * per_activity + k) % len(crew)] for k in range(per_activity)]
+            for helper in helpers:
+                at += float(rng.uniform(3.0, 15.0))
+                plan.append((at, at + float(rng.uniform(*tap)), helper, instance))
+            at += 600.0
+    return crowd, plan
+
+
+def mutual_help_members(world: World, members: int) -> Crowd:
+    """Strangers, each on their own phone and network."""
+    return Crowd(
+        world.people(
+            "group",
+            [f"10.{100 + k // 200}.{k % 200}.7" for k in range(members)],
+            [f"group-phone-{k}" for k in range(members)],
+        )
+    )
+
+
+def mutual_help(
+    world: World, rng: np.random.Generator, crowd: Crowd, *, read: tuple[float, float]
+) -> Plan:
+    """Each member posts their activity in the group within an evening; the next eight
+    who posted help, each a few minutes after the post, reading `read` seconds before
+    tapping."""
+    members = len(crowd.members)
+    crowd.instances = [world.activity(person) for person in crowd.members]
+    posted = np.sort(rng.uniform(2 * 3600.0, 5 * 3600.0, members))
+    plan: Plan = []
+    helpers = min(MAX_HELPERS, members - 1)
+    for j, instance in enumerate(crowd.instances):
+        for i in range(1, helpers + 1):
+            helper = crowd.members[(j + i) % members]
+            opened = float(posted[j] + rng.exponential(300.0))
+            plan.append((opened, opened + float(rng.uniform(*read)), helper, instance))
+    return plan
+
+
+def friend_circles(world: World, *, circles: int, size: int) -> Crowd:
+    """Old friends, each on their own phone and network."""
+    return Crowd(
+        world.people(
+            "friend",
+            [f"10.{150 + k // 200}.{k % 200}.3" for k in range(circles * size)],
+            [f"friend-phone-{k}" for k in range(circles * size)],
+        )
+    )
+
+
+def households(world: World, *, people: int, per_phone: int) -> Crowd:
+    """Families passing a phone around (`per_phone` accounts to each), every home behind
+    one carrier's /24."""
+    return Crowd(
+        world.people(
+            "home",
+            [f"10.88.0.{k + 1}" for k in range(people)],
+            [f"home-phone-{k // per_phone}" for k in range(people)],
+        )
+    )
+
+
+def friends(world: World, rng: np.random.Generator, crowd: Crowd, *, size: int) -> Plan:
+    """Each friend's activity helped by the others of their circle over two days."""
+    people = crowd.members
+    circles = len(people) // size
+    plan: Plan = []
+    for c in range(circles):
+        circle = people[c * size : (c + 1) * size]
+        for owner in circle:
+            instance = world.activity(owner)
+            crowd.instances.append(instance)
+            for helper in circle:
+                if helper is not owner:
+                    opened = float(rng.uniform(3600.0, 2 * DAY))
+                    plan.append((opened, opened + float(rng.uniform(5.0, 120.0)), helper, instance))
+    return plan
+
+
+def scan_after_the_hour(world: World) -> None:
+    """The scheduled scan of the next hour after play, by the job runner as a worker
+    runs it (the periodic check plans it, the plan queues the shop's scan)."""
+    clock.advance(3 * DAY)
+    runner = JobRunner(world.db, world.settings)
+    runner.run_periodic(force=True)
+    runner.run_due()
+
+
+def assists_of(world: World, crowd: Crowd) -> list[Assist]:
+    ids = [p.account_id for p in crowd.members]
+    with world.db.unit_of_work() as s:
+        rows = list(s.scalars(select(Assist).where(Assist.helper_id.in_(ids))))
+        s.expunge_all()
+    return rows
+
+
+def enforced(world: World, crowd: Crowd) -> list[int]:
+    ids = [p.account_id for p in crowd.members]
+    with world.db.unit_of_work() as s:
+        return list(
+            s.scalars(
+                select(EnforcementAction.account_id).where(EnforcementAction.account_id.in_(ids))
+            )
+        )
+
+
+def cases_about(world: World, crowd: Crowd) -> list[ReviewCase]:
+    ids = {p.account_id for p in crowd.members}
+    with world.db.unit_of_work() as s:
+        rows = list(s.scalars(select(ReviewCase).where(ReviewCase.kind == "fraud_ring")))
+        s.expunge_all()
+    return [c for c in rows if ids.intersection(c.subject_account_ids or [])]
+
+
+def group_of(case: ReviewCase) -> dict[str, Any]:
+    group = (case.evidence or {})["group"]
+    assert isinstance(group, dict)
+    return group
