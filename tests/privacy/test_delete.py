@@ -149,6 +149,20 @@ def test_a_restriction_comes_back_with_a_new_sign_in(world: tuple[LiveServer, Re
         refused = client.post(f"/api/v1/campaigns/{unlock}/instances", headers=auth(token))
         assert (refused.status_code, refused.json()["code"]) == (403, "account_restricted")
         assert refused.json()["restricted_until"] == action["expires_at"].replace("Z", "+00:00")
+        # The ladder recomputes the new account's standing from its own actions, which
+        # know nothing of the carried restriction: a second restriction put on and lifted
+        # again must not leave the login free.
+        analyst = auth(shop.analyst)
+        again = {**restrict, "account_id": new_id, "reason": "a second look"}
+        second = ok(client.post("/api/v1/enforcement/actions", json=again, headers=analyst), 201)
+        lifted = {"reason": "a mistake"}
+        lift_url = f"/api/v1/enforcement/actions/{second['id']}/lift"
+        ok(client.post(lift_url, json=lifted, headers=analyst))
+        still = client.post(f"/api/v1/campaigns/{unlock}/instances", headers=auth(token))
+        assert (still.status_code, still.json()["code"]) == (403, "account_restricted")
+        assert still.json()["restricted_until"] == action["expires_at"].replace("Z", "+00:00")
+        standing = ok(client.get(f"/api/v1/enforcement/accounts/{new_id}", headers=analyst))
+        assert standing["status"] == "restricted"
         # Someone else who never was restricted is untouched.
         _, fresh = _sign_in_again(client, shop, "dan-5b7e")
         ok(client.post(f"/api/v1/campaigns/{unlock}/instances", headers=auth(fresh)), 201)

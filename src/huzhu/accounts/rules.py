@@ -7,6 +7,7 @@ every role and check this table is what the server enforces.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 
 
@@ -16,6 +17,37 @@ class AccountStatus(StrEnum):
     BANNED = "banned"
     # Deleted at its owner's request: an anonymous tombstone that can never act again.
     DELETED = "deleted"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """An account's standing as its columns hold it: status, end (None: no end), reason."""
+
+    status: AccountStatus
+    until: datetime | None
+    reason: str | None
+
+
+_NEVER = datetime.max.replace(tzinfo=UTC)
+
+
+def _weight(bar: Bar) -> tuple[int, datetime]:
+    """Banned binds hardest, then a restriction with no end, then the later-ending one."""
+    if bar.status == AccountStatus.BANNED:
+        return (2, _NEVER)
+    if bar.status == AccountStatus.RESTRICTED:
+        return (1, bar.until or _NEVER)
+    return (0, _NEVER)
+
+
+def stricter(ladder: Bar, carried: Bar | None) -> Bar:
+    """The standing to write when the ladder recomputes an account whose login carries a
+    restriction from a deleted account: whichever binds harder, so that no recompute
+    (an action on the new account, a lift, the lapsed-restriction tidy) sheds what the
+    deletion could not."""
+    if carried is None:
+        return ladder
+    return carried if _weight(carried) > _weight(ladder) else ladder
 
 
 class TokenKind(StrEnum):

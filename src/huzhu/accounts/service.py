@@ -25,6 +25,7 @@ from huzhu.accounts.errors import (
 from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
 from huzhu.accounts.rules import (
     AccountStatus,
+    Bar,
     ParticipantClaims,
     Principal,
     PrincipalKind,
@@ -32,6 +33,7 @@ from huzhu.accounts.rules import (
     TokenKind,
     parse_participant_claims,
     participant_token_payload,
+    stricter,
 )
 from huzhu.config import Settings
 from huzhu.kit import clock, ids, signing
@@ -367,10 +369,35 @@ def set_standing(
     account = session.get(Account, account_id)
     if account is None or account.status == AccountStatus.DELETED:
         return  # a tombstone stays one: nothing may make it able to act again
-    account.status = status
-    account.restricted_until = restricted_until
-    account.restriction_reason = reason[:300] if reason else None
+    bar = _with_carried(session, account, Bar(status, restricted_until, reason))
+    account.status = bar.status
+    account.restricted_until = bar.until
+    account.restriction_reason = bar.reason[:300] if bar.reason else None
     session.flush()
+
+
+def _with_carried(session: Session, account: Account, ladder: Bar) -> Bar:
+    carried = repo.live_carried_restriction(
+        session,
+        shop_id=account.shop_id,
+        provider=account.provider,
+        subject_hash=account.subject_hash,
+        now=clock.utcnow(),
+    )
+    if carried is None:
+        return ladder
+    return stricter(
+        ladder, Bar(AccountStatus(carried.status), carried.restricted_until, carried.reason)
+    )
+
+
+def binding_standing(session: Session, *, account_id: int, ladder: Bar) -> Bar:
+    """What binds the account now: the ladder's standing from its own actions, or a
+    restriction its login carried over from a deleted account where that binds harder."""
+    account = session.get(Account, account_id)
+    if account is None:
+        return ladder
+    return _with_carried(session, account, ladder)
 
 
 def accounts_with_lapsed_restriction(session: Session, *, now: datetime, limit: int) -> list[int]:
@@ -405,8 +432,14 @@ def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
 def refuse_deleted(session: Session, account_id: int) -> None:
     """AccountDeleted when a participant token names a deleted account: its tokens stop
     working (410, so the client knows why) the moment it is deleted."""
-    if repo.status_of(session, account_id) == AccountStatus.DELETED:
+    if is_deleted(session, account_id):
         raise AccountDeleted("this account was deleted at its owner's request")
+
+
+def is_deleted(session: Session, account_id: int) -> bool:
+    """Whether the account was deleted at its owner's request (pages then treat its
+    still-signed cookie as signed out)."""
+    return repo.status_of(session, account_id) == AccountStatus.DELETED
 
 
 def lock_for_erasure(session: Session, *, shop_id: int, account_id: int) -> Account:

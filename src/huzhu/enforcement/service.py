@@ -16,7 +16,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
-from huzhu.accounts.rules import Principal, PrincipalKind
+from huzhu.accounts.rules import Bar, Principal, PrincipalKind
 from huzhu.config import EnforcementSettings
 from huzhu.enforcement import repository as repo
 from huzhu.enforcement import rules
@@ -573,13 +573,18 @@ def standing(
     now = clock.utcnow()
     actions = repo.actions_of(session, account_id)
     facts = [_fact(a) for a in actions]
-    mirror = rules.account_standing(facts, now)
+    ladder = rules.account_standing(facts, now)
+    mirror = accounts.binding_standing(
+        session,
+        account_id=account_id,
+        ladder=Bar(ladder.status, ladder.restricted_until, ladder.reason),
+    )
     blocking = rules.binding_for_invites(facts, now)
     return {
         "account_id": account_id,
         "rung": rules.current_rung(facts, now, memory=_memory(conf)),
         "status": mirror.status,
-        "restricted_until": mirror.restricted_until,
+        "restricted_until": mirror.until,
         "invites_blocked": blocking is not None,
         "invites_blocked_until": blocking.expires_at if blocking is not None else None,
         "active_actions": [

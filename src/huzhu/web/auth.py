@@ -1,6 +1,7 @@
 """Who is looking at a page, from the session cookies (see security.py).
 
-A participant cookie is a signed participant token, checked by its HMAC alone; an
+A participant cookie is a signed participant token, checked by its HMAC (and, once per
+page, by `without_deleted_account`: a deleted account's cookie counts as signed out); an
 operator cookie is an operator session token, looked up (and revocable) through the
 accounts service. Anything invalid is simply "not signed in".
 """
@@ -26,6 +27,32 @@ def participant(request: Request, settings: Settings) -> tuple[int, int] | None:
     if not token:
         return None
     return accounts.verify_participant_token(settings, token)
+
+
+async def without_deleted_account(request: Request) -> Request | None:
+    """The same request without its participant cookie when that cookie names an
+    account deleted since it was signed (the signature alone cannot know), else None.
+    The API refuses such a token with 410 (accounts.refuse_deleted); a page treats it
+    as signed out."""
+    settings: Settings = request.app.state.settings
+    found = participant(request, settings)
+    if found is None:
+        return None
+    account_id = found[1]
+    if not await in_one_unit_of_work(
+        request, lambda session: accounts.is_deleted(session, account_id)
+    ):
+        return None
+    kept = "; ".join(
+        f"{name}={value}"
+        for name, value in request.cookies.items()
+        if name != security.PARTICIPANT_COOKIE
+    )
+    headers = [(k, v) for k, v in request.scope["headers"] if k != b"cookie"]
+    if kept:
+        headers.append((b"cookie", kept.encode("latin-1")))
+    scope = {**request.scope, "headers": headers, security.SIGNED_OUT_DELETED: True}
+    return Request(scope, request.receive)
 
 
 def operator(request: Request, session: Session, settings: Settings) -> Principal | None:

@@ -71,6 +71,11 @@ NOTICES: dict[str, str] = {
     "account_deleted": _(
         "Your account is deleted and you are signed out. What stays names no one."
     ),
+    # A page opened with the cookie of an account deleted elsewhere (say, over the API).
+    "signed_out_deleted": _(
+        "This account was deleted, so you are signed out here. "
+        "Signing in again starts a new account."
+    ),
 }
 
 ERRORS: dict[str, str] = {

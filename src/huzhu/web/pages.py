@@ -17,8 +17,10 @@ from starlette.responses import RedirectResponse, Response
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError, NotFound, http_problem
-from huzhu.web import messages, security
+from huzhu.web import auth, messages, security
 from huzhu.web.templating import render
+
+SIGNED_OUT_NOTICE = "signed_out_deleted"  # messages.NOTICES
 
 
 class PageRoute(APIRoute):
@@ -29,15 +31,37 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except HuzhuError as exc:
-                return error_page(request, exc)
-            except (RequestValidationError, OverflowError):
-                # /i/abc or an id beyond 64 bits names nothing: a page, not a JSON 422.
-                return error_page(request, NotFound("no such page"))
+            signed_out = await auth.without_deleted_account(request)
+            if signed_out is None:
+                return await _answer(handler, request)
+            response = await _answer(handler, signed_out)
+            return _told_signed_out(signed_out, response)
 
         return handle
+
+
+async def _answer(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]], request: Request
+) -> Response:
+    try:
+        return await handler(request)
+    except HuzhuError as exc:
+        return error_page(request, exc)
+    except (RequestValidationError, OverflowError):
+        # /i/abc or an id beyond 64 bits names nothing: a page, not a JSON 422.
+        return error_page(request, NotFound("no such page"))
+
+
+def _told_signed_out(request: Request, response: Response) -> Response:
+    """A page served to a deleted account's cookie: the cookie goes, and the person is
+    told why, on this page (base.html) or on the one a redirect leads to."""
+    settings: Settings = request.app.state.settings
+    security.clear_cookie(response, request, settings, name=security.PARTICIPANT_COOKIE)
+    location = response.headers.get("location")
+    if location is not None and "notice=" not in location:
+        joiner = "&" if "?" in location else "?"
+        response.headers["location"] = f"{location}{joiner}notice={SIGNED_OUT_NOTICE}"
+    return response
 
 
 def error_page(request: Request, exc: HuzhuError) -> Response:

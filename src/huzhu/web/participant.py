@@ -157,6 +157,7 @@ async def signin_form(request: Request) -> Response:
         values={"shop": "demo", "name": ""},
         errors={},
         next=local_path(request.query_params.get("next"), "/"),
+        notice=messages.notice(request, request.query_params.get("notice")),
     )
 
 

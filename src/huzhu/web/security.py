@@ -27,6 +27,9 @@ OPERATOR_COOKIE = "huzhu_op"
 PARTICIPANT_COOKIE = "huzhu_p"
 CSRF_COOKIE = "huzhu_csrf"
 CSRF_FIELD = "csrf_token"
+# Set in a page request's scope when its participant cookie named a deleted account
+# (auth.without_deleted_account): the page is served as to someone signed out and says why.
+SIGNED_OUT_DELETED = "huzhu.signed_out_deleted"
 
 
 class CsrfFailed(Forbidden):

@@ -117,6 +117,7 @@ def render(
             viewer=viewer or Viewer(),
             time_zone=settings.web.time_zone,
             path=request.url.path,
+            signed_out_deleted=bool(request.scope.get(security.SIGNED_OUT_DELETED)),
             **context,
         )
     )
