@@ -31,6 +31,7 @@ import hashlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from statistics import median
 from typing import Any, Protocol
 
 import numpy as np
@@ -420,13 +421,15 @@ class _Facts:
             for r in used
             if r.share_open_id is not None
         ]
+        policy = farm_policy(settings)
         return cls(
-            policy=farm_policy(settings),
+            policy=policy,
             opens=opens,
             joined_at={a: clock.as_utc(at).timestamp() for a, at in joined.items()},
             by_device=by_device,
             farms=phone_groups(
                 uses,
+                scripted=_scripted_phones(policy, opens, by_device),
                 min_accounts=settings.farm_min_accounts,
                 accounts_per_device=settings.farm_accounts_per_device,
             ),
@@ -470,6 +473,26 @@ class _Facts:
                 )
             )
         return weigh(self.policy, traces, self.joined_at)
+
+
+def _scripted_phones(
+    policy: FarmPolicy,
+    opens: Mapping[int, OpenSeen],
+    by_device: dict[str, list[assist_graph.AssistEdge]],
+) -> set[str]:
+    """Phones whose median open-to-assist is instant (`farm_open_to_assist_seconds`)."""
+    scripted = set()
+    for device, used in by_device.items():
+        delays = [
+            (
+                clock.as_utc(r.created_at) - clock.as_utc(opens[r.share_open_id].opened_at)
+            ).total_seconds()
+            for r in used
+            if r.share_open_id is not None
+        ]
+        if delays and median(delays) < policy.open_to_assist_seconds:
+            scripted.add(device)
+    return scripted
 
 
 def _device_of(opens: Mapping[int, OpenSeen], row: assist_graph.AssistEdge) -> str | None:

@@ -20,7 +20,7 @@ share its few phones. Pure: no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from statistics import median
@@ -200,13 +200,22 @@ class PhoneGroup:
 
 
 def phone_groups(
-    uses: Iterable[tuple[int, str, str | None]], *, min_accounts: int, accounts_per_device: float
+    uses: Iterable[tuple[int, str, str | None]],
+    *,
+    scripted: Collection[str],
+    min_accounts: int,
+    accounts_per_device: float,
 ) -> list[PhoneGroup]:
     """Farms by their phones: phones each used by at least `accounts_per_device`
-    accounts, joined when one account used both or both were used behind one network
-    (a farm's few phones sit on one /24), in groups of at least `min_accounts` accounts
-    with at least `accounts_per_device` accounts a phone; the biggest first. `uses`:
-    (account, keyed phone hash, keyed network hash or None), repeats allowed."""
+    accounts, joined when one account used both, or when both tap as scripts do
+    (`scripted`) behind one network (a farm's few phones sit on one /24), in groups of
+    at least `min_accounts` accounts with at least `accounts_per_device` accounts a
+    phone; the biggest first. `uses`: (account, keyed phone hash, keyed network hash or
+    None), repeats allowed.
+
+    Only scripted phones are joined by their network: behind a carrier's /24 many
+    households pass a phone around, and a farm on the same network must not take them
+    into its group."""
     seen = set(uses)
     on_phone: dict[str, set[int]] = {}
     for account, phone, _ in seen:
@@ -221,7 +230,7 @@ def phone_groups(
             continue
         at = node.setdefault(("phone", phone), len(node))
         ends.append((at, node.setdefault(("account", account), len(node))))
-        if network is not None:
+        if network is not None and phone in scripted:
             ends.append((at, node.setdefault(("network", network), len(node))))
     rows, cols = zip(*ends, strict=True)
     links = sp.coo_matrix((np.ones(len(ends)), (rows, cols)), shape=(len(node), len(node)))
