@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.accounts.rules import Role
+from huzhu.kit.credentials import credential
 from huzhu.kit.jsonbody import JsonBody
 
 
@@ -17,7 +18,7 @@ class LoginIn(JsonBody):
 
 
 class TokenOut(BaseModel):
-    token: str
+    token: str | None = credential("the operator's bearer token")
     token_type: str = "bearer"
     expires_at: datetime | None
     role: Role
@@ -32,7 +33,7 @@ class ParticipantLoginIn(JsonBody):
 
 
 class ParticipantTokenOut(BaseModel):
-    token: str
+    token: str | None = credential("the participant's bearer token")
     token_type: str = "bearer"
     account_id: int
     expires_at: datetime
@@ -76,7 +77,7 @@ class IntegratorTokenOut(BaseModel):
 
 
 class IntegratorTokenCreated(IntegratorTokenOut):
-    token: str = Field(description="shown once; store it now")
+    token: str | None = credential("shown once; store it now.")
 
 
 class MeOut(BaseModel):

@@ -9,6 +9,9 @@ For POST and PATCH under /api/v1 carrying `Idempotency-Key`:
 3. a replay gets the stored answer byte for byte plus `Idempotent-Replayed: true`; a replay
    during the first run waits (bounded) for it; the same key on a different request is
    refused; a 5xx (or 429) releases the key so the client can retry.
+A response model's credential fields (kit/credentials.py: sign-in and integrator tokens,
+webhook secrets, confirmation and share-link tokens) are stored as null and named under
+`withheld`: the replay is the same answer without the secret, which is shown only once.
 Paths matching settings.idempotency.skip_paths (the assist hot path, which keys its own
 writes) are passed through untouched.
 """
@@ -35,6 +38,7 @@ from huzhu.idempotency.errors import (
     IdempotencyKeyReused,
 )
 from huzhu.idempotency.service import Decision, KeyedRequest, Outcome, StoredResponse
+from huzhu.kit.credentials import credential_fields, withhold
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -158,7 +162,7 @@ class IdempotencyMiddleware:
             body=b"".join(chunks),
         )
         if rules.is_stored(response.status):
-            await self._complete(record_id, fence, response)
+            await self._complete(record_id, fence, _without_credentials(scope, response))
         else:
             await self._release(record_id, fence)
         await _send_stored(send, response, replayed=False, raw_headers=start.get("headers"))
@@ -188,6 +192,21 @@ class IdempotencyMiddleware:
             exc.to_problem(scope["path"]), status=exc.status, headers=headers
         )
         await response(scope, receive, send)
+
+
+def _without_credentials(scope: Scope, response: StoredResponse) -> StoredResponse:
+    """The answer as it may be stored: the route's credential fields withheld (the router
+    left the matched route in the scope), Content-Length fitted to the new body."""
+    fields = credential_fields(getattr(scope.get("route"), "response_model", None))
+    if not fields:
+        return response
+    body = withhold(response.body, fields)
+    if body is response.body:
+        return response
+    headers = [
+        (k, str(len(body)) if k.lower() == "content-length" else v) for k, v in response.headers
+    ]
+    return StoredResponse(status=response.status, headers=headers, body=body)
 
 
 def _header(scope: Scope, name: bytes) -> bytes | None:

@@ -10,6 +10,7 @@ from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.assists.schemas import InstanceView
+from huzhu.kit.credentials import credential
 from huzhu.kit.ids import MAX_BODY_ID
 from huzhu.kit.jsonbody import JsonBody
 
@@ -55,10 +56,10 @@ class ShareLinkOut(BaseModel):
 
 
 class ShareLinkIssued(ShareLinkOut):
-    token: str = Field(description="the signed token; share `url`, which carries it")
-    url: str
-    qr_png_url: str
-    qr_svg_url: str
+    token: str | None = credential("the signed token; share `url`, which carries it.")
+    url: str | None = credential("the link to share (carries the token).")
+    qr_png_url: str | None = credential("the link as a QR code, PNG (carries the token).")
+    qr_svg_url: str | None = credential("the link as a QR code, SVG (carries the token).")
 
 
 class ShareOpened(BaseModel):

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
+from huzhu.kit.credentials import credential
 from huzhu.kit.jsonbody import JsonBody
 from huzhu.notify.kinds import Kind, SummaryFrequency
 from huzhu.notify.rules import DeliveryStatus
@@ -57,7 +58,7 @@ class EndpointOut(BaseModel):
 
 
 class EndpointCreated(EndpointOut):
-    secret: str = Field(description="the signing secret; shown once, store it now")
+    secret: str | None = credential("the signing secret; shown once, store it now.")
 
 
 class DeliveryOut(BaseModel):

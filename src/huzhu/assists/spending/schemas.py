@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from huzhu.guardrails.rules import Cap, StepKind
+from huzhu.kit.credentials import credential
 from huzhu.kit.ids import MAX_BODY_ID
 from huzhu.kit.jsonbody import JsonBody
 
@@ -84,7 +85,7 @@ class QuoteOut(BaseModel):
     cooling_off_until: datetime | None
     refused: str | None = Field(description="cap_reached or cooling_off when it would be refused")
     refused_cap: Cap | None = None
-    token: str | None
+    token: str | None = credential("send it in the step's Huzhu-Confirmation header.")
     expires_at: datetime | None
 
 
