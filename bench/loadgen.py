@@ -413,7 +413,7 @@ def spawn_server(
 ) -> tuple[Any, int]:
     """Start `huzhu serve` without waiting for it (several servers start side by side)."""
     port = free_port()
-    env = {**os.environ, "HUZHU_DATABASE_URL": db_url, "HUZHU_ENV": "bench"}
+    env = {**os.environ, "HUZHU_DATABASE_URL": db_url, "HUZHU_ENV": "embedded"}
     if redis_url:
         env["HUZHU_REDIS_URL"] = redis_url
     env.update(extra_env or SCORING_ON)
