@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import anyio
-from fastapi import APIRouter, FastAPI, Request
-from sqlalchemy import text
-from starlette.responses import JSONResponse
+from fastapi import APIRouter, FastAPI
 from starlette.routing import Route
 
 import huzhu
@@ -26,7 +25,8 @@ from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings, refuse_unsafe_production
 from huzhu.db import Database
 from huzhu.enforcement.api import router as enforcement_router
-from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers, problem_response
+from huzhu.errors import PROBLEM_RESPONSES, install_error_handlers
+from huzhu.health import router as health_router
 from huzhu.idempotency.middleware import IdempotencyMiddleware
 from huzhu.invites.api import bare_open_route
 from huzhu.invites.api import router as invites_router
@@ -34,6 +34,7 @@ from huzhu.invites.service import ShareLinks
 from huzhu.items.api import router as items_router
 from huzhu.jobs.api import router as jobs_router
 from huzhu.jobs.runner import JobRunner
+from huzhu.kit import metrics
 from huzhu.kit.gc_tuning import tune_for_serving
 from huzhu.notify.api import router as notify_router
 from huzhu.privacy.api import router as privacy_router
@@ -41,6 +42,7 @@ from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud c
 from huzhu.risk.live import attach as attach_scorer
 from huzhu.risk.review.api import router as review_router
 from huzhu.risk.screen import InlineScreen
+from huzhu.telemetry import Telemetry
 from huzhu.web.routes import install as install_web_pages
 from huzhu.wechat.api import router as wechat_router
 from huzhu.wiring import wire
@@ -67,51 +69,6 @@ def api_routers() -> list[APIRouter]:
         wechat_router,
         privacy_router,
     ]
-
-
-def _health_router() -> APIRouter:
-    router = APIRouter(tags=["health"])
-
-    @router.get("/healthz")
-    async def healthz() -> dict[str, str]:
-        """Liveness: the process answers. Also the trivial baseline of bench/assist.py."""
-        return {"status": "ok"}
-
-    @router.get("/readyz")
-    def readyz(request: Request) -> JSONResponse:
-        """Readiness: the database (and Redis, when configured) answer."""
-        checks: dict[str, str] = {}
-        db: Database = request.app.state.db
-        try:
-            with db.engine.connect() as conn:
-                conn.execute(text("SELECT 1"))
-            checks["database"] = "ok"
-        except Exception:
-            checks["database"] = "unavailable"
-        settings: Settings = request.app.state.settings
-        if settings.redis.url:
-            try:
-                import redis
-
-                redis.Redis.from_url(settings.redis.url, socket_timeout=1).ping()
-                checks["redis"] = "ok"
-            except Exception:
-                checks["redis"] = "unavailable"
-        if all(v == "ok" for v in checks.values()):
-            return JSONResponse({"status": "ok", "checks": checks})
-        return problem_response(
-            {
-                "type": "https://huzhu.dev/problems/not_ready",
-                "title": "Not ready",
-                "status": 503,
-                "detail": "a dependency is unavailable",
-                "code": "not_ready",
-                "checks": checks,
-            },
-            status=503,
-        )
-
-    return router
 
 
 def _mount_docs(app: FastAPI) -> None:
@@ -181,6 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     refuse_unsafe_production(settings)  # HUZHU_ENV=production: see `huzhu check`
     wire()  # domains into each other's extension points (wiring.py)
     db = Database(settings.db)
+    if settings.metrics.multiprocess_dir:  # set by `huzhu serve` for its workers
+        metrics.use_multiprocess(Path(settings.metrics.multiprocess_dir))
+    metrics.watch_pool(db.engine)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -191,6 +151,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings, shares=ShareLinks(settings), screen=screen, db=db
         )
         runner = _start_job_runner(db, settings) if settings.jobs.run_in_process else None
+        app.state.job_runner = runner  # /readyz asks whether it still runs
         # A dismissed spike lifts its watch in the scorer's counters (risk/live.py).
         attach_scorer(db, screen.scorer)
         if settings.db.is_sqlite:  # see deps.admit_unit_of_work
@@ -219,7 +180,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     install_error_handlers(app)
     app.add_middleware(IdempotencyMiddleware, settings=settings, db=db, prefix=API_PREFIX + "/")
-    app.include_router(_health_router())
+    app.include_router(health_router())
     for router in api_routers():
         app.include_router(router, prefix=API_PREFIX, responses=PROBLEM_RESPONSES)
     # The assist hot path also as a plain Starlette route in front of everything: matched
@@ -237,4 +198,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_web_pages(app)
     # Outermost: no route, middleware or the hot path reads an oversized body or a NUL.
     app.add_middleware(BodyGuard, max_bytes=settings.security.max_body_bytes)
+    # Around everything, so that every answer (a 413 included) has its request id, its
+    # redacted access line and its metrics.
+    app.add_middleware(Telemetry)
     return app

@@ -288,6 +288,23 @@ class RetentionSettings(BaseModel):
     )
 
 
+class LogSettings(BaseModel):
+    format: Literal["text", "json"] = Field(
+        default="text",
+        description="server log lines: text (demo) or one JSON object a line (production)",
+    )
+
+
+class MetricsSettings(BaseModel):
+    token: SecretStr | None = Field(
+        default=None, description="bearer token /metrics asks for; unset = open"
+    )
+    multiprocess_dir: str | None = Field(
+        default=None,
+        description="where workers share metric values; `huzhu serve` sets it itself",
+    )
+
+
 class PaymentSettings(BaseModel):
     provider: str = Field(
         default="local", description="payment provider: local (a ledger in the database)"
@@ -596,6 +613,8 @@ class Settings(BaseSettings):
     webhooks: WebhookSettings = WebhookSettings()
     notify: NotifySettings = NotifySettings()
     idempotency: IdempotencySettings = IdempotencySettings()
+    log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
     payments: PaymentSettings = PaymentSettings()
     risk: RiskSettings = RiskSettings()
     wechat: WechatSettings = WechatSettings()

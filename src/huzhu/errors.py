@@ -21,6 +21,8 @@ from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
+from huzhu.kit.logs import REQUEST_ID
+
 log = logging.getLogger("huzhu.errors")
 
 PROBLEM_JSON = "application/problem+json"
@@ -221,7 +223,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
-        request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        # The id huzhu/telemetry.py gave this request (and its log lines, and its header).
+        current = REQUEST_ID.get()
+        request_id = current if current != "-" else uuid.uuid4().hex
         # Only the path and the exception: request bodies and headers may hold personal data.
         log.error(
             "unhandled error request_id=%s path=%s", request_id, request.url.path, exc_info=exc

@@ -127,6 +127,8 @@ def start_server(
     # several servers may be starting at once.
     startup_seconds: float = 90,
     full_cli: bool = False,
+    # Quiet by default; the log tests (tests/api/test_observability.py) log every request.
+    log_args: tuple[str, ...] = ("--log-level", "warning", "--no-access-log"),
 ) -> LiveServer:
     port = PORTS.take()
     env = {
@@ -138,7 +140,7 @@ def start_server(
     log_path = log_dir / f"server-{port}.log"
     args = [
         *("--port", str(port), "--workers", str(workers), "--no-migrate"),
-        *("--log-level", "warning", "--no-access-log"),
+        *log_args,
     ]
     proc: subprocess.Popen[bytes] | ForkedProcess
     if full_cli:

@@ -16,6 +16,7 @@ from huzhu.accounts.rules import Permission, Principal
 from huzhu.assists.schemas import InstanceIdPath
 from huzhu.config import Settings
 from huzhu.deps import SessionDep, SettingsDep, in_one_unit_of_work
+from huzhu.errors import HuzhuError
 from huzhu.invites import direct, service
 from huzhu.invites.models import ShareLink
 from huzhu.invites.schemas import (
@@ -39,6 +40,7 @@ from huzhu.invites.schemas import (
     ShareOpened,
     TokenPath,
 )
+from huzhu.kit import metrics
 from huzhu.pagination import Page, PageParams, fetch_page, page_params
 from huzhu.risk.inline import DEVICE_HEADER
 
@@ -313,18 +315,22 @@ async def send_invite(
     `kind_not_wanted`, `quiet_hours` (with `until`), `muted`, `blocked`, `invite_self`,
     `invite_restricted`, `not_your_instance`; 429 `sender_cap`, `recipient_daily_max`."""
     settings: Settings = request.app.state.settings
-    # The whole unit of work in one thread call (see open_share).
-    invite = await in_one_unit_of_work(
-        request,
-        lambda session: direct.send_invite(
-            session,
-            settings,
-            shop_id=principal.shop_id,
-            sender_id=principal.subject_id,
-            instance_id=instance_id,
-            recipient_id=body.recipient_id,
-        ),
-    )
+    try:
+        # The whole unit of work in one thread call (see open_share).
+        invite = await in_one_unit_of_work(
+            request,
+            lambda session: direct.send_invite(
+                session,
+                settings,
+                shop_id=principal.shop_id,
+                sender_id=principal.subject_id,
+                instance_id=instance_id,
+                recipient_id=body.recipient_id,
+            ),
+        )
+    except HuzhuError as refused:
+        metrics.count(metrics.INVITES_REFUSED, refused.code)
+        raise
     return InviteOut.model_validate(invite)
 
 
@@ -347,6 +353,8 @@ def send_group_invite(
         group_ref=body.group_ref,
         member_ids=body.member_ids,
     )
+    for refused in (o.error for o in outcomes if o.error is not None):
+        metrics.count(metrics.INVITES_REFUSED, refused.code)
     members = [
         GroupMemberOutcome(
             recipient_id=o.recipient_id,

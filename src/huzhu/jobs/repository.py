@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, or_, select, update
+from sqlalchemy import CursorResult, Select, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.db.batches import delete_batch
@@ -130,3 +130,13 @@ def purge_done(session: Session, *, finished_before: datetime, limit: int) -> in
     return delete_batch(
         session, Job, Job.status == JobStatus.DONE, Job.finished_at < finished_before, limit=limit
     )
+
+
+def due_pending(session: Session, *, now: datetime) -> tuple[int, datetime | None]:
+    """How many pending jobs are due, and when the oldest of them fell due."""
+    count, oldest = session.execute(
+        select(func.count(), func.min(Job.run_at)).where(
+            Job.status == JobStatus.PENDING, Job.run_at <= now
+        )
+    ).one()
+    return int(count), oldest

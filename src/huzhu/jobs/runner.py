@@ -160,6 +160,10 @@ class JobRunner:
         self._thread = threading.Thread(target=self.run_forever, name="huzhu-jobs", daemon=True)
         self._thread.start()
 
+    def is_alive(self) -> bool:
+        """The background loop runs (readiness: /readyz)."""
+        return self._thread is not None and self._thread.is_alive()
+
     def stop(self, *, timeout: float = 15.0) -> None:
         """Ask the loop to finish the job in hand and return; wait for it."""
         self._stop.set()

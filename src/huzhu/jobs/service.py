@@ -65,3 +65,11 @@ def purge_finished(session: Session, *, before: datetime, limit: int) -> int:
     keeps scanning a small table. Every handler is idempotent on its own records (a draw
     record, an order's status), so a dedupe key freed here cannot make work happen twice."""
     return repository.purge_done(session, finished_before=before, limit=limit)
+
+
+def queue_state(session: Session) -> tuple[int, float]:
+    """(due jobs waiting, seconds the oldest has waited) for /metrics: depth and lag."""
+    now = clock.utcnow()
+    depth, oldest = repository.due_pending(session, now=now)
+    lag = (now - clock.as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return depth, max(lag, 0.0)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy import Connection
 
 HERE = Path(__file__).parent
 
@@ -28,3 +29,17 @@ def run_migrations(sqlalchemy_url: str, revision: str = "head") -> None:
         # migrating is the first thing `huzhu demo` and `huzhu serve` do.
         Path(sqlalchemy_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     command.upgrade(alembic_config(sqlalchemy_url), revision)
+
+
+def head_revision() -> str | None:
+    """The newest revision this code ships."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(connection: Connection) -> str | None:
+    """The revision the connected database is at (None before the first migration)."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()

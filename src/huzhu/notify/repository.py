@@ -467,3 +467,26 @@ def events_after(
         .limit(limit)
     )
     return session.connection().execute(stmt).all()
+
+
+def oldest_undispatched_at(session: Session) -> datetime | None:
+    return session.scalar(select(func.min(Event.created_at)).where(~Event.dispatched))
+
+
+def deliveries_by_status(session: Session) -> dict[str, int]:
+    rows = session.execute(
+        select(WebhookDelivery.status, func.count()).group_by(WebhookDelivery.status)
+    )
+    return {str(status): int(n) for status, n in rows}
+
+
+def deliveries_retrying(session: Session) -> int:
+    """Pending deliveries that have already failed at least once."""
+    return int(
+        session.scalar(
+            select(func.count()).where(
+                WebhookDelivery.status == DeliveryStatus.PENDING, WebhookDelivery.attempts > 0
+            )
+        )
+        or 0
+    )

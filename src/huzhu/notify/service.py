@@ -447,6 +447,25 @@ def advance_outbox(session: Session, *, reader: str, last_event_id: int) -> None
     repository.move_cursor(session, name=reader, last_event_id=last_event_id, now=clock.utcnow())
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxState:
+    """For /metrics: how far dispatch is behind, and how webhook deliveries fare."""
+
+    lag_seconds: float  # age of the oldest event not yet dispatched (0 when none)
+    deliveries: dict[str, int]  # by status: pending, delivered, failed
+    retrying: int  # pending deliveries that failed at least once
+
+
+def outbox_state(session: Session) -> OutboxState:
+    oldest = repository.oldest_undispatched_at(session)
+    lag = (clock.utcnow() - clock.as_utc(oldest)).total_seconds() if oldest is not None else 0.0
+    return OutboxState(
+        lag_seconds=max(lag, 0.0),
+        deliveries=repository.deliveries_by_status(session),
+        retrying=repository.deliveries_retrying(session),
+    )
+
+
 # What a person reads of their own inbox. Every function takes the reader's account id
 # and reads or writes through it: another person's message is not found, never shown.
 

@@ -19,7 +19,8 @@ from huzhu.assists.hotpath.repository.acts import Outcome
 from huzhu.assists.hotpath.service import HotPath, assist_request, request_headers
 from huzhu.assists.rules import AssistStatus
 from huzhu.assists.schemas import MAX_ID, AssistGiven
-from huzhu.errors import InvalidInput
+from huzhu.errors import HuzhuError, InvalidInput
+from huzhu.kit import metrics
 
 # A router of its own, included first by the app so that matching it does not walk
 # every other route; its endpoint takes the bare Request and documents its parameters
@@ -96,7 +97,14 @@ async def answer_assist(request: Request) -> Response:
         headers=headers,
     )
     hotpath: HotPath = request.app.state.hotpath
-    outcome = await hotpath.give(ask)
+    try:
+        outcome = await hotpath.give(ask)
+    except HuzhuError as refused:
+        metrics.count(metrics.ASSIST_OUTCOMES, "refused", refused.code)
+        raise
+    metrics.count(metrics.ASSIST_OUTCOMES, outcome.outcome, "")
+    if outcome.outcome == Outcome.HELD:
+        metrics.count(metrics.RISK_HOLDS, HOT_PATH)
     body = orjson.dumps(
         {
             "assist_id": outcome.assist_id,
