@@ -177,19 +177,32 @@ def test_a_mutual_help_group_and_friends_keep_their_assists(
     rng = np.random.default_rng(seed)
     circles = friend_circles(world, circles=max(2, members // 4), size=5)
     group = mutual_help_members(world, members)
+    # Each member's spouse uses the same phone at home, and once helps a friend.
+    spouses = Crowd(
+        world.people("spouse", [p.host for p in group.members], [p.device for p in group.members])
+    )
     clock.advance(30 * DAY)
     old_plan = friends(world, rng, circles, size=5)
     group_plan = mutual_help(world, rng, group, read=read)
-    world.play(sorted(old_plan + group_plan, key=lambda p: p[0]))
+    spouse_plan: Plan = []
+    for k, spouse in enumerate(spouses.members):
+        opened = float(rng.uniform(3600.0, 2 * DAY))
+        instance = circles.instances[k % len(circles.instances)]
+        spouse_plan.append((opened, opened + float(rng.uniform(5.0, 60.0)), spouse, instance))
+    world.play(sorted(old_plan + group_plan + spouse_plan, key=lambda p: p[0]))
     scan_after_the_hour(world)
 
     assert_left_counted(world, group, group_plan)
     assert_left_counted(world, circles, old_plan)
+    assert_left_counted(world, spouses, spouse_plan)
     assert cases_about(world, circles) == []
-    # The graph does find the group; acting on it takes a person with a reason.
+    assert cases_about(world, spouses) == []
+    # The graph does find the group; acting on it takes a person with a reason, and
+    # reaches no one who only shares a member's phone.
     reported = cases_about(world, group)
     assert reported
     _only_an_analyst_with_a_reason_acts(world, group, reported[0].id)
+    assert enforced(world, spouses) == []
 
 
 @pytest.mark.parametrize(

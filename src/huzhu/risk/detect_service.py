@@ -299,11 +299,15 @@ def _open_case(
     phones — but none already in a case of this scan (`seen`): one account, one case,
     one rung of enforcement per scan."""
     found_by_graph = len({r.helper_id for r in mine})
-    # The graph sees the accounts that moved together most tightly; a farm's other
-    # accounts on the same phones moved a little less so. Whatever came through a phone
-    # of the group that several accounts use is the group's.
-    mine = facts.through_shared_phones(mine, leave=seen)
     weighed = facts.weigh(mine)
+    if weighed.verdict == GroupVerdict.FARM:
+        # The graph sees the accounts that moved together most tightly; a farm's other
+        # accounts on the same phones moved a little less so. Whatever came through a
+        # phone of the farm that several accounts use is the farm's. (A likely
+        # mutual-help group is not widened: a member's spouse on the same phone is
+        # nobody's ring.)
+        mine = facts.through_shared_phones(mine, leave=seen)
+        weighed = facts.weigh(mine)
     accounts = sorted({r.helper_id for r in mine})
     campaigns = sorted({r.campaign_id for r in mine})
     assist_ids = sorted(r.assist_id for r in mine)
