@@ -31,6 +31,7 @@ GROUPBUY_RULES: dict[str, Any] = {
 # Names that appear nowhere else, so finding one in a document means it leaked.
 ME = "alice-4c1f9e"
 OTHER = "bob-7d2a0b"
+THIRD = "carol-2f8e61"  # someone I block
 
 
 @dataclass
@@ -51,8 +52,9 @@ def ok(response: httpx.Response, *codes: int) -> Any:
 
 def tell_story(client: httpx.Client, shop: ReviewShop) -> Story:
     """Me and the other person: each starts an activity and assists the other's, each
-    invites the other, I issue a share link, report and mute them, open a team they join,
-    lower a cap, get a warning and appeal it."""
+    invites the other, I issue a share link, report, mute and add them as a contact, block
+    a third person, choose my inbox's summary, open a team they join, lower a cap, get a
+    warning and appeal it."""
     me, other = auth(shop.token(ME)), auth(shop.token(OTHER))
     with shop.db.unit_of_work() as s:
         unlock, _ = make_campaign(s, shop_id=shop.shop_id, kind="unlock", rules=UNLOCK_RULES)
@@ -76,6 +78,10 @@ def tell_story(client: httpx.Client, shop: ReviewShop) -> Story:
     report = {"kind": "spam", "account_id": shop.id_of(OTHER), "text": "asks me every hour"}
     ok(client.post("/api/v1/reports", json=report, headers=me), 201)
     ok(client.put(f"/api/v1/me/mutes/{shop.id_of(OTHER)}", headers=me), 200, 204)
+    ok(client.put(f"/api/v1/me/contacts/{shop.id_of(OTHER)}", headers=me), 200, 204)
+    ok(client.put(f"/api/v1/me/blocks/{shop.id_of(THIRD)}", headers=me), 200, 204)
+    inbox_choices = {"muted_kinds": [], "summary": "daily"}
+    ok(client.put("/api/v1/me/inbox/preferences", json=inbox_choices, headers=me))
     team = ok(
         client.post(
             f"/api/v1/campaigns/{groupbuy}/teams",

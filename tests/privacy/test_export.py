@@ -32,7 +32,7 @@ def test_export_holds_everything_of_mine_and_nothing_of_theirs(
     assert export["account"]["id"] == shop.id_of(ME)
     assert export["account"]["display_name"] == ME
     assert export["preferences"]["invites"]["accept_from"] == "everyone"
-    assert export["preferences"]["inbox"] == {"muted_kinds": [], "summary": "weekly"}
+    assert export["preferences"]["inbox"] == {"muted_kinds": [], "summary": "daily"}
     assert export["preferences"]["wechat"] == {"messages_on": False}
     caps = export["preferences"]["guardrails"]
     assert [(c["cap"], c["value"]) for c in caps["cap_history"]] == [("daily_starts", 2)]
@@ -51,7 +51,11 @@ def test_export_holds_everything_of_mine_and_nothing_of_theirs(
     them = sent["to"]
     assert them.startswith("p_")
     assert received["from"] == report["about"] == them
-    assert export["preferences"]["relations"] == {"mute": [them], "block": [], "contact": []}
+    relations = export["preferences"]["relations"]
+    assert (relations["mute"], relations["contact"]) == ([them], [them])
+    [blocked] = relations["block"]
+    assert blocked.startswith("p_")
+    assert blocked != them
     assert (sent["instance_id"], received["instance_id"]) == (
         story.my_instance,
         story.other_instance,

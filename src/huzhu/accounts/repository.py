@@ -80,6 +80,16 @@ def account_for_update(session: Session, account_id: int) -> Account | None:
     return session.scalars(stmt).one_or_none()
 
 
+def status_held(session: Session, account_id: int) -> str | None:
+    """The account's status, share-locked on PostgreSQL until the transaction ends, so a
+    deletion (which locks the row for update) cannot commit between this read and what
+    the caller writes for the account."""
+    stmt = select(Account.status).where(Account.id == account_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    return session.scalars(stmt).one_or_none()
+
+
 def lapsed_restricted_accounts(session: Session, *, now: datetime, limit: int) -> list[int]:
     stmt = (
         select(Account.id)

@@ -442,6 +442,14 @@ def is_deleted(session: Session, account_id: int) -> bool:
     return repo.status_of(session, account_id) == AccountStatus.DELETED
 
 
+def still_here(session: Session, account_id: int) -> bool:
+    """Whether the account exists and is not deleted, held so until the transaction ends:
+    what is written for a person (an inbox message) is never written after their
+    deletion erased it."""
+    status = repo.status_held(session, account_id)
+    return status is not None and status != AccountStatus.DELETED
+
+
 def lock_for_erasure(session: Session, *, shop_id: int, account_id: int) -> Account:
     """The account, locked, that its owner is about to delete; 404 or 410 if it cannot."""
     account = lock_account(session, account_id)

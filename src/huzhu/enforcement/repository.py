@@ -176,3 +176,7 @@ def audit_query(
     if subject_id is not None:
         stmt = stmt.where(AuditEntry.subject_id == subject_id)
     return stmt
+
+
+def erase_appeal_words_of(session: Session, account_id: int) -> None:
+    session.execute(update(Appeal).where(Appeal.account_id == account_id).values(text=""))

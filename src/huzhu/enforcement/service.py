@@ -628,3 +628,10 @@ def export_of(session: Session, *, shop_id: int, account_id: int) -> dict[str, A
             for a in appeals_by(session, shop_id=shop_id, account_id=account_id)
         ],
     }
+
+
+def erase_words_of(session: Session, *, account_id: int) -> None:
+    """At the person's deletion: the words of their appeals. The actions and appeals
+    stay (the ladder's memory, a carried restriction, what an analyst decided)."""
+    repo.erase_appeal_words_of(session, account_id)
+    session.flush()

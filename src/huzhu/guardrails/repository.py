@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.guardrails.models import GuardrailCap
@@ -57,3 +57,7 @@ def add(session: Session, row: GuardrailCap) -> GuardrailCap:
     session.add(row)
     session.flush()
     return row
+
+
+def erase_of(session: Session, *, account_id: int) -> None:
+    session.execute(delete(GuardrailCap).where(GuardrailCap.account_id == account_id))

@@ -315,3 +315,9 @@ def export_of(
             for change in cap_history(session, shop_id=shop_id, account_id=account_id)
         ],
     }
+
+
+def erase_of(session: Session, *, account_id: int) -> None:
+    """At the person's deletion: the caps they chose and their history (a preference)."""
+    repo.erase_of(session, account_id=account_id)
+    session.flush()

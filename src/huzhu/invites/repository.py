@@ -16,6 +16,7 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    update,
 )
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -303,3 +304,23 @@ def open_counts(session: Session, *, instance_ids: list[int]) -> dict[int, int]:
             for instance_id, n in session.execute(stmt):
                 counts[int(instance_id)] += int(n)
     return counts
+
+
+def erase_relations_of(session: Session, account_id: int) -> None:
+    """Every mute, block and contact the person made or was the other side of."""
+    for model in (AccountMute, AccountBlock, Contact):
+        table, other = _table(model)
+        session.execute(
+            delete(table).where(or_(table.c.account_id == account_id, table.c[other] == account_id))
+        )
+
+
+def erase_preference(session: Session, account_id: int) -> None:
+    session.execute(delete(InvitePreference).where(InvitePreference.account_id == account_id))
+
+
+def forget_inbox_messages_of(session: Session, recipient_id: int) -> None:
+    """Invites received keep no pointer to the inbox message erased with their recipient."""
+    session.execute(
+        update(Invite).where(Invite.recipient_id == recipient_id).values(inbox_message_id=None)
+    )

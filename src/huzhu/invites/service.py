@@ -724,3 +724,13 @@ def export_of(
             for i in repo.invites_received_by(session, account_id)
         ],
     }
+
+
+def erase_person(session: Session, *, account_id: int) -> None:
+    """At the person's deletion: their mutes, blocks and contacts (both sides: who knew
+    whom goes with them) and their invite preferences. The invites themselves stay for
+    the shop's counts, tied to an account that names no one."""
+    repo.erase_relations_of(session, account_id)
+    repo.erase_preference(session, account_id)
+    repo.forget_inbox_messages_of(session, account_id)
+    session.flush()

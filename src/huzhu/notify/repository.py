@@ -490,3 +490,9 @@ def deliveries_retrying(session: Session) -> int:
         )
         or 0
     )
+
+
+def erase_inbox_of(session: Session, account_id: int) -> None:
+    """Every inbox message, the inbox choices and the push counts of one account."""
+    for model in (InboxMessage, InboxPreference, InboxPushDay):
+        session.execute(delete(model).where(model.account_id == account_id))

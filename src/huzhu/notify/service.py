@@ -33,6 +33,7 @@ import httpx
 from sqlalchemy.orm import Session
 
 import huzhu
+from huzhu.accounts import service as accounts
 from huzhu.config import Settings
 from huzhu.errors import InvalidInput
 from huzhu.jobs import service as jobs
@@ -205,11 +206,14 @@ def send_inbox_message(
     params: dict[str, Any],
     topic: str | None = None,
 ) -> InboxMessage | None:
-    """Write one message (None, and nothing written, when the person muted its kind).
+    """Write one message (None, and nothing written, when the person muted its kind or
+    deleted their account).
     A push to the person's other channels is queued in this same transaction as a job
     (`notify.push`), which waits out their quiet hours and respects the daily cap."""
     if is_muted(session, account_id=account_id, kind=kind):
         return None
+    if not accounts.still_here(session, account_id):
+        return None  # deleted: their inbox was erased, and nothing new is kept for them
     pushes = _reachable(session, account_id)
     message = InboxMessage(
         account_id=account_id,
@@ -818,3 +822,10 @@ def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
         },
         "inbox": messages,
     }
+
+
+def erase_inbox_of(session: Session, *, account_id: int) -> None:
+    """At the person's deletion: their inbox, its choices and its push counts (the WeChat
+    queue's rows for these messages go first: wechat.channel.service.erase_of)."""
+    repository.erase_inbox_of(session, account_id)
+    session.flush()

@@ -20,6 +20,7 @@ from huzhu.payments import service as payments
 from huzhu.privacy.errors import ActivitiesRunning
 from huzhu.risk.review import service as review
 from huzhu.wechat import service as wechat
+from huzhu.wechat.channel import service as wechat_channel
 
 EXPORT_FORMAT = "huzhu.export.v1"
 PSEUDONYM_CHARS = 16
@@ -78,8 +79,10 @@ def delete_account(
     """Delete the person at their request (the README's "Your data"), refusing while
     an activity of theirs runs (409 `activities_running`, naming them): closing it for
     them would take away what their helpers gave, and a team's members are waiting on
-    it. What goes: the name, the link to their login, the name-display consent, their
-    WeChat openid; what stays carries only the account id, which then names no one."""
+    it. Each column that names the person has its rule in privacy.registry: what goes
+    (the name, the login's link, the WeChat openid, mutes, blocks, contacts, inbox,
+    preferences), what loses its words (reports filed, appeals) and what stays carrying
+    only the account id, which then names no one (assists, activities, money, actions)."""
     account = accounts.lock_for_erasure(session, shop_id=shop_id, account_id=account_id)
     running = assists.running_of(session, account_id=account_id)
     if running:
@@ -88,7 +91,14 @@ def delete_account(
             instance_ids=running,
         )
     now = clock.utcnow()
-    wechat.disable_notifications(session, shop_id=shop_id, account_id=account_id)
+    own = {"account_id": account_id}
+    # In this order: the WeChat queue and the invites point at inbox messages.
+    wechat_channel.erase_of(session, shop_id=shop_id, **own)
+    invites.erase_person(session, **own)
+    notify.erase_inbox_of(session, **own)
+    guardrails.erase_of(session, **own)
+    review.erase_words_of(session, **own)
+    enforcement.erase_words_of(session, **own)
     accounts.erase_account(session, account, now=now)
     return {"account_id": account_id, "deleted_at": plain(now)}
 

@@ -164,3 +164,9 @@ def reporters_against(session: Session, account_id: int) -> list[int]:
 def reports_filed_by(session: Session, reporter_id: int) -> list[Report]:
     stmt = select(Report).where(Report.reporter_account_id == reporter_id).order_by(Report.id)
     return list(session.scalars(stmt))
+
+
+def erase_words_of_reporter(session: Session, reporter_id: int) -> None:
+    session.execute(
+        update(Report).where(Report.reporter_account_id == reporter_id).values(text=None)
+    )

@@ -643,3 +643,10 @@ def export_of(session: Session, *, account_id: int, other: Pseudonym) -> list[di
         }
         for r in repo.reports_filed_by(session, account_id)
     ]
+
+
+def erase_words_of(session: Session, *, account_id: int) -> None:
+    """At the person's deletion: the free text of the reports they filed. The reports
+    stay (what the cases counted, what the tallies and the ladder were built on)."""
+    repo.erase_words_of_reporter(session, account_id)
+    session.flush()

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import CursorResult, Select, select, update
+from sqlalchemy import CursorResult, Select, delete, select, update
 from sqlalchemy.orm import Session
 
 from huzhu.wechat.channel.models import WechatMessage
@@ -72,3 +72,7 @@ def settle(session: Session, *, message_id: int, attempts: int, values: dict[str
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1
+
+
+def erase_of(session: Session, account_id: int) -> None:
+    session.execute(delete(WechatMessage).where(WechatMessage.account_id == account_id))

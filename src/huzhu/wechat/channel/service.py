@@ -141,3 +141,11 @@ def record(session: Session, settings: Settings, *, work: Work, outcome: Outcome
     repo.settle(session, message_id=work.message_id, attempts=work.attempt, values=values)
     session.flush()
     return MessageStatus(str(values.get("status", MessageStatus.PENDING)))
+
+
+def erase_of(session: Session, *, shop_id: int, account_id: int) -> None:
+    """At the person's deletion: WeChat messages stop (the sealed openid goes) and the
+    queue's rows for their inbox go."""
+    wechat.disable_notifications(session, shop_id=shop_id, account_id=account_id)
+    repo.erase_of(session, account_id)
+    session.flush()
