@@ -7,7 +7,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, FastAPI
 from starlette.routing import Route
 
@@ -154,8 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.state.job_runner = runner  # /readyz asks whether it still runs
         # A dismissed spike lifts its watch in the scorer's counters (risk/live.py).
         attach_scorer(db, screen.scorer)
-        if settings.db.is_sqlite:  # see deps.admit_unit_of_work
-            app.state.db_gate = anyio.Semaphore(settings.db.sqlite_concurrent_units)
+        db.open_admission()  # request units' bounded turns: deps.admit_unit_of_work
         if settings.env != "test":
             tune_for_serving()  # see kit/gc_tuning.py
         yield

@@ -3,17 +3,17 @@ work. Who is calling is the accounts domain's (accounts/deps.py: `require`)."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Annotated, TypeVar
 
-import anyio
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from huzhu.config import Settings
 from huzhu.db import Database, LoopStep, defer_to_loop
+from huzhu.db.admission import run_in_turn
+from huzhu.errors import Overloaded, is_overload, overloaded
 
 
 def get_settings(request: Request) -> Settings:
@@ -27,19 +27,18 @@ def get_database(request: Request) -> Database:
 
 
 async def admit_unit_of_work(request: Request) -> AsyncIterator[None]:
-    """SQLite's admission gate, held from before the session opens until after it commits.
+    """A request unit of work's turn (db/admission.py), held from before the session
+    opens until after it commits; 503 `overloaded` when none came within
+    HUZHU_DB__WAIT_SECONDS.
 
     A sync route's unit of work hops between thread-pool threads (dependency, route,
-    commit) while it holds SQLite's single write lock. Without a gate a crowd of requests
-    fills the pool with threads blocked on that lock while the holder waits for a free
-    thread to commit — a deadlock the busy timeout ends as "database is locked". Waiting
-    here, in the event loop, costs no thread. PostgreSQL has no gate (row locks, MVCC).
+    commit) while it holds a connection (on SQLite, the single write lock). Without
+    turns a crowd of requests fills the thread pool with threads blocked on a
+    connection (the lock) while the holders wait for a free thread to commit — a
+    deadlock that ends in the pool's (the busy) timeout. Waiting here, in the event
+    loop, costs no thread and is bounded.
     """
-    gate: anyio.Semaphore | None = getattr(request.app.state, "db_gate", None)
-    if gate is None:
-        yield
-        return
-    async with gate:
+    async with get_database(request).admission().turn():
         yield
 
 
@@ -54,7 +53,9 @@ async def in_one_unit_of_work(source: Request | Database, work: Callable[[Sessio
     lock only while its statements run, never while it waits for a thread
     (docs/architecture.md, "SQLite write lock across thread hops"). On SQLite the call
     runs on the database's own writer thread (Database.sqlite_writer), so it takes no
-    pool thread and no place at the admission gate; on PostgreSQL in the pool. What the
+    pool thread and no request turn; on PostgreSQL in the pool, in a request turn.
+    Either way it waits at most HUZHU_DB__WAIT_SECONDS to start (db/admission.py),
+    then raises `Overloaded` (503) without having run. What the
     unit tells the inline scorer is told from the event loop once it committed.
     `source`: the request (its app's database) or the database itself."""
     db = source if isinstance(source, Database) else get_database(source)
@@ -66,10 +67,24 @@ async def in_one_unit_of_work(source: Request | Database, work: Callable[[Sessio
         return result, steps
 
     writer = db.sqlite_writer()
-    if writer is None:
-        result, steps = await run_in_threadpool(_run)
-    else:
-        result, steps = await asyncio.get_running_loop().run_in_executor(writer, _run)
+    settings = db.settings
+    try:
+        if writer is None:
+            async with db.admission().turn():
+                result, steps = await run_in_threadpool(_run)
+        else:
+            result, steps = await run_in_turn(
+                writer,
+                _run,
+                wait_seconds=settings.wait_seconds,
+                retry_after=settings.retry_after_seconds,
+            )
+    except Exception as exc:
+        # The database could not take the unit (busy past the wait, refusing, gone):
+        # one HuzhuError for every caller — routes, pages, forms, the middleware.
+        if isinstance(exc, Overloaded) or not is_overload(exc):
+            raise
+        raise overloaded(settings.retry_after_seconds) from exc
     for step in steps:
         await step()
     return result

@@ -17,7 +17,8 @@ from typing import Any, ClassVar
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from pydantic import BaseModel, ConfigDict
-from sqlalchemy.exc import DataError
+from sqlalchemy.exc import DataError, DBAPIError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import JSONResponse
 
@@ -103,6 +104,59 @@ class RateLimited(HuzhuError):
     title = "Too many requests"
 
 
+class Overloaded(HuzhuError):
+    """The database could not take the request in time (no connection free within the
+    bounded wait, the server refusing clients or briefly gone): nothing was written, and
+    the same request may simply be sent again after `retry_after` seconds."""
+
+    code = "overloaded"
+    status = 503
+    title = "The service is busy; retry shortly"
+
+
+# asyncpg's connection-level failures, by class name: the hot path's pool raises them
+# raw (no SQLAlchemy wrapper), and this module must not import asyncpg.
+_ASYNCPG_UNAVAILABLE = frozenset(
+    {
+        "TooManyConnectionsError",
+        "CannotConnectNowError",
+        "ConnectionDoesNotExistError",
+        "ConnectionFailureError",
+        "AdminShutdownError",
+        "CrashShutdownError",
+        "ServerNotReadyError",
+    }
+)
+
+
+def is_overload(exc: BaseException) -> bool:
+    """The database could not take this work now, rather than the work being wrong: a
+    pool's bounded wait ran out, PostgreSQL refused or lost the connection (too many
+    clients, shutting down, gone) or rolled the transaction back to be retried
+    (OperationalError covers all of these), SQLite stayed busy past its timeout. Each
+    leaves nothing written, so a client may retry."""
+    if isinstance(exc, Overloaded | PoolTimeout):
+        return True
+    if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+        return True
+    if isinstance(exc, OperationalError):
+        if exc.orig is not None and type(exc.orig).__module__.startswith("sqlite3"):
+            message = str(exc.orig).lower()
+            return "locked" in message or "busy" in message
+        return True
+    return type(exc).__module__.startswith("asyncpg") and (
+        type(exc).__name__ in _ASYNCPG_UNAVAILABLE
+    )
+
+
+def overloaded(retry_after: int, detail: str | None = None) -> Overloaded:
+    return Overloaded(
+        detail
+        or "too many requests are waiting for the database; retry after the Retry-After seconds",
+        retry_after=retry_after,
+    )
+
+
 class ProblemField(BaseModel):
     field: str
     message: str
@@ -137,6 +191,7 @@ PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
         (409, "Conflict with the current state"),
         (422, "Invalid input; `errors` names the fields"),
         (429, "Too many requests"),
+        (503, "Busy: retry after the Retry-After seconds"),
     )
 }
 
@@ -190,15 +245,33 @@ async def http_problem(request: Request, exc: StarletteHTTPException) -> JSONRes
     return problem_response(body, status=exc.status_code, headers=headers)
 
 
+def _retry_after(request: Request) -> int:
+    settings = getattr(request.app.state, "settings", None)
+    return int(settings.db.retry_after_seconds) if settings is not None else 1
+
+
+def as_overloaded(request: Request, exc: BaseException) -> Overloaded:
+    """The Overloaded an overload (is_overload) is answered with."""
+    if isinstance(exc, Overloaded):
+        return exc
+    log.warning("shed request path=%s: %s", request.url.path, type(exc).__name__)
+    return overloaded(_retry_after(request))
+
+
+def _shed(request: Request, exc: BaseException) -> JSONResponse:
+    """The 503 for an overload that reached a handler as a database error."""
+    return huzhu_response(request, as_overloaded(request, exc))
+
+
+def huzhu_response(request: Request, exc: HuzhuError) -> JSONResponse:
+    headers = {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
+    return problem_response(exc.to_problem(request.url.path), status=exc.status, headers=headers)
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HuzhuError)
     async def _huzhu(request: Request, exc: HuzhuError) -> JSONResponse:
-        headers = (
-            {"Retry-After": str(exc.extra["retry_after"])} if "retry_after" in exc.extra else None
-        )
-        return problem_response(
-            exc.to_problem(request.url.path), status=exc.status, headers=headers
-        )
+        return huzhu_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -216,6 +289,13 @@ def install_error_handlers(app: FastAPI) -> None:
         err = InvalidInput("a number in the request is out of range", field="path or body")
         return problem_response(err.to_problem(request.url.path), status=422)
 
+    @app.exception_handler(PoolTimeout)
+    @app.exception_handler(OperationalError)
+    async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+        if is_overload(exc):
+            return _shed(request, exc)
+        return await _unexpected(request, exc)
+
     @app.exception_handler(DataError)
     async def _data_error(request: Request, exc: DataError) -> JSONResponse:
         err = InvalidInput("a value in the request is out of range for this field")
@@ -223,6 +303,8 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        if is_overload(exc):  # raised outside the routes (a middleware's own unit of work)
+            return _shed(request, exc)
         # The id huzhu/telemetry.py gave this request (and its log lines, and its header).
         current = REQUEST_ID.get()
         request_id = current if current != "-" else uuid.uuid4().hex

@@ -77,6 +77,10 @@ def serve(
     """Serve Huzhu over HTTP. Settings come from HUZHU_* variables (see the README)."""
     settings = load_settings()
     refuse_to_start_unsafe(settings)
+    if workers > settings.db.processes:
+        # The workers read their settings afresh: each takes its share of
+        # HUZHU_DB__MAX_CONNECTIONS (DatabaseSettings.pool_sizes).
+        os.environ["HUZHU_DB__PROCESSES"] = str(workers)
     if migrate:
         run_migrations(settings.db.sqlalchemy_url)
     with metrics_directory(settings.metrics.multiprocess_dir):

@@ -17,8 +17,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from huzhu.config import DatabaseSettings
+from huzhu.db.admission import Admission
 
-SQLITE_BUSY_TIMEOUT_MS = 30_000
 ON_LOOP_KEY = "huzhu.db.on_loop"
 
 # A step to take on the event loop once a unit of work committed.
@@ -52,16 +52,19 @@ def use_wal(dbapi_conn: Any) -> None:
         dbapi_conn.execute("PRAGMA journal_mode=WAL")
 
 
-def _sqlite_on_connect(dbapi_conn: Any, _record: Any) -> None:
-    # The driver's own transaction handling is turned off so that BEGIN IMMEDIATE
-    # (db/locking.py) and SQLAlchemy's BEGIN are the only ones issued.
-    dbapi_conn.isolation_level = None
-    use_wal(dbapi_conn)
-    cur = dbapi_conn.cursor()
-    cur.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.close()
+def _sqlite_on_connect(busy_timeout_ms: int) -> Callable[[Any, Any], None]:
+    def on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # The driver's own transaction handling is turned off so that BEGIN IMMEDIATE
+        # (db/locking.py) and SQLAlchemy's BEGIN are the only ones issued.
+        dbapi_conn.isolation_level = None
+        use_wal(dbapi_conn)
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.close()
+
+    return on_connect
 
 
 def _sqlite_on_begin(conn: Any) -> None:
@@ -77,21 +80,30 @@ def make_engine(settings: DatabaseSettings) -> Engine:
         path = settings.sqlite_path
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # The write lock is SQLite's one scarce resource: a unit waits for it (the busy
+        # timeout) as long as a request may wait for a connection, then gives up with
+        # "database is locked", answered 503 (errors.is_overload).
         engine = create_engine(
             url,
             echo=settings.echo,
-            connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+            connect_args={"check_same_thread": False, "timeout": settings.wait_seconds},
             pool_size=settings.pool_size,
             max_overflow=20,
+            pool_timeout=settings.wait_seconds,
         )
-        event.listen(engine, "connect", _sqlite_on_connect)
+        event.listen(engine, "connect", _sqlite_on_connect(int(settings.wait_seconds * 1000)))
         event.listen(engine, "begin", _sqlite_on_begin)
         return engine
+    # PostgreSQL: a fixed pool within this process's share of max_connections (no
+    # overflow: N processes never open more than they were given), and a bounded wait
+    # for a connection; what waits longer is answered 503 (errors.is_overload).
+    pool_size, _hot = settings.pool_sizes
     return create_engine(
         url,
         echo=settings.echo,
-        pool_size=settings.pool_size,
-        max_overflow=20,
+        pool_size=pool_size,
+        max_overflow=0,
+        pool_timeout=settings.wait_seconds,
         pool_pre_ping=True,
     )
 
@@ -120,6 +132,18 @@ class Database:
         self.sessionmaker = sessionmaker(self.engine, expire_on_commit=False)
         self._writer: ThreadPoolExecutor | None = None
         self._writer_lock = threading.Lock()
+        self._admission: Admission | None = None
+
+    def admission(self) -> Admission:
+        """The request units' turns (db/admission.py), made in the event loop that
+        first asks; `open_admission` makes a new one for a new loop (an app's lifespan)."""
+        if self._admission is None:
+            self._admission = Admission(self.settings)
+        return self._admission
+
+    def open_admission(self) -> Admission:
+        self._admission = Admission(self.settings)
+        return self._admission
 
     @property
     def dialect(self) -> str:

@@ -30,7 +30,7 @@ import anyio
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.deps import in_one_unit_of_work
-from huzhu.errors import HuzhuError, problem_response
+from huzhu.errors import HuzhuError, Overloaded, problem_response
 from huzhu.idempotency import rules, service
 from huzhu.idempotency.errors import (
     IdempotencyInProgress,
@@ -88,7 +88,11 @@ class IdempotencyMiddleware:
                 body=body,
             ),
         )
-        decision = await self._decide(request)
+        try:
+            decision = await self._decide(request)
+        except Overloaded as exc:  # no turn for the key's record: nothing ran
+            await self._problem(scope, receive, send, exc)
+            return
         if decision.outcome is Outcome.REPLAY and decision.response is not None:
             await _send_stored(send, decision.response, replayed=True)
         elif decision.outcome is Outcome.REUSED:
@@ -161,10 +165,15 @@ class IdempotencyMiddleware:
             headers=[(k, v) for k, v in headers if k.lower() not in UNSTORED_HEADERS],
             body=b"".join(chunks),
         )
-        if rules.is_stored(response.status):
-            await self._complete(record_id, fence, _without_credentials(scope, response))
-        else:
-            await self._release(record_id, fence)
+        try:
+            if rules.is_stored(response.status):
+                await self._complete(record_id, fence, _without_credentials(scope, response))
+            else:
+                await self._release(record_id, fence)
+        except Overloaded:
+            # The request's own work is done (or refused) either way: its true answer
+            # goes out. The key stays in progress until its fence passes.
+            log.warning("idempotency record %s not updated: the database is busy", record_id)
         await _send_stored(send, response, replayed=False, raw_headers=start.get("headers"))
 
     async def _complete(self, record_id: int, fence: datetime, response: StoredResponse) -> None:

@@ -90,6 +90,7 @@ ERRORS: dict[str, str] = {
     "blocked": _("One of you blocked the other, so no assists between you."),
     "unsupported_kind": _("A team is joined by ordering, not by assisting."),
     "busy": _("The server is busy right now. Try again in a moment."),
+    "overloaded": _("The server is busy right now. Try again in a moment."),
     "instance_not_found": _("This activity does not exist or was removed."),
     "inbox_message_not_found": _("This message is not in your inbox."),
     "enforcement_not_muteable": _(

@@ -16,7 +16,15 @@ from starlette.responses import RedirectResponse, Response
 
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
-from huzhu.errors import HuzhuError, NotFound, http_problem
+from huzhu.errors import (
+    HuzhuError,
+    NotFound,
+    Overloaded,
+    as_overloaded,
+    http_problem,
+    huzhu_response,
+    is_overload,
+)
 from huzhu.web import auth, messages, security
 from huzhu.web.templating import render
 
@@ -31,7 +39,10 @@ class PageRoute(APIRoute):
         handler = super().get_route_handler()
 
         async def handle(request: Request) -> Response:
-            signed_out = await auth.without_deleted_account(request)
+            try:
+                signed_out = await auth.without_deleted_account(request)
+            except Overloaded as exc:  # not even the cookie's account could be read
+                return error_page(request, exc)
             if signed_out is None:
                 return await _answer(handler, request)
             response = await _answer(handler, signed_out)
@@ -50,6 +61,10 @@ async def _answer(
     except (RequestValidationError, OverflowError):
         # /i/abc or an id beyond 64 bits names nothing: a page, not a JSON 422.
         return error_page(request, NotFound("no such page"))
+    except Exception as exc:
+        if not is_overload(exc):
+            raise
+        return error_page(request, as_overloaded(request, exc))
 
 
 def _told_signed_out(request: Request, response: Response) -> Response:
@@ -65,7 +80,11 @@ def _told_signed_out(request: Request, response: Response) -> Response:
 
 
 def error_page(request: Request, exc: HuzhuError) -> Response:
-    return render(
+    """The error page; a 503 for overload is problem+json to a client that is not a
+    browser (it retries by the Retry-After both carry)."""
+    if isinstance(exc, Overloaded) and not wants_page(request):
+        return huzhu_response(request, exc)
+    page = render(
         request,
         "error.html",
         status=exc.status,
@@ -73,6 +92,9 @@ def error_page(request: Request, exc: HuzhuError) -> Response:
         code=exc.code,
         message=messages.problem_text(request, code=exc.code, detail=exc.detail, extra=exc.extra),
     )
+    if "retry_after" in exc.extra:
+        page.headers["Retry-After"] = str(exc.extra["retry_after"])
+    return page
 
 
 API_PATH = "/api"

@@ -229,9 +229,18 @@ async def open_hotpath(
     `db` lets a refusal of a restricted helper say why."""
     store: AssistStore
     if settings.db.is_sqlite:
-        store = SqliteAssistStore(str(settings.db.sqlite_path))
+        store = SqliteAssistStore(
+            str(settings.db.sqlite_path),
+            wait_seconds=settings.db.wait_seconds,
+            retry_after=settings.db.retry_after_seconds,
+        )
     else:
-        store = await PostgresAssistStore.open(settings.db.asyncpg_dsn, size=settings.db.pool_size)
+        store = await PostgresAssistStore.open(
+            settings.db.asyncpg_dsn,
+            size=settings.db.pool_sizes[1],
+            wait_seconds=settings.db.wait_seconds,
+            retry_after=settings.db.retry_after_seconds,
+        )
     return HotPath(settings, store, shares=shares, screen=screen, db=db)
 
 

@@ -19,7 +19,8 @@ import asyncio
 import sqlite3
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
 from sqlalchemy import text
@@ -128,7 +129,11 @@ class SqliteAssistStore:
     blocking the loop in SQLite's busy handler could wait on an ORM unit of work (in
     the thread pool, or the job runner) whose own commit needs the loop to proceed."""
 
-    def __init__(self, path: str) -> None:
+    def __init__(
+        self, path: str, *, wait_seconds: float = BUSY_WAIT_SECONDS, retry_after: int = 1
+    ) -> None:
+        self.wait_seconds = wait_seconds  # then HotPathBusy (503), nothing written
+        self.retry_after = retry_after
         # A normal busy timeout while opening (switching to WAL may wait for a writer).
         self.conn = sqlite3.connect(
             path, isolation_level=None, check_same_thread=False, timeout=SQLITE_OPEN_TIMEOUT
@@ -190,7 +195,7 @@ class SqliteAssistStore:
 
     async def _begin_immediate(self) -> None:
         pause = 0.0005
-        deadline = time.monotonic() + BUSY_WAIT_SECONDS
+        deadline = time.monotonic() + self.wait_seconds
         while True:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
@@ -199,7 +204,7 @@ class SqliteAssistStore:
                 if "locked" not in str(exc) and "busy" not in str(exc):
                     raise
                 if time.monotonic() > deadline:
-                    raise HotPathBusy(retry_after=1) from exc
+                    raise HotPathBusy(retry_after=self.retry_after) from exc
             await asyncio.sleep(pause)
             pause = min(pause * 2, 0.01)
 
@@ -221,12 +226,18 @@ class PostgresAssistStore:
     """An asyncpg pool; a batch is one statement (the function called once per row of an
     unnest), so one round trip and one commit whatever its size."""
 
-    def __init__(self, pool: Any) -> None:
+    def __init__(self, pool: Any, *, wait_seconds: float, retry_after: int) -> None:
         self.pool = pool
+        self.wait_seconds = wait_seconds
+        self.retry_after = retry_after
         self.group = GroupCommit(self._run_batch, max_inflight=PG_MAX_INFLIGHT)
 
     @classmethod
-    async def open(cls, dsn: str, *, size: int) -> PostgresAssistStore:
+    async def open(
+        cls, dsn: str, *, size: int, wait_seconds: float = 10.0, retry_after: int = 1
+    ) -> PostgresAssistStore:
+        """`wait_seconds`: the longest a read or a batch waits for a connection before
+        it is refused `HotPathBusy` (503), nothing written."""
         import asyncpg
 
         pool = await asyncpg.create_pool(dsn, min_size=1, max_size=size, reset=_keep_session)
@@ -238,10 +249,35 @@ class PostgresAssistStore:
             raise RuntimeError(
                 f"the database lacks {postgres.GIVE_FUNCTION}: run `huzhu migrate` first"
             )
-        return cls(pool)
+        return cls(pool, wait_seconds=wait_seconds, retry_after=retry_after)
+
+    @asynccontextmanager
+    async def _connection(self) -> AsyncIterator[Any]:
+        """A connection of the pool within the wait; `HotPathBusy` when none comes (the
+        pool busy, the server refusing or gone) or the one taken is lost: the
+        transaction of a lost connection is rolled back by the server."""
+        import asyncpg
+
+        try:
+            connection = await self.pool.acquire(timeout=self.wait_seconds)
+        except Exception as exc:  # no connection: whatever the reason, nothing ran
+            raise HotPathBusy(retry_after=self.retry_after) from exc
+        try:
+            yield connection
+        except (
+            asyncpg.PostgresConnectionError,
+            asyncpg.InterfaceError,
+            asyncpg.exceptions.OperatorInterventionError,
+            asyncpg.exceptions.InsufficientResourcesError,
+            OSError,
+        ) as exc:
+            raise HotPathBusy(retry_after=self.retry_after) from exc
+        finally:
+            await self.pool.release(connection)
 
     async def facts(self, instance_id: int) -> acts.FactsRow | None:
-        row = await self.pool.fetchrow(postgres.FACTS, instance_id)
+        async with self._connection() as connection:
+            row = await connection.fetchrow(postgres.FACTS, instance_id)
         return acts.facts_row(row) if row is not None else None
 
     async def give(self, params: acts.GiveParams) -> acts.GiveOutcome:
@@ -255,7 +291,10 @@ class PostgresAssistStore:
         ordered = [batch[i] for i in order]
         for attempt in range(PG_DEADLOCK_RETRIES + 1):
             try:
-                rows = await self.pool.fetch(postgres.GIVE_BATCH_SQL, *postgres.batch_args(ordered))
+                async with self._connection() as connection:
+                    rows = await connection.fetch(
+                        postgres.GIVE_BATCH_SQL, *postgres.batch_args(ordered)
+                    )
                 break
             except asyncpg.exceptions.DeadlockDetectedError:
                 # Two batches met on two helpers' daily counters in opposite orders;
