@@ -89,17 +89,31 @@ def mark_done(session: Session, *, job_id: int, worker: str, now: datetime) -> b
     return result.rowcount == 1
 
 
-def reschedule(session: Session, *, job_id: int, worker: str, run_at: datetime, error: str) -> bool:
+def reschedule(
+    session: Session,
+    *,
+    job_id: int,
+    worker: str,
+    run_at: datetime,
+    error: str | None,
+    attempt_spent: bool = True,
+) -> bool:
+    """Give up the lease until `run_at`. A failed attempt records its `error`; one the
+    database failed under (attempt_spent=False) is not counted and records nothing."""
+    values: dict[str, Any] = {
+        "status": JobStatus.PENDING,
+        "locked_by": None,
+        "locked_until": None,
+        "run_at": run_at,
+    }
+    if attempt_spent:
+        values["last_error"] = error
+    else:
+        values["attempts"] = Job.attempts - 1
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(Job)
         .where(_owned(job_id, worker))
-        .values(
-            status=JobStatus.PENDING,
-            locked_by=None,
-            locked_until=None,
-            run_at=run_at,
-            last_error=error,
-        )
+        .values(**values)
         .execution_options(synchronize_session=False)
     )
     return result.rowcount == 1

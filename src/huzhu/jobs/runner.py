@@ -19,6 +19,7 @@ from datetime import timedelta
 
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.errors import is_overload
 from huzhu.jobs import registry, repository, rules
 from huzhu.jobs.repository import ClaimedJob
 from huzhu.kit import clock
@@ -76,7 +77,10 @@ class JobRunner:
         except LeaseLost:
             log.warning("job %s (%s) lost its lease; its work was rolled back", job.id, job.kind)
         except Exception as exc:
-            self._record_failure(job, exc)
+            if is_overload(exc):
+                self._put_back(job, exc)
+            else:
+                self._record_failure(job, exc)
         return True
 
     def run_due(self, *, limit: int = 100) -> int:
@@ -98,6 +102,8 @@ class JobRunner:
                     task.fn(session, self.settings)
             except Exception as exc:
                 log.error("periodic %s failed: %s", task.name, rules.describe_error(exc))
+                if is_overload(exc):  # the database stalled: try again at the next poll
+                    del self._last_periodic[task.name]
 
     def tick(self) -> int:
         self.run_periodic()
@@ -130,6 +136,28 @@ class JobRunner:
                 worker=self.worker_id,
                 run_at=clock.utcnow() + timedelta(seconds=wait),
                 error=error,
+            )
+
+    def _put_back(self, job: ClaimedJob, exc: Exception) -> None:
+        """The database stalled under the job (no connection in time, the server gone
+        for a moment): the job did nothing wrong, so the attempt is not counted and it
+        is due again after a pause. If the database is still away this write fails too;
+        the job's lease then runs out and it is claimed again."""
+        log.warning(
+            "job %s (%s) stalled on the database: %s; put back",
+            job.id,
+            job.kind,
+            rules.describe_error(exc),
+        )
+        pause = timedelta(seconds=self.settings.db.retry_after_seconds)
+        with self.db.unit_of_work() as session:
+            repository.reschedule(
+                session,
+                job_id=job.id,
+                worker=self.worker_id,
+                run_at=clock.utcnow() + pause,
+                error=None,
+                attempt_spent=False,
             )
 
     def _finish_failed(self, job: ClaimedJob, error: str) -> None:
