@@ -1,4 +1,5 @@
-"""`huzhu serve` processes for the tests, forked from one that has imported the app.
+"""`huzhu serve` and `huzhu worker` processes for the tests, forked from one that has
+imported the app.
 
 A server spends about two seconds of CPU importing Huzhu (FastAPI, SQLAlchemy, pydantic
 models, every domain's routes) before it serves, and the suite starts dozens. So each test
@@ -31,7 +32,8 @@ from typing import Any
 
 
 def _serve_in_child(request: dict[str, Any]) -> None:
-    """In the forked child: become the server the request describes, then exit."""
+    """In the forked child: become the server (or the `huzhu worker`) the request
+    describes, then exit."""
     code: object = 1
     try:
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # uvicorn's workers are waited for
@@ -43,13 +45,15 @@ def _serve_in_child(request: dict[str, Any]) -> None:
         log = os.open(request["log"], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
         os.dup2(log, 1)
         os.dup2(log, 2)
-        sys.argv = ["serve", *request["args"]]
+        command = request.get("command", "serve")
+        sys.argv = [command, *request["args"]]
 
         import typer
 
         from huzhu.cli.serve import serve
+        from huzhu.cli.worker import worker
 
-        typer.run(serve)
+        typer.run(worker if command == "worker" else serve)
         code = 0
     except SystemExit as exit:
         code = exit.code
@@ -76,6 +80,7 @@ PRELOAD = (
     "uvicorn.protocols.http.auto",
     "uvicorn.protocols.websockets.auto",
     "huzhu.cli.serve",
+    "huzhu.cli.worker",
     "huzhu.app",
     "huzhu.all_tasks",
     "swagger_ui_bundle",
@@ -152,8 +157,16 @@ class ForkServer:
                 raise RuntimeError("the test servers' forkserver did not start")
         return self._process
 
-    def serve(self, *, args: list[str], env: dict[str, str], log: Path) -> ForkedProcess:
-        request = {"args": args, "env": env, "log": str(log), "cwd": os.getcwd()}
+    def serve(
+        self, *, args: list[str], env: dict[str, str], log: Path, command: str = "serve"
+    ) -> ForkedProcess:
+        request = {
+            "command": command,
+            "args": args,
+            "env": env,
+            "log": str(log),
+            "cwd": os.getcwd(),
+        }
         with self._mutex:
             process = self._started()
             assert process.stdin is not None
