@@ -28,6 +28,10 @@ class Receiver:
     fail_first: int = 0  # answer 500 to this many requests, then 200
     always_status: int | None = None
     delay_seconds: float = 0.0
+    # When set, every request waits for `gate` before it is answered, and `arrived` is
+    # set once one has come in: a test holds a sender mid-request, deterministically.
+    gate: threading.Event | None = None
+    arrived: threading.Event = field(default_factory=threading.Event)
 
     def status_for(self, n: int) -> int:
         if self.always_status is not None:
@@ -49,6 +53,9 @@ def webhook_receiver() -> Iterator[Receiver]:
                     Received(path=self.path, headers=dict(self.headers.items()), body=body)
                 )
                 status = receiver.status_for(len(receiver.requests))
+            receiver.arrived.set()
+            if receiver.gate is not None:
+                receiver.gate.wait(60)
             if receiver.delay_seconds:
                 time.sleep(receiver.delay_seconds)
             self.send_response(status)
