@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import hashlib
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from huzhu.kit.signing import short_hasher, sign, verify
+from huzhu.kit.signing import KeyRing, keyed_hash, short_hasher, sign, verify
 
 KEY = b"k" * 32
 
@@ -86,3 +87,18 @@ def test_a_token_under_another_key_or_with_a_changed_body_fails() -> None:
     assert verify(KEY, f"{sign(KEY, 'hellO').partition('.')[0]}.{sig}") is None
     assert verify(KEY, "") is None
     assert verify(KEY, ".") is None
+
+
+def test_a_key_ring_hashes_with_its_current_version_and_finds_under_every_one() -> None:
+    ring = KeyRing(keys={"v0": b"a" * 32, "v1": b"b" * 32, "v2": b"c" * 32}, current="v1")
+    found = ring.all_hashes("login-1", purpose="subject:local")
+    assert list(found) == ["v1", "v0", "v2"]  # the current version first
+    assert found["v1"] == ring.keyed_hash("login-1", purpose="subject:local")
+    assert found["v0"] == keyed_hash(b"a" * 32, "login-1", purpose="subject:local")
+    assert len(set(found.values())) == 3
+    assert [v for v, _ in ring.previous] == ["v0", "v2"]
+
+
+def test_a_key_ring_refuses_a_current_version_it_has_no_key_for() -> None:
+    with pytest.raises(ValueError, match="v9"):
+        KeyRing(keys={"v0": KEY}, current="v9")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, or_, select, text
+from sqlalchemy import bindparam, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
@@ -45,6 +45,30 @@ def account_by_subject(
             Account.subject_hash == subject_hash,
         )
     ).one_or_none()
+
+
+def rekey_login(
+    session: Session,
+    *,
+    shop_id: int,
+    provider: str,
+    old_hashes: list[str],
+    new_hash: str,
+    version: str,
+) -> None:
+    """Rows of one login hashed under older key versions take its current hash: its
+    account and the restrictions it carries."""
+    for model in (Account, CarriedRestriction):
+        session.execute(
+            update(model)
+            .where(
+                model.shop_id == shop_id,
+                model.provider == provider,
+                model.subject_hash.in_(old_hashes),
+            )
+            .values(subject_hash=new_hash, key_version=version)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def operators_of_shop(session: Session, shop_id: int) -> list[Operator]:
@@ -138,3 +162,28 @@ def live_carried_restriction(
         .limit(1)
     )
     return session.scalars(stmt).first()
+
+
+def logins_by_key_version(session: Session, *, now: datetime) -> dict[str, tuple[int, int]]:
+    """Per key version: accounts (not deleted) and carried restrictions in force whose
+    login hash was made with it."""
+    found: dict[str, list[int]] = {}
+    accounts = (
+        select(Account.key_version, func.count())
+        .where(Account.deleted_at.is_(None))
+        .group_by(Account.key_version)
+    )
+    carried = (
+        select(CarriedRestriction.key_version, func.count())
+        .where(
+            or_(
+                CarriedRestriction.restricted_until.is_(None),
+                CarriedRestriction.restricted_until > now,
+            )
+        )
+        .group_by(CarriedRestriction.key_version)
+    )
+    for column, stmt in ((0, accounts), (1, carried)):
+        for version, n in session.execute(stmt):
+            found.setdefault(str(version), [0, 0])[column] = int(n)
+    return {version: (n[0], n[1]) for version, n in sorted(found.items())}

@@ -47,9 +47,34 @@ def _key(settings: Settings) -> bytes:
     return settings.security.secret_key.get_secret_value().encode()
 
 
-def subject_hash(settings: Settings, *, provider: str, subject: str) -> str:
-    """The only form in which an identity provider's user id is stored."""
-    return signing.keyed_hash(_key(settings), subject, purpose=f"subject:{provider}")
+def subject_hashes(settings: Settings, *, provider: str, subject: str) -> dict[str, str]:
+    """The only form in which an identity provider's user id is stored: its keyed hash,
+    by key version (the current one first; the others still find an account, a carried
+    restriction, made before the key was rotated)."""
+    ring = settings.security.hash_keyring()
+    return ring.all_hashes(subject, purpose=f"subject:{provider}")
+
+
+def _rehash(session: Session, *, shop_id: int, provider: str, hashes: dict[str, str]) -> None:
+    """A login seen again is hashed with the current key, in its account and in every
+    restriction it carries: once every row has been, the older key can be retired
+    without forgetting anyone (README: rotating the hashing key)."""
+    if len(hashes) > 1:  # only while a key is being rotated
+        (current, hashed), *older = hashes.items()
+        repo.rekey_login(
+            session,
+            shop_id=shop_id,
+            provider=provider,
+            old_hashes=[h for _, h in older],
+            new_hash=hashed,
+            version=current,
+        )
+
+
+def logins_by_key_version(session: Session) -> dict[str, tuple[int, int]]:
+    """(accounts, carried restrictions in force) per hashing key version: what retiring
+    a version would forget (`huzhu keys`)."""
+    return repo.logins_by_key_version(session, now=clock.utcnow())
 
 
 def create_shop(session: Session, *, slug: str, name: str) -> Shop:
@@ -221,7 +246,9 @@ def get_or_create_account(
     subject: str,
     display_name: str | None = None,
 ) -> Account:
-    hashed = subject_hash(settings, provider=provider, subject=subject)
+    hashes = subject_hashes(settings, provider=provider, subject=subject)
+    _rehash(session, shop_id=shop_id, provider=provider, hashes=hashes)
+    version, hashed = next(iter(hashes.items()))
     account = repo.account_by_subject(
         session, shop_id=shop_id, provider=provider, subject_hash=hashed
     )
@@ -235,6 +262,7 @@ def get_or_create_account(
         shop_id=shop_id,
         provider=provider,
         subject_hash=hashed,
+        key_version=version,
         display_name=display_name,
         share_name_consent=False,
         # A login whose earlier account was deleted while restricted gets the
@@ -472,6 +500,7 @@ def erase_account(session: Session, account: Account, *, now: datetime) -> None:
                 shop_id=account.shop_id,
                 provider=account.provider,
                 subject_hash=account.subject_hash,
+                key_version=account.key_version,
                 status=account.status,
                 restricted_until=account.restricted_until,
                 reason=account.restriction_reason,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import check, demo, detect, migrate, serve, shop, verify_draw, worker
+from huzhu.cli import check, demo, detect, keys, migrate, serve, shop, verify_draw, worker
 from huzhu.wiring import wire
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
 app.command("verify-draw")(verify_draw.verify_draw)
+app.command("keys")(keys.keys)
 app.add_typer(shop.app, name="shop")
 app.add_typer(detect.app, name="detect")
 

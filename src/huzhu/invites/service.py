@@ -112,7 +112,9 @@ def cap_prefix(settings: Settings) -> str:
 
 
 def pseudonym(settings: Settings, value: str, purpose: str) -> str:
-    return signing.keyed_hash(secret(settings), value, purpose=purpose)
+    """A keyed hash under the current version of the hashing key (what a share open
+    records as its key_version)."""
+    return settings.security.hash_keyring().keyed_hash(value, purpose=purpose)
 
 
 def share_url(settings: Settings, token: str) -> str:
@@ -417,6 +419,7 @@ def open_share(
             "device_hash": (
                 pseudonym(settings, device[:200], "share-open-device") if device else None
             ),
+            "key_version": settings.security.hash_key_version,
             "opened_at": opened_at,
         },
     )

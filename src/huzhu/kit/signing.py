@@ -10,7 +10,8 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 
 
 def b64e(data: bytes) -> str:
@@ -85,3 +86,37 @@ def verify(key: bytes, token: str) -> str | None:
         return raw.decode() if raw is not None else None
     except UnicodeDecodeError:
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class KeyRing:
+    """The keys of keyed hashes by version: new hashes are made with `current`, and a
+    value is looked up under every version, so a key can be rotated without forgetting
+    anyone (a stored hash records its version and is made again with the current key the
+    next time its value is seen)."""
+
+    keys: Mapping[str, bytes]
+    current: str
+
+    def __post_init__(self) -> None:
+        if self.current not in self.keys:
+            raise ValueError(f"no key for the current version {self.current!r}")
+
+    @property
+    def key(self) -> bytes:
+        return self.keys[self.current]
+
+    @property
+    def previous(self) -> tuple[tuple[str, bytes], ...]:
+        """The other versions, still accepted for lookup (retired ones are not listed)."""
+        return tuple((v, k) for v, k in sorted(self.keys.items()) if v != self.current)
+
+    def keyed_hash(self, value: str, *, purpose: str) -> str:
+        return keyed_hash(self.key, value, purpose=purpose)
+
+    def all_hashes(self, value: str, *, purpose: str) -> dict[str, str]:
+        """The value's hash under every version, the current one first."""
+        found = {self.current: self.keyed_hash(value, purpose=purpose)}
+        for version, key in self.previous:
+            found[version] = keyed_hash(key, value, purpose=purpose)
+        return found

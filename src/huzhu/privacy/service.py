@@ -30,7 +30,7 @@ def pseudonym_for(settings: Settings, *, account_id: int) -> Pseudonym:
     """How this person's export names everyone else: a keyed hash of the other account
     under a purpose that includes the exporting account, so two people's exports cannot
     be joined on it and it matches no pseudonym the engine stores (a draw's, a counter's)."""
-    key = settings.security.secret_key.get_secret_value().encode()
+    key = settings.security.hash_keyring().key
     purpose = f"export-other:{account_id}"
 
     def other(other_id: int) -> str:

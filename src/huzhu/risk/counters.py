@@ -22,7 +22,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeVar
 
@@ -59,6 +59,11 @@ class Observation:
     campaign_id: int = 0  # 0: not known (no campaign-level counts)
     share_link_id: int | None = None  # the link the assist came through
     share_open_id: int | None = None  # the open it names (else the link's latest counts)
+    # The device and network hashes under the previous key while a key is rotated: the
+    # Redis counters adopt what they counted under it (in-process counters start afresh
+    # with the process that a new key needs anyway).
+    device_alias: str | None = None
+    net_alias: str | None = None
 
 
 class RiskCounters(Protocol):
@@ -448,6 +453,26 @@ for i = 0, #KEYS / 13 - 1 do
 end
 return replies
 """
+# While a hashing key is rotated: move what the counters hold under a device's and a
+# network's previous hash to their current one (a device's accounts are merged, counts
+# are added), so nothing they remember is lost with the old key. KEYS: the device set,
+# the network counter, the instance × network counter, each followed by its previous
+# name ("" where there is none); ARGV: their lifetimes.
+ADOPT_LUA = """
+for i = 1, 5, 2 do
+  local old = KEYS[i + 1]
+  if old ~= '' and redis.call('EXISTS', old) == 1 then
+    if i == 1 then
+      redis.call('ZUNIONSTORE', KEYS[i], 2, KEYS[i], old, 'AGGREGATE', 'MAX')
+    else
+      redis.call('INCRBY', KEYS[i], redis.call('GET', old))
+    end
+    redis.call('EXPIRE', KEYS[i], ARGV[(i + 1) / 2])
+    redis.call('DEL', old)
+  end
+end
+return 0
+"""
 # Observations per script call: Redis runs a script without serving anyone else, so a
 # group this size holds it for about a millisecond.
 MAX_GROUP = 128
@@ -600,6 +625,8 @@ class RedisCounters:
             if obs.net_hash
             else "",
         ]
+        if obs.device_alias is not None or obs.net_alias is not None:
+            await self._adopt(obs, keys, counter)
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
          alerted, opened, inst_net) = await self._run_script(keys, obs.helper_id, now)  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
@@ -620,6 +647,22 @@ class RedisCounters:
                 now, float(opened) if opened is not None else None, w.open_seconds
             ),
         )
+
+    async def _adopt(
+        self, obs: Observation, keys: list[str], counter: Callable[[str | None, int], str]
+    ) -> None:
+        """ADOPT_LUA for one observation's device and network (before it is counted)."""
+        w, device, net = self.w, obs.device_alias, obs.net_alias
+        pairs = [
+            keys[0],
+            f"{self.prefix}dev:{device}" if device is not None and keys[0] else "",
+            keys[1],
+            counter(f"net:{net}", w.net_seconds) if net and keys[1] else "",
+            keys[12],
+            counter(f"inet:{obs.instance_id}:{net}", w.spike_seconds) if net and keys[12] else "",
+        ]
+        lifetimes = [w.device_seconds, w.net_seconds * 2, w.spike_seconds * 2]
+        await self.r.eval(ADOPT_LUA, len(pairs), *pairs, *lifetimes)
 
     async def record_open(
         self,

@@ -62,7 +62,11 @@ class InlineScorer:
         self.policy = policy_from(settings.risk)
         self.watch_seconds = settings.risk.spike_watch_seconds
         self.window_seconds = settings.risk.spike_window_seconds
-        self.hinter = ClientHinter(settings.security.secret_key.get_secret_value().encode())
+        ring = settings.security.hash_keyring()
+        self.hinter = ClientHinter(ring.key)
+        # While a hashing key is rotated (README: rotating the hashing key): the hints
+        # under the previous key too, so the counters carry over what they remember.
+        self.previous_hinter = ClientHinter(ring.previous[-1][1]) if ring.previous else None
         self.counters = counters
 
     @classmethod
@@ -96,6 +100,9 @@ class InlineScorer:
         if not self.enabled:
             return COUNT
         hints = self.hinter.hints(headers, client_host)
+        before = None
+        if self.previous_hinter is not None:
+            before = self.previous_hinter.hints(headers, client_host)
         seen = await self.counters.observe(
             Observation(  # positional: built for every assist (its fields in order)
                 at.timestamp(),
@@ -108,6 +115,8 @@ class InlineScorer:
                 campaign_id,
                 context.share_link_id,
                 context.share_open_id,
+                before.device_hash if before is not None else None,
+                before.net_hash if before is not None else None,
             )
         )
         p = self.policy
