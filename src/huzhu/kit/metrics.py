@@ -10,6 +10,7 @@ is scraped, by the collector the app registers (huzhu/health.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from functools import cache
 from pathlib import Path
@@ -94,6 +95,9 @@ def use_multiprocess(directory: Path) -> None:
     it). Call before the first value is recorded in this process."""
     global _multiprocess_dir
     _multiprocess_dir = directory
+    # prometheus-client finds the directory through this variable only; an operator who
+    # runs the app under another server may have set just HUZHU_METRICS__MULTIPROCESS_DIR.
+    os.environ.setdefault("PROMETHEUS_MULTIPROC_DIR", str(directory))
     values.ValueClass = values.MultiProcessValue()  # type: ignore[no-untyped-call]
     _child.cache_clear()
 
