@@ -10,24 +10,31 @@ import uuid
 from datetime import timedelta
 from typing import Any
 
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 from typer.testing import CliRunner
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.models import Account, CarriedRestriction
+from huzhu.app import create_app
 from huzhu.cli.main import app
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.invites.models import ShareOpen
 from huzhu.kit import clock
 from huzhu.privacy import service as privacy
 from huzhu.risk.inline import AssistContext
 from huzhu.risk.scoring import InlineScorer
 from tests.conftest import make_settings
-from tests.factories import make_shop
+from tests.factories import auth, make_shop
+from tests.invites.conftest import make_world, start
 from tests.support.services import redis_url_or_skip
 
 OLD = "old-hashing-key-" + "o" * 32
 NEW = "new-hashing-key-" + "n" * 32
+
+
+INTRODUCED = {"secret_key": OLD, "hash_keys": {"v0": OLD, "v1": NEW}, "hash_key_version": "v1"}
 
 
 def _stages(db_url: str, **base: Any) -> tuple[Settings, Settings, Settings]:
@@ -39,7 +46,7 @@ def _stages(db_url: str, **base: Any) -> tuple[Settings, Settings, Settings]:
 
     return (
         stage(),
-        stage(hash_keys={"v0": OLD, "v1": NEW}, hash_key_version="v1"),
+        stage(**INTRODUCED),
         stage(hash_keys={"v1": NEW}, hash_key_version="v1"),
     )
 
@@ -142,3 +149,29 @@ def test_risk_counters_remember_a_device_across_a_key_rotation(sqlite_url: str) 
         return [await assist(settings, helper) for helper, settings in enumerate(stages, 11)]
 
     assert asyncio.run(main()) == [[], ["shared_device:2"], ["shared_device:3"]]
+
+
+def test_a_share_open_records_the_key_version_of_its_hashes(db_url: str) -> None:
+    """Opens keep the version their hashes were made with until retention removes them:
+    a hash is only ever compared with one of the same version."""
+    world = make_world(db_url, security=INTRODUCED)
+    try:
+        _, token = world.person("hana")
+        instance_id = start(world, "hana")
+        with TestClient(create_app(world.settings), client=("203.0.113.7", 50000)) as client:
+            link = client.post(
+                f"/api/v1/instances/{instance_id}/share-links",
+                headers=auth(token),
+                json={"channel": "friend"},
+            ).json()
+            opened = client.post(
+                f"/api/v1/shares/{link['token']}/open", headers={"X-Huzhu-Device": "phone-9"}
+            )
+            assert opened.status_code == 201, opened.text
+        with world.db.unit_of_work() as s:
+            row = s.scalars(select(ShareOpen)).one()
+            ring = world.settings.security.hash_keyring()
+            assert row.key_version == "v1"
+            assert row.device_hash == ring.keyed_hash("phone-9", purpose="share-open-device")
+    finally:
+        world.db.dispose()
