@@ -13,7 +13,10 @@ from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.notify import tasks as notify_tasks
 from huzhu.privacy import tasks as privacy_tasks
-from huzhu.risk import rings  # what confirming a fraud case does, in every process
+from huzhu.risk import (
+    groups,  # what deciding an inline group case does, in every process
+    rings,  # what confirming a fraud case does, in every process
+)
 from huzhu.risk import tasks as risk_tasks
 from huzhu.wechat.channel import tasks as wechat_channel_tasks
 
@@ -22,6 +25,7 @@ __all__ = [
     "campaigns_tasks",
     "enforcement_tasks",
     "groupbuy_tasks",
+    "groups",
     "lottery_tasks",
     "notices_tasks",
     "notify_tasks",

@@ -37,7 +37,10 @@ from huzhu.kit import metrics
 from huzhu.kit.gc_tuning import tune_for_serving
 from huzhu.notify.api import router as notify_router
 from huzhu.privacy.api import router as privacy_router
-from huzhu.risk import rings  # noqa: F401  (registers what confirming a fraud case does)
+from huzhu.risk import (
+    groups,  # noqa: F401  (registers what deciding a group case does)
+    rings,  # noqa: F401  (registers what confirming a fraud case does)
+)
 from huzhu.risk.live import attach as attach_scorer
 from huzhu.risk.review.api import router as review_router
 from huzhu.risk.screen import InlineScreen

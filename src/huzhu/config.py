@@ -532,6 +532,36 @@ class RiskSettings(BaseModel):
     ring_warn_min_assists: int = Field(
         default=3, ge=1, description="a confirmed ring's initiator with this many is warned"
     )
+    # Inline groups (risk/inline.py `group_hold`): fresh accounts from one network.
+    group_instance_assists: int = Field(
+        default=2,
+        ge=0,
+        description="a fresh account's assist held when its /24 sent this many to the "
+        "instance in the spike window (0: off)",
+    )
+    group_campaign_assists: int = Field(
+        default=2,
+        ge=0,
+        description="fresh accounts' assists from one /24 across a campaign in the group "
+        "window from which they are held as a group (0: off)",
+    )
+    group_window_seconds: int = Field(
+        default=3600, ge=60, description="the window of the campaign's network groups"
+    )
+    # Held assists bounded (the hot path, under the instance lock): beyond these a hold
+    # is refused with 429 hold_limit_reached.
+    held_per_instance: int = Field(
+        default=20, ge=1, description="most assists one instance may have waiting on hold"
+    )
+    held_per_network: int = Field(
+        default=30, ge=1, description="most assists one /24 may put on hold in a shop per window"
+    )
+    held_network_window_seconds: int = Field(
+        default=86_400, ge=60, description="the window of held_per_network"
+    )
+    held_retry_after_seconds: int = Field(
+        default=900, ge=1, description="Retry-After of a hold refused on a full instance"
+    )
 
 
 class DetectSettings(BaseModel):

@@ -65,7 +65,9 @@ PG = pytest.mark.postgres
 def settings_on(db_url: str) -> Settings:
     return make_settings(
         db_url,
-        risk={"inline_enabled": True},
+        # The batch scan is judged here: the inline group rule would hold the farm's fresh
+        # accounts behind one network before the scan sees them (test_inline_groups_http).
+        risk={"inline_enabled": True, "group_instance_assists": 0, "group_campaign_assists": 0},
         # The open limiter's counts live in this process for real minutes: another test
         # on this worker must not spend this one's farm network allowance.
         redis={"key_prefix": f"farm-{uuid.uuid4().hex[:8]}"},

@@ -121,9 +121,12 @@ def _start(db_url: str, tmp_path: Path, *, spike_min: int) -> tuple[Env, Databas
         extra_env={
             "HUZHU_RISK__INLINE_ENABLED": "true",
             "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(spike_min),
-            # Every request comes from loopback: not a busy network, nor a network burst.
+            # Every request comes from loopback: not a busy network, nor a network burst,
+            # nor a group of fresh accounts behind one network.
             "HUZHU_RISK__NET_ASSISTS_LIMIT": "10000",
             "HUZHU_RISK__SPIKE_NETWORK_ASSISTS": "10000",
+            "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
+            "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
             "HUZHU_JOBS__RUN_IN_PROCESS": "false",
         },
     )

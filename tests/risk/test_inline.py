@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from huzhu.config import RiskSettings
 from huzhu.risk.inline import (
+    GROUP_REASON,
     AssistContext,
     ClientHinter,
     ClientHints,
@@ -246,3 +247,29 @@ def test_a_faster_assist_after_its_open_never_lowers_the_score(
         score_assist(POLICY, context, hints, seen).score
         >= score_assist(POLICY, context, hints, slower).score
     )
+
+
+# A fresh account's assist with no share at all: it scores under the hold threshold alone.
+FRESH = AssistContext(account_age_seconds=600, share_seen=False)
+
+
+def test_a_fresh_account_alone_on_its_network_counts() -> None:
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    seen = dataclasses.replace(NO_OPEN, instance_net_assists=1, campaign_net_suspects=1)
+    assert score_assist(POLICY, FRESH, hints, seen).decision == "count"
+
+
+def test_fresh_accounts_of_one_network_are_held_as_a_group_on_an_instance_or_campaign() -> None:
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    on_instance = dataclasses.replace(NO_OPEN, instance_net_assists=2, campaign_net_suspects=2)
+    across = dataclasses.replace(NO_OPEN, instance_net_assists=1, campaign_net_suspects=2)
+    for seen in (on_instance, across):
+        decision = score_assist(POLICY, FRESH, hints, seen)
+        assert decision.decision == "hold"
+        assert decision.reasons[-1] == GROUP_REASON
+    # The same on a friend's day-old account: not grouped, whatever the network did.
+    old = dataclasses.replace(FRESH, account_age_seconds=2 * 86_400)
+    assert score_assist(POLICY, old, hints, on_instance).decision == "count"
+    # Each rule can be turned off.
+    off = dataclasses.replace(POLICY, group_instance_assists=0, group_campaign_assists=0)
+    assert score_assist(off, FRESH, hints, on_instance).decision == "count"

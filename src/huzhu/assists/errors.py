@@ -70,6 +70,16 @@ class DailyAssistLimit(RateLimited):
     title = "You reached today's assist limit for this campaign"
 
 
+class HoldLimitReached(RateLimited):
+    """An assist the inline checks would hold, refused because its instance has as many
+    waiting on hold as it may, or its network put as many on hold as it may in this
+    window (settings.risk.held_per_instance, held_per_network): a burst must not fill
+    the review queue. `scope` says which; Retry-After when to try again."""
+
+    code = "hold_limit_reached"
+    title = "Too many assists are waiting for review here"
+
+
 class AssistNotVoidable(Conflict):
     code = "assist_not_voidable"
     title = "This assist is already voided"

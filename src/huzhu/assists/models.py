@@ -143,6 +143,20 @@ class HelperDay(Base):
     n: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class HeldNetwork(Base):
+    """Assists one network prefix (a keyed hash, never the address) put on hold in one
+    shop in the current window (`bucket`: unix seconds // the window), so a burst from one
+    network cannot fill the review queue (settings.risk.held_per_network). One row per
+    network, reset when a new window starts; written only by the hot path's give act."""
+
+    __tablename__ = "held_network"
+
+    shop_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    network_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    bucket: Mapped[int] = mapped_column(BigInteger)
+    n: Mapped[int] = mapped_column(Integer, default=0)
+
+
 class Purchase(Base):
     """An order tied to an instance: a bargain bought at the floor, a team member's
     order, or an unlock reward payout. Money moves only through the payment provider."""

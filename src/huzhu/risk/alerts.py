@@ -1,6 +1,9 @@
 """Streaming alerts into the review queue: a spike on an instance (or on a whole
-campaign) becomes one open case with its evidence, and an event for webhooks. Runs off
-the hot path (the hot path hands the alert to a background thread after answering)."""
+campaign) becomes one open case with its evidence, and an event for webhooks; so does
+an assist the score held (one case per instance), and the assists of one network's
+group of one-shot accounts (one case per campaign and network, whatever the
+instances). Runs off the hot path (the hot path hands the alert to a background thread
+after answering)."""
 
 from __future__ import annotations
 
@@ -110,6 +113,7 @@ class HoldAlert:
     score: float
     reasons: list[str]
     at: datetime
+    network_hash: str | None = None  # the keyed hash of the client's /24 (/48)
 
 
 def open_hold_case(session: Session, alert: HoldAlert) -> int:
@@ -137,5 +141,40 @@ def open_hold_case(session: Session, alert: HoldAlert) -> int:
         instance_id=alert.instance_id,
         campaign_id=alert.campaign_id,
         open_key=f"hold:{alert.instance_id}",
+    )
+    return case.id
+
+
+def open_group_case(session: Session, alert: HoldAlert) -> int:
+    """One open `inline_group` case per campaign and network: every one-shot account the
+    group rule held from that network, on any of the campaign's instances, joins it (its
+    account among the case's subjects, its assist under "updates"), so an analyst judges
+    the group once. Confirming voids its held assists, dismissing counts them
+    (risk/groups.py)."""
+    evidence = {
+        "trigger": "network_group",
+        "network_hash": alert.network_hash,
+        "campaign_id": alert.campaign_id,
+        "instance_id": alert.instance_id,
+        "assist_id": alert.assist_id,
+        "helper_id": alert.helper_id,
+        "score": alert.score,
+        "reasons": alert.reasons,
+        "held_at": alert.at.isoformat(),
+    }
+    case = review_service.open_case(
+        session,
+        shop_id=alert.shop_id,
+        kind=CaseKind.INLINE_GROUP,
+        source="inline.group",
+        subject_account_ids=[alert.helper_id],
+        summary=(
+            f"one-shot accounts from network {alert.network_hash} held as a group on "
+            f"campaign {alert.campaign_id} (fresh accounts behind one network)"
+        ),
+        evidence=evidence,
+        campaign_id=alert.campaign_id,
+        open_key=f"group:{alert.campaign_id}:{alert.network_hash}",
+        add_subjects=True,
     )
     return case.id

@@ -11,6 +11,9 @@ keyed hashes only, never a raw address or device id.
 Assists are also counted per instance and network prefix (keyed hash) in the spike
 window, for the network-burst spike (inline.is_network_burst).
 
+Fresh accounts' assists (inline.is_fresh) are counted per campaign and network prefix in
+the group window, for the inline group rule (inline.group_hold).
+
 Share opens are recorded here too (`record_open`, from the open routes): a count per
 instance and campaign for the spike rules, and the time of each open (by open id) and of
 each link's latest open, kept `open_seconds`, so `observe` can tell the scorer how long
@@ -43,6 +46,7 @@ class Windows:
     pair_seconds: int = 30 * 86_400
     spike_seconds: int = 300
     open_seconds: int = 86_400  # how long an open's time is remembered
+    group_seconds: int = 3_600  # fresh accounts' assists per campaign and network
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -64,6 +68,7 @@ class Observation:
     # with the process that a new key needs anyway).
     device_alias: str | None = None
     net_alias: str | None = None
+    fresh: bool = False  # a fresh account (inline.is_fresh): counted for the group rule
 
 
 class RiskCounters(Protocol):
@@ -211,7 +216,8 @@ def _spike_row(rows: dict[int, list[int]], key: int) -> list[int]:
 
 
 # The counts of one moment in every window: network hash, helper id (one dict each),
-# then the spike window's three (instances, campaigns, instance x network).
+# then the spike window's three (instances, campaigns, instance x network), then the
+# group window's (campaign x network, fresh accounts' assists only).
 _Counts = tuple[dict[Any, Any], ...]
 
 
@@ -238,6 +244,7 @@ class MemoryCounters:
         # Instance id -> [assists, share opens], campaign id -> [assists, share opens],
         # (instance id, network hash) -> assists: one lookup per instance or campaign.
         self._spike = _Window(w.spike_seconds, 3)
+        self._group = _Window(w.group_seconds, 1)  # (campaign id, network hash)
         # The span of time that lies in every window's current bucket, and their counts:
         # a call within it (nearly every one) finds them with one comparison.
         self._span = (0.0, 0.0)
@@ -279,8 +286,13 @@ class MemoryCounters:
         start, end = self._span
         if start <= at < end:
             return self._span_counts
-        windows = (self._net, self._helper, self._spike)
-        counts = (self._net.counts(at)[0], self._helper.counts(at)[0], *self._spike.counts(at))
+        windows = (self._net, self._helper, self._spike, self._group)
+        counts = (
+            self._net.counts(at)[0],
+            self._helper.counts(at)[0],
+            *self._spike.counts(at),
+            self._group.counts(at)[0],
+        )
         start = max(x.bucket * x.seconds for x in windows)
         end = min((x.bucket + 1) * x.seconds for x in windows)
         if start <= at < end:  # not for a late call (a bucket before the current one)
@@ -316,7 +328,7 @@ class MemoryCounters:
                 device_accounts = 2
         # Counted in plain dict operations, inline (this runs for every assist: a
         # function call per counter cost more than its count).
-        nets, helpers, instances, campaigns, instance_nets = self._counts(now)
+        nets, helpers, instances, campaigns, instance_nets, groups = self._counts(now)
         net = instance_net = 0
         net_hash = obs.net_hash
         if net_hash:
@@ -346,6 +358,12 @@ class MemoryCounters:
             opened = self._link_opens.get(obs.share_link_id)
         else:
             opened = None
+        suspects = 0
+        if obs.fresh and campaign and net_hash:
+            group = (campaign, net_hash)
+            suspects = groups[group] = groups.get(group, 0) + 1
+            if groups is self._group.current[0]:  # and the bucket before: no edge splits
+                suspects += self._group.previous[0].get(group, 0)  # a burst in two
         # Watches, clearances and alerts are rare: most calls find their maps empty.
         watched, cleared, alerted = self._watched, self._cleared, self._alerted
         return CounterSnapshot(
@@ -362,6 +380,7 @@ class MemoryCounters:
             camp_opens,
             bool(alerted) and _until(alerted, campaign, now),
             None if opened is None else _since(now, opened, w.open_seconds),
+            suspects,
         )
 
     async def record_open(
@@ -373,7 +392,7 @@ class MemoryCounters:
         link_id: int | None = None,
         open_id: int | None = None,
     ) -> None:
-        _, _, instances, campaigns, _ = self._counts(at)
+        _, _, instances, campaigns, _, _ = self._counts(at)
         _spike_row(instances, instance_id)[1] += 1
         if campaign_id:
             _spike_row(campaigns, campaign_id)[1] += 1
@@ -408,14 +427,16 @@ class MemoryCounters:
         return None
 
 
-# One script call observes a whole group of assists, in order. Per assist, 13 KEYS: its
+# One script call observes a whole group of assists, in order. Per assist, 15 KEYS: its
 # device set, net / helper / instance / campaign counters, the pair it makes and its
 # reverse, the instance's opens, its watch, this share's open time, the campaign's opens
-# and alert, the instance × network counter ("" where an observation has none); and two
-# ARGV after the five shared ones: its helper id and its time. The shared ARGV: the
-# device window, the counters' lifetimes (net, helper, spike), the pair window. The
-# reply: one array of twelve numbers per assist. (The script spells out the 13.)
-KEYS_PER_OBSERVATION = 13
+# and alert, the instance × network counter, the campaign × network counter of fresh
+# accounts and its bucket before ("" where an observation has none, or for an account
+# that is not fresh); and two ARGV after the six shared ones: its helper id and its
+# time. The shared ARGV: the device window, the counters' lifetimes (net, helper,
+# spike), the pair window, the group counter's lifetime. The reply: one array of
+# thirteen numbers per assist. (The script spells out the 15.)
+KEYS_PER_OBSERVATION = 15
 OBSERVE_LUA = """
 local function incr(key, ttl)
   if key == '' then return 0 end
@@ -427,11 +448,11 @@ local function get(key)
   if key == '' then return false end
   return redis.call('GET', key)
 end
-local device_window, net_ttl, helper_ttl, spike_ttl, pair_window =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
+local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
 local replies = {}
-for i = 0, #KEYS / 13 - 1 do
-  local k, helper_id, now = i * 13, ARGV[6 + 2 * i], ARGV[7 + 2 * i]
+for i = 0, #KEYS / 15 - 1 do
+  local k, helper_id, now = i * 15, ARGV[7 + 2 * i], ARGV[8 + 2 * i]
   local device = 0
   if KEYS[k + 1] ~= '' then
     redis.call('ZADD', KEYS[k + 1], now, helper_id)
@@ -448,8 +469,14 @@ for i = 0, #KEYS / 13 - 1 do
   local reciprocal = redis.call('EXISTS', KEYS[k + 7])
   local alerted = 0
   if KEYS[k + 12] ~= '' then alerted = redis.call('EXISTS', KEYS[k + 12]) end
+  local opened = get(KEYS[k + 10])
+  local suspects = 0
+  if KEYS[k + 14] ~= '' then
+    -- and the bucket before (KEYS[k + 15]): no bucket edge splits a burst
+    suspects = incr(KEYS[k + 14], group_ttl) + tonumber(redis.call('GET', KEYS[k + 15]) or 0)
+  end
   replies[i + 1] = {device, net, helper, reciprocal, inst, get(KEYS[k + 8]), get(KEYS[k + 9]),
-                    camp, get(KEYS[k + 11]), alerted, get(KEYS[k + 10]), inst_net}
+                    camp, get(KEYS[k + 11]), alerted, opened, inst_net, suspects}
 end
 return replies
 """
@@ -502,10 +529,10 @@ class RedisCounters:
         self._flushes: set[asyncio.Task[None]] = set()
         w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
         self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
-        self._shared_args += [w.spike_seconds * 2, w.pair_seconds]
+        self._shared_args += [w.spike_seconds * 2, w.pair_seconds, w.group_seconds * 2]
 
     async def _run_script(self, keys: list[str], helper_id: int, now: float) -> Any:
-        """OBSERVE_LUA's reply for one observation (its 13 keys, helper id and time),
+        """OBSERVE_LUA's reply for one observation (its 15 keys, helper id and time),
         observed in one script call with the others of this turn of the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -608,6 +635,11 @@ class RedisCounters:
         else:
             opened_key = ""
         camp = obs.campaign_id
+        grouped = ["", ""]  # a fresh account's network on the campaign, this bucket and the last
+        if obs.fresh and camp and obs.net_hash:
+            group = f"{p}cnet:{camp}:{obs.net_hash}:"
+            last = _bucket(now, w.group_seconds)
+            grouped = [f"{group}{last}", f"{group}{last - 1}"]
         keys = [
             f"{p}dev:{obs.device_hash}" if obs.device_hash is not None else "",
             counter(f"net:{obs.net_hash}" if obs.net_hash else None, w.net_seconds),
@@ -624,11 +656,14 @@ class RedisCounters:
             counter(f"inet:{obs.instance_id}:{obs.net_hash}", w.spike_seconds)
             if obs.net_hash
             else "",
+            *grouped,
         ]
         if obs.device_alias is not None or obs.net_alias is not None:
             await self._adopt(obs, keys, counter)
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
-         alerted, opened, inst_net) = await self._run_script(keys, obs.helper_id, now)  # fmt: skip
+         alerted, opened, inst_net, suspects) = await self._run_script(
+            keys, obs.helper_id, now
+        )  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
         return CounterSnapshot(
             device_accounts=int(device),
@@ -646,6 +681,7 @@ class RedisCounters:
             seconds_since_open=_since(
                 now, float(opened) if opened is not None else None, w.open_seconds
             ),
+            campaign_net_suspects=int(suspects),
         )
 
     async def _adopt(

@@ -20,6 +20,19 @@ new one for a watch period. A spike on a whole campaign only raises an alert: ho
 every instance of a campaign would make every honest participant in it wait for the few
 a ring worked.
 
+Beside the score, a group rule (`group_hold`): a burst of one-shot accounts — accounts
+made for the job, younger than `new_account_seconds` — from one network is held as a
+group, whatever each assist scores alone: from the `group_instance_assists`-th assist of
+its network on one instance (spike window), or the `group_campaign_assists`-th fresh
+account's assist of its network across the campaign (`group_window_seconds`,
+per-campaign network counters). Each of these accounts acts once, so the batch scan,
+which looks for accounts that act together again and again, never sees them; inline, a
+network is the one thing they share. Only fresh accounts are grouped: an assist with no
+share open is common from an integrator's client that records none, and behind a
+carrier NAT many honest people share a /24 (the score weighs both, no_share_open and
+busy_network); a day-old account behind the same router as a friend is never held by
+this rule, and a hold waits for a person, it refuses nothing.
+
 Why these signals (DESIGN.md "Fake-assist defence"): brushing tools run many accounts
 from few devices and networks, act fast and in bulk, arrive without ever opening the
 share, and rings trade assists back and forth. A genuine friend opens a share, reads for
@@ -41,6 +54,8 @@ from huzhu.risk.rules import COUNT, Decision, RiskDecision
 DEVICE_HEADER = "x-huzhu-device"
 # The reason of an assist held only because a spike put its instance under watch.
 WATCH_REASON = "instance_under_watch"
+# The reason of an assist held as one of a network's group of one-shot accounts.
+GROUP_REASON = "network_group"
 HASH_CHARS = 20
 K = TypeVar("K")
 
@@ -103,6 +118,10 @@ class CounterSnapshot:
     # Since the open this assist came through (its own open, else its link's latest),
     # None when no such open is remembered.
     seconds_since_open: float | None = None
+    # Fresh accounts' assists from this assist's network on its campaign in the group
+    # window (and the bucket before), this one included (counted only for a fresh
+    # account's assist: 0 for any other).
+    campaign_net_suspects: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +149,8 @@ class ScoringPolicy:
     spike_network_assists: int
     campaign_spike_min_assists: int
     campaign_spike_assists_per_open: float
+    group_instance_assists: int
+    group_campaign_assists: int
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -250,6 +271,27 @@ def _weigh_over(
     return _weigh(reasons, keep, f"{name}:{value}", weight * (strength if strength < 1.0 else 1.0))
 
 
+def is_fresh(policy: ScoringPolicy, context: AssistContext) -> bool:
+    """A helper account younger than `new_account_seconds` (unknown age is not fresh)."""
+    age = context.account_age_seconds
+    return age is not None and age < policy.new_account_seconds
+
+
+def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> int:
+    """How many of its network's assists make this fresh account's assist part of a group
+    (0: none): on its instance in the spike window, or its network's fresh accounts'
+    assists across the campaign in the group window, at or over their settings (0 turns
+    one off)."""
+    p = policy
+    by_instance = p.group_instance_assists and seen.instance_net_assists >= p.group_instance_assists
+    by_campaign = (
+        p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
+    )
+    if not (by_instance or by_campaign) or not is_fresh(p, context):
+        return 0
+    return max(seen.instance_net_assists, seen.campaign_net_suspects)
+
+
 def score_assist(
     policy: ScoringPolicy, context: AssistContext, hints: ClientHints, seen: CounterSnapshot
 ) -> RiskDecision:
@@ -306,7 +348,8 @@ def score_assist(
             p.w_automation
             * max(AUTOMATION_STRENGTH.get(h.split(":", 1)[0], 1.0) for h in hints.automation),
         )
-    if not reasons and not seen.instance_watched:
+    group = group_hold(p, context, seen)
+    if not reasons and not seen.instance_watched and not group:
         return COUNT
     score = int((1.0 - keep) * 10_000.0 + 0.5) / 10_000.0  # round(·, 4), without its dtoa
     decision: Decision = "count"
@@ -314,6 +357,9 @@ def score_assist(
         decision = "refuse"
     elif score >= p.hold_score:
         decision = "hold"
+    if decision == "count" and group:
+        decision = "hold"
+        reasons.append(GROUP_REASON)
     if decision == "count" and seen.instance_watched:
         decision = "hold"
         reasons.append(WATCH_REASON)

@@ -22,6 +22,9 @@ class RiskDecision:
     decision: Decision
     score: float
     reasons: list[str]
+    # The keyed hash of the client's network prefix, on a hold or refusal (None on a
+    # count, or when the client named no address).
+    network_hash: str | None = None
 
 
 COUNT = RiskDecision(decision="count", score=0.0, reasons=[])

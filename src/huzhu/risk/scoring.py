@@ -24,6 +24,7 @@ from huzhu.risk.inline import (
     CounterSnapshot,
     ScoringPolicy,
     is_campaign_spike,
+    is_fresh,
     is_network_burst,
     is_spike,
     score_assist,
@@ -74,6 +75,7 @@ class InlineScorer:
         windows = Windows(
             spike_seconds=settings.risk.spike_window_seconds,
             open_seconds=settings.risk.open_memory_seconds,
+            group_seconds=settings.risk.group_window_seconds,
         )
         return cls(
             settings,
@@ -117,6 +119,7 @@ class InlineScorer:
                 context.share_open_id,
                 before.device_hash if before is not None else None,
                 before.net_hash if before is not None else None,
+                is_fresh(self.policy, context),
             )
         )
         p = self.policy
@@ -144,7 +147,11 @@ class InlineScorer:
             if started and on_spike is not None:
                 alert = self._alert(shop_id, campaign_id, instance_id, at, seen, hints)
                 await on_spike(dataclasses.replace(alert, scope="campaign"))
-        return score_assist(self.policy, context, hints, seen)
+        decision = score_assist(self.policy, context, hints, seen)
+        if decision.decision != "count":
+            # What a hold is bounded by (the hot path) and grouped under (its case).
+            decision.network_hash = hints.net_hash
+        return decision
 
     def _alert(
         self,

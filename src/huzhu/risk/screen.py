@@ -19,8 +19,8 @@ from huzhu.assists.hotpath.ports import Assessment, Verdict
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.deps import in_one_unit_of_work
-from huzhu.risk.alerts import HoldAlert, open_hold_case, open_spike_case
-from huzhu.risk.inline import WATCH_REASON, AssistContext
+from huzhu.risk.alerts import HoldAlert, open_group_case, open_hold_case, open_spike_case
+from huzhu.risk.inline import GROUP_REASON, WATCH_REASON, AssistContext
 from huzhu.risk.rules import RiskDecision
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 
@@ -61,7 +61,8 @@ class InlineScreen:
         )
 
     def held(self, assessment: Assessment, verdict: Verdict, *, assist_id: int) -> None:
-        if WATCH_REASON in verdict.reasons:
+        group = GROUP_REASON in verdict.reasons and verdict.network_hash is not None
+        if WATCH_REASON in verdict.reasons and not group:
             return  # held by a watch: the spike's case has it already
         hold = HoldAlert(
             shop_id=assessment.shop_id,
@@ -72,8 +73,11 @@ class InlineScreen:
             score=verdict.score,
             reasons=list(verdict.reasons),
             at=assessment.at,
+            network_hash=verdict.network_hash,
         )
-        self._in_background(lambda session: open_hold_case(session, hold))
+        # A group's holds go to its one case; any other hold to its instance's.
+        open_case = open_group_case if group else open_hold_case
+        self._in_background(lambda session: open_case(session, hold))
 
     async def _on_spike(self, alert: SpikeAlert) -> None:
         self._in_background(lambda session: open_spike_case(session, alert))

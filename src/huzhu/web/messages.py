@@ -86,6 +86,9 @@ ERRORS: dict[str, str] = {
     "instance_closed": _("This one has ended."),
     "daily_assist_limit": _("You reached today's assist limit for this campaign."),
     "assist_refused": _("This assist could not be accepted."),
+    "hold_limit_reached": _(
+        "Too many assists here are waiting for a review. Please try again later."
+    ),
     "account_restricted": _("Your account may not take part right now."),
     "blocked": _("One of you blocked the other, so no assists between you."),
     "unsupported_kind": _("A team is joined by ordering, not by assisting."),

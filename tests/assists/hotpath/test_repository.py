@@ -28,7 +28,7 @@ from huzhu.assists.hotpath.store import (
     SqliteAssistStore,
     count_held_in,
 )
-from huzhu.assists.models import Assist, HelperDay, Instance, InstanceSlot
+from huzhu.assists.models import Assist, HeldNetwork, HelperDay, Instance, InstanceSlot
 from huzhu.assists.rules import SuccessPlan, day_key
 from huzhu.invites.models import AccountBlock, ShareLink, ShareOpen
 from huzhu.jobs.models import Job
@@ -141,7 +141,9 @@ def _counted(case: Case, store: _OnLoop) -> sql.GiveParams:
 
 
 def _held(case: Case, store: _OnLoop) -> sql.GiveParams:
-    return case.params(decision=Decision.HOLD, score=0.8, reasons=["new_account"])
+    return case.params(
+        decision=Decision.HOLD, score=0.8, reasons=["new_account"], network_hash="net-a"
+    )
 
 
 def _replay(case: Case, store: _OnLoop) -> sql.GiveParams:
@@ -227,6 +229,32 @@ def _daily_limit(case: Case, store: _OnLoop) -> sql.GiveParams:
     return case.params(daily_cap=1)
 
 
+def _hold_limit_instance(case: Case, store: _OnLoop) -> sql.GiveParams:
+    """One assist waits on hold on an instance that may have one waiting."""
+    first = case.params(helper_id=case.world.person("filler-1")[0], decision=Decision.HOLD)
+    assert store.give(first).outcome == Outcome.HELD
+    return case.params(decision=Decision.HOLD, held_per_instance=1)
+
+
+def _hold_limit_network(case: Case, store: _OnLoop) -> sql.GiveParams:
+    """The network put two on hold in this window (on another instance, and one in an
+    earlier window that no longer counts); it may put two."""
+    other = case.other_instance([100, 100, 100])
+    for filler, bucket in (("filler-1", 6), ("filler-2", 7), ("filler-3", 7)):
+        earlier = case.params(
+            instance_id=other,
+            helper_id=case.world.person(filler)[0],
+            decision=Decision.HOLD,
+            network_hash="net-a",
+            hold_bucket=bucket,
+            held_per_network=2,
+        )
+        assert store.give(earlier).outcome == Outcome.HELD
+    return case.params(
+        decision=Decision.HOLD, network_hash="net-a", hold_bucket=7, held_per_network=2
+    )
+
+
 GIVE_CASES: dict[Outcome, Callable[[Case, _OnLoop], sql.GiveParams]] = {
     Outcome.COUNTED: _counted,
     Outcome.HELD: _held,
@@ -241,6 +269,8 @@ GIVE_CASES: dict[Outcome, Callable[[Case, _OnLoop], sql.GiveParams]] = {
     Outcome.SHARE_MISMATCH: _share_mismatch,
     Outcome.FULL: _full,
     Outcome.DAILY_LIMIT: _daily_limit,
+    Outcome.HOLD_LIMIT_INSTANCE: _hold_limit_instance,
+    Outcome.HOLD_LIMIT_NETWORK: _hold_limit_network,
 }
 
 
@@ -248,9 +278,9 @@ def test_the_table_names_every_outcome() -> None:
     assert set(GIVE_CASES) == set(Outcome)
 
 
-def _footprint(world: World, instance_id: int) -> tuple[int, int, int, int, int, int]:
-    """What an assist writes: assists, daily counters, events, jobs, and the instance's
-    counters."""
+def _footprint(world: World, instance_id: int) -> tuple[int, ...]:
+    """What an assist writes: assists, daily counters, events, jobs, the instance's
+    counters, and the holds counted against networks."""
     with world.db.unit_of_work() as s:
         instance = s.get(Instance, instance_id)
         assert instance is not None
@@ -261,6 +291,7 @@ def _footprint(world: World, instance_id: int) -> tuple[int, int, int, int, int,
             s.scalar(select(func.count()).select_from(Job)) or 0,
             instance.slots_used,
             instance.held_count,
+            s.scalar(select(func.coalesce(func.sum(HeldNetwork.n), 0))) or 0,
         )
 
 
@@ -272,15 +303,16 @@ def test_every_outcome_of_give(world: World, store: _OnLoop, expected: Outcome) 
     outcome = store.give(params)
     after = _footprint(world, case.instance_id)
     assert outcome.outcome == expected
-    assists, days, events, jobs, used, held = (a - b for a, b in zip(after, before, strict=True))
+    written = tuple(a - b for a, b in zip(after, before, strict=True))
+    # assists, daily counters, events, jobs, slots used, held, holds of networks
     if expected == Outcome.COUNTED:
         assert (outcome.slot, outcome.value, outcome.assist_status) == (0, 300, "counted")
-        assert (assists, days, events, jobs, used, held) == (1, 1, 1, 0, 1, 0)
+        assert written == (1, 1, 1, 0, 1, 0, 0)
     elif expected == Outcome.HELD:
         assert (outcome.slot, outcome.value, outcome.assist_status) == (None, 0, "held")
-        assert (assists, days, events, jobs, used, held) == (1, 1, 1, 0, 0, 1)
+        assert written == (1, 1, 1, 0, 0, 1, 1)
     else:
-        assert (assists, days, events, jobs, used, held) == (0, 0, 0, 0, 0, 0)
+        assert written == (0, 0, 0, 0, 0, 0, 0)
     if expected == Outcome.REPLAY:
         assert (outcome.slot, outcome.value, outcome.assist_status) == (0, 300, "counted")
     if expected == Outcome.CLOSED:

@@ -86,6 +86,12 @@ class Verdict(Protocol):
     @property
     def reasons(self) -> list[str]: ...
 
+    @property
+    def network_hash(self) -> str | None:
+        """The keyed hash of the client's network prefix (a hold is bounded per
+        network); None when unknown."""
+        ...
+
 
 class SharePass(Protocol):
     """A share link whose signature and expiry checked out (revocation is checked in the

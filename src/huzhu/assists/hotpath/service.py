@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from starlette.requests import Request
 
@@ -22,6 +23,7 @@ from huzhu.assists.errors import (
     AlreadyAssisted,
     AssistRefused,
     DailyAssistLimit,
+    HoldLimitReached,
     InstanceClosed,
     InstanceFull,
     InstanceNotFound,
@@ -138,6 +140,8 @@ class HotPath:
         verdict = await self._assess(assessment)
         if verdict.decision == REFUSED:
             raise AssistRefused(reasons=list(verdict.reasons))
+        risk = self.settings.risk
+        network_hash = verdict.network_hash if verdict.decision == acts.Decision.HOLD else None
         outcome = await self.store.give(
             acts.GiveParams(
                 instance_id=instance_id,
@@ -155,11 +159,15 @@ class HotPath:
                 share_link_id=link.link_id if link is not None else None,
                 share_open_id=ask.share_open_id,
                 channel=link.channel if link is not None else None,
+                network_hash=network_hash,
+                hold_bucket=int(now.timestamp()) // risk.held_network_window_seconds,
+                held_per_instance=risk.held_per_instance,
+                held_per_network=risk.held_per_network,
             )
         )
         if outcome.outcome == acts.Outcome.RESTRICTED:
             raise await self._restricted(helper_id, outcome)
-        self._raise_refusal(outcome, daily_cap=terms.daily_cap)
+        self._raise_refusal(outcome, daily_cap=terms.daily_cap, now=now)
         if outcome.outcome == acts.Outcome.HELD:
             self.screen.held(assessment, verdict, assist_id=int(outcome.assist_id or 0))
         return outcome
@@ -183,7 +191,7 @@ class HotPath:
             reason=reason,
         )
 
-    def _raise_refusal(self, outcome: acts.GiveOutcome, *, daily_cap: int) -> None:
+    def _raise_refusal(self, outcome: acts.GiveOutcome, *, daily_cap: int, now: datetime) -> None:
         kind = outcome.outcome
         if kind in (acts.Outcome.COUNTED, acts.Outcome.HELD, acts.Outcome.REPLAY):
             return
@@ -217,9 +225,33 @@ class HotPath:
             error = DailyAssistLimit(
                 f"at most {daily_cap} assists per day in this campaign", limit=daily_cap
             )
+        elif kind in (acts.Outcome.HOLD_LIMIT_INSTANCE, acts.Outcome.HOLD_LIMIT_NETWORK):
+            error = self._hold_limit(kind, now=now)
         else:
             error = HuzhuError(f"unexpected hot path outcome {kind}")
         raise error
+
+    def _hold_limit(self, kind: acts.Outcome, *, now: datetime) -> HoldLimitReached:
+        """A full instance frees a place when a reviewer decides one of its holds; a
+        network's allowance comes back when its window ends."""
+        risk = self.settings.risk
+        if kind == acts.Outcome.HOLD_LIMIT_INSTANCE:
+            return HoldLimitReached(
+                f"this instance already has {risk.held_per_instance} assists waiting for "
+                "review: try again later",
+                scope="instance",
+                limit=risk.held_per_instance,
+                retry_after=risk.held_retry_after_seconds,
+            )
+        window = risk.held_network_window_seconds
+        left = window - int(now.timestamp()) % window
+        return HoldLimitReached(
+            f"your network already put {risk.held_per_network} assists on hold for review: "
+            "try again later",
+            scope="network",
+            limit=risk.held_per_network,
+            retry_after=max(left, 1),
+        )
 
 
 async def open_hotpath(

@@ -87,6 +87,26 @@ def _held_on(*columns: Any, shop_id: int, instance_id: int) -> Select[Any]:
     )
 
 
+def held_reasons_of_helpers(
+    session: Session, *, shop_id: int, campaign_id: int, helper_ids: list[int]
+) -> list[tuple[int, list[str]]]:
+    """(id, inline reasons) of the held assists these helpers gave in a campaign."""
+    if not helper_ids:
+        return []
+    rows = session.execute(
+        select(Assist.id, Assist.risk_reasons)
+        .join(Instance, Instance.id == Assist.instance_id)
+        .where(
+            Instance.shop_id == shop_id,
+            Assist.campaign_id == campaign_id,
+            Assist.helper_id.in_(helper_ids),
+            Assist.status == AssistStatus.HELD,
+        )
+        .order_by(Assist.id)
+    )
+    return [(int(r.id), list(r.risk_reasons or [])) for r in rows]
+
+
 def held_assist_ids(session: Session, *, shop_id: int, instance_id: int) -> list[int]:
     return list(session.scalars(_held_on(Assist.id, shop_id=shop_id, instance_id=instance_id)))
 

@@ -146,6 +146,17 @@ def held_assist_ids_for(
     return [assist_id for assist_id, reasons in rows if reason in reasons]
 
 
+def held_assist_ids_of_helpers(
+    session: Session, *, shop_id: int, campaign_id: int, helper_ids: list[int], reason: str
+) -> list[int]:
+    """The held assists these helpers gave in a campaign for `reason` (one of their
+    inline reasons), on any of its instances: a group held across a campaign."""
+    rows = repo.held_reasons_of_helpers(
+        session, shop_id=shop_id, campaign_id=campaign_id, helper_ids=helper_ids
+    )
+    return [assist_id for assist_id, reasons in rows if reason in reasons]
+
+
 @dataclass(frozen=True, slots=True)
 class CountSummary:
     """What a review that cleared held assists did: per instance, how many now count and

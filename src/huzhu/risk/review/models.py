@@ -24,7 +24,7 @@ class ReviewCase(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
-    # spam_report | fraud_report | fraud_ring | inline_hold | spike
+    # spam_report | fraud_report | fraud_ring | inline_hold | inline_group | spike
     kind: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20))  # open | confirmed | dismissed
     # "report", "detector:<name>", "inline" — who put it in the queue.

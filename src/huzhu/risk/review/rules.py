@@ -29,6 +29,7 @@ class CaseKind(StrEnum):
     FRAUD_REPORT = "fraud_report"
     FRAUD_RING = "fraud_ring"
     INLINE_HOLD = "inline_hold"
+    INLINE_GROUP = "inline_group"  # one network's one-shot accounts, held across a campaign
     SPIKE = "spike"
 
 

@@ -60,6 +60,7 @@ class CaseKindFilter(StrEnum):
     FRAUD_REPORT = "fraud_report"
     FRAUD_RING = "fraud_ring"
     INLINE_HOLD = "inline_hold"
+    INLINE_GROUP = "inline_group"
     SPIKE = "spike"
 
 

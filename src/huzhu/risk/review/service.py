@@ -109,16 +109,20 @@ def open_case(
     instance_id: int | None = None,
     campaign_id: int | None = None,
     open_key: str | None = None,
+    add_subjects: bool = False,
 ) -> ReviewCase:
     """Put a case in the queue (detectors, the inline scorer, reports). With an
     `open_key`, a case already open under that key is returned instead (its evidence
-    gains the new findings under "updates"), so a ring found twice is one case."""
+    gains the new findings under "updates"), so a ring found twice is one case; with
+    `add_subjects` too, its accounts gain these (a group whose members arrive one by
+    one: every member is on the one case)."""
     kind = CaseKind(kind).value
     now = clock.utcnow()
+    add_subjects_of = subject_account_ids if add_subjects else []
     if open_key is not None:
         existing = repo.open_case_by_key(session, open_key)
         if existing is not None:
-            return _join(existing, evidence=evidence, now=now)
+            return _join(existing, evidence=evidence, now=now, add=add_subjects_of)
     case = ReviewCase(
         shop_id=shop_id,
         kind=kind,
@@ -145,7 +149,7 @@ def open_case(
         existing = repo.open_case_by_key(session, open_key)
         if existing is None:
             raise
-        return _join(existing, evidence=evidence, now=now)
+        return _join(existing, evidence=evidence, now=now, add=add_subjects_of)
     _audit_and_event(
         session,
         case=case,
@@ -157,7 +161,14 @@ def open_case(
     return case
 
 
-def _join(case: ReviewCase, *, evidence: dict[str, Any], now: Any) -> ReviewCase:
+def _join(
+    case: ReviewCase, *, evidence: dict[str, Any], now: Any, add: list[int] | None = None
+) -> ReviewCase:
+    subjects = list(case.subject_account_ids or [])
+    if add and not set(add) <= set(subjects):
+        case.subject_account_ids = sorted(set(subjects) | set(add))
+        if case.subject_account_id is None:
+            case.subject_account_id = case.subject_account_ids[0]
     if evidence and evidence != case.evidence:
         updates = list(case.evidence.get("updates", [])) if case.evidence else []
         updates.append({"at": now.isoformat(), **evidence})

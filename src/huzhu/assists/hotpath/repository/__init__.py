@@ -15,10 +15,14 @@ Two acts, sharing their last step:
      is not barred (accounts.rules.barred_sql); the share link the helper came through
      (its HMAC was checked before the transaction) is not revoked, and the open named
      with it is one of that link's;
-  4. a counted assist needs the lowest free slot (none: `full`);
+  4. a counted assist needs the lowest free slot (none: `full`); a hold needs room under
+     its instance's bound (`held_count`, under the instance lock:
+     `hold_limit_instance`) and its network's in this window (`held_network`, its row
+     locked — on PostgreSQL by an upsert that changes no count — before it is read:
+     `hold_limit_network`);
   5. the helper's daily counter, by a conditional upsert (`n < cap`): `daily_limit`;
-  6. the writes: the assist, then for a hold the held count and `assist.held`, for a
-     count the shared last step below.
+  6. the writes: the assist, then for a hold the held count, the network's count and
+     `assist.held`, for a count the shared last step below.
 - **count a held assist** (a reviewer found it genuine): the instance locked by the
   caller's unit of work, the assist still held, the instance not full and still open,
   then the shared last step. Run on the ORM session's own connection, inside the

@@ -30,6 +30,10 @@ class Outcome(StrEnum):
     SHARE_MISMATCH = "share_mismatch"
     FULL = "full"
     DAILY_LIMIT = "daily_limit"
+    # A hold refused: the instance has `held_per_instance` waiting, or the network put
+    # `held_per_network` on hold in this window.
+    HOLD_LIMIT_INSTANCE = "hold_limit_instance"
+    HOLD_LIMIT_NETWORK = "hold_limit_network"
 
 
 class Decision(StrEnum):
@@ -82,6 +86,12 @@ class GiveParams:
     share_link_id: int | None = None  # a genuine link's id (HMAC already verified)
     share_open_id: int | None = None  # only together with share_link_id
     channel: str | None = None  # the link's channel
+    # A hold's bounds (settings.risk): at most `held_per_instance` waiting on the
+    # instance, and `held_per_network` from `network_hash` in window `hold_bucket`.
+    network_hash: str | None = None
+    hold_bucket: int = 0
+    held_per_instance: int = 2**31 - 1
+    held_per_network: int = 2**31 - 1
 
 
 @dataclass(slots=True)

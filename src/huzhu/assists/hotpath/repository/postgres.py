@@ -101,6 +101,8 @@ CREATE OR REPLACE FUNCTION huzhu_give_assist_{v}(
   p_now timestamptz, p_day text, p_daily_cap integer, p_succeeds boolean,
   p_deadline timestamptz, p_success_job text, p_success_run_at timestamptz,
   p_share_link_id bigint, p_share_open_id bigint, p_channel text,
+  p_network text, p_hold_bucket bigint, p_held_per_instance integer,
+  p_held_per_network integer,
   OUT o_outcome text, OUT o_assist_id bigint, OUT o_assist_status text, OUT o_slot integer,
   OUT o_value bigint, OUT o_instance_status text, OUT o_restricted_until timestamptz)
 LANGUAGE plpgsql AS $fn$
@@ -110,9 +112,11 @@ DECLARE
   v_helper record;
   v_link record;
   v_n integer;
+  v_held integer;
 BEGIN
   o_value := 0;
-  SELECT i.status, i.expires_at, i.shop_id, i.initiator_id, i.slots_used, i.voided_count
+  SELECT i.status, i.expires_at, i.shop_id, i.initiator_id, i.slots_used, i.voided_count,
+         i.held_count
     INTO v_inst FROM instance i WHERE i.id = p_instance_id FOR UPDATE;
   IF NOT FOUND OR v_inst.shop_id <> p_shop_id THEN
     o_outcome := 'not_found'; RETURN;
@@ -179,6 +183,23 @@ BEGIN
     IF o_slot IS NULL THEN
       o_outcome := 'full'; o_value := 0; RETURN;
     END IF;
+  ELSE
+    -- A hold's bounds: the instance's held count under its lock; the network's count
+    -- under its row's lock (taken by an upsert that changes no count, only starts a new
+    -- window), added to with the hold below.
+    IF v_inst.held_count >= p_held_per_instance THEN
+      o_outcome := 'hold_limit_instance'; RETURN;
+    END IF;
+    IF p_network IS NOT NULL THEN
+      INSERT INTO held_network AS hn (shop_id, network_hash, bucket, n)
+        VALUES (p_shop_id, p_network, p_hold_bucket, 0)
+        ON CONFLICT (shop_id, network_hash) DO UPDATE SET
+          n = CASE WHEN hn.bucket = p_hold_bucket THEN hn.n ELSE 0 END, bucket = p_hold_bucket
+        RETURNING hn.n INTO v_held;
+      IF v_held >= p_held_per_network THEN
+        o_outcome := 'hold_limit_network'; RETURN;
+      END IF;
+    END IF;
   END IF;
   INSERT INTO helper_day AS d (campaign_id, helper_id, day, n)
     VALUES (p_campaign_id, p_helper_id, p_day, 1)
@@ -197,6 +218,10 @@ BEGIN
     RETURNING id INTO o_assist_id;
   IF p_decision <> '{count}' THEN
     UPDATE instance SET held_count = held_count + 1 WHERE id = p_instance_id;
+    IF p_network IS NOT NULL THEN
+      UPDATE held_network SET n = n + 1
+        WHERE shop_id = p_shop_id AND network_hash = p_network;
+    END IF;
     INSERT INTO event (shop_id, type, subject_type, subject_id, payload, dispatched, created_at)
       VALUES (p_shop_id, 'assist.held', 'instance', p_instance_id,
               jsonb_build_object('instance_id', p_instance_id, 'assist_id', o_assist_id,
@@ -295,16 +320,19 @@ GIVE_BATCH_SQL = f"""
 SELECT r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $5::text[],
                        $6::float8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[],
                        $11::integer[], $12::boolean[], $13::timestamptz[], $14::text[],
-                       $15::timestamptz[], $16::bigint[], $17::bigint[], $18::text[])
-     WITH ORDINALITY AS a(i, s, c, h, d, sc, rs, k, n, dy, cap, su, dl, sj, sr, sl, so, ch, ord)
+                       $15::timestamptz[], $16::bigint[], $17::bigint[], $18::text[],
+                       $19::text[], $20::bigint[], $21::integer[], $22::integer[])
+     WITH ORDINALITY AS a(i, s, c, h, d, sc, rs, k, n, dy, cap, su, dl, sj, sr, sl, so, ch,
+                          nw, hb, hi, hn, ord)
 CROSS JOIN LATERAL {GIVE_FUNCTION}(a.i, a.s, a.c, a.h, a.d, a.sc, a.rs, a.k, a.n, a.dy,
-                                      a.cap, a.su, a.dl, a.sj, a.sr, a.sl, a.so, a.ch) AS r
+                                      a.cap, a.su, a.dl, a.sj, a.sr, a.sl, a.so, a.ch,
+                                      a.nw, a.hb, a.hi, a.hn) AS r
 ORDER BY a.ord
 """
 
 
 def batch_args(batch: list[GiveParams]) -> list[list[Any]]:
-    """The batch as 18 column arrays, in the function's parameter order."""
+    """The batch as 22 column arrays, in the function's parameter order."""
     rows = [give_args(p) for p in batch]
     return [list(column) for column in zip(*rows, strict=True)]
 
@@ -329,6 +357,10 @@ def give_args(p: GiveParams) -> tuple[Any, ...]:
         p.share_link_id,
         p.share_open_id,
         p.channel,
+        p.network_hash,
+        p.hold_bucket,
+        p.held_per_instance,
+        p.held_per_network,
     )
 
 

@@ -30,8 +30,15 @@ WHERE i.id = ?
 """
 
 LOCKED_INSTANCE = """
-SELECT status, expires_at, shop_id, initiator_id, slots_used, slots_total
+SELECT status, expires_at, shop_id, initiator_id, slots_used, slots_total, held_count
 FROM instance WHERE id = ?
+"""
+HELD_FROM_NETWORK = "SELECT n, bucket FROM held_network WHERE shop_id = ? AND network_hash = ?"
+# A new window starts the count again (one row per network, never one per window).
+ADD_HELD_FROM_NETWORK = """
+INSERT INTO held_network (shop_id, network_hash, bucket, n) VALUES (?1, ?2, ?3, 1)
+ON CONFLICT (shop_id, network_hash) DO UPDATE SET
+  n = CASE WHEN held_network.bucket = ?3 THEN held_network.n + 1 ELSE 1 END, bucket = ?3
 """
 PRIOR_ASSIST = """
 SELECT id, idempotency_key, risk_decision, slot, value
@@ -123,7 +130,7 @@ def give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
     inst = conn.execute(LOCKED_INSTANCE, (p.instance_id,)).fetchone()
     if inst is None:
         return GiveOutcome(Outcome.NOT_FOUND)
-    status, expires_at, shop_id, initiator_id, _, _ = inst
+    status, expires_at, shop_id, initiator_id, _, _, held_count = inst
     if shop_id != p.shop_id:
         return GiveOutcome(Outcome.NOT_FOUND)
     prior = conn.execute(PRIOR_ASSIST, (p.instance_id, p.helper_id)).fetchone()
@@ -161,12 +168,28 @@ def give(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome:
         if free is None:
             return GiveOutcome(Outcome.FULL)
         slot, value = int(free[0]), int(free[1])
+    else:
+        bounded = _hold_bound(conn, p, held_count=held_count)
+        if bounded is not None:
+            return bounded
     counted_today = conn.execute(
         COUNT_HELPER_DAY, (p.campaign_id, p.helper_id, p.day, p.daily_cap)
     ).fetchone()
     if counted_today is None:
         return GiveOutcome(Outcome.DAILY_LIMIT)
     return _write(conn, p, slot=slot, value=value)
+
+
+def _hold_bound(conn: sqlite3.Connection, p: GiveParams, *, held_count: int) -> GiveOutcome | None:
+    """A hold refused when its instance or its network has all it may have on hold (read
+    under the write lock, so exact; the network's count is added with the hold)."""
+    if held_count >= p.held_per_instance:
+        return GiveOutcome(Outcome.HOLD_LIMIT_INSTANCE)
+    if p.network_hash is not None:
+        row = conn.execute(HELD_FROM_NETWORK, (p.shop_id, p.network_hash)).fetchone()
+        if row is not None and row[1] == p.hold_bucket and row[0] >= p.held_per_network:
+            return GiveOutcome(Outcome.HOLD_LIMIT_NETWORK)
+    return None
 
 
 def _share_refusal(conn: sqlite3.Connection, p: GiveParams) -> GiveOutcome | None:
@@ -206,6 +229,8 @@ def _write(conn: sqlite3.Connection, p: GiveParams, *, slot: int | None, value: 
     ).fetchone()
     if slot is None:
         conn.execute(ADD_HELD, (p.instance_id,))
+        if p.network_hash is not None:
+            conn.execute(ADD_HELD_FROM_NETWORK, (p.shop_id, p.network_hash, p.hold_bucket))
         payload = {"assist_id": assist_id, "helper_id": p.helper_id, "value": 0}
         _event(conn, p.shop_id, p.instance_id, "assist.held", payload, now)
         return GiveOutcome(Outcome.HELD, assist_id, status, None, 0, InstanceStatus.ACTIVE)
@@ -278,7 +303,7 @@ def count_held(conn: sqlite3.Connection, p: CountHeldParams) -> GiveOutcome:
     inst = conn.execute(LOCKED_INSTANCE, (p.instance_id,)).fetchone()
     if inst is None or inst[2] != p.shop_id:
         return GiveOutcome(Outcome.NOT_FOUND)
-    status, expires_at, _, _, used, total = inst
+    status, expires_at, _, _, used, total, _ = inst
     held = conn.execute(HELD_ASSIST, (p.assist_id, p.instance_id, AssistStatus.HELD)).fetchone()
     if held is None:
         return GiveOutcome(Outcome.NOT_FOUND)

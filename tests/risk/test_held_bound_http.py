@@ -1,0 +1,117 @@
+"""Held assists are bounded, exactly, under concurrent requests to a running server
+(issue 17: a 10-slot instance collected 200 held assists from a burst).
+
+Forty fresh accounts behind one network, none opening a share, tap at once: the first
+counts and the group rule holds every other one (risk/inline.py group_hold). Per
+instance: all forty on one instance that may have `HELD_PER_INSTANCE` waiting; per
+network: ten on each of four instances, the network allowed `HELD_PER_NETWORK` holds.
+Exactly that many are held — never one more, never one fewer — and every other one is
+refused with 429 `hold_limit_reached` (its scope, limit and Retry-After), writing no
+assist. Clients bind their own loopback source addresses (127.0.9.k), so the server
+sees forty real peers of one /24."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, select
+
+from huzhu.assists.models import Assist, Instance
+from huzhu.db import Database
+from tests.assists.conftest import UNLOCK_RULES, write_instance
+from tests.conftest import make_settings
+from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.support.servers import start_server
+
+PHONE = {
+    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.50",
+    "Accept-Language": "zh-CN,zh;q=0.9",
+}
+TAPS = 40
+BOUND = {"instance": 7, "network": 9}
+OTHER_BOUND = "1000"  # the bound not under test, out of the way
+
+
+@pytest.fixture
+def db(db_url: str) -> Iterator[Database]:
+    database = Database(make_settings(db_url).db)
+    yield database
+    database.dispose()
+
+
+@pytest.mark.parametrize("scope", ["instance", "network"])
+def test_the_hold_bound_is_exact_under_a_concurrent_burst(
+    db: Database, db_url: str, tmp_path: Path, scope: str
+) -> None:
+    settings = make_settings(db_url)
+    instances_n = 1 if scope == "instance" else 4
+    with db.unit_of_work() as s:
+        shop_id = make_shop(s)
+        campaign = make_campaign(s, shop_id=shop_id, kind="unlock", rules=UNLOCK_RULES)
+        instances = [
+            write_instance(
+                s,
+                shop_id=shop_id,
+                campaign=campaign,
+                kind="unlock",
+                initiator_id=make_participant(s, settings, shop_id=shop_id, name=f"starter{k}")[0],
+                slots=[1] * 10,
+            )
+            for k in range(instances_n)
+        ]
+        tokens = [
+            make_participant(s, settings, shop_id=shop_id, name=f"sybil{k}")[1] for k in range(TAPS)
+        ]
+    bound = BOUND[scope]
+    other = "network" if scope == "instance" else "instance"
+    server = start_server(
+        db_url=db_url,
+        log_dir=tmp_path,
+        extra_env={
+            "HUZHU_RISK__INLINE_ENABLED": "true",
+            f"HUZHU_RISK__HELD_PER_{scope.upper()}": str(bound),
+            f"HUZHU_RISK__HELD_PER_{other.upper()}": OTHER_BOUND,
+        },
+    )
+    start = threading.Barrier(TAPS)
+
+    def tap(k: int) -> httpx.Response:
+        transport = httpx.HTTPTransport(local_address=f"127.0.9.{k + 1}")
+        with httpx.Client(base_url=server.url, timeout=60, transport=transport) as client:
+            client.get("/healthz")  # connected before the burst
+            start.wait()
+            return client.post(
+                f"/api/v1/instances/{instances[k % instances_n]}/assists",
+                headers={**auth(tokens[k]), **PHONE, "X-Huzhu-Device": f"device-{k}"},
+            )
+
+    try:
+        with ThreadPoolExecutor(TAPS) as pool:
+            answers = list(pool.map(tap, range(TAPS)))
+    finally:
+        server.stop()
+
+    statuses = [r.status_code for r in answers]
+    assert statuses.count(201) == 1, server.log()
+    assert statuses.count(202) == bound
+    refused = [r for r in answers if r.status_code == 429]
+    assert len(refused) == TAPS - 1 - bound
+    for r in refused:
+        assert r.headers["content-type"].startswith("application/problem+json")
+        body = r.json()
+        assert (body["code"], body["scope"], body["limit"]) == ("hold_limit_reached", scope, bound)
+        assert 1 <= int(r.headers["retry-after"]) <= 86_400
+    with db.unit_of_work() as s:
+        rows = s.execute(
+            select(Assist.status, func.count())
+            .where(Assist.instance_id.in_(instances))
+            .group_by(Assist.status)
+        ).all()
+        assert dict(rows) == {"counted": 1, "held": bound}  # type: ignore[arg-type]
+        held_counts = s.scalars(select(Instance.held_count).where(Instance.id.in_(instances)))
+        assert sum(held_counts) == bound
