@@ -39,7 +39,10 @@ WINDOW_EDGE = 300
 
 @pytest.fixture
 def scored(db_url: str) -> Iterator[World]:
-    settings = make_settings(db_url, jobs={"run_in_process": False}, risk={"inline_enabled": True})
+    # Every request comes from one client: not a group of fresh accounts behind one
+    # network (tests/risk/test_inline_groups_http.py), which would hold them first.
+    risk = {"inline_enabled": True, "group_instance_assists": 0, "group_campaign_assists": 0}
+    settings = make_settings(db_url, jobs={"run_in_process": False}, risk=risk)
     db = Database(settings.db)
     try:
         yield World(settings=settings, db=db, shop=_shop_with_owner(db, settings))
