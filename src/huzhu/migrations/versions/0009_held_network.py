@@ -1,7 +1,7 @@
 """held assists bounded per network, and the hot path refusing holds past the bounds
 
 Revision ID: 0009
-Revises: 0008
+Revises: 0012
 Create Date: 2026-12-07
 
 A burst could put any number of assists on hold (a 10-slot instance collected 200).
@@ -22,7 +22,7 @@ from alembic import op
 from huzhu.assists.hotpath.repository import postgres
 
 revision: str = "0009"
-down_revision: str | None = "0008"
+down_revision: str | None = "0012"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
