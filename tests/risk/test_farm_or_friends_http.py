@@ -66,8 +66,15 @@ def settings_on(db_url: str) -> Settings:
     return make_settings(
         db_url,
         # The batch scan is judged here: the inline group rule would hold the farm's fresh
-        # accounts behind one network before the scan sees them (test_inline_groups_http).
-        risk={"inline_enabled": True, "group_instance_assists": 0, "group_campaign_assists": 0},
+        # accounts behind one network before the scan sees them, and the network's hold
+        # bound refuse what the score holds past it (test_inline_groups_http,
+        # test_held_bound_http).
+        risk={
+            "inline_enabled": True,
+            "group_instance_assists": 0,
+            "group_campaign_assists": 0,
+            "held_per_network": 10_000,
+        },
         # The open limiter's counts live in this process for real minutes: another test
         # on this worker must not spend this one's farm network allowance.
         redis={"key_prefix": f"farm-{uuid.uuid4().hex[:8]}"},
