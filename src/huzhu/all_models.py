@@ -2,6 +2,7 @@
 
 from huzhu.accounts import models as accounts_models
 from huzhu.assists import models as assists_models
+from huzhu.audit import models as audit_models
 from huzhu.campaigns import models as campaigns_models
 from huzhu.enforcement import models as enforcement_models
 from huzhu.guardrails import models as guardrails_models
@@ -18,6 +19,7 @@ from huzhu.wechat.channel import models as wechat_channel_models
 __all__ = [
     "accounts_models",
     "assists_models",
+    "audit_models",
     "campaigns_models",
     "enforcement_models",
     "guardrails_models",

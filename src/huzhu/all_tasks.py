@@ -9,6 +9,7 @@ from huzhu.assists.groupbuy import tasks as groupbuy_tasks
 from huzhu.assists.lottery import tasks as lottery_tasks
 from huzhu.assists.notices import tasks as notices_tasks
 from huzhu.assists.spending import tasks as spending_tasks
+from huzhu.audit import tasks as audit_tasks
 from huzhu.campaigns import tasks as campaigns_tasks
 from huzhu.enforcement import tasks as enforcement_tasks
 from huzhu.notify import tasks as notify_tasks
@@ -22,6 +23,7 @@ from huzhu.wechat.channel import tasks as wechat_channel_tasks
 
 __all__ = [
     "assists_tasks",
+    "audit_tasks",
     "campaigns_tasks",
     "enforcement_tasks",
     "groupbuy_tasks",

@@ -19,6 +19,7 @@ from huzhu.assists.hotpath.api import hot_router as assist_hot_router
 from huzhu.assists.hotpath.service import open_hotpath
 from huzhu.assists.lottery.api import router as lottery_router
 from huzhu.assists.spending.api import router as spending_router
+from huzhu.audit.api import router as audit_router
 from huzhu.bodyguard import BodyGuard
 from huzhu.campaigns.api import router as campaigns_router
 from huzhu.config import Settings, load_settings, refuse_unsafe_production
@@ -67,6 +68,7 @@ def api_routers() -> list[APIRouter]:
         invites_router,
         review_router,
         enforcement_router,
+        audit_router,
         jobs_router,
         wechat_router,
         privacy_router,

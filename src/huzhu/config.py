@@ -448,6 +448,14 @@ class EnforcementSettings(BaseModel):
     )
 
 
+class AuditSettings(BaseModel):
+    retention_days: int = Field(
+        default=730,
+        ge=1,
+        description="audit entries older than this are dropped; the chain stays verifiable",
+    )
+
+
 class WechatTemplate(BaseModel):
     """How one inbox message kind is sent as a WeChat subscription message."""
 
@@ -718,6 +726,7 @@ class Settings(BaseSettings):
     detect: DetectSettings = DetectSettings()
     guardrails: GuardrailSettings = GuardrailSettings()
     retention: RetentionSettings = RetentionSettings()
+    audit: AuditSettings = AuditSettings()
 
     def model_post_init(self, __context: Any) -> None:
         # The short aliases win over the nested defaults so the README's one-liners work.

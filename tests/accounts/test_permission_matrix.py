@@ -154,7 +154,6 @@ REVIEW_AND_ENFORCEMENT_ROUTES = {
     ("GET", "/api/v1/appeals"): Permission.REVIEW_READ,
     ("GET", "/api/v1/appeals/{appeal_id}"): Permission.REVIEW_READ,
     ("POST", "/api/v1/appeals/{appeal_id}/decide"): Permission.APPEAL_DECIDE,
-    ("GET", "/api/v1/audit"): Permission.AUDIT_READ,
 }
 ANALYSTS = {Role.OWNER, Role.ANALYST}
 
@@ -174,3 +173,15 @@ def test_review_and_enforcement_routes_name_their_permission_and_only_analysts_d
             Permission.ENFORCEMENT_READ_OWN,
         }
         assert holders == ({Role.PARTICIPANT} if permission in participant_acts else ANALYSTS)
+
+
+def test_only_owners_read_the_audit_log() -> None:
+    """It records what analysts and operators did and looked at: theirs to be watched
+    by, not to read or export."""
+    (declared,) = [
+        _permission(r) for m, p, r in _api_routes(None) if (m, p) == ("GET", "/api/v1/audit")
+    ]
+    assert declared == Permission.AUDIT_READ
+    assert {role for role in Role if Permission.AUDIT_READ in ROLE_PERMISSIONS[role]} == {
+        Role.OWNER
+    }

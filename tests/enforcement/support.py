@@ -11,9 +11,9 @@ from sqlalchemy import select
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
+from huzhu.audit.models import AuditEntry
 from huzhu.config import Settings
 from huzhu.db import Database
-from huzhu.enforcement.models import AuditEntry
 from huzhu.notify import service as notify
 from huzhu.notify.models import Event, InboxMessage
 from tests.factories import PASSWORD, make_participant, make_shop
@@ -36,6 +36,24 @@ class ReviewShop:
     analyst: str  # bearer token
     analyst_operator_id: int
     people: dict[str, tuple[int, str]] = field(default_factory=dict)
+    _owner: str | None = None
+
+    def owner(self) -> str:
+        """A bearer token of the shop's owner (made on first use): the audit log is
+        theirs to read, not the analyst's whose work it records."""
+        if self._owner is None:
+            with self.db.unit_of_work() as s:
+                email = f"owner-{self.shop_id}@example.test"
+                accounts.create_operator(
+                    s,
+                    shop_id=self.shop_id,
+                    email=email,
+                    display_name="owner",
+                    password=PASSWORD,
+                    role=Role.OWNER,
+                )
+                self._owner, _ = accounts.login(s, self.settings, email=email, password=PASSWORD)
+        return self._owner
 
     def person(self, name: str) -> tuple[int, str]:
         """(account id, participant token), created on first use."""
@@ -76,13 +94,20 @@ class ReviewShop:
                 told.append((f"{m.kind}.{variant}" if variant else m.kind, title, body))
             return told
 
-    def audit(self) -> list[tuple[str, str, str, int]]:
-        """(actor, action, subject type, subject id) of the shop's audit log, oldest first."""
+    def audit(self, *, reads: bool = False) -> list[tuple[str, str, str, int]]:
+        """(actor, action, subject type, subject id) of the shop's audit log in chain
+        order; the analysts' reads (`….read`) only when asked for."""
         with self.db.unit_of_work() as s:
             rows = s.scalars(
-                select(AuditEntry).where(AuditEntry.shop_id == self.shop_id).order_by(AuditEntry.id)
+                select(AuditEntry)
+                .where(AuditEntry.shop_id == self.shop_id)
+                .order_by(AuditEntry.seq)
             )
-            return [(a.actor, a.action, a.subject_type, a.subject_id) for a in rows]
+            return [
+                (a.actor, a.action, a.subject_type, a.subject_id)
+                for a in rows
+                if reads or not a.action.endswith(".read")
+            ]
 
     def events(self, prefix: str = "") -> list[tuple[str, dict[str, Any]]]:
         with self.db.unit_of_work() as s:

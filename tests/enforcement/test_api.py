@@ -129,14 +129,17 @@ def test_participation_restriction_is_enforced_appealed_lifted_and_audited(
         "enforcement.lifted",
     ]
     audit = client.get(
-        f"/api/v1/audit?account_id={shop.id_of('bob')}", headers=auth(shop.analyst)
+        f"/api/v1/audit?account_id={shop.id_of('bob')}", headers=auth(shop.owner())
     ).json()["items"]
     operator = f"operator:{shop.analyst_operator_id}"
+    # Both looks at bob's standing are there too; bob's look at his own is not.
     assert [(a["actor"], a["action"]) for a in reversed(audit)] == [
         (operator, "enforcement.applied"),
+        (operator, "standing.read"),
         (f"account:{shop.id_of('bob')}", "appeal.filed"),
         (operator, "appeal.lifted"),
         (operator, "enforcement.lifted"),
+        (operator, "standing.read"),
     ]
     events = [(t, p) for t, p in shop.events() if t.startswith(("enforcement.", "appeal."))]
     assert [t for t, _ in events] == [
@@ -148,7 +151,7 @@ def test_participation_restriction_is_enforced_appealed_lifted_and_audited(
     # The appellant's own words stay in the audit log; webhooks get the facts.
     assert "reason" not in events[1][1]
     assert "classmates" not in str(events[1][1])
-    assert audit[-2]["reason"] == "those were my classmates"
+    assert audit[-3]["reason"] == "those were my classmates"
 
 
 def test_upheld_appeal_keeps_the_ban_and_a_lift_restores_what_remains(

@@ -129,7 +129,7 @@ class Permission(StrEnum):
 P = Permission
 
 _OPERATOR_BASE = {P.SHOP_READ, P.CAMPAIGN_READ, P.INSTANCE_READ_ANY}
-_REVIEWER = {P.REVIEW_READ, P.REVIEW_DECIDE, P.ENFORCEMENT_ACT, P.APPEAL_DECIDE, P.AUDIT_READ}
+_REVIEWER = {P.REVIEW_READ, P.REVIEW_DECIDE, P.ENFORCEMENT_ACT, P.APPEAL_DECIDE}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(
@@ -144,6 +144,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.EVENT_READ,
             P.WEBHOOK_MANAGE,
             P.JOB_READ,
+            # The audit log says who looked at whom: owners only, not those it watches.
+            P.AUDIT_READ,
         }
     ),
     Role.OPERATOR: frozenset(

@@ -89,9 +89,9 @@ def list_assists(
     params: Paging,
 ) -> Page[AssistOut]:
     """An instance's assists for the shop's operators, newest first; helpers appear as
-    pseudonymous account ids."""
-    rows, cursor = service.list_assists(
-        session, params, shop_id=principal.shop_id, instance_id=instance_id
+    pseudonymous account ids. Each read is in the audit log."""
+    rows, cursor = service.read_assists(
+        session, params, principal=principal, instance_id=instance_id
     )
     return Page[AssistOut](items=[AssistOut.model_validate(r) for r in rows], next_cursor=cursor)
 
@@ -104,9 +104,13 @@ def void_assist(
     principal: Annotated[Principal, Depends(require(Permission.ASSIST_VOID))],
 ) -> AssistOut:
     """Void an assist judged fake: it is kept, its slot freed, progress recomputed, and
-    the initiator told how many assists were removed and why."""
+    the initiator told how many assists were removed and why; audited."""
     assist = voiding.void_assist(
-        session, shop_id=principal.shop_id, assist_id=assist_id, reason=body.reason
+        session,
+        shop_id=principal.shop_id,
+        assist_id=assist_id,
+        reason=body.reason,
+        actor=service.actor_of(session, principal),
     )
     return AssistOut.model_validate(assist)
 

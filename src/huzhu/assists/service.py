@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.errors import AccountRestricted
+from huzhu.accounts.rules import Principal
 from huzhu.assists import repository as repo
 from huzhu.assists import rules
 from huzhu.assists.errors import (
@@ -37,6 +38,7 @@ from huzhu.assists.errors import (
 from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import InstanceStatus
 from huzhu.assists.schemas import CampaignActivity, InstanceDetail, InstanceView
+from huzhu.audit import service as audit
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
@@ -393,6 +395,29 @@ def list_assists(
     get_instance(session, instance_id, shop_id=shop_id)
     stmt = repo.assists_of_instance_query(instance_id=instance_id)
     return fetch_page(session, stmt, Assist.id, params)
+
+
+# How a caller is named in the audit log (one definition, in audit).
+actor_of = audit.actor_of
+
+
+def read_assists(
+    session: Session, params: PageParams, *, principal: Principal, instance_id: int
+) -> tuple[list[Assist], int | None]:
+    """An operator's look at an instance's assists, helper by helper (the API's list and
+    the console's instance page): personal data, so every look is audited."""
+    rows, cursor = list_assists(session, params, shop_id=principal.shop_id, instance_id=instance_id)
+    instance = get_instance(session, instance_id, shop_id=principal.shop_id)
+    audit.record_read(
+        session,
+        principal,
+        action=audit.Action.ASSISTS_READ,
+        subject_type="instance",
+        subject_id=instance.id,
+        account_id=instance.initiator_id,
+        details={"assists_shown": len(rows), "cursor": params.cursor},
+    )
+    return rows, cursor
 
 
 def list_assists_given(

@@ -39,7 +39,9 @@ def create_campaign(
     """A draft campaign of one kind. Deceptive or impossible configs are refused (422,
     `errors` names each field): an unreachable bargain, a fake countdown, robot members,
     a reward for sharing, assist mechanics on WeChat web links, an unfunded campaign."""
-    return service.create_campaign(session, settings, shop_id=who.shop_id, body=body)
+    return service.create_campaign(
+        session, settings, shop_id=who.shop_id, body=body, actor=service.actor_of(session, who)
+    )
 
 
 @router.get("/campaigns", response_model=Page[CampaignOut])
@@ -69,7 +71,12 @@ def update_campaign(
     """Edit a draft in place; a scheduled, live or paused campaign's rule change makes a
     new version that applies only to instances started after it."""
     return service.update_campaign(
-        session, settings, shop_id=who.shop_id, campaign_id=campaign_id, patch=body
+        session,
+        settings,
+        shop_id=who.shop_id,
+        campaign_id=campaign_id,
+        patch=body,
+        actor=service.actor_of(session, who),
     )
 
 
@@ -81,7 +88,9 @@ def list_versions(campaign_id: int, session: SessionDep, who: Reader) -> list[Ve
 @router.post("/campaigns/{campaign_id}/launch", response_model=CampaignOut)
 def launch(campaign_id: int, session: SessionDep, who: Writer) -> CampaignOut:
     """Go live now. A lottery publishes its seed's commitment and reserves its prizes."""
-    return flows.launch(session, shop_id=who.shop_id, campaign_id=campaign_id)
+    return flows.launch(
+        session, shop_id=who.shop_id, campaign_id=campaign_id, actor=service.actor_of(session, who)
+    )
 
 
 @router.post("/campaigns/{campaign_id}/schedule", response_model=CampaignOut)
@@ -94,23 +103,33 @@ def schedule(
     """Go live automatically at starts_at (the body's, or the campaign's)."""
     starts_at = body.starts_at if body is not None else None
     return flows.schedule(
-        session, shop_id=who.shop_id, campaign_id=campaign_id, starts_at=starts_at
+        session,
+        shop_id=who.shop_id,
+        campaign_id=campaign_id,
+        starts_at=starts_at,
+        actor=service.actor_of(session, who),
     )
 
 
 @router.post("/campaigns/{campaign_id}/pause", response_model=CampaignOut)
 def pause(campaign_id: int, session: SessionDep, who: Writer) -> CampaignOut:
-    return flows.pause(session, shop_id=who.shop_id, campaign_id=campaign_id)
+    return flows.pause(
+        session, shop_id=who.shop_id, campaign_id=campaign_id, actor=service.actor_of(session, who)
+    )
 
 
 @router.post("/campaigns/{campaign_id}/resume", response_model=CampaignOut)
 def resume(campaign_id: int, session: SessionDep, who: Writer) -> CampaignOut:
-    return flows.resume(session, shop_id=who.shop_id, campaign_id=campaign_id)
+    return flows.resume(
+        session, shop_id=who.shop_id, campaign_id=campaign_id, actor=service.actor_of(session, who)
+    )
 
 
 @router.post("/campaigns/{campaign_id}/end", response_model=CampaignOut)
 def end(campaign_id: int, session: SessionDep, who: Writer) -> CampaignOut:
-    return flows.end(session, shop_id=who.shop_id, campaign_id=campaign_id)
+    return flows.end(
+        session, shop_id=who.shop_id, campaign_id=campaign_id, actor=service.actor_of(session, who)
+    )
 
 
 @router.get("/campaigns/{campaign_id}/public", response_model=PublicCampaignView)

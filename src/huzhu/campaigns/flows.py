@@ -87,7 +87,11 @@ def _check_launchable(campaign: Campaign, version: CampaignVersion, *, now: date
 
 
 def _go_live(
-    session: Session, campaign: Campaign, *, from_statuses: tuple[CampaignStatus, ...]
+    session: Session,
+    campaign: Campaign,
+    *,
+    from_statuses: tuple[CampaignStatus, ...],
+    actor: str,
 ) -> None:
     now = clock.utcnow()
     if campaign.status not in from_statuses:
@@ -131,6 +135,7 @@ def _go_live(
         session,
         campaign,
         "campaign.launched",
+        actor=actor,
         version=version.version,
         version_id=version.id,
         commitment_hex=version.rules.get("commitment_hex"),
@@ -139,18 +144,30 @@ def _go_live(
     )
 
 
-def launch(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
+def launch(
+    session: Session, *, shop_id: int, campaign_id: int, actor: str = service.SYSTEM_ACTOR
+) -> CampaignOut:
     """Go live now (from draft or scheduled). A lottery publishes its seed's commitment
     and reserves its whole prize pool, or the launch is refused (BudgetExhausted)."""
     campaign = service.campaign_in_shop(
         session, shop_id=shop_id, campaign_id=campaign_id, lock=True
     )
-    _go_live(session, campaign, from_statuses=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED))
+    _go_live(
+        session,
+        campaign,
+        from_statuses=(CampaignStatus.DRAFT, CampaignStatus.SCHEDULED),
+        actor=actor,
+    )
     return service.describe(campaign, service.current_version(session, campaign.id))
 
 
 def schedule(
-    session: Session, *, shop_id: int, campaign_id: int, starts_at: datetime | None
+    session: Session,
+    *,
+    shop_id: int,
+    campaign_id: int,
+    starts_at: datetime | None,
+    actor: str = service.SYSTEM_ACTOR,
 ) -> CampaignOut:
     """Go live automatically at starts_at (a `campaign.activate` job)."""
     campaign = service.campaign_in_shop(
@@ -183,12 +200,14 @@ def schedule(
     )
     service.schedule_jobs(session, campaign)
     service.record_campaign_event(
-        session, campaign, "campaign.scheduled", starts_at=start.isoformat()
+        session, campaign, "campaign.scheduled", actor=actor, starts_at=start.isoformat()
     )
     return service.describe(campaign, service.current_version(session, campaign.id))
 
 
-def pause(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
+def pause(
+    session: Session, *, shop_id: int, campaign_id: int, actor: str = service.SYSTEM_ACTOR
+) -> CampaignOut:
     """Stop new instances and reservations; running instances keep their terms."""
     return _simple_move(
         session,
@@ -197,10 +216,13 @@ def pause(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         from_statuses=(CampaignStatus.LIVE,),
         to_status=CampaignStatus.PAUSED,
         event="campaign.paused",
+        actor=actor,
     )
 
 
-def resume(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
+def resume(
+    session: Session, *, shop_id: int, campaign_id: int, actor: str = service.SYSTEM_ACTOR
+) -> CampaignOut:
     campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     if campaign.ends_at is not None and clock.as_utc(campaign.ends_at) <= clock.utcnow():
         raise NotNow("the campaign's ends_at has passed", field="ends_at")
@@ -211,10 +233,13 @@ def resume(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         from_statuses=(CampaignStatus.PAUSED,),
         to_status=CampaignStatus.LIVE,
         event="campaign.resumed",
+        actor=actor,
     )
 
 
-def end(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
+def end(
+    session: Session, *, shop_id: int, campaign_id: int, actor: str = service.SYSTEM_ACTOR
+) -> CampaignOut:
     """End for good: no new instances. Running instances finish under their terms and
     release or consume their own reservations; a launched lottery is still drawn."""
     return _simple_move(
@@ -224,6 +249,7 @@ def end(session: Session, *, shop_id: int, campaign_id: int) -> CampaignOut:
         from_statuses=(CampaignStatus.DRAFT, *VERSIONED_STATUSES),
         to_status=CampaignStatus.ENDED,
         event="campaign.ended",
+        actor=actor,
     )
 
 
@@ -235,10 +261,11 @@ def _simple_move(
     from_statuses: tuple[CampaignStatus, ...],
     to_status: CampaignStatus,
     event: str,
+    actor: str,
 ) -> CampaignOut:
     campaign = service.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     _move(session, campaign, from_statuses=from_statuses, to_status=to_status, now=clock.utcnow())
-    service.record_campaign_event(session, campaign, event, status=to_status)
+    service.record_campaign_event(session, campaign, event, actor=actor, status=to_status)
     return service.describe(campaign, service.current_version(session, campaign.id))
 
 
@@ -254,7 +281,12 @@ def activate_if_due(session: Session, campaign_id: int) -> None:
         return
     if clock.as_utc(campaign.starts_at) > clock.utcnow():
         return
-    _go_live(session, campaign, from_statuses=(CampaignStatus.SCHEDULED,))
+    _go_live(
+        session,
+        campaign,
+        from_statuses=(CampaignStatus.SCHEDULED,),
+        actor=service.SYSTEM_ACTOR,
+    )
 
 
 def end_if_due(session: Session, campaign_id: int) -> None:
@@ -272,5 +304,10 @@ def end_if_due(session: Session, campaign_id: int) -> None:
         now=clock.utcnow(),
     )
     service.record_campaign_event(
-        session, campaign, "campaign.ended", status=CampaignStatus.ENDED, reason="ends_at"
+        session,
+        campaign,
+        "campaign.ended",
+        actor=service.SYSTEM_ACTOR,
+        status=CampaignStatus.ENDED,
+        reason="ends_at",
     )

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy.orm import Session
 
+from huzhu.audit import service as audit
 from huzhu.campaigns import pricing
 from huzhu.campaigns import repository as repo
 from huzhu.campaigns.errors import (
@@ -202,7 +203,29 @@ def utc(value: datetime | None) -> datetime | None:
     return None if value is None else clock.as_utc(value)
 
 
-def record_campaign_event(session: Session, campaign: Campaign, type_: str, **payload: Any) -> None:
+# Who changes a campaign when no person does: its own jobs (start and end at their
+# times), the demo seed, a script calling the service.
+SYSTEM_ACTOR = "system:campaigns"
+# How a caller is named in the audit log (one definition, in audit).
+actor_of = audit.actor_of
+
+
+def record_campaign_event(
+    session: Session, campaign: Campaign, type_: str, *, actor: str | None = None, **payload: Any
+) -> None:
+    """The outbox event of a change, and, for a change someone (or a job) made as one
+    act — created, updated, launched, scheduled, paused, resumed, ended — its audit
+    entry by `actor`. Steps inside an act (a new version, a budget change) pass none."""
+    if actor is not None:
+        audit.record(
+            session,
+            shop_id=campaign.shop_id,
+            actor=actor,
+            action=type_,
+            subject_type="campaign",
+            subject_id=campaign.id,
+            details={k: v for k, v in payload.items() if k != "commitment_hex"},
+        )
     notify.record_event(
         session,
         shop_id=campaign.shop_id,
@@ -214,7 +237,7 @@ def record_campaign_event(session: Session, campaign: Campaign, type_: str, **pa
 
 
 def create_campaign(
-    session: Session, settings: Settings, *, shop_id: int, body: Any
+    session: Session, settings: Settings, *, shop_id: int, body: Any, actor: str = SYSTEM_ACTOR
 ) -> CampaignOut:
     """A new draft campaign with its version 1. `body` is one of the CampaignCreate
     models; a deceptive or impossible config is refused naming each field."""
@@ -258,7 +281,9 @@ def create_campaign(
     session.add(version)
     session.flush()
     pricing.record_price(session, campaign, rules=rules)
-    record_campaign_event(session, campaign, "campaign.created", kind=campaign.kind, version=1)
+    record_campaign_event(
+        session, campaign, "campaign.created", actor=actor, kind=campaign.kind, version=1
+    )
     return describe(campaign, version)
 
 
@@ -296,6 +321,7 @@ def update_campaign(
     shop_id: int,
     campaign_id: int,
     patch: CampaignUpdate,
+    actor: str = SYSTEM_ACTOR,
 ) -> CampaignOut:
     """Edit a campaign. A draft changes in place; a scheduled, live or paused campaign
     whose rules change gets a new version (instances keep theirs). Budget and stock may
@@ -348,7 +374,12 @@ def update_campaign(
         schedule_jobs(session, campaign)
     pricing.record_price(session, campaign, rules=rules)
     record_campaign_event(
-        session, campaign, "campaign.updated", fields=sorted(changes), version=version.version
+        session,
+        campaign,
+        "campaign.updated",
+        actor=actor,
+        fields=sorted(changes),
+        version=version.version,
     )
     return describe(campaign, version)
 

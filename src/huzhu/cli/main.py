@@ -1,10 +1,10 @@
-"""`huzhu` — serve, migrate, demo, verify-draw and friends."""
+"""`huzhu` — serve, migrate, demo, verify-draw, audit verify and friends."""
 
 from __future__ import annotations
 
 import typer
 
-from huzhu.cli import check, demo, detect, keys, migrate, serve, shop, verify_draw, worker
+from huzhu.cli import audit, check, demo, detect, keys, migrate, serve, shop, verify_draw, worker
 from huzhu.wiring import wire
 
 app = typer.Typer(
@@ -31,6 +31,7 @@ app.command("verify-draw")(verify_draw.verify_draw)
 app.command("keys")(keys.keys)
 app.add_typer(shop.app, name="shop")
 app.add_typer(detect.app, name="detect")
+app.add_typer(audit.app, name="audit")
 
 
 if __name__ == "__main__":  # pragma: no cover

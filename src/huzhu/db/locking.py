@@ -24,6 +24,7 @@ def lock_for_update(stmt: Select[T], session: Session) -> Select[T]:
 
 # Advisory lock namespaces (the first key of pg_advisory_xact_lock(int, int)).
 GUARDRAILS = 0x6775  # "gu": one person's caps, steps and cap changes
+AUDIT = 0x6175  # "au": one shop's audit chain, while its new entries are sealed
 
 
 def lock_key(session: Session, namespace: int, key: int) -> None:

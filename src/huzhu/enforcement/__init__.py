@@ -1,4 +1,4 @@
-"""Enforcement: the ladder of actions against an account, their appeals and the audit log.
+"""Enforcement: the ladder of actions against an account and their appeals.
 
 The ladder is warning → invite restriction 1 day → invite restriction 7 days →
 participation restriction → ban (`rules.LADDER`). Invariants:
@@ -11,6 +11,6 @@ participation restriction → ban (`rules.LADDER`). Invariants:
   `account.restricted_until`, which instance start and the assist hot path read; every
   change recomputes that mirror from all the account's active actions.
 - Invite restrictions (and anything stronger) are enforced by `service.assert_may_invite`.
-- Every step is an append-only `audit_entry`, an outbox event and an inbox notice to the
-  person affected.
+- Every step is an entry in the audit log (huzhu.audit), an outbox event and an inbox
+  notice to the person affected.
 """

@@ -1,4 +1,4 @@
-"""Routes of the enforcement domain: actions, lifts, appeals, standing and the audit log."""
+"""Routes of the enforcement domain: actions, lifts, appeals and standing."""
 
 from __future__ import annotations
 
@@ -17,7 +17,6 @@ from huzhu.enforcement.schemas import (
     AppealDecisionIn,
     AppealIn,
     AppealOut,
-    AuditOut,
     Decision,
     LiftIn,
     MyEnforcement,
@@ -105,10 +104,10 @@ def lift_action(
 def account_standing(
     account_id: IdPath, session: SessionDep, settings: SettingsDep, principal: Reviewer
 ) -> Standing:
-    """An account's rung, what binds it now and the reports against it. 404
-    `account_not_found`."""
-    data = service.standing(
-        session, shop_id=principal.shop_id, account_id=account_id, settings=settings.enforcement
+    """An account's rung, what binds it now and the reports against it; each read is in
+    the audit log. 404 `account_not_found`."""
+    data = service.read_standing(
+        session, principal, account_id=account_id, settings=settings.enforcement
     )
     return Standing.model_validate(data, from_attributes=True)
 
@@ -198,24 +197,3 @@ def decide_appeal(
         actor=service.actor_of(session, principal),
     )
     return AppealOut.model_validate(appeal)
-
-
-@router.get("/audit", response_model=Page[AuditOut])
-def list_audit(
-    session: SessionDep,
-    principal: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
-    params: Paging,
-    account_id: AccountFilter = None,
-    subject_type: Annotated[str | None, Query(max_length=30)] = None,
-    subject_id: Annotated[int | None, Query(ge=1)] = None,
-) -> Page[AuditOut]:
-    """The append-only audit log of reports, cases, actions and appeals, newest first."""
-    rows, cursor = service.list_audit(
-        session,
-        params,
-        shop_id=principal.shop_id,
-        account_id=account_id,
-        subject_type=subject_type,
-        subject_id=subject_id,
-    )
-    return Page[AuditOut](items=[AuditOut.model_validate(r) for r in rows], next_cursor=cursor)

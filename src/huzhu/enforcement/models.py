@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text, event
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huzhu.db import Base, IdType, JSONType, UTCDateTime
@@ -65,34 +65,3 @@ class ReportTally(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
     reports: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class AuditEntry(Base):
-    """Append-only: the code has no update or delete for it (repository.add_audit only)."""
-
-    __tablename__ = "audit_entry"
-    __table_args__ = (Index("ix_audit_entry_subject", "subject_type", "subject_id"),)
-
-    id: Mapped[int] = mapped_column(IdType, primary_key=True)
-    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
-    actor: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(60))
-    subject_type: Mapped[str] = mapped_column(String(30))
-    subject_id: Mapped[int] = mapped_column(BigInteger)
-    # The account the step is about, so a person's history is one indexed query.
-    account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
-    reason: Mapped[str] = mapped_column(Text, default="")
-    details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
-
-
-class AuditLogIsAppendOnly(RuntimeError):
-    """Raised when code tries to change or delete an audit entry through the ORM."""
-
-
-@event.listens_for(AuditEntry, "before_update")
-@event.listens_for(AuditEntry, "before_delete")
-def _refuse_change(mapper: object, connection: object, target: AuditEntry) -> None:
-    # The log is evidence in appeals and disputes: a flush that would rewrite or drop an
-    # entry fails loudly instead of quietly editing history.
-    raise AuditLogIsAppendOnly(f"audit entry {target.id} cannot be changed or deleted")

@@ -9,7 +9,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction, ReportTally
+from huzhu.enforcement.models import Appeal, EnforcementAction, ReportTally
 from huzhu.enforcement.rules import AppealStatus
 
 
@@ -150,32 +150,6 @@ def bump_report_tally(session: Session, *, shop_id: int, account_id: int, now: d
 def report_tally(session: Session, account_id: int) -> int:
     value = session.scalar(select(ReportTally.reports).where(ReportTally.account_id == account_id))
     return int(value or 0)
-
-
-# -- audit -----------------------------------------------------------------------------
-
-
-def add_audit(session: Session, entry: AuditEntry) -> AuditEntry:
-    session.add(entry)
-    session.flush()
-    return entry
-
-
-def audit_query(
-    *,
-    shop_id: int,
-    account_id: int | None = None,
-    subject_type: str | None = None,
-    subject_id: int | None = None,
-) -> Select[AuditEntry]:
-    stmt = select(AuditEntry).where(AuditEntry.shop_id == shop_id)
-    if account_id is not None:
-        stmt = stmt.where(AuditEntry.account_id == account_id)
-    if subject_type is not None:
-        stmt = stmt.where(AuditEntry.subject_type == subject_type)
-    if subject_id is not None:
-        stmt = stmt.where(AuditEntry.subject_id == subject_id)
-    return stmt
 
 
 def erase_appeal_words_of(session: Session, account_id: int) -> None:

@@ -116,17 +116,3 @@ class MyEnforcement(BaseModel):
     standing: Standing
     actions: list[OwnActionOut]
     appeals: list[AppealOut]
-
-
-class AuditOut(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: int
-    actor: str
-    action: str
-    subject_type: str
-    subject_id: int
-    account_id: int | None
-    reason: str
-    details: dict[str, Any]
-    created_at: datetime

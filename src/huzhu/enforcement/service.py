@@ -1,4 +1,4 @@
-"""Use cases of the enforcement domain: apply a rung, check invites, lift, appeal, audit.
+"""Use cases of the enforcement domain: apply a rung, check invites, lift, appeal.
 
 Called by the review queue (risk.review.service), by detectors (issue 4), by the invites
 domain (`assert_may_invite`, `report_count_against`) and by this domain's routes.
@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Bar, Principal, PrincipalKind
+from huzhu.audit import service as audit
 from huzhu.config import EnforcementSettings
 from huzhu.enforcement import repository as repo
 from huzhu.enforcement import rules
@@ -30,7 +31,7 @@ from huzhu.enforcement.errors import (
     InviteRestricted,
     NotAnOperator,
 )
-from huzhu.enforcement.models import Appeal, AuditEntry, EnforcementAction
+from huzhu.enforcement.models import Appeal, EnforcementAction
 from huzhu.enforcement.rules import ActionFact, ActionKind, AppealStatus
 from huzhu.kit import clock
 from huzhu.kit.export import fields_of
@@ -87,16 +88,8 @@ def _iso(value: datetime | None) -> str | None:
 
 # -- actors and the audit log ------------------------------------------------------------
 
-
-def actor_of(session: Session, principal: Principal) -> str:
-    """How a caller is named in actions and the audit log: the operator (not their
-    session token), the integrator token, or the participant's account."""
-    if principal.kind == PrincipalKind.OPERATOR:
-        operator_id = accounts.operator_id_of_token(session, principal.subject_id)
-        return f"operator:{operator_id}"
-    if principal.kind == PrincipalKind.PARTICIPANT:
-        return f"account:{principal.subject_id}"
-    return f"{principal.kind}:{principal.subject_id}"
+# How a caller is named in actions and the audit log (one definition, in audit).
+actor_of = audit.actor_of
 
 
 def operator_id_of(session: Session, principal: Principal) -> int:
@@ -109,50 +102,6 @@ def operator_id_of(session: Session, principal: Principal) -> int:
     if operator_id is None:
         raise NotAnOperator("only an operator can take a case")
     return operator_id
-
-
-def record_audit(
-    session: Session,
-    *,
-    shop_id: int,
-    actor: str,
-    action: str,
-    subject_type: str,
-    subject_id: int,
-    account_id: int | None = None,
-    reason: str = "",
-    details: dict[str, Any] | None = None,
-) -> AuditEntry:
-    """Append one entry. There is deliberately no way to change or remove one."""
-    return repo.add_audit(
-        session,
-        AuditEntry(
-            shop_id=shop_id,
-            actor=actor,
-            action=action,
-            subject_type=subject_type,
-            subject_id=subject_id,
-            account_id=account_id,
-            reason=reason,
-            details=details or {},
-            created_at=clock.utcnow(),
-        ),
-    )
-
-
-def list_audit(
-    session: Session,
-    params: PageParams,
-    *,
-    shop_id: int,
-    account_id: int | None = None,
-    subject_type: str | None = None,
-    subject_id: int | None = None,
-) -> tuple[list[AuditEntry], int | None]:
-    stmt = repo.audit_query(
-        shop_id=shop_id, account_id=account_id, subject_type=subject_type, subject_id=subject_id
-    )
-    return fetch_page(session, stmt, AuditEntry.id, params)
 
 
 def _step(
@@ -173,7 +122,7 @@ def _step(
     A participant's own words (an appeal's text) stay in the audit log and are not sent
     out with the event (`reason_in_event=False`): webhooks receive facts, not what a
     person wrote about themselves."""
-    record_audit(
+    audit.record(
         session,
         shop_id=shop_id,
         actor=actor,
@@ -557,6 +506,23 @@ def get_account_in_shop(session: Session, *, shop_id: int, account_id: int) -> N
     account = accounts.get_account(session, account_id)
     if account is None or account.shop_id != shop_id:
         raise AccountNotFound(f"no account {account_id} in this shop")
+
+
+def read_standing(
+    session: Session, principal: Principal, *, account_id: int, settings: EnforcementSettings
+) -> dict[str, Any]:
+    """An analyst's look at a person's standing: personal data, so every look is
+    audited (the person reading their own is not an operator read)."""
+    found = standing(session, shop_id=principal.shop_id, account_id=account_id, settings=settings)
+    audit.record_read(
+        session,
+        principal,
+        action=audit.Action.STANDING_READ,
+        subject_type="account",
+        subject_id=account_id,
+        account_id=account_id,
+    )
+    return found
 
 
 def standing(

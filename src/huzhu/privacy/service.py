@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
+from huzhu.audit import service as audit
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.guardrails import service as guardrails
@@ -100,6 +101,7 @@ def delete_account(
     review.erase_words_of(session, **own)
     enforcement.erase_words_of(session, **own)
     accounts.erase_account(session, account, now=now)
+    audit.erase_notes_of(session, account_id)
     return {"account_id": account_id, "deleted_at": plain(now)}
 
 

@@ -21,7 +21,7 @@ from huzhu.risk.inline import GROUP_REASON
 from huzhu.risk.review.models import ReviewCase
 from huzhu.risk.review.rules import CaseKind
 from huzhu.risk.review.service import confirm_rule, dismiss_rule
-from huzhu.risk.rings import HOLD_REASON
+from huzhu.risk.rings import HOLD_ACTOR, HOLD_REASON
 
 
 def _group_held(session: Session, case: ReviewCase) -> list[int]:
@@ -39,7 +39,9 @@ def _group_held(session: Session, case: ReviewCase) -> list[int]:
 @confirm_rule(CaseKind.INLINE_GROUP)
 def void_group(session: Session, settings: Settings, case: ReviewCase) -> list[enforcement.Action]:
     held = _group_held(session, case)
-    voiding.void_assists(session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON)
+    voiding.void_assists(
+        session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON, actor=HOLD_ACTOR
+    )
     return []
 
 

@@ -50,6 +50,7 @@ RULE_ACTOR = "rule:fraud_ring"
 # Neutral on purpose: the initiator is not told that anyone reported the activity.
 REPORT_REASON = N_("a reviewer checked them and confirmed they were fake")
 REPORT_ACTOR = "rule:fraud_report"
+HOLD_ACTOR = "rule:held_assists"
 
 
 @confirm_rule(CaseKind.FRAUD_RING)
@@ -61,7 +62,7 @@ def act_on_ring(session: Session, settings: Settings, case: ReviewCase) -> list[
         session, shop_id=case.shop_id, helper_ids=members, instance_ids=instances
     )
     summary = voiding.void_assists(
-        session, shop_id=case.shop_id, assist_ids=assist_ids, reason=RING_REASON
+        session, shop_id=case.shop_id, assist_ids=assist_ids, reason=RING_REASON, actor=RULE_ACTOR
     )
     return _enforce_fake_assists(
         session,
@@ -171,7 +172,11 @@ def act_on_report(
         else {}
     )
     summary = voiding.void_assists(
-        session, shop_id=case.shop_id, assist_ids=sorted(in_question), reason=REPORT_REASON
+        session,
+        shop_id=case.shop_id,
+        assist_ids=sorted(in_question),
+        reason=REPORT_REASON,
+        actor=REPORT_ACTOR,
     )
     # Only the helpers of what this call voided (one voided meanwhile by another
     # decision was not this report's finding).
@@ -267,7 +272,9 @@ def _void_held(session: Session, case: ReviewCase) -> list[enforcement.Action]:
     if case.instance_id is None:
         return []
     held = voiding.held_assist_ids(session, shop_id=case.shop_id, instance_id=case.instance_id)
-    voiding.void_assists(session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON)
+    voiding.void_assists(
+        session, shop_id=case.shop_id, assist_ids=held, reason=HOLD_REASON, actor=HOLD_ACTOR
+    )
     return []
 
 

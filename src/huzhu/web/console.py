@@ -260,9 +260,12 @@ def _problem_field(exc: HuzhuError) -> str:
 def _create(
     session: Session, settings: Settings, principal: Principal, body: Any, *, launch_now: bool
 ) -> int:
-    created = campaigns.create_campaign(session, settings, shop_id=principal.shop_id, body=body)
+    actor = campaigns.actor_of(session, principal)
+    created = campaigns.create_campaign(
+        session, settings, shop_id=principal.shop_id, body=body, actor=actor
+    )
     if launch_now:
-        flows.launch(session, shop_id=principal.shop_id, campaign_id=created.id)
+        flows.launch(session, shop_id=principal.shop_id, campaign_id=created.id, actor=actor)
     return created.id
 
 
@@ -348,7 +351,12 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
         return redirect(back, error="invalid_transition")
     return await form_step(
         request,
-        lambda s: move(s, shop_id=principal.shop_id, campaign_id=campaign_id),
+        lambda s: move(
+            s,
+            shop_id=principal.shop_id,
+            campaign_id=campaign_id,
+            actor=campaigns.actor_of(s, principal),
+        ),
         back=back,
         notice=DONE[action],
     )

@@ -41,9 +41,9 @@ async def _operator(request: Request, permission: Permission) -> Principal | Non
     return principal
 
 
-def _load(session: Session, shop_id: int, instance_id: int) -> dict[str, Any]:
-    instance = assists.get_instance(session, instance_id, shop_id=shop_id)
-    rows, _ = assists.list_assists(session, LIST, shop_id=shop_id, instance_id=instance.id)
+def _load(session: Session, principal: Principal, instance_id: int) -> dict[str, Any]:
+    rows, _ = assists.read_assists(session, LIST, principal=principal, instance_id=instance_id)
+    instance = assists.get_instance(session, instance_id, shop_id=principal.shop_id)
     return {"view": assists.describe(instance), "assists": rows}
 
 
@@ -52,7 +52,7 @@ async def instance_detail(instance_id: int, request: Request) -> Response:
     principal = await _operator(request, Permission.INSTANCE_READ_ANY)
     if principal is None:
         return redirect("/console/login", next=f"/console/instances/{instance_id}")
-    found = await in_one_unit_of_work(request, lambda s: _load(s, principal.shop_id, instance_id))
+    found = await in_one_unit_of_work(request, lambda s: _load(s, principal, instance_id))
     return render(
         request,
         "console/instance.html",
@@ -77,7 +77,11 @@ async def void(instance_id: int, assist_id: int, request: Request) -> Response:
     return await form_step(
         request,
         lambda s: voiding.void_assist(
-            s, shop_id=principal.shop_id, assist_id=assist_id, reason=reason
+            s,
+            shop_id=principal.shop_id,
+            assist_id=assist_id,
+            reason=reason,
+            actor=assists.actor_of(s, principal),
         ),
         back=back,
         notice="voided",

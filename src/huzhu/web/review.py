@@ -85,9 +85,9 @@ async def review_queue(request: Request) -> Response:
     )
 
 
-def _case_page(session: Session, shop_id: int, case_id: int) -> dict[str, Any]:
-    case = reviews.get_case(session, shop_id=shop_id, case_id=case_id)
-    actions, _ = enforcement.list_actions(session, LIST, shop_id=shop_id, case_id=case.id)
+def _case_page(session: Session, principal: Principal, case_id: int) -> dict[str, Any]:
+    case = reviews.read_case(session, principal, case_id=case_id)
+    actions, _ = enforcement.list_actions(session, LIST, shop_id=principal.shop_id, case_id=case.id)
     return {"case": case, "reports": reviews.reports_of(session, case.id), "actions": actions}
 
 
@@ -96,7 +96,7 @@ async def review_case(case_id: int, request: Request) -> Response:
     principal = await _operator(request, Permission.REVIEW_READ)
     if principal is None:
         return redirect("/console/login", next=f"/console/review/{case_id}")
-    found = await in_one_unit_of_work(request, lambda s: _case_page(s, principal.shop_id, case_id))
+    found = await in_one_unit_of_work(request, lambda s: _case_page(s, principal, case_id))
     return render(
         request,
         "console/review_case.html",

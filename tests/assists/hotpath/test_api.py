@@ -78,6 +78,7 @@ def test_after_voids_an_assist_claims_the_lowest_freed_slot_first(
             shop_id=world.shop.shop_id,
             assist_ids=[given[0]["assist_id"], given[2]["assist_id"]],
             reason="a test ring",
+            actor="rule:test",
         )
     again = [_assist(client, world.person(f"n{k}")[1], instance_id).json() for k in range(3)]
     assert [(a["slot"], a["value"]) for a in again] == [(0, 400), (2, 200), (4, 50)]

@@ -194,6 +194,7 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
             shop_id=world.shop.shop_id,
             assist_ids=[*ring, 10**12],
             reason="they came from fake accounts",
+            actor="rule:test",
         )
     assert summary.voided == 6
     assert summary.skipped == 1  # the unknown id
@@ -214,7 +215,9 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
     assert sorted(e.payload["voided"] for e in events) == [3, 3]
     # Confirming the same ring again removes nothing twice.
     with world.db.unit_of_work() as s:
-        again = voiding.void_assists(s, shop_id=world.shop.shop_id, assist_ids=ring, reason="again")
+        again = voiding.void_assists(
+            s, shop_id=world.shop.shop_id, assist_ids=ring, reason="again", actor="rule:test"
+        )
     assert again.voided == 0
     assert again.skipped == 6
 
@@ -242,7 +245,11 @@ def test_voiding_recounts_correctly_under_concurrent_new_assists(
         for assist_id in first[::2]:
             with world.db.unit_of_work() as s:
                 voiding.void_assists(
-                    s, shop_id=world.shop.shop_id, assist_ids=[assist_id], reason="a ring"
+                    s,
+                    shop_id=world.shop.shop_id,
+                    assist_ids=[assist_id],
+                    reason="a ring",
+                    actor="rule:test",
                 )
 
     def assist(token: str) -> int:

@@ -130,6 +130,9 @@ def test_spam_reports_join_one_case_and_the_rule_warns_then_restricts(
         "review_case.assigned",
     ]
     assert actions[5:8] == ["review_case.confirmed", "enforcement.applied", "review_case.opened"]
+    # The analyst's look at the case's evidence is in the log, by them, about the sender.
+    analyst = f"operator:{shop.analyst_operator_id}"
+    assert (analyst, "review_case.read", "review_case", case_id) in shop.audit(reads=True)
     event_types = [t for t, _ in shop.events()]
     assert event_types.count("report.filed") == 6
     assert event_types.count("enforcement.applied") == 2

@@ -21,19 +21,23 @@ from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import AssistStatus, AssistTerms, InstanceStatus
 from huzhu.assists.voiding import repository as repo
 from huzhu.assists.voiding import rules
+from huzhu.audit import service as audit
 from huzhu.campaigns import service as campaigns
 from huzhu.kit import clock
 from huzhu.notify import service as notify
 
 
-def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) -> Assist:
+def void_assist(
+    session: Session, *, shop_id: int, assist_id: int, reason: str, actor: str
+) -> Assist:
     """Void an assist judged fake: kept with its reason, its slot returned, progress
     recomputed from the slots, the initiator told honestly.
 
     A succeeded bargain or unlock that loses a counted assist before it is bought or
     paid goes back to active (until its original expiry): its price was reached with
     a fake assist, so selling at the floor would spend budget on fraud. A purchased or
-    completed instance is not reopened; the void is still recorded."""
+    completed instance is not reopened; the void is still recorded, and audited under
+    `actor` (who voided it, by hand)."""
     assist = repo.assist_by_id(session, assist_id)
     instance = (
         assists_repo.instance_by_id(session, assist.instance_id, lock=True) if assist else None
@@ -48,6 +52,7 @@ def void_assist(session: Session, *, shop_id: int, assist_id: int, reason: str) 
     _reopen_if_reached_by_fraud(instance, lost_counted=was_counted)
     session.flush()
     _tell_initiator(session, instance, reason=reason, assist_ids=[assist.id])
+    _audit_void(session, instance, actor=actor, reason=reason, assist_ids=[assist.id])
     return assist
 
 
@@ -62,7 +67,7 @@ class VoidSummary:
 
 
 def void_assists(
-    session: Session, *, shop_id: int, assist_ids: list[int], reason: str
+    session: Session, *, shop_id: int, assist_ids: list[int], reason: str, actor: str
 ) -> VoidSummary:
     """Void many assists (a confirmed ring) instance by instance: each instance is locked
     once, its voids recounted once, and its initiator told once with the real number
@@ -95,6 +100,7 @@ def void_assists(
         _reopen_if_reached_by_fraud(instance, lost_counted=lost_counted)
         session.flush()
         _tell_initiator(session, instance, reason=reason, assist_ids=removed)
+        _audit_void(session, instance, actor=actor, reason=reason, assist_ids=removed)
         per_instance[instance_id] = len(removed)
         voided.extend(removed)
     return VoidSummary(
@@ -102,6 +108,24 @@ def void_assists(
         skipped=skipped,
         per_instance=per_instance,
         assist_ids=tuple(sorted(voided)),
+    )
+
+
+def _audit_void(
+    session: Session, instance: Instance, *, actor: str, reason: str, assist_ids: list[int]
+) -> None:
+    """One audit entry per instance and call: whose activity lost which assists, by whom
+    (an operator by hand, or the rule that confirmed a ring or a report) and why."""
+    audit.record(
+        session,
+        shop_id=instance.shop_id,
+        actor=actor,
+        action=audit.Action.ASSIST_VOIDED,
+        subject_type="instance",
+        subject_id=instance.id,
+        account_id=instance.initiator_id,
+        reason=reason,
+        details={"assist_ids": sorted(assist_ids)},
     )
 
 

@@ -87,9 +87,9 @@ def list_cases(
 
 @router.get("/review/cases/{case_id}", response_model=CaseDetail)
 def get_case(case_id: IdPath, session: SessionDep, principal: Reader) -> CaseDetail:
-    """A case with its evidence, its reports and the actions taken on it. 404
-    `review_case_not_found`."""
-    case = service.get_case(session, shop_id=principal.shop_id, case_id=case_id)
+    """A case with its evidence, its reports and the actions taken on it; each read is
+    in the audit log. 404 `review_case_not_found`."""
+    case = service.read_case(session, principal, case_id=case_id)
     actions, _ = enforcement.list_actions(
         session, PageParams(limit=200), shop_id=principal.shop_id, case_id=case.id
     )

@@ -19,8 +19,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import Principal
 from huzhu.assists import service as assists
 from huzhu.assists.rules import AssistStatus
+from huzhu.audit import service as audit
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT
@@ -62,7 +64,7 @@ def _audit_and_event(
     subject_type: str = "review_case",
     subject_id: int | None = None,
 ) -> None:
-    enforcement.record_audit(
+    audit.record(
         session,
         shop_id=case.shop_id,
         actor=actor,
@@ -380,6 +382,22 @@ def get_case(session: Session, *, shop_id: int, case_id: int) -> ReviewCase:
     case = repo.case_in_shop(session, shop_id=shop_id, case_id=case_id)
     if case is None:
         raise CaseNotFound(f"no review case {case_id}")
+    return case
+
+
+def read_case(session: Session, principal: Principal, *, case_id: int) -> ReviewCase:
+    """An analyst's look at a case with its evidence (the API and the console's case
+    page): personal data, so every look is audited."""
+    case = get_case(session, shop_id=principal.shop_id, case_id=case_id)
+    audit.record_read(
+        session,
+        principal,
+        action=audit.Action.CASE_READ,
+        subject_type="review_case",
+        subject_id=case.id,
+        account_id=case.subject_account_id,
+        details={"subject_account_ids": list(case.subject_account_ids or [])},
+    )
     return case
 
 
