@@ -9,6 +9,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huzhu.web import (
+    audit,
     console,
     console_instances,
     draws,
@@ -40,3 +41,4 @@ def install(app: FastAPI) -> None:
     app.include_router(standing.router)
     app.include_router(inbox.router)
     app.include_router(privacy.router)
+    app.include_router(audit.router)
