@@ -113,4 +113,9 @@ def test_erasing_a_persons_notes_keeps_the_chain_and_the_facts(
         "privacy.deleted",
         {"notes_erased": 2},
     )
+    assert (deletion.subject_type, deletion.subject_id, deletion.account_id) == (
+        "account",
+        person,
+        None,
+    )
     assert [(r.fault, r.checked) for r in reports] == [(None, 4)]

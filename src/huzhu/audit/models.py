@@ -51,9 +51,9 @@ class AuditNote(Base):
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"), index=True)
-    # Who wrote it, when a person did; whom the entry is about.
-    author_account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
-    about_account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    # Who wrote it, when a person did (account_id); whom the entry is about.
+    account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
+    subject_account_id: Mapped[int | None] = mapped_column(BigInteger, nullable=True, index=True)
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -119,9 +119,7 @@ def erase_notes(session: Session, *, account_id: int, now: datetime) -> int:
     result = session.execute(
         update(AuditNote)
         .where(
-            or_(
-                AuditNote.author_account_id == account_id, AuditNote.about_account_id == account_id
-            ),
+            or_(AuditNote.account_id == account_id, AuditNote.subject_account_id == account_id),
             AuditNote.erased_at.is_(None),
         )
         .values(text="", erased_at=now)

@@ -72,8 +72,8 @@ def record(
     if reason:
         note = AuditNote(
             shop_id=shop_id,
-            author_account_id=_author(actor),
-            about_account_id=account_id,
+            account_id=_author(actor),
+            subject_account_id=account_id,
             text=reason,
             created_at=now,
         )
@@ -364,7 +364,8 @@ def erase_notes_of(session: Session, account_id: int) -> int:
             action=Action.ACCOUNT_DELETED,
             subject_type="account",
             subject_id=account_id,
-            account_id=account_id,
+            # Named as the subject only: the deletion adds no row under the person
+            # (privacy/registry.py keeps their entries as they were, no more).
             details={"notes_erased": erased},
         )
     return erased

@@ -60,8 +60,8 @@ def upgrade() -> None:
         "audit_note",
         sa.Column("id", IdType, nullable=False),
         sa.Column("shop_id", sa.BigInteger(), nullable=False),
-        sa.Column("author_account_id", sa.BigInteger(), nullable=True),
-        sa.Column("about_account_id", sa.BigInteger(), nullable=True),
+        sa.Column("account_id", sa.BigInteger(), nullable=True),
+        sa.Column("subject_account_id", sa.BigInteger(), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("created_at", UTC, nullable=False),
         sa.Column("erased_at", UTC, nullable=True),
@@ -71,10 +71,10 @@ def upgrade() -> None:
     with op.batch_alter_table("audit_note", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_audit_note_shop_id"), ["shop_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_audit_note_author_account_id"), ["author_account_id"], unique=False
+            batch_op.f("ix_audit_note_account_id"), ["account_id"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_audit_note_about_account_id"), ["about_account_id"], unique=False
+            batch_op.f("ix_audit_note_subject_account_id"), ["subject_account_id"], unique=False
         )
     op.create_table(
         "audit_chain",
@@ -114,8 +114,8 @@ def _move_and_seal() -> None:
         "audit_note",
         sa.column("id", sa.BigInteger),
         sa.column("shop_id", sa.BigInteger),
-        sa.column("author_account_id", sa.BigInteger),
-        sa.column("about_account_id", sa.BigInteger),
+        sa.column("account_id", sa.BigInteger),
+        sa.column("subject_account_id", sa.BigInteger),
         sa.column("text", sa.Text),
         sa.column("created_at", UTC),
     )
@@ -137,8 +137,8 @@ def _move_and_seal() -> None:
                 sa.insert(notes)
                 .values(
                     shop_id=row["shop_id"],
-                    author_account_id=_author(row["actor"]),
-                    about_account_id=row["account_id"],
+                    account_id=_author(row["actor"]),
+                    subject_account_id=row["account_id"],
                     text=row["reason"],
                     created_at=row["created_at"],
                 )
@@ -195,7 +195,7 @@ def downgrade() -> None:
         batch_op.drop_column("note_id")
     op.drop_table("audit_chain")
     with op.batch_alter_table("audit_note", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_audit_note_about_account_id"))
-        batch_op.drop_index(batch_op.f("ix_audit_note_author_account_id"))
+        batch_op.drop_index(batch_op.f("ix_audit_note_subject_account_id"))
+        batch_op.drop_index(batch_op.f("ix_audit_note_account_id"))
         batch_op.drop_index(batch_op.f("ix_audit_note_shop_id"))
     op.drop_table("audit_note")
