@@ -171,8 +171,11 @@ def test_the_containers_environment_passes_production_mode(
 ) -> None:
     services = COMPOSE["services"]
     env = {k: _interpolate(str(v)) for k, v in services["app"]["environment"].items()}
+    budget = "HUZHU_DB__MAX_CONNECTIONS"
     for role in ("migrate", "app", "worker"):
-        assert services[role]["environment"] == services["app"]["environment"]
+        # One environment for all three, but for each service's connection budget.
+        role_env = {k: v for k, v in services[role]["environment"].items() if k != budget}
+        assert role_env == {k: v for k, v in services["app"]["environment"].items() if k != budget}
         assert services[role]["build"] == "."
     assert env["HUZHU_ENV"] == "production"
     assert unknown_variables(env) == []
@@ -188,6 +191,19 @@ def test_the_containers_environment_passes_production_mode(
     # The proxy the settings trust is the gateway of the network compose declares.
     (subnet,) = COMPOSE["networks"]["huzhu"]["ipam"]["config"]
     assert settings.web.trusted_proxies == subnet["gateway"]
+
+
+def test_the_connection_budgets_fit_the_database() -> None:
+    """The web service's and the job worker's budgets, each shared by its processes,
+    leave PostgreSQL's max_connections a few spare (psql, backups, its reserved ones)."""
+    services = COMPOSE["services"]
+    flags = services["postgres"]["command"]
+    limit = int(flags[flags.index("-c") + 1].removeprefix("max_connections="))
+    budgets = [
+        int(_interpolate(str(services[role]["environment"]["HUZHU_DB__MAX_CONNECTIONS"])))
+        for role in ("app", "worker")
+    ]
+    assert sum(budgets) + 10 <= limit
 
 
 def test_the_services_start_in_order_and_migrate_once() -> None:
