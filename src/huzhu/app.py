@@ -13,6 +13,7 @@ from starlette.routing import Route
 import huzhu
 from huzhu.accounts.api import router as accounts_router
 from huzhu.assists.api import router as assists_router
+from huzhu.assists.consent.api import router as name_consent_router
 from huzhu.assists.groupbuy.api import router as groupbuy_router
 from huzhu.assists.hotpath.api import HOT_PATH, answer_assist
 from huzhu.assists.hotpath.api import hot_router as assist_hot_router
@@ -61,6 +62,7 @@ def api_routers() -> list[APIRouter]:
         campaigns_router,
         items_router,
         assists_router,
+        name_consent_router,
         groupbuy_router,
         lottery_router,
         spending_router,

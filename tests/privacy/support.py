@@ -51,7 +51,8 @@ def ok(response: httpx.Response, *codes: int) -> Any:
 
 
 def tell_story(client: httpx.Client, shop: ReviewShop) -> Story:
-    """Me and the other person: each starts an activity and assists the other's, each
+    """Me and the other person: each starts an activity and assists the other's (I let
+    them see my name), each
     invites the other, I issue a share link, report, mute and add them as a contact, block
     a third person, choose my inbox's summary, open a team they join, lower a cap, get a
     warning and appeal it."""
@@ -64,7 +65,9 @@ def tell_story(client: httpx.Client, shop: ReviewShop) -> Story:
     mine = ok(client.post(f"/api/v1/campaigns/{unlock}/instances", headers=me), 201)["id"]
     theirs = ok(client.post(f"/api/v1/campaigns/{unlock}/instances", headers=other), 201)["id"]
     ok(client.post(f"/api/v1/instances/{mine}/assists", headers=other), 201, 202)
-    ok(client.post(f"/api/v1/instances/{theirs}/assists", headers=me), 201, 202)
+    given = ok(client.post(f"/api/v1/instances/{theirs}/assists", headers=me), 201, 202)
+    shown = {"shown": True}
+    ok(client.put(f"/api/v1/assists/{given['assist_id']}/name-consent", json=shown, headers=me))
     invite_them = {"recipient_id": shop.id_of(OTHER)}
     ok(client.post(f"/api/v1/instances/{mine}/invites", json=invite_them, headers=me), 201)
     invite_me = {"recipient_id": shop.id_of(ME)}

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from huzhu.accounts.models import ConsentEvent
 from huzhu.assists.models import Assist, Purchase
 from huzhu.kit.money import format_cny
 from tests.support.results_world import ResultsWorld, results_world
@@ -102,6 +103,11 @@ def _real_time(world: ResultsWorld, ref: str) -> datetime | None:
             assist = s.get(Assist, int(key))
             assert assist is not None
             return assist.created_at if field == "created_at" else None
+    elif kind == "consent":
+        with world.db.unit_of_work() as s:
+            event = s.get(ConsentEvent, int(key))
+            assert event is not None
+            return event.created_at if field == "created_at" else None
     elif kind == "reward":
         with world.db.unit_of_work() as s:
             paid = s.scalars(

@@ -101,3 +101,47 @@ def test_a_person_deletes_their_account_after_ticking_the_box(
         assert page.url.startswith(f"{demo.url}/signin")
     finally:
         context.close()
+
+
+def test_a_helper_ticks_the_box_and_the_starter_sees_their_name(
+    demo: Demo, browser: Any, tmp_path: Path
+) -> None:
+    """On a phone, in Chinese: assist a friend's activity, then tick "let the starter
+    see my name" and save; the starter's list of who helped names the helper."""
+    starter = {"Authorization": f"Bearer {demo.participant_token('consent-starter-phone')}"}
+    bargain = demo.instance_of("alice", "bargain")["campaign_id"]
+    with httpx.Client(base_url=demo.url, timeout=30) as client:
+        started = client.post(f"/api/v1/campaigns/{bargain}/instances", headers=starter)
+        assert started.status_code == 201, started.text
+        target = started.json()["id"]
+        # The helper's account with a display name (the demo's page sign-in keeps none).
+        signed = client.post(
+            "/api/v1/auth/participant",
+            json={"shop": "demo", "subject": "consent-helper-phone", "display_name": "小林"},
+        )
+        assert signed.status_code == 200, signed.text
+    context = browser.new_context(locale="zh-CN", viewport=PHONE, device_scale_factor=2)
+    context.add_cookies([{"name": "huzhu_p", "value": signed.json()["token"], "url": demo.url}])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto(f"{demo.url}/i/{target}")
+        page.locator("[data-assist]").click()
+        page.wait_for_url(f"{demo.url}/i/{target}?notice=*")
+        box = page.locator("[data-name-consent] input[type=checkbox]")
+        assert not box.is_checked()
+        box.check()
+        page.locator("[data-name-consent] button[type=submit]").click()
+        page.wait_for_url(f"{demo.url}/i/{target}?notice=name_shown")
+        assert page.locator("[data-name-consent] input[type=checkbox]").is_checked()
+        assert "发起人可以看到你" in page.locator(".notice").inner_text()
+        _fits_the_phone(page)
+        shot = tmp_path / "name-consent-phone-zh.png"
+        page.screenshot(path=str(shot), full_page=True, scale="css")
+        print(f"screenshot: {shot}")
+    finally:
+        context.close()
+    with httpx.Client(base_url=demo.url, timeout=30) as client:
+        helpers = client.get(f"/api/v1/me/instances/{target}/helpers", headers=starter)
+    assert helpers.status_code == 200, helpers.text
+    assert [(h["name"], h["named"]) for h in helpers.json()] == [("小林", True)]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from huzhu.db import Base, IdType, UTCDateTime
+from huzhu.db import Base, IdType, JSONType, UTCDateTime
 
 
 class Shop(Base):
@@ -95,4 +95,22 @@ class CarriedRestriction(Base):
     status: Mapped[str] = mapped_column(String(20))  # restricted | banned
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     reason: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class ConsentEvent(Base):
+    """One change of a consent the person gave or took back: append-only (never updated;
+    erased only with the person), readable on /me and in their export."""
+
+    __tablename__ = "consent_event"
+
+    id: Mapped[int] = mapped_column(IdType, primary_key=True)
+    shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
+    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))  # ConsentKind
+    # What it is about beyond the person, e.g. "assist:12" for a name display.
+    subject: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    # The fields that changed, before and after: {"accept_from": "everyone"} → {…}.
+    old: Mapped[dict[str, object]] = mapped_column(JSONType)
+    new: Mapped[dict[str, object]] = mapped_column(JSONType)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())

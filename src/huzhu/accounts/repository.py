@@ -4,10 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import bindparam, func, or_, select, text, update
+from sqlalchemy import bindparam, delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
+from huzhu.accounts.models import (
+    Account,
+    ApiToken,
+    CarriedRestriction,
+    ConsentEvent,
+    Operator,
+    Shop,
+)
 from huzhu.accounts.rules import AccountStatus, TokenKind, barred_sql
 from huzhu.db.base import UTCDateTime
 
@@ -187,3 +194,21 @@ def logins_by_key_version(session: Session, *, now: datetime) -> dict[str, tuple
         for version, n in session.execute(stmt):
             found.setdefault(str(version), [0, 0])[column] = int(n)
     return {version: (n[0], n[1]) for version, n in sorted(found.items())}
+
+
+def consent_events_of(session: Session, account_id: int) -> list[ConsentEvent]:
+    stmt = select(ConsentEvent).where(ConsentEvent.account_id == account_id)
+    return list(session.scalars(stmt.order_by(ConsentEvent.id)))
+
+
+def erase_consent_events_of(session: Session, account_id: int) -> None:
+    session.execute(delete(ConsentEvent).where(ConsentEvent.account_id == account_id))
+
+
+def display_names(session: Session, account_ids: list[int]) -> dict[int, str]:
+    if not account_ids:
+        return {}
+    stmt = select(Account.id, Account.display_name).where(
+        Account.id.in_(account_ids), Account.display_name.is_not(None)
+    )
+    return {int(row.id): str(row.display_name) for row in session.execute(stmt)}

@@ -50,6 +50,14 @@ def stricter(ladder: Bar, carried: Bar | None) -> Bar:
     return carried if _weight(carried) > _weight(ladder) else ladder
 
 
+class ConsentKind(StrEnum):
+    """What a person chose in a `consent_event` (their history of consent changes)."""
+
+    INVITE_PREFERENCES = "invite_preferences"  # who may invite them, when, how often
+    NAME_DISPLAY = "name_display"  # the starter of an activity they assisted sees their name
+    WECHAT_MESSAGES = "wechat_messages"  # their inbox pushed to WeChat
+
+
 class TokenKind(StrEnum):
     """What an `api_token` row is for."""
 

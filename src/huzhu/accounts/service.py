@@ -22,10 +22,18 @@ from huzhu.accounts.errors import (
     ShopNotFound,
     TokenNotFound,
 )
-from huzhu.accounts.models import Account, ApiToken, CarriedRestriction, Operator, Shop
+from huzhu.accounts.models import (
+    Account,
+    ApiToken,
+    CarriedRestriction,
+    ConsentEvent,
+    Operator,
+    Shop,
+)
 from huzhu.accounts.rules import (
     AccountStatus,
     Bar,
+    ConsentKind,
     ParticipantClaims,
     Principal,
     PrincipalKind,
@@ -37,7 +45,7 @@ from huzhu.accounts.rules import (
 )
 from huzhu.config import Settings
 from huzhu.kit import clock, ids, signing
-from huzhu.kit.export import fields_of
+from huzhu.kit.export import fields_of, plain
 
 _hasher = PasswordHasher()
 PARTICIPANT_PREFIX = "hzp."
@@ -507,6 +515,7 @@ def erase_account(session: Session, account: Account, *, now: datetime) -> None:
                 created_at=now,
             )
         )
+    repo.erase_consent_events_of(session, account.id)
     account.display_name = None
     account.share_name_consent = False
     # Unique per (shop, provider) and no keyed hash of anything: the login is forgotten.
@@ -516,3 +525,51 @@ def erase_account(session: Session, account: Account, *, now: datetime) -> None:
     account.restriction_reason = None
     account.deleted_at = now
     session.flush()
+
+
+# -- consent history ---------------------------------------------------------------------
+
+
+def record_consent(
+    session: Session,
+    *,
+    shop_id: int,
+    account_id: int,
+    kind: ConsentKind,
+    old: dict[str, Any],
+    new: dict[str, Any],
+    subject: str | None = None,
+) -> None:
+    """Append one consent change to the person's history (only the fields that changed;
+    nothing when none did). Every place a person gives or takes back a consent calls
+    this: invite preferences, the name display of an assist, WeChat messages."""
+    changed = sorted(k for k in set(old) | set(new) if old.get(k) != new.get(k))
+    if not changed:
+        return
+    session.add(
+        ConsentEvent(
+            shop_id=shop_id,
+            account_id=account_id,
+            kind=kind.value,
+            subject=subject,
+            old={k: plain(old.get(k)) for k in changed},
+            new={k: plain(new.get(k)) for k in changed},
+            created_at=clock.utcnow(),
+        )
+    )
+    session.flush()
+
+
+CONSENT_EXPORT_FIELDS = ("id", "kind", "subject", "old", "new", "created_at")
+
+
+def consent_history_of(session: Session, *, account_id: int) -> list[dict[str, Any]]:
+    """The person's consent changes, oldest first (their export's `consent_history`, /me)."""
+    return [
+        fields_of(e, CONSENT_EXPORT_FIELDS) for e in repo.consent_events_of(session, account_id)
+    ]
+
+
+def display_names(session: Session, account_ids: list[int]) -> dict[int, str]:
+    """The display names of these accounts that have one (a deleted account has none)."""
+    return repo.display_names(session, account_ids)

@@ -90,6 +90,11 @@ class NotInitiator(Forbidden):
     title = "Only the participant who started this instance may do this"
 
 
+class NotYourAssist(Forbidden):
+    code = "not_your_assist"
+    title = "Only the person who gave this assist may do this"
+
+
 class PurchaseNotOpen(Conflict):
     code = "purchase_not_open"
     title = "This instance cannot be bought now"

@@ -184,3 +184,16 @@ class Purchase(Base):
     details: Mapped[dict[str, Any]] = mapped_column(JSONType, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime())
+
+
+class NameConsent(Base):
+    """A helper lets the starter of the activity they assisted see their display name
+    (default: no row, a pseudonym). Kept beside the assist, never in it: the hot path
+    writes assists and knows nothing of this."""
+
+    __tablename__ = "name_consent"
+
+    assist_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("assist.id"), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("instance.id"), index=True)
+    helper_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime())

@@ -23,6 +23,7 @@ from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import ConsentKind
 from huzhu.assists import service as assists
 from huzhu.assists.rules import InstanceStatus
 from huzhu.assists.schemas import InstanceView
@@ -536,6 +537,13 @@ def push_window(
     return notify.PushWindow(quiet_until=until, time_zone=prefs.time_zone)
 
 
+def _preference_fields(row: InvitePreference) -> dict[str, Any]:
+    return {
+        "accept_from": row.accept_from, "kinds": row.kinds, "quiet_start": row.quiet_start,
+        "quiet_end": row.quiet_end, "time_zone": row.time_zone, "daily_max": row.daily_max,
+    }  # fmt: skip
+
+
 def set_preferences(
     session: Session,
     *,
@@ -566,6 +574,8 @@ def set_preferences(
     if account is None:
         raise RecipientNotFound(f"account {account_id} not found")
     row = repo.preference(session, account_id)
+    # Never chosen: the shop's defaults applied, which the history shows as null.
+    before = {} if row is None else _preference_fields(row)
     if row is None:
         row = InvitePreference(account_id=account_id)
         session.add(row)
@@ -575,6 +585,14 @@ def set_preferences(
     row.time_zone, row.daily_max = time_zone, daily_max
     row.updated_at = clock.utcnow()
     session.flush()
+    accounts.record_consent(
+        session,
+        shop_id=account.shop_id,
+        account_id=account_id,
+        kind=ConsentKind.INVITE_PREFERENCES,
+        old=before,
+        new=_preference_fields(row),
+    )
     notify.record_event(
         session,
         shop_id=account.shop_id,

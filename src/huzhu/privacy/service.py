@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.assists import service as assists
+from huzhu.assists.consent import service as name_consent
 from huzhu.audit import service as audit
 from huzhu.config import Settings
 from huzhu.enforcement import service as enforcement
@@ -60,6 +61,7 @@ def export_of(
             "inbox": inbox["inbox_preferences"],
             "guardrails": guardrails.export_of(session, settings, shop_id=shop_id, **own),
             "wechat": wechat.export_of(session, **own),
+            "name_display": name_consent.export_of(session, **own),
         },
         "activities_started": started["activities_started"],
         "assists_given": started["assists_given"],
@@ -71,6 +73,7 @@ def export_of(
         "appeals": standing["appeals"],
         "spending": {"orders": started["orders"], "payments": payments.export_of(session, **own)},
         "inbox": inbox["inbox"],
+        "consent_history": accounts.consent_history_of(session, **own),
     }
 
 
@@ -100,6 +103,7 @@ def delete_account(
     guardrails.erase_of(session, **own)
     review.erase_words_of(session, **own)
     enforcement.erase_words_of(session, **own)
+    name_consent.erase_of(session, **own)
     accounts.erase_account(session, account, now=now)
     audit.erase_notes_of(session, account_id)
     return {"account_id": account_id, "deleted_at": plain(now)}

@@ -71,6 +71,8 @@ NOTICES: dict[str, str] = {
     "account_deleted": _(
         "Your account is deleted and you are signed out. What stays names no one."
     ),
+    "name_shown": _("Saved: the starter of this activity can see your name for your assist."),
+    "name_hidden": _("Saved: the starter sees a pseudonym, not your name."),
     # A page opened with the cookie of an account deleted elsewhere (say, over the API).
     "signed_out_deleted": _(
         "This account was deleted, so you are signed out here. "

@@ -40,7 +40,7 @@ from huzhu.invites import service as invites
 from huzhu.kit import clock, i18n
 from huzhu.pagination import PageParams
 from huzhu.payments import service as payments
-from huzhu.web import auth, draws, messages, security
+from huzhu.web import auth, consent, draws, messages, security
 from huzhu.web.campaign_form import parse_yuan
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
@@ -316,6 +316,7 @@ async def render_instance(
     link = request.query_params.get("link")
     mine = who is not None and who[1] == page.initiator_id
     share_url = str(request.url_for("instance_page", instance_id=instance_id))
+    names = await consent.context_for(request, instance_id=instance_id, who=who, mine=mine)
     wechat = await share_config(
         request,
         instance_id=instance_id,
@@ -344,6 +345,7 @@ async def render_instance(
             else None
         ),
         wechat=wechat,
+        **names,
         # A share link the starter just made (its token is meant to be passed on).
         made_link=_link_url(request, link),
         made_token=link if _link_url(request, link) else None,
@@ -624,6 +626,7 @@ async def my_activities(request: Request) -> Response:
         return {
             "started": started,
             "given": list(given),
+            "consents": accounts.consent_history_of(session, account_id=account_id),
             "names": names,
             "rewards": rewards,
             "draw_lines": draw_lines,

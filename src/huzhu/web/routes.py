@@ -10,6 +10,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from huzhu.web import (
     audit,
+    consent,
     console,
     console_instances,
     draws,
@@ -42,3 +43,4 @@ def install(app: FastAPI) -> None:
     app.include_router(inbox.router)
     app.include_router(privacy.router)
     app.include_router(audit.router)
+    app.include_router(consent.router)

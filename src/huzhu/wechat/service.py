@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 from sqlalchemy.orm import Session, sessionmaker
 
 from huzhu.accounts import service as accounts
+from huzhu.accounts.rules import ConsentKind
 from huzhu.config import Settings, WechatTemplate
 from huzhu.db import transaction
 from huzhu.kit import clock
@@ -408,6 +409,7 @@ def enable_notifications(
         },
     )
     if not was_enabled:
+        _record_consent(session, shop_id=shop_id, account_id=account_id, on=True)
         notify.record_event(
             session,
             shop_id=shop_id,
@@ -421,10 +423,22 @@ def notifications_enabled(session: Session, *, account_id: int) -> bool:
     return repo.recipient_exists(session, account_id)
 
 
+def _record_consent(session: Session, *, shop_id: int, account_id: int, on: bool) -> None:
+    accounts.record_consent(
+        session,
+        shop_id=shop_id,
+        account_id=account_id,
+        kind=ConsentKind.WECHAT_MESSAGES,
+        old={"messages_on": not on},
+        new={"messages_on": on},
+    )
+
+
 def disable_notifications(session: Session, *, shop_id: int, account_id: int) -> bool:
     """Stop WeChat messages and erase the sealed openid. True if they were on."""
     removed = repo.delete_recipient(session, account_id)
     if removed:
+        _record_consent(session, shop_id=shop_id, account_id=account_id, on=False)
         notify.record_event(
             session,
             shop_id=shop_id,
