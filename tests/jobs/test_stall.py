@@ -147,7 +147,11 @@ def test_the_runner_and_the_outbox_catch_up_after_postgresql_was_down(
 def test_a_job_the_database_stalls_under_is_put_back_without_spending_an_attempt(
     db_url: str, database: Database
 ) -> None:
-    settings = _settings(db_url)
+    # Put back for an hour: the app clock runs with real time, so with a pause of a
+    # second a loaded machine could let it pass between two lines and make the job due
+    # early. Only the clock moved on purpose below makes it due.
+    settings = _settings(db_url).model_copy(deep=True)
+    settings.db.retry_after_seconds = 3600
     runner = JobRunner(database, settings)
     with database.unit_of_work() as s:
         enqueue(s, kind="test.stalls_once", payload={"k": "once"}, max_attempts=1)
