@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 import huzhu.all_tasks  # noqa: F401  (the sweep job, as a worker has it)
 from huzhu.accounts.models import CarriedRestriction
 from huzhu.app import create_app
+from huzhu.assists.models import HeldNetwork
 from huzhu.idempotency.models import IdempotencyRecord
 from huzhu.invites import retention as invites_retention
 from huzhu.invites.models import ShareOpen, ShareOpenDay
@@ -284,3 +285,26 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
     with world.db.unit_of_work() as s:
         assert _ids(s, ShareOpen.id) == fresh_opens
         assert s.scalar(select(func.sum(ShareOpenDay.opens))) == 3
+
+
+def test_a_networks_hold_count_goes_when_its_window_ends(world: World) -> None:
+    """held_network keeps a network's keyed hash only while its window counts holds."""
+    window = world.settings.risk.held_network_window_seconds
+    # Start an hour into a window, so the real seconds this test takes never cross one.
+    clock.advance(window - clock.utcnow().timestamp() % window + 3600)
+    now = int(clock.utcnow().timestamp()) // window
+    with world.db.unit_of_work() as s:
+        s.add_all(
+            HeldNetwork(shop_id=world.shop.shop_id, network_hash=h, bucket=b, n=3)
+            for h, b in (("old" * 8, now - 1), ("older" * 5, now - 5), ("now" * 8, now))
+        )
+    runner = JobRunner(world.db, world.settings)
+    runner.run_periodic(force=True)
+    runner.run_due()
+    with world.db.unit_of_work() as s:
+        assert s.scalars(select(HeldNetwork.network_hash)).all() == ["now" * 8]
+    clock.advance(window)
+    runner.run_periodic(force=True)
+    runner.run_due()
+    with world.db.unit_of_work() as s:
+        assert s.scalars(select(HeldNetwork.network_hash)).all() == []

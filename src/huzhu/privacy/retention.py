@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from sqlalchemy.orm import Session
 
 from huzhu.accounts import retention as accounts
+from huzhu.assists import retention as assists
 from huzhu.config import Settings
 from huzhu.idempotency import service as idempotency
 from huzhu.invites import retention as invites
@@ -56,6 +57,12 @@ def _restrictions(session: Session, before: datetime, now: datetime, limit: int)
     return accounts.forget_ended_restrictions(session, now=now, limit=limit)
 
 
+def _held_networks(session: Session, before: datetime, now: datetime, limit: int) -> int:
+    # Kept for one window (the class's `keep`), so the window is now - before.
+    window = int((now - before).total_seconds())
+    return assists.forget_held_networks(session, now=now, window_seconds=window, limit=limit)
+
+
 def _seconds(get: Callable[[Settings], int]) -> Callable[[Settings], timedelta]:
     return lambda settings: timedelta(seconds=get(settings))
 
@@ -82,6 +89,12 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         _by_cutoff(jobs.purge_finished),
     ),
     DataClass("money_records", _days("money_records_days"), _by_cutoff(payments.anonymise)),
+    # Kept until its window ends: the window is the setting.
+    DataClass(
+        "held_networks",
+        _seconds(lambda settings: settings.risk.held_network_window_seconds),
+        _held_networks,
+    ),
     # Kept exactly until the restriction ends: no setting.
     DataClass("carried_restrictions", lambda settings: timedelta(0), _restrictions),
 )

@@ -1,0 +1,38 @@
+"""What the assists domain forgets (privacy/retention.py runs it): the held-network
+counters whose window is over. Each row holds the keyed hash of a network, needed only
+while its window counts that network's holds (settings.risk.held_network_window_seconds);
+after it, the hot path would reset the row anyway."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import delete, select, tuple_
+from sqlalchemy.orm import Session
+
+from huzhu.assists.models import HeldNetwork
+
+
+def forget_held_networks(
+    session: Session, *, now: datetime, window_seconds: int, limit: int
+) -> int:
+    """Up to `limit` rows of windows that ended before the current one; how many went. A
+    row the hot path moves into the current window meanwhile is not deleted (the bucket
+    is checked again by the delete itself)."""
+    current = int(now.timestamp()) // window_seconds
+    keys = session.execute(
+        select(HeldNetwork.shop_id, HeldNetwork.network_hash)
+        .where(HeldNetwork.bucket < current)
+        .order_by(HeldNetwork.shop_id, HeldNetwork.network_hash)
+        .limit(limit)
+    ).all()
+    if keys:
+        session.execute(
+            delete(HeldNetwork)
+            .where(
+                tuple_(HeldNetwork.shop_id, HeldNetwork.network_hash).in_([tuple(k) for k in keys]),
+                HeldNetwork.bucket < current,
+            )
+            .execution_options(synchronize_session=False)
+        )
+    return len(keys)
