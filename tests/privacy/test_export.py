@@ -5,6 +5,11 @@ from __future__ import annotations
 
 import json
 
+from sqlalchemy import select
+
+from huzhu.audit import service as audit
+from huzhu.audit.models import AuditEntry
+from huzhu.audit.rules import Action
 from tests.enforcement.support import ReviewShop
 from tests.factories import auth
 from tests.privacy.support import ME, OTHER, ok, subject_hash_of, tell_story, walk
@@ -112,3 +117,24 @@ def test_export_is_a_participants_own(world: tuple[LiveServer, ReviewShop]) -> N
     assert (anonymous.status_code, anonymous.json()["code"]) == (401, "invalid_token")
     assert operator.status_code == 403
     assert operator.headers["content-type"].startswith("application/problem+json")
+
+
+def test_each_export_is_an_audit_entry_and_the_chain_holds(
+    world: tuple[LiveServer, ReviewShop],
+) -> None:
+    """Each export leaves one entry by the person, naming them as its subject only, and
+    the shop's audit chain still verifies."""
+    server, shop = world
+    token = shop.token(ME)
+    with server.client() as client:
+        for _ in range(2):
+            ok(client.get("/api/v1/me/export", headers=auth(token)))
+    me = shop.id_of(ME)
+    with shop.db.unit_of_work() as s:
+        entries = s.execute(
+            select(AuditEntry.actor, AuditEntry.subject_type, AuditEntry.subject_id).where(
+                AuditEntry.action == Action.DATA_EXPORTED
+            )
+        ).all()
+        assert [tuple(e) for e in entries] == [(f"account:{me}", "account", me)] * 2
+        assert [r.fault for r in audit.verify(s, shop_id=shop.shop_id)] == [None]

@@ -44,7 +44,16 @@ def pseudonym_for(settings: Settings, *, account_id: int) -> Pseudonym:
 def export_of(
     session: Session, settings: Settings, *, shop_id: int, account_id: int
 ) -> dict[str, Any]:
-    """Everything tied to the person, by section (the README's "Your data")."""
+    """Everything tied to the person, by section (the README's "Your data"). Each export
+    is an audit entry by the person (named as its subject only, as their deletion is)."""
+    audit.record(
+        session,
+        shop_id=shop_id,
+        actor=f"account:{account_id}",
+        action=audit.Action.DATA_EXPORTED,
+        subject_type="account",
+        subject_id=account_id,
+    )
     other = pseudonym_for(settings, account_id=account_id)
     own = {"account_id": account_id}
     started = assists.export_of(session, **own)
