@@ -133,8 +133,8 @@ def _assist_received(r: Reader, p: Mapping[str, Any]) -> Rendered:
     note = _t(
         r,
         _(
-            "The count comes from the assists recorded; who helped is never shown. A count that "
-            "jumps without messages like this one is worth a report."
+            "The count comes from the assists recorded; a helper is named only if they chose "
+            "to be. A count that jumps without messages like this one is worth a report."
         ),
     )
     return title, f"{body} {note}"

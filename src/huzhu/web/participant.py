@@ -4,7 +4,8 @@ activities, my spending, and the local demo sign-in.
 Honesty on every page (DESIGN: consumer protection): a bargain shows the cents remaining
 and the most helpers still needed; a lottery its prizes, entries and the commitment
 hash; a team its members k/K, expiry and refund promise; an unlock its assists n/N.
-Who helped is never shown. Sharing is offered, never required to see anything.
+Who helped is shown to the starter alone, by name only where the helper agreed
+(name_consent). Sharing is offered, never required to see anything.
 """
 
 from __future__ import annotations
