@@ -176,13 +176,19 @@ class Problem(BaseModel):
     errors: list[ProblemField] | None = None
 
 
-# Documented on every /api/v1 route so clients (and schemathesis) know the error shape.
-PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
-    status: {
+def problem_doc(status: int, description: str) -> dict[str, object]:
+    """A route's own description of one error status, documented as problem+json like
+    the router-wide PROBLEM_RESPONSES (a bare `{"model": Problem}` would say JSON)."""
+    return {
         "model": Problem,
         "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         "description": description,
     }
+
+
+# Documented on every /api/v1 route so clients (and schemathesis) know the error shape.
+PROBLEM_RESPONSES: dict[int | str, dict[str, object]] = {
+    status: problem_doc(status, description)
     for status, description in (
         (400, "Bad request"),
         (401, "Not authenticated"),

@@ -92,6 +92,8 @@ def test_operator_reads_and_a_void_are_logged_and_owners_filter_them(
 def test_bad_filters_are_told_not_failed(world: World, client: TestClient) -> None:
     for query, field in (
         ("since=yesterday", "since"),
+        ("until=0.5", "until"),  # a number is no time, though pydantic would read one
+        ("since=1733560000", "since"),
         ("account_id=0", "account_id"),
         ("subject_id=abc", "subject_id"),
         ("kind=" + "k" * 61, "kind"),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 
 
 class AuditFilter(BaseModel):
@@ -24,6 +27,19 @@ class AuditFilter(BaseModel):
     subject_id: int | None = Field(default=None, ge=1, le=2**63 - 1)
     since: datetime | None = Field(default=None, description="at or after (ISO 8601)")
     until: datetime | None = Field(default=None, description="before (ISO 8601)")
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _iso_only(cls, value: object) -> object:
+        # pydantic would read a bare number as seconds since 1970: a filter that says
+        # "until=0.5" is a mistake to point out, not a time.
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and NUMBER.fullmatch(value.strip())
+        ):
+            raise ValueError(
+                "give a date or time in ISO 8601, e.g. 2026-12-07 or 2026-12-07T08:00Z"
+            )
+        return value
 
     @field_validator("since", "until")
     @classmethod

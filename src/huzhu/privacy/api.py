@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends
 from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.deps import SessionDep, SettingsDep
-from huzhu.errors import Problem
+from huzhu.errors import problem_doc
 from huzhu.privacy import service
 from huzhu.privacy.schemas import Deleted
 
@@ -33,8 +33,8 @@ def my_export(session: SessionDep, settings: SettingsDep, principal: Self) -> di
     "/me",
     response_model=Deleted,
     responses={
-        409: {"model": Problem, "description": "`activities_running`, with `instance_ids`"},
-        410: {"model": Problem, "description": "`account_deleted`: deleted already"},
+        409: problem_doc(409, "`activities_running`, with `instance_ids`"),
+        410: problem_doc(410, "`account_deleted`: deleted already"),
     },
 )
 def delete_me(session: SessionDep, settings: SettingsDep, principal: Self) -> Deleted:

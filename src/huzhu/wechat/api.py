@@ -12,7 +12,7 @@ from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
 from huzhu.db import Database
 from huzhu.deps import SessionDep, SettingsDep, get_database
-from huzhu.errors import PROBLEM_JSON, Problem
+from huzhu.errors import problem_doc
 from huzhu.wechat import service
 from huzhu.wechat.schemas import JssdkConfigOut, WechatNotificationsOut
 
@@ -21,11 +21,7 @@ router = APIRouter(prefix="/wechat", tags=["wechat"])
 DatabaseDep = Annotated[Database, Depends(get_database)]
 
 _UNAVAILABLE: dict[int | str, dict[str, Any]] = {
-    502: {
-        "model": Problem,
-        "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
-        "description": "WeChat did not answer or refused (`wechat_unavailable`)",
-    }
+    502: problem_doc(502, "WeChat did not answer or refused (`wechat_unavailable`)")
 }
 
 

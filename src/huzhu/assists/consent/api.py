@@ -12,7 +12,7 @@ from huzhu.assists.consent import service
 from huzhu.assists.consent.schemas import HelperOut, NameConsentIn, NameConsentOut
 from huzhu.assists.schemas import AssistIdPath, InstanceIdPath
 from huzhu.deps import SessionDep, SettingsDep
-from huzhu.errors import Problem
+from huzhu.errors import problem_doc
 
 router = APIRouter(tags=["assists"])
 Helper = Annotated[Principal, Depends(require(Permission.ASSIST_GIVE))]
@@ -23,8 +23,8 @@ Starter = Annotated[Principal, Depends(require(Permission.INSTANCE_READ_OWN))]
     "/assists/{assist_id}/name-consent",
     response_model=NameConsentOut,
     responses={
-        403: {"model": Problem, "description": "`not_your_assist`"},
-        404: {"model": Problem, "description": "`assist_not_found`"},
+        403: problem_doc(403, "`not_your_assist`"),
+        404: problem_doc(404, "`assist_not_found`"),
     },
 )
 def set_name_consent(
@@ -48,8 +48,8 @@ def set_name_consent(
     "/me/instances/{instance_id}/helpers",
     response_model=list[HelperOut],
     responses={
-        403: {"model": Problem, "description": "`not_initiator`"},
-        404: {"model": Problem, "description": "`instance_not_found`"},
+        403: problem_doc(403, "`not_initiator`"),
+        404: problem_doc(404, "`instance_not_found`"),
     },
 )
 def helpers_of_my_instance(
