@@ -71,44 +71,26 @@ class Step:
     instance: int = field(compare=False)
 
 
-class World:
-    def __init__(self, db: Database, settings: Settings, client: TestClient) -> None:
-        self.db, self.settings, self.client = db, settings, client
-        with db.unit_of_work() as s:
-            self.shop_id = make_shop(s)
-            email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
-            create_operator(
-                s,
-                shop_id=self.shop_id,
-                email=email,
-                display_name="analyst",
-                password=PASSWORD,
-                role=Role.ANALYST,
-            )
-            self.campaign = make_campaign(
-                s,
-                shop_id=self.shop_id,
-                kind="bargain",
-                rules={
-                    **BARGAIN_RULES,
-                    "max_helpers": MAX_HELPERS,
-                    "floor_cents": BARGAIN_RULES["price_cents"] - MAX_HELPERS * CUT,
-                    "daily_assists_per_helper": 50,
-                    "instance_ttl_seconds": 3 * DAY,
-                },
-            )
-        self.analyst_email = email
-        self.links: dict[int, str] = {}
-        self.opens: dict[tuple[int, int], int] = {}
-        self._n = 0
+class PeopleAndActivities:
+    """People on their own network and phone, and bargain activities each with a share
+    link, over the app's HTTP interface: what both the scan's tests (World below) and
+    the inline screen's (test_inline_groups_http.py) play with."""
+
+    db: Database
+    settings: Settings
+    client: TestClient
+    shop_id: int
+    campaign: tuple[int, int]
+    links: dict[int, str]
+    made: int  # people made so far: their names' numbers
 
     def people(self, prefix: str, hosts: list[str], devices: list[str]) -> list[Person]:
         found = []
         with self.db.unit_of_work() as s:
             for host, device in zip(hosts, devices, strict=True):
-                self._n += 1
+                self.made += 1
                 account_id, _ = make_participant(
-                    s, self.settings, shop_id=self.shop_id, name=f"{prefix}{self._n}"
+                    s, self.settings, shop_id=self.shop_id, name=f"{prefix}{self.made}"
                 )
                 account = get_account(s, account_id)
                 assert account is not None
@@ -148,6 +130,38 @@ class World:
         # The peer address the app sees for this request (TestClient names one peer).
         self.client._transport.client = (person.host, 50_000)  # type: ignore[attr-defined]
         return {**PHONE, "X-Huzhu-Device": person.device}
+
+
+class World(PeopleAndActivities):
+    def __init__(self, db: Database, settings: Settings, client: TestClient) -> None:
+        self.db, self.settings, self.client = db, settings, client
+        with db.unit_of_work() as s:
+            self.shop_id = make_shop(s)
+            email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
+            create_operator(
+                s,
+                shop_id=self.shop_id,
+                email=email,
+                display_name="analyst",
+                password=PASSWORD,
+                role=Role.ANALYST,
+            )
+            self.campaign = make_campaign(
+                s,
+                shop_id=self.shop_id,
+                kind="bargain",
+                rules={
+                    **BARGAIN_RULES,
+                    "max_helpers": MAX_HELPERS,
+                    "floor_cents": BARGAIN_RULES["price_cents"] - MAX_HELPERS * CUT,
+                    "daily_assists_per_helper": 50,
+                    "instance_ttl_seconds": 3 * DAY,
+                },
+            )
+        self.analyst_email = email
+        self.links: dict[int, str] = {}
+        self.opens: dict[tuple[int, int], int] = {}
+        self.made = 0
 
     def play(self, plan: list[tuple[float, float, Person, int]]) -> None:
         """Each (open at, assist at, helper, instance), in time order: the clock moves to

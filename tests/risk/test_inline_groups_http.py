@@ -23,40 +23,24 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from huzhu.accounts.service import get_account, issue_participant_token
 from huzhu.app import create_app
 from huzhu.assists.models import Assist
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
 from huzhu.kit import clock
 from huzhu.risk.review.models import ReviewCase
-from tests.assists.conftest import BARGAIN_RULES, write_instance
+from tests.assists.conftest import BARGAIN_RULES
 from tests.conftest import make_settings
-from tests.factories import auth, make_campaign, make_participant, make_shop
+from tests.factories import auth, make_campaign, make_shop
+from tests.risk.crowds import CUT, DAY, MAX_HELPERS, PeopleAndActivities, Person
 from tests.support.services import redis_url_or_skip
-
-PHONE = {
-    "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.50",
-    "Accept-Language": "zh-CN,zh;q=0.9",
-}
-MAX_HELPERS = 8
-CUT = 100
-DAY = 86_400
-
-
-@dataclass
-class Person:
-    account_id: int
-    joined_at: datetime
-    device: str
-    host: str
 
 
 @dataclass
@@ -71,14 +55,14 @@ class Tap:
 
 
 @dataclass
-class World:
+class World(PeopleAndActivities):
     db: Database
     settings: Settings
     client: TestClient
     shop_id: int = 0
     campaign: tuple[int, int] = (0, 0)
     links: dict[int, str] = field(default_factory=dict)
-    n: int = 0
+    made: int = 0
     open: bool = True
 
     def close(self) -> None:
@@ -87,52 +71,6 @@ class World:
         if self.open:
             self.open = False
             self.client.__exit__(None, None, None)
-
-    def people(self, prefix: str, hosts: list[str], devices: list[str]) -> list[Person]:
-        found = []
-        with self.db.unit_of_work() as s:
-            for host, device in zip(hosts, devices, strict=True):
-                self.n += 1
-                account_id, _ = make_participant(
-                    s, self.settings, shop_id=self.shop_id, name=f"{prefix}{self.n}"
-                )
-                account = get_account(s, account_id)
-                assert account is not None
-                found.append(Person(account_id, account.created_at, device, host))
-        return found
-
-    def token(self, person: Person) -> str:
-        return issue_participant_token(
-            self.settings,
-            shop_id=self.shop_id,
-            account_id=person.account_id,
-            joined_at=person.joined_at,
-        )[0]
-
-    def activity(self, owner: Person) -> int:
-        with self.db.unit_of_work() as s:
-            instance = write_instance(
-                s,
-                shop_id=self.shop_id,
-                campaign=self.campaign,
-                kind="bargain",
-                initiator_id=owner.account_id,
-                slots=[CUT] * MAX_HELPERS,
-                ttl=3 * DAY,
-            )
-        r = self.client.post(
-            f"/api/v1/instances/{instance}/share-links",
-            headers=auth(self.token(owner)),
-            json={"channel": "friend"},
-        )
-        assert r.status_code == 201, r.text
-        self.links[instance] = r.json()["token"]
-        return instance
-
-    def _as(self, person: Person) -> dict[str, str]:
-        # The peer address the app sees for this request (TestClient names one peer).
-        self.client._transport.client = (person.host, 50_000)  # type: ignore[attr-defined]
-        return {**PHONE, "X-Huzhu-Device": person.device}
 
     def play(self, taps: list[Tap]) -> None:
         """Every open and tap in time order, the clock moved to each (no sleeping)."""
