@@ -50,3 +50,19 @@ def test_language_is_the_switch_then_accept_language_then_chinese(
     cookie: str | None, header: str | None, expected: str
 ) -> None:
     assert i18n.negotiate(cookie=cookie, accept_language=header).tag == expected
+
+
+@pytest.mark.parametrize("code", ["en", "zh_CN"])
+def test_every_review_case_kind_is_named_in_words(code: str) -> None:
+    """The console names a case's kind in the reader's language, never by its code."""
+    from huzhu.risk.review.rules import CaseKind
+    from huzhu.web.templating import environment
+
+    macros = environment(code).get_template("_macros.html").module
+    names = {kind: str(macros.case_kind_label(kind)).strip() for kind in CaseKind}  # type: ignore[attr-defined]
+    for kind, name in names.items():
+        assert name
+        assert name != kind.value, kind
+    assert len(set(names.values())) == len(names)
+    if code == "zh_CN":
+        assert all(re.search(r"[\u4e00-\u9fff]", name) for name in names.values())
