@@ -51,4 +51,16 @@ WEIXIN_JS_SDK = VendorFile(
     name="weixin-js-sdk-1.6.5.js",
 )
 
-FILES: tuple[VendorFile, ...] = (WEIXIN_JS_SDK,)
+# Chart.js (MIT), the UMD build: defines `window.Chart`. The console's live dashboard
+# draws its charts with it, and `huzhu simulate` inlines it into its self-contained report.
+CHART_JS = VendorFile(
+    package="chart.js",
+    version="4.6.2",
+    tarball="https://registry.npmjs.org/chart.js/-/chart.js-4.6.2.tgz",
+    integrity="sha512-xachB+pPHjp0syJi7llUBA1w3kMYl6NF3o7eVrvjnWCT+IB2zMaF2pX5UYDiwbbfsioFEIRnAjreNOMsGj5TIA==",
+    member="package/dist/chart.umd.min.js",
+    sha256="3f288f4f26882c26b58931fb586a9b4f30370b5de38d69dc005b0bd05b08e113",
+    name="chart.js-4.6.2.umd.min.js",
+)
+
+FILES: tuple[VendorFile, ...] = (WEIXIN_JS_SDK, CHART_JS)
