@@ -8,7 +8,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev vendor demo serve test test-fast lint fmt bench schema clean
+.PHONY: install install-dev vendor test-vendor demo serve test test-fast lint fmt bench schema clean
 
 ## The service alone: `pip install huzhu` pulls no test tool, and neither does `make demo`.
 $(STAMP): pyproject.toml
@@ -22,6 +22,11 @@ $(DEV_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/pip install -q -e '.[test,lint]'
 	touch $(DEV_STAMP)
 
+## axe-core for the browser tests, pinned (sha512) in tests/support/axe.py, into the
+## git-ignored var/test-vendor/; no network when present
+test-vendor: $(DEV_STAMP)
+	$(BIN)/python -m tests.support.axe
+
 ## make vendor — front-end files from the npm registry, pinned (sha512) in
 ## src/huzhu/web/vendor.py, into the git-ignored static/vendor/; no network when present
 vendor: $(STAMP)
@@ -29,7 +34,7 @@ vendor: $(STAMP)
 
 install: $(STAMP) vendor
 
-install-dev: $(DEV_STAMP) vendor
+install-dev: $(DEV_STAMP) vendor test-vendor
 
 ## make demo — migrate an embedded SQLite database, seed the demo, serve on $(HOST):$(PORT)
 demo: install

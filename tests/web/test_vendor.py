@@ -8,32 +8,19 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import importlib.util
 import io
 import tarfile
 import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from types import ModuleType
 
 import pytest
 
 from huzhu.web import vendor
+from tests.support.axe import fetch_vendor_script
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _script() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("fetch_vendor", ROOT / "scripts/fetch_vendor.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-fetch_vendor = _script()
+fetch_vendor = fetch_vendor_script()
 
 
 def _tarball(files: dict[str, bytes]) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -32,6 +33,7 @@ def install(app: FastAPI) -> None:
     by one that answers browsers with a page and defers to it otherwise."""
     app.add_exception_handler(StarletteHTTPException, routing_error)  # type: ignore[arg-type]
     app.mount("/static/web", StaticFiles(directory=STATIC), name="web-static")
+    app.add_api_route("/favicon.ico", favicon, include_in_schema=False)
     app.include_router(console.router)
     app.include_router(console_instances.router)
     app.include_router(review.router)
@@ -44,3 +46,12 @@ def install(app: FastAPI) -> None:
     app.include_router(privacy.router)
     app.include_router(audit.router)
     app.include_router(consent.router)
+
+
+async def favicon() -> FileResponse:
+    """Browsers ask every site for /favicon.ico: an icon, not a 404 in every console."""
+    return FileResponse(
+        STATIC / "favicon.svg",
+        media_type="image/svg+xml",
+        headers={"Cache-Control": "public, max-age=86400"},
+    )
