@@ -17,7 +17,7 @@ from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.jobs import repository
 from huzhu.jobs.models import Job
-from huzhu.jobs.registry import handler
+from huzhu.jobs.registry import handler, periodic
 from huzhu.jobs.runner import JobRunner
 from huzhu.jobs.service import enqueue
 from huzhu.kit import clock
@@ -208,3 +208,27 @@ def test_same_dedupe_key_schedules_one_job(database: Database) -> None:
         c = enqueue(s, kind="test.side_effect", payload={"k": "c"}, dedupe_key="expire:1")
         assert c.id == a.id
         assert s.scalars(select(Job)).all() == [c]
+
+
+_timed: list[float] = []
+
+
+@periodic("test.timed_by_the_app_clock", every_seconds=3600.0)
+def _timed_task(session: Session, settings: Settings) -> None:
+    _timed.append(clock.utcnow().timestamp())
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_periodic_tasks_follow_the_clock_the_runner_is_given(
+    database: Database, settings: Settings
+) -> None:
+    """A simulation runs hours in seconds: timed by the app clock, an hourly task runs
+    once per simulated hour, however little real time passes."""
+    runner = JobRunner(database, settings, seconds=lambda: clock.utcnow().timestamp())
+    _timed.clear()
+    for _ in range(3):
+        runner.run_periodic()
+        runner.run_periodic()  # the same hour: not again
+        clock.advance(3600)
+    assert len(_timed) == 3
+    assert _timed[2] - _timed[0] >= 7200

@@ -15,6 +15,7 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from datetime import timedelta
 
 from huzhu.config import Settings
@@ -40,10 +41,20 @@ def default_worker_id() -> str:
 
 
 class JobRunner:
-    def __init__(self, db: Database, settings: Settings, *, worker_id: str | None = None) -> None:
+    def __init__(
+        self,
+        db: Database,
+        settings: Settings,
+        *,
+        worker_id: str | None = None,
+        seconds: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.db = db
         self.settings = settings
         self.worker_id = worker_id or default_worker_id()
+        # What periodic tasks are timed by: the machine's monotonic clock, or the app
+        # clock where a simulation steps time (`huzhu simulate` runs a day in seconds).
+        self._seconds = seconds
         self._last_periodic: dict[str, float] = {}
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -91,7 +102,7 @@ class JobRunner:
         return ran
 
     def run_periodic(self, *, force: bool = False) -> None:
-        mono = time.monotonic()
+        mono = self._seconds()
         for task in registry.periodic_tasks():
             last = self._last_periodic.get(task.name)
             if not force and last is not None and mono - last < task.every_seconds:
