@@ -4,7 +4,19 @@ from __future__ import annotations
 
 import typer
 
-from huzhu.cli import audit, check, demo, detect, keys, migrate, serve, shop, verify_draw, worker
+from huzhu.cli import (
+    audit,
+    check,
+    demo,
+    detect,
+    keys,
+    migrate,
+    serve,
+    shop,
+    simulate,
+    verify_draw,
+    worker,
+)
 from huzhu.wiring import wire
 
 app = typer.Typer(
@@ -32,6 +44,7 @@ app.command("keys")(keys.keys)
 app.add_typer(shop.app, name="shop")
 app.add_typer(detect.app, name="detect")
 app.add_typer(audit.app, name="audit")
+app.add_typer(simulate.app, name="simulate")
 
 
 if __name__ == "__main__":  # pragma: no cover
