@@ -385,9 +385,10 @@ def free_port() -> int:
 
 
 # Scoring "on" runs the whole inline scorer (client hints, counters, the score) with
-# thresholds no score can reach and spikes no burst can raise, so every assist is still
-# counted, no review case is opened, and the two runs do the same writes; "off" skips
-# the scorer.
+# thresholds no score can reach and spikes and group holds no burst can raise (the load
+# is one network tapping without share opens, many a second: the very burst the no-open
+# rule holds, counted all the same), so every assist is still counted, no review case is
+# opened, and the two runs do the same writes; "off" skips the scorer.
 SCORING_ON = {
     "HUZHU_RISK__INLINE_ENABLED": "true",
     "HUZHU_RISK__HOLD_SCORE": "1.0",
@@ -395,6 +396,8 @@ SCORING_ON = {
     "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(10**9),
     "HUZHU_RISK__CAMPAIGN_SPIKE_MIN_ASSISTS": str(10**9),
     "HUZHU_RISK__SPIKE_NETWORK_ASSISTS": str(10**9),
+    "HUZHU_RISK__BURST_INSTANCE_ASSISTS": str(10**9),
+    "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": str(10**9),
 }
 SCORING_OFF = {"HUZHU_RISK__INLINE_ENABLED": "false"}
 

@@ -556,6 +556,22 @@ class RiskSettings(BaseModel):
     group_window_seconds: int = Field(
         default=3600, ge=60, description="the window of the campaign's network groups"
     )
+    # Bursts with no share open (risk/inline.py `burst_hold`): accounts of any age.
+    burst_instance_assists: int = Field(
+        default=3,
+        ge=0,
+        description="an assist with no share open held when its /24 sent this many to the "
+        "instance in the spike window (0: off)",
+    )
+    burst_campaign_assists: int = Field(
+        default=2,
+        ge=0,
+        description="assists with no share open from one /24 or one phone across a campaign "
+        "in the burst window from which they are held as a group (0: off)",
+    )
+    burst_window_seconds: int = Field(
+        default=60, ge=10, description="the window of the campaign's no-open bursts"
+    )
     # Held assists bounded (the hot path, under the instance lock): beyond these a hold
     # is refused with 429 hold_limit_reached.
     held_per_instance: int = Field(

@@ -55,10 +55,13 @@ def world(db_url: str, tmp_path: Path) -> Iterator[tuple[LiveServer, Database, d
         extra_env={
             "HUZHU_RISK__INLINE_ENABLED": "true",
             "HUZHU_RISK__SPIKE_MIN_ASSISTS": str(SPIKE_MIN),
-            # Every request comes from loopback: not a group of fresh accounts behind one
-            # network (tests/risk/test_inline_groups_http.py), which would hold them first.
+            # Every request comes from loopback: not a group of fresh accounts, or of taps
+            # with no open, behind one network (tests/risk/test_inline_groups_http.py),
+            # which would hold them first.
             "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
             "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
+            "HUZHU_RISK__BURST_INSTANCE_ASSISTS": "0",
+            "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": "0",
         },
     )
     ids["shop"] = shop_id

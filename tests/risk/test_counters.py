@@ -56,18 +56,20 @@ def kind(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-def _with_counters(kind: str, body: Callable[[RiskCounters], Awaitable[T]]) -> T:
+def _with_counters(
+    kind: str, body: Callable[[RiskCounters], Awaitable[T]], windows: Windows = WINDOWS
+) -> T:
     """Run `body` against fresh counters in one event loop (the Redis client is bound to
     the loop it was made in), closing them after."""
 
     async def main() -> T:
         counters: RiskCounters
         if kind == "memory":
-            counters = MemoryCounters(WINDOWS)
+            counters = MemoryCounters(windows)
         else:
             # A key prefix per test keeps runs apart in the one Redis.
             prefix = f"huzhu:test:{uuid.uuid4().hex[:8]}:"
-            counters = RedisCounters.from_url(redis_url_or_skip(), WINDOWS, prefix)
+            counters = RedisCounters.from_url(redis_url_or_skip(), windows, prefix)
         try:
             return await body(counters)
         finally:
@@ -110,6 +112,41 @@ def test_assists_are_counted_per_instance_and_network(kind: str) -> None:
     # Another network or another instance counts apart; no network counts nothing; the
     # spike window (100 s) forgets.
     assert _with_counters(kind, body) == [1, 2, 1, 1, 3, 0, 1]
+
+
+def test_assists_with_no_open_are_counted_per_campaign_by_network_and_by_device(
+    kind: str,
+) -> None:
+    """Per campaign and network, and per campaign and device, in the burst window with
+    the bucket before: assists with no share, or a share whose link no one opened; never
+    one that came through an open (its own, or its link's latest), nor one naming an
+    open the counters do not know (no signal either way)."""
+    windows = dataclasses.replace(WINDOWS, burst_seconds=100)
+
+    async def body(counters: RiskCounters) -> list[tuple[int, int]]:
+        await counters.record_open(instance_id=5, at=T0, campaign_id=4, link_id=8)
+
+        async def tap(at: float, net: str, device: str, **share: int) -> tuple[int, int]:
+            obs = _obs(at, helper=int(at) % 1000, initiator=1, instance=5, net=net,
+                       device=device)  # fmt: skip
+            campaign = share.pop("campaign", 4)
+            seen = await counters.observe(dataclasses.replace(obs, campaign_id=campaign, **share))
+            return seen.campaign_net_unopened, seen.campaign_device_unopened
+
+        return [
+            await tap(T0 + 1, "n1", "d1"),
+            await tap(T0 + 2, "n1", "d2"),
+            await tap(T0 + 3, "n1", "d1", share_link_id=7),  # a link nobody opened
+            await tap(T0 + 4, "n1", "d1", share_link_id=8),  # through its link's open
+            await tap(T0 + 5, "n1", "d1", share_link_id=8, share_open_id=99),  # unknown
+            await tap(T0 + 6, "n1", "d1", campaign=6),  # another campaign
+            await tap(T0 + 7, "n2", "d3"),  # another network and phone
+            await tap(T0 + 150, "n1", "d1"),  # the next bucket, the one before added
+            await tap(T0 + 250, "n1", "d9"),  # two on: the first bucket forgotten
+        ]
+
+    seen = _with_counters(kind, body, windows)
+    assert seen == [(1, 1), (2, 1), (3, 2), (0, 0), (0, 0), (1, 1), (1, 1), (4, 3), (2, 1)]
 
 
 def test_windows_forget(kind: str) -> None:

@@ -127,6 +127,9 @@ def _start(db_url: str, tmp_path: Path, *, spike_min: int) -> tuple[Env, Databas
             "HUZHU_RISK__SPIKE_NETWORK_ASSISTS": "10000",
             "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
             "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
+            # nor a burst of taps with no share open from one network.
+            "HUZHU_RISK__BURST_INSTANCE_ASSISTS": "0",
+            "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": "0",
             "HUZHU_JOBS__RUN_IN_PROCESS": "false",
         },
     )

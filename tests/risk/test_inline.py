@@ -273,3 +273,49 @@ def test_fresh_accounts_of_one_network_are_held_as_a_group_on_an_instance_or_cam
     # Each rule can be turned off.
     off = dataclasses.replace(POLICY, group_instance_assists=0, group_campaign_assists=0)
     assert score_assist(off, FRESH, hints, on_instance).decision == "count"
+
+
+# An account a year old with no share at all: it scores under the hold threshold alone.
+BARE = AssistContext(account_age_seconds=400 * 86_400, share_seen=False)
+
+
+def test_an_old_account_tapping_with_no_open_alone_counts() -> None:
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    seen = dataclasses.replace(
+        NO_OPEN, instance_net_assists=2, campaign_net_unopened=1, campaign_device_unopened=1
+    )
+    assert score_assist(POLICY, BARE, hints, seen).decision == "count"
+
+
+def test_a_burst_with_no_open_from_one_network_or_phone_is_held_as_a_group() -> None:
+    """Accounts of any age: no open, one network or one phone, seconds apart."""
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    by_network = dataclasses.replace(NO_OPEN, campaign_net_unopened=2, campaign_device_unopened=1)
+    by_phone = dataclasses.replace(NO_OPEN, campaign_net_unopened=1, campaign_device_unopened=2)
+    on_instance = dataclasses.replace(NO_OPEN, instance_net_assists=3)
+    # A share cited whose link no one opened is no open either.
+    unopened_link = dataclasses.replace(BARE, share_seen=True, share_link_id=7)
+    for context in (BARE, unopened_link):
+        for seen, n in ((by_network, 2), (by_phone, 2), (on_instance, 3)):
+            decision = score_assist(POLICY, context, hints, seen)
+            assert decision.decision == "hold"
+            assert decision.reasons[-2:] == [f"unopened_burst:{n}", GROUP_REASON]
+    # The same numbers on an assist that came through an open (its own, or its link's
+    # latest), or that names an open the counters do not know: never held by this rule.
+    after_open = dataclasses.replace(by_network, seconds_since_open=9.0)
+    assert score_assist(POLICY, FRIEND, hints, after_open).decision == "count"
+    assert score_assist(POLICY, FRIEND, hints, on_instance).decision == "count"
+    link_opened = dataclasses.replace(FRIEND, share_open_id=None)
+    assert score_assist(POLICY, link_opened, hints, after_open).decision == "count"
+    # Each rule can be turned off.
+    off = dataclasses.replace(POLICY, burst_instance_assists=0, burst_campaign_assists=0)
+    for seen in (by_network, by_phone, on_instance):
+        assert score_assist(off, BARE, hints, seen).decision == "count"
+
+
+def test_a_fresh_group_hold_says_which_rule_held_it() -> None:
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    across = dataclasses.replace(CALM, instance_net_assists=1, campaign_net_suspects=3)
+    opened = dataclasses.replace(FRESH, share_seen=True, share_link_id=7, share_open_id=70)
+    decision = score_assist(POLICY, opened, hints, across)
+    assert decision.reasons[-2:] == ["fresh_network:3", GROUP_REASON]

@@ -99,10 +99,12 @@ def world(db_url: str, tmp_path: Path) -> Iterator[World]:
             "HUZHU_RISK__INLINE_ENABLED": "true",
             "HUZHU_RISK__MIN_OPEN_SECONDS": str(MIN_OPEN_SECONDS),
             # Every request comes from loopback: not a busy network here, nor a group of
-            # fresh accounts behind one network.
+            # fresh accounts, or of taps with no open, behind one network.
             "HUZHU_RISK__NET_ASSISTS_LIMIT": "10000",
             "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
             "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
+            "HUZHU_RISK__BURST_INSTANCE_ASSISTS": "0",
+            "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": "0",
         },
     )
     try:

@@ -12,7 +12,9 @@ Assists are also counted per instance and network prefix (keyed hash) in the spi
 window, for the network-burst spike (inline.is_network_burst).
 
 Fresh accounts' assists (inline.is_fresh) are counted per campaign and network prefix in
-the group window, for the inline group rule (inline.group_hold).
+the group window, for the inline group rule (inline.group_hold); assists that came through
+no remembered share open, per campaign and network prefix and per campaign and device in
+the burst window, for the no-open burst rule (inline.burst_hold).
 
 Share opens are recorded here too (`record_open`, from the open routes): a count per
 instance and campaign for the spike rules, and the time of each open (by open id) and of
@@ -47,6 +49,7 @@ class Windows:
     spike_seconds: int = 300
     open_seconds: int = 86_400  # how long an open's time is remembered
     group_seconds: int = 3_600  # fresh accounts' assists per campaign and network
+    burst_seconds: int = 60  # unopened assists per campaign and network, and device
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -217,7 +220,8 @@ def _spike_row(rows: dict[int, list[int]], key: int) -> list[int]:
 
 # The counts of one moment in every window: network hash, helper id (one dict each),
 # then the spike window's three (instances, campaigns, instance x network), then the
-# group window's (campaign x network, fresh accounts' assists only).
+# group window's (campaign x network, fresh accounts' assists only), then the burst
+# window's two (campaign x network, campaign x device; unopened assists only).
 _Counts = tuple[dict[Any, Any], ...]
 
 
@@ -245,6 +249,8 @@ class MemoryCounters:
         # (instance id, network hash) -> assists: one lookup per instance or campaign.
         self._spike = _Window(w.spike_seconds, 3)
         self._group = _Window(w.group_seconds, 1)  # (campaign id, network hash)
+        # (campaign id, network hash), (campaign id, device hash): unopened assists.
+        self._burst = _Window(w.burst_seconds, 2)
         # The span of time that lies in every window's current bucket, and their counts:
         # a call within it (nearly every one) finds them with one comparison.
         self._span = (0.0, 0.0)
@@ -286,12 +292,13 @@ class MemoryCounters:
         start, end = self._span
         if start <= at < end:
             return self._span_counts
-        windows = (self._net, self._helper, self._spike, self._group)
+        windows = (self._net, self._helper, self._spike, self._group, self._burst)
         counts = (
             self._net.counts(at)[0],
             self._helper.counts(at)[0],
             *self._spike.counts(at),
             self._group.counts(at)[0],
+            *self._burst.counts(at),
         )
         start = max(x.bucket * x.seconds for x in windows)
         end = min((x.bucket + 1) * x.seconds for x in windows)
@@ -328,7 +335,9 @@ class MemoryCounters:
                 device_accounts = 2
         # Counted in plain dict operations, inline (this runs for every assist: a
         # function call per counter cost more than its count).
-        nets, helpers, instances, campaigns, instance_nets, groups = self._counts(now)
+        nets, helpers, instances, campaigns, instance_nets, groups, burst_nets, burst_devices = (
+            self._counts(now)
+        )
         net = instance_net = 0
         net_hash = obs.net_hash
         if net_hash:
@@ -358,12 +367,27 @@ class MemoryCounters:
             opened = self._link_opens.get(obs.share_link_id)
         else:
             opened = None
+        since = None if opened is None else _since(now, opened, w.open_seconds)
         suspects = 0
         if obs.fresh and campaign and net_hash:
             group = (campaign, net_hash)
             suspects = groups[group] = groups.get(group, 0) + 1
             if groups is self._group.current[0]:  # and the bucket before: no edge splits
                 suspects += self._group.previous[0].get(group, 0)  # a burst in two
+        net_unopened = device_unopened = 0
+        if since is None and obs.share_open_id is None and campaign:
+            # No open to show for it (none named, and none of its link remembered).
+            before = self._burst.previous if burst_nets is self._burst.current[0] else None
+            if net_hash:
+                key = (campaign, net_hash)
+                net_unopened = burst_nets[key] = burst_nets.get(key, 0) + 1
+                if before is not None:
+                    net_unopened += before[0].get(key, 0)
+            if device is not None:
+                key = (campaign, device)
+                device_unopened = burst_devices[key] = burst_devices.get(key, 0) + 1
+                if before is not None:
+                    device_unopened += before[1].get(key, 0)
         # Watches, clearances and alerts are rare: most calls find their maps empty.
         watched, cleared, alerted = self._watched, self._cleared, self._alerted
         return CounterSnapshot(
@@ -379,8 +403,10 @@ class MemoryCounters:
             camp_assists,
             camp_opens,
             bool(alerted) and _until(alerted, campaign, now),
-            None if opened is None else _since(now, opened, w.open_seconds),
+            since,
             suspects,
+            net_unopened,
+            device_unopened,
         )
 
     async def record_open(
@@ -392,7 +418,7 @@ class MemoryCounters:
         link_id: int | None = None,
         open_id: int | None = None,
     ) -> None:
-        _, _, instances, campaigns, _, _ = self._counts(at)
+        _, _, instances, campaigns, *_ = self._counts(at)
         _spike_row(instances, instance_id)[1] += 1
         if campaign_id:
             _spike_row(campaigns, campaign_id)[1] += 1
@@ -427,16 +453,19 @@ class MemoryCounters:
         return None
 
 
-# One script call observes a whole group of assists, in order. Per assist, 15 KEYS: its
+# One script call observes a whole group of assists, in order. Per assist, 19 KEYS: its
 # device set, net / helper / instance / campaign counters, the pair it makes and its
 # reverse, the instance's opens, its watch, this share's open time, the campaign's opens
 # and alert, the instance × network counter, the campaign × network counter of fresh
 # accounts and its bucket before ("" where an observation has none, or for an account
-# that is not fresh); and two ARGV after the six shared ones: its helper id and its
-# time. The shared ARGV: the device window, the counters' lifetimes (net, helper,
-# spike), the pair window, the group counter's lifetime. The reply: one array of
-# thirteen numbers per assist. (The script spells out the 15.)
-KEYS_PER_OBSERVATION = 15
+# that is not fresh), the campaign × network and campaign × device counters of
+# unopened assists, each with its bucket before ("" for an assist that names its open:
+# the script counts the others only when no open of their link is remembered); and two
+# ARGV after the seven shared ones: its helper id and its time. The shared ARGV: the
+# device window, the counters' lifetimes (net, helper, spike), the pair window, the
+# group counter's lifetime, the burst counters' lifetime. The reply: one array of
+# fifteen numbers per assist. (The script spells out the 19.)
+KEYS_PER_OBSERVATION = 19
 OBSERVE_LUA = """
 local function incr(key, ttl)
   if key == '' then return 0 end
@@ -448,11 +477,15 @@ local function get(key)
   if key == '' then return false end
   return redis.call('GET', key)
 end
-local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl =
-  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6]
+local function incr_both(key, before, ttl)
+  if key == '' then return 0 end
+  return incr(key, ttl) + tonumber(redis.call('GET', before) or 0)
+end
+local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl, burst_ttl =
+  ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local replies = {}
-for i = 0, #KEYS / 15 - 1 do
-  local k, helper_id, now = i * 15, ARGV[7 + 2 * i], ARGV[8 + 2 * i]
+for i = 0, #KEYS / 19 - 1 do
+  local k, helper_id, now = i * 19, ARGV[8 + 2 * i], ARGV[9 + 2 * i]
   local device = 0
   if KEYS[k + 1] ~= '' then
     redis.call('ZADD', KEYS[k + 1], now, helper_id)
@@ -470,13 +503,16 @@ for i = 0, #KEYS / 15 - 1 do
   local alerted = 0
   if KEYS[k + 12] ~= '' then alerted = redis.call('EXISTS', KEYS[k + 12]) end
   local opened = get(KEYS[k + 10])
-  local suspects = 0
-  if KEYS[k + 14] ~= '' then
-    -- and the bucket before (KEYS[k + 15]): no bucket edge splits a burst
-    suspects = incr(KEYS[k + 14], group_ttl) + tonumber(redis.call('GET', KEYS[k + 15]) or 0)
+  -- each with the bucket before: no bucket edge splits a burst
+  local suspects = incr_both(KEYS[k + 14], KEYS[k + 15], group_ttl)
+  local net_unopened, device_unopened = 0, 0
+  if not opened then
+    net_unopened = incr_both(KEYS[k + 16], KEYS[k + 17], burst_ttl)
+    device_unopened = incr_both(KEYS[k + 18], KEYS[k + 19], burst_ttl)
   end
   replies[i + 1] = {device, net, helper, reciprocal, inst, get(KEYS[k + 8]), get(KEYS[k + 9]),
-                    camp, get(KEYS[k + 11]), alerted, opened, inst_net, suspects}
+                    camp, get(KEYS[k + 11]), alerted, opened, inst_net, suspects,
+                    net_unopened, device_unopened}
 end
 return replies
 """
@@ -530,9 +566,10 @@ class RedisCounters:
         w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
         self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
         self._shared_args += [w.spike_seconds * 2, w.pair_seconds, w.group_seconds * 2]
+        self._shared_args += [w.burst_seconds * 2]
 
     async def _run_script(self, keys: list[str], helper_id: int, now: float) -> Any:
-        """OBSERVE_LUA's reply for one observation (its 15 keys, helper id and time),
+        """OBSERVE_LUA's reply for one observation (its 19 keys, helper id and time),
         observed in one script call with the others of this turn of the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -640,6 +677,17 @@ class RedisCounters:
             group = f"{p}cnet:{camp}:{obs.net_hash}:"
             last = _bucket(now, w.group_seconds)
             grouped = [f"{group}{last}", f"{group}{last - 1}"]
+        # Unopened assists of its network and of its device on the campaign, this bucket
+        # and the last: counted by the script only when no open of its link is known.
+        bursts = ["", "", "", ""]
+        if obs.share_open_id is None and camp:
+            last = _bucket(now, w.burst_seconds)
+            if obs.net_hash:
+                burst = f"{p}bnet:{camp}:{obs.net_hash}:"
+                bursts[0:2] = [f"{burst}{last}", f"{burst}{last - 1}"]
+            if obs.device_hash is not None:
+                burst = f"{p}bdev:{camp}:{obs.device_hash}:"
+                bursts[2:4] = [f"{burst}{last}", f"{burst}{last - 1}"]
         keys = [
             f"{p}dev:{obs.device_hash}" if obs.device_hash is not None else "",
             counter(f"net:{obs.net_hash}" if obs.net_hash else None, w.net_seconds),
@@ -657,13 +705,13 @@ class RedisCounters:
             if obs.net_hash
             else "",
             *grouped,
+            *bursts,
         ]
         if obs.device_alias is not None or obs.net_alias is not None:
             await self._adopt(obs, keys, counter)
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
-         alerted, opened, inst_net, suspects) = await self._run_script(
-            keys, obs.helper_id, now
-        )  # fmt: skip
+         alerted, opened, inst_net, suspects, net_unopened,
+         device_unopened) = await self._run_script(keys, obs.helper_id, now)  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
         return CounterSnapshot(
             device_accounts=int(device),
@@ -682,6 +730,8 @@ class RedisCounters:
                 now, float(opened) if opened is not None else None, w.open_seconds
             ),
             campaign_net_suspects=int(suspects),
+            campaign_net_unopened=int(net_unopened),
+            campaign_device_unopened=int(device_unopened),
         )
 
     async def _adopt(

@@ -27,11 +27,15 @@ its network on one instance (spike window), or the `group_campaign_assists`-th f
 account's assist of its network across the campaign (`group_window_seconds`,
 per-campaign network counters). Each of these accounts acts once, so the batch scan,
 which looks for accounts that act together again and again, never sees them; inline, a
-network is the one thing they share. Only fresh accounts are grouped: an assist with no
-share open is common from an integrator's client that records none, and behind a
-carrier NAT many honest people share a /24 (the score weighs both, no_share_open and
-busy_network); a day-old account behind the same router as a friend is never held by
-this rule, and a hold waits for a person, it refuses nothing.
+network is the one thing they share. Accounts of any age — bought aged accounts,
+hijacked ones — are grouped only where three signs meet: no share open to show, one
+network or one phone, and a pace of seconds (`burst_campaign_assists` across the
+campaign within `burst_window_seconds`, or `burst_instance_assists` on one instance
+within the spike window). Each sign alone is
+common among honest people — an assist with no share open from a client that records
+none, a /24 shared behind a carrier NAT, a busy evening — so each alone stays a weight of
+the score (no_share_open, busy_network); a friend who opens the share is never held by
+these rules, and a hold waits for a person, it refuses nothing.
 
 Why these signals (DESIGN.md "Fake-assist defence"): brushing tools run many accounts
 from few devices and networks, act fast and in bulk, arrive without ever opening the
@@ -122,6 +126,11 @@ class CounterSnapshot:
     # window (and the bucket before), this one included (counted only for a fresh
     # account's assist: 0 for any other).
     campaign_net_suspects: int = 0
+    # Assists with no share open (none named, none of their link remembered) from this
+    # assist's network, and from its device, on its campaign in the burst window (and
+    # the bucket before), this one included (0 for an assist that came through an open).
+    campaign_net_unopened: int = 0
+    campaign_device_unopened: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,6 +160,8 @@ class ScoringPolicy:
     campaign_spike_assists_per_open: float
     group_instance_assists: int
     group_campaign_assists: int
+    burst_instance_assists: int
+    burst_campaign_assists: int
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -277,19 +288,37 @@ def is_fresh(policy: ScoringPolicy, context: AssistContext) -> bool:
     return age is not None and age < policy.new_account_seconds
 
 
-def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> int:
-    """How many of its network's assists make this fresh account's assist part of a group
-    (0: none): on its instance in the spike window, or its network's fresh accounts'
-    assists across the campaign in the group window, at or over their settings (0 turns
-    one off)."""
+def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> str | None:
+    """Why this assist is held as one of its network's group, whatever it scores alone
+    (None: it is not). Each rule's setting at 0 turns it off.
+
+    - `fresh_network:<n>`: a fresh account, and its network sent `group_instance_assists`
+      to the instance in the spike window, or its network's fresh accounts gave
+      `group_campaign_assists` across the campaign in the group window.
+    - `unopened_burst:<n>`: an account of any age with no share open to show (none named,
+      none of its link remembered), and its network's or its device's assists with none
+      reached `burst_campaign_assists` across the campaign in the burst window, or its
+      network sent `burst_instance_assists` to the instance in the spike window. No open,
+      one network, seconds apart: bought or hijacked accounts of any age, driven by a
+      script that never loads the page. Any one of the three alone is common among
+      honest people (a client that records no opens, a carrier NAT, a busy evening)."""
     p = policy
-    by_instance = p.group_instance_assists and seen.instance_net_assists >= p.group_instance_assists
-    by_campaign = (
-        p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
-    )
-    if not (by_instance or by_campaign) or not is_fresh(p, context):
-        return 0
-    return max(seen.instance_net_assists, seen.campaign_net_suspects)
+    if is_fresh(p, context):
+        on_instance = seen.instance_net_assists
+        if (p.group_instance_assists and on_instance >= p.group_instance_assists) or (
+            p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
+        ):
+            return f"fresh_network:{max(on_instance, seen.campaign_net_suspects)}"
+    if context.share_seen and (
+        context.share_open_id is not None or seen.seconds_since_open is not None
+    ):
+        return None  # it came through an open
+    burst = max(seen.campaign_net_unopened, seen.campaign_device_unopened)
+    if (p.burst_campaign_assists and burst >= p.burst_campaign_assists) or (
+        p.burst_instance_assists and seen.instance_net_assists >= p.burst_instance_assists
+    ):
+        return f"unopened_burst:{max(burst, seen.instance_net_assists)}"
+    return None
 
 
 def score_assist(
@@ -359,7 +388,7 @@ def score_assist(
         decision = "hold"
     if decision == "count" and group:
         decision = "hold"
-        reasons.append(GROUP_REASON)
+        reasons += (group, GROUP_REASON)
     if decision == "count" and seen.instance_watched:
         decision = "hold"
         reasons.append(WATCH_REASON)

@@ -76,6 +76,7 @@ class InlineScorer:
             spike_seconds=settings.risk.spike_window_seconds,
             open_seconds=settings.risk.open_memory_seconds,
             group_seconds=settings.risk.group_window_seconds,
+            burst_seconds=settings.risk.burst_window_seconds,
         )
         return cls(
             settings,
