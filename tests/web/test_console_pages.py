@@ -24,6 +24,17 @@ def test_operator_creates_a_campaign_and_watches_its_live_dashboard(
     demo: Demo, page_for: Any
 ) -> None:
     page = page_for("en-US")
+    errors: list[str] = []
+    # The browser's own favicon.ico request is no page's doing.
+    page.on(
+        "console",
+        lambda m: (
+            errors.append(m.text)
+            if m.type == "error" and not m.location.get("url", "").endswith("/favicon.ico")
+            else None
+        ),
+    )
+    page.on("pageerror", lambda e: errors.append(str(e)))
     operator_sign_in(page, demo, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
     assert page.url.endswith("/console")
     assert page.get_by_role("link", name=re.compile("Assist lottery: weekend gift box")).count()
@@ -63,6 +74,19 @@ def test_operator_creates_a_campaign_and_watches_its_live_dashboard(
     assert _stat(page, "instances") == 1
     # The reward (¥5.00) is reserved from the budget the moment the instance starts.
     assert live.locator("span[data-key=budget_used_cents]").inner_text() == "¥5.00"
+    # Growth beside abuse, drawn by the vendored Chart.js and redrawn by the poll: one
+    # starter, one new participant. The stamp stays in the shop's zone after a poll.
+    assert live.locator(".stat[data-key=k_factor]").inner_text() == "1.00"
+    assert live.locator("[data-key=held_share]").inner_text() == "0.0%"
+    drawn = page.evaluate(
+        """() => [...document.querySelectorAll('canvas[data-chart]')].map(c => {
+             const chart = Chart.getChart(c);
+             return [c.dataset.chart, chart ? chart.data.datasets[0].data.at(-1) : null];
+           })"""
+    )
+    assert drawn == [["growth", 1], ["assists", 0], ["complaints", None]]
+    assert live.locator("[data-as-of]").inner_text().endswith("(Asia/Shanghai)")
+    assert errors == []
 
     # Pause and end through the forms.
     page.locator("[data-action=pause]").click()

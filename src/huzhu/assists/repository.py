@@ -67,6 +67,10 @@ def instances_of_campaign_query(*, shop_id: int, campaign_id: int) -> Select[Ins
     return select(Instance).where(Instance.shop_id == shop_id, Instance.campaign_id == campaign_id)
 
 
+def instance_ids_of_campaign_query(campaign_id: int) -> Select[int]:
+    return select(Instance.id).where(Instance.campaign_id == campaign_id)
+
+
 def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
     return select(Assist).where(Assist.instance_id == instance_id)
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -433,6 +434,12 @@ def campaign_activity(session: Session, *, shop_id: int, campaign_id: int) -> Ca
     campaign = campaigns.campaign_in_shop(session, shop_id=shop_id, campaign_id=campaign_id)
     instances, given = repo.campaign_status_counts(session, campaign.id)
     return CampaignActivity(instances=instances, assists=given)
+
+
+def instance_ids_of(campaign_id: int) -> Select[int]:
+    """The campaign's instance ids, as a subquery for domains whose rows name the
+    instance and not the campaign (invites)."""
+    return repo.instance_ids_of_campaign_query(campaign_id)
 
 
 # -- ending an instance (jobs) ---------------------------------------------------------

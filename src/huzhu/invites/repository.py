@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, NamedTuple, cast
 
@@ -9,6 +10,7 @@ from sqlalchemy import (
     CursorResult,
     Row,
     Select,
+    Subquery,
     Table,
     bindparam,
     delete,
@@ -22,6 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from huzhu.db.series import counts_upto, read_series
 from huzhu.invites.models import (
     AccountBlock,
     AccountMute,
@@ -213,6 +216,49 @@ def mutes_and_blocks_of_sender_since(session: Session, *, sender_id: int, since:
         .scalar_subquery()
     )
     return int(session.scalar(select(mutes + blocks)) or 0)
+
+
+def reach_of_instances(instance_ids: Select[Any]) -> Subquery:
+    """Who reached whom through direct invites to these instances: (recipient_id,
+    sender_id, first_at), the pair's first invite."""
+    return (
+        select(
+            Invite.recipient_id.label("recipient_id"),
+            Invite.sender_id.label("sender_id"),
+            func.min(Invite.created_at).label("first_at"),
+        )
+        .where(Invite.instance_id.in_(instance_ids))
+        .group_by(Invite.recipient_id, Invite.sender_id)
+        .subquery()
+    )
+
+
+def invites_to_instances_upto(
+    session: Session, *, instance_ids: Select[Any], edges: Sequence[datetime]
+) -> list[int]:
+    stmt = select(*counts_upto(Invite.created_at, edges)).where(
+        Invite.instance_id.in_(instance_ids)
+    )
+    return read_series(session, stmt)
+
+
+def complaints_after_reach_upto(
+    session: Session, *, reach: Subquery, edges: Sequence[datetime]
+) -> dict[str, list[int]]:
+    """Mutes and blocks of a sender by someone their invite reached, made after it."""
+    found: dict[str, list[int]] = {}
+    for kind, model, other in (
+        ("mutes", AccountMute, AccountMute.muted_id),
+        ("blocks", AccountBlock, AccountBlock.blocked_id),
+    ):
+        stmt = select(*counts_upto(model.created_at, edges)).join(
+            reach,
+            (reach.c.recipient_id == model.account_id)
+            & (reach.c.sender_id == other)
+            & (model.created_at >= reach.c.first_at),
+        )
+        found[kind] = read_series(session, stmt)
+    return found
 
 
 def reached_among(session: Session, *, sender_id: int, people: list[int]) -> int:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
@@ -711,6 +711,32 @@ def sender_caps(
         bad=bad,
         sent=sent,
         rate=rules.smoothed_bad_rate(bad=bad, sent=sent, p=p),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Complaints:
+    """Up to each edge: direct invites delivered to a campaign's instances, and the
+    complaints of the people they reached against the sender who reached them, made
+    after that invite (the reputation rule's "bad outcomes", per campaign)."""
+
+    delivered: list[int]
+    mutes: list[int]
+    blocks: list[int]
+    reports: list[int]
+
+
+def complaints_upto(
+    session: Session, *, instance_ids: Select[Any], edges: Sequence[datetime]
+) -> Complaints:
+    """`instance_ids`: the campaign's instances (assists.service.instance_ids_of)."""
+    reach = repo.reach_of_instances(instance_ids)
+    relations = repo.complaints_after_reach_upto(session, reach=reach, edges=edges)
+    return Complaints(
+        delivered=repo.invites_to_instances_upto(session, instance_ids=instance_ids, edges=edges),
+        mutes=relations["mutes"],
+        blocks=relations["blocks"],
+        reports=review.spam_reports_after_reach_upto(session, reach=reach, edges=edges),
     )
 
 

@@ -9,6 +9,7 @@ may see and do. Writes are forms with a CSRF token, answered with 303 redirects.
 from __future__ import annotations
 
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
@@ -22,12 +23,13 @@ from huzhu.campaigns import flows
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.errors import CampaignConfigRefused
 from huzhu.config import Settings
+from huzhu.dashboard import service as dashboard
+from huzhu.dashboard.schemas import LiveFigures
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.items import service as items
-from huzhu.kit import clock
 from huzhu.pagination import PageParams
-from huzhu.web import auth, campaign_form, messages, security
+from huzhu.web import auth, campaign_form, messages, security, vendor
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
 from huzhu.web.templating import render
 
@@ -269,30 +271,15 @@ def _create(
     return created.id
 
 
-def _dashboard(session: Session, principal: Principal, campaign_id: int) -> dict[str, Any]:
-    campaign = campaigns.describe_campaign(
-        session, shop_id=principal.shop_id, campaign_id=campaign_id
+def _dashboard(
+    session: Session, settings: Settings, principal: Principal, campaign_id: int
+) -> LiveFigures:
+    return dashboard.live_figures(
+        session,
+        shop_id=principal.shop_id,
+        campaign_id=campaign_id,
+        zone=ZoneInfo(settings.web.time_zone),
     )
-    activity = assists.campaign_activity(
-        session, shop_id=principal.shop_id, campaign_id=campaign_id
-    )
-    return {
-        "status": campaign.status,
-        "instances": sum(activity.instances.values()),
-        "instances_by_status": activity.instances,
-        "counted": activity.assists.get("counted", 0),
-        "held": activity.assists.get("held", 0),
-        "voided": activity.assists.get("voided", 0),
-        "budget_cents": campaign.budget_cents,
-        "budget_used_cents": campaign.budget_reserved_cents + campaign.budget_spent_cents,
-        "budget_reserved_cents": campaign.budget_reserved_cents,
-        "budget_spent_cents": campaign.budget_spent_cents,
-        "inventory_total": campaign.inventory_total,
-        "inventory_used": campaign.inventory_reserved + campaign.inventory_used,
-        "inventory_reserved": campaign.inventory_reserved,
-        "inventory_consumed": campaign.inventory_used,
-        "as_of": clock.utcnow().isoformat(),
-    }
 
 
 @router.get("/campaigns/{campaign_id}")
@@ -302,7 +289,9 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         return redirect("/console/login", next=str(request.url.path))
     _must(principal, Permission.CAMPAIGN_READ)
 
-    def _load(session: Session) -> tuple[Any, dict[str, Any], list[Any]]:
+    settings = _settings(request)
+
+    def _load(session: Session) -> tuple[Any, LiveFigures, list[Any]]:
         campaign = campaigns.describe_campaign(
             session, shop_id=principal.shop_id, campaign_id=campaign_id
         )
@@ -310,16 +299,17 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
             session, RECENT, shop_id=principal.shop_id, campaign_id=campaign_id
         )
         views = [assists.describe(i) for i in recent]
-        return campaign, _dashboard(session, principal, campaign_id), views
+        return campaign, _dashboard(session, settings, principal, campaign_id), views
 
     campaign, live, recent = await in_one_unit_of_work(request, _load)
-    settings = _settings(request)
     return render(
         request,
         "console/campaign.html",
         viewer=await auth.viewer(request, settings, principal=principal),
         campaign=campaign,
         live=live,
+        live_json=live.model_dump(mode="json"),
+        chart_js=vendor.CHART_JS.url if vendor.CHART_JS.present() else None,
         recent=recent,
         may_write=auth.may(principal, Permission.CAMPAIGN_WRITE),
         refresh_seconds=settings.web.dashboard_refresh_seconds,
@@ -334,8 +324,11 @@ async def campaign_live(campaign_id: int, request: Request) -> Response:
     principal = await _operator(request)
     if principal is None or not auth.may(principal, Permission.CAMPAIGN_READ):
         return JSONResponse({"code": "unauthenticated"}, status_code=401)
-    live = await in_one_unit_of_work(request, lambda s: _dashboard(s, principal, campaign_id))
-    return JSONResponse(live, headers={"Cache-Control": "no-store"})
+    settings = _settings(request)
+    live = await in_one_unit_of_work(
+        request, lambda s: _dashboard(s, settings, principal, campaign_id)
+    )
+    return JSONResponse(live.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/campaigns/{campaign_id}/{action}")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, Subquery, select, update
 from sqlalchemy.orm import Session
 
+from huzhu.db.series import counts_upto, read_series
 from huzhu.risk.review.models import Report, ReviewCase
 from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
 
@@ -159,6 +161,24 @@ def reporters_against(session: Session, account_id: int) -> list[int]:
             .distinct()
         )
     )
+
+
+def spam_reports_after_reach_upto(
+    session: Session, *, reach: Subquery, edges: Sequence[datetime]
+) -> list[int]:
+    """Spam reports against a sender by someone their invite reached, filed after it
+    (`reach`: the invites domain's recipient_id, sender_id, first_at)."""
+    stmt = (
+        select(*counts_upto(Report.created_at, edges))
+        .join(
+            reach,
+            (reach.c.recipient_id == Report.reporter_account_id)
+            & (reach.c.sender_id == Report.subject_account_id)
+            & (Report.created_at >= reach.c.first_at),
+        )
+        .where(Report.kind == ReportKind.SPAM.value)
+    )
+    return read_series(session, stmt)
 
 
 def reports_filed_by(session: Session, reporter_id: int) -> list[Report]:

@@ -10,8 +10,8 @@ person learns of a case only through an enforcement action, never of who reporte
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import timedelta
+from collections.abc import Callable, Sequence
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
@@ -204,6 +204,14 @@ def reporters_against(session: Session, account_id: int) -> list[int]:
     """The people who reported this account (each once): the invites domain counts those
     its invites reached among them."""
     return repo.reporters_against(session, account_id)
+
+
+def spam_reports_after_reach_upto(
+    session: Session, *, reach: Any, edges: Sequence[datetime]
+) -> list[int]:
+    """Spam reports by people the invites in `reach` reached, against their sender, after
+    that invite — up to each edge (the campaign dashboard's complaints)."""
+    return repo.spam_reports_after_reach_upto(session, reach=reach, edges=edges)
 
 
 def file_report(
