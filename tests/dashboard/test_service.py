@@ -45,8 +45,9 @@ GROUPBUY = {
 
 @pytest.fixture
 def server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    # Every request comes from loopback: the inline rule that holds fresh accounts from
-    # one network as a group would hold them all, so it is off (its own tests cover it).
+    # Every request comes from loopback: the inline rules that hold fresh accounts, or
+    # assists with no share open, from one network as a group would hold them all, so
+    # they are off (their own tests cover them).
     live = start_server(
         db_url=db_url,
         log_dir=tmp_path,
@@ -54,6 +55,8 @@ def server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
             "HUZHU_RISK__INLINE_ENABLED": "true",
             "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
             "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
+            "HUZHU_RISK__BURST_INSTANCE_ASSISTS": "0",
+            "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": "0",
             "HUZHU_WEB__TIME_ZONE": "Asia/Shanghai",
         },
     )
