@@ -1,10 +1,12 @@
 """The crowds of the farm-or-friends tests, played over HTTP through the real hot path.
 
 `World` is one shop with one bargain campaign (at most eight helpers an activity), an
-analyst, and a test client that names each person's own address and phone per request,
-as a server sees distinct clients. Plans are (open at, assist at, helper, activity) in
-seconds from the start of play; `World.play` moves the app clock to each step, never
-sleeping. Three crowds:
+analyst, and the app served by uvicorn over a real socket (tests/support/servers.py
+`serve_in_thread`): each person connects from their own loopback address (127.a.b.c, so
+the server sees their /24 as a network) and sends their own phone's id. Plans are (open
+at, assist at, helper, activity) in seconds from the start of play; `World.play` moves
+the app clock, which the server in this process shares, to each step, never sleeping.
+Three crowds:
 
 - a device farm: fresh accounts, a few to a phone, every phone behind one /24, tapping
   a second or less after each open, in crews that work their owners' activities —
@@ -23,12 +25,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
+import httpx
 import numpy as np
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from huzhu.accounts.rules import Role
 from huzhu.accounts.service import create_operator, get_account, issue_participant_token
+from huzhu.app import create_app
 from huzhu.assists.models import Assist
 from huzhu.config import Settings
 from huzhu.db import Database
@@ -38,6 +41,7 @@ from huzhu.kit import clock
 from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import BARGAIN_RULES, write_instance
 from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop
+from tests.support.servers import ThreadServer, serve_in_thread
 
 PHONE = {
     "User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0) MicroMessenger/8.0.50",
@@ -54,7 +58,7 @@ class Person:
     account_id: int
     joined_at: datetime
     device: str
-    host: str
+    host: str  # the loopback address (127.a.b.c) they connect from
 
 
 @dataclass
@@ -78,7 +82,7 @@ class PeopleAndActivities:
 
     db: Database
     settings: Settings
-    client: TestClient
+    server: ThreadServer
     shop_id: int
     campaign: tuple[int, int]
     links: dict[int, str]
@@ -117,24 +121,38 @@ class PeopleAndActivities:
                 slots=[CUT] * MAX_HELPERS,
                 ttl=3 * DAY,
             )
-        r = self.client.post(
+        r = self.http(owner).post(
             f"/api/v1/instances/{instance}/share-links",
-            headers=auth(self.token(owner)),
+            headers={**self.phone(owner), **auth(self.token(owner))},
             json={"channel": "friend"},
         )
         assert r.status_code == 201, r.text
         self.links[instance] = r.json()["token"]
         return instance
 
-    def _as(self, person: Person) -> dict[str, str]:
-        # The peer address the app sees for this request (TestClient names one peer).
-        self.client._transport.client = (person.host, 50_000)  # type: ignore[attr-defined]
+    def http(self, person: Person | None = None) -> httpx.Client:
+        """A client connecting from the person's own address (None: 127.0.0.1, the
+        analyst's)."""
+        return self.server.client(person.host) if person else self.server.client()
+
+    def phone(self, person: Person) -> dict[str, str]:
+        """What the person's phone sends with every request."""
         return {**PHONE, "X-Huzhu-Device": person.device}
+
+    def stop(self) -> None:
+        """Shut the server down: its lifespan waits for the review cases it opens in the
+        background, so what they wrote can be read after."""
+        self.server.stop()
+
+
+def serve(settings: Settings) -> ThreadServer:
+    """The app these settings make, on a real socket in a thread of this process."""
+    return serve_in_thread(create_app(settings))
 
 
 class World(PeopleAndActivities):
-    def __init__(self, db: Database, settings: Settings, client: TestClient) -> None:
-        self.db, self.settings, self.client = db, settings, client
+    def __init__(self, db: Database, settings: Settings, server: ThreadServer) -> None:
+        self.db, self.settings, self.server = db, settings, server
         with db.unit_of_work() as s:
             self.shop_id = make_shop(s)
             email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
@@ -173,15 +191,15 @@ class World(PeopleAndActivities):
         start = clock.utcnow()
         for step in sorted(steps):
             clock.advance((start + timedelta(seconds=step.at) - clock.utcnow()).total_seconds())
-            headers = self._as(step.helper)
+            client, headers = self.http(step.helper), self.phone(step.helper)
             share = self.links[step.instance]
             key = (step.helper.account_id, step.instance)
             if step.order == 0:
-                r = self.client.post(f"/api/v1/shares/{share}/open", headers=headers)
+                r = client.post(f"/api/v1/shares/{share}/open", headers=headers)
                 assert r.status_code == 201, r.text
                 self.opens[key] = r.json()["open_id"]
                 continue
-            r = self.client.post(
+            r = client.post(
                 f"/api/v1/instances/{step.instance}/assists",
                 params={"share": share, "share_open": self.opens[key]},
                 headers={**headers, **auth(self.token(step.helper))},
@@ -202,7 +220,7 @@ def farm(
     tap: tuple[float, float],
     spread: Spread,
 ) -> tuple[Crowd, Plan]:
-    """Fresh accounts, `accounts / phones` to a phone, all on 10.66.0.0/24, in crews on
+    """Fresh accounts, `accounts / phones` to a phone, all on 127.66.0.0/24, in crews on
     their own phones working their own owners' activities. `spread` "all": crews of up
     to eight, four activities each, every account on every activity of its crew;
     "third": crews of up to 24, twelve activities each, each activity taking a third of
@@ -213,7 +231,7 @@ def farm(
     crowd = Crowd(
         world.people(
             "farm",
-            [f"10.66.0.{k + 1}" for k in range(accounts)],
+            [f"127.66.0.{k + 1}" for k in range(accounts)],
             [f"farm-phone-{k // per_phone}" for k in range(accounts)],
         )
     )
@@ -228,7 +246,7 @@ def farm(
         turn = [crew[k] for k in rng.permutation(len(crew)).tolist()]
         owners = world.people(
             "owner",
-            [f"10.70.{len(crowd.instances) + k}.9" for k in range(activities)],
+            [f"127.70.{len(crowd.instances) + k}.9" for k in range(activities)],
             [f"owner-{len(crowd.instances) + k}" for k in range(activities)],
         )
         for j, owner in enumerate(owners):
@@ -247,7 +265,7 @@ def mutual_help_members(world: World, members: int) -> Crowd:
     return Crowd(
         world.people(
             "group",
-            [f"10.{100 + k // 200}.{k % 200}.7" for k in range(members)],
+            [f"127.{100 + k // 200}.{k % 200}.7" for k in range(members)],
             [f"group-phone-{k}" for k in range(members)],
         )
     )
@@ -277,7 +295,7 @@ def friend_circles(world: World, *, circles: int, size: int) -> Crowd:
     return Crowd(
         world.people(
             "friend",
-            [f"10.{150 + k // 200}.{k % 200}.3" for k in range(circles * size)],
+            [f"127.{150 + k // 200}.{k % 200}.3" for k in range(circles * size)],
             [f"friend-phone-{k}" for k in range(circles * size)],
         )
     )
@@ -289,7 +307,7 @@ def households(world: World, *, people: int, per_phone: int) -> Crowd:
     return Crowd(
         world.people(
             "home",
-            [f"10.88.0.{k + 1}" for k in range(people)],
+            [f"127.88.0.{k + 1}" for k in range(people)],
             [f"home-phone-{k // per_phone}" for k in range(people)],
         )
     )

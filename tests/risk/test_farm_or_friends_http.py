@@ -1,5 +1,6 @@
-"""Farm or friends, over HTTP through the real hot path (inline scoring on), then the
-scheduled scan with auto-confirm on, as a worker runs it (tests/risk/crowds.py).
+"""Farm or friends, over real HTTP (uvicorn on a loopback socket, each person from their
+own address) through the real hot path (inline scoring on), then the scheduled scan with
+auto-confirm on, as a worker runs it (tests/risk/crowds.py).
 
 - A device farm of 6 to 48 fresh accounts on a few phones behind one /24, tapping within
   a second of each open, whether every account works every activity of its crew or only
@@ -22,11 +23,9 @@ from collections.abc import Iterator
 
 import numpy as np
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 import huzhu.all_tasks  # noqa: F401  (a worker's handlers: the scheduled scan among them)
-from huzhu.app import create_app
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.enforcement.models import EnforcementAction
@@ -55,6 +54,7 @@ from tests.risk.crowds import (
     mutual_help,
     mutual_help_members,
     scan_after_the_hour,
+    serve,
 )
 
 SIGNIFICANCE = 6.0  # auto-confirm above 1e-6 by chance
@@ -89,10 +89,11 @@ def settings_on(db_url: str) -> Settings:
 @pytest.fixture
 def world(settings_on: Settings) -> Iterator[World]:
     db = Database(settings_on.db)
+    server = serve(settings_on)
     try:
-        with TestClient(create_app(settings_on)) as client:
-            yield World(db, settings_on, client)
+        yield World(db, settings_on, server)
     finally:
+        server.stop()
         db.dispose()
 
 
@@ -278,14 +279,14 @@ def _only_an_analyst_with_a_reason_acts(world: World, group: Crowd, case_id: int
         )
     analyst = _analyst(world)
     confirm = f"/api/v1/review/cases/{case_id}/confirm"
-    r = world.client.post(
+    r = world.http().post(
         confirm, headers=auth(analyst), json={"reason": "ring", "enforce": "rule"}
     )
     assert r.status_code == 422, r.text
     assert r.json()["code"] == "mutual_help_reason_required"
     assert enforced(world, group) == []
     reason = "the same eight accounts help each other's activities every evening"
-    r = world.client.post(
+    r = world.http().post(
         confirm, headers=auth(analyst), json={"reason": reason, "enforce": "rule"}
     )
     assert r.status_code == 200, r.text
@@ -302,7 +303,7 @@ def _only_an_analyst_with_a_reason_acts(world: World, group: Crowd, case_id: int
 
 def _analyst(world: World) -> str:
     """A month on, the analyst signs in afresh."""
-    r = world.client.post(
+    r = world.http().post(
         "/api/v1/auth/login", json={"email": world.analyst_email, "password": PASSWORD}
     )
     assert r.status_code == 200, r.text
@@ -327,8 +328,8 @@ def _pages_tell_them_apart(world: World, farm_case: int, group_cases: list[Revie
         ),
         ("zh-CN", ("规则依据以下证据确认：", "多个账号共用少数手机", "疑似互助群")),
     ):
-        cookies = {OPERATOR_COOKIE: analyst, LANG_COOKIE: lang}
-        page = world.client.get(f"/console/review/{farm_case}", cookies=cookies)
+        cookies = {"Cookie": f"{OPERATOR_COOKIE}={analyst}; {LANG_COOKIE}={lang}"}
+        page = world.http().get(f"/console/review/{farm_case}", headers=cookies)
         assert page.status_code == 200
         assert 'data-group-verdict="farm"' in page.text
         assert 'data-confirmed-on="device_concentration network_concentration automation"' in (
@@ -337,7 +338,7 @@ def _pages_tell_them_apart(world: World, farm_case: int, group_cases: list[Revie
         assert words[0] in page.text
         assert words[1] in page.text
         for case in group_cases:
-            page = world.client.get(f"/console/review/{case.id}", cookies=cookies)
+            page = world.http().get(f"/console/review/{case.id}", headers=cookies)
             assert page.status_code == 200
             assert 'data-group-verdict="likely_mutual_help"' in page.text
             assert words[2] in page.text

@@ -1,6 +1,8 @@
-"""Start a real `huzhu serve` process for tests that go over HTTP (the CLI's serve command
-with the options a user passes, forked from a process that has imported the app: see
-forkserver.py for why, and why not through `huzhu` itself)."""
+"""Real HTTP servers for tests: a `huzhu serve` process (`start_server`: the CLI's serve
+command with the options a user passes, forked from a process that has imported the app:
+see forkserver.py for why, and why not through `huzhu` itself), or the app on uvicorn in
+a thread of the test process (`serve_in_thread`), for tests that move the app's clock
+while a server answers over a socket."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import httpx
+import uvicorn
 
 from tests.support.forkserver import ForkedProcess, ForkServer
 
@@ -164,3 +167,62 @@ def start_server(
         time.sleep(0.1)
     server.stop()
     raise RuntimeError(f"server did not come up:\n{server.log()}")
+
+
+@dataclass
+class ThreadServer:
+    """An app served by uvicorn over a real loopback socket from a thread of the test
+    process: requests cross the socket and uvicorn's HTTP parsing as in production, while
+    the app's clock (huzhu.kit.clock, which tests move) is the test's own. Each client
+    may connect from its own loopback address (all of 127.0.0.0/8 is this machine's), so
+    the server sees as many distinct peers, and networks, as the test names."""
+
+    url: str
+    port: int
+    server: uvicorn.Server
+    thread: threading.Thread
+    _clients: dict[str, httpx.Client] = field(default_factory=dict)
+
+    def client(self, source: str = "127.0.0.1") -> httpx.Client:
+        """A keep-alive client whose connections come from `source` (a 127.x.y.z)."""
+        found = self._clients.get(source)
+        if found is None:
+            transport = httpx.HTTPTransport(local_address=source)
+            found = httpx.Client(base_url=self.url, timeout=60, transport=transport)
+            self._clients[source] = found
+        return found
+
+    def stop(self) -> None:
+        """Close every client, then shut the server down as a signal would: its lifespan
+        finishes (the app's background work included) before this returns."""
+        for found in self._clients.values():
+            found.close()
+        self._clients.clear()
+        if self.thread.is_alive():
+            self.server.should_exit = True
+            self.thread.join(timeout=60)
+        PORTS.give_back(self.port)
+
+
+def serve_in_thread(app: object, *, startup_seconds: float = 60) -> ThreadServer:
+    port = PORTS.take()
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        access_log=False,
+        proxy_headers=False,  # the peer is the client, as with no trusted proxy
+    )
+    server = uvicorn.Server(config)
+    # uvicorn installs no signal handlers outside the main thread: stop() ends it.
+    thread = threading.Thread(target=server.run, name=f"uvicorn-{port}", daemon=True)
+    found = ThreadServer(url=f"http://127.0.0.1:{port}", port=port, server=server, thread=thread)
+    thread.start()
+    deadline = time.monotonic() + startup_seconds
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            found.stop()
+            raise RuntimeError("the in-thread server did not come up")
+        time.sleep(0.02)
+    return found
