@@ -160,6 +160,10 @@ def overloaded(retry_after: int, detail: str | None = None) -> Overloaded:
 class ProblemField(BaseModel):
     field: str
     message: str
+    # A refusal with a stable code says it and its parameters, so a client can word it
+    # in its reader's language (the console does: web/campaign_form.py).
+    code: str | None = None
+    params: dict[str, Any] | None = None
 
 
 class Problem(BaseModel):

@@ -218,19 +218,25 @@ def test_appeal_refusals_are_translated(client: TestClient) -> None:
     )
 
 
-def test_a_code_without_a_message_shows_the_english_detail_and_forgeries_show_nothing_of_theirs(
+def test_invalid_input_says_its_detail_inside_our_words_and_forgeries_show_nothing_of_theirs(
     client: TestClient,
 ) -> None:
     bargain = _instance_of(client, "alice", "bargain")
     sign_in(client, "detail-helper")
-    # An open named without the share it came from: invalid_input has no message of its
-    # own (its detail says what was wrong), so the detail is shown on a Chinese page too.
+    # An open named without the share it came from: invalid_input's detail says what was
+    # wrong, in the engine's words, inside a sentence of the page's language.
     where = submit(client, f"/i/{bargain}/assist", form_key="detail-0001", share_open="7")
     assert code_of(where) == "invalid_input"
-    assert both(client, where) == ("share_open needs the share it came from",) * 2
+    assert both(client, where) == (
+        "请求中有内容无效：share_open needs the share it came from",
+        "Something in the request is not valid: share_open needs the share it came from",
+    )
     # The detail travels signed: a link made up by someone else shows only our words.
     forged = f"/i/{bargain}?error=invalid_input&problem=eyJjIjoiaW52YWxpZF9pbnB1dCJ9.AAAA"
-    assert both(client, forged) == ("操作未成功。", "That did not work.")
+    assert both(client, forged) == ("请求中有内容无效。", "Something in the request is not valid.")
+    # A code the pages do not know shows our generic words, never a made-up detail.
+    unknown = f"/i/{bargain}?error=no_such_code"
+    assert both(client, unknown) == ("操作未成功。", "That did not work.")
     # A genuine problem signed for another code is not shown under this one.
     problem = parse_qs(urlsplit(where).query)["problem"][0]
     swapped = f"/i/{bargain}?error=account_restricted&problem={problem}"

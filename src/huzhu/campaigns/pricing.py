@@ -17,8 +17,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from huzhu.campaigns.errors import CampaignConfigRefused, ReferencePriceAboveLowest
+from huzhu.campaigns.errors import ReferencePriceAboveLowest
 from huzhu.campaigns.models import Campaign
+from huzhu.campaigns.rules import validation
 from huzhu.campaigns.schemas import ReferenceClaim
 from huzhu.items import service as items
 from huzhu.kit import clock
@@ -30,10 +31,8 @@ def check_item(session: Session, *, shop_id: int, rules: Mapping[str, Any]) -> N
     if item_id is not None and not items.item_exists(
         session, shop_id=shop_id, item_id=int(item_id)
     ):
-        message = f"no item {item_id} in this shop (see /api/v1/items)"
-        raise CampaignConfigRefused(
-            f"item_id: {message}", errors=[{"field": "item_id", "message": message}]
-        )
+        refusal = validation.Refusal("item_id", "unknown_item", {"item_id": int(item_id)})
+        raise validation.refused([refusal])
 
 
 def check_reference_price(

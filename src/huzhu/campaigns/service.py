@@ -193,10 +193,7 @@ def _defaults(settings: Settings) -> snapshot.Defaults:
 
 def _refuse(found: list[validation.Refusal]) -> None:
     if found:
-        raise CampaignConfigRefused(
-            "; ".join(f"{r.field}: {r.message}" for r in found[:5]),
-            errors=[{"field": r.field, "message": r.message} for r in found],
-        )
+        raise validation.refused(found)
 
 
 def utc(value: datetime | None) -> datetime | None:
@@ -296,12 +293,8 @@ def _merged_config(campaign: Campaign, rules: Mapping[str, Any], changes: dict[s
     allowed = set(_CREATE_MODELS[campaign.kind].model_fields) - {"kind"}
     foreign = sorted(set(changes) - allowed)
     if foreign:
-        raise CampaignConfigRefused(
-            f"not a field of a {campaign.kind} campaign: {', '.join(foreign)}",
-            errors=[
-                {"field": f, "message": f"not a field of a {campaign.kind} campaign"}
-                for f in foreign
-            ],
+        raise validation.refused(
+            [validation.Refusal(f, "not_a_field", {"kind": campaign.kind}) for f in foreign]
         )
     merged = {**snapshot.config_of(_columns(campaign), rules), **changes}
     try:

@@ -259,6 +259,9 @@ def enforce(
                 "variant": "applied",
                 "action_kind": kind.value,
                 "reason": reason,
+                # The words the reason was made from, so the inbox says it in its
+                # reader's language (kit/i18n.stored_words).
+                "reason_words": (evidence or {}).get("words"),
                 "until": _iso(action.expires_at),
             },
         ),

@@ -13,9 +13,11 @@ header), then the browser's `Accept-Language`, then the default.
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
@@ -83,6 +85,26 @@ def N_(message: str) -> str:
     """Mark a string for the catalogs without translating it here: a reason stored in
     English and translated when it is read (`huzhu.web.catalogs` extracts `N_`)."""
     return message
+
+
+def stored_words(message: str, **params: Any) -> tuple[str, dict[str, Any]]:
+    """A text to store in English (for the API and the log) and the evidence entry
+    that lets a page say it in its reader's language: the msgid and its parameters,
+    rendered when read (`huzhu.web.words.stored`). Mark `message` with `N_`."""
+    return message % params, {"words": {"text": message, "params": params}}
+
+
+def read_words(gettext: Callable[[str], str], text: str | None, words: Any) -> str:
+    """A stored text in the reader's language: from the msgid and parameters it was made
+    from (`stored_words`) when they are at hand, else the text translated as it stands (a
+    stored `N_` msgid), else as stored (an older row, or words an operator typed)."""
+    if isinstance(words, Mapping) and isinstance(words.get("text"), str):
+        params = words.get("params")
+        try:
+            return gettext(words["text"]) % dict(params if isinstance(params, Mapping) else {})
+        except (KeyError, TypeError, ValueError):
+            pass
+    return gettext(text) if text else ""
 
 
 @cache

@@ -26,6 +26,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from huzhu.kit import clock
+from huzhu.kit.i18n import read_words
 from huzhu.kit.money import format_cny
 
 Gettext = Callable[[str], str]
@@ -266,7 +267,7 @@ def _assist_voided(r: Reader, p: Mapping[str, Any]) -> Rendered:
             r,
             _("Assists removed: %(count)s, because %(reason)s. %(still)s"),
             count=count,
-            reason=r.gettext(str(p.get("reason") or "")),
+            reason=_reason(r, p),
             still=_still(r, p),
         ),
     )
@@ -297,6 +298,11 @@ _ACTION_WORDS = {
 }
 
 
+def _reason(r: Reader, p: Mapping[str, Any]) -> str:
+    """The engine's reason in the reader's words (kit/i18n.stored_words), else as stored."""
+    return read_words(r.gettext, str(p.get("reason") or ""), p.get("reason_words"))
+
+
 def _action(r: Reader, p: Mapping[str, Any]) -> str:
     words = _ACTION_WORDS.get(str(p.get("action_kind")))
     return r.gettext(words) if words else str(p.get("action_kind") or "")
@@ -305,7 +311,7 @@ def _action(r: Reader, p: Mapping[str, Any]) -> str:
 @_renders(Kind.ENFORCEMENT)
 def _enforcement(r: Reader, p: Mapping[str, Any]) -> Rendered:
     action = _action(r, p)
-    reason = r.gettext(str(p.get("reason") or ""))
+    reason = _reason(r, p)
     if p.get("variant") == "lifted":
         return (
             _t(r, _("Lifted from your account: %(action)s"), action=action),
@@ -361,7 +367,7 @@ def _appeal_outcome(r: Reader, p: Mapping[str, Any]) -> Rendered:
             r,
             _("Decision on %(action)s: %(reason)s."),
             action=action,
-            reason=r.gettext(str(p.get("reason") or "")),
+            reason=_reason(r, p),
         ),
     )
 

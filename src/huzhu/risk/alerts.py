@@ -12,6 +12,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from huzhu.kit.i18n import N_, stored_words
 from huzhu.risk.review import service as review_service
 from huzhu.risk.review.rules import CaseKind
 from huzhu.risk.scoring import SpikeAlert
@@ -23,11 +24,20 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
     if alert.scope == "campaign":
         return _open_campaign_case(session, alert)
     seen = alert.seen
-    held = f"new assists are held for {alert.watch_seconds // 60} minutes"
     trigger: dict[str, object] = {"trigger": "assists_per_open"}
-    summary = (
-        f"{seen.instance_assists} assists on instance {alert.instance_id} within "
-        f"{alert.window_seconds} s against {seen.instance_opens} share opens; {held}"
+    counts = {
+        "instance": alert.instance_id,
+        "assists": seen.instance_assists,
+        "opens": seen.instance_opens,
+        "window": alert.window_seconds,
+        "minutes": alert.watch_seconds // 60,
+    }
+    summary, words = stored_words(
+        N_(
+            "%(assists)s assists on instance %(instance)s within %(window)s s against "
+            "%(opens)s share opens; new assists are held for %(minutes)s minutes"
+        ),
+        **counts,
     )
     if alert.network_burst:
         trigger = {
@@ -35,11 +45,15 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
             "network_hash": alert.network_hash,
             "network_assists_on_instance_in_window": seen.instance_net_assists,
         }
-        summary = (
-            f"a burst from one network: {seen.instance_net_assists} assists on instance "
-            f"{alert.instance_id} from network {alert.network_hash} within "
-            f"{alert.window_seconds} s ({seen.instance_assists} in all, "
-            f"{seen.instance_opens} share opens); {held}"
+        summary, words = stored_words(
+            N_(
+                "a burst from one network: %(burst)s assists on instance %(instance)s from "
+                "network %(network)s within %(window)s s (%(assists)s in all, %(opens)s "
+                "share opens); new assists are held for %(minutes)s minutes"
+            ),
+            burst=seen.instance_net_assists,
+            network=alert.network_hash,
+            **counts,
         )
     case = review_service.open_case(
         session,
@@ -50,6 +64,7 @@ def open_spike_case(session: Session, alert: SpikeAlert) -> int:
         summary=summary,
         evidence={
             **trigger,
+            **words,
             "instance_id": alert.instance_id,
             "campaign_id": alert.campaign_id,
             "detected_at": alert.at.isoformat(),
@@ -71,18 +86,25 @@ def _open_campaign_case(session: Session, alert: SpikeAlert) -> int:
     """A campaign-wide spike: an alert with its evidence, nothing held (a reviewer who
     confirms it looks for the ring with `huzhu detect run --campaign`)."""
     seen = alert.seen
+    summary, words = stored_words(
+        N_(
+            "%(assists)s assists on campaign %(campaign)s within %(window)s s against "
+            "%(opens)s share opens; assists are not held (alert only)"
+        ),
+        assists=seen.campaign_assists,
+        campaign=alert.campaign_id,
+        window=alert.window_seconds,
+        opens=seen.campaign_opens,
+    )
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
         kind=CaseKind.SPIKE,
         source="inline.campaign_spike",
         subject_account_ids=[],
-        summary=(
-            f"{seen.campaign_assists} assists on campaign {alert.campaign_id} within "
-            f"{alert.window_seconds} s against {seen.campaign_opens} share opens; "
-            "assists are not held (alert only)"
-        ),
+        summary=summary,
         evidence={
+            **words,
             "scope": "campaign",
             "campaign_id": alert.campaign_id,
             "detected_at": alert.at.isoformat(),
@@ -120,17 +142,21 @@ def open_hold_case(session: Session, alert: HoldAlert) -> int:
     """One open `inline_hold` case per instance: later holds on it join that case (their
     assist, score and reasons under "updates"). Dismissing it counts what is held;
     confirming voids it (risk/rings.py)."""
+    # The reasons stay codes in the evidence: the page words each (web/words.py).
+    summary, words = stored_words(
+        N_("an assist on instance %(instance)s was held for review (score %(score)s)"),
+        instance=alert.instance_id,
+        score=f"{alert.score:.2f}",
+    )
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
         kind=CaseKind.INLINE_HOLD,
         source="inline.score",
         subject_account_ids=[alert.helper_id],
-        summary=(
-            f"an assist on instance {alert.instance_id} was held for review "
-            f"(score {alert.score:.2f}: {', '.join(alert.reasons)})"
-        )[:300],
+        summary=summary[:300],
         evidence={
+            **words,
             "instance_id": alert.instance_id,
             "campaign_id": alert.campaign_id,
             "assist_id": alert.assist_id,
@@ -162,17 +188,22 @@ def open_group_case(session: Session, alert: HoldAlert) -> int:
         "reasons": alert.reasons,
         "held_at": alert.at.isoformat(),
     }
+    summary, words = stored_words(
+        N_(
+            "one-shot accounts from network %(network)s held as a group on campaign "
+            "%(campaign)s (fresh accounts behind one network)"
+        ),
+        network=alert.network_hash,
+        campaign=alert.campaign_id,
+    )
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,
         kind=CaseKind.INLINE_GROUP,
         source="inline.group",
         subject_account_ids=[alert.helper_id],
-        summary=(
-            f"one-shot accounts from network {alert.network_hash} held as a group on "
-            f"campaign {alert.campaign_id} (fresh accounts behind one network)"
-        ),
-        evidence=evidence,
+        summary=summary,
+        evidence={**evidence, **words},
         campaign_id=alert.campaign_id,
         open_key=f"group:{alert.campaign_id}:{alert.network_hash}",
         add_subjects=True,

@@ -9,6 +9,7 @@ lands next to the input it is about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
@@ -16,8 +17,13 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from huzhu.campaigns.rules import validation
 from huzhu.campaigns.schemas import CampaignCreate
 from huzhu.errors import validation_errors
+from huzhu.kit.money import format_cny
+from huzhu.web import words
+
+Translate = Callable[[str], str]
 
 KINDS = ("bargain", "groupbuy", "lottery", "unlock")
 CHANNELS = ("web", "own_app", "wechat_miniprogram", "wechat_web", "qr_offline")
@@ -190,21 +196,67 @@ def form_field(path: str) -> str:
     return parts[0]
 
 
-def validate(body: dict[str, Any]) -> tuple[Any | None, dict[str, str]]:
-    """The typed create body, or the schema's errors by form field."""
+def validate(body: dict[str, Any]) -> tuple[Any | None, list[dict[str, Any]]]:
+    """The typed create body, or the schema's errors (as a problem's `errors` items,
+    each with the check that failed as its code)."""
     try:
-        return _adapter.validate_python(body), {}
+        return _adapter.validate_python(body), []
     except ValidationError as exc:
         # Drop the union's tag ("bargain.") so fields are named as the form names them.
-        found = validation_errors([{**e, "loc": e["loc"][1:]} for e in exc.errors()])
-        return None, by_field(found)
+        raw = [{**e, "loc": e["loc"][1:]} for e in exc.errors()]
+        found = validation_errors(raw)
+        return None, [
+            {**item, "code": f"schema:{e['type']}", "params": _context(e.get("ctx"))}
+            for item, e in zip(found, raw, strict=True)
+        ]
 
 
-def by_field(found: list[dict[str, str]]) -> dict[str, str]:
+def _context(ctx: object) -> dict[str, Any]:
+    return dict(ctx) if isinstance(ctx, dict) else {}
+
+
+# The schema's checks the form can fail, in words (pydantic's error types).
+SCHEMA_CHECKS: dict[str, str] = {
+    "schema:greater_than_equal": _("Enter at least %(ge)s."),
+    "schema:greater_than": _("Enter more than %(gt)s."),
+    "schema:less_than_equal": _("Enter at most %(le)s."),
+    "schema:less_than": _("Enter less than %(lt)s."),
+    "schema:string_too_long": _("Too long: at most %(max_length)s characters."),
+    "schema:string_too_short": _("Too short: at least %(min_length)s characters."),
+    "schema:too_long": _("Too many: at most %(max_length)s."),
+    "schema:too_short": _("Too few: at least %(min_length)s."),
+    "schema:missing": _("Required."),
+    "schema:literal_error": _("Choose from the options shown."),
+    "schema:int_parsing": _("Enter a whole number."),
+    "schema:int_type": _("Enter a whole number."),
+    "schema:extra_forbidden": _("This form does not take this field."),
+}
+SCHEMA_OTHER = _("Check this value.")
+
+
+def by_field(found: list[dict[str, Any]], translate: Translate) -> dict[str, str]:
+    """A refused config's errors by form field, each in the page's language: a refusal
+    by its code and parameters (campaigns.rules.validation.MESSAGES), a schema check by
+    its kind; anything else reads as the engine said it."""
     errors: dict[str, str] = {}
     for item in found:
-        errors.setdefault(form_field(item["field"]), item["message"])
+        errors.setdefault(form_field(str(item["field"])), worded(item, translate))
     return errors
+
+
+def worded(item: dict[str, Any], translate: Translate) -> str:
+    code, params = str(item.get("code") or ""), dict(item.get("params") or {})
+    message = validation.MESSAGES.get(code) or SCHEMA_CHECKS.get(code)
+    if message is None and code.startswith("schema:"):
+        message = SCHEMA_OTHER
+    if message is None:
+        return str(item.get("message") or "")
+    if "kind" in params:  # a campaign's kind, said in words
+        params["kind"] = words.word(translate, "campaign_kind", params["kind"])
+    try:
+        return validation.fill(translate(message), params, money=format_cny)
+    except (KeyError, TypeError, ValueError):  # a parameter the message names is missing
+        return str(item.get("message") or "")
 
 
 def values_for_form(data: dict[str, str]) -> dict[str, str]:

@@ -31,7 +31,7 @@ from huzhu.items import service as items
 from huzhu.pagination import PageParams
 from huzhu.web import auth, campaign_form, messages, security, vendor
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
-from huzhu.web.templating import render
+from huzhu.web.templating import gettext, render
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 ACTIONS = {
@@ -222,7 +222,8 @@ async def create_campaign(request: Request) -> Response:
     body, errors = campaign_form.parse(kind, data)
     typed = None
     if not errors:
-        typed, errors = campaign_form.validate(body)
+        typed, found = campaign_form.validate(body)
+        errors = campaign_form.by_field(found, lambda message: gettext(request, message))
     if typed is not None:
         launch_now = data.get("launch_now") == "on"
         try:
@@ -230,7 +231,9 @@ async def create_campaign(request: Request) -> Response:
                 request, lambda s: _create(s, settings, principal, typed, launch_now=launch_now)
             )
         except CampaignConfigRefused as exc:
-            errors = campaign_form.by_field(exc.extra.get("errors", []))
+            errors = campaign_form.by_field(
+                exc.extra.get("errors", []), lambda message: gettext(request, message)
+            )
         except HuzhuError as exc:
             # Said in the page's language by the problem's code, next to the field it
             # names (a refused reference price carries the recorded figure and its time).

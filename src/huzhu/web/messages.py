@@ -189,6 +189,82 @@ ERRORS: dict[str, str] = {
         "acting on it."
     ),
     "appeal_already_decided": _("This appeal was decided already."),
+    "campaign_config_refused": _("This campaign's settings are refused: see the fields marked."),
+    "campaign_times_conflict": _("The campaign's start and end times do not allow this now."),
+    "budget_below_committed": _(
+        "The budget or stock cannot go below what is already reserved and spent."
+    ),
+    "rules_frozen": _(
+        "These rules are frozen: people already took part under them, so they cannot change."
+    ),
+    "commitment_mismatch": _(
+        "The lottery's seed does not match the commitment published at launch: no draw is made."
+    ),
+    "draw_not_found": _("This lottery has not been drawn yet."),
+    "item_not_found": _("There is no such item in this shop."),
+    "sku_taken": _("Another item of this shop already has this SKU."),
+    "review_case_not_found": _("There is no such review case."),
+    "not_an_operator": _("A case can only be given to an operator."),
+    "report_subject_missing": _("Say whom or what you report."),
+    "reported_account_not_found": _("There is no such account in this shop."),
+    "appeal_not_found": _("There is no such appeal."),
+    "account_not_found": _("There is no such account."),
+    "assist_not_found": _("There is no such assist."),
+    "not_your_assist": _("Only the person who gave this assist may do this."),
+    # invites
+    "invite_self": _("You cannot invite yourself."),
+    "invites_not_accepted": _("This person does not take invites from you."),
+    "kind_not_wanted": _("This person does not want invites to this kind of campaign."),
+    "muted": _("This person muted you."),
+    "quiet_hours": _("It is this person's quiet time now: invite them later."),
+    "recipient_daily_max": _("This person has had as many invites today as they accept."),
+    "recipient_not_found": _("There is no such person in this shop."),
+    "group_required": _("A link for a group needs the group's reference."),
+    "share_link_not_found": _("You have no such share link."),
+    "invalid_opt_out": _("This mute or unsubscribe link is not genuine."),
+    # the inbox
+    "kind_not_muteable": _("Decisions on your account always reach you: they cannot be muted."),
+    # accounts, sign-in, tokens
+    "unauthenticated": _("Please sign in first."),
+    "invalid_credentials": _("The e-mail or password is not right."),
+    "invalid_token": _("Your sign-in is not valid any more. Please sign in again."),
+    "token_not_found": _("There is no such token."),
+    "operator_exists": _("An operator with this e-mail exists already."),
+    "shop_exists": _("A shop with this name exists already."),
+    "shop_not_found": _("There is no shop with this name."),
+    "wechat_code_invalid": _("The WeChat sign-in did not complete. Please sign in again."),
+    "wechat_state_invalid": _(
+        "This sign-in was not started from this browser, or took too long. Start again."
+    ),
+    "wechat_disabled": _("WeChat sign-in is not set up on this site."),
+    "wechat_unavailable": _("WeChat is not answering right now. Try again in a moment."),
+    "page_url_not_allowed": _("WeChat sharing works only on this site's own pages."),
+    # payments
+    "authorization_closed": _("This payment hold was already charged or released."),
+    "invalid_amount": _("The amount is not valid."),
+    "not_a_capture": _("Only a charge can be refunded."),
+    "not_an_authorization": _("Only a payment hold can be charged or released."),
+    "payment_key_reused": _("This payment was already made with different details."),
+    "payment_not_found": _("There is no such payment."),
+    "refund_exceeds_capture": _("A refund cannot return more than was charged."),
+    "unknown_payment_provider": _("There is no such payment provider."),
+    # integrations
+    "invalid_webhook_url": _("This webhook address is not allowed."),
+    "webhook_delivery_not_found": _("There is no such webhook delivery."),
+    "webhook_endpoint_not_found": _("There is no such webhook endpoint."),
+    "idempotency_in_progress": _("The same request is still being handled. Try again shortly."),
+    "idempotency_key_invalid": _("The request's Idempotency-Key is not valid."),
+    "idempotency_key_reused": _("This Idempotency-Key was already used for another request."),
+    # the request itself
+    "error": _("That did not work."),
+    "invalid_input": _("Something in the request is not valid."),
+    "conflict": _("This clashes with the current state. Reload and try again."),
+    "rate_limited": _("Too many requests. Wait a moment and try again."),
+    "body_too_large": _("What was sent is too large."),
+    "nul_character": _("What was sent contains a character that is not allowed."),
+    "method_not_allowed": _("This address does not take that kind of request."),
+    "http_error": _("That did not work."),
+    "internal": _("Something went wrong on our side. Try again later."),
 }
 
 # A problem that names its variable parts says them: code -> (the field it needs, msgid),
@@ -228,6 +304,8 @@ WITH: dict[str, tuple[tuple[str, str], ...]] = {
             _("This campaign has no budget left for a new one (one needs %(needed_cents)s)."),
         ),
     ),
+    # What was wrong, in the engine's words: said with the detail rather than without.
+    "invalid_input": (("detail", _("Something in the request is not valid: %(detail)s")),),
     "report_limit": (("limit", _("You may file %(limit)s reports a day; try again tomorrow.")),),
     "reference_price_above_lowest": (
         (
@@ -287,6 +365,7 @@ def notice(request: Request, code: str | None) -> str | None:
 def problem_text(request: Request, *, code: str, detail: str | None, extra: dict[str, Any]) -> str:
     """The problem in the page's language: the code's message (its variant with the
     variable parts when the problem has them), else the English detail."""
+    extra = {"detail": detail, **extra} if detail else extra
     for field, message in WITH.get(code, ()):
         if _shown(request, field, extra.get(field)) is None:
             continue

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
+from functools import cache, partial
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,7 +22,7 @@ from starlette.responses import HTMLResponse
 from huzhu.config import Settings
 from huzhu.kit import clock, i18n
 from huzhu.kit.money import format_cny
-from huzhu.web import security
+from huzhu.web import security, words
 
 TEMPLATES = Path(__file__).parent / "templates"
 
@@ -36,7 +36,14 @@ def environment(code: str) -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.install_gettext_translations(i18n.translations(code), newstyle=True)  # type: ignore[attr-defined]
+    catalog = i18n.translations(code)
+    env.install_gettext_translations(catalog, newstyle=True)  # type: ignore[attr-defined]
+    # The engine's values in words (web/words.py), never printed as stored.
+    env.globals["word"] = partial(words.word, catalog.gettext)
+    env.globals["status_word"] = partial(words.status_word, catalog.gettext)
+    env.globals["risk_reason"] = partial(words.risk_reason, catalog.gettext)
+    env.globals["duration"] = partial(words.duration, catalog.gettext)
+    env.globals["stored"] = partial(words.stored, catalog.gettext)
     env.filters["cny"] = format_cny
     env.filters["when"] = format_when
     env.filters["iso"] = format_iso

@@ -28,6 +28,7 @@ from huzhu.enforcement import service as enforcement
 from huzhu.enforcement.rules import NEXT
 from huzhu.kit import clock
 from huzhu.kit.export import Pseudonym, fields_of
+from huzhu.kit.i18n import N_, stored_words
 from huzhu.kit.ratelimit import RateLimiter
 from huzhu.notify import service as notify
 from huzhu.pagination import PageParams, fetch_page
@@ -235,18 +236,21 @@ def file_report(
     if subject_id == reporter_id:
         raise CannotReportSelf("you cannot report yourself")
     key = rules.open_key(kind=kind, account_id=subject_id, instance_id=instance_id)
+    summary, words = (
+        stored_words(N_("spam reported against account %(account)s"), account=subject_id)
+        if kind == ReportKind.SPAM
+        else stored_words(
+            N_("instance %(instance)s: count jumped without real friends"), instance=instance_id
+        )
+    )
     case = open_case(
         session,
         shop_id=shop_id,
         kind=rules.REPORT_CASE_KIND[kind].value,
         source="report",
         subject_account_ids=[subject_id],
-        summary=(
-            f"spam reported against account {subject_id}"
-            if kind == ReportKind.SPAM
-            else f"instance {instance_id}: count jumped without real friends"
-        ),
-        evidence=evidence,
+        summary=summary,
+        evidence={**evidence, **words},
         instance_id=instance_id,
         campaign_id=campaign_id,
         open_key=key,
@@ -653,12 +657,16 @@ def _apply_spam_rule(
     if spend is None:
         return []
     reporters = len({reporter for rid, reporter, _ in reports if rid in spend})
+    reason, words = stored_words(
+        N_("%(reporters)s people reported unwanted invites from this account"),
+        reporters=reporters,
+    )
     action = enforcement.enforce(
         session,
         account_id=case.subject_account_id,
         rung_or_kind=NEXT,
-        reason=f"{reporters} people reported unwanted invites from this account",
-        evidence={"case_id": case.id, "report_ids": spend, "reporters": reporters},
+        reason=reason,
+        evidence={"case_id": case.id, "report_ids": spend, "reporters": reporters, **words},
         actor="rule:spam_reports",
         case_id=case.id,
         settings=conf,

@@ -1,0 +1,245 @@
+"""The engine's values in the reader's words: every stored or schema value a page shows
+(a status, a channel, a role, a risk reason) has a message here, and a page never prints
+the value itself.
+
+Each table is tied to the real source of its values (`SOURCES`: an enum, or a Literal of
+the schemas), and a test holds the two equal, so a new value without words fails CI
+rather than reaching a page as `wechat_web`. The texts are gettext msgids translated
+when shown (`word` is a Jinja global).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from enum import StrEnum
+from typing import Any, get_args
+
+from huzhu.accounts.schemas import OperatorRole
+from huzhu.assists.rules import AssistStatus, InstanceStatus, PurchaseStatus
+from huzhu.campaigns.rules import snapshot
+from huzhu.campaigns.rules.lifecycle import CampaignStatus
+from huzhu.campaigns.schemas import Channel, Kind, Split
+from huzhu.enforcement.rules import ActionKind, AppealStatus
+from huzhu.kit import i18n
+from huzhu.risk.farm import EvidenceKind, FarmSign, GroupVerdict
+from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
+from huzhu.risk.review.schemas import Enforce
+from huzhu.risk.rules import Decision as RiskDecision
+
+
+def _(message: str) -> str:
+    """Mark a msgid for extraction; translated when shown."""
+    return message
+
+
+_ACTION_KINDS = {
+    "warning": _("Warning"),
+    "invite_restriction_1d": _("Invite restriction, 1 day"),
+    "invite_restriction_7d": _("Invite restriction, 7 days"),
+    "participation_restriction": _("Participation restriction"),
+    "ban": _("Ban"),
+}
+
+LABELS: dict[str, dict[str, str]] = {
+    "campaign_kind": {
+        "bargain": _("Bargain"),
+        "groupbuy": _("Group buy"),
+        "lottery": _("Assist lottery"),
+        "unlock": _("Assist unlock"),
+    },
+    "campaign_status": {
+        "draft": _("Draft"),
+        "scheduled": _("Scheduled"),
+        "live": _("Live"),
+        "paused": _("Paused"),
+        "ended": _("Ended"),
+    },
+    "instance_status": {
+        "active": _("Active"),
+        "succeeded": _("Succeeded"),
+        "purchased": _("Purchased"),
+        "completed": _("Completed"),
+        "expired": _("Expired"),
+        "cancelled": _("Cancelled"),
+    },
+    "assist_status": {"counted": _("Counted"), "held": _("Being checked"), "voided": _("Removed")},
+    "purchase_status": {
+        "pending": _("Pending"),
+        "authorized": _("On hold"),
+        "captured": _("Charged"),
+        "refunded": _("Refunded"),
+        "paid": _("Paid to you"),
+    },
+    "channel": {
+        "web": _("Web page"),
+        "own_app": _("The shop's own app"),
+        "wechat_miniprogram": _("WeChat Mini Program"),
+        "wechat_web": _("Web link inside WeChat"),
+        "qr_offline": _("QR code in a shop"),
+    },
+    "split": {
+        "double_mean": _("Random cuts, each up to twice the average left"),
+        "front_loaded": _("Bigger cuts first, smaller later"),
+    },
+    "operator_role": {
+        "owner": _("Owner"),
+        "operator": _("Operator"),
+        "analyst": _("Analyst"),
+        "support": _("Support"),
+    },
+    "case_kind": {
+        "spam_report": _("Spam report"),
+        "fraud_report": _("Fraud report"),
+        "fraud_ring": _("Suspected ring (found by the scan)"),
+        "inline_hold": _("Held as it was given"),
+        "inline_group": _("Held as a group: new accounts from one network"),
+        "spike": _("Spike of assists"),
+    },
+    "case_status": {"open": _("Open"), "confirmed": _("Confirmed"), "dismissed": _("Dismissed")},
+    "report_kind": {"spam": _("Unwanted invites"), "fraud": _("Fake assists")},
+    "action_kind": _ACTION_KINDS,
+    "enforce_choice": {
+        "rule": _("act by the rule for this kind of case"),
+        "none": _("take no action"),
+        "next": _("move one rung up the ladder"),
+        "warning": _("warning"),
+        "invite_restriction_1d": _("invite restriction, 1 day"),
+        "invite_restriction_7d": _("invite restriction, 7 days"),
+        "participation_restriction": _("participation restriction"),
+        "ban": _("ban"),
+    },
+    "appeal_status": {"pending": _("Pending"), "upheld": _("Upheld"), "lifted": _("Lifted")},
+    "risk_decision": {"count": _("counted"), "hold": _("held"), "refuse": _("refused")},
+    "group_verdict": {
+        "farm": _("Farm: accounts run together, not friends"),
+        "likely_mutual_help": _("Likely a mutual-help group: no farm evidence"),
+    },
+    "farm_sign": {
+        "shared_devices": _("many accounts on few phones"),
+        "shared_networks": _("many accounts behind few networks"),
+        "instant_taps": _("tapped seconds after opening"),
+        "no_opens": _("assisted without opening the share"),
+    },
+    "evidence_kind": {
+        "device_concentration": _("device concentration"),
+        "network_concentration": _("network concentration"),
+        "automation": _("automation"),
+    },
+}
+
+# The frozen rules snapshot's keys (campaigns/rules/snapshot.py), as the console names them.
+LABELS["rule"] = {
+    "kind": _("Kind"),
+    "channel": _("Where it is shared"),
+    "instance_ttl_seconds": _("Time each activity runs"),
+    "daily_assists_per_helper": _("Assists one helper may give a day"),
+    "reference_price_cents": _("Reference price"),
+    "item_id": _("Item"),
+    "reference_window_days": _("Days of price history the reference price is checked against"),
+    "price_cents": _("Price"),
+    "floor_cents": _("Floor price"),
+    "max_helpers": _("Most helpers needed"),
+    "split": _("How cuts are drawn"),
+    "purchase_window_seconds": _("Time to buy after reaching the floor"),
+    "team_size": _("Team size"),
+    "group_price_cents": _("Group price"),
+    "draw_at": _("Draw time"),
+    "entry_cap": _("Most entries per participant"),
+    "base_entries": _("Entries for starting"),
+    "prizes": _("Prizes"),
+    "commitment_hex": _("Commitment to the draw's seed (SHA-256)"),
+    "helpers_needed": _("Assists needed"),
+    "reward_cents": _("Reward value"),
+    "reward_name": _("Reward"),
+}
+
+# Where each table's values come from; a test holds LABELS[name] to exactly these.
+SOURCES: dict[str, Iterable[str]] = {
+    "campaign_kind": get_args(Kind),
+    "campaign_status": [s.value for s in CampaignStatus],
+    "instance_status": [s.value for s in InstanceStatus],
+    "assist_status": [s.value for s in AssistStatus],
+    "purchase_status": [s.value for s in PurchaseStatus],
+    "channel": get_args(Channel),
+    "split": get_args(Split),
+    "operator_role": [r.value for r in OperatorRole],
+    "case_kind": [k.value for k in CaseKind],
+    "case_status": [s.value for s in CaseStatus],
+    "report_kind": [k.value for k in ReportKind],
+    "action_kind": [k.value for k in ActionKind],
+    "enforce_choice": get_args(Enforce),
+    "appeal_status": [s.value for s in AppealStatus],
+    "risk_decision": get_args(RiskDecision),
+    "group_verdict": [v.value for v in GroupVerdict],
+    "farm_sign": [s.value for s in FarmSign],
+    "evidence_kind": [k.value for k in EvidenceKind],
+    "rule": {*snapshot.COMMON_KEYS, *(k for keys in snapshot.KIND_KEYS.values() for k in keys)},
+}
+
+# The statuses one badge may show (an instance, an assist, a purchase, a campaign).
+STATUS_TABLES = ("campaign_status", "instance_status", "assist_status", "purchase_status")
+
+Translate = Callable[[str], str]
+
+
+def word(gettext: Translate, table: str, value: Any) -> str:
+    """A value in words; an unknown value (an old row) is shown as it is stored."""
+    if isinstance(value, StrEnum):
+        value = value.value
+    message = LABELS[table].get(str(value))
+    return gettext(message) if message is not None else str(value)
+
+
+def duration(gettext: Translate, seconds: int) -> str:
+    """A rule's length of time in whole days, hours or minutes where it is one."""
+    for unit, message in (
+        (86400, _("%(n)s days")),
+        (3600, _("%(n)s hours")),
+        (60, _("%(n)s minutes")),
+    ):
+        if seconds and seconds % unit == 0:
+            return gettext(message) % {"n": seconds // unit}
+    return gettext(_("%(n)s seconds")) % {"n": seconds}
+
+
+def status_word(gettext: Translate, value: Any) -> str:
+    for table in STATUS_TABLES:
+        if str(value) in LABELS[table]:
+            return word(gettext, table, value)
+    return str(value)
+
+
+# -- risk reasons ------------------------------------------------------------------------
+# The inline scorer's reasons (risk/inline.py) are `code` or `code:detail` ("busy_network:9",
+# "instant_after_open:0.4s", "automation:agent:curl,no_accept_language").
+
+RISK_REASONS: dict[str, str] = {
+    "new_account": _("a new account"),
+    "shared_device": _("%(detail)s accounts on one phone"),
+    "busy_network": _("%(detail)s assists from one network"),
+    "fast_helper": _("%(detail)s assists by this helper in a short time"),
+    "no_share_open": _("assisted without opening a share link"),
+    "instant_after_open": _("tapped %(detail)s after opening the share"),
+    "share_not_opened": _("the share link was never opened"),
+    "reciprocal_pair": _("two people who assist each other back and forth"),
+    "automation": _("signs of a script, not a person (%(detail)s)"),
+    "network_group": _("one of several new accounts from one network"),
+    "instance_under_watch": _("the activity was under watch after a spike"),
+}
+
+
+def risk_reason(gettext: Translate, reason: str) -> str:
+    code, _sep, detail = str(reason).partition(":")
+    message = RISK_REASONS.get(code)
+    if message is None:
+        return str(reason)
+    return gettext(message) % {"detail": detail}
+
+
+# -- stored texts: English for the API, a msgid and its parameters for the pages ----------
+
+
+def stored(gettext: Translate, text: str | None, evidence: Mapping[str, Any] | None) -> str:
+    """A text the engine stored in English (a case's summary, an action's reason), in the
+    reader's language: its row's evidence carries the words it was made from."""
+    return i18n.read_words(gettext, text, (evidence or {}).get("words"))

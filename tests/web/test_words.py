@@ -1,0 +1,167 @@
+"""Every word a person or operator reads has a message in both languages: every problem
+code the engine can raise, every value of an enum or Literal a page shows, every reason
+the inline scorer gives and every reason a campaign config is refused for. The codes
+are found in the real sources (the HuzhuError classes of every module, the pages'
+redirects, the scorer's source), so a new one without words fails here."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import pkgutil
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+import huzhu
+from huzhu.campaigns.rules import validation
+from huzhu.errors import HuzhuError
+from huzhu.kit import i18n
+from huzhu.risk import inline
+from huzhu.web import campaign_form, messages, words
+
+WEB = Path(messages.__file__).parent
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _catalog(code: str) -> dict[str, str]:
+    with (i18n.LOCALE_DIR / code / "LC_MESSAGES" / "messages.po").open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id and isinstance(m.id, str)}
+
+
+ZH = _catalog("zh_CN")
+EN = _catalog("en")
+
+
+def _in_both(msgid: str) -> bool:
+    return msgid in EN and bool(HAN.search(ZH.get(msgid) or ""))
+
+
+def _subclasses(cls: type) -> Iterator[type]:
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+def raised_codes() -> set[str]:
+    """The code of every HuzhuError class in the package (every module imported)."""
+    for found in pkgutil.walk_packages(huzhu.__path__, "huzhu."):
+        if not found.name.startswith("huzhu.migrations"):
+            importlib.import_module(found.name)
+    return {cls.code for cls in _subclasses(HuzhuError)} | {HuzhuError.code}
+
+
+def _calls(tree: ast.AST, name: str) -> Iterator[ast.Call]:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+            if called == name:
+                yield node
+
+
+def page_codes() -> set[str]:
+    """Codes the pages send by redirect themselves (`redirect(..., error="…")`)."""
+    codes: set[str] = set()
+    for path in WEB.glob("*.py"):
+        for call in _calls(ast.parse(path.read_text()), "redirect"):
+            for keyword in call.keywords:
+                if keyword.arg == "error" and isinstance(keyword.value, ast.Constant):
+                    codes.add(str(keyword.value.value))
+    return codes
+
+
+def http_codes() -> set[str]:
+    """The codes of errors.py's own handlers (routing errors, the unexpected 500)."""
+    source = Path(inspect.getfile(HuzhuError)).read_text()
+    return {
+        *re.findall(r'"code": "(\w+)"', source),
+        *re.findall(r'\d{3}: "(\w+)"', source),
+        *re.findall(r'\.get\(exc\.status_code, "(\w+)"\)', source),
+    }
+
+
+def test_the_sources_are_really_read() -> None:
+    raised = raised_codes()
+    assert {"already_assisted", "campaign_config_refused", "link_expired"} <= raised
+    assert len(raised) > 100
+    assert {"csrf_failed", "sign_in_required"} <= raised  # the pages' own errors too
+    assert {"reason_required", "void_reason_required"} <= page_codes()
+    assert {"internal", "not_found", "method_not_allowed", "http_error"} <= http_codes()
+
+
+def test_every_problem_code_has_a_message_in_both_languages() -> None:
+    codes = raised_codes() | page_codes() | http_codes()
+    missing = sorted(code for code in codes if code not in messages.ERRORS)
+    assert missing == [], f"problem codes without a message: {missing}"
+    untranslated = sorted(code for code in codes if not _in_both(messages.ERRORS[code]))
+    assert untranslated == [], untranslated
+    for variants in messages.WITH.values():
+        assert all(_in_both(message) for _field, message in variants)
+
+
+@pytest.mark.parametrize("table", sorted(words.SOURCES))
+def test_every_value_a_page_shows_has_words_in_both_languages(table: str) -> None:
+    assert set(words.LABELS[table]) == set(words.SOURCES[table]), table
+    for value, message in words.LABELS[table].items():
+        assert _in_both(message), (table, value)
+
+
+def test_every_table_a_template_names_exists() -> None:
+    named = set()
+    for path in (WEB / "templates").rglob("*.html"):
+        named |= set(re.findall(r'word\("(\w+)"', path.read_text()))
+    assert named, "the templates say values through word()"
+    assert named <= set(words.LABELS)
+
+
+def scorer_reasons() -> set[str]:
+    """Every reason code the inline scorer can give, read from its source: the names
+    `_weigh` and `_weigh_over` are given (an f-string's code is its text before ':'), and
+    the reasons it appends itself."""
+    tree = ast.parse(Path(inline.__file__).read_text())
+    codes: set[str] = set()
+    for name, position in (("_weigh", 2), ("_weigh_over", 2)):
+        for call in _calls(tree, name):
+            argument = call.args[position]
+            if isinstance(argument, ast.Constant):
+                codes.add(str(argument.value))
+            elif isinstance(argument, ast.JoinedStr | ast.BinOp):
+                head = argument.values[0] if isinstance(argument, ast.JoinedStr) else argument.left
+                # f"{name}:{value}" inside _weigh_over passes its caller's name along.
+                if isinstance(head, ast.Constant):
+                    codes.add(str(head.value).split(":")[0])
+    return codes | {inline.WATCH_REASON, inline.GROUP_REASON}
+
+
+def test_every_risk_reason_has_words_in_both_languages() -> None:
+    found = scorer_reasons()
+    assert {"new_account", "busy_network", "instant_after_open", "automation"} <= found
+    assert sorted(found - set(words.RISK_REASONS)) == []
+    assert all(_in_both(message) for message in words.RISK_REASONS.values())
+
+
+def test_a_risk_reason_is_said_with_its_detail() -> None:
+    zh = i18n.translations("zh_CN").gettext
+    assert words.risk_reason(zh, "busy_network:9") == "同一网络发出 9 次助力"
+    assert (
+        words.risk_reason(str, "instant_after_open:0.4s") == "tapped 0.4s after opening the share"
+    )
+    assert words.risk_reason(str, "from_the_future") == "from_the_future"  # shown as stored
+
+
+def test_every_config_refusal_has_a_message_in_both_languages() -> None:
+    used = {
+        str(call.args[1].value)
+        for path in Path(validation.__file__).parents[1].rglob("*.py")
+        for call in _calls(ast.parse(path.read_text()), "Refusal")
+        if len(call.args) > 1 and isinstance(call.args[1], ast.Constant)
+    }
+    assert {"floor_not_below_price", "assist_banned_on_channel", "unknown_item"} <= used
+    assert sorted(used - set(validation.MESSAGES)) == []
+    assert all(_in_both(message) for message in validation.MESSAGES.values())
+    assert all(_in_both(message) for message in campaign_form.SCHEMA_CHECKS.values())
