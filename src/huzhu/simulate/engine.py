@@ -16,6 +16,7 @@ preferences, start, share, open, assist, invite, report and order.
 from __future__ import annotations
 
 import secrets
+import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any, cast
@@ -78,6 +79,9 @@ def simulation_settings(scenario: Scenario, database_url: str) -> Settings:
     values.setdefault("web", {})["trusted_proxies"] = PROXY
     values.setdefault("jobs", {})["run_in_process"] = False
     values.setdefault("accounts", {})["local_login_open"] = True
+    # Rate-limit and invite-cap counts live in the process (or Redis) under this prefix,
+    # past the app's life: a run of its own never meets another run's counts.
+    values.setdefault("redis", {}).setdefault("key_prefix", f"simulate-{uuid.uuid4().hex[:12]}")
     unknown = _unknown_keys(Settings, scenario.settings)
     if unknown:
         raise ScenarioError(f"settings: no such setting: {', '.join(unknown)}")
