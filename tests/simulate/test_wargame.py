@@ -22,6 +22,7 @@ from huzhu.simulate.report import figures_json, render_html
 from huzhu.simulate.scenario import Scenario, load_scenario, parse_scenario
 from huzhu.simulate.wargame import play
 from huzhu.web.vendor import CHART_JS
+from tests.support.browser import chromium_page
 
 SCENARIOS = Path(__file__).parents[2] / "scenarios"
 
@@ -207,3 +208,29 @@ def test_simulate_run_refuses_a_wrong_scenario_naming_the_key(tmp_path: Path) ->
     result = CliRunner().invoke(app, ["simulate", "run", str(scenario)])
     assert result.exit_code == 2
     assert "population.friend_circle" in result.output
+
+
+def test_report_draws_its_charts_in_a_browser_with_no_network(
+    small: Figures, tmp_path: Path
+) -> None:
+    if not CHART_JS.present():
+        pytest.skip("Chart.js is not vendored here (make install fetches it)")
+    page_path = tmp_path / "report.html"
+    page_path.write_text(render_html(small), encoding="utf-8")
+    with chromium_page() as page:
+        errors: list[str] = []
+        requests: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("pageerror", lambda e: errors.append(str(e)))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_path.as_uri())
+        drawn = page.evaluate(
+            """() => [...document.querySelectorAll("canvas")].map(c => {
+                const chart = Chart.getChart(c);
+                return chart ? chart.data.datasets.reduce((n, d) => n + d.data.length, 0) : 0;
+            })"""
+        )
+    assert errors == []
+    assert requests == [page_path.as_uri()]  # the page alone: nothing else fetched
+    assert len(drawn) == 3
+    assert all(n > 0 for n in drawn)
