@@ -32,6 +32,7 @@ PUBLIC_ROUTES = {
     ("GET", "/api/v1/campaigns/{campaign_id}/public"),
     ("GET", "/api/v1/campaigns/{campaign_id}/draw"),
     ("GET", "/api/v1/instances/{instance_id}"),
+    ("GET", "/api/v1/instances/{instance_id}/cuts"),
     ("GET", "/api/v1/teams/{team_id}"),
     # WeChat: the JS-SDK config a share page asks for, and the OAuth sign-in's two legs.
     ("GET", "/api/v1/wechat/jssdk-config"),

@@ -3,10 +3,13 @@ target, the same for the same seed."""
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from huzhu.campaigns.rules import bargain
 from huzhu.campaigns.rules.bargain import SPLITS, SeededStream, cut_sequence, is_reachable
 
 seeds = st.binary(min_size=32, max_size=32).map(bytes.hex)
@@ -100,3 +103,60 @@ def test_different_seeds_give_different_cuts_for_any_roomy_bargain(
 def test_a_seeded_stream_draws_every_value_of_a_small_range() -> None:
     stream = SeededStream("00" * 32)
     assert {stream.between(1, 3) for _ in range(200)} == {1, 2, 3}
+
+
+# -- the public cut record ---------------------------------------------------------------
+
+_TERMS = {"price_cents": 10_000, "floor_cents": 5_000, "max_helpers": 5, "split": "double_mean"}
+
+
+def _cut_record(status: str, seed_hex: str, claimed: int) -> dict[str, object]:
+    cuts = cut_sequence(seed_hex=seed_hex, target_cents=5_000, max_helpers=5, split="double_mean")
+    return bargain.build_cut_record(
+        instance_id=1,
+        campaign_id=1,
+        status=status,
+        terms=_TERMS,
+        seed_hex=seed_hex,
+        claimed=[(i, cuts[i]) for i in range(claimed)],
+    )
+
+
+@given(seed=st.binary(min_size=32, max_size=32), claimed=st.integers(0, 5))
+def test_a_running_bargains_record_hides_the_seed_and_every_cut_to_come(
+    seed: bytes, claimed: int
+) -> None:
+    record = _cut_record("active", seed.hex(), claimed)
+    assert record["seed_hex"] is None
+    assert record["cuts"] is None
+    assert seed.hex() not in repr(record)
+    assert record["commitment_hex"] == hashlib.sha256(seed).hexdigest()
+
+
+@given(
+    seed=st.binary(min_size=32, max_size=32),
+    status=st.sampled_from(["succeeded", "purchased", "expired"]),
+    claimed=st.integers(0, 5),
+)
+def test_an_ended_bargains_record_verifies_from_its_seed(
+    seed: bytes, status: str, claimed: int
+) -> None:
+    record = _cut_record(status, seed.hex(), claimed)
+    checks = bargain.verify_cut_record(record)
+    assert all(c.ok for c in checks), checks
+    assert sum(record["cuts"]) == 5_000  # type: ignore[arg-type]
+
+
+def test_a_cut_record_with_a_claimed_cut_changed_fails() -> None:
+    record = _cut_record("succeeded", "ab" * 32, 5)
+    record["claimed"][2]["value_cents"] += 1  # type: ignore[index]
+    failed = {c.name for c in bargain.verify_cut_record(record) if not c.ok}
+    assert failed == {"claimed"}
+
+
+def test_a_cut_record_with_another_seed_fails_its_commitment() -> None:
+    record = _cut_record("expired", "ab" * 32, 1)
+    forged = _cut_record("expired", "cd" * 32, 0)
+    record["seed_hex"], record["cuts"] = forged["seed_hex"], forged["cuts"]
+    failed = {c.name for c in bargain.verify_cut_record(record) if not c.ok}
+    assert "commitment" in failed

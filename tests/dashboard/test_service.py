@@ -27,14 +27,9 @@ from tests.factories import (
     make_shop_with_roles,
 )
 from tests.invites.test_invites import OPEN_ALL
+from tests.support.people import LOOPBACK_CROWD_ENV, PHONE
 from tests.support.servers import LiveServer, start_server
 
-# A person's phone: counted unless something else is wrong. httpx's own user agent
-# names a library, which the inline screen holds for review (risk/inline.py).
-BROWSER = {
-    "User-Agent": "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 Chrome/126 Mobile",
-    "Accept-Language": "zh-CN,zh;q=0.9",
-}
 GROUPBUY = {
     "team_size": 4,
     "price_cents": 9_900,
@@ -45,20 +40,10 @@ GROUPBUY = {
 
 @pytest.fixture
 def server(db_url: str, tmp_path: Path) -> Iterator[LiveServer]:
-    # Every request comes from loopback: the inline rules that hold fresh accounts, or
-    # assists with no share open, from one network as a group would hold them all, so
-    # they are off (their own tests cover them).
     live = start_server(
         db_url=db_url,
         log_dir=tmp_path,
-        extra_env={
-            "HUZHU_RISK__INLINE_ENABLED": "true",
-            "HUZHU_RISK__GROUP_INSTANCE_ASSISTS": "0",
-            "HUZHU_RISK__GROUP_CAMPAIGN_ASSISTS": "0",
-            "HUZHU_RISK__BURST_INSTANCE_ASSISTS": "0",
-            "HUZHU_RISK__BURST_CAMPAIGN_ASSISTS": "0",
-            "HUZHU_WEB__TIME_ZONE": "Asia/Shanghai",
-        },
+        extra_env={**LOOPBACK_CROWD_ENV, "HUZHU_WEB__TIME_ZONE": "Asia/Shanghai"},
     )
     try:
         yield live
@@ -112,7 +97,7 @@ def _start(client: httpx.Client, token: str, campaign_id: int) -> int:
 
 
 def _assist(client: httpx.Client, token: str, instance_id: int, *, person: bool = True) -> str:
-    headers = auth(token) | (BROWSER if person else {})
+    headers = auth(token) | (PHONE if person else {})
     given = client.post(f"/api/v1/instances/{instance_id}/assists", headers=headers)
     assert given.status_code in (200, 201, 202), given.text
     return str(given.json()["status"])

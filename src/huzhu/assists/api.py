@@ -17,6 +17,7 @@ from huzhu.assists.schemas import (
     AssistIdPath,
     AssistOut,
     CampaignIdPath,
+    CutRecord,
     InstanceDetail,
     InstanceIdPath,
     InstanceView,
@@ -66,6 +67,14 @@ def read_instance(instance_id: InstanceIdPath, session: SessionDep) -> InstanceD
     campaign version (with its description) the instance started under. Counts only,
     never who helped."""
     return service.instance_detail(session, instance_id)
+
+
+@router.get("/instances/{instance_id}/cuts", response_model=CutRecord)
+def read_cut_record(instance_id: InstanceIdPath, session: SessionDep) -> CutRecord:
+    """Public: a bargain's cut record — the commitment to its seed (SHA-256) from the
+    start, the seed and every cut once it no longer runs, so anyone can re-derive each
+    cut (`huzhu verify-cuts`). 404 `instance_not_found` for another kind."""
+    return service.cut_record(session, instance_id)
 
 
 @router.get("/me/instances", response_model=Page[InstanceView])

@@ -59,6 +59,16 @@ def add_instance_with_slots(session: Session, instance: Instance, values: list[i
     return instance
 
 
+def claimed_slots(session: Session, instance_id: int) -> list[tuple[int, int]]:
+    """(slot, value) of the slots counted assists hold now."""
+    rows = session.execute(
+        select(InstanceSlot.slot, InstanceSlot.value)
+        .where(InstanceSlot.instance_id == instance_id, InstanceSlot.assist_id.is_not(None))
+        .order_by(InstanceSlot.slot)
+    ).all()
+    return [(int(r.slot), int(r.value)) for r in rows]
+
+
 def instances_of_initiator_query(*, shop_id: int, account_id: int) -> Select[Instance]:
     return select(Instance).where(Instance.shop_id == shop_id, Instance.initiator_id == account_id)
 
@@ -119,6 +129,16 @@ def assist_status_of(session: Session, *, instance_id: int, helper_id: int) -> s
     return session.scalars(
         select(Assist.status).where(
             Assist.instance_id == instance_id, Assist.helper_id == helper_id
+        )
+    ).one_or_none()
+
+
+def counted_value_of(session: Session, *, instance_id: int, helper_id: int) -> int | None:
+    return session.scalars(
+        select(Assist.value).where(
+            Assist.instance_id == instance_id,
+            Assist.helper_id == helper_id,
+            Assist.status == AssistStatus.COUNTED,
         )
     ).one_or_none()
 

@@ -106,6 +106,31 @@ class PurchaseOut(BaseModel):
     created_at: datetime
 
 
+class ClaimedCut(BaseModel):
+    slot: int = Field(description="the cut's place in the sequence, from 0")
+    value_cents: int
+
+
+class CutRecord(BaseModel):
+    """A bargain's public cut record (algorithm `huzhu-cut-v1`, campaigns/rules/bargain.py):
+    the commitment from the start, the seed and the whole sequence once it no longer
+    runs — then `huzhu verify-cuts` re-derives every cut."""
+
+    algorithm: str
+    instance_id: int
+    campaign_id: int
+    status: str
+    split: str
+    price_cents: int
+    floor_cents: int
+    target_cents: int
+    max_helpers: int
+    commitment_hex: str = Field(description="SHA-256 of the seed's bytes, public from the start")
+    seed_hex: str | None = Field(description="null while the bargain runs")
+    claimed: list[ClaimedCut] = Field(description="the cuts counted assists hold now")
+    cuts: list[int] | None = Field(description="every cut in order; null while it runs")
+
+
 class CampaignActivity(BaseModel):
     """A campaign's live numbers for its operators' dashboard: counts only."""
 

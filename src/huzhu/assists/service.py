@@ -38,12 +38,14 @@ from huzhu.assists.errors import (
 )
 from huzhu.assists.models import Assist, Instance
 from huzhu.assists.rules import InstanceStatus
-from huzhu.assists.schemas import CampaignActivity, InstanceDetail, InstanceView
+from huzhu.assists.schemas import CampaignActivity, CutRecord, InstanceDetail, InstanceView
 from huzhu.audit import service as audit
 from huzhu.campaigns import service as campaigns
+from huzhu.campaigns.rules import bargain as bargain_rules
 from huzhu.campaigns.rules import unlock as unlock_rules
 from huzhu.campaigns.rules.bargain import cut_sequence
 from huzhu.campaigns.rules.lifecycle import StartClosed
+from huzhu.campaigns.rules.lottery import commitment_for
 from huzhu.config import Settings
 from huzhu.guardrails import service as guardrails
 from huzhu.guardrails.rules import COOLING_WINDOW, Periods, Step, StepKind, Usage
@@ -282,6 +284,12 @@ def _write_instance(session: Session, instance: Instance, slots: list[int]) -> I
             "target_value": instance.target_value,
             "slots_total": instance.slots_total,
             "expires_at": instance.expires_at.isoformat(),
+            # A bargain's cuts are committed to from the start (campaigns/rules/bargain.py).
+            **(
+                {"cut_commitment_hex": commitment_for(instance.seed_hex)}
+                if instance.kind == "bargain"
+                else {}
+            ),
         },
     )
     return instance
@@ -366,6 +374,25 @@ def instance_detail(session: Session, instance_id: int) -> InstanceDetail:
     )
 
 
+def cut_record(session: Session, instance_id: int) -> CutRecord:
+    """A bargain's public cut record: its commitment from the start, its seed and every
+    cut only once it no longer runs (campaigns/rules/bargain.py). 404 for another kind."""
+    instance = get_instance(session, instance_id)
+    if instance.kind != "bargain":
+        raise InstanceNotFound(f"instance {instance_id} is not a bargain")
+    terms = campaigns.get_version(session, instance.campaign_version_id).rules
+    return CutRecord.model_validate(
+        bargain_rules.build_cut_record(
+            instance_id=instance.id,
+            campaign_id=instance.campaign_id,
+            status=instance.status,
+            terms=terms,
+            seed_hex=instance.seed_hex,
+            claimed=repo.claimed_slots(session, instance.id),
+        )
+    )
+
+
 def list_my_instances(
     session: Session, params: PageParams, *, shop_id: int, account_id: int
 ) -> tuple[list[Instance], int | None]:
@@ -380,6 +407,12 @@ def part_taken(session: Session, *, instance_id: int, account_id: int) -> str | 
     if repo.purchase_of(session, instance_id=instance_id, account_id=account_id) is not None:
         return "ordered"
     return repo.assist_status_of(session, instance_id=instance_id, helper_id=account_id)
+
+
+def my_cut(session: Session, *, instance_id: int, account_id: int) -> int | None:
+    """The cents this person's counted assist cut from a bargain (what its slot holds),
+    or None (no assist, or not counted now)."""
+    return repo.counted_value_of(session, instance_id=instance_id, helper_id=account_id)
 
 
 def list_campaign_instances(

@@ -1,4 +1,4 @@
-"""`huzhu` — serve, migrate, demo, verify-draw, audit verify and friends."""
+"""`huzhu` — serve, migrate, demo, verify-draw, verify-cuts, audit verify and friends."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from huzhu.cli import (
     serve,
     shop,
     simulate,
+    verify_cuts,
     verify_draw,
     worker,
 )
@@ -40,6 +41,7 @@ app.command("migrate")(migrate.migrate)
 app.command("demo")(demo.demo)
 app.command("worker")(worker.worker)
 app.command("verify-draw")(verify_draw.verify_draw)
+app.command("verify-cuts")(verify_cuts.verify_cuts)
 app.command("keys")(keys.keys)
 app.add_typer(shop.app, name="shop")
 app.add_typer(detect.app, name="detect")

@@ -13,64 +13,27 @@ itself. Exit 0 only when every check passes.
 
 from __future__ import annotations
 
-import json
-import re
 from pathlib import Path
-from typing import Any
 
-import httpx
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from huzhu.campaigns.rules.lottery import launch_check, verify_record
-
-EXIT_MISMATCH = 1
-EXIT_UNREADABLE = 2
-
-
-HEX64 = re.compile(r"[0-9a-f]{64}")
-
-
-def _fetch(url: str, what: str, console: Console) -> object:
-    try:
-        response = httpx.get(url, timeout=30, follow_redirects=False)
-        if response.status_code != 200:
-            console.print(f"[red]GET {url} answered HTTP {response.status_code}[/red]")
-            raise typer.Exit(EXIT_UNREADABLE)
-        return response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        console.print(f"[red]could not read {what}: {type(exc).__name__}: {exc}[/red]")
-        raise typer.Exit(EXIT_UNREADABLE) from exc
-
-
-def _load(url: str | None, file: Path | None, console: Console) -> dict[str, Any]:
-    if (url is None) == (file is None):
-        console.print("[red]give exactly one of --url or --file[/red]")
-        raise typer.Exit(EXIT_UNREADABLE)
-    if url is not None:
-        data = _fetch(url, "the draw record", console)
-    else:
-        assert file is not None
-        try:
-            data = json.loads(file.read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            console.print(f"[red]could not read the draw record: {type(exc).__name__}: {exc}[/red]")
-            raise typer.Exit(EXIT_UNREADABLE) from exc
-    if not isinstance(data, dict):
-        console.print("[red]the draw record is not a JSON object[/red]")
-        raise typer.Exit(EXIT_UNREADABLE)
-    return data
+from huzhu.cli.public_record import (
+    EXIT_UNREADABLE,
+    HEX64,
+    fetch,
+    load,
+    mismatch,
+    report,
+    saved_commitment,
+)
 
 
 def _launch_commitment(given: str | None, url: str | None, console: Console) -> tuple[str, str]:
     """The commitment published at launch and where it came from."""
     if given is not None:
-        launch = given.strip().lower()
-        if not HEX64.fullmatch(launch):
-            console.print("[red]--commitment must be 64 hexadecimal characters[/red]")
-            raise typer.Exit(EXIT_UNREADABLE)
-        return launch, "the commitment you gave"
+        return saved_commitment(given, console), "the commitment you gave"
     if url is None or not url.rstrip("/").endswith("/draw"):
         console.print(
             "[red]a saved record cannot vouch for itself: give --commitment, the commitment "
@@ -78,7 +41,7 @@ def _launch_commitment(given: str | None, url: str | None, console: Console) -> 
         )
         raise typer.Exit(EXIT_UNREADABLE)
     public = url.rstrip("/").removesuffix("/draw") + "/public"
-    view = _fetch(public, "the campaign's public rules", console)
+    view = fetch(public, "the campaign's public rules", console)
     lottery = view.get("lottery") if isinstance(view, dict) else None
     found = lottery.get("commitment_hex") if isinstance(lottery, dict) else None
     if not isinstance(found, str) or not HEX64.fullmatch(found.lower()):
@@ -104,18 +67,10 @@ def verify_draw(
     """Check that a lottery draw is what its seed, entries and launch commitment say:
     exit 0 if it is."""
     console = Console()
-    record = _load(url, file, console)
+    record = load(url, file, "the draw record", console)
     launch, source = _launch_commitment(commitment, url, console)
     checks = [*verify_record(record), launch_check(record, launch, source=source)]
-    table = Table(title=f"Draw of campaign {record.get('campaign_id', '?')}")
-    table.add_column("check")
-    table.add_column("result")
-    table.add_column("detail")
-    for check in checks:
-        verdict = "[green]pass[/green]" if check.ok else "[red]FAIL[/red]"
-        table.add_row(check.name, verdict, check.detail)
-    console.print(table)
-    if all(check.ok for check in checks):
+    if report(console, f"Draw of campaign {record.get('campaign_id', '?')}", checks):
         winners = record.get("winners", [])
         console.print(
             f"[bold green]VERIFIED[/bold green]: the seed matches the commitment published "
@@ -123,6 +78,4 @@ def verify_draw(
             "and the entries."
         )
         return
-    failed = ", ".join(check.name for check in checks if not check.ok)
-    console.print(f"[bold red]MISMATCH[/bold red]: this draw does not verify ({failed}).")
-    raise typer.Exit(EXIT_MISMATCH)
+    raise mismatch(console, "this draw", checks)

@@ -28,7 +28,7 @@ from huzhu.assists.groupbuy import service as groupbuy
 from huzhu.assists.hotpath.service import HotPath, assist_request
 from huzhu.assists.lottery import service as lottery
 from huzhu.assists.purchases import service as purchases
-from huzhu.assists.schemas import CampaignActivity, InstanceView
+from huzhu.assists.schemas import CampaignActivity, CutRecord, InstanceView
 from huzhu.assists.spending import service as spending
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.rules.lifecycle import CampaignStatus
@@ -243,6 +243,7 @@ class InstancePage:
     result: lottery.DrawResult | None = None  # a drawn lottery's public result
     my_draw: dict[str, Any] | None = None  # the viewer's own line of that draw
     reward: purchases.RewardWon | None = None  # an unlock's reward, for its starter only
+    cuts: CutRecord | None = None  # a bargain's commitment, and its seed once it ended
 
 
 @dataclass(frozen=True, slots=True)
@@ -284,6 +285,7 @@ def _instance_page(
         reward = purchases.rewards_won(session, account_id=who[1], instance_ids=[instance.id]).get(
             instance.id
         )
+    cuts = assists.cut_record(session, instance.id) if instance.kind == "bargain" else None
     return InstancePage(
         view=view,
         campaign=campaign,
@@ -296,6 +298,7 @@ def _instance_page(
         result=result,
         my_draw=my_draw,
         reward=reward,
+        cuts=cuts,
     )
 
 
@@ -308,11 +311,10 @@ async def render_instance(
     page = await in_one_unit_of_work(
         request, lambda session: _instance_page(session, settings, instance_id, who)
     )
-    taken = None
+    taken = my_cut = None
     if who is not None and who[1] != page.initiator_id:
-        taken = await in_one_unit_of_work(
-            request,
-            lambda session: assists.part_taken(session, instance_id=instance_id, account_id=who[1]),
+        taken, my_cut = await in_one_unit_of_work(
+            request, lambda session: _my_part(session, instance_id, who[1])
         )
     link = request.query_params.get("link")
     mine = who is not None and who[1] == page.initiator_id
@@ -338,12 +340,16 @@ async def render_instance(
         from_sender=who is not None and arrival is not None and who[1] == arrival.sender_id,
         signed_in=who is not None,
         taken=taken,
+        my_cut=my_cut if page.view.kind == "bargain" else None,
         arrival=arrival,
         share_url=share_url,
         record_url=(
             str(request.url_for("get_draw", campaign_id=page.view.campaign_id))
             if page.view.kind == "lottery"
             else None
+        ),
+        cuts_url=(
+            str(request.url_for("read_cut_record", instance_id=instance_id)) if page.cuts else None
         ),
         wechat=wechat,
         **names,
@@ -353,6 +359,14 @@ async def render_instance(
         form_key=secrets.token_urlsafe(12),
         notice=messages.notice(request, request.query_params.get("notice")),
         error=messages.error(request),
+    )
+
+
+def _my_part(session: Session, instance_id: int, account_id: int) -> tuple[str | None, int | None]:
+    """What the viewer did here, and what their counted assist cut (a bargain)."""
+    return (
+        assists.part_taken(session, instance_id=instance_id, account_id=account_id),
+        assists.my_cut(session, instance_id=instance_id, account_id=account_id),
     )
 
 

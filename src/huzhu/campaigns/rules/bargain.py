@@ -30,7 +30,10 @@ throughout and every cut is at least one cent.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from huzhu.campaigns.rules.lottery import Check, commitment_for
 
 ALGORITHM = "huzhu-cut-v1"
 SPLITS = ("double_mean", "front_loaded")
@@ -100,3 +103,127 @@ def cut_sequence(*, seed_hex: str, target_cents: int, max_helpers: int, split: s
         remaining -= cut
     cuts.append(remaining)
     return cuts
+
+
+# -- the public cut record: commit at start, reveal at the end --------------------------
+#
+# Like the lottery's draw: the seed's commitment SHA-256(seed bytes) is public from the
+# moment the instance starts (on its page, in its record and in the instance.started
+# event), and the seed only once the instance no longer runs — at success every cut has
+# been claimed, so the seed tells no one anything still to come. With the seed anyone
+# re-derives every cut and checks each claimed one (`huzhu verify-cuts`).
+
+RUNNING = "active"
+
+
+def seed_revealed(status: str) -> bool:
+    """Whether an instance in `status` shows its seed: never while it runs."""
+    return status != RUNNING
+
+
+def build_cut_record(
+    *,
+    instance_id: int,
+    campaign_id: int,
+    status: str,
+    terms: Mapping[str, Any],
+    seed_hex: str,
+    claimed: Sequence[tuple[int, int]],
+) -> dict[str, Any]:
+    """The instance's public cut record. `claimed`: (slot, value) of the cuts counted
+    assists hold now. The seed and the whole sequence only once `seed_revealed`."""
+    price, floor = int(terms["price_cents"]), int(terms["floor_cents"])
+    revealed = seed_revealed(status)
+    return {
+        "algorithm": ALGORITHM,
+        "instance_id": instance_id,
+        "campaign_id": campaign_id,
+        "status": status,
+        "split": str(terms.get("split", "double_mean")),
+        "price_cents": price,
+        "floor_cents": floor,
+        "target_cents": price - floor,
+        "max_helpers": int(terms["max_helpers"]),
+        "commitment_hex": commitment_for(seed_hex),
+        "seed_hex": seed_hex if revealed else None,
+        "claimed": [{"slot": slot, "value_cents": value} for slot, value in sorted(claimed)],
+        "cuts": (
+            cut_sequence(
+                seed_hex=seed_hex,
+                target_cents=price - floor,
+                max_helpers=int(terms["max_helpers"]),
+                split=str(terms.get("split", "double_mean")),
+            )
+            if revealed
+            else None
+        ),
+    }
+
+
+def verify_cut_record(record: Mapping[str, Any]) -> list[Check]:
+    """Re-check a cut record from itself alone: the seed matches the commitment, the
+    sequence is what the seed gives for the terms, and every claimed cut is the one its
+    slot holds. Compare the commitment with the one published at the start besides
+    (lottery.launch_check): a record forged with a fresh seed passes this."""
+    checks = [
+        Check(
+            "algorithm",
+            record.get("algorithm") == ALGORITHM,
+            f"record says {record.get('algorithm')!r}, verifier knows {ALGORITHM!r}",
+        )
+    ]
+    try:
+        seed_hex = record["seed_hex"]
+        if seed_hex is None:
+            checks.append(Check("seed", False, "not revealed yet: the bargain is still running"))
+            return checks
+        price, floor = int(record["price_cents"]), int(record["floor_cents"])
+        target = int(record["target_cents"])
+        expected = cut_sequence(
+            seed_hex=str(seed_hex),
+            target_cents=price - floor,
+            max_helpers=int(record["max_helpers"]),
+            split=str(record["split"]),
+        )
+        actual_commitment = commitment_for(str(seed_hex))
+        published = [int(v) for v in record["cuts"]]
+        claimed = [(int(c["slot"]), int(c["value_cents"])) for c in record["claimed"]]
+    except (KeyError, TypeError, ValueError) as exc:
+        checks.append(
+            Check("record", False, f"the record is malformed ({type(exc).__name__}: {exc})")
+        )
+        return checks
+    commitment = str(record.get("commitment_hex") or "").lower()
+    checks.append(
+        Check(
+            "commitment",
+            actual_commitment == commitment,
+            f"sha256(seed) = {actual_commitment}, published commitment = {commitment}",
+        )
+    )
+    checks.append(
+        Check(
+            "terms",
+            target == price - floor,
+            f"target {target} = price {price} − floor {floor}",
+        )
+    )
+    checks.append(
+        Check(
+            "cuts",
+            published == expected,
+            f"{len(expected)} cut(s) re-derived, summing to {sum(expected)}"
+            + ("" if published == expected else "; the published cuts differ"),
+        )
+    )
+    wrong = [s for s, v in claimed if not 0 <= s < len(expected) or expected[s] != v]
+    checks.append(
+        Check(
+            "claimed",
+            not wrong,
+            f"{len(claimed)} claimed cut(s) each equal to its slot's"
+            if not wrong
+            else f"claimed cut(s) at slot(s) {wrong} differ from the sequence",
+        )
+    )
+    return checks
