@@ -174,6 +174,28 @@ def relations_of(session: Session, model: RelationModel, account_id: int) -> lis
     return [int(v) for v in session.scalars(stmt.order_by(table.c[other]).limit(1000))]
 
 
+def relations_since(
+    session: Session, model: RelationModel, account_id: int
+) -> list[tuple[int, datetime]]:
+    """The person's relations of one kind with when each was made, newest first."""
+    table, other = _table(model)
+    stmt = select(table.c[other].label("other_id"), table.c.created_at).where(
+        table.c.account_id == account_id
+    )
+    rows = session.execute(stmt.order_by(table.c.created_at.desc(), table.c[other]).limit(1000))
+    return [(int(row.other_id), row.created_at) for row in rows]
+
+
+def invite_messages_from(session: Session, *, recipient_id: int, sender_id: int) -> list[int]:
+    """The inbox messages that carried the sender's invites to the recipient."""
+    stmt = select(Invite.inbox_message_id).where(
+        Invite.recipient_id == recipient_id,
+        Invite.sender_id == sender_id,
+        Invite.inbox_message_id.is_not(None),
+    )
+    return [v for v in session.scalars(stmt) if v is not None]
+
+
 def invites_sent_between(
     session: Session, *, sender_id: int, since: datetime, until: datetime
 ) -> int:

@@ -633,6 +633,16 @@ def set_relation(
         changed = repo.add_relation(
             session, model, account_id=account_id, other_id=other_id, now=clock.utcnow()
         )
+        if kind in SILENCING:
+            # Their invites already delivered stop calling: read as of now, pushes not
+            # yet sent withdrawn. So undoing this later brings nothing back as new.
+            notify.set_aside(
+                session,
+                account_id=account_id,
+                message_ids=repo.invite_messages_from(
+                    session, recipient_id=account_id, sender_id=other_id
+                ),
+            )
     else:
         changed = repo.remove_relation(session, model, account_id=account_id, other_id=other_id)
     if changed:
@@ -645,6 +655,42 @@ def set_relation(
             payload={"account_id": account_id, "other_id": other_id},
         )
     return changed
+
+
+SILENCING = ("mute", "block")  # the relations a person can undo on their mutes-and-blocks page
+
+
+@dataclass(frozen=True, slots=True)
+class Relation:
+    """One of the person's mutes or blocks as their page shows it: the other person by
+    their display name if they have one, else by a pseudonym only this person sees."""
+
+    kind: str
+    other_id: int
+    name: str
+    named: bool
+    since: datetime
+
+
+def silenced_by(session: Session, settings: Settings, account_id: int) -> list[Relation]:
+    """Whom the person muted and blocked, newest first within each kind."""
+    found = [
+        (kind, other_id, since)
+        for kind in SILENCING
+        for other_id, since in repo.relations_since(session, _RELATIONS[kind], account_id)
+    ]
+    names = accounts.display_names(session, sorted({other for _, other, _ in found}))
+    return [
+        Relation(
+            kind=kind,
+            other_id=other_id,
+            name=names.get(other_id)
+            or "#" + pseudonym(settings, f"{account_id}:{other_id}", "relation")[:8],
+            named=other_id in names,
+            since=since,
+        )
+        for kind, other_id, since in found
+    ]
 
 
 def relations(session: Session, account_id: int) -> dict[str, list[int]]:

@@ -34,7 +34,7 @@ from huzhu.notify.models import (
     WebhookDelivery,
     WebhookEndpoint,
 )
-from huzhu.notify.rules import DeliveryStatus, unheard_sql
+from huzhu.notify.rules import PUSHABLE, DeliveryStatus, PushState, unheard_sql
 
 
 def _is_postgres(session: Session) -> bool:
@@ -306,6 +306,27 @@ def mark_one_read(session: Session, *, message_id: int, now: datetime) -> None:
         update(InboxMessage)
         .where(InboxMessage.id == message_id, InboxMessage.read_at.is_(None))
         .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def set_aside(
+    session: Session, *, account_id: int, message_ids: Sequence[int], now: datetime
+) -> None:
+    """Read as of now (unless read before) and any push not yet made withdrawn."""
+    if not message_ids:
+        return
+    own = (InboxMessage.account_id == account_id, InboxMessage.id.in_(message_ids))
+    session.execute(
+        update(InboxMessage)
+        .where(*own, InboxMessage.read_at.is_(None))
+        .values(read_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    session.execute(
+        update(InboxMessage)
+        .where(*own, InboxMessage.push_state.in_(PUSHABLE))
+        .values(push_state=PushState.WITHDRAWN)
         .execution_options(synchronize_session=False)
     )
 

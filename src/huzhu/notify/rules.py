@@ -153,6 +153,7 @@ class PushState(StrEnum):
     PUSHED = "pushed"  # a channel queued a copy
     UNSENT = "unsent"  # no channel took it (e.g. the person never asked for WeChat)
     CAPPED = "capped"  # past the person's daily number of pushes: inbox only
+    WITHDRAWN = "withdrawn"  # the person muted or blocked its sender before it went out
 
 
 PUSHABLE = (PushState.PENDING, PushState.DEFERRED)

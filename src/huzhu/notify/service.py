@@ -500,6 +500,15 @@ def mark_read(session: Session, *, account_id: int, message_id: int) -> InboxMes
     return message
 
 
+def set_aside(session: Session, *, account_id: int, message_ids: Sequence[int]) -> None:
+    """The person muted or blocked whoever sent these messages: they stop calling for
+    attention (read as of now, a push not yet made withdrawn), and stay so if the mute
+    or block is undone later — they never come back as new."""
+    repository.set_aside(
+        session, account_id=account_id, message_ids=message_ids, now=clock.utcnow()
+    )
+
+
 def mark_all_read(session: Session, *, account_id: int) -> int:
     """Mark every unread message of the person read; returns how many changed."""
     return repository.mark_all_read(session, account_id=account_id, now=clock.utcnow())
