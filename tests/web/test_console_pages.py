@@ -92,7 +92,15 @@ def test_operator_creates_a_campaign_and_watches_its_live_dashboard(
     page.locator("[data-action=pause]").click()
     page.wait_for_url(re.compile(r"notice=paused"))
     assert "Campaign paused." in page.content()
+    # Ending is for good: it asks first, saying what happens to the one running.
     page.locator("[data-action=end]").click()
+    assert page.locator("[data-confirm]").get_attribute("data-confirm") == "end"
+    assert page.locator("[data-next=end]").get_attribute("data-running") == "1"
+    assert "cannot be undone" in page.locator("[data-next=end]").inner_text()
+    page.locator("[data-cancel]").click()
+    assert page.locator("[data-action=end]").count() == 1  # nothing ended on the way back
+    page.locator("[data-action=end]").click()
+    page.locator("[data-confirm-button]").click()
     page.wait_for_url(re.compile(r"notice=ended"))
     assert page.locator("[data-action]").count() == 0
 

@@ -185,12 +185,12 @@ def test_mute_block_and_report_refusals_are_translated_with_the_daily_limit(
     assert code_of(where) == "cannot_act_on_self"
     assert both(client, where) == ("不能对自己这样做。", "You cannot do that to yourself.")
     sign_in(client, "link-reporter")
-    assert "notice=reported" in submit(client, f"/s/{token}/report")
+    assert "notice=reported" in submit(client, f"/s/{token}/report", confirmed="yes")
     other = _instance_of(client, "chen", "lottery")
     sign_in(client, "chen")
     chen_link = parse_qs(urlsplit(submit(client, f"/i/{other}/share-link")).query)["link"][0]
     sign_in(client, "link-reporter")  # one report a day in this test's settings
-    where = submit(client, f"/s/{chen_link}/report")
+    where = submit(client, f"/s/{chen_link}/report", confirmed="yes")
     assert code_of(where) == "report_limit"
     assert both(client, where) == (
         "你每天最多可以举报 1 次，请明天再试。",

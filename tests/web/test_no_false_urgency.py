@@ -131,7 +131,13 @@ def _check(world: ResultsWorld, path: str, page: str) -> int:
         assert real is not None, f"{path}: {ref} shows a time the engine does not hold"
         shown = datetime.fromisoformat(stamp)
         assert shown == real.replace(tzinfo=shown.tzinfo) if real.tzinfo is None else shown == real
-        assert text == f"{shown.astimezone(ZONE):%Y-%m-%d %H:%M} (Asia/Shanghai)", (path, ref)
+        local = f"{shown.astimezone(ZONE):%Y-%m-%d %H:%M}"
+        assert text in (local, f"{local} (Asia/Shanghai)"), (path, ref)
+    # The page names its zone once, not after every time (ZoneOnce).
+    zoned = [text for _, _, text in parsed.times if text.endswith("(Asia/Shanghai)")]
+    assert len(zoned) <= 1, (path, zoned)
+    if parsed.times:
+        assert "Asia/Shanghai" in html.unescape(page), path
     words = outside + " " + " ".join(parsed.metas)
     assert not PRESSURE.search(words), f"{path}: {PRESSURE.search(words)}"
     return len(parsed.times)

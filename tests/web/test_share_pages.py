@@ -114,13 +114,16 @@ def test_a_friend_can_mute_block_and_report_the_sender_from_the_share_page(
     assert friend.get_by_role("link", name="Sign in to mute, block or report the sender")
     sign_in(friend, demo, "share-friend-2", next_path=url.removeprefix(demo.url))
     friend.locator("[data-sender-action=mute]").click()
-    friend.wait_for_url(re.compile(r"notice=muted"))
+    friend.wait_for_url(re.compile(r"/me/relations\?notice=muted"))
     assert "no more invites" in friend.locator(".notice").inner_text()
+    assert friend.locator("[data-relation=mute]").count() == 1
     friend.goto(url)
     friend.locator("[data-sender-action=report]").click()
+    friend.locator("[data-confirm-button]").click()
     friend.wait_for_url(re.compile(r"notice=reported"))
     friend.goto(url)
     friend.locator("[data-sender-action=report]").click()
+    friend.locator("[data-confirm-button]").click()
     friend.wait_for_url(re.compile(r"error=already_reported"))
     assert "already" in friend.locator(".error-box").inner_text()
     # The sender does not see these buttons on their own link.

@@ -336,7 +336,9 @@ async def campaign_live(campaign_id: int, request: Request) -> Response:
 
 @router.post("/campaigns/{campaign_id}/{action}")
 async def campaign_action(campaign_id: int, action: str, request: Request) -> Response:
-    await form_of(request)
+    """Launch, pause, resume or end. Ending is for good, so it first asks, saying what
+    happens to the activities still running."""
+    data = await form_of(request)
     principal = await _operator(request)
     if principal is None:
         return redirect("/console/login")
@@ -345,6 +347,23 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
     back = f"/console/campaigns/{campaign_id}"
     if move is None:
         return redirect(back, error="invalid_transition")
+    if action == "end" and data.get("confirmed") != "yes":
+        campaign, live = await in_one_unit_of_work(
+            request,
+            lambda s: (
+                campaigns.describe_campaign(s, shop_id=principal.shop_id, campaign_id=campaign_id),
+                _dashboard(s, principal, campaign_id),
+            ),
+        )
+        return render(
+            request,
+            "console/confirm_end.html",
+            viewer=await auth.viewer(request, _settings(request), principal=principal),
+            campaign=campaign,
+            live=live,
+            action_url=request.url.path,
+            back=back,
+        )
     return await form_step(
         request,
         lambda s: move(

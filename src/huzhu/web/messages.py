@@ -53,6 +53,11 @@ NOTICES: dict[str, str] = {
     "ended": _("Campaign ended."),
     "muted": _("Muted. You will get no more invites from this person."),
     "blocked": _("Blocked. No more invites from this person, and no assists between you."),
+    "unmuted": _("Unmuted. Their invites can reach you again; none sent meanwhile was kept."),
+    "unblocked": _(
+        "Unblocked. Invites and assists between you are possible again; "
+        "none sent meanwhile was kept."
+    ),
     "case_taken": _("The case is yours."),
     "case_confirmed": _("Case confirmed; the people affected are told."),
     "case_dismissed": _("Case dismissed; the reporters are told."),

@@ -19,6 +19,7 @@ from huzhu.web import (
     participant,
     preferences,
     privacy,
+    relations,
     review,
     share,
     standing,
@@ -42,6 +43,7 @@ def install(app: FastAPI) -> None:
     app.include_router(draws.router)
     app.include_router(preferences.router)
     app.include_router(standing.router)
+    app.include_router(relations.router)
     app.include_router(inbox.router)
     app.include_router(privacy.router)
     app.include_router(audit.router)

@@ -5,7 +5,8 @@ recorded (time, channel, keyed hashes of the client hints — never the raw IP);
 from here carries the share and the open it came from, so scoring can tell an assist
 that followed a real open from one that did not. A tampered, expired, revoked or
 unknown-key link gets an error page that says which, never a 500. From here the friend
-can also mute or block the sender, or report them for spam, in one tap each.
+can also mute the sender in one tap (undone on /me/relations), or block or report them
+after a confirmation that says what happens next.
 """
 
 from __future__ import annotations
@@ -20,12 +21,14 @@ from huzhu.errors import HuzhuError
 from huzhu.invites import service as invites
 from huzhu.risk.inline import DEVICE_HEADER
 from huzhu.risk.review import service as reviews
-from huzhu.web import messages
+from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.participant import Arrival, render_instance, signed_in
+from huzhu.web.templating import render
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)
 RELATIONS = {"mute": "muted", "block": "blocked"}
+REPORT_TEXT_MAX = 500
 
 
 def _settings(request: Request) -> Settings:
@@ -54,13 +57,20 @@ async def share_landing(token: str, request: Request) -> Response:
 @router.post("/s/{token}/{action}")
 async def act_on_sender(token: str, action: str, request: Request) -> Response:
     """Mute or block the link's sender, or report them for spam. The sender is never
-    told who did it (telling a spammer invites retaliation)."""
+    told who did it (telling a spammer invites retaliation). A mute is one tap and lands
+    on the mutes-and-blocks page, its undo in reach; a block and a report first ask,
+    saying what happens next (a report cannot be taken back)."""
     data = await form_of(request)
     shop_id, account_id = signed_in(request)
     settings = _settings(request)
+    if action not in (*RELATIONS, "report"):
+        return redirect(f"/s/{token}")
+    asked = action == "mute" or data.get("confirmed") == "yes"
 
     def _act(session: Session) -> int:
         link = invites.live_link(session, settings, token)
+        if not asked:
+            return link.instance_id
         if action in RELATIONS:
             invites.set_relation(
                 session,
@@ -79,16 +89,26 @@ async def act_on_sender(token: str, action: str, request: Request) -> Response:
                 kind="spam",
                 account_id=link.sender_id,
                 instance_id=None,
-                text=(data.get("text") or "").strip()[:500] or None,
+                text=(data.get("text") or "").strip()[:REPORT_TEXT_MAX] or None,
             )
         return link.instance_id
 
-    if action not in (*RELATIONS, "report"):
-        return redirect(f"/s/{token}")
     try:
         instance_id = await in_one_unit_of_work(request, _act)
     except HuzhuError as exc:
         if exc.status in (404, 410):
             raise
         return redirect(f"/s/{token}", **messages.problem_query(request, exc))
-    return redirect(f"/i/{instance_id}", notice=RELATIONS.get(action, "reported"))
+    if not asked:
+        return render(
+            request,
+            "participant/confirm_act.html",
+            viewer=await auth.viewer(request, settings),
+            action=action,
+            action_url=request.url.path,
+            back=f"/s/{token}",
+            text_max=REPORT_TEXT_MAX,
+        )
+    if action in RELATIONS:
+        return redirect("/me/relations", notice=RELATIONS[action], back=f"/i/{instance_id}")
+    return redirect(f"/i/{instance_id}", notice="reported")

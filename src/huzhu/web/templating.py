@@ -59,19 +59,48 @@ def format_iso(value: datetime | str | None) -> str:
     return clock.as_utc(value).isoformat()
 
 
+class ZoneOnce:
+    """A page names its time zone once: beside the first time it shows (or in a
+    sentence that names it), not after every time, which on a phone wraps each one into
+    "(Asia/Shangh…". One per rendered page."""
+
+    def __init__(self, zone: ZoneInfo) -> None:
+        self.zone = zone
+        self.said = False
+
+    def name(self) -> str:
+        """The zone's name for a sentence that says it ("times are in …")."""
+        self.said = True
+        return self.zone.key
+
+    def suffix(self) -> str:
+        if self.said:
+            return ""
+        self.said = True
+        return " " + _zone_name(self.zone)
+
+
 @pass_context
 def format_when(context: Context, value: datetime | str | None) -> str:
-    """A time as people read it, in the site's zone and saying which (stored times are
-    UTC; the zone is `HUZHU_WEB__TIME_ZONE`)."""
+    """A time as people read it, in the site's zone (stored times are UTC; the zone is
+    `HUZHU_WEB__TIME_ZONE`), which the page names once (ZoneOnce)."""
     if value is None:
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
+    once = context.get("zone_once")
+    if isinstance(once, ZoneOnce):
+        return _local(value, once.zone) + once.suffix()
     return format_time(value, ZoneInfo(str(context.get("time_zone") or "UTC")))
 
 
 def format_time(value: datetime, zone: ZoneInfo) -> str:
-    return clock.as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M ") + _zone_name(zone)
+    """A time with its zone, for a sentence that stands alone (a notice, a message)."""
+    return f"{_local(value, zone)} {_zone_name(zone)}"
+
+
+def _local(value: datetime, zone: ZoneInfo) -> str:
+    return clock.as_utc(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def _zone_name(zone: ZoneInfo) -> str:
@@ -123,6 +152,7 @@ def render(
             csrf_token=security.csrf_token(settings, seed),
             viewer=viewer or Viewer(),
             time_zone=settings.web.time_zone,
+            zone_once=ZoneOnce(ZoneInfo(settings.web.time_zone)),
             path=request.url.path,
             signed_out_deleted=bool(request.scope.get(security.SIGNED_OUT_DELETED)),
             **context,
