@@ -348,11 +348,11 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
     if move is None:
         return redirect(back, error="invalid_transition")
     if action == "end" and data.get("confirmed") != "yes":
-        campaign, live = await in_one_unit_of_work(
+        campaign, activity = await in_one_unit_of_work(
             request,
             lambda s: (
                 campaigns.describe_campaign(s, shop_id=principal.shop_id, campaign_id=campaign_id),
-                _dashboard(s, principal, campaign_id),
+                assists.campaign_activity(s, shop_id=principal.shop_id, campaign_id=campaign_id),
             ),
         )
         return render(
@@ -360,7 +360,7 @@ async def campaign_action(campaign_id: int, action: str, request: Request) -> Re
             "console/confirm_end.html",
             viewer=await auth.viewer(request, _settings(request), principal=principal),
             campaign=campaign,
-            live=live,
+            running=activity.instances.get("active", 0),
             action_url=request.url.path,
             back=back,
         )
