@@ -38,7 +38,9 @@ from huzhu.db import Database
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
+from huzhu.kit.i18n import LANG_COOKIE
 from huzhu.risk.review.models import ReviewCase
+from huzhu.web.security import OPERATOR_COOKIE
 from tests.assists.conftest import BARGAIN_RULES, write_instance
 from tests.factories import PASSWORD, auth, make_campaign, make_participant, make_shop
 from tests.support.servers import ThreadServer, serve_in_thread
@@ -87,6 +89,7 @@ class PeopleAndActivities:
     campaign: tuple[int, int]
     links: dict[int, str]
     made: int  # people made so far: their names' numbers
+    analyst_email: str
 
     def people(self, prefix: str, hosts: list[str], devices: list[str]) -> list[Person]:
         found = []
@@ -139,6 +142,35 @@ class PeopleAndActivities:
         """What the person's phone sends with every request."""
         return {**PHONE, "X-Huzhu-Device": person.device}
 
+    def add_analyst(self) -> None:
+        with self.db.unit_of_work() as s:
+            self.analyst_email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
+            create_operator(
+                s,
+                shop_id=self.shop_id,
+                email=self.analyst_email,
+                display_name="analyst",
+                password=PASSWORD,
+                role=Role.ANALYST,
+            )
+
+    def sign_in_analyst(self) -> str:
+        """The analyst signs in (afresh: play may have moved the clock by a month)."""
+        r = self.http().post(
+            "/api/v1/auth/login", json={"email": self.analyst_email, "password": PASSWORD}
+        )
+        assert r.status_code == 200, r.text
+        token = r.json()["token"]
+        assert isinstance(token, str)
+        return token
+
+    def case_page(self, case_id: int, *, analyst: str, lang: str) -> str:
+        """The console's page of a review case, as the analyst reads it in `lang`."""
+        cookies = f"{OPERATOR_COOKIE}={analyst}; {LANG_COOKIE}={lang}"
+        page = self.http().get(f"/console/review/{case_id}", headers={"Cookie": cookies})
+        assert page.status_code == 200, page.text
+        return page.text
+
     def stop(self) -> None:
         """Shut the server down: its lifespan waits for the review cases it opens in the
         background, so what they wrote can be read after."""
@@ -155,15 +187,6 @@ class World(PeopleAndActivities):
         self.db, self.settings, self.server = db, settings, server
         with db.unit_of_work() as s:
             self.shop_id = make_shop(s)
-            email = f"analyst-{self.shop_id}-{uuid.uuid4().hex[:6]}@example.test"
-            create_operator(
-                s,
-                shop_id=self.shop_id,
-                email=email,
-                display_name="analyst",
-                password=PASSWORD,
-                role=Role.ANALYST,
-            )
             self.campaign = make_campaign(
                 s,
                 shop_id=self.shop_id,
@@ -176,7 +199,7 @@ class World(PeopleAndActivities):
                     "instance_ttl_seconds": 3 * DAY,
                 },
             )
-        self.analyst_email = email
+        self.add_analyst()
         self.links: dict[int, str] = {}
         self.opens: dict[tuple[int, int], int] = {}
         self.made = 0

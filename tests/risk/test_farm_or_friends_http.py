@@ -30,13 +30,11 @@ from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.enforcement.models import EnforcementAction
 from huzhu.kit import clock
-from huzhu.kit.i18n import LANG_COOKIE
 from huzhu.risk.review import service as review
 from huzhu.risk.review.errors import MutualHelpNeedsAnalyst
 from huzhu.risk.review.models import ReviewCase
-from huzhu.web.security import OPERATOR_COOKIE
 from tests.conftest import make_settings
-from tests.factories import PASSWORD, auth
+from tests.factories import auth
 from tests.risk.crowds import (
     DAY,
     Crowd,
@@ -277,7 +275,7 @@ def _only_an_analyst_with_a_reason_acts(world: World, group: Crowd, case_id: int
             enforce=review.BY_RULE,
             actor="rule:detect",
         )
-    analyst = _analyst(world)
+    analyst = world.sign_in_analyst()
     confirm = f"/api/v1/review/cases/{case_id}/confirm"
     r = world.http().post(
         confirm, headers=auth(analyst), json={"reason": "ring", "enforce": "rule"}
@@ -301,22 +299,11 @@ def _only_an_analyst_with_a_reason_acts(world: World, group: Crowd, case_id: int
     assert sorted(restricted) == sorted(subjects or [])
 
 
-def _analyst(world: World) -> str:
-    """A month on, the analyst signs in afresh."""
-    r = world.http().post(
-        "/api/v1/auth/login", json={"email": world.analyst_email, "password": PASSWORD}
-    )
-    assert r.status_code == 200, r.text
-    token = r.json()["token"]
-    assert isinstance(token, str)
-    return token
-
-
 def _pages_tell_them_apart(world: World, farm_case: int, group_cases: list[ReviewCase]) -> None:
     """The case pages show an analyst what tells the two apart, in both languages, and
     on the farm's which evidence the rule confirmed it on."""
     assert group_cases
-    analyst = _analyst(world)
+    analyst = world.sign_in_analyst()
     for lang, words in (
         (
             "en",
@@ -328,18 +315,13 @@ def _pages_tell_them_apart(world: World, farm_case: int, group_cases: list[Revie
         ),
         ("zh-CN", ("规则依据以下证据确认：", "多个账号共用少数手机", "疑似互助群")),
     ):
-        cookies = {"Cookie": f"{OPERATOR_COOKIE}={analyst}; {LANG_COOKIE}={lang}"}
-        page = world.http().get(f"/console/review/{farm_case}", headers=cookies)
-        assert page.status_code == 200
-        assert 'data-group-verdict="farm"' in page.text
-        assert 'data-confirmed-on="device_concentration network_concentration automation"' in (
-            page.text
-        )
-        assert words[0] in page.text
-        assert words[1] in page.text
+        page = world.case_page(farm_case, analyst=analyst, lang=lang)
+        assert 'data-group-verdict="farm"' in page
+        assert 'data-confirmed-on="device_concentration network_concentration automation"' in (page)
+        assert words[0] in page
+        assert words[1] in page
         for case in group_cases:
-            page = world.http().get(f"/console/review/{case.id}", headers=cookies)
-            assert page.status_code == 200
-            assert 'data-group-verdict="likely_mutual_help"' in page.text
-            assert words[2] in page.text
-            assert "data-sign=" not in page.text
+            page = world.case_page(case.id, analyst=analyst, lang=lang)
+            assert 'data-group-verdict="likely_mutual_help"' in page
+            assert words[2] in page
+            assert "data-sign=" not in page

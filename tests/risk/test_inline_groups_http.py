@@ -68,6 +68,7 @@ class World(PeopleAndActivities):
     campaign: tuple[int, int] = (0, 0)
     links: dict[int, str] = field(default_factory=dict)
     made: int = 0
+    analyst_email: str = ""
 
     def play(self, taps: list[Tap]) -> None:
         """Every open and tap in time order, the clock moved to each (no sleeping)."""
@@ -224,11 +225,12 @@ def world(settings_on: Settings) -> Iterator[World]:
                     "instance_ttl_seconds": 3 * DAY,
                 },
             )
-        server = serve(settings_on)
+        world = World(db, settings_on, serve(settings_on), shop_id=shop_id, campaign=campaign)
         try:
-            yield World(db, settings_on, server, shop_id=shop_id, campaign=campaign)
+            world.add_analyst()
+            yield world
         finally:
-            server.stop()
+            world.server.stop()
     finally:
         db.dispose()
 
@@ -325,6 +327,41 @@ def test_one_shot_sybils_are_held_as_one_group_and_honest_crowds_are_not(
         assert len([t for t in honest if t.status == 202]) <= 0.01 * len(honest)
         honest_ids = {t.helper.account_id for t in honest}
         assert not [c for c in cases if honest_ids & set(c.subject_account_ids or [])]
+    _the_case_page_says_what_held_them(world, about[0], rule, len(held))
+
+
+def _the_case_page_says_what_held_them(
+    world: World, case: ReviewCase, rule: str, accounts: int
+) -> None:
+    """The analyst, later, reads on the case's page which rule held the group, how many
+    accounts it holds and on how many activities, in both languages."""
+    world.server = serve(world.settings)
+    analyst = world.sign_in_analyst()
+    words = {
+        "en": (
+            "Held because of:",
+            {
+                "fresh_network": "new accounts behind one network",
+                "unopened_burst": "taps with no share open from one network or phone",
+            },
+            f"{accounts} accounts, on at least",
+        ),
+        "zh-CN": (
+            "暂扣原因：",
+            {
+                "fresh_network": "同一网络后的新账号",
+                "unopened_burst": "同一网络或手机在数秒内接连助力",
+            },
+            f"{accounts} 个账号，至少涉及",
+        ),
+    }
+    for lang, (because, rules, held) in words.items():
+        page = world.case_page(case.id, analyst=analyst, lang=lang)
+        assert f'data-group-rules="{rule}"' in page
+        assert because in page
+        assert rules[rule] in page
+        assert held in page
+        assert (case.evidence or {})["network_hash"] in page
 
 
 def _held_reasons(world: World, taps: list[Tap]) -> list[list[str]]:

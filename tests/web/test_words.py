@@ -135,7 +135,8 @@ def scorer_reasons() -> set[str]:
                 # f"{name}:{value}" inside _weigh_over passes its caller's name along.
                 if isinstance(head, ast.Constant):
                     codes.add(str(head.value).split(":")[0])
-    return codes | {inline.WATCH_REASON, inline.GROUP_REASON}
+    groups = {inline.GROUP_REASON, inline.FRESH_GROUP_RULE, inline.BURST_GROUP_RULE}
+    return codes | {inline.WATCH_REASON} | groups
 
 
 def test_every_risk_reason_has_words_in_both_languages() -> None:

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from huzhu.kit.i18n import N_, stored_words
+from huzhu.risk.inline import BURST_GROUP_RULE
 from huzhu.risk.review import service as review_service
-from huzhu.risk.review.rules import CaseKind
+from huzhu.risk.review.rules import CaseKind, group_rules
 from huzhu.risk.scoring import SpikeAlert
 
 
@@ -188,14 +189,19 @@ def open_group_case(session: Session, alert: HoldAlert) -> int:
         "reasons": alert.reasons,
         "held_at": alert.at.isoformat(),
     }
-    summary, words = stored_words(
+    # Why its first hold was held (the page names every rule that held its accounts).
+    message = (
         N_(
             "one-shot accounts from network %(network)s held as a group on campaign "
+            "%(campaign)s (taps with no share open from one network or phone, seconds apart)"
+        )
+        if group_rules(evidence) == [BURST_GROUP_RULE]
+        else N_(
+            "one-shot accounts from network %(network)s held as a group on campaign "
             "%(campaign)s (fresh accounts behind one network)"
-        ),
-        network=alert.network_hash,
-        campaign=alert.campaign_id,
+        )
     )
+    summary, words = stored_words(message, network=alert.network_hash, campaign=alert.campaign_id)
     case = review_service.open_case(
         session,
         shop_id=alert.shop_id,

@@ -58,8 +58,11 @@ from huzhu.risk.rules import COUNT, Decision, RiskDecision
 DEVICE_HEADER = "x-huzhu-device"
 # The reason of an assist held only because a spike put its instance under watch.
 WATCH_REASON = "instance_under_watch"
-# The reason of an assist held as one of a network's group of one-shot accounts.
+# The reason of an assist held as one of a network's group of one-shot accounts, and
+# before it the rule's own, `<rule>:<count>`: fresh accounts, or taps with no open.
 GROUP_REASON = "network_group"
+FRESH_GROUP_RULE = "fresh_network"
+BURST_GROUP_RULE = "unopened_burst"
 HASH_CHARS = 20
 K = TypeVar("K")
 
@@ -308,7 +311,7 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
         if (p.group_instance_assists and on_instance >= p.group_instance_assists) or (
             p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
         ):
-            return f"fresh_network:{max(on_instance, seen.campaign_net_suspects)}"
+            return f"{FRESH_GROUP_RULE}:{max(on_instance, seen.campaign_net_suspects)}"
     if context.share_seen and (
         context.share_open_id is not None or seen.seconds_since_open is not None
     ):
@@ -317,7 +320,7 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
     if (p.burst_campaign_assists and burst >= p.burst_campaign_assists) or (
         p.burst_instance_assists and seen.instance_net_assists >= p.burst_instance_assists
     ):
-        return f"unopened_burst:{max(burst, seen.instance_net_assists)}"
+        return f"{BURST_GROUP_RULE}:{max(burst, seen.instance_net_assists)}"
     return None
 
 

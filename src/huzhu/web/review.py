@@ -24,7 +24,7 @@ from huzhu.enforcement.rules import AppealStatus
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.risk.review import service as reviews
-from huzhu.risk.review.rules import CaseStatus
+from huzhu.risk.review.rules import CaseKind, CaseStatus, group_activities, group_rules
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render
@@ -88,7 +88,16 @@ async def review_queue(request: Request) -> Response:
 def _case_page(session: Session, principal: Principal, case_id: int) -> dict[str, Any]:
     case = reviews.read_case(session, principal, case_id=case_id)
     actions, _ = enforcement.list_actions(session, LIST, shop_id=principal.shop_id, case_id=case.id)
-    return {"case": case, "reports": reviews.reports_of(session, case.id), "actions": actions}
+    found: dict[str, Any] = {
+        "case": case,
+        "reports": reviews.reports_of(session, case.id),
+        "actions": actions,
+    }
+    if case.kind == CaseKind.INLINE_GROUP:
+        # What held the group, for the page to name in the reader's language.
+        found["group_rules"] = group_rules(case.evidence)
+        found["group_activities"] = group_activities(case.evidence)
+    return found
 
 
 @router.get("/review/{case_id}")

@@ -92,7 +92,7 @@ LABELS: dict[str, dict[str, str]] = {
         "fraud_report": _("Fraud report"),
         "fraud_ring": _("Suspected ring (found by the scan)"),
         "inline_hold": _("Held as it was given"),
-        "inline_group": _("Held as a group: new accounts from one network"),
+        "inline_group": _("Held as a group: accounts from one network"),
         "spike": _("Spike of assists"),
     },
     "case_status": {"open": _("Open"), "confirmed": _("Confirmed"), "dismissed": _("Dismissed")},
@@ -223,7 +223,11 @@ RISK_REASONS: dict[str, str] = {
     "share_not_opened": _("the share link was never opened"),
     "reciprocal_pair": _("two people who assist each other back and forth"),
     "automation": _("signs of a script, not a person (%(detail)s)"),
-    "network_group": _("one of several new accounts from one network"),
+    "network_group": _("held as a group with others from one network"),
+    "fresh_network": _("%(detail)s new accounts from one network"),
+    "unopened_burst": _(
+        "%(detail)s taps with no share open from one network or phone, seconds apart"
+    ),
     "instance_under_watch": _("the activity was under watch after a spike"),
 }
 

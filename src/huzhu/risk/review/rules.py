@@ -22,6 +22,7 @@ from typing import Any
 
 from huzhu.assists.rules import AssistStatus
 from huzhu.risk.farm import GroupVerdict
+from huzhu.risk.inline import BURST_GROUP_RULE, FRESH_GROUP_RULE
 
 
 class CaseKind(StrEnum):
@@ -42,6 +43,31 @@ def likely_mutual_help(kind: str, evidence: Mapping[str, Any] | None) -> bool:
         and isinstance(group, Mapping)
         and group.get("verdict") == GroupVerdict.MUTUAL_HELP
     )
+
+
+def _group_holds(evidence: Mapping[str, Any] | None) -> list[Mapping[str, Any]]:
+    """An `inline_group` case's holds as its evidence keeps them: the first, and the
+    latest updates (risk/review/service.py keeps the last twenty)."""
+    found = evidence or {}
+    return [h for h in (found, *(found.get("updates") or [])) if isinstance(h, Mapping)]
+
+
+def group_rules(evidence: Mapping[str, Any] | None) -> list[str]:
+    """The inline rules that held an `inline_group` case's assists (risk/inline.py
+    group_hold: fresh accounts behind one network, taps with no share open seconds
+    apart), as far as its evidence tells."""
+    named = {
+        str(reason).split(":", 1)[0]
+        for hold in _group_holds(evidence)
+        for reason in hold.get("reasons") or []
+    }
+    return [rule for rule in (FRESH_GROUP_RULE, BURST_GROUP_RULE) if rule in named]
+
+
+def group_activities(evidence: Mapping[str, Any] | None) -> int:
+    """How many activities an `inline_group` case's holds were on, as far as its evidence
+    tells (at least this many)."""
+    return len({h["instance_id"] for h in _group_holds(evidence) if h.get("instance_id")})
 
 
 def is_rule_actor(actor: str) -> bool:
