@@ -241,6 +241,11 @@ def test_the_starter_buys_a_bargain_at_its_floor_and_sees_it_in_spending(
     # One confirmation with the real numbers before any money moves.
     assert page.locator("[data-confirm]").get_attribute("data-confirm") == "buy_bargain"
     assert page.locator("[data-amount]").get_attribute("data-amount") == "9900"
+    # …and what happens next: charged once, now; the activity is then complete.
+    assert page.locator("[data-next=buy_bargain] li").first.inner_text() == (
+        "You are charged ¥99.00 once, now."
+    )
+    assert page.locator("[data-confirm-button]").inner_text() == "Confirm and pay ¥99.00"
     page.locator("[data-confirm-button]").click()
     page.wait_for_url(re.compile(r"notice=bought"))
     assert page.locator("[data-status]").get_attribute("data-status") == "purchased"
@@ -258,6 +263,10 @@ def test_a_friend_joins_a_team_by_ordering_and_the_page_says_so(demo: Demo, page
     page.locator("[data-join]").click()
     assert page.locator("[data-confirm]").get_attribute("data-confirm") == "join_team"
     assert page.locator("[data-amount]").get_attribute("data-amount") == "4900"
+    # …and what happens next: held, charged when full, released if not.
+    steps = page.locator("[data-next=join_team] li").all_inner_texts()
+    assert steps[0].startswith("¥49.00 is held on your payment, not charged")
+    assert "released in full" in steps[-1]
     page.locator("[data-confirm-button]").click()
     page.wait_for_url(re.compile(r"notice=joined"))
     assert int(page.locator("[data-members]").get_attribute("data-members") or "0") == members + 1

@@ -29,11 +29,14 @@ ZONE = "(Asia/Shanghai)"
 
 @dataclass(frozen=True)
 class World:
-    person: str  # started a bargain, a lottery and an unlock, muted and blocked someone
+    person: str  # started a bargain (helped to its floor), a lottery and an unlock,
+    # muted and blocked someone
     pages: list[str]  # every GET page the person can open
     team_id: int  # a team the person is not in (its join leads to the confirmation)
     groupbuy_campaign_id: int
     share_path: str  # a share link from someone else, landing on their bargain
+    bargain_id: int  # the person's own bargain, at its floor (its buy leads to a confirmation)
+    public_pages: list[str]  # pages anyone may open signed out
 
 
 def _api(demo: Demo, method: str, path: str, subject: str, **kwargs: Any) -> httpx.Response:
@@ -84,8 +87,15 @@ def world(demo: Demo) -> World:
     link = _api(
         demo, "POST", f"/api/v1/instances/{theirs}/share-links", sender, json={"channel": "friend"}
     ).json()
-    # The sender helps the person's bargain: the person's inbox has a message to show.
-    _api(demo, "POST", f"/api/v1/instances/{started['bargain']}/assists", sender, json={})
+    # The sender and friends help the person's bargain to its floor: the person's inbox
+    # has messages to show, and the bargain waits to be bought.
+    needed = int(
+        _api(demo, "GET", f"/api/v1/instances/{started['bargain']}", person).json()[
+            "helpers_still_needed"
+        ]
+    )
+    for helper in (sender, *(f"phone-helper-{tag}-{n}" for n in range(needed - 1))):
+        _api(demo, "POST", f"/api/v1/instances/{started['bargain']}/assists", helper, json={})
     for kind in ("mutes", "blocks"):
         _api(demo, "PUT", f"/api/v1/me/{kind}/{_account_id(demo, muted)}", person)
     drawn, _ = _drawn_lottery(demo)
@@ -105,7 +115,21 @@ def world(demo: Demo) -> World:
         "/me/delete",
         "/signin",
     ]
-    return World(person, pages, int(team["id"]), campaign["groupbuy"], f"/s/{link['token']}")
+    return World(
+        person,
+        pages,
+        int(team["id"]),
+        campaign["groupbuy"],
+        f"/s/{link['token']}",
+        started["bargain"],
+        [
+            "/",
+            "/signin",
+            f"/s/{link['token']}",
+            f"/i/{started['lottery']}",
+            f"/campaigns/{drawn}/draw",
+        ],
+    )
 
 
 @pytest.fixture
@@ -166,7 +190,7 @@ def test_every_participant_page_fits_the_window_in_both_languages(
     failures: dict[str, list[str]] = {}
 
     stranger = watched(locale, viewport)
-    for path in ("/", "/signin", world.share_path):
+    for path in world.public_pages:
         assert stranger.goto(f"{demo.url}{path}").status == 200, path
         failures[f"signed out {path}"] = _problems(stranger, width)
 
@@ -177,7 +201,7 @@ def test_every_participant_page_fits_the_window_in_both_languages(
         assert answer.status == 200, path
         failures[path] = _problems(page, width)
 
-    # The confirmations: before joining a team, before opening one, before a report.
+    # The confirmations: before joining a team, opening one, a report, a purchase.
     page.goto(f"{demo.url}/i/{world.team_id}")
     page.locator("[data-join]").click()
     assert page.locator("[data-confirm]").get_attribute("data-confirm") == "join_team"
@@ -190,6 +214,10 @@ def test_every_participant_page_fits_the_window_in_both_languages(
     page.locator("[data-sender-action=report]").click()
     assert page.locator("[data-confirm]").get_attribute("data-confirm") == "report"
     failures["confirm report"] = _problems(page, width)
+    page.goto(f"{demo.url}/i/{world.bargain_id}")
+    page.locator("[data-buy]").click()
+    assert page.locator("[data-confirm]").get_attribute("data-confirm") == "buy_bargain"
+    failures["confirm buy"] = _problems(page, width)
 
     assert {where: found for where, found in failures.items() if found} == {}
 
