@@ -234,3 +234,36 @@ def test_report_draws_its_charts_in_a_browser_with_no_network(
     assert requests == [page_path.as_uri()]  # the page alone: nothing else fetched
     assert len(drawn) == 3
     assert all(n > 0 for n in drawn)
+
+
+def test_simulate_compare_shows_what_a_setting_changes(tmp_path: Path) -> None:
+    """The same community, once with the inline scorer off: what it held in the first
+    is not held in the second, side by side."""
+    first, second = tmp_path / "a.toml", tmp_path / "b.toml"
+    first.write_text(SMALL, encoding="utf-8")
+    second.write_text(
+        SMALL.replace('name = "small"', 'name = "small, no holds"').replace(
+            "[settings.detect]", "[settings.risk]\ninline_enabled = false\n\n[settings.detect]"
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "both.json"
+    result = CliRunner().invoke(
+        app,
+        ["simulate", "compare", str(first), str(second), "--seed", "7", "--out", str(out)],
+        env={"COLUMNS": "200"},
+    )
+    assert result.exit_code == 0, result.output
+    a, b = json.loads(out.read_text(encoding="utf-8"))
+    assert (a["scenario"], b["scenario"]) == ("small", "small, no holds")
+    assert a["fake"]["all"]["held"] > 0
+    assert b["fake"]["all"]["held"] == 0
+    # The table's row: the figure, then A's value and B's, between its rules.
+    row = rf"fake\.all\.held[\s│]+{a['fake']['all']['held']}[\s│]+0[\s│]"
+    assert re.search(row, result.output), result.output
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
+def test_the_same_run_on_postgresql_gives_the_same_figures(small: Figures, db_url: str) -> None:
+    assert figures_json(play(_small(), seed=7, database_url=db_url)) == figures_json(small)

@@ -344,7 +344,7 @@ def checks(figures: Figures, sim: Simulation) -> list[Check]:
             fake.share(fake.counted) <= 0.05,
             fake.share(fake.counted),
             0.05,
-            "; ".join(f"{k}: {DEFENCES[Side(k)]}" for k in counted_by) or None,
+            "; ".join(_fake_cause(sim, Side(k)) for k in counted_by) or None,
         ),
         Check(
             "every farm ring confirmed within one simulated day",
@@ -398,16 +398,33 @@ def checks(figures: Figures, sim: Simulation) -> list[Check]:
     return found
 
 
-def _honest_cause(sim: Simulation, status: str) -> str | None:
-    """The signals the engine gave for honest assists it held or voided, most common first."""
+def _signals(sim: Simulation, sides: tuple[Side, ...], status: str) -> Counter[str]:
+    """The inline scorer's reasons on the assists of `sides` that ended as `status`."""
     reasons: Counter[str] = Counter()
     for attempt in sim.ledger.assists:
-        if attempt.side in HONEST_SIDES and _final(sim, attempt) == status:
+        if attempt.side in sides and _final(sim, attempt) == status:
             row = sim.readback.assist_status[attempt.assist_id or 0]
-            reasons.update(r.split(":")[0] for r in row["risk_reasons"] or ["no inline reason"])
+            reasons.update(r.split(":")[0] for r in row["risk_reasons"] or ["no signal"])
+    return reasons
+
+
+def _named(reasons: Counter[str]) -> str:
+    return ", ".join(f"{r} ({n})" for r, n in reasons.most_common(4))
+
+
+def _fake_cause(sim: Simulation, side: Side) -> str:
+    """The defence that should have stopped this attacker, and the inline signals its
+    counted assists carried (below the hold score, or none)."""
+    counted = _signals(sim, (side,), "counted")
+    return f"{side.value}: {DEFENCES[side]}; signals on the counted ones: {_named(counted)}"
+
+
+def _honest_cause(sim: Simulation, status: str) -> str | None:
+    """The signals the engine gave for honest assists it held or voided, most common first."""
+    reasons = _signals(sim, HONEST_SIDES, status)
     if not reasons:
         return None
-    named = ", ".join(f"{r} ({n})" for r, n in reasons.most_common(4))
+    named = _named(reasons)
     voiders: Counter[str] = Counter()
     for case in sim.readback.cases:
         if case["status"] == "confirmed":
