@@ -117,3 +117,30 @@ def test_mark_all_read_without_the_csrf_token_is_refused(client: TestClient) -> 
     answer = client.post("/me/inbox/read-all", data={}, follow_redirects=False)
     assert answer.status_code == 403
     assert _badge(client.get("/me/inbox").text) == 1
+
+
+@pytest.mark.parametrize("headers", [EN, ZH], ids=["en", "zh"])
+def test_the_inbox_page_names_its_zone_once_however_many_times_it_shows(
+    client: TestClient, headers: dict[str, str]
+) -> None:
+    me = sign_in(client, f"inbox-zone-{headers['Accept-Language']}")
+    until = "2026-12-08T04:30:00+00:00"  # 12:30 in Asia/Shanghai
+    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    with db.unit_of_work() as s:
+        for _ in range(2):
+            notify.send_inbox_message(
+                s,
+                account_id=me,
+                kind=notify.Kind.ENFORCEMENT,
+                params={
+                    "variant": "applied",
+                    "action_kind": "invite_restriction_1d",
+                    "reason": "spam",
+                    "until": until,
+                },
+            )
+    page = html.unescape(client.get("/me/inbox", headers=headers).text)
+    assert page.count("2026-12-08 12:30") == 2  # each message still says until when
+    # Beside the first message's time; a message read alone (the API, a push) still
+    # names it after each time (tests/notify/test_inbox_preferences.py).
+    assert page.count("Asia/Shanghai") == 1

@@ -60,15 +60,19 @@ class SummaryFrequency(StrEnum):
 @dataclass(frozen=True, slots=True)
 class Reader:
     """What words depend on besides the message: the language's gettext and the zone
-    times are shown in."""
+    times are shown in — named after each time unless the page around the message names
+    it once (the inbox page does; a push stands alone and does not)."""
 
     gettext: Gettext
     zone: ZoneInfo
+    name_zone: bool = True
 
     def when(self, iso: str | None) -> str:
         if not iso:
             return ""
         at = clock.as_utc(datetime.fromisoformat(iso)).astimezone(self.zone)
+        if not self.name_zone:
+            return at.strftime("%Y-%m-%d %H:%M")
         name = "UTC" if self.zone.key == "UTC" else f"({self.zone.key})"
         return at.strftime("%Y-%m-%d %H:%M ") + name
 

@@ -304,12 +304,17 @@ def update_unread_message(session: Session, *, message_id: int, params: dict[str
 
 
 def render_inbox_message(
-    message: InboxMessage, *, language: str, time_zone: str
+    message: InboxMessage, *, language: str, time_zone: str, name_zone: bool = True
 ) -> tuple[str, str]:
     """Title and body in the reader's language (an i18n catalog code: zh_CN, en) and
-    zone. A row from before the kinds registry shows the text stored with it."""
+    zone (`name_zone=False` on a page that names the zone once itself). A row from before
+    the kinds registry shows the text stored with it."""
     if message.params is not None:
-        reader = Reader(gettext=i18n.translations(language).gettext, zone=ZoneInfo(time_zone))
+        reader = Reader(
+            gettext=i18n.translations(language).gettext,
+            zone=ZoneInfo(time_zone),
+            name_zone=name_zone,
+        )
         words = render(message.kind, message.params, reader)
         if words is not None:
             return words

@@ -70,7 +70,10 @@ async def my_inbox(request: Request) -> Response:
         rows, cursor = notify.list_inbox(session, params, account_id=account_id)
         shown = []
         for row in rows:
-            title, body = notify.render_inbox_message(row, language=code, time_zone=zone)
+            # The page names the zone once, beside the first message's time.
+            title, body = notify.render_inbox_message(
+                row, language=code, time_zone=zone, name_zone=False
+            )
             shown.append(Shown(row.id, row.kind, title, body, row.created_at, row.read_at))
         return shown, cursor, notify.inbox_preferences(session, account_id=account_id)
 
