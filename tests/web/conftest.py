@@ -41,6 +41,11 @@ class Demo:
         response.raise_for_status()
         return str(response.json()["token"])
 
+    def api(self, subject: str, method: str, path: str, **kwargs: Any) -> httpx.Response:
+        """One API call as the participant `subject` (the answer, whatever its status)."""
+        headers = {"Authorization": f"Bearer {self.participant_token(subject)}"}
+        return httpx.request(method, f"{self.url}{path}", headers=headers, timeout=30, **kwargs)
+
     def instances_of(self, subject: str) -> list[dict[str, Any]]:
         token = self.participant_token(subject)
         response = httpx.get(

@@ -164,9 +164,11 @@ def test_start_and_join_refusals_are_translated(client: TestClient) -> None:
     sign_in(client, "alice")  # alice's bargain from the seed is still running
     where = submit(client, f"/c/{_campaign_id(client, 'Bargain')}/start")
     assert code_of(where) == "instance_already_active"
+    # The refusal leads to the one that runs: a link to alice's own bargain.
+    link = f'<a href="/i/{_instance_of(client, "alice", "bargain")}" data-error-link>'
     assert both(client, where) == (
-        "你在本活动中已有进行中的一个。",
-        "You already have one running in this campaign.",
+        f"你在这个活动中已经发起了一个，它还在进行中。 {link}打开你已发起的那个</a>",
+        f"You already have one running in this campaign. {link}Open the one you have</a>",
     )
     team = _instance_of(client, "bo", "groupbuy")
     sign_in(client, "bo")  # bo leads that team

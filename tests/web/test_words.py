@@ -166,3 +166,36 @@ def test_every_config_refusal_has_a_message_in_both_languages() -> None:
     assert sorted(used - set(validation.MESSAGES)) == []
     assert all(_in_both(message) for message in validation.MESSAGES.values())
     assert all(_in_both(message) for message in campaign_form.SCHEMA_CHECKS.values())
+
+
+@pytest.mark.parametrize(
+    ("code", "title", "still"),
+    [
+        ("zh_CN", "过去一小时有 2 人参加了你的团", "团里还剩名额：1 个。"),
+        ("en", "2 people joined your team in the last hour", "Places still open in the team: 1."),
+    ],
+)
+def test_a_team_leader_hears_of_members_who_ordered_not_of_helpers(
+    code: str, title: str, still: str
+) -> None:
+    """A group buy is an order, not an assist: its inbox messages never say 助力."""
+    from zoneinfo import ZoneInfo
+
+    from huzhu.notify import kinds
+
+    reader = kinds.Reader(i18n.translations(code).gettext, ZoneInfo("Asia/Shanghai"))
+    joined = kinds.render(
+        "assist_received", {"instance_kind": "groupbuy", "campaign": "Tea", "count": 2}, reader
+    )
+    assert joined is not None
+    assert joined[0] == title
+    assert "助力" not in "".join(joined)
+    assert "helped" not in "".join(joined)
+    voided = kinds.render(
+        "assist_voided",
+        {"instance_kind": "groupbuy", "campaign": "Tea", "count": 1, "free_slots": 1,
+         "reason": "spam"},
+        reader,
+    )  # fmt: skip
+    assert voided is not None
+    assert still in voided[1]

@@ -77,6 +77,17 @@ def instances_of_campaign_query(*, shop_id: int, campaign_id: int) -> Select[Ins
     return select(Instance).where(Instance.shop_id == shop_id, Instance.campaign_id == campaign_id)
 
 
+def active_instance_of(session: Session, *, campaign_id: int, account_id: int) -> int | None:
+    """The one active instance a person started in a campaign (uq_instance_active_initiator)."""
+    return session.scalar(
+        select(Instance.id).where(
+            Instance.campaign_id == campaign_id,
+            Instance.initiator_id == account_id,
+            Instance.status == InstanceStatus.ACTIVE,
+        )
+    )
+
+
 def instance_ids_of_campaign_query(campaign_id: int) -> Select[int]:
     return select(Instance.id).where(Instance.campaign_id == campaign_id)
 

@@ -253,8 +253,13 @@ def _write_instance(session: Session, instance: Instance, slots: list[int]) -> I
         with session.begin_nested():
             repo.add_instance_with_slots(session, instance, slots)
     except IntegrityError as exc:
+        # Naming the one running, so the person is led to it rather than left to look.
+        running = repo.active_instance_of(
+            session, campaign_id=instance.campaign_id, account_id=instance.initiator_id
+        )
         raise InstanceAlreadyActive(
-            "finish or wait for your active instance of this campaign first"
+            "finish or wait for your active instance of this campaign first",
+            instance_id=running,
         ) from exc
     _reserve(
         session,

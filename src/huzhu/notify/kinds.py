@@ -122,6 +122,8 @@ def _campaign(params: Mapping[str, Any]) -> str:
 @_renders(Kind.ASSIST_RECEIVED)
 def _assist_received(r: Reader, p: Mapping[str, Any]) -> Rendered:
     count = int(p["count"])
+    if p.get("instance_kind") == "groupbuy":
+        return _members_joined(r, p, count)
     if count == 1:
         title = _t(r, _("1 friend helped in the last hour"))
         body = _t(
@@ -143,6 +145,24 @@ def _assist_received(r: Reader, p: Mapping[str, Any]) -> Rendered:
         ),
     )
     return title, f"{body} {note}"
+
+
+def _members_joined(r: Reader, p: Mapping[str, Any], count: int) -> Rendered:
+    """A group buy is an order, not an assist: its leader hears of members who ordered."""
+    if count == 1:
+        title = _t(r, _("1 person joined your team in the last hour"))
+    else:
+        title = _t(r, _("%(count)s people joined your team in the last hour"), count=count)
+    body = _t(
+        r,
+        _(
+            "Members who ordered in the last hour on “%(campaign)s”: %(count)s. Each is charged "
+            "only when the team is full."
+        ),
+        count=count,
+        campaign=_campaign(p),
+    )
+    return title, body
 
 
 @_renders(Kind.INSTANCE_SUCCEEDED)
@@ -239,6 +259,8 @@ def _still(r: Reader, p: Mapping[str, Any]) -> str:
         )
     if p.get("instance_kind") == "lottery":
         return _t(r, _("Entries you can still earn: %(count)s."), count=free)
+    if p.get("instance_kind") == "groupbuy":
+        return _t(r, _("Places still open in the team: %(count)s."), count=free)
     return _t(r, _("Helpers still needed: %(count)s."), count=free)
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from fastapi import Request
+from markupsafe import Markup
 
 from huzhu.config import Settings
 from huzhu.errors import HuzhuError
@@ -40,6 +41,11 @@ NOTICES: dict[str, str] = {
     "counted": _("Thank you: your assist counted."),
     "held": _("Thank you: your assist is being checked and will count once it clears."),
     "joined": _("You joined the team. You are charged only when the team is full."),
+    # The last member's order fills the team: it is charged now, not "when full".
+    "joined_full": _(
+        "You joined and the team is now full: your order is being charged. It shows in "
+        "your spending."
+    ),
     "started": _("Started. Friends who want to help can assist from this page."),
     "signed_in": _("You are signed in."),
     "caps_saved": _(
@@ -61,6 +67,7 @@ NOTICES: dict[str, str] = {
     "case_taken": _("The case is yours."),
     "case_confirmed": _("Case confirmed; the people affected are told."),
     "case_dismissed": _("Case dismissed; the reporters are told."),
+    "case_dismissed_unreported": _("Case dismissed. No one reported it, so no one is told."),
     "appeal_uphold": _("Appeal decided: the action stands."),
     "appeal_lift": _("Appeal decided: the action is lifted and undone where it can be."),
     "appeal_filed": _("Your appeal is sent; you will be told the decision."),
@@ -359,6 +366,12 @@ BECAUSE: dict[str, dict[str, str]] = {
     },
 }
 
+# A problem that names where to go next carries a link there: code -> (the field holding
+# an id, the page it leads to, the link's msgid).
+LINKS: dict[str, tuple[str, str, str]] = {
+    "instance_already_active": ("instance_id", "/i/{}", _("Open the one you have")),
+}
+
 GENERIC_ERROR = _("That did not work.")
 
 
@@ -449,4 +462,18 @@ def error(request: Request) -> str | None:
         detail = str(carried.get("d") or "") or None
         if isinstance(carried.get("x"), dict):
             extra = carried["x"]
-    return problem_text(request, code=code, detail=detail, extra=extra)
+    text = problem_text(request, code=code, detail=detail, extra=extra)
+    return _with_link(request, code, text, extra)
+
+
+def _with_link(request: Request, code: str, text: str, extra: dict[str, Any]) -> str:
+    """The problem's words and, when it names where to go (LINKS), the link there. The
+    id came signed with the problem; an id that is not a plain number is left out."""
+    link = LINKS.get(code)
+    target = extra.get(link[0]) if link else None
+    if link is None or not isinstance(target, int) or isinstance(target, bool):
+        return text
+    href = link[1].format(target)
+    return Markup('{} <a href="{}" data-error-link>{}</a>').format(
+        text, href, gettext(request, link[2])
+    )

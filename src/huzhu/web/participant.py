@@ -244,6 +244,7 @@ class InstancePage:
     my_draw: dict[str, Any] | None = None  # the viewer's own line of that draw
     reward: purchases.RewardWon | None = None  # an unlock's reward, for its starter only
     cuts: CutRecord | None = None  # a bargain's commitment, and its seed once it ended
+    entries: lottery.EntriesSoFar | None = None  # a lottery's entries so far, for its odds
 
 
 @dataclass(frozen=True, slots=True)
@@ -273,10 +274,13 @@ def _instance_page(
     team = None
     if instance.kind == "groupbuy":
         team = groupbuy.team_view(session, settings, instance.id)
-    activity = result = my_draw = reward = None
+    activity = result = my_draw = reward = entries = None
     if instance.kind == "lottery":
         activity = assists.campaign_activity(
             session, shop_id=instance.shop_id, campaign_id=instance.campaign_id
+        )
+        entries = lottery.entries_so_far(
+            session, settings, campaign_id=instance.campaign_id, rules_snapshot=terms
         )
         result = lottery.result_of(session, instance.campaign_id)
         if result is not None:
@@ -299,6 +303,7 @@ def _instance_page(
         my_draw=my_draw,
         reward=reward,
         cuts=cuts,
+        entries=entries,
     )
 
 
@@ -505,7 +510,8 @@ async def join(instance_id: int, request: Request) -> Response:
     back = f"/i/{instance_id}"
 
     def _join(session: Session, token: str | None) -> int:
-        groupbuy.join_team(
+        """1 when this order filled the team (its charge starts now), else 0."""
+        team, _order = groupbuy.join_team(
             session,
             settings,
             payments.get_provider(settings),
@@ -514,7 +520,7 @@ async def join(instance_id: int, request: Request) -> Response:
             account_id=account_id,
             confirmation=token,
         )
-        return instance_id
+        return int(team.places_left == 0)
 
     return await _money_step(
         request,
@@ -523,7 +529,7 @@ async def join(instance_id: int, request: Request) -> Response:
         target_id=instance_id,
         back=back,
         perform=_join,
-        then=lambda _: redirect(back, notice="joined"),
+        then=lambda filled: redirect(back, notice="joined_full" if filled else "joined"),
     )
 
 

@@ -157,14 +157,15 @@ async def decide_case(case_id: int, decision: str, request: Request) -> Response
             )
             return "case_confirmed"
         if decision == "dismiss":
-            reviews.dismiss_case(
+            case = reviews.dismiss_case(
                 session,
                 shop_id=principal.shop_id,
                 case_id=case_id,
                 reason=reason or "",
                 actor=actor,
             )
-            return "case_dismissed"
+            # A case a detector opened (a spike, a hold) has no reporters to tell.
+            return "case_dismissed" if case.report_count else "case_dismissed_unreported"
         return ""
 
     try:

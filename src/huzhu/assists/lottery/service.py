@@ -119,6 +119,27 @@ def _entries(
     return rules.sorted_entries(entries), accounts
 
 
+@dataclass(frozen=True, slots=True)
+class EntriesSoFar:
+    """The entries a draw made now would count: what a participant's chance rests on."""
+
+    entrants: int
+    tickets: int
+
+
+def entries_so_far(
+    session: Session, settings: Settings, *, campaign_id: int, rules_snapshot: dict[str, Any]
+) -> EntriesSoFar:
+    entries, _accounts = _entries(
+        session,
+        settings,
+        campaign_id=campaign_id,
+        entry_cap=int(rules_snapshot["entry_cap"]),
+        draw_at=draw_at_of(rules_snapshot),
+    )
+    return EntriesSoFar(entrants=len(entries), tickets=sum(tickets for _name, tickets in entries))
+
+
 def draw(session: Session, settings: Settings, *, campaign_id: int) -> LotteryDraw | None:
     """Draw the lottery if it is due and not drawn yet; the existing or new record, or
     None when it is not due (a later draw_at was scheduled by schedule_draw)."""
