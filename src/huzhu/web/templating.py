@@ -107,6 +107,15 @@ def _zone_name(zone: ZoneInfo) -> str:
     return "UTC" if zone.key == "UTC" else f"({zone.key})"
 
 
+def _zone_once(settings: Settings, context: dict[str, Any]) -> ZoneOnce:
+    """The page's ZoneOnce; already said when the notice or error shown above the page
+    names the zone (a refusal's "until …" stands alone, so it names it)."""
+    once = ZoneOnce(ZoneInfo(settings.web.time_zone))
+    above = (str(context.get(key) or "") for key in ("notice", "error"))
+    once.said = any(once.zone.key in text for text in above)
+    return once
+
+
 @dataclass(frozen=True, slots=True)
 class Viewer:
     """Who is looking: a signed-in participant and/or operator (a browser may be both
@@ -152,7 +161,7 @@ def render(
             csrf_token=security.csrf_token(settings, seed),
             viewer=viewer or Viewer(),
             time_zone=settings.web.time_zone,
-            zone_once=ZoneOnce(ZoneInfo(settings.web.time_zone)),
+            zone_once=_zone_once(settings, context),
             path=request.url.path,
             signed_out_deleted=bool(request.scope.get(security.SIGNED_OUT_DELETED)),
             **context,
