@@ -566,11 +566,11 @@ class RiskSettings(BaseModel):
     burst_campaign_assists: int = Field(
         default=2,
         ge=0,
-        description="assists with no share open from one /24 or one phone across a campaign "
-        "in the burst window from which they are held as a group (0: off)",
+        description="accounts tapping with no share open from one /24 or one phone across a "
+        "campaign in the burst window from which they are held as a group (0: off)",
     )
     burst_window_seconds: int = Field(
-        default=60, ge=10, description="the window of the campaign's no-open bursts"
+        default=60, ge=10, description="the sliding window of the campaign's no-open bursts"
     )
     # Held assists bounded (the hot path, under the instance lock): beyond these a hold
     # is refused with 429 hold_limit_reached.

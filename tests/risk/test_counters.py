@@ -114,11 +114,12 @@ def test_assists_are_counted_per_instance_and_network(kind: str) -> None:
     assert _with_counters(kind, body) == [1, 2, 1, 1, 3, 0, 1]
 
 
-def test_assists_with_no_open_are_counted_per_campaign_by_network_and_by_device(
+def test_accounts_tapping_with_no_open_are_counted_per_campaign_by_network_and_device(
     kind: str,
 ) -> None:
-    """Per campaign and network, and per campaign and device, in the burst window with
-    the bucket before: assists with no share, or a share whose link no one opened; never
+    """Per campaign and network, and per campaign and device, over the last burst window
+    (sliding): the accounts (an account twice counts once) whose assists came with no
+    share, or a share whose link no one opened; never
     one that came through an open (its own, or its link's latest), nor one naming an
     open the counters do not know (no signal either way)."""
     windows = dataclasses.replace(WINDOWS, burst_seconds=100)
@@ -127,7 +128,8 @@ def test_assists_with_no_open_are_counted_per_campaign_by_network_and_by_device(
         await counters.record_open(instance_id=5, at=T0, campaign_id=4, link_id=8)
 
         async def tap(at: float, net: str, device: str, **share: int) -> tuple[int, int]:
-            obs = _obs(at, helper=int(at) % 1000, initiator=1, instance=5, net=net,
+            helper = share.pop("helper", int(at - T0))  # each tap its own account
+            obs = _obs(at, helper=helper, initiator=1, instance=5, net=net,
                        device=device)  # fmt: skip
             campaign = share.pop("campaign", 4)
             seen = await counters.observe(dataclasses.replace(obs, campaign_id=campaign, **share))
@@ -141,12 +143,17 @@ def test_assists_with_no_open_are_counted_per_campaign_by_network_and_by_device(
             await tap(T0 + 5, "n1", "d1", share_link_id=8, share_open_id=99),  # unknown
             await tap(T0 + 6, "n1", "d1", campaign=6),  # another campaign
             await tap(T0 + 7, "n2", "d3"),  # another network and phone
-            await tap(T0 + 150, "n1", "d1"),  # the next bucket, the one before added
-            await tap(T0 + 250, "n1", "d9"),  # two on: the first bucket forgotten
+            await tap(T0 + 60, "n1", "d1"),
+            await tap(T0 + 150, "n1", "d1"),  # the last 100 s: those before T0 + 50 gone
+            await tap(T0 + 250, "n1", "d9"),  # T0 + 150 is 100 s ago: gone
+            await tap(T0 + 251, "n1", "d9", helper=250),  # the same account again
         ]
 
     seen = _with_counters(kind, body, windows)
-    assert seen == [(1, 1), (2, 1), (3, 2), (0, 0), (0, 0), (1, 1), (1, 1), (4, 3), (2, 1)]
+    assert seen == [
+        *[(1, 1), (2, 1), (3, 2), (0, 0), (0, 0), (1, 1), (1, 1)],
+        *[(4, 3), (2, 2), (1, 1), (1, 1)],
+    ]
 
 
 def test_windows_forget(kind: str) -> None:

@@ -25,6 +25,7 @@ in-process ones.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from huzhu.assists.models import Assist
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
 from huzhu.kit import clock
-from huzhu.risk.inline import GROUP_REASON
+from huzhu.risk.inline import BURST_GROUP_RULE, GROUP_REASON
 from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import BARGAIN_RULES
 from tests.conftest import make_settings
@@ -375,3 +376,38 @@ def _held_reasons(world: World, taps: list[Tap]) -> list[list[str]]:
                 )
             )
         ]
+
+
+@pytest.mark.parametrize(
+    ("db_url", "members", "seed"),
+    [("sqlite", 15, 21), ("sqlite", 30, 22), pytest.param("postgresql", 15, 23, marks=PG)],
+    indirect=["db_url"],
+)
+def test_honest_crowds_whose_client_records_no_opens_are_not_held(
+    world: World, members: int, seed: int
+) -> None:
+    """An app that records no share opens: the mutual-help group and the friend circles
+    tap with no open at all (half citing the share, half not), each person on their own
+    phone and network, one helping several friends within minutes. No open alone, or one
+    person's pace, holds no one: a burst takes several accounts of one network or phone."""
+    rng = np.random.default_rng(seed)
+    old, crowd = old_friends(world, circles=4, size=5), strangers(world, members)
+    clock.advance(30 * DAY)
+    taps = friends(world, rng, old, size=5) + mutual_help(world, rng, crowd)
+    bare = [
+        dataclasses.replace(t, opens_at=None, cites_share=k % 2 == 0) for k, t in enumerate(taps)
+    ]
+    world.play(sorted(bare, key=lambda t: t.at))
+    world.stop()
+
+    assert all(t.status in (201, 202) for t in bare), [t.code for t in bare]
+    assert len([t for t in bare if t.status == 202]) <= 0.01 * len(bare)
+    for reasons in _held_reasons(world, bare):
+        assert not [r for r in reasons if r.startswith(BURST_GROUP_RULE)], reasons
+    with world.db.unit_of_work() as s:
+        kinds = s.scalars(
+            select(ReviewCase.kind).where(
+                ReviewCase.shop_id == world.shop_id, ReviewCase.kind == "inline_group"
+            )
+        ).all()
+    assert kinds == []

@@ -12,9 +12,10 @@ Assists are also counted per instance and network prefix (keyed hash) in the spi
 window, for the network-burst spike (inline.is_network_burst).
 
 Fresh accounts' assists (inline.is_fresh) are counted per campaign and network prefix in
-the group window, for the inline group rule (inline.group_hold); assists that came through
-no remembered share open, per campaign and network prefix and per campaign and device in
-the burst window, for the no-open burst rule (inline.burst_hold).
+the group window, for the inline group rule (inline.group_hold); the accounts whose
+assists came through no remembered share open, per campaign and network prefix and per
+campaign and device over the last burst window (sliding, each account once: one person
+helping two friends in a minute is not a burst), for its no-open burst rule.
 
 Share opens are recorded here too (`record_open`, from the open routes): a count per
 instance and campaign for the spike rules, and the time of each open (by open id) and of
@@ -49,7 +50,7 @@ class Windows:
     spike_seconds: int = 300
     open_seconds: int = 86_400  # how long an open's time is remembered
     group_seconds: int = 3_600  # fresh accounts' assists per campaign and network
-    burst_seconds: int = 60  # unopened assists per campaign and network, and device
+    burst_seconds: int = 60  # accounts tapping unopened per campaign and network, device
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -220,8 +221,7 @@ def _spike_row(rows: dict[int, list[int]], key: int) -> list[int]:
 
 # The counts of one moment in every window: network hash, helper id (one dict each),
 # then the spike window's three (instances, campaigns, instance x network), then the
-# group window's (campaign x network, fresh accounts' assists only), then the burst
-# window's two (campaign x network, campaign x device; unopened assists only).
+# group window's (campaign x network, fresh accounts' assists only).
 _Counts = tuple[dict[Any, Any], ...]
 
 
@@ -249,8 +249,10 @@ class MemoryCounters:
         # (instance id, network hash) -> assists: one lookup per instance or campaign.
         self._spike = _Window(w.spike_seconds, 3)
         self._group = _Window(w.group_seconds, 1)  # (campaign id, network hash)
-        # (campaign id, network hash), (campaign id, device hash): unopened assists.
-        self._burst = _Window(w.burst_seconds, 2)
+        # (campaign id, 0, network hash) and (campaign id, 1, device hash) -> account ->
+        # when it last tapped with no open, in time order; keys logged as devices are.
+        self._bursts: dict[tuple[int, int, str], OrderedDict[int, float]] = {}
+        self._burst_log = _Sightings()
         # The span of time that lies in every window's current bucket, and their counts:
         # a call within it (nearly every one) finds them with one comparison.
         self._span = (0.0, 0.0)
@@ -286,19 +288,23 @@ class MemoryCounters:
         for pair in self._pair_log.expired(horizon):
             if pairs.get(pair, now) <= horizon:
                 del pairs[pair]
+        bursts, horizon = self._bursts, now - w.burst_seconds
+        for key in self._burst_log.expired(horizon):
+            accounts = bursts.get(key)
+            if accounts is not None and (not accounts or _last_seen(accounts) <= horizon):
+                del bursts[key]
 
     def _counts(self, at: float) -> _Counts:
         """Every window's counts for `at` (_Counts)."""
         start, end = self._span
         if start <= at < end:
             return self._span_counts
-        windows = (self._net, self._helper, self._spike, self._group, self._burst)
+        windows = (self._net, self._helper, self._spike, self._group)
         counts = (
             self._net.counts(at)[0],
             self._helper.counts(at)[0],
             *self._spike.counts(at),
             self._group.counts(at)[0],
-            *self._burst.counts(at),
         )
         start = max(x.bucket * x.seconds for x in windows)
         end = min((x.bucket + 1) * x.seconds for x in windows)
@@ -335,9 +341,7 @@ class MemoryCounters:
                 device_accounts = 2
         # Counted in plain dict operations, inline (this runs for every assist: a
         # function call per counter cost more than its count).
-        nets, helpers, instances, campaigns, instance_nets, groups, burst_nets, burst_devices = (
-            self._counts(now)
-        )
+        nets, helpers, instances, campaigns, instance_nets, groups = self._counts(now)
         net = instance_net = 0
         net_hash = obs.net_hash
         if net_hash:
@@ -377,17 +381,10 @@ class MemoryCounters:
         net_unopened = device_unopened = 0
         if since is None and obs.share_open_id is None and campaign:
             # No open to show for it (none named, and none of its link remembered).
-            before = self._burst.previous if burst_nets is self._burst.current[0] else None
             if net_hash:
-                key = (campaign, net_hash)
-                net_unopened = burst_nets[key] = burst_nets.get(key, 0) + 1
-                if before is not None:
-                    net_unopened += before[0].get(key, 0)
+                net_unopened = self._tapped_unopened((campaign, 0, net_hash), helper_id, now)
             if device is not None:
-                key = (campaign, device)
-                device_unopened = burst_devices[key] = burst_devices.get(key, 0) + 1
-                if before is not None:
-                    device_unopened += before[1].get(key, 0)
+                device_unopened = self._tapped_unopened((campaign, 1, device), helper_id, now)
         # Watches, clearances and alerts are rare: most calls find their maps empty.
         watched, cleared, alerted = self._watched, self._cleared, self._alerted
         return CounterSnapshot(
@@ -408,6 +405,19 @@ class MemoryCounters:
             net_unopened,
             device_unopened,
         )
+
+    def _tapped_unopened(self, key: tuple[int, int, str], account: int, now: float) -> int:
+        """The accounts that tapped with no open under `key` within the burst window,
+        this one included (sliding: each account once, at its latest)."""
+        accounts = self._bursts.get(key)
+        if accounts is None:
+            accounts = self._bursts[key] = OrderedDict()
+        _touch(accounts, account, now)
+        _forget_before(accounts, now - self.w.burst_seconds)
+        log = self._burst_log
+        log.keys.append(key)
+        log.times.append(now)
+        return len(accounts)
 
     async def record_open(
         self,
@@ -453,19 +463,19 @@ class MemoryCounters:
         return None
 
 
-# One script call observes a whole group of assists, in order. Per assist, 19 KEYS: its
+# One script call observes a whole group of assists, in order. Per assist, 17 KEYS: its
 # device set, net / helper / instance / campaign counters, the pair it makes and its
 # reverse, the instance's opens, its watch, this share's open time, the campaign's opens
 # and alert, the instance × network counter, the campaign × network counter of fresh
 # accounts and its bucket before ("" where an observation has none, or for an account
-# that is not fresh), the campaign × network and campaign × device counters of
-# unopened assists, each with its bucket before ("" for an assist that names its open:
-# the script counts the others only when no open of their link is remembered); and two
-# ARGV after the seven shared ones: its helper id and its time. The shared ARGV: the
-# device window, the counters' lifetimes (net, helper, spike), the pair window, the
-# group counter's lifetime, the burst counters' lifetime. The reply: one array of
-# fifteen numbers per assist. (The script spells out the 19.)
-KEYS_PER_OBSERVATION = 19
+# that is not fresh), the campaign × network and campaign × device sorted sets of the
+# accounts that tapped with no open, by time ("" for an assist that names its open: the
+# script adds the others only when no open of their link is remembered); and two ARGV
+# after the seven shared ones: its helper id and its time. The shared ARGV: the device
+# window, the counters' lifetimes (net, helper, spike), the pair window, the group
+# counter's lifetime, the burst window. The reply: one array of fifteen numbers per
+# assist. (The script spells out the 17.)
+KEYS_PER_OBSERVATION = 17
 OBSERVE_LUA = """
 local function incr(key, ttl)
   if key == '' then return 0 end
@@ -481,11 +491,19 @@ local function incr_both(key, before, ttl)
   if key == '' then return 0 end
   return incr(key, ttl) + tonumber(redis.call('GET', before) or 0)
 end
-local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl, burst_ttl =
+-- the accounts in a sorted set by time within the window (sliding, each once)
+local function accounts_within(key, account, now, window)
+  if key == '' then return 0 end
+  redis.call('ZADD', key, now, account)
+  redis.call('ZREMRANGEBYSCORE', key, 0, tonumber(now) - tonumber(window))
+  redis.call('EXPIRE', key, window)
+  return redis.call('ZCARD', key)
+end
+local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl, burst_window =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
 local replies = {}
-for i = 0, #KEYS / 19 - 1 do
-  local k, helper_id, now = i * 19, ARGV[8 + 2 * i], ARGV[9 + 2 * i]
+for i = 0, #KEYS / 17 - 1 do
+  local k, helper_id, now = i * 17, ARGV[8 + 2 * i], ARGV[9 + 2 * i]
   local device = 0
   if KEYS[k + 1] ~= '' then
     redis.call('ZADD', KEYS[k + 1], now, helper_id)
@@ -507,8 +525,8 @@ for i = 0, #KEYS / 19 - 1 do
   local suspects = incr_both(KEYS[k + 14], KEYS[k + 15], group_ttl)
   local net_unopened, device_unopened = 0, 0
   if not opened then
-    net_unopened = incr_both(KEYS[k + 16], KEYS[k + 17], burst_ttl)
-    device_unopened = incr_both(KEYS[k + 18], KEYS[k + 19], burst_ttl)
+    net_unopened = accounts_within(KEYS[k + 16], helper_id, now, burst_window)
+    device_unopened = accounts_within(KEYS[k + 17], helper_id, now, burst_window)
   end
   replies[i + 1] = {device, net, helper, reciprocal, inst, get(KEYS[k + 8]), get(KEYS[k + 9]),
                     camp, get(KEYS[k + 11]), alerted, opened, inst_net, suspects,
@@ -566,10 +584,10 @@ class RedisCounters:
         w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
         self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
         self._shared_args += [w.spike_seconds * 2, w.pair_seconds, w.group_seconds * 2]
-        self._shared_args += [w.burst_seconds * 2]
+        self._shared_args += [w.burst_seconds]
 
     async def _run_script(self, keys: list[str], helper_id: int, now: float) -> Any:
-        """OBSERVE_LUA's reply for one observation (its 19 keys, helper id and time),
+        """OBSERVE_LUA's reply for one observation (its 17 keys, helper id and time),
         observed in one script call with the others of this turn of the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
@@ -677,17 +695,14 @@ class RedisCounters:
             group = f"{p}cnet:{camp}:{obs.net_hash}:"
             last = _bucket(now, w.group_seconds)
             grouped = [f"{group}{last}", f"{group}{last - 1}"]
-        # Unopened assists of its network and of its device on the campaign, this bucket
-        # and the last: counted by the script only when no open of its link is known.
-        bursts = ["", "", "", ""]
+        # The accounts tapping with no open from its network and from its device on the
+        # campaign: added by the script only when no open of its link is known either.
+        bursts = ["", ""]
         if obs.share_open_id is None and camp:
-            last = _bucket(now, w.burst_seconds)
             if obs.net_hash:
-                burst = f"{p}bnet:{camp}:{obs.net_hash}:"
-                bursts[0:2] = [f"{burst}{last}", f"{burst}{last - 1}"]
+                bursts[0] = f"{p}bnet:{camp}:{obs.net_hash}"
             if obs.device_hash is not None:
-                burst = f"{p}bdev:{camp}:{obs.device_hash}:"
-                bursts[2:4] = [f"{burst}{last}", f"{burst}{last - 1}"]
+                bursts[1] = f"{p}bdev:{camp}:{obs.device_hash}"
         keys = [
             f"{p}dev:{obs.device_hash}" if obs.device_hash is not None else "",
             counter(f"net:{obs.net_hash}" if obs.net_hash else None, w.net_seconds),

@@ -129,9 +129,10 @@ class CounterSnapshot:
     # window (and the bucket before), this one included (counted only for a fresh
     # account's assist: 0 for any other).
     campaign_net_suspects: int = 0
-    # Assists with no share open (none named, none of their link remembered) from this
-    # assist's network, and from its device, on its campaign in the burst window (and
-    # the bucket before), this one included (0 for an assist that came through an open).
+    # Accounts that tapped with no share open (none named, none of their link remembered)
+    # from this assist's network, and from its device, on its campaign in the burst
+    # window (and the bucket before), this one's included (0 for an assist that came
+    # through an open).
     campaign_net_unopened: int = 0
     campaign_device_unopened: int = 0
 
@@ -299,12 +300,13 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
       to the instance in the spike window, or its network's fresh accounts gave
       `group_campaign_assists` across the campaign in the group window.
     - `unopened_burst:<n>`: an account of any age with no share open to show (none named,
-      none of its link remembered), and its network's or its device's assists with none
-      reached `burst_campaign_assists` across the campaign in the burst window, or its
-      network sent `burst_instance_assists` to the instance in the spike window. No open,
-      one network, seconds apart: bought or hijacked accounts of any age, driven by a
-      script that never loads the page. Any one of the three alone is common among
-      honest people (a client that records no opens, a carrier NAT, a busy evening)."""
+      none of its link remembered), and the accounts tapping with none from its network
+      or its device reached `burst_campaign_assists` across the campaign in the burst
+      window (one person tapping twice is not a burst), or its network sent
+      `burst_instance_assists` to the instance in the spike window. No open, one network,
+      seconds apart: bought or hijacked accounts of any age, driven by a script that
+      never loads the page. Any one of the three alone is common among honest people (a
+      client that records no opens, a carrier NAT, a busy evening)."""
     p = policy
     if is_fresh(p, context):
         on_instance = seen.instance_net_assists
