@@ -20,6 +20,7 @@ forgot the import.
 from __future__ import annotations
 
 from huzhu.enforcement import service as enforcement
+from huzhu.invites import direct as invite_direct
 from huzhu.invites import service as invites
 from huzhu.notify import service as notify
 from huzhu.risk import detect_service
@@ -33,6 +34,8 @@ def wire() -> None:
     )
     # Pushes from the inbox wait out the quiet hours of the person's invite preferences.
     notify.register_push_timing(invites.push_window)
+    # An invite's message stores no token: its links are signed again when it is read.
+    notify.register_read_params(notify.Kind.INVITE_RECEIVED, invite_direct.invite_links)
     # An explicit enforcement action may cite a review case (POST /enforcement/actions).
     enforcement.register_case_check(review.get_case)
     # Batch ring detection weighs the opens of a group's assists (their time, phone and

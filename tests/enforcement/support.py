@@ -89,7 +89,9 @@ class ReviewShop:
             )
             told = []
             for m in rows:
-                title, body = notify.render_inbox_message(m, language="en", time_zone="UTC")
+                title, body = notify.render_inbox_message(
+                    s, self.settings, m, language="en", time_zone="UTC"
+                )
                 variant = (m.params or {}).get("variant")
                 told.append((f"{m.kind}.{variant}" if variant else m.kind, title, body))
             return told

@@ -86,7 +86,9 @@ def test_defaults_are_contacts_only_and_a_contact_add_lets_the_invite_through(
     with world.db.unit_of_work() as s:
         (message,) = s.scalars(select(InboxMessage).where(InboxMessage.account_id == bob_id)).all()
         assert message.kind == "invite_received"
-        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
+        _, body = notify.render_inbox_message(
+            s, world.settings, message, language="en", time_zone="UTC"
+        )
         assert "/api/v1/opt-outs/" in body
         assert "Mute alice in one tap" in body
         assert "Stop all invites in one tap" in body
@@ -193,7 +195,9 @@ def _opt_out_path(world: World, recipient_id: int, which: str) -> str:
             .order_by(InboxMessage.id.desc())
         ).first()
         assert message is not None
-        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
+        _, body = notify.render_inbox_message(
+            s, world.settings, message, language="en", time_zone="UTC"
+        )
     line = next(ln for ln in body.splitlines() if ln.startswith(which))
     return urlsplit(line.rsplit(" ", 1)[-1]).path
 

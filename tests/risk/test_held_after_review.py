@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from huzhu.accounts import service as accounts
 from huzhu.accounts.rules import Role
@@ -207,12 +208,11 @@ def test_dismissing_a_hold_counts_the_assists_and_succeeds_a_bargain(env: Env) -
             )
         ).all()
         inbox = s.scalars(select(InboxMessage).where(InboxMessage.account_id == starter)).all()
+        words = [_words(s, env, m) for m in inbox if m.kind == "assist_voided"]
     assert f"instance.purchase_window_close:{instance_id}:0" in jobs
     assert events.count("assist.counted") == 5
     assert events.count("instance.succeeded") == 1
-    assert [_words(m)[0] for m in inbox if m.kind == "assist_voided"] == [
-        "Assists that were being checked now count: 3"
-    ]
+    assert [title for title, _ in words] == ["Assists that were being checked now count: 3"]
     # A decision is final: dismissing again counts nothing twice.
     with pytest.raises(CaseAlreadyDecided):
         env.dismiss(case_id)
@@ -244,10 +244,11 @@ def test_genuine_but_too_late_is_voided_with_the_reason_never_dropped(env: Env) 
     ]
     with env.db.unit_of_work() as s:
         inbox = s.scalars(select(InboxMessage).where(InboxMessage.account_id == starter)).all()
+        words = [_words(s, env, m) for m in inbox if m.kind == "assist_voided"]
         view = assists.describe(assists.get_instance(s, full_id))
     assert view.voided_count == 2
     assert view.held_count == 0
-    assert [_words(m)[1] for m in inbox if m.kind == "assist_voided"] == [
+    assert [body for _, body in words] == [
         "Assists that were being checked now count: 1; Genuine assists that could not count "
         "because the activity had already ended or was full: 2."
     ]
@@ -370,5 +371,5 @@ def test_confirming_a_spike_keeps_the_watch_holding_new_assists(spiky_env: Env) 
     assert instance.slots_used == SPIKE_MIN - 1
 
 
-def _words(message: InboxMessage) -> tuple[str, str]:
-    return notify.render_inbox_message(message, language="en", time_zone="UTC")
+def _words(s: Session, env: Env, message: InboxMessage) -> tuple[str, str]:
+    return notify.render_inbox_message(s, env.settings, message, language="en", time_zone="UTC")

@@ -125,7 +125,10 @@ def test_a_confirmed_ring_is_voided_recounted_told_and_enforced(
             select(EnforcementAction).where(EnforcementAction.case_id == case_id)
         ).all()
         told = s.scalars(select(InboxMessage).where(InboxMessage.kind == "assist_voided")).all()
-        titles = {notify.render_inbox_message(m, language="en", time_zone="UTC")[0] for m in told}
+        titles = {
+            notify.render_inbox_message(s, settings, m, language="en", time_zone="UTC")[0]
+            for m in told
+        }
     # The honest recount: each target lost exactly the ring's 8, the rest lost nothing.
     for instance in instances:
         after = assists.describe(_instance(database, instance))

@@ -9,6 +9,7 @@ unit; a cap unit taken is given back when a later check refuses or the write fai
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -184,25 +185,18 @@ def _deliver(
         now + timedelta(seconds=settings.invites.link_ttl_seconds),
         clock.as_utc(instance.expires_at),
     )
-    link, token = service.write_link(
+    link, _ = service.write_link(
         session, settings, ring, instance, sender_id, "friend", group_hash, now, expires
     )
-    sender = accounts.get_account(session, sender_id)
-    name = (sender.display_name if sender is not None else None) or ""
-    base = settings.base_url.rstrip("/")
-    mute_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'mute', recipient_id, sender_id)}"
-    unsub_url = f"{base}/api/v1/opt-outs/{opt_out_token(settings, 'unsubscribe', recipient_id, 0)}"
+    # Only what rebuilds the links (invite_links, when it is read): never their tokens.
     message = notify.send_inbox_message(
         session,
         account_id=recipient_id,
         kind=notify.Kind.INVITE_RECEIVED,
         params={
-            "sender": name,
             "instance_id": instance.id,
             "instance_kind": instance.kind,
-            "share_url": service.share_url(settings, token),
-            "mute_url": mute_url,
-            "unsubscribe_url": unsub_url,
+            "share_link_id": link.id,
         },
     )
     invite = Invite(
@@ -267,6 +261,31 @@ def send_group_invite(
         else:
             outcomes.append(MemberOutcome(member, invite, None))
     return outcomes
+
+
+def invite_links(
+    session: Session, settings: Settings, recipient_id: int, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """What an invite's inbox message hands its recipient, built each time it is read or
+    pushed (notify.read_params; wiring.py registers this): the inviter's name as it is
+    now (none once they deleted their account), their share link, and the one-tap mute
+    and unsubscribe links. Each link carries a token, so the message stores only the
+    share link's id, and the tokens are signed again from its row and the recipient.
+    A link whose row or key is gone is left out; unsubscribing always works."""
+    base = settings.base_url.rstrip("/")
+    unsubscribe = opt_out_token(settings, "unsubscribe", recipient_id, 0)
+    built: dict[str, Any] = {"unsubscribe_url": f"{base}/api/v1/opt-outs/{unsubscribe}"}
+    link_id = params.get("share_link_id")
+    link = repo.share_link(session, int(link_id)) if isinstance(link_id, int) else None
+    if link is None:
+        return built
+    token = service.token_of(settings, link)
+    if token is not None:
+        built["share_url"] = service.share_url(settings, token)
+    mute = opt_out_token(settings, "mute", recipient_id, link.sender_id)
+    built["mute_url"] = f"{base}/api/v1/opt-outs/{mute}"
+    built["sender"] = accounts.display_names(session, [link.sender_id]).get(link.sender_id, "")
+    return built
 
 
 # -- one-tap opt-out ---------------------------------------------------------------------

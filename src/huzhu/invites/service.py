@@ -330,6 +330,15 @@ def write_link(
     return link, token
 
 
+def token_of(settings: Settings, link: ShareLink) -> str | None:
+    """The token of an issued link, signed again from its row (tokens are never stored);
+    None when the key that signed it is retired or no longer configured."""
+    ring = keyring(settings)
+    if link.kid not in ring.keys or link.kid in ring.retired:
+        return None
+    return rules.sign_link(ring, _claims_of(link))
+
+
 def _claims_of(link: ShareLink | Any) -> rules.LinkClaims:
     """The claims a link's row signs (`link`: the object or a row of its columns)."""
     return rules.LinkClaims(

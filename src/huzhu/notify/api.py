@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request, Response, status
+from sqlalchemy.orm import Session
 
 from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal
+from huzhu.config import Settings
 from huzhu.deps import SessionDep, SettingsDep
 from huzhu.kit import i18n
 from huzhu.notify import service
@@ -166,14 +168,18 @@ def _reader_language(request: Request) -> i18n.Language:
     )
 
 
-def _out(message: service.InboxMessage, *, language: str, time_zone: str) -> InboxMessageOut:
-    title, body = service.render_inbox_message(message, language=language, time_zone=time_zone)
+def _out(
+    session: Session, settings: Settings, message: service.InboxMessage, *, language: str
+) -> InboxMessageOut:
+    title, body = service.render_inbox_message(
+        session, settings, message, language=language, time_zone=settings.web.time_zone
+    )
     return InboxMessageOut(
         id=message.id,
         kind=message.kind,
         title=title,
         body=body,
-        params=message.params,
+        params=service.read_params(session, settings, message),
         created_at=message.created_at,
         read_at=message.read_at,
     )
@@ -195,9 +201,8 @@ def list_my_inbox(
     language = _reader_language(request)
     response.headers["Content-Language"] = language.tag
     rows, cursor = service.list_inbox(session, params, account_id=principal.subject_id)
-    zone = settings.web.time_zone
     return Page[InboxMessageOut](
-        items=[_out(r, language=language.code, time_zone=zone) for r in rows],
+        items=[_out(session, settings, r, language=language.code) for r in rows],
         next_cursor=cursor,
     )
 
@@ -263,4 +268,4 @@ def mark_my_message_read(
     language = _reader_language(request)
     response.headers["Content-Language"] = language.tag
     message = service.mark_read(session, account_id=principal.subject_id, message_id=message_id)
-    return _out(message, language=language.code, time_zone=settings.web.time_zone)
+    return _out(session, settings, message, language=language.code)

@@ -301,17 +301,22 @@ def _assist_voided(r: Reader, p: Mapping[str, Any]) -> Rendered:
 
 @_renders(Kind.INVITE_RECEIVED)
 def _invite_received(r: Reader, p: Mapping[str, Any]) -> Rendered:
+    """The links are built when the message is read (invites.direct.invite_links), never
+    stored; one that cannot be built any more (its link is gone) is left out."""
     sender = str(p.get("sender") or "") or _t(r, _("Someone"))
+    lines = (
+        _t(r, _("Open: %(url)s"), url=p["share_url"]) if p.get("share_url") else None,
+        _t(r, _("Mute %(sender)s in one tap: %(url)s"), sender=sender, url=p["mute_url"])
+        if p.get("mute_url")
+        else None,
+        _t(r, _("Stop all invites in one tap: %(url)s"), url=p["unsubscribe_url"])
+        if p.get("unsubscribe_url")
+        else None,
+        _t(r, _("Helping is never required to see anything.")),
+    )
     return (
         _t(r, _("%(sender)s asks for your help"), sender=sender),
-        "\n".join(
-            (
-                _t(r, _("Open: %(url)s"), url=p["share_url"]),
-                _t(r, _("Mute %(sender)s in one tap: %(url)s"), sender=sender, url=p["mute_url"]),
-                _t(r, _("Stop all invites in one tap: %(url)s"), url=p["unsubscribe_url"]),
-                _t(r, _("Helping is never required to see anything.")),
-            )
-        ),
+        "\n".join(line for line in lines if line is not None),
     )
 
 

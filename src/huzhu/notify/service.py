@@ -22,7 +22,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -303,19 +303,55 @@ def update_unread_message(session: Session, *, message_id: int, params: dict[str
     )
 
 
+# What a message of one kind is read with beyond what is stored: (session, settings,
+# the reader's account id, the stored params) -> the params built now. An invite hands
+# its recipient links that carry tokens (the inviter's share link, one-tap mute and
+# unsubscribe): the row stores what rebuilds them, never the tokens, and the domain that
+# signs them (invites, above notify) registers its builder in wiring.py.
+ReadParams = Callable[[Session, Settings, int, Mapping[str, Any]], dict[str, Any]]
+_READ_PARAMS: dict[Kind, ReadParams] = {}
+
+
+def register_read_params(kind: Kind, build: ReadParams) -> None:
+    existing = _READ_PARAMS.get(kind)
+    if existing is not None and existing is not build:
+        raise ValueError(f"read params of {kind.value!r} registered twice")
+    _READ_PARAMS[kind] = build
+
+
+def read_params(
+    session: Session, settings: Settings, message: InboxMessage
+) -> dict[str, Any] | None:
+    """The message's params as its reader gets them (the API's `params`, the words):
+    what is stored, with what its kind builds at reading time; None before kinds."""
+    if message.params is None:
+        return None
+    build = _READ_PARAMS.get(Kind(message.kind)) if message.kind in set(Kind) else None
+    if build is None:
+        return dict(message.params)
+    return {**message.params, **build(session, settings, message.account_id, message.params)}
+
+
 def render_inbox_message(
-    message: InboxMessage, *, language: str, time_zone: str, name_zone: bool = True
+    session: Session,
+    settings: Settings,
+    message: InboxMessage,
+    *,
+    language: str,
+    time_zone: str,
+    name_zone: bool = True,
 ) -> tuple[str, str]:
     """Title and body in the reader's language (an i18n catalog code: zh_CN, en) and
-    zone (`name_zone=False` on a page that names the zone once itself). A row from before
-    the kinds registry shows the text stored with it."""
-    if message.params is not None:
+    zone (`name_zone=False` on a page that names the zone once itself), built when it is
+    read or pushed. A row from before the kinds registry shows the text stored with it."""
+    params = read_params(session, settings, message)
+    if params is not None:
         reader = Reader(
             gettext=i18n.translations(language).gettext,
             zone=ZoneInfo(time_zone),
             name_zone=name_zone,
         )
-        words = render(message.kind, message.params, reader)
+        words = render(message.kind, params, reader)
         if words is not None:
             return words
     return message.title or "", message.body or ""
@@ -807,9 +843,10 @@ def redeliver(session: Session, *, shop_id: int, delivery_id: int) -> WebhookDel
 
 # -- a person's own data ------------------------------------------------------------------
 
-# Facts of a message that are not the reader's: the inviter's name, and links carrying
-# the inviter's share token or one-tap opt-out tokens (a secret is never exported).
-PARAMS_NOT_EXPORTED = frozenset({"sender", "share_url", "mute_url", "unsubscribe_url"})
+# Facts of a message that are not the reader's: which of the inviter's links it hands
+# on (another person's row id would join two exports). The links themselves, with their
+# tokens, are built only when the message is read, and never exported.
+PARAMS_NOT_EXPORTED = frozenset({"share_link_id"})
 
 
 def export_of(session: Session, *, account_id: int) -> dict[str, Any]:

@@ -72,7 +72,7 @@ async def my_inbox(request: Request) -> Response:
         for row in rows:
             # The page names the zone once, beside the first message's time.
             title, body = notify.render_inbox_message(
-                row, language=code, time_zone=zone, name_zone=False
+                session, settings, row, language=code, time_zone=zone, name_zone=False
             )
             shown.append(Shown(row.id, row.kind, title, body, row.created_at, row.read_at))
         return shown, cursor, notify.inbox_preferences(session, account_id=account_id)

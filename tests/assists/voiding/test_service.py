@@ -86,7 +86,9 @@ def test_void_frees_the_slot_recomputes_progress_and_tells_the_initiator(
                 InboxMessage.account_id == alice_id, InboxMessage.kind == "assist_voided"
             )
         ).one()
-        _, body = notify.render_inbox_message(message, language="en", time_zone="UTC")
+        _, body = notify.render_inbox_message(
+            s, world.settings, message, language="en", time_zone="UTC"
+        )
         assert "Assists removed: 1, because it came from a brushing tool." in body
         assert "helpers still needed at most: 1." in body
     again = client.post(
@@ -209,7 +211,10 @@ def test_voiding_a_ring_removes_each_assist_once_and_tells_each_initiator_how_ma
             )
         ).all()
         events = s.scalars(select(Event).where(Event.type == "assist.voided")).all()
-        words = [notify.render_inbox_message(m, language="en", time_zone="UTC") for m in inbox]
+        words = [
+            notify.render_inbox_message(s, world.settings, m, language="en", time_zone="UTC")
+            for m in inbox
+        ]
     assert [t for t, _ in words] == ["Assists removed: 3"]
     assert words[0][1].startswith("Assists removed: 3, because they came from fake accounts")
     assert sorted(e.payload["voided"] for e in events) == [3, 3]

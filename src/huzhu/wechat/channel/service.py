@@ -87,7 +87,7 @@ def claim_due(session: Session, settings: Settings) -> Work | Literal[MessageSta
         return SKIPPED
     # WeChat is read in Chinese: the message in the default language, in the site's zone.
     title, body = notify.render_inbox_message(
-        inbox, language=i18n.DEFAULT.code, time_zone=settings.web.time_zone
+        session, settings, inbox, language=i18n.DEFAULT.code, time_zone=settings.web.time_zone
     )
     return Work(
         message_id=claimed.id,
