@@ -69,8 +69,8 @@ def bench_world(session: Session, *, rules: dict[str, Any], accounts_n: int) -> 
             insert(Account).returning(Account.id),
             [
                 {"shop_id": shop.id, "provider": "bench", "subject_hash": ids.sha256_hex(
-                    f"{shop.id}:{i}"), "display_name": f"p{i}", "share_name_consent": False,
-                 "status": "active", "created_at": now}
+                    f"{shop.id}:{i}"), "display_name": f"p{i}", "status": "active",
+                 "created_at": now}
                 for i in range(accounts_n)
             ],
         )

@@ -100,11 +100,7 @@ def test_deleting_forgets_the_person_and_keeps_counts_and_ledger(
         with shop.db.unit_of_work() as s:
             row = s.get(Account, my_id)
             assert row is not None
-            assert (row.display_name, row.status, row.share_name_consent) == (
-                None,
-                "deleted",
-                False,
-            )
+            assert (row.display_name, row.status) == (None, "deleted")
             assert row.subject_hash == f"deleted:{my_id}"
             assert row.deleted_at is not None
             named = s.scalar(select(func.count()).where(Account.display_name == ME))

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 import huzhu.all_tasks  # noqa: F401  (the sweep job, as a worker has it)
 from huzhu.accounts.models import CarriedRestriction
 from huzhu.app import create_app
-from huzhu.assists.models import HeldNetwork
+from huzhu.assists.models import HeldNetwork, Instance, Purchase
 from huzhu.idempotency.models import IdempotencyRecord
 from huzhu.invites import retention as invites_retention
 from huzhu.invites.models import ShareOpen, ShareOpenDay
@@ -96,8 +96,9 @@ def _opens(client: TestClient, world: World, who: str, n: int) -> int:
     return instance_id
 
 
-def _write_rows(s: Session, world: World, rows: Rows, *, tag: str) -> None:
-    """One row of every other class, as of now: what the sweep must judge by its age."""
+def _write_rows(s: Session, world: World, rows: Rows, *, tag: str, instance_id: int) -> None:
+    """One row of every other class, as of now: what the sweep must judge by its age
+    (an order on `instance_id`, bought by its starter)."""
     now = clock.utcnow()
     account_id, _ = world.person("carol")
     shop_id = world.shop.shop_id
@@ -167,8 +168,17 @@ def _write_rows(s: Session, world: World, rows: Rows, *, tag: str) -> None:
         shop_id=shop_id, kind="fraud_ring", status="open", source="detector:test",
         subject_account_ids=[account_id], evidence=evidence, created_at=now, updated_at=now,
     )  # fmt: skip
-    s.add_all([record, done, failed, payment, decided, undecided])
+    instance = s.get(Instance, instance_id)
+    assert instance is not None
+    order = Purchase(
+        shop_id=shop_id, campaign_id=instance.campaign_id, instance_id=instance_id,
+        account_id=instance.initiator_id, kind="bargain", amount_cents=4_321,
+        subsidy_cents=1_200, status="captured", payment_ref=f"ref-{tag}", details={},
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    s.add_all([record, done, failed, payment, decided, undecided, order])
     s.flush()
+    rows.add("order", order.id)
     rows.add("inbox", inbox.id)
     rows.add("event", *(e.id for e in events))
     rows.add("event_delivered", events[0].id)
@@ -185,6 +195,24 @@ def _write_rows(s: Session, world: World, rows: Rows, *, tag: str) -> None:
     rows.add("case_open", undecided.id)
 
 
+def _order_sums(s: Session) -> list[tuple[int, str, int, int, int]]:
+    """Per campaign and status: orders, their amounts and subsidies."""
+    return [
+        (int(c), str(st), int(n), int(a), int(sub))
+        for c, st, n, a, sub in s.execute(
+            select(
+                Purchase.campaign_id,
+                Purchase.status,
+                func.count(),
+                func.sum(Purchase.amount_cents),
+                func.sum(Purchase.subsidy_cents),
+            )
+            .group_by(Purchase.campaign_id, Purchase.status)
+            .order_by(Purchase.campaign_id, Purchase.status)
+        )
+    ]
+
+
 def _ids(s: Session, column: object) -> set[int]:
     return set(s.scalars(select(column)))  # type: ignore[call-overload]
 
@@ -195,7 +223,7 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
         old_instance = _opens(client, world, "alice", 3)
         world.person("carol")
         with world.db.unit_of_work() as s:
-            _write_rows(s, world, old, tag="old")
+            _write_rows(s, world, old, tag="old", instance_id=old_instance)
             ended, live, ban = (
                 CarriedRestriction(shop_id=world.shop.shop_id, provider="local", subject_hash=h,
                                    status=st, restricted_until=until, created_at=clock.utcnow())
@@ -213,12 +241,13 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
         clock.advance((KEEP_DAYS - 1) * DAY)
         fresh_instance = _opens(client, world, "dave", 2)
         with world.db.unit_of_work() as s:
-            _write_rows(s, world, fresh, tag="fresh")
+            _write_rows(s, world, fresh, tag="fresh", instance_id=fresh_instance)
             fresh_opens = _ids(s, ShareOpen.id) - old_opens
             before_counts = invites_retention.open_counts(
                 s, instance_ids=[old_instance, fresh_instance]
             )
             before_money = s.scalar(select(func.sum(PaymentTxn.amount_cents)))
+            before_orders = _order_sums(s)
     assert len(old_opens) == 3
     assert len(fresh_opens) == 2
     clock.advance(2 * DAY)  # the old rows are now 91 days old, the fresh ones 2
@@ -259,6 +288,11 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
         assert [payments[i] for i in old.ids["payment"]] == [None]
         assert all(payments[i] is not None for i in fresh.ids["payment"])
         assert s.scalar(select(func.sum(PaymentTxn.amount_cents))) == before_money
+        # Orders past the legal period name no one; every sum of the ledger is the same.
+        orders = dict(s.execute(select(Purchase.id, Purchase.account_id)).all())
+        assert [orders[i] for i in old.ids["order"]] == [None]
+        assert [orders[i] for i in fresh.ids["order"]] == [world.person("dave")[0]]
+        assert _order_sums(s) == before_orders
 
         cases = {c.id: c for c in s.scalars(select(ReviewCase))}
         (old_decided,) = (cases[i] for i in old.ids["case_decided"])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import BigInteger, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from huzhu.db import Base, IdType, JSONType, UTCDateTime
@@ -66,8 +66,6 @@ class Account(Base):
     # The version of the hashing key subject_hash was made with (security.hash_keys).
     key_version: Mapped[str] = mapped_column(String(16), default="v0", server_default="v0")
     display_name: Mapped[str | None] = mapped_column(String(100), nullable=True)
-    # A helper's name is shown to an initiator only with this consent (DESIGN: privacy).
-    share_name_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     # active | restricted | banned — the enforcement ladder (a later issue) writes these.
     status: Mapped[str] = mapped_column(String(20), default="active")
     restricted_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

@@ -272,7 +272,6 @@ def get_or_create_account(
         subject_hash=hashed,
         key_version=version,
         display_name=display_name,
-        share_name_consent=False,
         # A login whose earlier account was deleted while restricted gets the
         # restriction back: deleting is not a way out of it.
         status=carried.status if carried else AccountStatus.ACTIVE,
@@ -451,7 +450,7 @@ def operator_id_of_token(session: Session, token_id: int) -> int | None:
 # -- a person's own data ------------------------------------------------------------------
 
 ACCOUNT_EXPORT_FIELDS = (
-    "id", "provider", "display_name", "share_name_consent", "status", "restricted_until",
+    "id", "provider", "display_name", "status", "restricted_until",
     "restriction_reason", "created_at", "deleted_at",
 )  # fmt: skip
 
@@ -497,8 +496,8 @@ def lock_for_erasure(session: Session, *, shop_id: int, account_id: int) -> Acco
 
 
 def erase_account(session: Session, account: Account, *, now: datetime) -> None:
-    """Turn a locked account into an anonymous tombstone: its name, its consent and the
-    keyed hash of its login go; the id stays, so the assists it gave stay counted, its
+    """Turn a locked account into an anonymous tombstone: its name, its consent history
+    and the keyed hash of its login go; the id stays, so the assists it gave stay counted, its
     orders stay in the ledger and every draw stays verifiable, none tied to anyone. A
     restriction or ban in force is kept against the login (CarriedRestriction) until it
     ends, so a new sign-in with the same login gets it back."""
@@ -517,7 +516,6 @@ def erase_account(session: Session, account: Account, *, now: datetime) -> None:
         )
     repo.erase_consent_events_of(session, account.id)
     account.display_name = None
-    account.share_name_consent = False
     # Unique per (shop, provider) and no keyed hash of anything: the login is forgotten.
     account.subject_hash = f"deleted:{account.id}"
     account.status = AccountStatus.DELETED

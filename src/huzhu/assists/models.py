@@ -173,7 +173,11 @@ class Purchase(Base):
     shop_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("shop.id"))
     campaign_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("campaign.id"))
     instance_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("instance.id"))
-    account_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("account.id"))
+    # None once the legal period for money records is over (assists/retention.py): the
+    # order stays in every sum, naming no one.
+    account_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("account.id"), nullable=True
+    )
     # bargain | groupbuy | reward
     kind: Mapped[str] = mapped_column(String(20))
     amount_cents: Mapped[int] = mapped_column(BigInteger)

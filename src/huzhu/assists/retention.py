@@ -1,7 +1,9 @@
 """What the assists domain forgets (privacy/retention.py runs it): the held-network
-counters whose window is over. Each row holds the keyed hash of a network, needed only
-while its window counts that network's holds (settings.risk.held_network_window_seconds);
-after it, the hot path would reset the row anyway."""
+counters whose window is over, and who placed an order once the legal period for money
+records is over. A held-network row holds the keyed hash of a network, needed only while
+its window counts that network's holds (settings.risk.held_network_window_seconds);
+after it, the hot path would reset the row anyway. An order stays in every sum (its
+amount, subsidy, status and payment reference), but no longer names its account."""
 
 from __future__ import annotations
 
@@ -10,7 +12,22 @@ from datetime import datetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from huzhu.assists.models import HeldNetwork
+from huzhu.assists.models import HeldNetwork, Purchase
+from huzhu.db.batches import update_batch
+
+
+def detach_orders(session: Session, *, before: datetime, limit: int) -> int:
+    """Up to `limit` orders whose money last moved before `before` (bought, captured,
+    refunded or paid out: `updated_at`) lose their account; how many. The money itself
+    is untouched, so campaign budgets, the ledger and every total stay what they were."""
+    return update_batch(
+        session,
+        Purchase,
+        Purchase.updated_at < before,
+        Purchase.account_id.is_not(None),
+        values={"account_id": None},
+        limit=limit,
+    )
 
 
 def forget_held_networks(

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, select
+from sqlalchemy import ColumnElement, delete, select, update
 from sqlalchemy.orm import Session
 
 
@@ -28,3 +28,24 @@ def delete_batch(session: Session, model: Any, *where: ColumnElement[bool], limi
     """Delete up to `limit` rows matching `where` (lowest ids first); how many went. A
     result equal to `limit` means more may be left."""
     return delete_ids(session, model, oldest_ids(session, model, *where, limit=limit))
+
+
+def update_batch(
+    session: Session,
+    model: Any,
+    *where: ColumnElement[bool],
+    values: dict[str, Any],
+    limit: int,
+) -> int:
+    """Set `values` on up to `limit` rows matching `where` (lowest ids first); how many.
+    The rows must stop matching once changed (say, an account link set to null), so the
+    next batch starts where this one stopped."""
+    ids = oldest_ids(session, model, *where, limit=limit)
+    if ids:
+        session.execute(
+            update(model)
+            .where(model.id.in_(ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+    return len(ids)

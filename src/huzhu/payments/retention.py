@@ -7,27 +7,19 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from huzhu.db.batches import oldest_ids
+from huzhu.db.batches import update_batch
 from huzhu.payments.models import PaymentTxn
 
 
 def anonymise(session: Session, *, before: datetime, limit: int) -> int:
     """Up to `limit` payments made before `before` lose their account; how many."""
-    ids = oldest_ids(
+    return update_batch(
         session,
         PaymentTxn,
         PaymentTxn.created_at < before,
         PaymentTxn.account_id.is_not(None),
+        values={"account_id": None},
         limit=limit,
     )
-    if ids:
-        session.execute(
-            update(PaymentTxn)
-            .where(PaymentTxn.id.in_(ids))
-            .values(account_id=None)
-            .execution_options(synchronize_session=False)
-        )
-    return len(ids)

@@ -89,6 +89,7 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         _by_cutoff(jobs.purge_finished),
     ),
     DataClass("money_records", _days("money_records_days"), _by_cutoff(payments.anonymise)),
+    DataClass("orders", _days("money_records_days"), _by_cutoff(assists.detach_orders)),
     # Kept until its window ends: the window is the setting.
     DataClass(
         "held_networks",

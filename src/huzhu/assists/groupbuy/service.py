@@ -457,12 +457,19 @@ def refund_team(session: Session, provider: PaymentProvider, *, team_id: int) ->
 
 
 def _tell_member(
-    session: Session, *, team: Instance, account_id: int, kind: notify.Kind, params: dict[str, Any]
+    session: Session,
+    *,
+    team: Instance,
+    account_id: int | None,
+    kind: notify.Kind,
+    params: dict[str, Any],
 ) -> None:
     """One member's message about the team (once per member per kind: a rerun of the
-    job finds it already sent)."""
+    job finds it already sent). An order past the legal period names no one to tell."""
     topic = f"instance:{team.id}"
-    if notify.latest_on_topic(session, account_id=account_id, kind=kind, topic=topic):
+    if account_id is None or notify.latest_on_topic(
+        session, account_id=account_id, kind=kind, topic=topic
+    ):
         return
     campaign = campaigns.get_campaign(session, team.campaign_id)
     notify.send_inbox_message(

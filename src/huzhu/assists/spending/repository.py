@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, union
+from sqlalchemy import BigInteger, func, or_, select, type_coerce, union
 from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, Purchase
@@ -106,8 +106,11 @@ def accounts_active_between(
         .join(Instance, Instance.id == Assist.instance_id)
         .where(Assist.created_at >= since, Assist.created_at < until)
     )
-    ordered = select(Purchase.shop_id, Purchase.account_id).where(
-        Purchase.updated_at >= since, Purchase.updated_at < until
+    # An order past the legal period names no one (its account is null): left out.
+    ordered = select(Purchase.shop_id, type_coerce(Purchase.account_id, BigInteger)).where(
+        Purchase.updated_at >= since,
+        Purchase.updated_at < until,
+        Purchase.account_id.is_not(None),
     )
     rows = session.execute(union(started, ended, helped, ordered))
     return sorted((int(shop), int(account)) for shop, account in rows)
