@@ -10,6 +10,8 @@ from huzhu.accounts import service
 from huzhu.accounts.deps import require
 from huzhu.accounts.rules import Permission, Principal, Role
 from huzhu.accounts.schemas import (
+    DisplayNameIn,
+    DisplayNameOut,
     IntegratorTokenCreated,
     IntegratorTokenIn,
     IntegratorTokenOut,
@@ -22,7 +24,7 @@ from huzhu.accounts.schemas import (
     TokenOut,
 )
 from huzhu.deps import SessionDep, SettingsDep
-from huzhu.errors import Forbidden
+from huzhu.errors import Forbidden, problem_doc
 
 router = APIRouter(tags=["accounts"])
 
@@ -83,6 +85,35 @@ def me(principal: Annotated[Principal, Depends(require(Permission.SHOP_READ))]) 
         shop_id=principal.shop_id,
         subject_id=principal.subject_id,
     )
+
+
+OwnData = Annotated[Principal, Depends(require(Permission.DATA_OWN))]
+
+
+@router.get("/me/display-name", response_model=DisplayNameOut)
+def my_display_name(session: SessionDep, principal: OwnData) -> DisplayNameOut:
+    """The name a starter sees beside your assist if you let them (else a pseudonym)."""
+    return DisplayNameOut(display_name=service.display_name_of(session, principal.subject_id))
+
+
+@router.put(
+    "/me/display-name",
+    response_model=DisplayNameOut,
+    responses={
+        410: problem_doc(410, "`account_deleted`"),
+        422: problem_doc(422, "`invalid_display_name`: too long, or control characters"),
+    },
+)
+def set_my_display_name(
+    body: DisplayNameIn, session: SessionDep, principal: OwnData
+) -> DisplayNameOut:
+    """Set or clear your display name. Starters see it only beside the assists you chose
+    to show it for (`PUT /assists/{id}/name-consent`); it is in your export and goes
+    when you delete your account."""
+    name = service.set_display_name(
+        session, account_id=principal.subject_id, display_name=body.display_name
+    )
+    return DisplayNameOut(display_name=name)
 
 
 @router.get("/operators", response_model=list[OperatorOut])

@@ -1,6 +1,13 @@
 """Errors of the accounts domain."""
 
-from huzhu.errors import Conflict, Forbidden, HuzhuError, NotFound, Unauthenticated
+from huzhu.errors import (
+    Conflict,
+    Forbidden,
+    HuzhuError,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 
 
 class InvalidCredentials(Unauthenticated):
@@ -55,3 +62,8 @@ class AccountDeleted(HuzhuError):
 class AccountNotFound(NotFound):
     code = "account_not_found"
     title = "No such account"
+
+
+class InvalidDisplayName(InvalidInput):
+    code = "invalid_display_name"
+    title = "This name cannot be used"

@@ -6,6 +6,7 @@ every role and check this table is what the server enforces.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -232,3 +233,31 @@ def parse_bearer(header: str) -> str | None:
     if scheme.lower() != "bearer" or not value.strip():
         return None
     return value.strip()
+
+
+# -- a person's display name ---------------------------------------------------------
+
+# Shown beside an assist to its starter (with the helper's consent) and atop an invite:
+# a name, not a message, so it is short.
+DISPLAY_NAME_MAX_CHARS = 32
+# Unicode categories a name may not hold: control and format characters (bidi overrides
+# and zero-width characters that make a name read as another), surrogates, private use
+# and unassigned code points.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn"})
+
+
+def normalize_display_name(raw: str) -> str | None:
+    """The name as it is stored: NFC, spaces at the ends cut and runs of whitespace made
+    one space; None when nothing is left (the person clears their name)."""
+    name = " ".join(unicodedata.normalize("NFC", raw).split())
+    return name or None
+
+
+def display_name_problem(name: str) -> str | None:
+    """Why a normalized name cannot be stored, or None. Never repeats the name: the
+    problem may be carried in a redirect's URL."""
+    if len(name) > DISPLAY_NAME_MAX_CHARS:
+        return f"a name has at most {DISPLAY_NAME_MAX_CHARS} characters"
+    if any(unicodedata.category(ch) in _REFUSED_CATEGORIES for ch in name):
+        return "a name may not hold control, format or unassigned characters"
+    return None

@@ -85,3 +85,16 @@ class MeOut(BaseModel):
     role: Role
     shop_id: int
     subject_id: int
+
+
+class DisplayNameIn(JsonBody):
+    display_name: str | None = Field(
+        max_length=200,
+        description="your name as the starters you let see it read it; null or blank "
+        "clears it (then they see a pseudonym); at most 32 characters once spaces at the "
+        "ends are cut, no control characters",
+    )
+
+
+class DisplayNameOut(BaseModel):
+    display_name: str | None = Field(description="as stored (trimmed), or null: none set")

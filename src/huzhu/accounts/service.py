@@ -16,6 +16,7 @@ from huzhu.accounts.errors import (
     AccountDeleted,
     AccountNotFound,
     InvalidCredentials,
+    InvalidDisplayName,
     InvalidToken,
     OperatorExists,
     ShopExists,
@@ -39,6 +40,8 @@ from huzhu.accounts.rules import (
     PrincipalKind,
     Role,
     TokenKind,
+    display_name_problem,
+    normalize_display_name,
     parse_participant_claims,
     participant_token_payload,
     stricter,
@@ -462,6 +465,30 @@ def export_of(session: Session, *, account_id: int) -> dict[str, Any]:
     if account is None:
         return {}
     return fields_of(account, ACCOUNT_EXPORT_FIELDS)
+
+
+def display_name_of(session: Session, account_id: int) -> str | None:
+    account = get_account(session, account_id)
+    return account.display_name if account is not None else None
+
+
+def set_display_name(session: Session, *, account_id: int, display_name: str | None) -> str | None:
+    """Set or clear (None, or nothing but spaces) the person's own display name, as
+    normalized (rules.normalize_display_name; 422 `invalid_display_name` for one too long
+    or holding control characters). A starter sees it only beside assists whose helper
+    agreed (assists.consent); it is in the person's export and goes with their account."""
+    name = normalize_display_name(display_name) if display_name is not None else None
+    problem = display_name_problem(name) if name is not None else None
+    if problem is not None:
+        raise InvalidDisplayName(problem, field="display_name")
+    account = lock_account(session, account_id)
+    if account is None:
+        raise AccountNotFound(f"no account {account_id}")
+    if account.status == AccountStatus.DELETED:
+        raise AccountDeleted("this account was deleted at its owner's request")
+    account.display_name = name
+    session.flush()
+    return name
 
 
 def refuse_deleted(session: Session, account_id: int) -> None:

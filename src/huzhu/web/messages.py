@@ -85,6 +85,10 @@ NOTICES: dict[str, str] = {
     ),
     "name_shown": _("Saved: the starter of this activity can see your name for your assist."),
     "name_hidden": _("Saved: the starter sees a pseudonym, not your name."),
+    "display_name_saved": _(
+        "Saved. Starters see this name only beside assists you chose to show it for."
+    ),
+    "display_name_cleared": _("Your name is cleared: starters see a pseudonym."),
     # A page opened with the cookie of an account deleted elsewhere (say, over the API).
     "signed_out_deleted": _(
         "This account was deleted, so you are signed out here. "
@@ -117,6 +121,9 @@ ERRORS: dict[str, str] = {
         "Decisions on your appeals always reach you: they cannot be muted."
     ),
     "unknown_inbox_kind": _("There is no such kind of message."),
+    "invalid_display_name": _(
+        "This name cannot be used: at most 32 characters, and no control characters."
+    ),
     # start, join
     "team_full": _("The team already has all its members."),
     "team_closed": _("The team is no longer taking members."),

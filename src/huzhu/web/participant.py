@@ -648,6 +648,7 @@ async def my_activities(request: Request) -> Response:
             "started": started,
             "given": list(given),
             "consents": accounts.consent_history_of(session, account_id=account_id),
+            "display_name": accounts.display_name_of(session, account_id),
             "names": names,
             "rewards": rewards,
             "draw_lines": draw_lines,
@@ -655,7 +656,12 @@ async def my_activities(request: Request) -> Response:
 
     found = await in_one_unit_of_work(request, _mine)
     return render(
-        request, "participant/me.html", viewer=await auth.viewer(request, settings), **found
+        request,
+        "participant/me.html",
+        viewer=await auth.viewer(request, settings),
+        notice=messages.notice(request, request.query_params.get("notice")),
+        error=messages.error(request),
+        **found,
     )
 
 

@@ -11,12 +11,13 @@ from fastapi import APIRouter, Request
 from sqlalchemy.orm import Session
 from starlette.responses import Response
 
+from huzhu.accounts import service as accounts
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.errors import HuzhuError
 from huzhu.privacy import service as privacy
 from huzhu.web import auth, messages, security
-from huzhu.web.pages import PageRoute, form_of, redirect
+from huzhu.web.pages import PageRoute, form_of, form_step, redirect
 from huzhu.web.participant import signed_in
 from huzhu.web.templating import render
 
@@ -63,6 +64,26 @@ async def my_export_json(request: Request) -> Response:
             "Content-Disposition": 'attachment; filename="huzhu-my-data.json"',
             "Cache-Control": "no-store",
         },
+    )
+
+
+# -- one's display name ---------------------------------------------------------------------
+
+
+@router.post("/me/display-name")
+async def set_display_name(request: Request) -> Response:
+    """The name form on /me: saved as typed (trimmed), or cleared by the clear button or
+    an empty field, by the same service as `PUT /api/v1/me/display-name`."""
+    data = await form_of(request)
+    _shop_id, account_id = signed_in(request)
+    name = None if data.get("clear") == "yes" else data.get("display_name", "")
+    return await form_step(
+        request,
+        lambda session: accounts.set_display_name(
+            session, account_id=account_id, display_name=name
+        ),
+        back="/me",
+        notice="display_name_saved" if name and name.strip() else "display_name_cleared",
     )
 
 
