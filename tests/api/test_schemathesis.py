@@ -60,6 +60,9 @@ SEMANTIC_VALIDATION = {
     # inbox: every kind is a kind, but muting enforcement or appeal outcomes is refused
     # with a code naming the kind (`enforcement_not_muteable`), not a schema error.
     ("PUT", "/api/v1/me/inbox/preferences"),
+    # accounts: a display name may not hold control, format or unassigned characters,
+    # judged by Unicode category (422 `invalid_display_name`), which a pattern cannot say.
+    ("PUT", "/api/v1/me/display-name"),
 }
 
 

@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from huzhu.accounts.rules import Role
+from huzhu.accounts.rules import DISPLAY_NAME_MAX_CHARS, Role
 from huzhu.kit.credentials import credential
 from huzhu.kit.jsonbody import JsonBody
 
@@ -89,10 +89,9 @@ class MeOut(BaseModel):
 
 class DisplayNameIn(JsonBody):
     display_name: str | None = Field(
-        max_length=200,
-        description="your name as the starters you let see it read it; null or blank "
-        "clears it (then they see a pseudonym); at most 32 characters once spaces at the "
-        "ends are cut, no control characters",
+        max_length=DISPLAY_NAME_MAX_CHARS,
+        description="your name as the starters you let see it read it, trimmed; null or "
+        "blank clears it (then they see a pseudonym); no control or format characters",
     )
 
 
