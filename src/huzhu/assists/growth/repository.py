@@ -26,9 +26,10 @@ def assists_by_status_upto(
     return found
 
 
-def _members(campaign_id: int) -> Select[int, datetime]:
+def _members(campaign_id: int) -> Select[int | None, datetime]:
     """Team orders by people who joined someone else's team (the leader's own order
-    opened it)."""
+    opened it). An order past the legal period names no one (assists/retention.py) and
+    is no longer counted as anyone's join."""
     return (
         select(Purchase.account_id.label("account_id"), Purchase.created_at.label("at"))
         .join(Instance, Instance.id == Purchase.instance_id)
