@@ -147,7 +147,9 @@ class HeldNetwork(Base):
     """Assists one network prefix (a keyed hash, never the address) put on hold in one
     shop in the current window (`bucket`: unix seconds // the window), so a burst from one
     network cannot fill the review queue (settings.risk.held_per_network). One row per
-    network, reset when a new window starts; written only by the hot path's give act."""
+    network, reset when a new window starts; written only by the hot path's give act.
+    No key version: a row lives one window, which rotating the hashing key waits out
+    (README: rotating the hashing key), so a second lookup per hold would buy nothing."""
 
     __tablename__ = "held_network"
 
