@@ -111,6 +111,23 @@ def test_every_value_a_page_shows_has_words_in_both_languages(table: str) -> Non
         assert _in_both(message), (table, value)
 
 
+def test_every_source_that_opens_a_case_has_words_in_both_languages() -> None:
+    from huzhu.risk import detect_service
+
+    risk = Path(inline.__file__).parent
+    named = {
+        str(keyword.value.value)
+        for path in risk.rglob("*.py")
+        for call in _calls(ast.parse(path.read_text()), "open_case")
+        for keyword in call.keywords
+        if keyword.arg == "source" and isinstance(keyword.value, ast.Constant)
+    }
+    found = named | {detect_service.SOURCE}
+    assert {"report", "inline.spike", "detect"} <= found
+    assert sorted(found - set(words.LABELS["case_source"])) == []
+    assert all(_in_both(message) for message in words.LABELS["case_source"].values())
+
+
 def test_every_table_a_template_names_exists() -> None:
     named = set()
     for path in (WEB / "templates").rglob("*.html"):

@@ -117,7 +117,7 @@ BARGAIN_FORM = {
 @pytest.mark.parametrize(
     ("language", "floor", "channel"),
     [
-        (ZH, "底价必须低于原价", "砍价 属于助力玩法，微信自 2019 年 10 月起禁止在网页链接中使用"),
+        (ZH, "底价必须低于原价", "砍价属于助力玩法，微信自 2019 年 10 月起禁止在网页链接中使用"),
         (EN, "the floor must be below the price", "Bargain is an assist mechanic"),
     ],
 )
@@ -256,6 +256,9 @@ def test_dismissing_a_case_nobody_reported_tells_no_reporters(people: Any, demo:
     assert text_of(heading.group(1)) == (
         f"发起 {instance['id']} 在 300 秒内有 9 次助力，而分享只被打开 1 次；新的助力将暂扣 60 分钟"
     )
+    source = re.search(r'data-case-source="inline.spike">(.*?)</span>', page, re.S)
+    assert source is not None
+    assert text_of(source.group(1)) == "（来源：单个发起的助力激增）"
     dismissed = analyst.post(
         f"/console/review/{case_id}/dismiss",
         form_path=f"/console/review/{case_id}",

@@ -127,6 +127,17 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# What opened a review case (`ReviewCase.source`: the reports, the inline scorer, the
+# batch detection); tests/web/test_words.py finds every source the risk package names.
+LABELS["case_source"] = {
+    "report": _("people's reports"),
+    "inline.score": _("the check of each assist"),
+    "inline.group": _("the check of new accounts from one network"),
+    "inline.spike": _("a spike on one activity"),
+    "inline.campaign_spike": _("a spike across the campaign"),
+    "detect": _("the scan for rings"),
+}
+
 # The frozen rules snapshot's keys (campaigns/rules/snapshot.py), as the console names them.
 LABELS["rule"] = {
     "kind": _("Kind"),
