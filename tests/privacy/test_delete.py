@@ -15,7 +15,7 @@ from huzhu.accounts.models import Account
 from huzhu.payments.models import PaymentTxn
 from tests.enforcement.support import UNLOCK_RULES, ReviewShop
 from tests.factories import auth, confirmed, make_campaign
-from tests.privacy.support import ME, OTHER, ok
+from tests.privacy.support import ME, OPEN_ALL, OTHER, ok
 from tests.support.servers import LiveServer
 
 # One helper takes it to its floor.
@@ -52,6 +52,11 @@ def _sign_in_again(client: httpx.Client, shop: ReviewShop, subject: str) -> tupl
     return signed["account_id"], signed["token"]
 
 
+def _invite_titles(client: httpx.Client, headers: dict[str, str]) -> list[str]:
+    inbox = ok(client.get("/api/v1/me/inbox", headers={**headers, "Accept-Language": "en"}))
+    return [m["title"] for m in inbox["items"] if m["kind"] == "invite_received"]
+
+
 def test_deleting_forgets_the_person_and_keeps_counts_and_ledger(
     world: tuple[LiveServer, ReviewShop],
 ) -> None:
@@ -66,6 +71,11 @@ def test_deleting_forgets_the_person_and_keeps_counts_and_ledger(
         # A bargain a friend's one assist took to its floor, which I buy: money of mine
         # in the ledger, and nothing of mine left running.
         mine = ok(client.post(f"/api/v1/campaigns/{bargain}/instances", headers=me), 201)["id"]
+        # I invite the other person: their inbox names me while I am here.
+        ok(client.put("/api/v1/me/invite-preferences", json=OPEN_ALL, headers=other))
+        invite = {"recipient_id": shop.id_of(OTHER)}
+        ok(client.post(f"/api/v1/instances/{mine}/invites", json=invite, headers=me), 201)
+        assert _invite_titles(client, other) == [f"{ME} asks for your help"]
         ok(client.post(f"/api/v1/instances/{mine}/assists", headers=third), 201)
         ok(
             client.post(
@@ -90,6 +100,10 @@ def test_deleting_forgets_the_person_and_keeps_counts_and_ledger(
         later = ok(client.post(f"/api/v1/campaigns/{unlock}/instances", headers=third), 201)
         refused = client.post(f"/api/v1/instances/{later['id']}/assists", headers=me)
         assert (refused.status_code, refused.json()["code"]) == (403, "account_restricted")
+
+        # Another person's inbox no longer names me: the name is read from my account.
+        assert _invite_titles(client, other) == ["Someone asks for your help"]
+        assert ME not in client.get("/api/v1/me/inbox", headers=other).text
 
         # What I gave stays counted, and the ledger's rows and sums stay as they were.
         after = ok(client.get(f"/api/v1/instances/{theirs}"))
