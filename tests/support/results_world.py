@@ -52,6 +52,7 @@ class ResultsWorld:
     team_campaign_id: int
     team_id: int  # a group-buy team of three with two members
     team_leader: str
+    team_member: str  # joined the team (did not open it)
     stranger: str  # a participant token of another shop
 
     @property
@@ -202,6 +203,7 @@ def results_world(db_url: str, log_dir: Path) -> Iterator[ResultsWorld]:
             team_campaign_id=groupbuy_id,
             team_id=team_id,
             team_leader=leader,
+            team_member=member,
             stranger=stranger,
         )
     finally:

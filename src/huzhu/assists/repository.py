@@ -92,8 +92,11 @@ def instance_ids_of_campaign_query(campaign_id: int) -> Select[int]:
     return select(Instance.id).where(Instance.campaign_id == campaign_id)
 
 
-def assists_of_instance_query(*, instance_id: int) -> Select[Assist]:
-    return select(Assist).where(Assist.instance_id == instance_id)
+def assists_of_instance_query(
+    *, instance_id: int, status: AssistStatus | None = None
+) -> Select[Assist]:
+    stmt = select(Assist).where(Assist.instance_id == instance_id)
+    return stmt if status is None else stmt.where(Assist.status == status.value)
 
 
 def counted_between(session: Session, *, instance_id: int, after: datetime, until: datetime) -> int:
@@ -300,6 +303,21 @@ def in_progress(session: Session, *, shop_id: int, account_id: int) -> int:
         )
     )
     return int(started or 0) + int(joined or 0)
+
+
+def lottery_campaigns_entered(session: Session, *, shop_id: int, account_id: int) -> list[int]:
+    """Campaigns in which the person started a lottery instance (their entries)."""
+    stmt = (
+        select(Instance.campaign_id)
+        .where(
+            Instance.shop_id == shop_id,
+            Instance.initiator_id == account_id,
+            Instance.kind == "lottery",
+        )
+        .distinct()
+        .order_by(Instance.campaign_id)
+    )
+    return [int(c) for c in session.scalars(stmt)]
 
 
 def instances_started_by(session: Session, account_id: int) -> list[Instance]:

@@ -150,6 +150,15 @@ class SpendingLine(BaseModel):
     created_at: datetime
 
 
+class PrizeLine(BaseModel):
+    """A lottery prize the participant won: a thing of this value, not money paid."""
+
+    campaign_id: int
+    prize: str
+    value_cents: int
+    drawn_at: datetime
+
+
 class SpendingSummary(BaseModel):
     """What one participant bought through campaigns since a time — the real numbers
     behind "this week you spent ¥X on campaign items"."""
@@ -159,4 +168,6 @@ class SpendingSummary(BaseModel):
     on_hold_cents: int = Field(description="authorized, charged only if the team fills")
     refunded_cents: int = Field(description="authorized or charged, then given back")
     received_cents: int = Field(description="rewards paid to the participant")
+    prizes_won_cents: int = Field(description="the value of lottery prizes won (drawn since)")
     lines: list[SpendingLine]
+    prizes: list[PrizeLine] = Field(description="lottery prizes won, drawn since")

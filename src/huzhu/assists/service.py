@@ -37,7 +37,7 @@ from huzhu.assists.errors import (
     UnsupportedKind,
 )
 from huzhu.assists.models import Assist, Instance
-from huzhu.assists.rules import InstanceStatus
+from huzhu.assists.rules import AssistStatus, InstanceStatus
 from huzhu.assists.schemas import CampaignActivity, CutRecord, InstanceDetail, InstanceView
 from huzhu.audit import service as audit
 from huzhu.campaigns import service as campaigns
@@ -420,6 +420,10 @@ def my_cut(session: Session, *, instance_id: int, account_id: int) -> int | None
     return repo.counted_value_of(session, instance_id=instance_id, helper_id=account_id)
 
 
+def lottery_campaigns_entered(session: Session, *, shop_id: int, account_id: int) -> list[int]:
+    return repo.lottery_campaigns_entered(session, shop_id=shop_id, account_id=account_id)
+
+
 def list_campaign_instances(
     session: Session, params: PageParams, *, shop_id: int, campaign_id: int
 ) -> tuple[list[Instance], int | None]:
@@ -429,10 +433,15 @@ def list_campaign_instances(
 
 
 def list_assists(
-    session: Session, params: PageParams, *, shop_id: int, instance_id: int
+    session: Session,
+    params: PageParams,
+    *,
+    shop_id: int,
+    instance_id: int,
+    status: AssistStatus | None = None,
 ) -> tuple[list[Assist], int | None]:
     get_instance(session, instance_id, shop_id=shop_id)
-    stmt = repo.assists_of_instance_query(instance_id=instance_id)
+    stmt = repo.assists_of_instance_query(instance_id=instance_id, status=status)
     return fetch_page(session, stmt, Assist.id, params)
 
 
@@ -441,11 +450,19 @@ actor_of = audit.actor_of
 
 
 def read_assists(
-    session: Session, params: PageParams, *, principal: Principal, instance_id: int
+    session: Session,
+    params: PageParams,
+    *,
+    principal: Principal,
+    instance_id: int,
+    status: AssistStatus | None = None,
 ) -> tuple[list[Assist], int | None]:
-    """An operator's look at an instance's assists, helper by helper (the API's list and
-    the console's instance page): personal data, so every look is audited."""
-    rows, cursor = list_assists(session, params, shop_id=principal.shop_id, instance_id=instance_id)
+    """An operator's look at an instance's assists (those in `status` only, if given),
+    helper by helper (the API's list, the console's instance page, a spike case's
+    evidence): personal data, so every look is audited."""
+    rows, cursor = list_assists(
+        session, params, shop_id=principal.shop_id, instance_id=instance_id, status=status
+    )
     instance = get_instance(session, instance_id, shop_id=principal.shop_id)
     audit.record_read(
         session,

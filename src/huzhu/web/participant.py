@@ -646,6 +646,9 @@ async def my_activities(request: Request) -> Response:
         }
         return {
             "started": started,
+            "joined": groupbuy.teams_joined(
+                session, settings, shop_id=shop_id, account_id=account_id
+            ),
             "given": list(given),
             "consents": accounts.consent_history_of(session, account_id=account_id),
             "display_name": accounts.display_name_of(session, account_id),
@@ -677,8 +680,8 @@ async def my_spending(request: Request) -> Response:
     def _spending(session: Session) -> tuple[Any, Any, Any]:
         mine = {"shop_id": shop_id, "account_id": account_id}
         return (
-            spending.spending_of(session, since=span.week_start, **mine),
-            spending.spending_of(session, since=span.month_start, **mine),
+            spending.spending_of(session, settings, since=span.week_start, **mine),
+            spending.spending_of(session, settings, since=span.month_start, **mine),
             spending.guardrails_of(session, settings, **mine),
         )
 

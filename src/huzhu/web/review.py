@@ -17,6 +17,8 @@ from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from huzhu.accounts.rules import Permission, Principal
+from huzhu.assists import service as assists
+from huzhu.assists.rules import AssistStatus
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.enforcement import service as enforcement
@@ -92,12 +94,24 @@ def _case_page(session: Session, principal: Principal, case_id: int) -> dict[str
         "case": case,
         "reports": reviews.reports_of(session, case.id),
         "actions": actions,
+        "held": _held_on(session, principal, case),
     }
     if case.kind == CaseKind.INLINE_GROUP:
         # What held the group, for the page to name in the reader's language.
         found["group_rules"] = group_rules(case.evidence)
         found["group_activities"] = group_activities(case.evidence)
     return found
+
+
+def _held_on(session: Session, principal: Principal, case: Any) -> list[Any] | None:
+    """A spike's evidence beside its window's counts: the assists held on its activity
+    now — what confirming voids and dismissing counts (a campaign spike holds none)."""
+    if case.kind != CaseKind.SPIKE or case.instance_id is None:
+        return None
+    rows, _ = assists.read_assists(
+        session, LIST, principal=principal, instance_id=case.instance_id, status=AssistStatus.HELD
+    )
+    return rows
 
 
 @router.get("/review/{case_id}")

@@ -55,6 +55,26 @@ def mark_place(session: Session, *, team_id: int, purchase_id: int) -> None:
     )
 
 
+def orders_in_teams_led_by_others(
+    session: Session, *, shop_id: int, account_id: int, limit: int
+) -> list[Purchase]:
+    """The person's team orders in teams someone else opened, newest first."""
+    return list(
+        session.scalars(
+            select(Purchase)
+            .join(Instance, Instance.id == Purchase.instance_id)
+            .where(
+                Purchase.shop_id == shop_id,
+                Purchase.account_id == account_id,
+                Purchase.kind == "groupbuy",
+                Instance.initiator_id != account_id,
+            )
+            .order_by(Purchase.id.desc())
+            .limit(limit)
+        )
+    )
+
+
 def orders_in(session: Session, team_id: int, *, status: str) -> list[Purchase]:
     return list(
         session.scalars(

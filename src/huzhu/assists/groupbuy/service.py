@@ -118,6 +118,32 @@ def team_view(session: Session, settings: Settings, team_id: int) -> TeamView:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class TeamJoined:
+    """A team the person joined (not opened): the team as anyone sees it, and their own
+    order's money state (authorized, captured, refunded)."""
+
+    team: TeamView
+    order_status: str
+    amount_cents: int
+
+
+def teams_joined(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int, limit: int = 50
+) -> list[TeamJoined]:
+    """The teams the person joined by ordering, newest first (their own page)."""
+    return [
+        TeamJoined(
+            team=team_view(session, settings, order.instance_id),
+            order_status=order.status,
+            amount_cents=order.amount_cents,
+        )
+        for order in repo.orders_in_teams_led_by_others(
+            session, shop_id=shop_id, account_id=account_id, limit=limit
+        )
+    ]
+
+
 def joinable(
     session: Session, settings: Settings, *, shop_id: int, team_id: int, account_id: int
 ) -> TeamView:

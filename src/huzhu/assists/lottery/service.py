@@ -15,8 +15,10 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from huzhu.assists import service as assists
 from huzhu.assists.models import Instance
 from huzhu.assists.rules import InstanceStatus
+from huzhu.assists.schemas import PrizeLine
 from huzhu.campaigns import service as campaigns
 from huzhu.campaigns.errors import CampaignNotFound
 from huzhu.campaigns.rules import lottery as rules
@@ -296,6 +298,35 @@ def result_of(session: Session, campaign_id: int) -> DrawResult | None:
         published_commitment_hex=published,
         checks=[*rules.verify_record(record), rules.launch_check(record, published)],
     )
+
+
+def prizes_won(
+    session: Session, settings: Settings, *, shop_id: int, account_id: int, since: datetime
+) -> list[PrizeLine]:
+    """The prizes the person won in draws held since `since`, each with its value, found
+    by their pseudonym in each public record (the draw stores no account)."""
+    won: list[PrizeLine] = []
+    for campaign_id in assists.lottery_campaigns_entered(
+        session, shop_id=shop_id, account_id=account_id
+    ):
+        result = result_of(session, campaign_id)
+        if result is None:
+            continue
+        drawn_at = clock.as_utc(datetime.fromisoformat(str(result.record["drawn_at"])))
+        if drawn_at < since:
+            continue
+        name = entrant_id(settings, campaign_id=campaign_id, account_id=account_id)
+        won.extend(
+            PrizeLine(
+                campaign_id=campaign_id,
+                prize=str(w["prize"]),
+                value_cents=int(w["value_cents"] or 0),
+                drawn_at=drawn_at,
+            )
+            for w in result.winners
+            if w["entrant"] == name
+        )
+    return won
 
 
 def get_record(session: Session, campaign_id: int) -> dict[str, Any]:

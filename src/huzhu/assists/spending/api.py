@@ -42,8 +42,8 @@ def my_spending(session: SessionDep, settings: SettingsDep, principal: Own) -> S
     span = service.periods_now(settings)
     mine = {"shop_id": principal.shop_id, "account_id": principal.subject_id}
     return SpendingOut(
-        week=service.spending_of(session, since=span.week_start, **mine),
-        month=service.spending_of(session, since=span.month_start, **mine),
+        week=service.spending_of(session, settings, since=span.week_start, **mine),
+        month=service.spending_of(session, settings, since=span.month_start, **mine),
     )
 
 

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from huzhu.assists import service as assists
 from huzhu.assists.errors import InstanceNotFound, NotInitiator, PurchaseNotOpen
 from huzhu.assists.groupbuy import service as groupbuy
+from huzhu.assists.lottery import service as lottery
 from huzhu.assists.rules import InstanceStatus, PurchaseStatus
 from huzhu.assists.schemas import SpendingLine, SpendingSummary
 from huzhu.assists.spending import repository as repo
@@ -42,10 +43,11 @@ def periods_now(settings: Settings) -> guard_rules.Periods:
 
 
 def spending_of(
-    session: Session, *, shop_id: int, account_id: int, since: datetime
+    session: Session, settings: Settings, *, shop_id: int, account_id: int, since: datetime
 ) -> SpendingSummary:
     """What the participant bought through campaigns since `since`: charged, on hold
-    (a team's authorized order), refunded, and rewards received."""
+    (a team's authorized order), refunded, rewards received, and the lottery prizes won
+    in draws held since (things of a value, not money: counted apart)."""
     rows = repo.purchases_of_account_since(
         session, shop_id=shop_id, account_id=account_id, since=since
     )
@@ -55,13 +57,18 @@ def spending_of(
     received = sum(
         p.amount_cents for p in rows if p.kind == "reward" and p.status == PurchaseStatus.PAID
     )
+    prizes = lottery.prizes_won(
+        session, settings, shop_id=shop_id, account_id=account_id, since=since
+    )
     return SpendingSummary(
         since=since,
         spent_cents=spent,
         on_hold_cents=held,
         refunded_cents=refunded,
         received_cents=received,
+        prizes_won_cents=sum(p.value_cents for p in prizes),
         lines=[SpendingLine.model_validate(p) for p in rows],
+        prizes=prizes,
     )
 
 
