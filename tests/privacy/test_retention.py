@@ -176,9 +176,17 @@ def _write_rows(s: Session, world: World, rows: Rows, *, tag: str, instance_id: 
         subsidy_cents=1_200, status="captured", payment_ref=f"ref-{tag}", details={},
         created_at=now, updated_at=now,
     )  # fmt: skip
-    s.add_all([record, done, failed, payment, decided, undecided, order])
+    # Another order on it, by carol, that the test refunds later: its money moved then.
+    refunded = Purchase(
+        shop_id=shop_id, campaign_id=instance.campaign_id, instance_id=instance_id,
+        account_id=account_id, kind="bargain", amount_cents=999, subsidy_cents=100,
+        status="captured", payment_ref=f"ref2-{tag}", details={}, created_at=now,
+        updated_at=now,
+    )  # fmt: skip
+    s.add_all([record, done, failed, payment, decided, undecided, order, refunded])
     s.flush()
     rows.add("order", order.id)
+    rows.add("order_refunded", refunded.id)
     rows.add("inbox", inbox.id)
     rows.add("event", *(e.id for e in events))
     rows.add("event_delivered", events[0].id)
@@ -241,6 +249,10 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
         clock.advance((KEEP_DAYS - 1) * DAY)
         fresh_instance = _opens(client, world, "dave", 2)
         with world.db.unit_of_work() as s:
+            # An old order refunded now: the legal period counts from its last movement.
+            (late,) = (s.get(Purchase, i) for i in old.ids["order_refunded"])
+            assert late is not None
+            late.status, late.updated_at = "refunded", clock.utcnow()
             _write_rows(s, world, fresh, tag="fresh", instance_id=fresh_instance)
             fresh_opens = _ids(s, ShareOpen.id) - old_opens
             before_counts = invites_retention.open_counts(
@@ -291,6 +303,8 @@ def test_the_sweep_removes_exactly_what_expired(world: World) -> None:
         # Orders past the legal period name no one; every sum of the ledger is the same.
         orders = dict(s.execute(select(Purchase.id, Purchase.account_id)).all())
         assert [orders[i] for i in old.ids["order"]] == [None]
+        carol = world.person("carol")[0]
+        assert [orders[i] for i in old.ids["order_refunded"]] == [carol]
         assert [orders[i] for i in fresh.ids["order"]] == [world.person("dave")[0]]
         assert _order_sums(s) == before_orders
 
