@@ -216,3 +216,48 @@ def test_a_team_leader_hears_of_members_who_ordered_not_of_helpers(
     )  # fmt: skip
     assert voided is not None
     assert still in voided[1]
+
+
+@pytest.mark.parametrize(
+    ("code", "farm", "friends"),
+    [
+        (
+            "zh_CN",
+            "刷量团伙：账号受同一方操控，并非朋友"
+            "（多个账号共用少数手机、打开后几秒内即点击）：4 个账号",
+            None,
+        ),
+        ("en", "Farm: accounts run together, not friends (many accounts on few phones, "
+         "tapped seconds after opening): 4 accounts", "Likely a mutual-help group: no farm "
+         "evidence: 3 accounts"),
+    ],
+)  # fmt: skip
+def test_a_ring_case_is_summed_up_from_its_evidence_in_the_readers_words(
+    code: str, farm: str, friends: str | None
+) -> None:
+    from huzhu.risk.review.models import ReviewCase
+
+    gettext = i18n.translations(code).gettext
+    ring = ReviewCase(
+        kind="fraud_ring",
+        summary="farm (shared_devices, instant_taps): louvain, 4 accounts on 2 devices",
+        subject_account_ids=[1, 2, 3, 4],
+        evidence={
+            "accounts": [1, 2, 3, 4],
+            "group": {"verdict": "farm", "signs": ["shared_devices", "instant_taps"]},
+        },
+    )
+    said = words.case_summary(gettext, ring)
+    assert "shared_devices" not in said
+    assert said == farm
+    if code == "en":
+        helpers = ReviewCase(
+            kind="fraud_ring",
+            summary="likely mutual-help group",
+            subject_account_ids=[5, 6, 7],
+            evidence={"group": {"verdict": "likely_mutual_help", "signs": []}},
+        )
+        assert words.case_summary(gettext, helpers) == friends
+    # Any other case is said from its stored words, or as stored when it has none.
+    old = ReviewCase(kind="spike", summary="an old English line", evidence={})
+    assert words.case_summary(gettext, old) == "an old English line"

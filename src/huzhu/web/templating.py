@@ -43,6 +43,7 @@ def environment(code: str) -> Environment:
     env.globals["status_word"] = partial(words.status_word, catalog.gettext)
     env.globals["risk_reason"] = partial(words.risk_reason, catalog.gettext)
     env.globals["duration"] = partial(words.duration, catalog.gettext)
+    env.globals["case_summary"] = partial(words.case_summary, catalog.gettext)
     env.globals["stored"] = partial(words.stored, catalog.gettext)
     env.filters["cny"] = format_cny
     env.filters["when"] = format_when

@@ -258,3 +258,25 @@ def stored(gettext: Translate, text: str | None, evidence: Mapping[str, Any] | N
     """A text the engine stored in English (a case's summary, an action's reason), in the
     reader's language: its row's evidence carries the words it was made from."""
     return i18n.read_words(gettext, text, (evidence or {}).get("words"))
+
+
+def case_summary(gettext: Translate, case: Any) -> str:
+    """A review case's one line in the reader's language. A ring found by the scan is
+    said from its evidence (its verdict, farm signs and accounts), which every such
+    case holds, older ones too; any other case from its stored words."""
+    evidence = case.evidence if isinstance(case.evidence, Mapping) else {}
+    group = evidence.get("group")
+    if case.kind == "fraud_ring" and isinstance(group, Mapping) and group.get("verdict"):
+        accounts = len(evidence.get("accounts") or case.subject_account_ids or [])
+        verdict = word(gettext, "group_verdict", group["verdict"])
+        signs = [word(gettext, "farm_sign", sign) for sign in group.get("signs") or []]
+        if signs:
+            message = _("%(verdict)s (%(signs)s): %(accounts)s accounts")
+            return gettext(message) % {
+                "verdict": verdict,
+                "signs": gettext(_(", ")).join(signs),
+                "accounts": accounts,
+            }
+        message = _("%(verdict)s: %(accounts)s accounts")
+        return gettext(message) % {"verdict": verdict, "accounts": accounts}
+    return stored(gettext, case.summary, evidence)
