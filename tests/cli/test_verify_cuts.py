@@ -11,12 +11,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import select
 from typer.testing import CliRunner
 
 from huzhu.assists.models import Instance
 from huzhu.campaigns.rules.lottery import commitment_for
 from huzhu.cli.main import app
 from huzhu.db import Database
+from huzhu.notify.models import Event
 from huzhu.web.security import PARTICIPANT_COOKIE
 from tests.assists.conftest import BARGAIN_RULES
 from tests.conftest import make_settings
@@ -82,6 +84,15 @@ def test_cuts_are_committed_at_the_start_and_verifiable_once_it_ended(
             assert shown is not None
             commitment = shown.group(1)
             assert commitment == commitment_for(seed)
+            # Published at the start besides, in the event integrators receive.
+            with db.unit_of_work() as s:
+                started = s.scalars(
+                    select(Event.payload).where(
+                        Event.type == "instance.started", Event.subject_id == instance_id
+                    )
+                ).one()
+            assert started["cut_commitment_hex"] == commitment
+            assert seed not in repr(started)
             running = [
                 page,
                 api.get(f"/api/v1/instances/{instance_id}/cuts").text,

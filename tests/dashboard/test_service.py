@@ -250,3 +250,17 @@ def test_the_stamp_is_in_the_shops_zone_on_the_page_and_in_every_poll(
     assert figures["as_of_text"].endswith("(Asia/Shanghai)")
     # The machine's form stays UTC.
     assert datetime.fromisoformat(figures["as_of"]).utcoffset() == timedelta(0)
+
+
+def test_figures_are_the_shops_own_and_need_a_signed_in_operator(
+    server: LiveServer, shop: Shop, db_url: str
+) -> None:
+    campaign_id = shop.campaign("bargain", BARGAIN_RULES)
+    other = make_shop_with_roles(shop.db, make_settings(db_url))
+    with server.client() as anonymous:
+        assert anonymous.get(f"/console/campaigns/{campaign_id}/live.json").status_code == 401
+    with server.client() as stranger:
+        stranger.cookies.set(OPERATOR_COOKIE, other.tokens[Role.OWNER])
+        found = stranger.get(f"/console/campaigns/{campaign_id}/live.json")
+    assert found.status_code == 404
+    assert "k_factor" not in found.text
