@@ -267,3 +267,9 @@ def test_simulate_compare_shows_what_a_setting_changes(tmp_path: Path) -> None:
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_the_same_run_on_postgresql_gives_the_same_figures(small: Figures, db_url: str) -> None:
     assert figures_json(play(_small(), seed=7, database_url=db_url)) == figures_json(small)
+
+
+def test_every_bar_of_the_report_is_named_in_both_languages(small: Figures) -> None:
+    page = render_html(small)
+    for check in small.checks:
+        assert report.BARS_ZH[check.name] in page

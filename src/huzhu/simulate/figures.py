@@ -401,9 +401,13 @@ def checks(figures: Figures, sim: Simulation) -> list[Check]:
 def _signals(sim: Simulation, sides: tuple[Side, ...], status: str) -> Counter[str]:
     """The inline scorer's reasons on the assists of `sides` that ended as `status`."""
     reasons: Counter[str] = Counter()
+    seen: set[int] = set()  # a replay answered with the first assist is that assist
     for attempt in sim.ledger.assists:
-        if attempt.side in sides and _final(sim, attempt) == status:
-            row = sim.readback.assist_status[attempt.assist_id or 0]
+        if attempt.assist_id in seen or attempt.side not in sides:
+            continue
+        if _final(sim, attempt) == status and attempt.assist_id is not None:
+            seen.add(attempt.assist_id)
+            row = sim.readback.assist_status[attempt.assist_id]
             reasons.update(r.split(":")[0] for r in row["risk_reasons"] or ["no signal"])
     return reasons
 
