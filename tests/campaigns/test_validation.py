@@ -213,8 +213,11 @@ def test_an_edit_past_the_unlock_reward_ceiling_is_refused_naming_the_rule(
         url, json={"reward_cents": 5_000_001}, headers=sqlite_env.headers()
     )
     problem = assert_refused(resp, "reward_cents")
-    message = next(e["message"] for e in problem["errors"] if e["field"] == "reward_cents")
-    assert "at most ¥50000.00 on this platform" in message
+    refusal = next(e for e in problem["errors"] if e["field"] == "reward_cents")
+    assert "at most ¥50000.00 on this platform" in refusal["message"]
+    # The stable code and its parameters, for a client that words it in its own language.
+    assert refusal["code"] == "reward_above_limit"
+    assert refusal["params"] == {"limit_cents": 5_000_000, "reward_cents": 5_000_001}
     assert (
         sqlite_env.client.get(url, headers=sqlite_env.headers()).json()["rules"]["reward_cents"]
         == 500

@@ -261,3 +261,22 @@ def test_a_ring_case_is_summed_up_from_its_evidence_in_the_readers_words(
     # Any other case is said from its stored words, or as stored when it has none.
     old = ReviewCase(kind="spike", summary="an old English line", evidence={})
     assert words.case_summary(gettext, old) == "an old English line"
+
+
+def test_a_stored_text_is_read_from_its_words_else_as_stored() -> None:
+    zh = i18n.translations("zh_CN").gettext
+    text, evidence = i18n.stored_words(
+        i18n.N_("%(reporters)s people reported unwanted invites from this account"), reporters=4
+    )
+    assert text == "4 people reported unwanted invites from this account"  # for the API
+    assert words.stored(zh, text, evidence) == "有 4 人举报收到这个账号的骚扰邀请"
+    assert words.stored(str, text, evidence) == text
+    # Words whose parameters went missing, or a row from before: the stored text.
+    broken = {"words": {"text": evidence["words"]["text"], "params": {}}}
+    assert words.stored(zh, text, broken) == text
+    assert words.stored(zh, "3 people reported unwanted invites from this account", {}) == (
+        "3 people reported unwanted invites from this account"
+    )
+    # A stored N_ msgid with no parameters (a void reason) is translated as it stands.
+    late = "checked and genuine, but the activity had already ended"
+    assert HAN.search(words.stored(zh, late, None))
