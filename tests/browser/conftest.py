@@ -24,11 +24,14 @@ from typing import Any
 
 import pytest
 
+import huzhu.all_tasks  # noqa: F401  (the job handlers the test runs)
+from huzhu.accounts import service as accounts
 from huzhu.config import Settings
 from huzhu.db import Database
 from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
 from huzhu.seed import DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD, seed_demo
+from huzhu.web import security
 from tests.conftest import make_settings
 from tests.support import axe
 from tests.support.browser import chromium_browser
@@ -177,17 +180,32 @@ class Person:
     def url(self, path: str) -> str:
         return f"{self.site.url}{path}"
 
-    def goto(self, path: str) -> Any:
-        self.page.goto(self.url(path))
-        self.check()
+    def goto(self, path: str, *, status: int = 200) -> Any:
+        self._arrived(self.page.goto(self.url(path)), status)
         return self.page
 
-    def submit(self, selector: str) -> Any:
-        """Press a button that posts a form, and check the page it leads to."""
-        with self.page.expect_navigation():
+    def submit(self, selector: str, *, status: int = 200) -> Any:
+        """Press a button that posts a form, and check the page it leads to (answered with
+        `status`: a refused form comes back with 422 and its errors)."""
+        with self.page.expect_navigation() as navigation:
             self.page.locator(selector).first.click()
-        self.check()
+        self._arrived(navigation.value, status)
         return self.page
+
+    def _arrived(self, response: Any, status: int) -> None:
+        assert response is not None
+        assert response.status == status, f"{response.url} answered {response.status}"
+        if status >= 400:
+            # Chromium logs a document's own error status as a console error; the status
+            # is the one this step expects (asserted above), so that one line is not a
+            # fault of the page. Any other error still fails the check.
+            expected = f"status of {status} "
+            self.console_errors[:] = [
+                e
+                for e in self.console_errors
+                if not (expected in e and e.endswith(f"({response.url})"))
+            ]
+        self.check()
 
     def check(self) -> None:
         """The page as it stands: fails on sideways overflow, a console error, a serious
@@ -223,6 +241,15 @@ class Person:
         self.goto(f"/signin?next={next_path}")
         self.page.fill("#f-name", self.name)
         self.submit("main form button[type=submit]")
+
+    def account_id(self) -> int:
+        """The participant signed in in this browser (read from its session cookie)."""
+        cookies = {c["name"]: c["value"] for c in self.page.context.cookies()}
+        found = accounts.verify_participant_token(
+            self.site.settings, cookies[security.PARTICIPANT_COOKIE]
+        )
+        assert found is not None, f"{self.name} is not signed in"
+        return found[1]
 
     def operator_sign_in(self, email: str = DEMO_OWNER_EMAIL) -> None:
         self.goto("/console/login")
