@@ -45,9 +45,14 @@ def arrive_signed_in(friend: Person, link: str) -> None:
     assert friend.page.locator("[data-genuine]").count() == 1
 
 
-def assist_through(friend: Person, link: str, *, instance_id: int) -> None:
-    """A friend arrives by the shared link, signs in and assists; the assist counted."""
+def assist_through(
+    friend: Person, link: str, *, instance_id: int, picture: str | None = None
+) -> None:
+    """A friend arrives by the shared link, signs in (the page as they see it then may be
+    pictured) and assists; the assist counted."""
     arrive_signed_in(friend, link)
+    if picture:
+        friend.picture(picture)
     friend.submit("[data-assist]")
     assert f"/i/{instance_id}?notice=counted" in friend.page.url, friend.page.url
     assert friend.page.locator(".notice[role=status]").count() == 1

@@ -52,20 +52,21 @@ def test_an_operator_creates_and_launches_each_kind_and_a_deceptive_one_is_refus
     draw_at = (clock.utcnow() + timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")
     for kind, fields in FORMS.items():
         extra = {"draw_at": draw_at} if kind == "lottery" else {}
-        name = f"{kind} {look.id} 控制台"
+        name = world.name_of(kind, look)
         fill_campaign_form(operator, kind, {"name": name, **COMMON, **fields, **extra})
         assert re.search(r"/console/campaigns/\d+\?notice=launched", operator.page.url), (
             f"{kind}: {operator.page.url}"
         )
         assert operator.page.locator("h1").inner_text() == name
         assert operator.page.locator(".badge.live").count() == 1
-        if kind == "bargain":
-            operator.picture("console-campaign-launched")
 
     # A "bargain" whose floor is above its price would cut nothing: refused, said where.
     deceptive = {**FORMS["bargain"], "price_cents": "99", "floor_cents": "199"}
     fill_campaign_form(
-        operator, "bargain", {"name": f"deceptive {look.id}", **COMMON, **deceptive}, status=422
+        operator,
+        "bargain",
+        {"name": world.name_of("bargain", look), **COMMON, **deceptive},
+        status=422,
     )
     assert operator.page.url.endswith("/console/campaigns/new"), operator.page.url
     assert operator.page.locator("[data-form-errors]").count() == 1
@@ -82,7 +83,7 @@ def test_an_operator_creates_and_launches_each_kind_and_a_deceptive_one_is_refus
 def test_the_dashboard_follows_people_and_a_voided_assist_stops_counting(
     site: Site, look: Look, people: Callable[..., Person]
 ) -> None:
-    campaign_id = world.bargain(site, f"砍价 dashboard {look.id}")
+    campaign_id = world.bargain(site, look)
     operator = people("owner", operator=True)
     operator.operator_sign_in()
     operator.goto(f"/console/campaigns/{campaign_id}")
@@ -99,7 +100,6 @@ def test_the_dashboard_follows_people_and_a_voided_assist_stops_counting(
         assist_through(people(f"friend{n}"), link, instance_id=instance_id)
     expect(counted).to_have_text("2")
     operator.check()  # the page as the poll left it
-    operator.picture("dashboard")
 
     operator.goto(f"/console/instances/{instance_id}")
     assert operator.page.locator("[data-counted='2']").count() == 1
@@ -115,5 +115,6 @@ def test_the_dashboard_follows_people_and_a_voided_assist_stops_counting(
     operator.goto(f"/console/campaigns/{campaign_id}")
     expect(operator.page.locator("[data-live] [data-key='voided']")).to_have_text("1")
     expect(operator.page.locator("[data-live] [data-key='counted']")).to_have_text("1")
+    operator.picture("dashboard")
     starter.goto(f"/i/{instance_id}")
     assert starter.page.locator("[data-counted='1']").count() == 1

@@ -16,7 +16,7 @@ from tests.browser.steps import assist_through, share_link, signed_in_and_starte
 def test_a_lottery_is_drawn_and_each_entrant_reads_their_result(
     site: Site, look: Look, people: Callable[..., Person]
 ) -> None:
-    campaign_id = world.lottery(site, f"抽奖 lottery {look.id}", draw_in_seconds=2 * world.HOUR)
+    campaign_id = world.lottery(site, look, draw_in_seconds=2 * world.HOUR)
     starter = people("starter")
     entry_id = signed_in_and_started(starter, campaign_id)
     assert starter.page.locator("[data-entries='1']").count() == 1

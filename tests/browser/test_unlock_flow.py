@@ -16,7 +16,7 @@ REWARD = 2_500
 def test_two_assists_unlock_the_reward_and_the_starter_sees_it_paid(
     site: Site, look: Look, people: Callable[..., Person]
 ) -> None:
-    campaign_id = world.unlock(site, f"免单 unlock {look.id}")
+    campaign_id = world.unlock(site, look)
     starter = people("starter")
     instance_id = signed_in_and_started(starter, campaign_id)
     assert starter.page.locator("[data-helpers-needed='2']").count() == 1
