@@ -1,7 +1,9 @@
 """Unwanted invites, from the person who gets them to the operator who decides: a
-recipient mutes, blocks or reports the sender from the shared link's page; the operator
-confirms the report in the review queue with a restriction; the sender reads it on
-their standing page and appeals; the operator lifts it, and the sender reads that."""
+recipient mutes and blocks the sender from the shared link's page and undoes both on
+their mutes-and-blocks page; another reports the sender (after a confirmation), the
+operator confirms the report in the review queue with a restriction, the sender reads
+it on their standing page and appeals, the operator lifts it, and the sender reads
+that."""
 
 from __future__ import annotations
 
@@ -19,17 +21,52 @@ def shared_by_a_sender(site: Site, look: Look, people: Callable[..., Person]) ->
     return sender, share_link(sender)
 
 
-def test_a_recipient_mutes_and_blocks_the_sender_from_the_shared_link(
+def test_a_recipient_mutes_and_blocks_the_sender_then_undoes_both(
     site: Site, look: Look, people: Callable[..., Person]
 ) -> None:
-    _, link = shared_by_a_sender(site, look, people)
+    sender, link = shared_by_a_sender(site, look, people)
+    sender_id = sender.account_id()
+    instance_id = int(sender.page.url.split("/i/")[1].split("?")[0])
     recipient = people("recipient")
     arrive_signed_in(recipient, link)
-    for action, notice in (("mute", "muted"), ("block", "blocked")):
-        recipient.goto(link)
-        recipient.submit(f"[data-sender-action='{action}']")
-        assert f"notice={notice}" in recipient.page.url, recipient.page.url
-        assert recipient.page.locator(".notice[role=status]").count() == 1
+
+    # Muting is one tap and lands where it is undone.
+    recipient.submit("[data-sender-action='mute']")
+    assert "/me/relations" in recipient.page.url
+    assert "notice=muted" in recipient.page.url
+    muted = recipient.page.locator(f"[data-relation='mute'][data-other='{sender_id}']")
+    assert muted.count() == 1
+
+    # Blocking asks first, saying what follows.
+    recipient.goto(link)
+    recipient.submit("[data-sender-action='block']")
+    assert recipient.page.locator("[data-confirm='block']").count() == 1
+    assert recipient.page.locator("[data-next='block'] li").count() >= 3
+    recipient.submit("[data-confirm-button]")
+    assert "/me/relations" in recipient.page.url
+    assert "notice=blocked" in recipient.page.url
+    blocked = recipient.page.locator(f"[data-relation='block'][data-other='{sender_id}']")
+    assert blocked.count() == 1
+    recipient.picture("relations-phone")
+
+    # A block holds both ways: the recipient cannot assist the sender's activity.
+    recipient.goto(link)
+    recipient.submit("[data-assist]")
+    assert "error=" in recipient.page.url, recipient.page.url
+    assert recipient.page.locator(".error-box[role=alert]").count() == 1
+
+    recipient.goto("/me/relations")
+    recipient.submit(f"[data-relation='block'][data-other='{sender_id}'] [data-undo='block']")
+    assert "notice=unblocked" in recipient.page.url, recipient.page.url
+    assert blocked.count() == 0
+    recipient.submit(f"[data-relation='mute'][data-other='{sender_id}'] [data-undo='mute']")
+    assert "notice=unmuted" in recipient.page.url, recipient.page.url
+    assert muted.count() == 0
+
+    # Undone: the assist goes through now.
+    recipient.goto(link)
+    recipient.submit("[data-assist]")
+    assert f"/i/{instance_id}?notice=counted" in recipient.page.url, recipient.page.url
 
 
 def test_a_report_is_confirmed_then_appealed_and_lifted(
@@ -39,6 +76,9 @@ def test_a_report_is_confirmed_then_appealed_and_lifted(
     recipient = people("recipient")
     arrive_signed_in(recipient, link)
     recipient.submit("[data-sender-action='report']")
+    assert recipient.page.locator("[data-confirm='report']").count() == 1
+    recipient.page.fill("#f-text", "每天发好几次邀请 several invites a day")
+    recipient.submit("[data-confirm-button]")
     assert "notice=reported" in recipient.page.url, recipient.page.url
 
     operator = people("owner", operator=True)
