@@ -127,7 +127,8 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser(site: Site) -> Iterator[Any]:
+    """After the site: seeding it runs asyncio, which Playwright's running loop forbids."""
     with chromium_browser() as found:
         yield found
 

@@ -35,12 +35,17 @@ FORMS: dict[str, dict[str, str]] = {
 
 
 def fill_campaign_form(
-    operator: Person, kind: str, values: dict[str, str], *, status: int = 200
+    operator: Person,
+    kind: str,
+    values: dict[str, str],
+    *,
+    launch_now: bool = True,
+    status: int = 200,
 ) -> None:
     operator.goto(f"/console/campaigns/new?kind={kind}")
     for name, value in values.items():
         operator.page.fill(f"#f-{name}", value)
-    operator.page.check("#f-launch_now")
+    operator.page.set_checked("#f-launch_now", launch_now)
     operator.submit("form[action='/console/campaigns/new'] button[type=submit]", status=status)
 
 
@@ -53,11 +58,18 @@ def test_an_operator_creates_and_launches_each_kind_and_a_deceptive_one_is_refus
     for kind, fields in FORMS.items():
         extra = {"draw_at": draw_at} if kind == "lottery" else {}
         name = world.name_of(kind, look)
-        fill_campaign_form(operator, kind, {"name": name, **COMMON, **fields, **extra})
-        assert re.search(r"/console/campaigns/\d+\?notice=launched", operator.page.url), (
+        # The unlock is created as a draft and launched from its page; the rest at once.
+        launch_now = kind != "unlock"
+        values = {"name": name, **COMMON, **fields, **extra}
+        fill_campaign_form(operator, kind, values, launch_now=launch_now)
+        notice = "launched" if launch_now else "created"
+        assert re.search(rf"/console/campaigns/\d+\?notice={notice}", operator.page.url), (
             f"{kind}: {operator.page.url}"
         )
         assert operator.page.locator("h1").inner_text() == name
+        if not launch_now:
+            assert operator.page.locator(".badge.draft").count() == 1
+            operator.submit("[data-action='launch']")
         assert operator.page.locator(".badge.live").count() == 1
 
     # A "bargain" whose floor is above its price would cut nothing: refused, said where.
