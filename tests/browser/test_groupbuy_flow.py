@@ -36,8 +36,10 @@ def test_a_team_fills_from_its_share_link_and_every_member_is_charged(
     team_id = open_team(leader, campaign_id)
     link = share_link(leader)
 
+    members = []
     for n in range(2):
         friend = people(f"member{n}")
+        members.append(friend)
         arrive_signed_in(friend, link)
         friend.submit("[data-join]")
         confirm(friend, action="join_team", amount_cents=GROUP_PRICE)
@@ -50,6 +52,14 @@ def test_a_team_fills_from_its_share_link_and_every_member_is_charged(
     assert leader.page.locator("[data-status='completed']").count() == 1
     leader.goto("/me/spending")
     assert leader.page.locator(f"[data-spent-month='{GROUP_PRICE}']").count() == 1
+    for member in members:  # a member finds the team they joined, and their charge
+        member.goto("/me")
+        assert (
+            member.page.locator(f"[data-team='{team_id}'] [data-order-status]").get_attribute(
+                "data-order-status"
+            )
+            == "captured"
+        )
 
 
 def test_a_team_that_does_not_fill_in_time_is_refunded_in_full(
