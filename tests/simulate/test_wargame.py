@@ -273,3 +273,26 @@ def test_every_bar_of_the_report_is_named_in_both_languages(small: Figures) -> N
     page = render_html(small)
     for check in small.checks:
         assert report.BARS_ZH[check.name] in page
+
+
+def test_a_community_of_no_one_plays_and_reports_nothing_happened() -> None:
+    empty = parse_scenario(
+        {
+            "name": "empty",
+            "days": 1,
+            "settle_hours": 1,
+            "population": {
+                "friend_circles": 0,
+                "mutual_help_groups": 0,
+                "viral_sharers": 0,
+                "spenders": 0,
+            },
+        }
+    )
+    figures = play(empty, seed=1)
+    assert figures.people == {}
+    assert figures.fake["all"].attempted == 0
+    assert figures.honest["all"].attempted == 0
+    assert figures.campaigns.activities_started == 0
+    assert all(check.passed for check in figures.checks)
+    assert "<table>" in render_html(figures)
