@@ -24,7 +24,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from huzhu.db.series import counts_upto, read_series
+from huzhu.db.series import per_bucket, read_series
 from huzhu.invites.models import (
     AccountBlock,
     AccountMute,
@@ -258,10 +258,8 @@ def reach_of_instances(instance_ids: Select[Any]) -> Subquery:
 def invites_to_instances_upto(
     session: Session, *, instance_ids: Select[Any], edges: Sequence[datetime]
 ) -> list[int]:
-    stmt = select(*counts_upto(Invite.created_at, edges)).where(
-        Invite.instance_id.in_(instance_ids)
-    )
-    return read_series(session, stmt)
+    stmt = per_bucket(Invite.created_at, edges).where(Invite.instance_id.in_(instance_ids))
+    return read_series(session, stmt, len(edges))
 
 
 def complaints_after_reach_upto(
@@ -273,13 +271,13 @@ def complaints_after_reach_upto(
         ("mutes", AccountMute, AccountMute.muted_id),
         ("blocks", AccountBlock, AccountBlock.blocked_id),
     ):
-        stmt = select(*counts_upto(model.created_at, edges)).join(
+        stmt = per_bucket(model.created_at, edges).join(
             reach,
             (reach.c.recipient_id == model.account_id)
             & (reach.c.sender_id == other)
             & (model.created_at >= reach.c.first_at),
         )
-        found[kind] = read_series(session, stmt)
+        found[kind] = read_series(session, stmt, len(edges))
     return found
 
 

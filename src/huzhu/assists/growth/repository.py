@@ -10,20 +10,20 @@ from sqlalchemy.orm import Session
 
 from huzhu.assists.models import Assist, Instance, Purchase
 from huzhu.assists.rules import AssistStatus
-from huzhu.db.series import counts_upto, read_series
+from huzhu.db.series import cumulative, per_bucket, read_series
 
 
 def assists_by_status_upto(
     session: Session, *, campaign_id: int, edges: Sequence[datetime]
 ) -> dict[str, list[int]]:
     """Assists given up to each edge, by the status they have now."""
-    found: dict[str, list[int]] = {}
-    for status in AssistStatus:
-        stmt = select(*counts_upto(Assist.created_at, edges)).where(
-            Assist.campaign_id == campaign_id, Assist.status == status.value
-        )
-        found[status.value] = read_series(session, stmt)
-    return found
+    rows = session.execute(
+        per_bucket(Assist.created_at, edges, Assist.status).where(Assist.campaign_id == campaign_id)
+    ).all()
+    return {
+        status.value: cumulative(((r[0], r[1]) for r in rows if r[2] == status.value), len(edges))
+        for status in AssistStatus
+    }
 
 
 def _members(campaign_id: int) -> Select[int | None, datetime]:
@@ -44,13 +44,13 @@ def _members(campaign_id: int) -> Select[int | None, datetime]:
 def members_upto(session: Session, *, campaign_id: int, edges: Sequence[datetime]) -> list[int]:
     """Team members who joined up to each edge (a refund later does not undo a join)."""
     joined = _members(campaign_id).subquery()
-    return read_series(session, select(*counts_upto(joined.c.at, edges)))
+    return read_series(session, per_bucket(joined.c.at, edges), len(edges))
 
 
 def starters_upto(session: Session, *, campaign_id: int, edges: Sequence[datetime]) -> list[int]:
     """Distinct people who had started an activity (a team included) up to each edge."""
     first = _first_starts(campaign_id)
-    return read_series(session, select(*counts_upto(first.c.first_at, edges)))
+    return read_series(session, per_bucket(first.c.first_at, edges), len(edges))
 
 
 def _first_starts(campaign_id: int) -> Subquery:
@@ -89,4 +89,4 @@ def newcomers_upto(
         .where(or_(starts.c.first_at.is_(None), first_act.c.first_at < starts.c.first_at))
         .subquery()
     )
-    return read_series(session, select(*counts_upto(newcomers.c.at, edges)))
+    return read_series(session, per_bucket(newcomers.c.at, edges), len(edges))

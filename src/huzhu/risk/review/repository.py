@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import Select, Subquery, select, update
 from sqlalchemy.orm import Session
 
-from huzhu.db.series import counts_upto, read_series
+from huzhu.db.series import per_bucket, read_series
 from huzhu.risk.review.models import Report, ReviewCase
 from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
 
@@ -169,7 +169,7 @@ def spam_reports_after_reach_upto(
     """Spam reports against a sender by someone their invite reached, filed after it
     (`reach`: the invites domain's recipient_id, sender_id, first_at)."""
     stmt = (
-        select(*counts_upto(Report.created_at, edges))
+        per_bucket(Report.created_at, edges)
         .join(
             reach,
             (reach.c.recipient_id == Report.reporter_account_id)
@@ -178,7 +178,7 @@ def spam_reports_after_reach_upto(
         )
         .where(Report.kind == ReportKind.SPAM.value)
     )
-    return read_series(session, stmt)
+    return read_series(session, stmt, len(edges))
 
 
 def reports_filed_by(session: Session, reporter_id: int) -> list[Report]:
