@@ -3,8 +3,10 @@ revoke, expire, QR codes, and the per-group hourly cap."""
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 
+import segno
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
@@ -205,3 +207,19 @@ def test_the_bare_open_route_answers_as_the_documented_one(
     too_long = client.post(f"/api/v1/shares/{'a' * 601}/open")
     assert too_long.status_code == 422
     assert too_long.json()["code"] == "invalid_input"
+
+
+def test_the_answers_url_is_the_link_its_qr_code_encodes(world: World, client: TestClient) -> None:
+    """An integrator shares `url` as it is, and its QR code says the same link: the code
+    served is the one of exactly that text (segno is deterministic for one input)."""
+    instance_id = start(world, "alice")
+    _, alice = world.person("alice")
+    link = issue(client, alice, instance_id, channel="qr").json()
+    assert link["url"].startswith(("http://", "https://"))
+    served = client.get(f"/api/v1/shares/{link['token']}/qr.svg").content
+    expected = io.BytesIO()
+    segno.make(link["url"], error="m", micro=False).save(expected, kind="svg", scale=4, border=4)
+    assert served == expected.getvalue()
+    other = io.BytesIO()
+    segno.make(link["url"] + "x", error="m", micro=False).save(other, kind="svg", scale=4, border=4)
+    assert served != other.getvalue()
