@@ -60,9 +60,10 @@ class Demo:
         return next(i for i in self.instances_of(subject) if i["kind"] == kind)
 
 
-@pytest.fixture(scope="session")
-def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
-    folder = tmp_path_factory.mktemp("web")
+def start_demo(
+    sqlite_template: Path, folder: Path, extra_env: dict[str, str] | None = None
+) -> Demo:
+    """A server on a fresh SQLite database holding the demo seed (stop its `server`)."""
     path = folder / "demo.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
@@ -73,11 +74,17 @@ def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     finally:
         db.dispose()
     # The real `huzhu` entry point (the other tests' servers run its serve command alone).
-    server = start_server(db_url=url, log_dir=folder, full_cli=True)
+    server = start_server(db_url=url, log_dir=folder, full_cli=True, extra_env=extra_env)
+    return Demo(server, url)
+
+
+@pytest.fixture(scope="session")
+def demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    started = start_demo(sqlite_template, tmp_path_factory.mktemp("web"))
     try:
-        yield Demo(server, url)
+        yield started
     finally:
-        server.stop()
+        started.server.stop()
 
 
 @pytest.fixture(scope="module")

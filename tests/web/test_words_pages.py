@@ -9,6 +9,7 @@ import html
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -27,7 +28,7 @@ from huzhu.seed import (
     DEMO_OWNER_PASSWORD,
 )
 from tests.conftest import make_settings
-from tests.web.conftest import Demo
+from tests.web.conftest import Demo, start_demo
 
 ZH = {"Accept-Language": "zh-CN"}
 EN = {"Accept-Language": "en"}
@@ -382,3 +383,52 @@ def test_a_lotterys_chance_is_prizes_over_entries_so_far_and_moves_as_people_ent
         f"每次抽奖机会约 {percent}% 的中奖概率：{prizes} 份奖品 ÷ 目前共 {tickets} 次抽奖机会，"
         "每人最多中一份。随着更多人参与，这会变化。"
     )
+
+
+@pytest.fixture(scope="module")
+def scored_demo(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Demo]:
+    """The demo with the inline scorer on, as in production (tests turn it off)."""
+    folder = tmp_path_factory.mktemp("scored")
+    started = start_demo(sqlite_template, folder, {"HUZHU_RISK__INLINE_ENABLED": "true"})
+    try:
+        yield started
+    finally:
+        started.server.stop()
+
+
+def test_an_assists_risk_reasons_are_said_in_words_on_the_console(
+    people: Any, scored_demo: Demo
+) -> None:
+    demo = scored_demo
+    bargain = demo.instance_of("alice", "bargain")
+    path = f"/api/v1/campaigns/{bargain['campaign_id']}/instances"
+    started = demo.api("words-risk-starter", "POST", path)
+    assert started.status_code == 201, started.text
+    instance_id = started.json()["id"]
+    # An HTTP library's assist, with no share opened: the scorer gives its reasons.
+    given = demo.api("words-risk-helper", "POST", f"/api/v1/instances/{instance_id}/assists")
+    assert given.status_code in (201, 202), given.text  # counted, or held for a check
+    owner = Person(demo)
+    signed = owner.post(
+        "/console/login",
+        form_path="/console/login",
+        email=DEMO_OWNER_EMAIL,
+        password=DEMO_OWNER_PASSWORD,
+        next="",
+    )
+    assert signed.status_code == 303
+    for language, decision, opened in (
+        (ZH, {"放行", "暂扣"}, "没有打开分享链接就助力"),
+        (EN, {"counted", "held"}, "assisted without opening a share link"),
+    ):
+        page = owner.page(f"/console/instances/{instance_id}", language)
+        said = dict(re.findall(r'<span data-risk-reason="([^"]+)">([^<]+)</span>', page))
+        assert said, "the assist carries its reasons"
+        assert all(text != code for code, text in said.items())
+        assert said["no_share_open"] == opened
+        automation = next(text for code, text in said.items() if code.startswith("automation:"))
+        assert "python-httpx" in automation
+        shown = re.search(r'data-risk-decision="(\w+)">([^ <]+)', page)
+        assert shown is not None
+        assert shown.group(2) in decision
+    owner.http.close()
