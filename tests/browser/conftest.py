@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 import huzhu.all_tasks  # noqa: F401  (the job handlers the test runs)
 from huzhu.accounts import service as accounts
@@ -38,6 +39,9 @@ from tests.support.browser import chromium_browser
 from tests.support.servers import LiveServer, start_server
 
 ROOT = Path(__file__).resolve().parents[2]
+# As long as a page's own timeout: a dashboard's poll on a loaded machine can take more
+# than Playwright's default 5 s to bring a number in.
+expect.set_options(timeout=20_000)
 IMG_DIR = ROOT / "docs" / "img"
 SCREENSHOTS = os.environ.get("HUZHU_SCREENSHOTS") == "1"
 

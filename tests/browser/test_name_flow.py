@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from tests.browser import world
 from tests.browser.conftest import Look, Person, Site
-from tests.browser.test_bargain_flow import start_from_home
+from tests.browser.steps import signed_in_and_started
 
 NAME = "小明 <b>Ming</b>"
 
@@ -27,7 +27,7 @@ def helpers_seen(starter: Person, instance_id: int) -> list[tuple[str, str]]:
 def test_the_starter_sees_a_helpers_name_only_once_they_agree(
     site: Site, look: Look, people: Callable[..., Person]
 ) -> None:
-    campaign_id = world.unlock(site, f"免单 unlock names {look.id}")
+    campaign_id = world.unlock(site, look)
     helper = people("helper")
     helper.sign_in(next_path="/me")
     helper.goto("/me")
@@ -37,8 +37,7 @@ def test_the_starter_sees_a_helpers_name_only_once_they_agree(
     assert helper.page.locator("#f-display-name").input_value() == NAME
 
     starter = people("starter")
-    starter.sign_in()
-    instance_id = start_from_home(starter, campaign_id)
+    instance_id = signed_in_and_started(starter, campaign_id)
     helper.goto(f"/i/{instance_id}")
     helper.submit("[data-assist]")
     assert f"/i/{instance_id}?notice=counted" in helper.page.url
