@@ -8,9 +8,15 @@ from dataclasses import dataclass
 from typing import Any
 
 import httpx
+from sqlalchemy.orm import Session
 
 from huzhu.config import Settings
 from huzhu.db import Database
+from huzhu.invites import direct
+from huzhu.invites import service as invites
+from huzhu.invites.models import Invite
+from huzhu.invites.rules import AcceptFrom
+from tests.assists.conftest import World
 from tests.enforcement.support import UNLOCK_RULES, ReviewShop
 from tests.factories import auth, confirmed, make_campaign
 
@@ -137,3 +143,19 @@ def subject_hash_of(db: Database, settings: Settings, account_id: int) -> str:
         account = accounts.get_account(s, account_id)
         assert account is not None
         return account.subject_hash
+
+
+def invite_directly(
+    s: Session, world: World, *, instance_id: int, sender: str, recipient: str
+) -> Invite:
+    """`sender` invites `recipient` to `instance_id` through the invite service, the
+    recipient first taking invites from everyone at any hour."""
+    recipient_id = world.person(recipient)[0]
+    invites.set_preferences(
+        s, account_id=recipient_id, accept_from=AcceptFrom.EVERYONE, kinds=None,
+        quiet_start="00:00", quiet_end="00:00", time_zone="UTC", daily_max=10,
+    )  # fmt: skip
+    return direct.send_invite(
+        s, world.settings, shop_id=world.shop.shop_id, sender_id=world.person(sender)[0],
+        instance_id=instance_id, recipient_id=recipient_id,
+    )  # fmt: skip

@@ -12,11 +12,9 @@ from pydantic import SecretStr
 
 from huzhu.app import create_app
 from huzhu.config import Settings
-from huzhu.invites import direct
-from huzhu.invites import service as invites
-from huzhu.invites.rules import AcceptFrom
 from tests.factories import auth
 from tests.invites.conftest import make_world, start
+from tests.privacy.support import invite_directly
 
 KEYS = {"k1": SecretStr("first share-link key"), "k2": SecretStr("second share-link key")}
 
@@ -33,18 +31,10 @@ def test_a_retired_link_key_takes_the_link_out_of_the_message_not_the_opt_outs(
     sqlite_url: str,
 ) -> None:
     world = make_world(sqlite_url, invites={"link_keys": KEYS, "link_active_kid": "k1"})
-    alice_id, _ = world.person("alice")
-    bob_id, bob = world.person("bob")
+    _, bob = world.person("bob")
     instance_id = start(world, "alice")
     with world.db.unit_of_work() as s:
-        invites.set_preferences(
-            s, account_id=bob_id, accept_from=AcceptFrom.EVERYONE, kinds=None,
-            quiet_start="00:00", quiet_end="00:00", time_zone="UTC", daily_max=10,
-        )  # fmt: skip
-        direct.send_invite(
-            s, world.settings, shop_id=world.shop.shop_id, sender_id=alice_id,
-            instance_id=instance_id, recipient_id=bob_id,
-        )  # fmt: skip
+        invite_directly(s, world, instance_id=instance_id, sender="alice", recipient="bob")
 
     live = _invite_params(world.settings, bob)
     assert set(live) == {

@@ -10,12 +10,12 @@ from alembic import command
 
 from huzhu.invites import direct, service
 from huzhu.invites.models import Invite, ShareLink
-from huzhu.invites.rules import AcceptFrom
 from huzhu.migrations import alembic_config, run_migrations
 from huzhu.notify import service as notify
 from huzhu.notify.models import InboxMessage
 from tests.assists.conftest import World
 from tests.invites.conftest import make_world, start
+from tests.privacy.support import invite_directly
 
 
 def _links_as_stored_before(world: World, invite: Invite, link: ShareLink) -> dict[str, str]:
@@ -39,14 +39,7 @@ def test_invite_messages_lose_their_tokens_and_read_the_same(db_url: str) -> Non
     bob_id, _ = world.person("bob")
     instance_id = start(world, "alice")
     with world.db.unit_of_work() as s:
-        service.set_preferences(
-            s, account_id=bob_id, accept_from=AcceptFrom.EVERYONE, kinds=None,
-            quiet_start="00:00", quiet_end="00:00", time_zone="UTC", daily_max=10,
-        )  # fmt: skip
-        invite = direct.send_invite(
-            s, world.settings, shop_id=world.shop.shop_id, sender_id=alice_id,
-            instance_id=instance_id, recipient_id=bob_id,
-        )  # fmt: skip
+        invite = invite_directly(s, world, instance_id=instance_id, sender="alice", recipient="bob")
         link = s.get(ShareLink, invite.share_link_id)
         assert link is not None
         assert invite.inbox_message_id is not None
