@@ -20,7 +20,10 @@ from huzhu.campaigns.rules import snapshot
 from huzhu.campaigns.rules.lifecycle import CampaignStatus
 from huzhu.campaigns.schemas import Channel, Kind, Split
 from huzhu.enforcement.rules import ActionKind, AppealStatus
+from huzhu.guardrails.rules import Cap
+from huzhu.invites.rules import AcceptFrom
 from huzhu.kit import i18n
+from huzhu.notify.kinds import SummaryFrequency
 from huzhu.risk.farm import EvidenceKind, FarmSign, GroupVerdict
 from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
 from huzhu.risk.review.schemas import Enforce
@@ -127,6 +130,20 @@ LABELS: dict[str, dict[str, str]] = {
     },
 }
 
+# A person's own choices and limits (invite preferences, the inbox summary, spending caps).
+LABELS["accept_from"] = {
+    "everyone": _("Everyone"),
+    "contacts": _("Only people I have helped or who helped me"),
+    "nobody": _("Nobody"),
+}
+LABELS["summary_frequency"] = {"weekly": _("Weekly"), "daily": _("Daily"), "never": _("Never")}
+LABELS["cap"] = {
+    "daily_spend_cents": _("Spending today"),
+    "monthly_spend_cents": _("Spending this month"),
+    "daily_starts": _("Activities started today"),
+    "daily_joins": _("Teams joined today"),
+}
+
 # What opened a review case (`ReviewCase.source`: the reports, the inline scorer, the
 # batch detection); tests/web/test_words.py finds every source the risk package names.
 LABELS["case_source"] = {
@@ -184,6 +201,9 @@ SOURCES: dict[str, Iterable[str]] = {
     "group_verdict": [v.value for v in GroupVerdict],
     "farm_sign": [s.value for s in FarmSign],
     "evidence_kind": [k.value for k in EvidenceKind],
+    "accept_from": [a.value for a in AcceptFrom],
+    "summary_frequency": [f.value for f in SummaryFrequency],
+    "cap": [c.value for c in Cap],
     "rule": {*snapshot.COMMON_KEYS, *(k for keys in snapshot.KIND_KEYS.values() for k in keys)},
 }
 
