@@ -566,8 +566,9 @@ class RiskSettings(BaseModel):
     burst_campaign_assists: int = Field(
         default=2,
         ge=0,
-        description="accounts tapping with no share open from one /24 or one phone across a "
-        "campaign in the burst window from which they are held as a group (0: off)",
+        description="accounts tapping with no share open (or within min_open_seconds of it) "
+        "from one /24 or one phone across a campaign in the burst window from which they "
+        "are held as a group (0: off)",
     )
     burst_window_seconds: int = Field(
         default=60, ge=10, description="the sliding window of the campaign's no-open bursts"

@@ -315,6 +315,31 @@ def test_watch_starts_once(kind: str) -> None:
     assert _with_counters(kind, body) == [True, False, False]
 
 
+def test_taps_an_instant_after_their_open_count_toward_a_burst(kind: str) -> None:
+    """A tap within `instant_seconds` of the open it came through (named, or its link's
+    latest) counts toward the campaign's burst like a tap with no open: a script that
+    loads the page and taps as it answers. A tap read for longer is no burst, and an
+    open named but forgotten is no signal either way."""
+    windows = dataclasses.replace(WINDOWS, burst_seconds=100, instant_seconds=2.0)
+
+    async def body(counters: RiskCounters) -> list[tuple[int, int]]:
+        async def tap(at: float, helper: int, **share: int) -> tuple[int, int]:
+            obs = _obs(at, helper=helper, initiator=1, instance=5, net="n1", device="d1")
+            seen = await counters.observe(dataclasses.replace(obs, campaign_id=4, **share))
+            return seen.campaign_net_unopened, seen.campaign_device_unopened
+
+        await counters.record_open(instance_id=5, at=T0, campaign_id=4, link_id=7, open_id=70)
+        first = await tap(T0 + 1, 11, share_link_id=7, share_open_id=70)  # 1 s: instant
+        await counters.record_open(instance_id=5, at=T0 + 10, campaign_id=4, link_id=7)
+        second = await tap(T0 + 11.5, 12, share_link_id=7)  # the link's latest, 1.5 s
+        await counters.record_open(instance_id=5, at=T0 + 20, campaign_id=4, link_id=7)
+        read = await tap(T0 + 25, 13, share_link_id=7)  # read for 5 s
+        forgotten = await tap(T0 + 26, 14, share_link_id=7, share_open_id=99)
+        return [first, second, read, forgotten]
+
+    assert _with_counters(kind, body, windows) == [(1, 1), (2, 2), (0, 0), (0, 0)]
+
+
 def test_opens_time_the_assists_that_come_through_them(kind: str) -> None:
     async def body(counters: RiskCounters) -> list[float | None]:
         await counters.record_open(instance_id=5, at=T0, link_id=7, open_id=70)

@@ -313,6 +313,25 @@ def test_a_burst_with_no_open_from_one_network_or_phone_is_held_as_a_group() -> 
         assert score_assist(off, BARE, hints, seen).decision == "count"
 
 
+def test_a_burst_tapping_an_instant_after_its_opens_is_held_as_a_group() -> None:
+    """Hijacked accounts driven by a script that loads the page and taps as it answers:
+    an open to show, but a tap within min_open_seconds of it, from one network or phone,
+    seconds apart — held like a burst with no open. Read for longer, never."""
+    hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
+    instant = dataclasses.replace(
+        NO_OPEN, seconds_since_open=0.8, campaign_net_unopened=1, campaign_device_unopened=2
+    )
+    assert POLICY.min_open_seconds > 0.8
+    for context in (FRIEND, dataclasses.replace(FRIEND, share_open_id=None)):
+        decision = score_assist(POLICY, context, hints, instant)
+        assert decision.decision == "hold"
+        assert decision.reasons[-2:] == ["unopened_burst:2", GROUP_REASON]
+    alone = dataclasses.replace(instant, campaign_net_unopened=1, campaign_device_unopened=1)
+    assert score_assist(POLICY, FRIEND, hints, alone).decision == "count"
+    read = dataclasses.replace(instant, seconds_since_open=POLICY.min_open_seconds)
+    assert score_assist(POLICY, FRIEND, hints, read).decision == "count"
+
+
 def test_a_fresh_group_hold_says_which_rule_held_it() -> None:
     hints = ClientHinter(KEY).hints(PHONE, "203.0.113.7")
     across = dataclasses.replace(CALM, instance_net_assists=1, campaign_net_suspects=3)

@@ -51,6 +51,9 @@ class Windows:
     open_seconds: int = 86_400  # how long an open's time is remembered
     group_seconds: int = 3_600  # fresh accounts' assists per campaign and network
     burst_seconds: int = 60  # accounts tapping unopened per campaign and network, device
+    # A tap this soon after its open counts toward a burst as a tap with no open does: a
+    # script that loads the page and taps as it answers (risk.min_open_seconds).
+    instant_seconds: float = 2.0
 
 
 # Not frozen: a frozen dataclass's __init__ sets each field through object.__setattr__
@@ -114,6 +117,11 @@ def _since(now: float, opened: float | None, memory: int) -> float | None:
     if opened is None or now - opened >= memory:
         return None
     return now - opened
+
+
+def _instant(since: float | None, instant_seconds: float) -> bool:
+    """A tap within `instant_seconds` of its open (a clock behind by a little: below 0)."""
+    return since is not None and since < instant_seconds
 
 
 # Maps kept in time order are OrderedDicts, not dicts: a dict used this way (an entry
@@ -379,8 +387,11 @@ class MemoryCounters:
             if groups is self._group.current[0]:  # and the bucket before: no edge splits
                 suspects += self._group.previous[0].get(group, 0)  # a burst in two
         net_unopened = device_unopened = 0
-        if since is None and obs.share_open_id is None and campaign:
-            # No open to show for it (none named, and none of its link remembered).
+        if campaign and (
+            (since is None and obs.share_open_id is None) or _instant(since, w.instant_seconds)
+        ):
+            # No open to show for it (none named, and none of its link remembered), or a
+            # tap as the page answered.
             if net_hash:
                 net_unopened = self._tapped_unopened((campaign, 0, net_hash), helper_id, now)
             if device is not None:
@@ -469,12 +480,14 @@ class MemoryCounters:
 # and alert, the instance × network counter, the campaign × network counter of fresh
 # accounts and its bucket before ("" where an observation has none, or for an account
 # that is not fresh), the campaign × network and campaign × device sorted sets of the
-# accounts that tapped with no open, by time ("" for an assist that names its open: the
-# script adds the others only when no open of their link is remembered); and two ARGV
-# after the seven shared ones: its helper id and its time. The shared ARGV: the device
-# window, the counters' lifetimes (net, helper, spike), the pair window, the group
-# counter's lifetime, the burst window. The reply: one array of fifteen numbers per
-# assist. (The script spells out the 17.)
+# accounts that tapped with no open or as the page answered, by time (the script adds
+# an assist only when no open of its link is remembered and it names none, or its open
+# was less than the instant threshold before it; "" with no campaign); and three ARGV
+# after the eight shared ones: its helper id, its time and whether it names its open
+# ("1"/"0"). The shared ARGV: the device window, the counters' lifetimes (net, helper,
+# spike), the pair window, the group counter's lifetime, the burst window, the instant
+# threshold. The reply: one array of fifteen numbers per assist. (The script spells out
+# the 17.)
 KEYS_PER_OBSERVATION = 17
 OBSERVE_LUA = """
 local function incr(key, ttl)
@@ -501,9 +514,11 @@ local function accounts_within(key, account, now, window)
 end
 local device_window, net_ttl, helper_ttl, spike_ttl, pair_window, group_ttl, burst_window =
   ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local instant = tonumber(ARGV[8])
 local replies = {}
 for i = 0, #KEYS / 17 - 1 do
-  local k, helper_id, now = i * 17, ARGV[8 + 2 * i], ARGV[9 + 2 * i]
+  local k, helper_id, now = i * 17, ARGV[9 + 3 * i], ARGV[10 + 3 * i]
+  local named = ARGV[11 + 3 * i] == '1'
   local device = 0
   if KEYS[k + 1] ~= '' then
     redis.call('ZADD', KEYS[k + 1], now, helper_id)
@@ -524,7 +539,7 @@ for i = 0, #KEYS / 17 - 1 do
   -- each with the bucket before: no bucket edge splits a burst
   local suspects = incr_both(KEYS[k + 14], KEYS[k + 15], group_ttl)
   local net_unopened, device_unopened = 0, 0
-  if not opened then
+  if (not opened and not named) or (opened and tonumber(now) - tonumber(opened) < instant) then
     net_unopened = accounts_within(KEYS[k + 16], helper_id, now, burst_window)
     device_unopened = accounts_within(KEYS[k + 17], helper_id, now, burst_window)
   end
@@ -584,14 +599,17 @@ class RedisCounters:
         w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
         self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
         self._shared_args += [w.spike_seconds * 2, w.pair_seconds, w.group_seconds * 2]
-        self._shared_args += [w.burst_seconds]
+        self._shared_args += [w.burst_seconds, repr(float(w.instant_seconds))]
 
-    async def _run_script(self, keys: list[str], helper_id: int, now: float) -> Any:
-        """OBSERVE_LUA's reply for one observation (its 17 keys, helper id and time),
-        observed in one script call with the others of this turn of the loop."""
+    async def _run_script(
+        self, keys: list[str], helper_id: int, now: float, *, named_open: bool
+    ) -> Any:
+        """OBSERVE_LUA's reply for one observation (its 17 keys, helper id, time and
+        whether it names its open), observed in one script call with the others of this
+        turn of the loop."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[Any] = loop.create_future()
-        self._pending.append(([*keys, helper_id, repr(now)], future))
+        self._pending.append(([*keys, helper_id, repr(now), "1" if named_open else "0"], future))
         if not self._flush_scheduled:
             self._flush_scheduled = True
             loop.call_soon(self._flush)
@@ -695,10 +713,11 @@ class RedisCounters:
             group = f"{p}cnet:{camp}:{obs.net_hash}:"
             last = _bucket(now, w.group_seconds)
             grouped = [f"{group}{last}", f"{group}{last - 1}"]
-        # The accounts tapping with no open from its network and from its device on the
-        # campaign: added by the script only when no open of its link is known either.
+        # The accounts tapping with no open (or as the page answered) from its network
+        # and from its device on the campaign: added by the script only when no open is
+        # known and none named, or the open it came through was an instant ago.
         bursts = ["", ""]
-        if obs.share_open_id is None and camp:
+        if camp:
             if obs.net_hash:
                 bursts[0] = f"{p}bnet:{camp}:{obs.net_hash}"
             if obs.device_hash is not None:
@@ -726,7 +745,9 @@ class RedisCounters:
             await self._adopt(obs, keys, counter)
         (device, net, helper, reciprocal, inst, inst_opens, watch, camp_n, camp_opens,
          alerted, opened, inst_net, suspects, net_unopened,
-         device_unopened) = await self._run_script(keys, obs.helper_id, now)  # fmt: skip
+         device_unopened) = await self._run_script(
+            keys, obs.helper_id, now, named_open=obs.share_open_id is not None
+        )  # fmt: skip
         watch = None if watch is None else int(watch)  # "1" watched, "0" cleared
         return CounterSnapshot(
             device_accounts=int(device),

@@ -28,7 +28,8 @@ account's assist of its network across the campaign (`group_window_seconds`,
 per-campaign network counters). Each of these accounts acts once, so the batch scan,
 which looks for accounts that act together again and again, never sees them; inline, a
 network is the one thing they share. Accounts of any age — bought aged accounts,
-hijacked ones — are grouped only where three signs meet: no share open to show, one
+hijacked ones — are grouped only where three signs meet: no share open to show (or a
+tap within `min_open_seconds` of it, as a script taps once the page answers), one
 network or one phone, and a pace of seconds (`burst_campaign_assists` across the
 campaign within `burst_window_seconds`, or `burst_instance_assists` on one instance
 within the spike window). Each sign alone is
@@ -300,7 +301,8 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
       to the instance in the spike window, or its network's fresh accounts gave
       `group_campaign_assists` across the campaign in the group window.
     - `unopened_burst:<n>`: an account of any age with no share open to show (none named,
-      none of its link remembered), and the accounts tapping with none from its network
+      none of its link remembered) or tapping within `min_open_seconds` of it, and the
+      accounts tapping so from its network
       or its device reached `burst_campaign_assists` across the campaign in the burst
       window (one person tapping twice is not a burst), or its network sent
       `burst_instance_assists` to the instance in the spike window. No open, one network,
@@ -314,10 +316,13 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
             p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
         ):
             return f"{FRESH_GROUP_RULE}:{max(on_instance, seen.campaign_net_suspects)}"
-    if context.share_seen and (
-        context.share_open_id is not None or seen.seconds_since_open is not None
+    since = seen.seconds_since_open
+    if (
+        context.share_seen
+        and (context.share_open_id is not None or since is not None)
+        and not (since is not None and since < p.min_open_seconds)
     ):
-        return None  # it came through an open
+        return None  # it came through an open, read before the tap
     burst = max(seen.campaign_net_unopened, seen.campaign_device_unopened)
     if (p.burst_campaign_assists and burst >= p.burst_campaign_assists) or (
         p.burst_instance_assists and seen.instance_net_assists >= p.burst_instance_assists

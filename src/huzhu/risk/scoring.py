@@ -77,6 +77,7 @@ class InlineScorer:
             open_seconds=settings.risk.open_memory_seconds,
             group_seconds=settings.risk.group_window_seconds,
             burst_seconds=settings.risk.burst_window_seconds,
+            instant_seconds=settings.risk.min_open_seconds,
         )
         return cls(
             settings,
