@@ -411,3 +411,51 @@ def test_honest_crowds_whose_client_records_no_opens_are_not_held(
             )
         ).all()
     assert kinds == []
+
+
+@pytest.mark.parametrize(
+    ("db_url", "accounts", "per_activity", "gap", "seed"),
+    [
+        ("sqlite", 8, 2, (2.0, 6.0), 11),  # a few hijacked accounts, slowly
+        ("sqlite", 32, 8, (0.3, 3.0), 12),  # many, fast
+        pytest.param("postgresql", 16, 4, (1.0, 5.0), 13, marks=PG),
+    ],
+    indirect=["db_url"],
+)
+def test_accounts_tapping_as_their_opens_answer_are_held_as_a_group(
+    world: World, accounts: int, per_activity: int, gap: tuple[float, float], seed: int
+) -> None:
+    """Hijacked or bought month-old accounts driven by a script that opens each share and
+    taps as the page answers (well within MIN_OPEN_SECONDS): an open to show, so only the
+    burst rule's instant-tap sign can hold them. The honest read before they tap."""
+    rng = np.random.default_rng(seed)
+    old, members = old_friends(world, circles=4, size=5), strangers(world, 15)
+    bought = sybil_accounts(world, accounts)
+    clock.advance(30 * DAY)
+    circles = friends(world, rng, old, size=5)
+    group = mutual_help(world, rng, members)
+    burst = sybils(
+        world,
+        rng,
+        bought,
+        per_activity=per_activity,
+        gap=gap,
+        round_robin=False,
+        cites_share=True,
+        start=3 * 3600.0,
+    )
+    instant = RiskSettings().min_open_seconds
+    for tap in burst:
+        tap.opens_at = tap.at - float(rng.uniform(0.1, 0.75 * instant))
+    world.play(sorted(circles + group + burst, key=lambda t: t.at))
+    world.stop()
+
+    counted = [t for t in burst if t.status == 201]
+    assert len(counted) <= max(1, 0.10 * len(burst))  # the first of a burst counts
+    assert all(t.status in (201, 202, 429) for t in burst)
+    for reasons in _held_reasons(world, burst):
+        assert reasons[-2].startswith(f"{BURST_GROUP_RULE}:")
+        assert reasons[-1] == GROUP_REASON
+    for honest in (circles, group):
+        assert all(t.status in (201, 202) for t in honest), [t.code for t in honest]
+        assert len([t for t in honest if t.status == 202]) <= 0.01 * len(honest)
