@@ -597,8 +597,9 @@ class RedisCounters:
         self._flush_scheduled = False
         self._flushes: set[asyncio.Task[None]] = set()
         w = self.w  # OBSERVE_LUA's shared arguments: the windows, fixed for the client
-        self._shared_args = [w.device_seconds, w.net_seconds * 2, w.helper_seconds * 2]
-        self._shared_args += [w.spike_seconds * 2, w.pair_seconds, w.group_seconds * 2]
+        self._shared_args: list[int | str] = [w.device_seconds, w.net_seconds * 2]
+        self._shared_args += [w.helper_seconds * 2, w.spike_seconds * 2, w.pair_seconds]
+        self._shared_args += [w.group_seconds * 2]
         self._shared_args += [w.burst_seconds, repr(float(w.instant_seconds))]
 
     async def _run_script(
