@@ -32,8 +32,11 @@ def test_three_friends_cut_a_bargain_to_its_floor_and_the_starter_buys(
         friend = people(f"friend{n}")
         picture = "share-page-phone" if n == 2 else None
         assist_through(friend, link, instance_id=instance_id, picture=picture)
-        # The assist that reaches the floor ends the activity: the page says it succeeded.
-        assert friend.page.locator("[data-taken='counted'], [data-status='succeeded']").count() >= 1
+        # Each friend reads that their assist counted and what it cut — the last one too,
+        # whose assist reached the floor and ended the activity.
+        assert friend.page.locator("[data-taken='counted']").count() == 1, n
+        assert friend.page.locator("[data-my-cut]").count() == 1, n
+    assert friend.page.locator("[data-status='succeeded']").count() == 1
 
     starter.goto(f"/i/{instance_id}")
     assert starter.page.locator("[data-status='succeeded']").count() == 1
