@@ -39,6 +39,9 @@ def test_a_lottery_is_drawn_and_each_entrant_reads_their_result(
     for person, instance_id in ((starter, entry_id), (other, other_id)):
         person.goto(f"/i/{instance_id}")
         assert person.page.locator(f"[data-draw-result='{campaign_id}']").count() == 1
+        # Its badge says it was drawn, never "expired" beside its result.
+        badge = person.text("[data-status]")
+        assert badge in ("已开奖", "Drawn"), badge
         results[person.name] = person.page.locator("[data-my-result]").get_attribute(
             "data-my-result"
         )
