@@ -828,9 +828,10 @@ def production_findings(settings: Settings) -> list[Finding]:
     return found
 
 
-# HUZHU_* variables read by something other than Settings: `huzhu shop create`'s password
-# and the test suite's "fail instead of skip" switch.
-OTHER_VARIABLES = frozenset({"HUZHU_OWNER_PASSWORD", "HUZHU_REQUIRE_SERVICES"})
+# HUZHU_* variables read by something other than Settings: `huzhu shop create`'s password,
+# the test suite's "fail instead of skip" switch, and the browser tests' switch that
+# writes docs/img/.
+OTHER_VARIABLES = frozenset({"HUZHU_OWNER_PASSWORD", "HUZHU_REQUIRE_SERVICES", "HUZHU_SCREENSHOTS"})
 
 
 def setting_names() -> frozenset[str]:
