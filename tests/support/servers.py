@@ -213,6 +213,10 @@ def serve_in_thread(app: object, *, startup_seconds: float = 60) -> ThreadServer
         log_level="warning",
         access_log=False,
         proxy_headers=False,  # the peer is the client, as with no trusted proxy
+        # A test's clients sit idle for as long as the test does other work. uvicorn closes
+        # an idle connection after 5 s, and a request sent as it closes is met with a reset
+        # (ECONNRESET): the server keeps every connection until it stops instead.
+        timeout_keep_alive=24 * 3600,
     )
     server = uvicorn.Server(config)
     # uvicorn installs no signal handlers outside the main thread: stop() ends it.
