@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 import huzhu.all_tasks  # noqa: F401  (the sweep job, as a worker has it)
 from huzhu.accounts.models import CarriedRestriction
 from huzhu.app import create_app
-from huzhu.assists.models import HeldNetwork, Instance, Purchase
+from huzhu.assists.models import Assist, HeldNetwork, Instance, Purchase
 from huzhu.idempotency.models import IdempotencyRecord
 from huzhu.invites import retention as invites_retention
 from huzhu.invites.models import ShareOpen, ShareOpenDay
@@ -356,3 +356,43 @@ def test_a_networks_hold_count_goes_when_its_window_ends(world: World) -> None:
     runner.run_due()
     with world.db.unit_of_work() as s:
         assert s.scalars(select(HeldNetwork.network_hash)).all() == []
+
+
+def test_burst_keys_go_when_the_group_windows_end(world: World) -> None:
+    """An assist that could begin a group keeps its keyed network and phone hashes only
+    while its group could still be held after it (the longest group window); the assist
+    itself, its decision and its reasons stay."""
+    risk = world.settings.risk
+    window = max(risk.group_window_seconds, risk.burst_window_seconds, risk.spike_window_seconds)
+    instance_id = start(world, "starter", slots=5)
+    helpers = [world.person(f"helper{k}")[0] for k in range(4)]
+    now = clock.utcnow()
+    ages = [window + 60, window + 3600, window - 60, 0]  # seconds before now
+    with world.db.unit_of_work() as s:
+        instance = s.get(Instance, instance_id)
+        assert instance is not None
+        for k, (helper, age) in enumerate(zip(helpers, ages, strict=True)):
+            s.add(
+                Assist(
+                    instance_id=instance_id, campaign_id=instance.campaign_id,
+                    helper_id=helper, status="counted", slot=k, value=100,
+                    risk_decision="count", risk_score=0.0, risk_reasons=[],
+                    created_at=now - timedelta(seconds=age), group_signs="u",
+                    net_hash=f"net{k}".ljust(20, "x"), device_hash=f"dev{k}".ljust(20, "x"),
+                )
+            )  # fmt: skip
+    runner = JobRunner(world.db, world.settings)
+    runner.run_periodic(force=True)
+    runner.run_due()
+    with world.db.unit_of_work() as s:
+        rows = s.execute(
+            select(Assist.helper_id, Assist.group_signs, Assist.net_hash, Assist.device_hash,
+                   Assist.status)
+            .where(Assist.instance_id == instance_id)
+            .order_by(Assist.helper_id)
+        ).all()  # fmt: skip
+    kept = {helper for helper, signs, net, dev, _ in rows if signs and net and dev}
+    cleared = {helper for helper, signs, net, dev, _ in rows if not (signs or net or dev)}
+    assert kept == set(helpers[2:])
+    assert cleared == set(helpers[:2])
+    assert {status for *_, status in rows} == {"counted"}

@@ -113,7 +113,7 @@ class PeopleAndActivities:
             joined_at=person.joined_at,
         )[0]
 
-    def activity(self, owner: Person) -> int:
+    def activity(self, owner: Person, *, helpers: int = MAX_HELPERS) -> int:
         with self.db.unit_of_work() as s:
             instance = write_instance(
                 s,
@@ -121,7 +121,7 @@ class PeopleAndActivities:
                 campaign=self.campaign,
                 kind="bargain",
                 initiator_id=owner.account_id,
-                slots=[CUT] * MAX_HELPERS,
+                slots=[CUT] * helpers,
                 ttl=3 * DAY,
             )
         r = self.http(owner).post(

@@ -2,7 +2,9 @@
 (issue 17: a 10-slot instance collected 200 held assists from a burst).
 
 Forty fresh accounts behind one network, none opening a share, tap at once: the first
-counts and the group rule holds every other one (risk/inline.py group_hold). Per
+counts and the group rule holds every other one (risk/inline.py group_hold), and puts
+that first one back on hold with them (risk/reach.py: it was counted, so it is not a
+new hold the bound refuses, and waits beside the bound's holds). Per
 instance: all forty on one instance that may have `HELD_PER_INSTANCE` waiting; per
 network: ten on each of four instances, the network allowed `HELD_PER_NETWORK` holds.
 Exactly that many are held — never one more, never one fewer — and every other one is
@@ -19,10 +21,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from huzhu.assists.models import Assist, Instance
 from huzhu.db import Database
+from huzhu.risk.reach import REACHED_REASON
 from tests.assists.conftest import UNLOCK_RULES, write_instance
 from tests.conftest import make_settings
 from tests.factories import auth, make_campaign, make_participant, make_shop
@@ -106,12 +109,15 @@ def test_the_hold_bound_is_exact_under_a_concurrent_burst(
         body = r.json()
         assert (body["code"], body["scope"], body["limit"]) == ("hold_limit_reached", scope, bound)
         assert 1 <= int(r.headers["retry-after"]) <= 86_400
+    first = next(r.json()["assist_id"] for r in answers if r.status_code == 201)
     with db.unit_of_work() as s:
         rows = s.execute(
-            select(Assist.status, func.count())
-            .where(Assist.instance_id.in_(instances))
-            .group_by(Assist.status)
+            select(Assist.id, Assist.status, Assist.risk_reasons).where(
+                Assist.instance_id.in_(instances)
+            )
         ).all()
-        assert dict(rows) == {"counted": 1, "held": bound}  # type: ignore[arg-type]
+        assert {status for _, status, _ in rows} == {"held"}
+        assert len(rows) == bound + 1
+        assert [i for i, _, reasons in rows if REACHED_REASON in reasons] == [first]
         held_counts = s.scalars(select(Instance.held_count).where(Instance.id.in_(instances)))
-        assert sum(held_counts) == bound
+        assert sum(held_counts) == bound + 1

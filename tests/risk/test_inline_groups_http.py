@@ -33,13 +33,15 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from huzhu.assists.models import Assist
+from huzhu.assists.models import Assist, Instance
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
 from huzhu.kit import clock
+from huzhu.notify.models import Event
 from huzhu.risk.inline import BURST_GROUP_RULE, GROUP_REASON
+from huzhu.risk.reach import REACHED_REASON
 from huzhu.risk.review.models import ReviewCase
 from tests.assists.conftest import BARGAIN_RULES
 from tests.conftest import make_settings
@@ -306,9 +308,8 @@ def test_one_shot_sybils_are_held_as_one_group_and_honest_crowds_are_not(
     assert len(counted) <= 0.10 * len(burst)
     assert {t.code for t in refused} <= {"hold_limit_reached"}
     assert len(held) <= RiskSettings().held_per_network
-    assert _statuses(world, burst) == {
-        k: v for k, v in (("counted", len(counted)), ("held", len(held))) if v
-    }
+    # What counted at first was its group's first: it went back on hold with the group.
+    assert _statuses(world, burst) == {"held": len(counted) + len(held)}
     rule = "unopened_burst" if aged else "fresh_network"
     for reasons in _held_reasons(world, burst):
         assert reasons[-1] == GROUP_REASON
@@ -319,16 +320,18 @@ def test_one_shot_sybils_are_held_as_one_group_and_honest_crowds_are_not(
     sybil_ids = {t.helper.account_id for t in burst}
     about = [c for c in cases if sybil_ids & set(c.subject_account_ids or [])]
     assert [c.kind for c in about] == ["inline_group"]
-    assert set(about[0].subject_account_ids) == {t.helper.account_id for t in held}
+    assert set(about[0].subject_account_ids) == {t.helper.account_id for t in counted + held}
     assert about[0].campaign_id == world.campaign[0]
     assert len({t.instance for t in held}) > 1  # one case across activities
 
     for honest in (circles, group):
         assert all(t.status in (201, 202) for t in honest), [t.code for t in honest]
         assert len([t for t in honest if t.status == 202]) <= 0.01 * len(honest)
+        # ...and none of theirs was put back on hold afterwards.
+        assert _statuses(world, honest).get("held", 0) <= 0.01 * len(honest)
         honest_ids = {t.helper.account_id for t in honest}
         assert not [c for c in cases if honest_ids & set(c.subject_account_ids or [])]
-    _the_case_page_says_what_held_them(world, about[0], rule, len(held))
+    _the_case_page_says_what_held_them(world, about[0], rule, len(counted) + len(held))
 
 
 def _the_case_page_says_what_held_them(
@@ -459,3 +462,187 @@ def test_accounts_tapping_as_their_opens_answer_are_held_as_a_group(
     for honest in (circles, group):
         assert all(t.status in (201, 202) for t in honest), [t.code for t in honest]
         assert len([t for t in honest if t.status == 202]) <= 0.01 * len(honest)
+
+
+# -- a group's hold reaches back to its first assists (risk/reach.py) -------------------
+
+
+@dataclass
+class Crew:
+    """An activity owner and their honest friend, each on their own phone and network,
+    and three month-old real accounts hijacked onto one attacker's phone and network."""
+
+    owner: Person
+    friend: Person
+    hijacked: list[Person]
+
+
+def hijack_crew(world: World) -> Crew:
+    owner, friend = world.people(
+        "owner", ["127.70.1.9", "127.71.1.9"], ["owner-phone", "friend-phone"]
+    )
+    hijacked = world.people("hijacked", ["127.99.0.5"] * 3, ["attacker-phone"] * 3)
+    clock.advance(30 * DAY)  # real accounts, a month old
+    return Crew(owner, friend, hijacked)
+
+
+def instant(at: float, helper: Person, instance: int) -> Tap:
+    """A script's tap: it loads the share and taps a second after."""
+    return Tap(at + 1.0, helper, instance, opens_at=at)
+
+
+def _rows(world: World, instance: int) -> tuple[Instance, dict[int, Assist]]:
+    with world.db.unit_of_work() as s:
+        found = s.get(Instance, instance)
+        assert found is not None
+        rows = s.scalars(select(Assist).where(Assist.instance_id == instance)).all()
+        s.expunge_all()
+    return found, {a.helper_id: a for a in rows}
+
+
+def _group_case(world: World) -> ReviewCase:
+    with world.db.unit_of_work() as s:
+        (case,) = s.scalars(
+            select(ReviewCase).where(
+                ReviewCase.shop_id == world.shop_id, ReviewCase.kind == "inline_group"
+            )
+        ).all()
+        s.expunge_all()
+    return case
+
+
+def _decide(world: World, case_id: int, verb: str) -> None:
+    """The analyst decides the group's case over the API (a fresh server: the first was
+    stopped to let its background writes finish)."""
+    world.server = serve(world.settings)
+    try:
+        r = world.http().post(
+            f"/api/v1/review/cases/{case_id}/{verb}",
+            headers=auth(world.sign_in_analyst()),
+            json={"reason": "checked against the owners' phone records"},
+        )
+        assert r.status_code == 200, r.text
+    finally:
+        world.stop()
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=PG)], indirect=True)
+def test_a_bursts_first_tap_goes_back_on_hold_with_the_burst(world: World) -> None:
+    crew = hijack_crew(world)
+    target = world.activity(crew.owner)
+    a, b, c = crew.hijacked
+    taps = [
+        Tap(40.0, crew.friend, target, opens_at=10.0),
+        instant(100.0, a, target),
+        instant(105.0, b, target),
+        instant(110.0, c, target),
+    ]
+    world.play(taps)
+    world.stop()
+
+    # The first hijacked tap was alone in its window when it came: it counted.
+    assert [t.status for t in taps] == [201, 201, 202, 202]
+    instance, rows = _rows(world, target)
+    # Once the burst was held, so was its first: only the friend's assist counts.
+    assert {h: r.status for h, r in rows.items()} == {
+        crew.friend.account_id: "counted",
+        a.account_id: "held",
+        b.account_id: "held",
+        c.account_id: "held",
+    }
+    first = rows[a.account_id]
+    assert first.slot is None
+    assert first.value == 0
+    assert first.risk_decision == "hold"
+    assert REACHED_REASON in first.risk_reasons
+    assert GROUP_REASON in first.risk_reasons
+    assert any(r.startswith(f"{BURST_GROUP_RULE}:") for r in first.risk_reasons)
+    assert (instance.slots_used, instance.held_count) == (1, 3)
+    assert instance.progress_value == CUT
+    case = _group_case(world)
+    assert set(case.subject_account_ids) == {a.account_id, b.account_id, c.account_id}
+    assert (case.evidence or {})["reached_back"] == [a.account_id]
+    with world.db.unit_of_work() as s:
+        held_events = [
+            e.payload
+            for e in s.scalars(select(Event).where(Event.type == "assist.held"))
+            if e.subject_id == target and e.payload.get("after_count")
+        ]
+    assert [(p["assist_ids"], p["slots_used"]) for p in held_events] == [([first.id], 1)]
+    # The owner is told why their count went down, in their language.
+    world.server = serve(world.settings)
+    inbox = world.http(crew.owner).get(
+        "/api/v1/me/inbox",
+        headers={**auth(world.token(crew.owner)), "Accept-Language": "en"},
+    )
+    world.stop()
+    told = [
+        m for m in inbox.json()["items"] if (m["params"] or {}).get("variant") == "held_after_count"
+    ]
+    assert [m["title"] for m in told] == ["Assists being checked: 1"]
+    assert "they count again" in told[0]["body"]
+
+    # Found genuine: all three count, in the lowest free slots.
+    _decide(world, case.id, "dismiss")
+    instance, rows = _rows(world, target)
+    assert {r.status for r in rows.values()} == {"counted"}
+    assert (instance.slots_used, instance.held_count) == (4, 0)
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_bargain_its_bursts_first_tap_filled_goes_back_to_active(world: World) -> None:
+    """The crew works two owners' bargains: its first tap fills the first bargain; the
+    next, on the other bargain seconds later, makes it a burst of the campaign. The first
+    bargain's success came from it, so it goes back to taking assists; confirming the
+    group voids both taps."""
+    crew = hijack_crew(world)
+    (other,) = world.people("owner", ["127.72.1.9"], ["other-phone"])
+    filled, second = world.activity(crew.owner, helpers=2), world.activity(other)
+    a, b, _ = crew.hijacked
+    taps = [Tap(40.0, crew.friend, filled, opens_at=10.0), instant(100.0, a, filled)]
+    taps.append(instant(106.0, b, second))
+    world.play(taps)
+    world.stop()
+
+    assert [t.status for t in taps] == [201, 201, 202]
+    instance, rows = _rows(world, filled)
+    assert instance.status == "active"
+    assert instance.succeeded_at is None
+    assert (instance.slots_used, instance.held_count) == (1, 1)
+    assert rows[a.account_id].status == "held"
+    case = _group_case(world)
+    assert set(case.subject_account_ids) == {a.account_id, b.account_id}
+
+    _decide(world, case.id, "confirm")
+    instance, rows = _rows(world, filled)
+    assert rows[a.account_id].status == "voided"
+    assert rows[crew.friend.account_id].status == "counted"
+    assert (instance.status, instance.slots_used, instance.held_count) == ("active", 1, 0)
+    _, rows = _rows(world, second)
+    assert rows[b.account_id].status == "voided"
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_bought_bargain_keeps_its_counted_assists(world: World) -> None:
+    """A bargain bought before its burst was seen is not reopened: what it was bought
+    with stays counted, and only the assists still in play wait for the analyst."""
+    crew = hijack_crew(world)
+    (other,) = world.people("owner", ["127.72.1.9"], ["other-phone"])
+    bought, second = world.activity(crew.owner, helpers=2), world.activity(other)
+    a, b, _ = crew.hijacked
+    first = [Tap(40.0, crew.friend, bought, opens_at=10.0), instant(100.0, a, bought)]
+    world.play(first)
+    with world.db.unit_of_work() as s:
+        # The owner bought at the floor in the seconds between (the order itself is the
+        # purchase tests' subject).
+        s.execute(update(Instance).where(Instance.id == bought).values(status="purchased"))
+    then = [instant(3.0, b, second)]
+    world.play(then)
+    world.stop()
+
+    assert [t.status for t in first + then] == [201, 201, 202]
+    instance, rows = _rows(world, bought)
+    assert instance.status == "purchased"
+    assert instance.slots_used == 2
+    assert rows[a.account_id].status == "counted"
+    assert set(_group_case(world).subject_account_ids) == {b.account_id}

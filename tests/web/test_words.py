@@ -21,7 +21,7 @@ import huzhu
 from huzhu.campaigns.rules import validation
 from huzhu.errors import HuzhuError
 from huzhu.kit import i18n
-from huzhu.risk import inline
+from huzhu.risk import inline, reach
 from huzhu.web import campaign_form, messages, words
 
 WEB = Path(messages.__file__).parent
@@ -153,7 +153,7 @@ def scorer_reasons() -> set[str]:
                 if isinstance(head, ast.Constant):
                     codes.add(str(head.value).split(":")[0])
     groups = {inline.GROUP_REASON, inline.FRESH_GROUP_RULE, inline.BURST_GROUP_RULE}
-    return codes | {inline.WATCH_REASON} | groups
+    return codes | {inline.WATCH_REASON, reach.REACHED_REASON} | groups
 
 
 def test_every_risk_reason_has_words_in_both_languages() -> None:

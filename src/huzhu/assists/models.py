@@ -106,6 +106,14 @@ class Assist(Base):
             sqlite_where=text("share_link_id IS NOT NULL"),
             postgresql_where=text("share_link_id IS NOT NULL"),
         ),
+        # Only the few rows whose burst keys are still kept (the retention sweep finds
+        # them by age and clears them within the hour).
+        Index(
+            "ix_assist_burst_keys",
+            "created_at",
+            sqlite_where=text("group_signs IS NOT NULL"),
+            postgresql_where=text("group_signs IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(IdType, primary_key=True)
@@ -129,6 +137,14 @@ class Assist(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime())
     voided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     void_reason: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # Burst keys: on an assist that could be the first of a group the inline rules hold
+    # (risk/inline.py `group_signs`: "f" a fresh account, "u" a tap with no share open or
+    # within min_open_seconds of it), the keyed hashes of its network prefix and device,
+    # so that the group, once seen, reaches back to it (risk/reach.py). Kept only for the
+    # group windows (retention class "burst_keys"), NULL on every other assist.
+    group_signs: Mapped[str | None] = mapped_column(String(4), nullable=True)
+    net_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    device_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class HelperDay(Base):

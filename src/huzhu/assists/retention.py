@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, tuple_
 from sqlalchemy.orm import Session
 
-from huzhu.assists.models import HeldNetwork, Purchase
+from huzhu.assists.models import Assist, HeldNetwork, Purchase
 from huzhu.db.batches import update_batch
 
 
@@ -26,6 +26,20 @@ def detach_orders(session: Session, *, before: datetime, limit: int) -> int:
         Purchase.updated_at < before,
         Purchase.account_id.is_not(None),
         values={"account_id": None},
+        limit=limit,
+    )
+
+
+def forget_burst_keys(session: Session, *, before: datetime, limit: int) -> int:
+    """Up to `limit` assists given before `before` lose their burst keys (the signs and
+    keyed network and device hashes a group's hold reaches back by, risk/reach.py); how
+    many. Kept only while a group could still be held after them: the group windows."""
+    return update_batch(
+        session,
+        Assist,
+        Assist.group_signs.is_not(None),
+        Assist.created_at < before,
+        values={"group_signs": None, "net_hash": None, "device_hash": None},
         limit=limit,
     )
 

@@ -286,6 +286,21 @@ def _assist_voided(r: Reader, p: Mapping[str, Any]) -> Rendered:
             )
         title = parts[0] if parts else _t(r, _("Assists checked"))
         return title, ("; ".join(parts) + ".") if parts else _t(r, _("Nothing changed."))
+    if p.get("variant") == "held_after_count":
+        count = int(p.get("count") or 1)
+        return (
+            _t(r, _("Assists being checked: %(count)s"), count=count),
+            _t(
+                r,
+                _(
+                    "%(count)s assists that had counted came in a burst with others that are "
+                    "held for a check, so they wait with them and do not count for now. If "
+                    "the check finds them genuine, they count again. %(still)s"
+                ),
+                count=count,
+                still=_still(r, p),
+            ),
+        )
     count = int(p.get("count") or 1)
     return (
         _t(r, _("Assists removed: %(count)s"), count=count),

@@ -96,6 +96,18 @@ DATA_CLASSES: tuple[DataClass, ...] = (
         _seconds(lambda settings: settings.risk.held_network_window_seconds),
         _held_networks,
     ),
+    # Kept while a group could still be held after them: the longest group window.
+    DataClass(
+        "burst_keys",
+        _seconds(
+            lambda settings: max(
+                settings.risk.group_window_seconds,
+                settings.risk.burst_window_seconds,
+                settings.risk.spike_window_seconds,
+            )
+        ),
+        _by_cutoff(assists.forget_burst_keys),
+    ),
     # Kept exactly until the restriction ends: no setting.
     DataClass("carried_restrictions", lambda settings: timedelta(0), _restrictions),
 )

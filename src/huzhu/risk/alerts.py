@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from huzhu.kit.i18n import N_, stored_words
 from huzhu.risk.inline import BURST_GROUP_RULE
+from huzhu.risk.reach import GroupHold, Reach, reach_back
 from huzhu.risk.review import service as review_service
 from huzhu.risk.review.rules import CaseKind, group_rules
 from huzhu.risk.scoring import SpikeAlert
@@ -137,6 +138,7 @@ class HoldAlert:
     reasons: list[str]
     at: datetime
     network_hash: str | None = None  # the keyed hash of the client's /24 (/48)
+    device_hash: str | None = None  # the keyed hash of its device id
 
 
 def open_hold_case(session: Session, alert: HoldAlert) -> int:
@@ -172,12 +174,26 @@ def open_hold_case(session: Session, alert: HoldAlert) -> int:
     return case.id
 
 
-def open_group_case(session: Session, alert: HoldAlert) -> int:
+def open_group_case(session: Session, alert: HoldAlert, reach: Reach) -> int:
     """One open `inline_group` case per campaign and network: every one-shot account the
     group rule held from that network, on any of the campaign's instances, joins it (its
     account among the case's subjects, its assist under "updates"), so an analyst judges
-    the group once. Confirming voids its held assists, dismissing counts them
-    (risk/groups.py)."""
+    the group once. The group's first assists, which counted before it was a group, go
+    on hold with it and their accounts join too (risk/reach.py). Confirming voids its
+    held assists, dismissing counts them (risk/groups.py)."""
+    reached = reach_back(
+        session,
+        GroupHold(
+            shop_id=alert.shop_id,
+            campaign_id=alert.campaign_id,
+            instance_id=alert.instance_id,
+            at=alert.at,
+            reasons=alert.reasons,
+            net_hash=alert.network_hash,
+            device_hash=alert.device_hash,
+        ),
+        reach,
+    )
     evidence = {
         "trigger": "network_group",
         "network_hash": alert.network_hash,
@@ -188,6 +204,8 @@ def open_group_case(session: Session, alert: HoldAlert) -> int:
         "score": alert.score,
         "reasons": alert.reasons,
         "held_at": alert.at.isoformat(),
+        # Accounts whose counted assists went on hold with this one (its group's first).
+        "reached_back": reached,
     }
     # Why its first hold was held (the page names every rule that held its accounts).
     message = (
@@ -207,7 +225,7 @@ def open_group_case(session: Session, alert: HoldAlert) -> int:
         shop_id=alert.shop_id,
         kind=CaseKind.INLINE_GROUP,
         source="inline.group",
-        subject_account_ids=[alert.helper_id],
+        subject_account_ids=[alert.helper_id, *reached],
         summary=summary,
         evidence={**evidence, **words},
         campaign_id=alert.campaign_id,

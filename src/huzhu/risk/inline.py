@@ -293,6 +293,33 @@ def is_fresh(policy: ScoringPolicy, context: AssistContext) -> bool:
     return age is not None and age < policy.new_account_seconds
 
 
+def is_unopened(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> bool:
+    """No share open to show (none named, none of its link remembered), or a tap within
+    `min_open_seconds` of it: what the burst rule counts."""
+    since = seen.seconds_since_open
+    if not context.share_seen or (context.share_open_id is None and since is None):
+        return True
+    return since is not None and since < policy.min_open_seconds
+
+
+def group_signs(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> str:
+    """What could make this assist one of a group the rules below hold, whether or not
+    its group is big enough yet: "f" a fresh account (the fresh-network rule), "u" a tap
+    with no open or an instant one (the burst rule), "" neither (or those rules off).
+
+    The first assists of a group count: each is alone in its window until the next one
+    arrives. So an assist with a sign keeps its keyed network and device hashes (only for
+    the group windows), and when its group is held later, the hold reaches back to it
+    (risk/reach.py): a burst's first tap waits with the rest instead of counting."""
+    p = policy
+    signs = ""
+    if (p.group_instance_assists or p.group_campaign_assists) and is_fresh(p, context):
+        signs = "f"
+    if (p.burst_instance_assists or p.burst_campaign_assists) and is_unopened(p, context, seen):
+        signs += "u"
+    return signs
+
+
 def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnapshot) -> str | None:
     """Why this assist is held as one of its network's group, whatever it scores alone
     (None: it is not). Each rule's setting at 0 turns it off.
@@ -316,12 +343,7 @@ def group_hold(policy: ScoringPolicy, context: AssistContext, seen: CounterSnaps
             p.group_campaign_assists and seen.campaign_net_suspects >= p.group_campaign_assists
         ):
             return f"{FRESH_GROUP_RULE}:{max(on_instance, seen.campaign_net_suspects)}"
-    since = seen.seconds_since_open
-    if (
-        context.share_seen
-        and (context.share_open_id is not None or since is not None)
-        and not (since is not None and since < p.min_open_seconds)
-    ):
+    if not is_unopened(p, context, seen):
         return None  # it came through an open, read before the tap
     burst = max(seen.campaign_net_unopened, seen.campaign_device_unopened)
     if (p.burst_campaign_assists and burst >= p.burst_campaign_assists) or (

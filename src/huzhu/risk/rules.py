@@ -25,6 +25,11 @@ class RiskDecision:
     # The keyed hash of the client's network prefix, on a hold or refusal (None on a
     # count, or when the client named no address).
     network_hash: str | None = None
+    # On an assist that could begin a group (risk/inline.py `group_signs`): its signs and
+    # the keyed hashes a group seen later reaches back to it by (None on any other).
+    group_signs: str | None = None
+    group_net_hash: str | None = None
+    group_device_hash: str | None = None
 
 
 COUNT = RiskDecision(decision="count", score=0.0, reasons=[])

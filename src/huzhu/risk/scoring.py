@@ -23,6 +23,7 @@ from huzhu.risk.inline import (
     ClientHints,
     CounterSnapshot,
     ScoringPolicy,
+    group_signs,
     is_campaign_spike,
     is_fresh,
     is_network_burst,
@@ -153,6 +154,14 @@ class InlineScorer:
         if decision.decision != "count":
             # What a hold is bounded by (the hot path) and grouped under (its case).
             decision.network_hash = hints.net_hash
+        signs = group_signs(p, context, seen)
+        if signs and (hints.net_hash is not None or hints.device_hash is not None):
+            # Kept on the assist, so that its group, held later, reaches back to it.
+            if decision is COUNT:
+                decision = RiskDecision("count", 0.0, [])
+            decision.group_signs = signs
+            decision.group_net_hash = hints.net_hash
+            decision.group_device_hash = hints.device_hash
         return decision
 
     def _alert(

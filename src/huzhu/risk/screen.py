@@ -21,6 +21,7 @@ from huzhu.db import Database
 from huzhu.deps import in_one_unit_of_work
 from huzhu.risk.alerts import HoldAlert, open_group_case, open_hold_case, open_spike_case
 from huzhu.risk.inline import GROUP_REASON, WATCH_REASON, AssistContext
+from huzhu.risk.reach import Reach
 from huzhu.risk.rules import RiskDecision
 from huzhu.risk.scoring import InlineScorer, SpikeAlert
 
@@ -31,14 +32,15 @@ class InlineScreen:
     """One per process, with the hot path. `db` is where its cases are opened (None: a
     process that opens none, like the demo seed)."""
 
-    def __init__(self, scorer: InlineScorer, db: Database | None) -> None:
+    def __init__(self, scorer: InlineScorer, db: Database | None, reach: Reach) -> None:
         self.scorer = scorer
         self._db = db
+        self._reach = reach  # how far back a group's hold looks (risk/reach.py)
         self._background: set[asyncio.Task[None]] = set()
 
     @classmethod
     def open(cls, settings: Settings, db: Database | None = None) -> InlineScreen:
-        return cls(InlineScorer.open(settings), db)
+        return cls(InlineScorer.open(settings), db, Reach.of(settings.risk))
 
     async def assess(self, assessment: Assessment) -> RiskDecision:
         a = assessment
@@ -74,10 +76,14 @@ class InlineScreen:
             reasons=list(verdict.reasons),
             at=assessment.at,
             network_hash=verdict.network_hash,
+            device_hash=verdict.group_device_hash,
         )
         # A group's holds go to its one case; any other hold to its instance's.
-        open_case = open_group_case if group else open_hold_case
-        self._in_background(lambda session: open_case(session, hold))
+        if group:
+            reach = self._reach
+            self._in_background(lambda session: open_group_case(session, hold, reach))
+        else:
+            self._in_background(lambda session: open_hold_case(session, hold))
 
     async def _on_spike(self, alert: SpikeAlert) -> None:
         self._in_background(lambda session: open_spike_case(session, alert))

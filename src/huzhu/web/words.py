@@ -260,6 +260,7 @@ RISK_REASONS: dict[str, str] = {
         "%(detail)s taps with no share open from one network or phone, seconds apart"
     ),
     "instance_under_watch": _("the activity was under watch after a spike"),
+    "held_with_its_group": _("counted at first, then held with the group it began"),
 }
 
 

@@ -92,6 +92,19 @@ class Verdict(Protocol):
         network); None when unknown."""
         ...
 
+    @property
+    def group_signs(self) -> str | None:
+        """What could make the assist the first of a group held later (kept with the two
+        hashes below for the group windows, so the hold reaches back to it); None when
+        nothing could."""
+        ...
+
+    @property
+    def group_net_hash(self) -> str | None: ...
+
+    @property
+    def group_device_hash(self) -> str | None: ...
+
 
 class SharePass(Protocol):
     """A share link whose signature and expiry checked out (revocation is checked in the

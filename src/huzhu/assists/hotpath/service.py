@@ -163,6 +163,9 @@ class HotPath:
                 hold_bucket=int(now.timestamp()) // risk.held_network_window_seconds,
                 held_per_instance=risk.held_per_instance,
                 held_per_network=risk.held_per_network,
+                group_signs=verdict.group_signs,
+                group_net_hash=verdict.group_net_hash,
+                group_device_hash=verdict.group_device_hash,
             )
         )
         if outcome.outcome == acts.Outcome.RESTRICTED:

@@ -3,11 +3,13 @@ slots progress is recomputed from, and the held assists a review picks."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.orm import Session
 
+from huzhu.assists.hotpath.repository.acts import Decision
 from huzhu.assists.models import Assist, Instance, InstanceSlot
 from huzhu.assists.rules import AssistStatus
 
@@ -119,3 +121,26 @@ def held_assist_reasons(
         _held_on(Assist.id, Assist.risk_reasons, shop_id=shop_id, instance_id=instance_id)
     )
     return [(int(r.id), list(r.risk_reasons or [])) for r in rows]
+
+
+def counted_with_burst_keys(
+    session: Session, *, shop_id: int, campaign_id: int, since: datetime, until: datetime
+) -> list[Assist]:
+    """A campaign's assists counted by the inline score alone (not cleared by a review)
+    between `since` and `until` that kept their burst keys (assist.group_signs)."""
+    return list(
+        session.scalars(
+            select(Assist)
+            .join(Instance, Instance.id == Assist.instance_id)
+            .where(
+                Assist.campaign_id == campaign_id,
+                Assist.created_at >= since,
+                Assist.created_at <= until,
+                Assist.group_signs.is_not(None),
+                Assist.status == AssistStatus.COUNTED,
+                Assist.risk_decision == Decision.COUNT,
+                Instance.shop_id == shop_id,
+            )
+            .order_by(Assist.id)
+        )
+    )

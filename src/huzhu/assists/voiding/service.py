@@ -8,6 +8,8 @@ docstring (`huzhu.assists.voiding`).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -109,6 +111,99 @@ def void_assists(
         per_instance=per_instance,
         assist_ids=tuple(sorted(voided)),
     )
+
+
+@dataclass(frozen=True, slots=True)
+class BurstAssist:
+    """A counted assist that kept its burst keys (assist.group_signs)."""
+
+    id: int
+    instance_id: int
+    helper_id: int
+    created_at: datetime
+    signs: str
+    net_hash: str | None
+    device_hash: str | None
+
+
+def counted_with_burst_keys(
+    session: Session, *, shop_id: int, campaign_id: int, since: datetime, until: datetime
+) -> list[BurstAssist]:
+    """A campaign's assists that the inline score counted (and no review cleared) between
+    `since` and `until` and that could have begun a group: what a group's hold reaches
+    back to (risk/reach.py picks among them)."""
+    return [
+        BurstAssist(
+            id=a.id,
+            instance_id=a.instance_id,
+            helper_id=a.helper_id,
+            created_at=a.created_at,
+            signs=a.group_signs or "",
+            net_hash=a.net_hash,
+            device_hash=a.device_hash,
+        )
+        for a in repo.counted_with_burst_keys(
+            session, shop_id=shop_id, campaign_id=campaign_id, since=since, until=until
+        )
+    ]
+
+
+# Instances whose counted assists may still go back on hold: taking assists, or a
+# bargain or unlock that succeeded but is not bought or paid yet (it goes back to active).
+_REHOLDABLE = (InstanceStatus.ACTIVE, InstanceStatus.SUCCEEDED)
+
+
+def hold_counted_assists(
+    session: Session, *, shop_id: int, assist_ids: list[int], reasons: list[str]
+) -> list[int]:
+    """Counted assists found to be the first of a group the inline rules held afterwards
+    go on hold with the rest, instance by instance under its lock: each gives back its
+    slot (progress recomputed, a succeeded bargain or unlock back to active), waits
+    uncounted with `reasons` added to its own, and its initiator is told. An assist on an
+    instance that was bought, paid, drawn or has ended stays counted (an analyst who
+    confirms the group can still void it by hand), and one no longer counted by the
+    score alone is left alone. Returns the assists put on hold."""
+    by_instance: dict[int, list[int]] = {}
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    now = clock.utcnow()
+    held: list[int] = []
+    for instance_id in sorted(by_instance):
+        instance = assists_repo.instance_by_id(session, instance_id, lock=True)
+        if instance is None or instance.shop_id != shop_id:
+            continue
+        session.refresh(instance)  # read again under the lock
+        if instance.status not in _REHOLDABLE or instance.kind == "groupbuy":
+            continue
+        if instance.status == InstanceStatus.ACTIVE and instance.expires_at <= now:
+            continue
+        moved: list[int] = []
+        for assist in repo.assists_by_ids(session, by_instance[instance_id]):
+            session.refresh(assist)
+            if assist.status != AssistStatus.COUNTED or assist.risk_decision != Decision.COUNT:
+                continue
+            repo.free_slot_of(session, instance_id=instance.id, assist_id=assist.id)
+            assist.status = AssistStatus.HELD
+            assist.slot = None
+            assist.value = 0
+            assist.risk_decision = Decision.HOLD
+            assist.risk_reasons = [*assist.risk_reasons, *reasons]
+            instance.held_count += 1
+            moved.append(assist.id)
+        if not moved:
+            continue
+        _recompute_progress(session, instance)
+        _reopen_if_reached_by_fraud(instance, lost_counted=True)
+        session.flush()
+        notify.send_inbox_message(
+            session,
+            account_id=instance.initiator_id,
+            kind=notify.Kind.ASSIST_VOIDED,
+            params=_standing(instance, variant="held_after_count", count=len(moved)),
+        )
+        _record_assists(session, instance, "assist.held", moved, after_count=True)
+        held.extend(moved)
+    return held
 
 
 def _audit_void(
@@ -311,45 +406,60 @@ def _recompute_progress(session: Session, instance: Instance) -> None:
 def _tell_initiator(
     session: Session, instance: Instance, *, reason: str, assist_ids: list[int]
 ) -> None:
-    free = instance.slots_total - instance.slots_used
-    remaining = assist_rules.remaining_cents(
-        kind=instance.kind,
-        target_value=instance.target_value,
-        progress_value=instance.progress_value,
-    )
     notify.send_inbox_message(
         session,
         account_id=instance.initiator_id,
         kind=notify.Kind.ASSIST_VOIDED,
         params={
-            "variant": "removed",
-            "instance_id": instance.id,
-            "instance_kind": instance.kind,
+            **_standing(instance, variant="removed", count=len(assist_ids)),
             "reason": reason,
-            "free_slots": free,
-            "cents_remaining": remaining,
-            "count": len(assist_ids),
         },
     )
     _record_voided(session, instance, assist_ids=assist_ids, reason=reason)
+
+
+def _standing(instance: Instance, *, variant: str, count: int) -> dict[str, Any]:
+    """An `assist_voided` message's params: what happened, and where the instance now
+    stands (free slots, cents still to the floor)."""
+    return {
+        "variant": variant,
+        "instance_id": instance.id,
+        "instance_kind": instance.kind,
+        "free_slots": instance.slots_total - instance.slots_used,
+        "cents_remaining": assist_rules.remaining_cents(
+            kind=instance.kind,
+            target_value=instance.target_value,
+            progress_value=instance.progress_value,
+        ),
+        "count": count,
+    }
 
 
 def _record_voided(
     session: Session, instance: Instance, *, assist_ids: list[int], reason: str
 ) -> None:
     """The `assist.voided` event: which assists, why, and where the instance now stands."""
+    _record_assists(
+        session, instance, "assist.voided", assist_ids, voided=len(assist_ids), reason=reason
+    )
+
+
+def _record_assists(
+    session: Session, instance: Instance, type: str, assist_ids: list[int], **facts: Any
+) -> None:
+    """An event about some of an instance's assists (voided, or back on hold): which,
+    `facts`, and where the instance now stands."""
     notify.record_event(
         session,
         shop_id=instance.shop_id,
-        type="assist.voided",
+        type=type,
         subject_type="instance",
         subject_id=instance.id,
         payload={
             "instance_id": instance.id,
             "assist_id": assist_ids[0],  # kept for receivers of the single-assist event
             "assist_ids": assist_ids,
-            "voided": len(assist_ids),
-            "reason": reason,
+            **facts,
             "progress_value": instance.progress_value,
             "slots_used": instance.slots_used,
             "status": instance.status,

@@ -29,13 +29,8 @@ INSTALLS = "d2bf858a3d80"
 
 
 def upgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and postgres.VERSION == INSTALLS:
-        postgres.install_functions(bind.exec_driver_sql)
+    postgres.install_version(op.get_bind(), INSTALLS)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for name in ("give_assist", "count_held_assist", "count_on_slot"):
-            bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS huzhu_{name}_{INSTALLS}")
+    postgres.drop_version(op.get_bind(), INSTALLS)

@@ -53,16 +53,11 @@ def upgrade() -> None:
         batch_op.add_column(
             sa.Column("deleted_at", huzhu.db.base.UTCDateTime(timezone=True), nullable=True)
         )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and postgres.VERSION == INSTALLS:
-        postgres.install_functions(bind.exec_driver_sql)
+    postgres.install_version(op.get_bind(), INSTALLS)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for name in ("give_assist", "count_held_assist", "count_on_slot"):
-            bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS huzhu_{name}_{INSTALLS}")
+    postgres.drop_version(op.get_bind(), INSTALLS)
     with op.batch_alter_table("account", schema=None) as batch_op:
         batch_op.drop_column("deleted_at")
     with op.batch_alter_table("carried_restriction", schema=None) as batch_op:

@@ -38,14 +38,9 @@ def upgrade() -> None:
         sa.Column("n", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("shop_id", "network_hash", name=op.f("pk_held_network")),
     )
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and postgres.VERSION == INSTALLS:
-        postgres.install_functions(bind.exec_driver_sql)
+    postgres.install_version(op.get_bind(), INSTALLS)
 
 
 def downgrade() -> None:
-    bind = op.get_bind()
-    if bind.dialect.name == "postgresql":
-        for name in ("give_assist", "count_held_assist", "count_on_slot"):
-            bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS huzhu_{name}_{INSTALLS}")
+    postgres.drop_version(op.get_bind(), INSTALLS)
     op.drop_table("held_network")

@@ -90,6 +90,11 @@ class GiveParams:
     # instance, and `held_per_network` from `network_hash` in window `hold_bucket`.
     network_hash: str | None = None
     hold_bucket: int = 0
+    # Burst keys (assist.group_signs, net_hash, device_hash): only on an assist that
+    # could be the first of a group held later.
+    group_signs: str | None = None
+    group_net_hash: str | None = None
+    group_device_hash: str | None = None
     held_per_instance: int = 2**31 - 1
     held_per_network: int = 2**31 - 1
 

@@ -102,7 +102,7 @@ CREATE OR REPLACE FUNCTION huzhu_give_assist_{v}(
   p_deadline timestamptz, p_success_job text, p_success_run_at timestamptz,
   p_share_link_id bigint, p_share_open_id bigint, p_channel text,
   p_network text, p_hold_bucket bigint, p_held_per_instance integer,
-  p_held_per_network integer,
+  p_held_per_network integer, p_group_signs text, p_group_net text, p_group_device text,
   OUT o_outcome text, OUT o_assist_id bigint, OUT o_assist_status text, OUT o_slot integer,
   OUT o_value bigint, OUT o_instance_status text, OUT o_restricted_until timestamptz)
 LANGUAGE plpgsql AS $fn$
@@ -211,10 +211,10 @@ BEGIN
   o_assist_status := CASE WHEN p_decision = '{count}' THEN '{counted}' ELSE '{held}' END;
   INSERT INTO assist (instance_id, campaign_id, helper_id, status, slot, value, risk_decision,
                       risk_score, risk_reasons, idempotency_key, created_at, channel,
-                      share_link_id, share_open_id)
+                      share_link_id, share_open_id, group_signs, net_hash, device_hash)
     VALUES (p_instance_id, p_campaign_id, p_helper_id, o_assist_status, o_slot, o_value,
             p_decision, p_score, p_reasons::jsonb, p_key, p_now, p_channel,
-            p_share_link_id, p_share_open_id)
+            p_share_link_id, p_share_open_id, p_group_signs, p_group_net, p_group_device)
     RETURNING id INTO o_assist_id;
   IF p_decision <> '{count}' THEN
     UPDATE instance SET held_count = held_count + 1 WHERE id = p_instance_id;
@@ -321,18 +321,19 @@ SELECT r.* FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::bigint[], $
                        $6::float8[], $7::text[], $8::text[], $9::timestamptz[], $10::text[],
                        $11::integer[], $12::boolean[], $13::timestamptz[], $14::text[],
                        $15::timestamptz[], $16::bigint[], $17::bigint[], $18::text[],
-                       $19::text[], $20::bigint[], $21::integer[], $22::integer[])
+                       $19::text[], $20::bigint[], $21::integer[], $22::integer[],
+                       $23::text[], $24::text[], $25::text[])
      WITH ORDINALITY AS a(i, s, c, h, d, sc, rs, k, n, dy, cap, su, dl, sj, sr, sl, so, ch,
-                          nw, hb, hi, hn, ord)
+                          nw, hb, hi, hn, gs, gn, gd, ord)
 CROSS JOIN LATERAL {GIVE_FUNCTION}(a.i, a.s, a.c, a.h, a.d, a.sc, a.rs, a.k, a.n, a.dy,
                                       a.cap, a.su, a.dl, a.sj, a.sr, a.sl, a.so, a.ch,
-                                      a.nw, a.hb, a.hi, a.hn) AS r
+                                      a.nw, a.hb, a.hi, a.hn, a.gs, a.gn, a.gd) AS r
 ORDER BY a.ord
 """
 
 
 def batch_args(batch: list[GiveParams]) -> list[list[Any]]:
-    """The batch as 22 column arrays, in the function's parameter order."""
+    """The batch as 25 column arrays, in the function's parameter order."""
     rows = [give_args(p) for p in batch]
     return [list(column) for column in zip(*rows, strict=True)]
 
@@ -361,6 +362,9 @@ def give_args(p: GiveParams) -> tuple[Any, ...]:
         p.hold_bucket,
         p.held_per_instance,
         p.held_per_network,
+        p.group_signs,
+        p.group_net_hash,
+        p.group_device_hash,
     )
 
 
@@ -409,3 +413,17 @@ def install_functions(execute: Any) -> None:
     `op.execute`). Existing versions stay for the workers still calling them."""
     for create in CREATE_FUNCTIONS:
         execute(create)
+
+
+def install_version(bind: Any, version: str) -> None:
+    """A migration's upgrade: install this code's functions when it is the version the
+    migration names (a later migration names a newer one and installs that)."""
+    if bind.dialect.name == "postgresql" and version == VERSION:
+        install_functions(bind.exec_driver_sql)
+
+
+def drop_version(bind: Any, version: str) -> None:
+    """A migration's downgrade: drop the functions of the version it installed."""
+    if bind.dialect.name == "postgresql":
+        for name in ("give_assist", "count_held_assist", "count_on_slot"):
+            bind.exec_driver_sql(f"DROP FUNCTION IF EXISTS huzhu_{name}_{version}")

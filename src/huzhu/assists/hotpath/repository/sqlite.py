@@ -67,8 +67,8 @@ RETURNING n
 INSERT_ASSIST = """
 INSERT INTO assist (instance_id, campaign_id, helper_id, status, slot, value, risk_decision,
                     risk_score, risk_reasons, idempotency_key, created_at, channel,
-                    share_link_id, share_open_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    share_link_id, share_open_id, group_signs, net_hash, device_hash)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 RETURNING id
 """
 HELD_ASSIST = "SELECT helper_id FROM assist WHERE id = ? AND instance_id = ? AND status = ?"
@@ -225,6 +225,9 @@ def _write(conn: sqlite3.Connection, p: GiveParams, *, slot: int | None, value: 
             p.channel,
             p.share_link_id,
             p.share_open_id,
+            p.group_signs,
+            p.group_net_hash,
+            p.group_device_hash,
         ),
     ).fetchone()
     if slot is None:
