@@ -575,12 +575,17 @@ def test_a_bursts_first_tap_goes_back_on_hold_with_the_burst(world: World) -> No
         "/api/v1/me/inbox",
         headers={**auth(world.token(crew.owner)), "Accept-Language": "en"},
     )
+    # The analyst reads on the case's page that one account had counted first.
+    analyst = world.sign_in_analyst()
+    pages = {lang: world.case_page(case.id, analyst=analyst, lang=lang) for lang in ("en", "zh-CN")}
     world.stop()
     told = [
         m for m in inbox.json()["items"] if (m["params"] or {}).get("variant") == "held_after_count"
     ]
     assert [m["title"] for m in told] == ["Assists being checked: 1"]
     assert "they count again" in told[0]["body"]
+    assert "1 accounts counted before the group was seen, then went back on hold" in pages["en"]
+    assert "1 个账号在这一组被发现前已计入，随后与该组一并暂扣" in pages["zh-CN"]
 
     # Found genuine: all three count, in the lowest free slots.
     _decide(world, case.id, "dismiss")

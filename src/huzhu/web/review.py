@@ -26,7 +26,13 @@ from huzhu.enforcement.rules import AppealStatus
 from huzhu.errors import Forbidden, HuzhuError
 from huzhu.pagination import PageParams
 from huzhu.risk.review import service as reviews
-from huzhu.risk.review.rules import CaseKind, CaseStatus, group_activities, group_rules
+from huzhu.risk.review.rules import (
+    CaseKind,
+    CaseStatus,
+    group_activities,
+    group_reached,
+    group_rules,
+)
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, redirect
 from huzhu.web.templating import render
@@ -100,6 +106,7 @@ def _case_page(session: Session, principal: Principal, case_id: int) -> dict[str
         # What held the group, for the page to name in the reader's language.
         found["group_rules"] = group_rules(case.evidence)
         found["group_activities"] = group_activities(case.evidence)
+        found["group_reached"] = group_reached(case.evidence)
     return found
 
 

@@ -70,6 +70,12 @@ def group_activities(evidence: Mapping[str, Any] | None) -> int:
     return len({h["instance_id"] for h in _group_holds(evidence) if h.get("instance_id")})
 
 
+def group_reached(evidence: Mapping[str, Any] | None) -> int:
+    """How many of an `inline_group` case's accounts had counted first and went back on
+    hold when the group was seen (risk/reach.py), as far as its evidence tells."""
+    return len({a for h in _group_holds(evidence) for a in h.get("reached_back") or []})
+
+
 def is_rule_actor(actor: str) -> bool:
     """`rule:<name>` and `detector:<name>` act without a person (enforcement.service)."""
     return actor.startswith(("rule:", "detector:"))
