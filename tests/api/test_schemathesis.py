@@ -63,6 +63,9 @@ SEMANTIC_VALIDATION = {
     # accounts: a display name may not hold control, format or unassigned characters,
     # judged by Unicode category (422 `invalid_display_name`), which a pattern cannot say.
     ("PUT", "/api/v1/me/display-name"),
+    # ...and so may the name a sign-in gives a new account (the same rule).
+    ("POST", "/api/v1/auth/participant"),
+    ("POST", "/api/v1/participants/token"),
 }
 
 

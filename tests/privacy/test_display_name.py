@@ -10,6 +10,7 @@ import re
 import httpx
 from markupsafe import escape
 
+from huzhu.accounts import service as accounts
 from tests.enforcement.support import ReviewShop
 from tests.factories import auth
 from tests.privacy.support import ME, OTHER, THIRD, ok
@@ -147,3 +148,34 @@ def test_a_name_that_cannot_be_used_is_refused_and_nothing_changes(
         ok(client.delete("/api/v1/me", headers=me))
         after = client.put(path, json={"display_name": "back"}, headers=me)
         assert (after.status_code, after.json()["code"]) == (410, "account_deleted")
+
+
+def test_a_name_given_at_sign_in_follows_the_same_rules(
+    world: tuple[LiveServer, ReviewShop],
+) -> None:
+    """An integrator (or the demo's open sign-in) naming a new account is held to the
+    rules of the person's own name: refused with the same problem, nothing created."""
+    server, shop = world
+    path = "/api/v1/participants/token"
+    owner = auth(shop.owner())
+    with shop.db.unit_of_work() as s:
+        slug = accounts.get_shop(s, shop.shop_id).slug
+    with server.client() as client:
+        for bad, code in (
+            ("x" * 33, "invalid_input"),
+            ("Bob\u202egnp.exe", "invalid_display_name"),
+            ("Bob\u200b", "invalid_display_name"),  # a zero-width space
+        ):
+            body = {"shop": slug, "subject": "user-77", "display_name": bad}
+            refused = client.post(path, json=body, headers=owner)
+            assert refused.status_code == 422, refused.text
+            assert refused.headers["content-type"].startswith("application/problem+json")
+            assert refused.json()["code"] == code
+            assert bad not in refused.text
+        # Nothing was created: the first good sign-in makes the account, trimmed.
+        body = {"shop": slug, "subject": "user-77", "display_name": "  Mei   Lin "}
+        made = ok(client.post(path, json=body, headers=owner))
+        me = auth(made["token"])
+        assert ok(client.get("/api/v1/me/display-name", headers=me)) == {"display_name": "Mei Lin"}
+        export = ok(client.get("/api/v1/me/export", headers=me))
+    assert export["account"]["created_at"] is not None

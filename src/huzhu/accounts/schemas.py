@@ -29,7 +29,12 @@ class ParticipantLoginIn(JsonBody):
 
     shop: str = Field(min_length=1, max_length=64, description="shop slug")
     subject: str = Field(min_length=1, max_length=200, description="stable user id at the shop")
-    display_name: str | None = Field(default=None, max_length=100)
+    display_name: str | None = Field(
+        default=None,
+        max_length=DISPLAY_NAME_MAX_CHARS,
+        description="the name the account starts with (a new account only), trimmed; no "
+        "control or format characters (422 invalid_display_name); the person can change it",
+    )
 
 
 class ParticipantTokenOut(BaseModel):

@@ -305,6 +305,7 @@ def participant_login(
     display_name: str | None,
     provider: str = "local",
 ) -> tuple[str, datetime, Account]:
+    name = checked_display_name(display_name)
     shop = get_shop_by_slug(session, shop_slug)
     account = get_or_create_account(
         session,
@@ -312,7 +313,7 @@ def participant_login(
         shop_id=shop.id,
         provider=provider,
         subject=subject,
-        display_name=display_name,
+        display_name=name,
     )
     token, expires = issue_participant_token(
         settings, shop_id=shop.id, account_id=account.id, joined_at=account.created_at
@@ -472,15 +473,22 @@ def display_name_of(session: Session, account_id: int) -> str | None:
     return account.display_name if account is not None else None
 
 
+def checked_display_name(display_name: str | None) -> str | None:
+    """A display name as it is stored (rules.normalize_display_name), from whichever entry
+    point: 422 `invalid_display_name` for one too long or holding control characters."""
+    name = normalize_display_name(display_name) if display_name is not None else None
+    problem = display_name_problem(name) if name is not None else None
+    if problem is not None:
+        raise InvalidDisplayName(problem, field="display_name")
+    return name
+
+
 def set_display_name(session: Session, *, account_id: int, display_name: str | None) -> str | None:
     """Set or clear (None, or nothing but spaces) the person's own display name, as
     normalized (rules.normalize_display_name; 422 `invalid_display_name` for one too long
     or holding control characters). A starter sees it only beside assists whose helper
     agreed (assists.consent); it is in the person's export and goes with their account."""
-    name = normalize_display_name(display_name) if display_name is not None else None
-    problem = display_name_problem(name) if name is not None else None
-    if problem is not None:
-        raise InvalidDisplayName(problem, field="display_name")
+    name = checked_display_name(display_name)
     account = lock_account(session, account_id)
     if account is None:
         raise AccountNotFound(f"no account {account_id}")
