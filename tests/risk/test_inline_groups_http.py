@@ -35,9 +35,12 @@ import numpy as np
 import pytest
 from sqlalchemy import select, update
 
+import huzhu.all_tasks  # noqa: F401  (the jobs a worker runs, for the purchase window's close)
 from huzhu.assists.models import Assist, Instance
 from huzhu.config import RiskSettings, Settings
 from huzhu.db import Database
+from huzhu.jobs.models import Job
+from huzhu.jobs.runner import JobRunner
 from huzhu.kit import clock
 from huzhu.notify.models import Event
 from huzhu.risk.inline import BURST_GROUP_RULE, GROUP_REASON
@@ -651,3 +654,44 @@ def test_a_bought_bargain_keeps_its_counted_assists(world: World) -> None:
     assert instance.slots_used == 2
     assert rows[a.account_id].status == "counted"
     assert set(_group_case(world).subject_account_ids) == {b.account_id}
+
+
+@pytest.mark.parametrize("db_url", ["sqlite", pytest.param("postgresql", marks=PG)], indirect=True)
+def test_a_bargain_back_to_active_succeeds_again_with_its_own_window(world: World) -> None:
+    """Its first success scheduled the close of its purchase window under a key that its
+    next success would share: that key is released, so the second success schedules its
+    own close, and the bargain not bought in its second window ends at its end."""
+    crew = hijack_crew(world)
+    (other, late) = world.people("owner", ["127.72.1.9", "127.73.1.9"], ["p2", "p3"])
+    filled, second = world.activity(crew.owner, helpers=2), world.activity(other)
+    a, b, _ = crew.hijacked
+    taps = [Tap(40.0, crew.friend, filled, opens_at=10.0), instant(100.0, a, filled)]
+    taps.append(instant(106.0, b, second))
+    world.play(taps)
+    world.stop()  # the group's case, and its reach back, are written
+    first_deadline = _rows(world, filled)[0].purchase_deadline_at
+    world.server = serve(world.settings)
+    again = [Tap(3600.0, late, filled, opens_at=3540.0)]
+    world.play(again)
+    world.stop()
+
+    assert [t.status for t in taps + again] == [201, 201, 202, 201]
+    instance, _ = _rows(world, filled)
+    assert instance.status == "succeeded"
+    assert instance.purchase_deadline_at is not None
+    assert first_deadline is None  # it had gone back to active
+    with world.db.unit_of_work() as s:
+        closes = s.execute(
+            select(Job.dedupe_key, Job.run_at, Job.status).where(
+                Job.kind == "instance.purchase_window_close"
+            )
+        ).all()
+    key = f"instance.purchase_window_close:{filled}:0"
+    assert [(r.run_at, r.status) for r in closes if r.dedupe_key == key] == [
+        (instance.purchase_deadline_at, "pending")
+    ]
+    assert len([r for r in closes if r.dedupe_key.startswith(f"{key}:released:")]) == 1
+    # Not bought in its second window: it ends when that window does.
+    clock.advance((instance.purchase_deadline_at - clock.utcnow()).total_seconds() + 60)
+    JobRunner(world.db, world.settings).run_due()
+    assert _rows(world, filled)[0].status == "expired"

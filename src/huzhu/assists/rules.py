@@ -95,6 +95,11 @@ def assist_terms(kind: str, rules: dict[str, Any], *, default_daily_cap: int) ->
 SUCCESS_JOB_KEY_SQL = "{job} || ':' || {instance_id} || ':' || {voided}"
 
 
+def success_job_key(job: str, *, instance_id: int, voided: int) -> str:
+    """SUCCESS_JOB_KEY_SQL's key, in Python: the key of the job a success scheduled."""
+    return f"{job}:{instance_id}:{voided}"
+
+
 @dataclass(frozen=True, slots=True)
 class SuccessPlan:
     """What the assist that fills an instance also does, decided before its transaction

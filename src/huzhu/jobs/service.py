@@ -52,6 +52,17 @@ def enqueue(
     return job
 
 
+def release_dedupe_key(session: Session, dedupe_key: str) -> None:
+    """The job under `dedupe_key` keeps running (or stays done) under a key of its own,
+    so the same key can schedule a job again: for work whose cause was undone and may
+    come again (an instance that succeeded, went back to active, and may succeed again).
+    Its handler must find nothing to do when the cause is gone."""
+    job = session.scalars(select(Job).where(Job.dedupe_key == dedupe_key)).one_or_none()
+    if job is not None:
+        job.dedupe_key = f"{dedupe_key}:released:{job.id}"
+        session.flush()
+
+
 def list_jobs(
     session: Session, params: PageParams, *, status: str | None = None, kind: str | None = None
 ) -> tuple[list[Job], int | None]:

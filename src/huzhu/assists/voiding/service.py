@@ -25,6 +25,7 @@ from huzhu.assists.voiding import repository as repo
 from huzhu.assists.voiding import rules
 from huzhu.audit import service as audit
 from huzhu.campaigns import service as campaigns
+from huzhu.jobs import service as jobs
 from huzhu.kit import clock
 from huzhu.notify import service as notify
 
@@ -177,6 +178,7 @@ def hold_counted_assists(
             continue
         if instance.status == InstanceStatus.ACTIVE and instance.expires_at <= now:
             continue
+        was_succeeded = instance.status == InstanceStatus.SUCCEEDED
         moved: list[int] = []
         for assist in repo.assists_by_ids(session, by_instance[instance_id]):
             session.refresh(assist)
@@ -194,6 +196,8 @@ def hold_counted_assists(
             continue
         _recompute_progress(session, instance)
         _reopen_if_reached_by_fraud(instance, lost_counted=True)
+        if was_succeeded and instance.status == InstanceStatus.ACTIVE:
+            _release_success_job(session, instance)
         session.flush()
         notify.send_inbox_message(
             session,
@@ -384,6 +388,19 @@ def _void_one(session: Session, instance: Instance, assist: Assist, *, reason: s
         instance.held_count -= 1
     instance.voided_count += 1
     return was == AssistStatus.COUNTED
+
+
+def _release_success_job(session: Session, instance: Instance) -> None:
+    """An instance back to active without a void: its success job's key (by its voids so
+    far, assist_rules.SUCCESS_JOB_KEY_SQL) would be the key of its next success too, which
+    would then schedule nothing. The old job keeps its work (it finds the instance
+    active and does nothing) under a key of its own."""
+    job = assist_rules.SUCCESS_JOBS.get(instance.kind)
+    if job is not None:
+        key = assist_rules.success_job_key(
+            job, instance_id=instance.id, voided=instance.voided_count
+        )
+        jobs.release_dedupe_key(session, key)
 
 
 def _reopen_if_reached_by_fraud(instance: Instance, *, lost_counted: bool) -> None:
