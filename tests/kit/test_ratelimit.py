@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -11,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from huzhu.kit import clock
 from huzhu.kit.ratelimit import FixedWindowMemory, RateLimiter
 from tests.support.services import redis_url_or_skip
 
@@ -49,17 +49,65 @@ def test_window_tells_remaining_and_retry_after(storage_url: str | None) -> None
     spent = limiter.window(key, "2/minute")
     assert spent.remaining == 0
     assert 1 <= spent.retry_after <= 60
-    assert spent.reset_at > time.time()
+    assert clock.time() < spent.reset_at <= clock.time() + 60
     assert not limiter.test(key, "2/minute")
 
 
-def test_a_new_window_allows_again(storage_url: str | None) -> None:
-    limiter = RateLimiter(storage_url)
-    key = _key()
-    assert limiter.hit(key, "1/second")
-    assert not limiter.hit(key, "1/second")
-    time.sleep(1.05)
-    assert limiter.hit(key, "1/second")
+# -- windows on the app clock (memory) and on the server's (Redis) --------------------------
+
+
+def test_a_memory_window_ends_when_the_app_clock_passes_it() -> None:
+    """The simulator plays a day in seconds by moving the app clock: a window must end
+    by that clock, and its Retry-After be counted on it, or a simulated run counts all
+    its days as one."""
+    limiter, key = RateLimiter(), _key()
+    assert [limiter.hit(key, "2/hour") for _ in range(3)] == [True, True, False]
+    clock.advance(1800)
+    half = limiter.window(key, "2/hour")
+    assert 1799 <= half.retry_after <= 1800
+    assert half.reset_at - clock.time() == pytest.approx(1800, abs=1)
+    assert not limiter.hit(key, "2/hour")
+    clock.advance(1800)
+    assert limiter.hit(key, "2/hour")
+    assert limiter.window(key, "2/hour").remaining == 1
+
+
+def test_a_daily_cap_comes_back_after_a_simulated_day() -> None:
+    limiter, key = RateLimiter(), _key()
+    assert limiter.acquire(key, limit=1, per="day")
+    assert not limiter.acquire(key, limit=1, per="day")
+    clock.advance(6 * 3600)
+    assert 18 * 3600 - 1 <= limiter.acquire_window(key, per="day").retry_after <= 18 * 3600
+    clock.advance(18 * 3600 - 2)
+    assert not limiter.acquire(key, limit=1, per="day")
+    assert limiter.acquire_window(key, per="day").retry_after in (1, 2)
+    clock.advance(2)
+    assert limiter.acquire(key, limit=1, per="day")
+
+
+def test_counts_from_a_future_the_clock_has_left_start_afresh() -> None:
+    """A test or a simulation that moved the clock ahead resets it when it ends: what
+    it counted up there is not this window's count."""
+    limiter, key = RateLimiter(), _key()
+    clock.advance(30 * 86400)
+    assert limiter.hit(key, "1/hour")
+    assert not limiter.hit(key, "1/hour")
+    clock.reset()
+    assert limiter.hit(key, "1/hour")
+    assert not limiter.hit(key, "1/hour")
+
+
+@pytest.mark.redis
+def test_a_redis_window_keeps_the_servers_real_time() -> None:
+    """On Redis a window is the key's TTL: moving the app clock does not end it, and its
+    Retry-After is what the TTL has left (the simulator refuses Redis for this)."""
+    limiter, key = RateLimiter(redis_url_or_skip()), _key()
+    assert limiter.hit(key, "1/minute")
+    clock.advance(3600)
+    assert not limiter.hit(key, "1/minute")
+    window = limiter.window(key, "1/minute")
+    assert 1 <= window.retry_after <= 60
+    assert clock.time() < window.reset_at <= clock.time() + 60
 
 
 @pytest.mark.redis
@@ -126,13 +174,13 @@ def test_memory_counters_start_no_threads_and_drop_expired_keys() -> None:
     storage = limiter._storage
     assert isinstance(storage, FixedWindowMemory)
     limiter.hit(_key(), "1/second")
-    time.sleep(0.05)  # the timer limits starts once has ended
+    storage.timer.join()  # the timer limits starts once has ended
     before = threading.active_count()
     stale = [_key() for _ in range(50)]
     for key in stale:
         assert limiter.hit(key, "5/second")
     assert threading.active_count() == before
-    time.sleep(1.05)
+    clock.advance(1.05)
     for _ in range(storage.PRUNE_EVERY):
         assert limiter.hit("busy", "1000000/minute")
     assert not any(key in k for key in stale for k in storage.storage)

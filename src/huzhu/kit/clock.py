@@ -1,18 +1,28 @@
 """The one source of "now". Always timezone-aware UTC.
 
 Tests and the simulator shift time with `advance`, so expiry and draws can be exercised
-without sleeping; production code never calls datetime.now() directly.
+without sleeping; production code never calls datetime.now() or time.time() directly.
+`time()` and `utcnow()` are the same instant (one offset, read once): what counts in
+seconds (the rate limits) and what is stored as a datetime keep one clock.
 """
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+import time as _wall
+from datetime import UTC, date, datetime
 
-_offset = timedelta(0)
+# Seconds `advance` has moved this process's clock: a float, so that `time()` costs one
+# addition on the hot path (the rate limits read it on every hit).
+_offset = 0.0
+
+
+def time() -> float:
+    """Unix time in seconds on the app clock: time.time() plus the offset."""
+    return _wall.time() + _offset
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC) + _offset
+    return datetime.fromtimestamp(_wall.time() + _offset, UTC)
 
 
 def today() -> date:
@@ -22,12 +32,12 @@ def today() -> date:
 def advance(seconds: float) -> None:
     """Move this process's clock forward (tests and simulations only)."""
     global _offset
-    _offset += timedelta(seconds=seconds)
+    _offset += seconds
 
 
 def reset() -> None:
     global _offset
-    _offset = timedelta(0)
+    _offset = 0.0
 
 
 def as_utc(value: datetime) -> datetime:

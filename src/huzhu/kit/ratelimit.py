@@ -8,6 +8,13 @@ be exceeded belongs in the database, not here.
 
 Keys are the caller's choice and may end up in Redis: pass pseudonymous ids or keyed
 hashes (privacy/), never a raw IP address or phone number.
+
+Time: in memory every "now" (a window's start and end, a read, a retry-after) is the app
+clock (kit/clock.time), so windows follow `clock.advance` as the rest of the app does: a
+simulated day ends a day's caps. On Redis a window is a key's TTL, and the server counts
+it in real time: a limit there ignores the offset of `clock.advance` (only tests and the
+simulator move it, and the simulator refuses Redis for that reason), and its
+retry-after is the key's TTL.
 """
 
 from __future__ import annotations
@@ -22,6 +29,8 @@ from typing import cast
 from limits import RateLimitItem, parse
 from limits.storage import MemoryStorage, Storage, storage_from_string
 from limits.strategies import FixedWindowRateLimiter
+
+from huzhu.kit import clock
 
 MEMORY_URL = "memory://"
 
@@ -39,7 +48,12 @@ class FixedWindowMemory(MemoryStorage):
     a fifth of a share open's CPU. A fixed-window counter needs no sweep: one past its
     expiry is dropped when next touched (here, and by MemoryStorage.get), and every
     PRUNE_EVERY increments the expired ones are dropped in one pass, so keys nobody
-    touches again do not pile up. Increments and their reads happen under one lock."""
+    touches again do not pile up. Increments and their reads happen under one lock.
+
+    "Now" is the app clock (kit/clock.time). An increment also starts afresh a counter
+    whose window ends more than one window from now: it began in a future the clock has
+    left (a test or a simulation moved the clock back with `clock.reset`), so it is not
+    this window's count."""
 
     PRUNE_EVERY = 4096
 
@@ -49,9 +63,10 @@ class FixedWindowMemory(MemoryStorage):
         self._increments = 0
 
     def incr(self, key: str, expiry: float, amount: int = 1) -> int:
-        now = time.time()
+        now = clock.time()
         with self._lock:
-            if self.expirations.get(key, 0) <= now:
+            until = self.expirations.get(key, 0)
+            if until <= now or until > now + expiry:
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
             value = self.storage[key] + amount
@@ -67,16 +82,24 @@ class FixedWindowMemory(MemoryStorage):
 
     def get(self, key: str) -> int:
         with self._lock:
-            if self.expirations.get(key, 0) <= time.time():
+            if self.expirations.get(key, 0) <= clock.time():
                 self.storage.pop(key, None)
                 self.expirations.pop(key, None)
             return self.storage.get(key, 0)
+
+    def get_expiry(self, key: str) -> float:
+        """When the key's window ends; now, for a key with no live window (limits'
+        own answers time.time() there, which is not the app clock)."""
+        now = clock.time()
+        with self._lock:
+            until = self.expirations.get(key, 0)
+        return until if until > now else now
 
 
 @dataclass(frozen=True, slots=True)
 class Window:
     remaining: int  # hits left in the current window
-    reset_at: float  # unix time the window ends
+    reset_at: float  # unix time the window ends, on the app clock (kit/clock.time)
     retry_after: int  # whole seconds to wait (for a Retry-After header); 0 if allowed
 
 
@@ -84,6 +107,7 @@ class RateLimiter:
     def __init__(self, storage_url: str | None = None) -> None:
         self.storage_url = storage_url or MEMORY_URL
         memory = self.storage_url.startswith("memory")
+        self._on_app_clock = memory
         self._storage: Storage = (
             FixedWindowMemory() if memory else cast(Storage, storage_from_string(self.storage_url))
         )
@@ -127,8 +151,12 @@ class RateLimiter:
     def window(self, key: str, rate: str) -> Window:
         stats = self._limiter.get_window_stats(_rate(rate), key)
         remaining = int(stats.remaining)
-        wait = 0 if remaining > 0 else max(1, math.ceil(stats.reset_time - time.time()))
-        return Window(remaining=remaining, reset_at=float(stats.reset_time), retry_after=wait)
+        now = clock.time()
+        # Memory answers on the app clock; limits' Redis storage answers the key's TTL
+        # plus the real time.time(), so the TTL is what is left there.
+        left = stats.reset_time - (now if self._on_app_clock else time.time())
+        wait = 0 if remaining > 0 else max(1, math.ceil(left))
+        return Window(remaining=remaining, reset_at=now + max(left, 0.0), retry_after=wait)
 
     def reset(self) -> None:
         """Forget every count (tests; on Redis this clears only the limits' own keys)."""
