@@ -61,3 +61,15 @@ def test_the_machine_environment_does_not_change_a_scenario(
     settings = simulation_settings(scenario, "sqlite:///unused.db")
     assert settings.risk.hold_score == 0.6
     assert settings.risk.refuse_score == 0.99
+
+
+def test_a_redis_url_is_refused_because_its_expiry_keeps_real_time() -> None:
+    """On Redis a rate limit's window is a key's TTL, counted by the server in real
+    time: a simulated day would pass inside one window, so the run refuses it rather
+    than report what real-time limits did to a simulated community."""
+    scenario = parse_scenario(
+        {"name": "x", "settings": {"redis": {"url": "redis://127.0.0.1:6379/0"}}}
+    )
+    with pytest.raises(ScenarioError, match=r"redis\.url: the wargame runs on a simulated"):
+        simulation_settings(scenario, "sqlite:///unused.db")
+    assert simulation_settings(parse_scenario({"name": "x"}), "sqlite://").redis.url is None

@@ -79,12 +79,20 @@ def simulation_settings(scenario: Scenario, database_url: str) -> Settings:
     values.setdefault("web", {})["trusted_proxies"] = PROXY
     values.setdefault("jobs", {})["run_in_process"] = False
     values.setdefault("accounts", {})["local_login_open"] = True
-    # Rate-limit and invite-cap counts live in the process (or Redis) under this prefix,
-    # past the app's life: a run of its own never meets another run's counts.
+    # Rate-limit and invite-cap counts live in the process under this prefix, past the
+    # app's life: a run of its own never meets another run's counts.
     values.setdefault("redis", {}).setdefault("key_prefix", f"simulate-{uuid.uuid4().hex[:12]}")
     unknown = _unknown_keys(Settings, scenario.settings)
     if unknown:
         raise ScenarioError(f"settings: no such setting: {', '.join(unknown)}")
+    if values["redis"].get("url"):
+        # Redis ends a window when a key's TTL runs out in real time, and a simulated
+        # day passes here in seconds: its rate limits and risk counts would see a whole
+        # run as one moment. The in-process storage keeps the app clock.
+        raise ScenarioError(
+            "settings: redis.url: the wargame runs on a simulated clock, which Redis "
+            "expiry does not follow; remove it (counts stay in the process)"
+        )
     try:
         return ScenarioSettings(database_url=database_url, env="embedded", **values)
     except ValidationError as exc:
