@@ -19,6 +19,8 @@ from huzhu.seed import (
 )
 from tests.web.conftest import Demo, accessibility_problems, operator_sign_in
 
+HAN = re.compile(r"[\u4e00-\u9fff]")
+
 
 def _download(page: Any, selector: str, folder: Path) -> str:
     with page.expect_download() as caught:
@@ -39,16 +41,27 @@ def test_owner_sees_reads_filters_and_exports_the_log(
     page.wait_for_url(re.compile(r"/console/audit$"))
     assert accessibility_problems(page) == []
 
-    page.get_by_label("Kind").fill("assists.read")
+    page.get_by_label("Kind").select_option("assists.read")
     page.get_by_label("Subject id").fill(str(instance_id))
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"kind=assists.read"))
     rows = page.locator("[data-audit] tbody tr")
     assert rows.count() >= 1
-    actions = set(page.locator("[data-audit] [data-action]").all_inner_texts())
-    actors = set(page.locator("[data-audit] [data-actor]").all_inner_texts())
-    assert actions == {"assists.read"}
-    assert all(actor.startswith("operator:") for actor in actors)
+    actions = page.locator("[data-audit] [data-action]")
+    actors = page.locator("[data-audit] [data-actor]")
+    assert {actions.nth(i).get_attribute("data-action") for i in range(rows.count())} == {
+        "assists.read"
+    }
+    # Said in words, not as the stored code, and so is what each entry is about.
+    assert set(actions.all_inner_texts()) == {"Helpers of an activity viewed"}
+    assert set(page.locator("[data-audit] [data-subject]").all_inner_texts()) == {
+        f"A participant's activity #{instance_id}"
+    }
+    assert all(
+        str(actors.nth(i).get_attribute("data-actor")).startswith("operator:")
+        for i in range(rows.count())
+    )
+    assert all(said.startswith("Operator #") for said in actors.all_inner_texts())
 
     shown = rows.count()
     table = list(csv.DictReader(io.StringIO(_download(page, "[data-export=csv]", tmp_path))))
@@ -72,6 +85,13 @@ def test_the_log_is_in_chinese_and_closed_to_an_analyst(demo: Demo, page_for: An
     operator_sign_in(page, demo, DEMO_OWNER_EMAIL, DEMO_OWNER_PASSWORD)
     page.goto(f"{demo.url}/console/audit")
     assert page.locator("h1").inner_text() == "审计日志"
+    # The demo's own steps (campaigns launched, cases opened), each in Chinese words.
+    said = page.locator("[data-audit] [data-action]").all_inner_texts()
+    assert "上线活动" in said
+    assert all(HAN.search(text) and not re.search(r"[a-z]+\.[a-z]+", text) for text in said)
+    kinds = page.locator("#f-kind option").all_inner_texts()
+    assert "全部" in kinds
+    assert "作废一次助力" in kinds
     assert accessibility_problems(page) == []
 
     analyst = page_for("en-US")

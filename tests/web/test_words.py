@@ -18,11 +18,13 @@ import pytest
 from babel.messages.pofile import read_po
 
 import huzhu
+from huzhu.audit.rules import Action as AuditAction
 from huzhu.campaigns.rules import validation
 from huzhu.errors import HuzhuError
 from huzhu.kit import i18n
 from huzhu.risk import inline, reach
 from huzhu.web import campaign_form, messages, words
+from tests.support.arguments import Arguments
 
 WEB = Path(messages.__file__).parent
 HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -126,6 +128,54 @@ def test_every_source_that_opens_a_case_has_words_in_both_languages() -> None:
     assert {"report", "inline.spike", "detect"} <= found
     assert sorted(found - set(words.LABELS["case_source"])) == []
     assert all(_in_both(message) for message in words.LABELS["case_source"].values())
+
+
+@pytest.fixture(scope="module")
+def arguments() -> Arguments:
+    return Arguments()
+
+
+@pytest.mark.parametrize(
+    ("param", "table", "some"),
+    [
+        (
+            "action",
+            "audit_action",
+            # an Action member, a literal, a wrapper's positional argument, two f-strings
+            {"assist.voided", "report.filed", "campaign.launched", "review_case.dismissed",
+             "appeal.upheld"},
+        ),
+        ("subject_type", "audit_subject", {"instance", "review_case", "audit_chain"}),
+    ],
+)  # fmt: skip
+def test_every_audit_action_and_subject_has_words_in_both_languages(
+    arguments: Arguments, param: str, table: str, some: set[str]
+) -> None:
+    """Found where the engine records them: every value `audit.service.record` is given,
+    through every function that passes it on (the enforcement ladder's steps, the review
+    cases' records, a campaign's events) and every Action member."""
+    found = arguments.given("huzhu.audit.service.record", param)
+    assert arguments.unread == []
+    assert some <= found
+    if param == "action":
+        assert {a.value for a in AuditAction} <= found
+    assert sorted(found ^ set(words.LABELS[table])) == []
+    for value, message in words.LABELS[table].items():
+        assert _in_both(message), (table, value)
+
+
+def test_an_audit_actor_is_said_in_words_with_its_id() -> None:
+    zh = i18n.translations("zh_CN").gettext
+    assert words.actor(zh, "operator:3") == "操作员 #3"
+    assert words.actor(str, "account:12") == "Participant #12"
+    assert words.actor(zh, "system:campaigns") == "互助（按活动排期）"
+    assert words.actor(str, "robot:1") == "robot:1"  # an unknown kind, as stored
+    for message in (*words.ACTOR_KINDS.values(), *words.ACTORS.values()):
+        assert _in_both(message), message
+    from huzhu.audit.service import SYSTEM_RETENTION
+    from huzhu.campaigns.service import SYSTEM_ACTOR
+
+    assert {SYSTEM_RETENTION, SYSTEM_ACTOR} <= set(words.ACTORS)
 
 
 def test_every_table_a_template_names_exists() -> None:

@@ -42,6 +42,8 @@ def environment(code: str) -> Environment:
     env.globals["word"] = partial(words.word, catalog.gettext)
     env.globals["status_word"] = partial(words.status_word, catalog.gettext)
     env.globals["risk_reason"] = partial(words.risk_reason, catalog.gettext)
+    env.globals["actor"] = partial(words.actor, catalog.gettext)
+    env.globals["choices"] = partial(words.choices, catalog.gettext)
     env.globals["duration"] = partial(words.duration, catalog.gettext)
     env.globals["case_summary"] = partial(words.case_summary, catalog.gettext)
     env.globals["stored"] = partial(words.stored, catalog.gettext)

@@ -181,6 +181,49 @@ LABELS["rule"] = {
     "reward_name": _("Reward"),
 }
 
+# What an audit entry records (`AuditEntry.action`) and what it is about (`subject_type`):
+# the values `audit.service.record` is given anywhere in the engine, which
+# tests/web/test_words.py finds in the source, wrappers followed.
+LABELS["audit_action"] = {
+    "appeal.filed": _("Appeal filed"),
+    "appeal.upheld": _("Appeal decided: action upheld"),
+    "appeal.lifted": _("Appeal decided: action lifted"),
+    "assist.voided": _("Assist voided"),
+    "assists.read": _("Helpers of an activity viewed"),
+    "audit.pruned": _("Old audit entries removed by retention"),
+    "campaign.created": _("Campaign created"),
+    "campaign.updated": _("Campaign edited"),
+    "campaign.versioned": _("New version of a campaign's rules"),
+    "campaign.budget_changed": _("Campaign budget or inventory changed"),
+    "campaign.scheduled": _("Campaign scheduled"),
+    "campaign.launched": _("Campaign launched"),
+    "campaign.paused": _("Campaign paused"),
+    "campaign.resumed": _("Campaign resumed"),
+    "campaign.ended": _("Campaign ended"),
+    "enforcement.applied": _("Action taken on an account"),
+    "enforcement.lifted": _("Action on an account lifted"),
+    "privacy.exported": _("A person's data exported"),
+    "privacy.deleted": _("A person's data deleted"),
+    "report.filed": _("Report filed"),
+    "review_case.opened": _("Review case opened"),
+    "review_case.assigned": _("Review case taken"),
+    "review_case.read": _("Review case's evidence viewed"),
+    "review_case.confirmed": _("Review case confirmed"),
+    "review_case.dismissed": _("Review case dismissed"),
+    "review_case.acted": _("Confirmed case acted on"),
+    "standing.read": _("An account's standing viewed"),
+}
+LABELS["audit_subject"] = {
+    "account": _("Account"),
+    "appeal": _("Appeal"),
+    "audit_chain": _("Audit log"),
+    "campaign": _("Campaign"),
+    "enforcement_action": _("Action on an account"),
+    "instance": _("A participant's activity"),
+    "report": _("Report"),
+    "review_case": _("Review case"),
+}
+
 # Where each table's values come from; a test holds LABELS[name] to exactly these.
 SOURCES: dict[str, Iterable[str]] = {
     "campaign_kind": get_args(Kind),
@@ -219,6 +262,14 @@ def word(gettext: Translate, table: str, value: Any) -> str:
         value = value.value
     message = LABELS[table].get(str(value))
     return gettext(message) if message is not None else str(value)
+
+
+def choices(gettext: Translate, table: str) -> list[tuple[str, str]]:
+    """A table's values with their words, in the order of the words (a form's options)."""
+    return sorted(
+        ((value, gettext(message)) for value, message in LABELS[table].items()),
+        key=lambda pair: pair[1],
+    )
 
 
 def duration(gettext: Translate, seconds: int) -> str:
@@ -270,6 +321,37 @@ def risk_reason(gettext: Translate, reason: str) -> str:
     if message is None:
         return str(reason)
     return gettext(message) % {"detail": detail}
+
+
+# -- who did it: an audit entry's actor ------------------------------------------------
+# "operator:3", "account:12", "integrator:2" name a caller by id; "system:<job>",
+# "rule:<name>" and "detector:<name>" name the engine's own steps
+# (audit/models.py, AuditEntry.actor).
+
+ACTOR_KINDS: dict[str, str] = {
+    "operator": _("Operator #%(who)s"),
+    "account": _("Participant #%(who)s"),
+    "integrator": _("Integration token #%(who)s"),
+    "system": _("Huzhu's job: %(who)s"),
+    "rule": _("Huzhu's rule: %(who)s"),
+    "detector": _("Huzhu's detector: %(who)s"),
+}
+# The engine's own actors by name (campaigns.service.SYSTEM_ACTOR, audit's retention, the
+# review queue's rule for spam reports).
+ACTORS: dict[str, str] = {
+    "system:campaigns": _("Huzhu, on a campaign's schedule"),
+    "system:audit_retention": _("Huzhu, at the end of the audit log's retention"),
+    "rule:spam_reports": _("Huzhu's rule for spam reports"),
+}
+
+
+def actor(gettext: Translate, value: str) -> str:
+    """Who made an audit entry, in words; an actor of an unknown kind as it is stored."""
+    if value in ACTORS:
+        return gettext(ACTORS[value])
+    kind, _sep, who = str(value).partition(":")
+    message = ACTOR_KINDS.get(kind)
+    return gettext(message) % {"who": who} if message and who else str(value)
 
 
 # -- stored texts: English for the API, a msgid and its parameters for the pages ----------
