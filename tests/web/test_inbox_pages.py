@@ -144,3 +144,35 @@ def test_the_inbox_page_names_its_zone_once_however_many_times_it_shows(
     # Beside the first message's time; a message read alone (the API, a push) still
     # names it after each time (tests/notify/test_inbox_preferences.py).
     assert page.count("Asia/Shanghai") == 1
+
+
+@pytest.mark.parametrize(
+    ("headers", "label", "box"),
+    [
+        (EN, "New assists on my activities, and new members of my teams", "Lottery draw results"),
+        (ZH, "我的活动收到的新助力，以及新加入我的团的成员", "抽奖开奖结果"),
+    ],
+)
+def test_each_message_and_mute_box_says_what_its_kind_is(
+    client: TestClient, headers: dict[str, str], label: str, box: str
+) -> None:
+    """A team's new member and a friend's assist are one kind, and its label names both;
+    not a generic "friends helped" that is wrong for a group buy."""
+    me = sign_in(client, f"inbox-kinds-{headers is ZH}")
+    db: Database = client.app.state.db  # type: ignore[attr-defined]
+    with db.unit_of_work() as s:
+        notify.send_inbox_message(
+            s,
+            account_id=me,
+            kind=notify.Kind.ASSIST_RECEIVED,
+            params={"instance_kind": "groupbuy", "campaign": "Rice", "count": 2},
+        )
+    page = html.unescape(client.get("/me/inbox", headers=headers).text)
+    said = re.search(r'<span data-kind="assist_received">([^<]*)</span>', page)
+    assert said is not None
+    assert said.group(1) == label
+    boxes = re.findall(r'<label for="f-kind-\w+">([^<]*)</label>', page)
+    assert len(boxes) == len(notify.Kind)
+    assert len(set(boxes)) == len(boxes)
+    assert label in boxes
+    assert box in boxes

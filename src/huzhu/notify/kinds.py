@@ -503,18 +503,3 @@ def _reminder(r: Reader, p: Mapping[str, Any]) -> Rendered:
     )
     # One figure a line (the inbox shows a body's line breaks).
     return title, "\n".join([period, *figures, note])
-
-
-# The names of the kinds, for the inbox page and its mute form.
-KIND_NAMES: dict[Kind, str] = {
-    Kind.ASSIST_RECEIVED: _("Friends helped"),
-    Kind.INSTANCE_SUCCEEDED: _("Activity succeeded"),
-    Kind.EXPIRED_REFUNDED: _("Activity ended and refunds"),
-    Kind.DRAW_RESULT: _("Draw result"),
-    Kind.ASSIST_VOIDED: _("Assists removed or counted after a check"),
-    Kind.INVITE_RECEIVED: _("Invitation"),
-    Kind.ENFORCEMENT: _("Decision on your account"),
-    Kind.APPEAL_OUTCOME: _("Your appeal"),
-    Kind.REPORT_OUTCOME: _("Your report"),
-    Kind.REMINDER: _("Reminder"),
-}

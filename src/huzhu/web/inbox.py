@@ -18,7 +18,7 @@ from starlette.responses import Response
 from huzhu.config import Settings
 from huzhu.deps import in_one_unit_of_work
 from huzhu.notify import service as notify
-from huzhu.notify.kinds import KIND_NAMES, UNMUTEABLE, Kind, SummaryFrequency
+from huzhu.notify.kinds import UNMUTEABLE, Kind, SummaryFrequency
 from huzhu.pagination import PageParams
 from huzhu.web import auth, messages
 from huzhu.web.pages import PageRoute, form_of, form_step, redirect
@@ -85,7 +85,6 @@ async def my_inbox(request: Request) -> Response:
         inbox=rows,
         next_cursor=next_cursor,
         older=params.cursor is not None,
-        kind_names={k.value: name for k, name in KIND_NAMES.items()},
         kinds=list(Kind),
         unmuteable={k.value for k in UNMUTEABLE},
         muted={k.value for k in prefs.muted_kinds},

@@ -23,6 +23,7 @@ from huzhu.enforcement.rules import ActionKind, AppealStatus
 from huzhu.guardrails.rules import Cap
 from huzhu.invites.rules import AcceptFrom
 from huzhu.kit import i18n
+from huzhu.notify.kinds import Kind as InboxKind
 from huzhu.notify.kinds import SummaryFrequency
 from huzhu.risk.farm import EvidenceKind, FarmSign, GroupVerdict
 from huzhu.risk.review.rules import CaseKind, CaseStatus, ReportKind
@@ -144,6 +145,21 @@ LABELS["cap"] = {
     "daily_joins": _("Teams joined today"),
 }
 
+# The kinds of inbox message (notify.kinds.Kind), for the inbox page and its mute form:
+# each says what its messages are about, as the reader would tick or untick it.
+LABELS["inbox_kind"] = {
+    "assist_received": _("New assists on my activities, and new members of my teams"),
+    "instance_succeeded": _("My activity succeeded: floor reached, team full, unlocked"),
+    "expired_refunded": _("My activity ended unfinished, and what was refunded"),
+    "draw_result": _("Lottery draw results"),
+    "assist_voided": _("Assists removed or counted after a check"),
+    "invite_received": _("Invitations to help someone or join their team"),
+    "enforcement": _("Decisions on my account"),
+    "appeal_outcome": _("Decisions on my appeals"),
+    "report_outcome": _("What came of my reports"),
+    "reminder": _("Summaries of my spending and activities"),
+}
+
 # What opened a review case (`ReviewCase.source`: the reports, the inline scorer, the
 # batch detection); tests/web/test_words.py finds every source the risk package names.
 LABELS["case_source"] = {
@@ -246,6 +262,7 @@ SOURCES: dict[str, Iterable[str]] = {
     "evidence_kind": [k.value for k in EvidenceKind],
     "accept_from": [a.value for a in AcceptFrom],
     "summary_frequency": [f.value for f in SummaryFrequency],
+    "inbox_kind": [k.value for k in InboxKind],
     "cap": [c.value for c in Cap],
     "rule": {*snapshot.COMMON_KEYS, *(k for keys in snapshot.KIND_KEYS.values() for k in keys)},
 }
