@@ -107,11 +107,22 @@ def test_the_dashboard_follows_people_and_a_voided_assist_stops_counting(
     starter = people("starter")
     instance_id = signed_in_and_started(starter, campaign_id)
     expect(instances).to_have_text("1")  # the dashboard polls its numbers
+    # The same poll brought its table of the latest instances: the row beside the count.
+    row = operator.page.locator(f"[data-latest] [data-latest-row='{instance_id}']")
+    assert row.count() == 1
+    assert operator.page.locator("[data-latest-empty]").count() == 0
     link = share_link(starter)
     for n in range(2):
         assist_through(people(f"friend{n}"), link, instance_id=instance_id)
     expect(counted).to_have_text("2")
+    assert row.locator("td").nth(3).inner_text() == "2"  # its counted assists
     operator.check()  # the page as the poll left it
+    # The frozen rules' card stands apart from the table above it.
+    gap = operator.page.evaluate(
+        """() => document.querySelector("[aria-labelledby='rules-h']").getBoundingClientRect()
+            .top - document.querySelector("[data-latest]").getBoundingClientRect().bottom"""
+    )
+    assert gap >= 12, f"the frozen rules' card is {gap} px below the table"
 
     operator.goto(f"/console/instances/{instance_id}")
     assert operator.page.locator("[data-counted='2']").count() == 1

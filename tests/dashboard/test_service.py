@@ -198,6 +198,15 @@ def test_bargain_figures_match_a_hand_counted_campaign(server: LiveServer, shop:
     assert _stat(page, "k_factor_gross") == "2.00"
     assert _stat(page, "complaints_per_1000") == "1000.0"
     assert _stat(page, "invites_delivered") == "3"
+    # The latest instances come in the same read as the numbers, and the table the poll
+    # brings is the one the page was rendered with: rows and counts agree.
+    latest = figures["latest"]
+    assert len(latest) == figures["instances"]
+    assert sum(i["counted_count"] for i in latest) == figures["counted"]
+    assert sum(i["voided_count"] for i in latest) == figures["voided"]
+    rows = re.findall(r'data-latest-row="(\d+)"', figures["latest_html"])
+    assert rows == [str(i["id"]) for i in latest]
+    assert figures["latest_html"].strip() in page
 
 
 def test_group_buy_summary_counts_the_members_its_table_shows(

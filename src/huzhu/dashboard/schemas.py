@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, Field
 
+from huzhu.assists.schemas import InstanceView
+
 
 class Series(BaseModel):
     """Cumulative figures at each moment of `at` (the last is now); a share or a rate is
@@ -55,3 +57,6 @@ class LiveFigures(BaseModel):
     inventory_reserved: int
     inventory_consumed: int
     series: Series
+    latest: list[InstanceView] = Field(
+        description="the newest instances, newest first, read with the figures above"
+    )

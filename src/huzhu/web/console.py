@@ -31,7 +31,7 @@ from huzhu.items import service as items
 from huzhu.pagination import PageParams
 from huzhu.web import auth, campaign_form, messages, security, vendor
 from huzhu.web.pages import PageRoute, form_of, form_step, local_path, redirect
-from huzhu.web.templating import gettext, render
+from huzhu.web.templating import gettext, render, render_part
 
 router = APIRouter(prefix="/console", route_class=PageRoute, include_in_schema=False)
 ACTIONS = {
@@ -40,7 +40,7 @@ ACTIONS = {
     "resume": flows.resume,
     "end": flows.end,
 }
-RECENT = PageParams(limit=50)
+LATEST = "console/_latest.html"
 DONE = {"launch": "launched", "pause": "paused", "resume": "resumed", "end": "ended"}
 
 
@@ -294,17 +294,13 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
 
     settings = _settings(request)
 
-    def _load(session: Session) -> tuple[Any, LiveFigures, list[Any]]:
+    def _load(session: Session) -> tuple[Any, LiveFigures]:
         campaign = campaigns.describe_campaign(
             session, shop_id=principal.shop_id, campaign_id=campaign_id
         )
-        recent, _ = assists.list_campaign_instances(
-            session, RECENT, shop_id=principal.shop_id, campaign_id=campaign_id
-        )
-        views = [assists.describe(i) for i in recent]
-        return campaign, _dashboard(session, settings, principal, campaign_id), views
+        return campaign, _dashboard(session, settings, principal, campaign_id)
 
-    campaign, live, recent = await in_one_unit_of_work(request, _load)
+    campaign, live = await in_one_unit_of_work(request, _load)
     return render(
         request,
         "console/campaign.html",
@@ -313,7 +309,6 @@ async def campaign_detail(campaign_id: int, request: Request) -> Response:
         live=live,
         live_json=live.model_dump(mode="json"),
         chart_js=vendor.CHART_JS.url if vendor.CHART_JS.present() else None,
-        recent=recent,
         may_write=auth.may(principal, Permission.CAMPAIGN_WRITE),
         refresh_seconds=settings.web.dashboard_refresh_seconds,
         notice=messages.notice(request, request.query_params.get("notice")),
@@ -331,7 +326,12 @@ async def campaign_live(campaign_id: int, request: Request) -> Response:
     live = await in_one_unit_of_work(
         request, lambda s: _dashboard(s, settings, principal, campaign_id)
     )
-    return JSONResponse(live.model_dump(mode="json"), headers={"Cache-Control": "no-store"})
+    # The latest instances as the page shows them, from the same read as the numbers.
+    latest_html = render_part(request, LATEST, latest=live.latest, kind=live.kind)
+    return JSONResponse(
+        {**live.model_dump(mode="json"), "latest_html": latest_html},
+        headers={"Cache-Control": "no-store"},
+    )
 
 
 @router.post("/campaigns/{campaign_id}/{action}")

@@ -143,6 +143,16 @@ def gettext(request: Request, message: str, **variables: Any) -> str:
     return text % variables if variables else text
 
 
+def render_part(request: Request, name: str, **context: Any) -> str:
+    """A piece of a page (no forms in it), for a script that replaces that piece in place
+    with the same template the page included. The page around it has named the zone."""
+    settings: Settings = request.app.state.settings
+    once = ZoneOnce(ZoneInfo(settings.web.time_zone))
+    once.said = True
+    template = environment(language(request).code).get_template(name)
+    return template.render(time_zone=settings.web.time_zone, zone_once=once, **context)
+
+
 def render(
     request: Request,
     name: str,

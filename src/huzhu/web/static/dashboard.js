@@ -1,6 +1,8 @@
 // The console's live dashboard (console/campaign.html): polls the campaign's figures
 // (dashboard.service.live_figures, the same the page was rendered from), replaces every
-// [data-key] in place and redraws the charts with Chart.js when the page linked it.
+// [data-key] in place, the latest instances' table with the one the same poll rendered
+// (so its rows agree with the counts), and redraws the charts with Chart.js when the
+// page linked it.
 // The page works without this script (it then refreshes itself, <noscript>).
 (function () {
   "use strict";
@@ -82,6 +84,8 @@
       if (el.tagName === "PROGRESS") { el.value = data[key]; return; }
       el.textContent = shown(el, data[key]);
     });
+    var latest = document.querySelector("[data-latest]");
+    if (latest && typeof data.latest_html === "string") latest.innerHTML = data.latest_html;
     var stamp = live.querySelector("[data-as-of]");
     if (stamp) stamp.textContent = data.as_of_text;
     live.setAttribute("data-as-of-iso", data.as_of);
