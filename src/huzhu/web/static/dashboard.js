@@ -67,10 +67,17 @@
             };
           }),
         },
+        // The figure's height is the stylesheet's: a third of a laptop's line is too
+        // narrow for an aspect ratio to leave the plot more than a sliver under its
+        // labels and legend.
         options: {
           animation: false,
           locale: lang,
-          scales: { y: { beginAtZero: true } },
+          maintainAspectRatio: false,
+          scales: {
+            x: { ticks: { maxRotation: 0, autoSkip: true, maxTicksLimit: 3 } },
+            y: { beginAtZero: true },
+          },
           plugins: { legend: { position: "bottom" } },
         },
       });
