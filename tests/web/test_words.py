@@ -330,3 +330,19 @@ def test_a_stored_text_is_read_from_its_words_else_as_stored() -> None:
     # A stored N_ msgid with no parameters (a void reason) is translated as it stands.
     late = "checked and genuine, but the activity had already ended"
     assert HAN.search(words.stored(zh, late, None))
+
+
+@pytest.mark.parametrize(
+    ("seconds", "en", "zh"),
+    [
+        (86400, "1 day", "1 天"),
+        (7 * 86400, "7 days", "7 天"),
+        (3600, "1 hour", "1 小时"),
+        (5400, "90 minutes", "90 分钟"),
+        (61, "61 seconds", "61 秒"),
+        (0, "0 seconds", "0 秒"),
+    ],
+)
+def test_a_length_of_time_is_said_in_its_largest_whole_unit(seconds: int, en: str, zh: str) -> None:
+    assert words.duration(i18n.translations("en").gettext, seconds) == en
+    assert words.duration(i18n.translations("zh_CN").gettext, seconds) == zh

@@ -290,15 +290,17 @@ def choices(gettext: Translate, table: str) -> list[tuple[str, str]]:
 
 
 def duration(gettext: Translate, seconds: int) -> str:
-    """A rule's length of time in whole days, hours or minutes where it is one."""
-    for unit, message in (
-        (86400, _("%(n)s days")),
-        (3600, _("%(n)s hours")),
-        (60, _("%(n)s minutes")),
-    ):
-        if seconds and seconds % unit == 0:
-            return gettext(message) % {"n": seconds // unit}
-    return gettext(_("%(n)s seconds")) % {"n": seconds}
+    """A rule's length of time in whole days, hours or minutes where it is one ("1 day",
+    not "1 days")."""
+    units = (
+        (86400, _("%(n)s days"), _("1 day")),
+        (3600, _("%(n)s hours"), _("1 hour")),
+        (60, _("%(n)s minutes"), _("1 minute")),
+        (1, _("%(n)s seconds"), _("1 second")),
+    )
+    unit, many, one = next(u for u in units if (seconds and seconds % u[0] == 0) or u[0] == 1)
+    n = seconds // unit
+    return gettext(one) if n == 1 else gettext(many) % {"n": n}
 
 
 def status_word(gettext: Translate, value: Any) -> str:
