@@ -18,6 +18,7 @@ import os
 import re
 import shutil
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,7 +111,10 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
     url = f"sqlite:///{path}"
     settings = make_settings(url, jobs={"run_in_process": False})
     db = Database(settings.db)
-    seed_demo(db, settings)
+    # In a thread of its own: seeding runs asyncio, which the worker's browser (whose
+    # Playwright loop is the main thread's) forbids there.
+    with ThreadPoolExecutor(1) as apart:
+        apart.submit(seed_demo, db, settings).result()
     server = start_server(
         db_url=url,
         log_dir=folder,
@@ -130,9 +134,10 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         db.dispose()
 
 
-@pytest.fixture(scope="module")
-def browser(site: Site) -> Iterator[Any]:
-    """After the site: seeding it runs asyncio, which Playwright's running loop forbids."""
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """One Chromium per worker: each person gets a context of their own (own cookies,
+    language and screen), which costs a fraction of a browser's start."""
     with chromium_browser() as found:
         yield found
 
@@ -158,13 +163,30 @@ OVERFLOW_SCRIPT = """() => ({
       ` right=${Math.round(el.getBoundingClientRect().right)}`),
 })"""
 
-AXE_SCRIPT = """async () => {
-  const result = await axe.run(document, { resultTypes: ['violations'] });
+# axe-core's default rules, less those whose every check is of minor or moderate impact
+# (`region`, `landmark-*`, `heading-order`…): a violation's impact is the gravest of its
+# failed checks', so theirs could never fail the check, and `region` walks every element.
+AXE_RULES = """() => {
+  const grave = (check) => {
+    const found = axe._audit.data.checks[typeof check === 'string' ? check : check.id];
+    return found !== undefined && ['serious', 'critical'].includes(found.impact);
+  };
+  return axe._audit.rules
+    .filter((r) => r.enabled !== false && !(r.tags || []).includes('experimental'))
+    .filter((r) => [...r.any, ...r.all, ...r.none].some(grave))
+    .map((r) => r.id);
+}"""
+
+AXE_SCRIPT = f"""async () => {{
+  const result = await axe.run(document, {{
+    resultTypes: ['violations'],
+    runOnly: {{ type: 'rule', values: ({AXE_RULES})() }},
+  }});
   return result.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.impact} ${v.id}: ${v.help} at ` +
+    .map((v) => `${{v.impact}} ${{v.id}}: ${{v.help}} at ` +
       v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '));
-}"""
+}}"""
 
 
 @dataclass
@@ -224,7 +246,7 @@ class Person:
             f"({self.look.id}); sticking out: {width['widest']}"
         )
         if not page.evaluate("() => typeof window.axe === 'object'"):
-            page.evaluate(self.axe_source)
+            page.evaluate(self.axe_source)  # a page made without the init script
         violations = page.evaluate(AXE_SCRIPT)
         assert violations == [], f"axe-core on {where} ({self.look.id}): {violations}"
         assert self.console_errors == [], f"console errors on {where}: {self.console_errors}"
@@ -264,47 +286,103 @@ class Person:
         assert "/console/login" not in self.page.url, "the operator was not signed in"
 
 
+@dataclass
+class Seat:
+    """A browser context and its page, lent to one person at a time."""
+
+    context: Any
+    page: Any
+
+
+class Seats:
+    """The worker's browser contexts, one look each, lent to people and given back with
+    their cookies cleared and their page blank. A new context costs a renderer process
+    of its own, which was most of a flow's time (each flow brings four to six people in
+    four looks); a person needs no more than a cookie jar nobody else used (the pages
+    keep nothing else in the browser) and a page nobody else is on."""
+
+    def __init__(self, browser: Any, axe_source: str) -> None:
+        self.browser = browser
+        self.axe_source = axe_source
+        self.free: dict[Look, list[Seat]] = {}
+
+    def take(self, look: Look) -> Seat:
+        free = self.free.setdefault(look, [])
+        if free:
+            return free.pop()
+        context = self.browser.new_context(
+            locale=look.locale,
+            viewport={"width": look.width, "height": look.height},
+            # Sharp screenshots when they are taken; the layout is the same in CSS pixels.
+            # (Not is_mobile: a mobile layout viewport widens to fit what overflows, which
+            # would hide what is checked.)
+            device_scale_factor=2 if SCREENSHOTS and look.size == "phone" else 1,
+        )
+        # axe-core in every document as it starts, sent to the browser once per context
+        # rather than evaluated (650 kB over the wire) on every page a check runs on.
+        context.add_init_script(script=self.axe_source)
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        return Seat(context, page)
+
+    def give_back(self, look: Look, seat: Seat) -> None:
+        """Blank and without cookies, as a new context would be; closed instead if it
+        cannot be made so (a test that failed mid-step)."""
+        try:
+            seat.page.goto("about:blank")
+            seat.context.clear_cookies()
+            assert seat.context.cookies() == []
+        except Exception:
+            seat.context.close()
+            return
+        self.free[look].append(seat)
+
+
+@pytest.fixture(scope="session")
+def seats(browser: Any, axe_source: str) -> Seats:
+    return Seats(browser, axe_source)
+
+
 @pytest.fixture
 def people(
-    browser: Any, site: Site, look: Look, axe_source: str, request: pytest.FixtureRequest
+    seats: Seats, site: Site, look: Look, axe_source: str, request: pytest.FixtureRequest
 ) -> Iterator[Callable[..., Person]]:
-    """people(role) → a new person in their own browser context, seen in this test's look,
-    named uniquely for this test (each run of a flow has its own participants)."""
-    made: list[tuple[Any, Person]] = []
+    """people(role) → a new person with a browser context of their own (no cookies, a
+    blank page), seen in this test's look, named uniquely for this test (each run of a
+    flow has its own participants)."""
+    made: list[tuple[Seat, Person, list[tuple[str, Callable[..., None]]]]] = []
     outside: list[str] = []
     stem = re.sub(r"[^a-z0-9]+", "-", request.node.name.lower()).strip("-")[-40:]
 
     def _make(role: str, *, operator: bool = False) -> Person:
-        context = browser.new_context(
-            locale=look.locale,
-            viewport={"width": look.width, "height": look.height},
-            # Sharp screenshots; the layout is the same. (Not is_mobile: a mobile layout
-            # viewport widens to fit what overflows, which would hide what is checked.)
-            device_scale_factor=2 if look.size == "phone" else 1,
-        )
-        page = context.new_page()
-        page.set_default_timeout(20_000)
+        seat = seats.take(look)
+        page = seat.page
         person = Person(f"{role}-{stem}", look, page, site, axe_source, operator=operator)
-        page.on(
-            "console",
-            lambda msg: (
+
+        def _console(msg: Any) -> None:
+            if msg.type == "error":
                 person.console_errors.append(f"{msg.text} ({msg.location.get('url')})")
-                if msg.type == "error"
-                else None
-            ),
-        )
-        page.on("pageerror", lambda exc: person.console_errors.append(str(exc)))
-        page.on(
-            "request",
-            lambda req: None if req.url.startswith(site.url) else outside.append(req.url),
-        )
-        page.on("load", lambda p: person.unchecked.append(p.url))
-        made.append((context, person))
+
+        def _request(req: Any) -> None:
+            if not req.url.startswith(site.url):
+                outside.append(req.url)
+
+        listeners: list[tuple[str, Callable[..., None]]] = [
+            ("console", _console),
+            ("pageerror", lambda exc: person.console_errors.append(str(exc))),
+            ("request", _request),
+            ("load", lambda p: person.unchecked.append(p.url)),
+        ]
+        for event, listener in listeners:
+            page.on(event, listener)
+        made.append((seat, person, listeners))
         return person
 
     yield _make
-    for context, _ in made:
-        context.close()
+    for seat, _, listeners in made:
+        for event, listener in listeners:
+            seat.page.remove_listener(event, listener)
+        seats.give_back(look, seat)
     assert outside == [], f"pages reached outside the server: {outside}"
-    for _, person in made:
+    for _, person, _ in made:
         assert person.unchecked == [], f"{person.name} reached pages never checked"
