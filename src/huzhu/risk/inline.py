@@ -3,7 +3,7 @@
 The hot path gathers two things before it writes anything: what the request says about
 the client (`ClientHinter.hints`: keyed hashes of the device id and the network prefix, and
 automation hints) and what the shared counters say about recent behaviour (a
-`CounterSnapshot` from risk/counters.py, one round trip on Redis) — including how long ago
+`CounterSnapshot` from risk/counters/, one round trip on Redis) — including how long ago
 the share it came through was opened: the open routes record each open's time in the same
 counters, so the hot path learns it without a query. `score_assist` turns
 them into a decision with its reasons.
