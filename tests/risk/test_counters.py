@@ -17,6 +17,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from huzhu.config import Settings
+from huzhu.kit import clock
 from huzhu.risk.counters import (
     MAX_GROUP,
     MemoryCounters,
@@ -315,6 +316,25 @@ def test_watch_starts_once(kind: str) -> None:
     assert _with_counters(kind, body) == [True, False, False]
 
 
+def test_a_watch_in_memory_ends_on_the_app_clock() -> None:
+    """In process memory a watch, a clearance and an alert are timed on the app clock,
+    as the observations are: moved past them (a test, the wargame's simulated day), they
+    end, and a new burst can start a new watch."""
+
+    async def body(counters: RiskCounters) -> list[object]:
+        started = await counters.watch_instance(9, seconds=60)
+        alerted = await counters.alert_campaign(4, seconds=60)
+        during = await counters.observe(_obs(clock.time(), helper=1, initiator=2, instance=9))
+        clock.advance(61)
+        after = await counters.observe(_obs(clock.time(), helper=3, initiator=2, instance=9))
+        again = await counters.watch_instance(9, seconds=60)
+        realerted = await counters.alert_campaign(4, seconds=60)
+        return [started, alerted, during.instance_watched, after.instance_watched, again,
+                realerted]  # fmt: skip
+
+    assert _with_counters("memory", body) == [True, True, True, False, True, True]
+
+
 def test_taps_an_instant_after_their_open_count_toward_a_burst(kind: str) -> None:
     """A tap within `instant_seconds` of the open it came through (named, or its link's
     latest) counts toward the campaign's burst like a tap with no open: a script that
@@ -368,7 +388,7 @@ def test_opens_time_the_assists_that_come_through_them(kind: str) -> None:
 
 def test_a_cleared_watch_is_lifted_and_not_started_again(kind: str) -> None:
     async def body(counters: RiskCounters) -> list[object]:
-        now = time.time()  # watches run on the wall clock
+        now = clock.time()  # watches run on the app clock (on Redis, its keys' lifetimes)
         started = await counters.watch_instance(9, seconds=60)
         watched = await counters.observe(_obs(now, helper=1, initiator=2, instance=9))
         await counters.clear_watch(9, seconds=60)

@@ -3,11 +3,11 @@ the time-ordered maps and fixed windows it counts in without ever sweeping them 
 
 from __future__ import annotations
 
-import time
 from collections import OrderedDict, deque
 from collections.abc import Iterator
 from typing import Any, TypeVar
 
+from huzhu.kit import clock
 from huzhu.risk.counters.ports import Observation, Windows, bucket_of, seconds_since
 from huzhu.risk.inline import CounterSnapshot
 
@@ -347,19 +347,19 @@ class MemoryCounters:
             _forget_before(self._link_opens, horizon)
 
     async def watch_instance(self, instance_id: int, *, seconds: int) -> bool:
-        now = time.time()
+        now = clock.time()  # the app clock, as every observation's time is
         if _until(self._watched, instance_id, now) or _until(self._cleared, instance_id, now):
             return False
         _set_until(self._watched, instance_id, now, now + seconds)
         return True
 
     async def clear_watch(self, instance_id: int, *, seconds: int) -> None:
-        now = time.time()
+        now = clock.time()  # the app clock, as every observation's time is
         self._watched.pop(instance_id, None)
         _set_until(self._cleared, instance_id, now, now + seconds)
 
     async def alert_campaign(self, campaign_id: int, *, seconds: int) -> bool:
-        now = time.time()
+        now = clock.time()  # the app clock, as every observation's time is
         if _until(self._alerted, campaign_id, now):
             return False
         _set_until(self._alerted, campaign_id, now, now + seconds)
