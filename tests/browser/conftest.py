@@ -134,10 +134,14 @@ def site(sqlite_template: Path, tmp_path_factory: pytest.TempPathFactory) -> Ite
         db.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    """One Chromium per worker: each person gets a context of their own (own cookies,
-    language and screen), which costs a fraction of a browser's start."""
+    """One Chromium per test module and worker: each person gets a context of their own
+    (own cookies, language and screen), which costs a fraction of a browser's start.
+    Not one per session: Playwright's sync API keeps an asyncio loop running in the
+    worker's thread while it is open, and any other test the worker runs meanwhile that
+    starts a loop of its own (asyncio.run) would fail; a module's tests run one after the
+    other on a worker, so the loop ends before another module's tests begin."""
     with chromium_browser() as found:
         yield found
 
@@ -338,7 +342,7 @@ class Seats:
         self.free[look].append(seat)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def seats(browser: Any, axe_source: str) -> Seats:
     return Seats(browser, axe_source)
 
