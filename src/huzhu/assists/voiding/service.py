@@ -59,6 +59,14 @@ def void_assist(
     return assist
 
 
+def _by_instance(session: Session, assist_ids: list[int]) -> dict[int, list[int]]:
+    """The known ones of `assist_ids`, by instance (each instance is then locked once)."""
+    found: dict[int, list[int]] = {}
+    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
+        found.setdefault(assist.instance_id, []).append(assist.id)
+    return found
+
+
 @dataclass(frozen=True, slots=True)
 class VoidSummary:
     """What voiding a set of assists did: per instance, how many were removed."""
@@ -76,10 +84,8 @@ def void_assists(
     once, its voids recounted once, and its initiator told once with the real number
     ("3 assists were removed because …"). Already-voided assists are skipped, so
     confirming the same ring twice removes nothing twice."""
-    by_instance: dict[int, list[int]] = {}
+    by_instance = _by_instance(session, assist_ids)
     skipped = 0
-    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
-        by_instance.setdefault(assist.instance_id, []).append(assist.id)
     skipped += len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
     per_instance: dict[int, int] = {}
     voided: list[int] = []
@@ -164,9 +170,7 @@ def hold_counted_assists(
     instance that was bought, paid, drawn or has ended stays counted (an analyst who
     confirms the group can still void it by hand), and one no longer counted by the
     score alone is left alone. Returns the assists put on hold."""
-    by_instance: dict[int, list[int]] = {}
-    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
-        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    by_instance = _by_instance(session, assist_ids)
     now = clock.utcnow()
     held: list[int] = []
     for instance_id in sorted(by_instance):
@@ -298,9 +302,7 @@ def count_held_assists(session: Session, *, shop_id: int, assist_ids: list[int])
     (hotpath.store.count_held_in), under the instance lock the hot path takes too. One
     that can no longer count — the instance ended or is full — is voided with that
     reason, so the participant sees what happened to it."""
-    by_instance: dict[int, list[int]] = {}
-    for assist in repo.assists_by_ids(session, sorted(set(assist_ids))):
-        by_instance.setdefault(assist.instance_id, []).append(assist.id)
+    by_instance = _by_instance(session, assist_ids)
     skipped = len(set(assist_ids)) - sum(len(v) for v in by_instance.values())
     per_instance: dict[int, tuple[int, int]] = {}
     for instance_id in sorted(by_instance):
